@@ -1,0 +1,133 @@
+"""People: customers, agents, admins, and the System user that writes system messages."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from frontdesk.core.clock import now
+
+SYSTEM_USER_ID = 0
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AGENT = "agent", "Agent"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+
+
+class ProfileIcon(models.TextChoices):
+    BLUE = "blue", "Blue"
+    GREEN = "green", "Green"
+    PURPLE = "purple", "Purple"
+    RED = "red", "Red"
+    ADMIN = "admin", "Admin"
+
+
+USER_ICONS = (ProfileIcon.BLUE, ProfileIcon.GREEN, ProfileIcon.PURPLE, ProfileIcon.RED)
+
+
+class Organisation(models.Model):
+    """A customer's company; optional on users and tickets."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("name"), name="organisation_name_ci_unique")
+        ]
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+    def create_user(
+        self, username: str, email: str, password: str | None = None, **fields: Any
+    ) -> User:
+        user = self.model(username=username, email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, username: str, email: str, password: str | None = None, **fields: Any
+    ) -> User:
+        fields.setdefault("role", Role.ADMIN)
+        fields.setdefault("profile_icon", ProfileIcon.ADMIN)
+        return self.create_user(username, email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    username = models.CharField(max_length=150)
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    profile_icon = models.CharField(
+        max_length=16, choices=ProfileIcon.choices, default=ProfileIcon.BLUE
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["role"], name="user_role_idx")]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff_member(self) -> bool:
+        """An agent or an admin: someone who works tickets."""
+        return self.role in STAFF_ROLES and self.is_active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN and self.is_active
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == Role.SYSTEM
+
+    # Django admin asks these; only admins get in, with every permission.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_admin
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_admin
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_admin
+
+    @property
+    def profile_icon_url(self) -> str:
+        return f"/profile-icons/{self.profile_icon}.png"

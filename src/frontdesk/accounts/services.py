@@ -1,0 +1,149 @@
+"""Account use cases: register, sign in, edit profile, change role.
+
+Every rule and permission check for accounts lives here; the JSON API, the pages and the
+command line call these functions and only translate their answers.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+
+from frontdesk.accounts import validators
+from frontdesk.accounts.models import USER_ICONS, Role, User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.core.text import is_storable_text
+
+LOGIN_FAILED = "A user with the supplied username and password was not found."
+USERNAME_TAKEN = "That username is already taken."
+EMAIL_TAKEN = "A user is already registered with that email address."
+WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
+
+# Verified against when no such user exists, so a failed sign-in costs the same time
+# whether or not the username is known (no user enumeration by timing).
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = make_password("frontdesk-timing-equaliser")
+    return _DUMMY_HASH
+
+
+def user_register(*, username: str, email: str, password: str) -> User:
+    """Create a customer account (SupportMe's ``create_user``), checks in the seed's order."""
+    validators.check_username(username)
+    validators.check_password(password)
+    email = email.strip().lower()
+    validators.check_email(email)
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(USERNAME_TAKEN, field="username")
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidInput(EMAIL_TAKEN, field="email")
+    user = User(
+        username=username,
+        email=email,
+        role=Role.CUSTOMER,
+        profile_icon=random.choice(USER_ICONS),
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two registrations raced past the checks above; the constraint decided.
+        if User.objects.filter(username__iexact=username).exists():
+            raise InvalidInput(USERNAME_TAKEN, field="username") from None
+        raise InvalidInput(EMAIL_TAKEN, field="email") from None
+    return user
+
+
+def user_check_credentials(*, username: str, password: str) -> User | None:
+    """The active, sign-in-capable user with these credentials, or None (in equal time)."""
+    user = None
+    if is_storable_text(username) and len(username) <= 254:
+        lookup = {"email__iexact": username} if "@" in username else {"username__iexact": username}
+        user = User.objects.filter(**lookup).first()
+    if user is None or not user.has_usable_password():
+        from django.contrib.auth.hashers import check_password
+
+        check_password(password, _dummy_hash())
+        return None
+    if not user.check_password(password):  # upgrades an outdated hash on success
+        return None
+    if not user.is_active or user.is_system:
+        return None
+    return user
+
+
+def user_authenticate(*, username: str, password: str) -> User:
+    user = user_check_credentials(username=username, password=password)
+    if user is None:
+        raise InvalidInput(LOGIN_FAILED)
+    User.objects.filter(pk=user.pk).update(last_login=now())
+    return user
+
+
+def user_update_profile(
+    *, user: User, old_password: str, new_password: str, profile_icon: str
+) -> User:
+    """Change password and/or picture; the current password is always required.
+
+    An empty ``new_password`` keeps the current one (SupportMe's rule).
+    """
+    if not user.check_password(old_password):
+        raise NotAllowed(WRONG_PASSWORD, field="old_password")
+    if new_password:
+        validators.check_password(new_password, field="new_password")
+    validators.check_profile_icon(profile_icon)
+    fields = ["profile_icon"]
+    user.profile_icon = profile_icon
+    if new_password:
+        user.set_password(new_password)
+        fields.append("password")
+    user.save(update_fields=fields)
+    return user
+
+
+def user_set_role(*, actor: User | None, user: User, role: str) -> User:
+    """Promote or demote an account. ``actor`` None is the server administrator (CLI)."""
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only an admin can change account roles.")
+    if role not in (Role.CUSTOMER, Role.AGENT, Role.ADMIN):
+        raise InvalidInput(f"Unknown role {role!r}: use customer, agent or admin.", field="role")
+    if user.is_system:
+        raise NotAllowed("The System account cannot be changed.")
+    with transaction.atomic():
+        if user.role == Role.ADMIN and role != Role.ADMIN:
+            admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
+            if not admins.exclude(pk=user.pk).exists():
+                raise InvalidInput("This is the last admin; promote another account first.")
+        user.role = role
+        user.save(update_fields=["role"])
+    return user
+
+
+def user_create_admin(*, username: str, email: str, password: str) -> User:
+    """Create an admin account (the ``createadmin`` command)."""
+    user = user_register(username=username, email=email, password=password)
+    user.role = Role.ADMIN
+    user.profile_icon = "admin"
+    user.save(update_fields=["role", "profile_icon"])
+    return user
+
+
+def user_get_by_reference(reference: str) -> User:
+    """Find a user by numeric id or by username (case-insensitive), for the command line."""
+    query = User.objects.exclude(role=Role.SYSTEM)
+    user = None
+    if reference.isdigit() and len(reference) < 19:
+        user = query.filter(pk=int(reference)).first()
+    if user is None:
+        user = query.filter(username__iexact=reference).first()
+    if user is None:
+        raise NotFound(f"No user with id or username {reference!r}.")
+    return user

@@ -1,0 +1,68 @@
+"""SupportMe bearer tokens: HS256 JWTs with ``user_id``, ``account_type`` and ``exp`` claims.
+
+The claims are informational for clients (the seed's pages decode them); authorisation always
+reads the user's current role from the database, so a demoted agent loses access at once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+from django.conf import settings
+
+from frontdesk.accounts.models import Role, User
+
+ACCOUNT_TYPE_CUSTOMER = 1
+ACCOUNT_TYPE_ASSISTANT = 2
+ACCOUNT_TYPE_ADMIN = 3
+
+_ACCOUNT_TYPES = {
+    Role.CUSTOMER: ACCOUNT_TYPE_CUSTOMER,
+    Role.AGENT: ACCOUNT_TYPE_ASSISTANT,
+    Role.ADMIN: ACCOUNT_TYPE_ADMIN,
+    Role.SYSTEM: ACCOUNT_TYPE_ASSISTANT,  # SupportMe seeds System as an assistant account
+}
+ROLE_BY_ACCOUNT_TYPE = {
+    ACCOUNT_TYPE_CUSTOMER: Role.CUSTOMER,
+    ACCOUNT_TYPE_ASSISTANT: Role.AGENT,
+    ACCOUNT_TYPE_ADMIN: Role.ADMIN,
+}
+
+
+def account_type_of(user: User) -> int:
+    return _ACCOUNT_TYPES[Role(user.role)]
+
+
+def access_token_issue(user: User) -> str:
+    claims = {
+        "user_id": user.pk,
+        "account_type": account_type_of(user),
+        "exp": int(time.time()) + settings.JWT_LIFETIME_SECONDS,
+    }
+    return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm="HS256")
+
+
+def access_token_user(authorization: str | None) -> User | None:
+    """The active user an ``Authorization: Bearer <jwt>`` header speaks for, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            settings.JWT_SECRET_KEY,
+            algorithms=["HS256"],
+            options={"require": ["exp", "user_id"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    user_id = claims.get("user_id")
+    if type(user_id) is not int or not 0 < user_id < 2**63:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.is_system:
+        return None
+    return user

@@ -1,0 +1,48 @@
+"""The account rules of SupportMe, with its words; shown to users before and after they type."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from frontdesk.accounts.models import USER_ICONS
+from frontdesk.core.errors import InvalidInput
+
+USERNAME_MAX = 16
+PASSWORD_MIN = 8
+PASSWORD_MAX = 32
+
+USERNAME_HINT = f"Letters and digits only, at most {USERNAME_MAX} characters."
+PASSWORD_HINT = f"Between {PASSWORD_MIN} and {PASSWORD_MAX} characters."
+
+_email_validator = EmailValidator()
+
+
+def check_username(username: str) -> None:
+    # ASCII only: with case-insensitive uniqueness, look-alike letters from other scripts
+    # would let two people pass as the same name.
+    if not (username.isascii() and username.isalnum()):
+        raise InvalidInput("Username can only contain alphanumeric characters.", field="username")
+    if len(username) > USERNAME_MAX:
+        raise InvalidInput(
+            f"Username cannot be more than {USERNAME_MAX} characters.", field="username"
+        )
+
+
+def check_password(password: str, *, field: str = "password") -> None:
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"Password must be at least {PASSWORD_MIN} characters.", field=field)
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"Password cannot be more than {PASSWORD_MAX} characters.", field=field)
+
+
+def check_email(email: str) -> None:
+    try:
+        _email_validator(email)
+    except ValidationError:
+        raise InvalidInput("The provided email was invalid.", field="email") from None
+
+
+def check_profile_icon(icon: str) -> None:
+    if icon not in USER_ICONS:
+        raise InvalidInput("Profile icon is invalid.", field="profile_icon")

@@ -1,0 +1,89 @@
+"""Typed readers for environment variables, failing loudly on bad values.
+
+Secrets may also come from ``NAME_FILE`` (a path, as Docker and systemd secrets do) or, when
+neither is set, are generated once with :mod:`secrets` and kept in the data directory with
+0600 permissions, so they survive restarts and are shared by every process on the host.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str, *, data_dir: Path, filename: str) -> str:
+    """Return the secret from NAME, NAME_FILE, or a generated file in ``data_dir``."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path_from_env = os.environ.get(f"{name}_FILE")
+    if path_from_env:
+        try:
+            value = Path(path_from_env).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE points at an unreadable file: {exc}") from None
+        if not value:
+            raise ConfigError(f"{name}_FILE points at an empty file")
+        return value
+    return _stored_secret(data_dir / filename)
+
+
+def _stored_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    # Write a complete temporary file, then hard-link it into place: link() fails if the name
+    # exists, so when two processes start at once exactly one secret wins and nobody reads a
+    # half-written file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

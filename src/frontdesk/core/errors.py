@@ -1,0 +1,29 @@
+"""The errors a use case can end with. Every face (JSON API, pages, email) maps them to its
+own answer: a status code and a message a person understands."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class; ``message`` is shown to the user as it is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule; nothing was changed."""
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this (or may not see the object)."""
+
+
+class NotFound(DomainError):
+    """The object does not exist."""
+
+
+class Conflict(DomainError):
+    """The object changed under the actor (someone else claimed it first, ...)."""

@@ -1,0 +1,139 @@
+"""Frontdesk settings: one module, configured only through environment variables.
+
+See docs/configuration.md for every variable. The defaults give the embedded profile: a SQLite
+database and generated secrets in ``FRONTDESK_DATA_DIR`` (``./data``), nothing else to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from frontdesk.core.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("FRONTDESK_DATA_DIR", "data")).resolve()
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY", data_dir=DATA_DIR, filename="secret_key")
+JWT_SECRET_KEY = env_secret("FRONTDESK_JWT_SECRET", data_dir=DATA_DIR, filename="jwt_secret")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "frontdesk.core",
+    "frontdesk.accounts",
+    "frontdesk.tickets",
+    "frontdesk.supportme",
+    "frontdesk.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "frontdesk.urls"
+WSGI_APPLICATION = "frontdesk.wsgi.application"
+APPEND_SLASH = False  # the SupportMe paths have no trailing slash and must not redirect
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_from_url(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(dj_database_url.parse(url))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config["OPTIONS"] = {
+            # WAL lets readers run beside the one writer; synchronous=FULL makes every
+            # acknowledged commit durable across a crash or power loss.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+            # Take the write lock at BEGIN, so a writer waits on the busy timeout instead
+            # of failing with "database is locked" when it upgrades a read transaction.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("FRONTDESK_SQLITE_TIMEOUT", 30, minimum=1),
+        }
+        config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    else:
+        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'frontdesk.sqlite3'}")
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["frontdesk.accounts.backends.UsernameOrEmailBackend"]
+PASSWORD_HASHERS = [
+    "frontdesk.accounts.hashers.Argon2idHasher",
+]
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/home"
+
+# The SupportMe contract: JWT bearer tokens that expire 24 hours after they are issued.
+JWT_LIFETIME_SECONDS = env_int("FRONTDESK_JWT_LIFETIME", 86400, minimum=60)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("FRONTDESK_SESSION_TIMEOUT", 1800, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("FRONTDESK_BEHIND_PROXY", False) else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = None  # WhiteNoise serves from the apps (finders); no collectstatic step
+WHITENOISE_USE_FINDERS = True  # serve straight from the apps: `serve` needs no collectstatic
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "attachments"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# USERNAME_FIELD is unique case-insensitively through a functional constraint (Lower), which
+# Django's check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]

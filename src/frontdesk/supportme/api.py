@@ -1,0 +1,250 @@
+"""The SupportMe JSON API, an exact contract: the seed's paths, JSON shapes, status codes and
+error texts, so a client written for SupportMe works unchanged (docs/supportme-compat.md).
+
+Each view parses, calls one service or selector, and renders; the rules live in the services.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+
+from frontdesk.accounts import services as accounts
+from frontdesk.accounts.models import SYSTEM_USER_ID, User
+from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
+from frontdesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from frontdesk.core.text import is_storable_text
+from frontdesk.tickets import selectors, services
+from frontdesk.tickets.models import Message, Ticket
+
+PARSE_FAILED = "Server failed to parse the request."
+REQUEST_FAILED = "The request failed."
+BLANK_FIELDS = "Please don't leave any blank fields."
+NOT_AUTHENTICATED = "User is not authenticated to make this request."
+USER_NOT_FOUND = "User not found."
+ICON_PREFIX, ICON_SUFFIX = "/profile-icons/", ".png"
+
+View = Callable[..., JsonResponse]
+
+
+def _answer(data: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"sort_keys": True})
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return _answer({"error": message}, status)
+
+
+def _error_for(exc: DomainError) -> JsonResponse:
+    if isinstance(exc, NotAllowed):
+        return _error(exc.message, 403)
+    if isinstance(exc, NotFound):
+        return _error(exc.message, 404)
+    if isinstance(exc, Conflict):
+        return _error(exc.message, 409)
+    return _error(exc.message, 400)
+
+
+class _Refused(Exception):
+    def __init__(self, response: JsonResponse) -> None:
+        self.response = response
+
+
+def _only(*methods: str) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in methods:
+                response = _error("Method not allowed.", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except _Refused as refused:
+                return refused.response
+            except DomainError as exc:
+                return _error_for(exc)
+
+        return wrapper
+
+    return decorate
+
+
+def _fields(
+    request: HttpRequest, keys: set[str], *, may_be_blank: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """The request's JSON object, checked as SupportMe checks it: parseable, an object, exactly
+    the expected keys, string values, no blank fields."""
+    try:
+        data = json.loads(request.body)
+    except RequestDataTooBig:
+        raise _Refused(_error("The request is too large.", 413)) from None
+    except (ValueError, RecursionError):
+        raise _Refused(_error(PARSE_FAILED, 400)) from None
+    if not isinstance(data, dict):
+        raise _Refused(_error(PARSE_FAILED, 400))
+    if set(data) != keys:
+        raise _Refused(_error(REQUEST_FAILED, 400))
+    if not all(isinstance(value, str) and is_storable_text(value) for value in data.values()):
+        raise _Refused(_error(PARSE_FAILED, 400))
+    if any(not value.strip() for key, value in data.items() if key not in may_be_blank):
+        raise _Refused(_error(BLANK_FIELDS, 400))
+    return data
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = access_token_user(request.headers.get("Authorization"))
+    if user is None:
+        raise NotAllowed(NOT_AUTHENTICATED)
+    return user
+
+
+def _timestamp(moment: datetime | None) -> int:
+    return -1 if moment is None else int(moment.timestamp())
+
+
+def _ticket_data(ticket: Ticket) -> dict[str, Any]:
+    done_at = (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None
+    return {
+        "ticket_id": ticket.pk,
+        "customer_id": ticket.requester_id,
+        "assistant_id": -1 if ticket.assignee_id is None else ticket.assignee_id,
+        "opened_at": _timestamp(ticket.created_at),
+        "closed_at": _timestamp(done_at),
+        "title": ticket.title,
+    }
+
+
+def _message_data(message: Message) -> dict[str, Any]:
+    return {
+        "message_id": message.pk,
+        "author_id": message.author_id,
+        "body": message.body,
+        "sent_at": _timestamp(message.created_at),
+    }
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@_only("POST")
+def register(request: HttpRequest) -> JsonResponse:
+    data = _fields(request, {"username", "email", "password"})
+    user = accounts.user_register(
+        username=data["username"], email=data["email"], password=data["password"]
+    )
+    return _answer({"access_token": access_token_issue(user)})
+
+
+@_only("POST")
+def login(request: HttpRequest) -> JsonResponse:
+    data = _fields(request, {"username", "password"})
+    user = accounts.user_authenticate(username=data["username"], password=data["password"])
+    return _answer({"access_token": access_token_issue(user)})
+
+
+@_only("GET")
+def get_profile(request: HttpRequest, user_id: int) -> JsonResponse:
+    _signed_in(request)
+    profile = User.objects.filter(pk=user_id).first() if user_id < 2**63 else None
+    if profile is None:
+        return _error(USER_NOT_FOUND, 400)
+    created_at = 0 if profile.pk == SYSTEM_USER_ID else _timestamp(profile.created_at)
+    return _answer(
+        {
+            "user": {
+                "user_id": profile.pk,
+                "username": profile.username,
+                "created_at": created_at,
+                "account_type": account_type_of(profile),
+                "profile_icon": profile.profile_icon_url,
+            }
+        }
+    )
+
+
+@_only("POST")
+def ticket_new(request: HttpRequest) -> JsonResponse:
+    user = _signed_in(request)
+    data = _fields(request, {"ticket_title", "message"})
+    opened = services.ticket_open(actor=user, title=data["ticket_title"], body=data["message"])
+    return _answer({"ticket_id": opened.ticket.pk, "message_id": opened.message.pk})
+
+
+@_only("GET")
+def get_ticket(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    user = _signed_in(request)
+    ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
+    return _answer({"ticket_data": _ticket_data(ticket)})
+
+
+@_only("POST")
+def ticket_post(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    user = _signed_in(request)
+    data = _fields(request, {"message"})
+    message = services.message_post(actor=user, ticket_id=ticket_id, body=data["message"])
+    return _answer({"ticket_id": message.ticket_id, "message_id": message.pk})
+
+
+def _own_lists(request: HttpRequest, user_id: int) -> User:
+    user = _signed_in(request)
+    if user.pk != user_id:
+        raise NotAllowed(NOT_AUTHENTICATED)
+    return user
+
+
+@_only("GET")
+def get_open_tickets(request: HttpRequest, user_id: int) -> JsonResponse:
+    user = _own_lists(request, user_id)
+    tickets = selectors.tickets_active_for(user=user)
+    return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
+
+
+@_only("GET")
+def get_closed_tickets(request: HttpRequest, user_id: int) -> JsonResponse:
+    user = _own_lists(request, user_id)
+    tickets = selectors.tickets_done_for(user=user)
+    return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
+
+
+@_only("GET")
+def get_unclaimed_tickets(request: HttpRequest, user_id: int | None = None) -> JsonResponse:
+    user = _signed_in(request)
+    tickets = selectors.tickets_claimable(user=user)
+    return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
+
+
+@_only("GET")
+def get_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
+    user = _signed_in(request)
+    ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
+    # SupportMe lists the newest message first.
+    messages = selectors.messages_visible(user=user, ticket=ticket).order_by("-id")
+    return _answer({"ticket_id": ticket.pk, "message_list": [_message_data(m) for m in messages]})
+
+
+@_only("POST")
+def profile(request: HttpRequest) -> JsonResponse:
+    user = _signed_in(request)
+    data = _fields(
+        request,
+        {"new_password", "old_password", "profile_icon"},
+        may_be_blank=frozenset({"new_password"}),
+    )
+    icon_path = data["profile_icon"]
+    icon = icon_path.removeprefix(ICON_PREFIX).removesuffix(ICON_SUFFIX)
+    if f"{ICON_PREFIX}{icon}{ICON_SUFFIX}" != icon_path:
+        icon = ""  # not an icon path at all: the service answers "Profile icon is invalid."
+    accounts.user_update_profile(
+        user=user,
+        old_password=data["old_password"],
+        new_password=data["new_password"],
+        profile_icon=icon,
+    )
+    return _answer({"msg": "Profile has been updated."})

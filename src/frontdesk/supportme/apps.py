@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupportmeConfig(AppConfig):
+    name = "frontdesk.supportme"
+    label = "supportme"

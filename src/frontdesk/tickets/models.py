@@ -1,0 +1,208 @@
+"""Tickets, their conversation, their files and their history."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import PurePath
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from frontdesk.accounts.models import Organisation
+from frontdesk.core.clock import now
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+# SupportMe knows two states. "Closed" there is Resolved or Closed here; the rest is "open".
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.REOPENED)
+IS_ACTIVE = Q(status__in=ACTIVE_STATUSES)
+IS_DONE = Q(status__in=DONE_STATUSES)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+    CRITICAL = "critical", "Critical"
+
+
+class Category(models.TextChoices):
+    TECHNICAL = "technical", "Technical"
+    BILLING = "billing", "Billing"
+    PRODUCT = "product", "Product"
+    FEATURE_REQUEST = "feature_request", "Feature request"
+    BUG = "bug", "Bug"
+    ACCOUNT = "account", "Account"
+    GENERAL = "general", "General"
+    OTHER = "other", "Other"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    title = models.CharField(max_length=200)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
+    category = models.CharField(max_length=24, choices=Category.choices, default=Category.GENERAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    estimated_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    actual_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_tickets"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    last_activity_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [
+            # The claimable queue: unassigned and still active, oldest first.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(assignee__isnull=True) & IS_ACTIVE,
+                name="ticket_claimable_idx",
+            ),
+            # "My open / closed tickets", as requester and as assignee.
+            models.Index(fields=["requester", "status", "created_at"], name="ticket_requester_idx"),
+            models.Index(fields=["assignee", "status", "created_at"], name="ticket_assignee_idx"),
+            models.Index(fields=["status", "created_at"], name="ticket_status_idx"),
+            models.Index(fields=["due_at"], condition=IS_ACTIVE, name="ticket_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """``TKT-000042``: derived from the primary key, so it can never be duplicated."""
+        return f"TKT-{self.pk:06d}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", "Public reply"
+    INTERNAL = "internal", "Internal note"
+    SYSTEM = "system", "System message"
+
+
+class Message(models.Model):
+    """One entry of a ticket's conversation. The primary key is the reading order."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
+    )
+    body = models.TextField()
+    kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["ticket", "id"], name="message_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} message {self.pk} on ticket {self.ticket_id}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name: the client's file name is kept only as data, never as a path.
+    suffix = PurePath(filename).suffix.lower()
+    safe_suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
+    return f"{now():%Y/%m}/{secrets.token_hex(16)}{safe_suffix}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attachments"
+    )
+    description = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketEvent(models.Model):
+    """One field change: who changed what, from which value to which, and when."""
+
+    class Field(models.TextChoices):
+        STATUS = "status", "Status"
+        ASSIGNEE = "assignee", "Assignee"
+        PRIORITY = "priority", "Priority"
+        CATEGORY = "category", "Category"
+        TAGS = "tags", "Tags"
+        TITLE = "title", "Title"
+        DUE_AT = "due_at", "Due date"
+        CREATED = "created", "Created"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ticket_events",
+    )
+    field = models.CharField(max_length=16, choices=Field.choices)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["ticket", "id"], name="event_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value!r} -> {self.new_value!r}"

@@ -1,0 +1,308 @@
+"""Ticket use cases. Every rule and permission check for tickets lives here, once.
+
+The SupportMe JSON API, the pages, the REST API and email are thin faces over these functions.
+Each runs in one transaction and re-reads the ticket under a row lock, so concurrent actions
+(two agents claiming at once, a reply racing a close) end in a defined state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
+from frontdesk.tickets import validators
+from frontdesk.tickets.models import (
+    DONE_STATUSES,
+    Channel,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from frontdesk.tickets.selectors import ticket_get_for_user
+
+NOT_AUTHORISED = "User is not authenticated to make this request."
+
+# Which status may follow which. Customers may only close and reopen (see _check_transition).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset(
+        {Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}
+    ),
+    Status.OPEN: frozenset({Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.IN_PROGRESS: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED}),
+    Status.REOPENED: frozenset(
+        {Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}
+    ),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
+    Status.CLOSED: frozenset({Status.REOPENED}),
+}
+CUSTOMER_TARGETS = frozenset({Status.CLOSED, Status.REOPENED})
+
+COMMAND_CLOSE = "!close"
+COMMAND_OPEN = "!open"
+COMMAND_CLAIM = "!claim"
+COMMANDS = (COMMAND_CLOSE, COMMAND_OPEN, COMMAND_CLAIM)
+
+
+def _by(user: User) -> str:
+    return f"{user.username} (ID: {user.pk})"
+
+
+# The seed's system messages, word for word; the others follow their pattern.
+def _closed_text(actor: User) -> str:
+    return f"This ticket has been closed by {_by(actor)}."
+
+
+def _reopened_text(actor: User) -> str:
+    return f"This ticket has been reopened by {_by(actor)}."
+
+
+def _claimed_text(actor: User, *, reopened: bool) -> str:
+    verb = "claimed and reopened" if reopened else "claimed"
+    return f"This ticket has been {verb} by {_by(actor)}."
+
+
+def _status_text(actor: User, status: str) -> str:
+    if status == Status.CLOSED:
+        return _closed_text(actor)
+    if status == Status.REOPENED:
+        return _reopened_text(actor)
+    return f"This ticket has been marked as {Status(status).label} by {_by(actor)}."
+
+
+@dataclass(frozen=True)
+class Opened:
+    ticket: Ticket
+    message: Message
+
+
+# --- helpers shared by the use cases ------------------------------------------------------
+
+
+def _system_message(ticket: Ticket, text: str) -> Message:
+    return Message.objects.create(
+        ticket=ticket, author_id=SYSTEM_USER_ID, body=text, kind=MessageKind.SYSTEM
+    )
+
+
+def _record(ticket: Ticket, actor: User | None, field: str, old: object, new: object) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+    )
+
+
+def _set_status(ticket: Ticket, actor: User, status: str) -> list[str]:
+    """Move ``ticket`` to ``status`` in memory, keep its timestamps true, record the event.
+    Returns the fields the caller must save."""
+    old = ticket.status
+    ticket.status = status
+    moment = now()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = moment
+    elif status == Status.CLOSED:
+        ticket.closed_at = moment
+        ticket.resolved_at = ticket.resolved_at or moment
+    elif old in DONE_STATUSES:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    _record(ticket, actor, TicketEvent.Field.STATUS, old, status)
+    return ["status", "resolved_at", "closed_at"]
+
+
+def _touch(ticket: Ticket, fields: list[str]) -> None:
+    moment = now()
+    ticket.updated_at = moment
+    ticket.last_activity_at = moment
+    ticket.save(update_fields=[*fields, "updated_at", "last_activity_at"])
+
+
+def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
+    if status not in TRANSITIONS:
+        raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    if status == ticket.status:
+        if status in DONE_STATUSES:
+            raise InvalidInput("This ticket is already closed.", field="status")
+        raise InvalidInput(
+            f"This ticket is already {Status(status).label.lower()}.", field="status"
+        )
+    if not actor.is_staff_member and status not in CUSTOMER_TARGETS:
+        raise NotAllowed("Customers can only close and reopen their tickets.", field="status")
+    if status not in TRANSITIONS[ticket.status]:
+        if status == Status.REOPENED:
+            raise InvalidInput("This ticket is already open.", field="status")
+        raise InvalidInput(
+            f"A ticket that is {Status(ticket.status).label.lower()} cannot become "
+            f"{Status(status).label.lower()}.",
+            field="status",
+        )
+
+
+# --- use cases ----------------------------------------------------------------------------
+
+
+def ticket_open(
+    *,
+    actor: User,
+    title: str,
+    body: str,
+    requester: User | None = None,
+    channel: str = Channel.WEB,
+) -> Opened:
+    """Open a ticket with its first message.
+
+    Customers open tickets for themselves. Agents may not (SupportMe's rule) but may open one
+    on behalf of a customer, for an enquiry that came by phone.
+    """
+    if actor.is_staff_member:
+        if requester is None or requester.pk == actor.pk:
+            raise NotAllowed(NOT_AUTHORISED)
+        if requester.role != Role.CUSTOMER or not requester.is_active:
+            raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
+    elif actor.role == Role.CUSTOMER and actor.is_active:
+        if requester is not None and requester.pk != actor.pk:
+            raise NotAllowed(NOT_AUTHORISED)
+        requester = actor
+    else:
+        raise NotAllowed(NOT_AUTHORISED)
+    validators.check_title(title)
+    validators.check_message(body)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            title=title,
+            requester=requester,
+            created_by=actor,
+            organisation_id=requester.organisation_id,
+            channel=channel,
+        )
+        message = Message.objects.create(
+            ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
+        )
+        _record(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
+    return Opened(ticket=ticket, message=message)
+
+
+def message_post(*, actor: User, ticket_id: int, body: str, internal: bool = False) -> Message:
+    """Add a reply or an internal note, or run a SupportMe command (``!close``, ``!open``,
+    ``!claim``). Returns the message written: the reply, or the command's system message.
+
+    A public reply into a closed ticket reopens it first, with the seed's system message.
+    """
+    if body in COMMANDS and not internal:
+        return _run_command(actor=actor, ticket_id=ticket_id, command=body)
+    validators.check_message(body)
+    if internal and not actor.is_staff_member:
+        raise NotAllowed("Only agents can write internal notes.")
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        fields: list[str] = []
+        if not internal:
+            if ticket.is_done:
+                fields += _set_status(ticket, actor, Status.REOPENED)
+                _system_message(ticket, _reopened_text(actor))
+            is_response = actor.is_staff_member and actor.pk != ticket.requester_id
+            if is_response and ticket.first_response_at is None:
+                ticket.first_response_at = now()
+                fields.append("first_response_at")
+            # An answer takes a new ticket into work; a customer's reply ends "pending".
+            waiting_on = Status.NEW if is_response else Status.PENDING
+            if ticket.status == waiting_on:
+                fields += _set_status(ticket, actor, Status.OPEN)
+        kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
+        message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
+        _touch(ticket, fields)
+    return message
+
+
+def _run_command(*, actor: User, ticket_id: int, command: str) -> Message:
+    if command == COMMAND_CLAIM:
+        return ticket_claim(actor=actor, ticket_id=ticket_id)
+    target = Status.CLOSED if command == COMMAND_CLOSE else Status.REOPENED
+    return ticket_change_status(actor=actor, ticket_id=ticket_id, status=target)
+
+
+def ticket_claim(*, actor: User, ticket_id: int) -> Message:
+    """Take an unassigned ticket. Of two agents claiming at once exactly one wins; the other
+    gets a Conflict naming the winner. Claiming a closed ticket reopens it."""
+    if not actor.is_staff_member:
+        raise NotAllowed(NOT_AUTHORISED)
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        if ticket.assignee_id is not None and ticket.assignee_id != actor.pk:
+            assert ticket.assignee is not None
+            raise Conflict(f"This ticket has already been claimed by {_by(ticket.assignee)}.")
+        if ticket.assignee_id == actor.pk and not ticket.is_done:
+            raise Conflict("You have already claimed this ticket.")
+        # The conditional UPDATE is the arbiter where row locks are not available.
+        won = Ticket.objects.filter(pk=ticket.pk, assignee_id=ticket.assignee_id).update(
+            assignee=actor
+        )
+        if not won:
+            ticket.refresh_from_db()
+            holder = ticket.assignee
+            name = _by(holder) if holder else "another agent"
+            raise Conflict(f"This ticket has already been claimed by {name}.")
+        reopened = ticket.is_done
+        fields: list[str] = []
+        if ticket.assignee_id != actor.pk:
+            _record(ticket, actor, TicketEvent.Field.ASSIGNEE, ticket.assignee_id, actor.pk)
+        ticket.assignee = actor
+        if reopened:
+            fields += _set_status(ticket, actor, Status.REOPENED)
+        elif ticket.status == Status.NEW:
+            fields += _set_status(ticket, actor, Status.OPEN)
+        message = _system_message(ticket, _claimed_text(actor, reopened=reopened))
+        _touch(ticket, fields)
+    return message
+
+
+def ticket_assign(*, actor: User, ticket_id: int, assignee: User | None) -> Message:
+    """Give a ticket to an agent (or take it back to the queue with ``None``)."""
+    if not actor.is_staff_member:
+        raise NotAllowed(NOT_AUTHORISED)
+    if assignee is not None and not assignee.is_staff_member:
+        raise InvalidInput("Tickets can only be assigned to agents.", field="assignee")
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        old_id = ticket.assignee_id
+        new_id = assignee.pk if assignee else None
+        if old_id == new_id:
+            raise InvalidInput(
+                "The ticket is already assigned to them."
+                if assignee
+                else "The ticket is already unassigned.",
+                field="assignee",
+            )
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
+        ticket.assignee = assignee
+        _record(ticket, actor, TicketEvent.Field.ASSIGNEE, old_id, new_id)
+        fields: list[str] = []
+        if assignee is not None and ticket.status == Status.NEW:
+            fields += _set_status(ticket, actor, Status.OPEN)
+        if assignee is None:
+            text = f"This ticket has been unassigned by {_by(actor)}."
+        else:
+            text = f"This ticket has been assigned to {_by(assignee)} by {_by(actor)}."
+        message = _system_message(ticket, text)
+        _touch(ticket, fields)
+    return message
+
+
+def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message:
+    """Move a ticket along the workflow; only the transitions in TRANSITIONS are valid."""
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        _check_transition(actor, ticket, status)
+        fields = _set_status(ticket, actor, status)
+        message = _system_message(ticket, _status_text(actor, status))
+        _touch(ticket, fields)
+    return message

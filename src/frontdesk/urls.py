@@ -1,0 +1,48 @@
+"""Every path Frontdesk answers. SupportMe's paths come first and exactly as the seed has them."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path, register_converter
+
+from frontdesk.accounts import icons
+from frontdesk.supportme import api as supportme
+from frontdesk.web import views as web
+from frontdesk.web.dispatch import page_or_api
+
+
+class AnyIntConverter:
+    """Digits of any length. Out-of-range ids reach the view, which answers 404 in JSON
+    instead of overflowing the database driver."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value) if len(value) < 25 else 2**80
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(AnyIntConverter, "id")
+
+urlpatterns = [
+    # SupportMe: pages on GET, the JSON API on POST (see web/dispatch.py).
+    path("", web.home_page),
+    path("home", web.home_page),
+    path("register", page_or_api(web.register_page, supportme.register)),
+    path("login", page_or_api(web.login_page, supportme.login)),
+    path("logout", page_or_api(web.logout_page, None)),
+    path("profile", page_or_api(web.profile_page, supportme.profile)),
+    path("ticket/new", page_or_api(web.ticket_new_page, supportme.ticket_new)),
+    path("ticket/<id:ticket_id>", page_or_api(web.ticket_page, supportme.ticket_post)),
+    path("get-profile/<id:user_id>", supportme.get_profile),
+    path("get-ticket/<id:ticket_id>", supportme.get_ticket),
+    path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),
+    path("get-closed-tickets/<id:user_id>", supportme.get_closed_tickets),
+    path("get-unclaimed-tickets", supportme.get_unclaimed_tickets),
+    path("get-unclaimed-tickets/<id:user_id>", supportme.get_unclaimed_tickets),
+    path("get-messages/<id:ticket_id>", supportme.get_messages),
+    path("profile-icons/<str:name>.png", icons.profile_icon),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,52 @@
+"""The fixed cast every test file uses: admin, agent, other agent, customer, other customer."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.accounts.models import Role, User
+
+PASSWORD = "securepassword"
+
+
+def make_user(username: str, role: str = Role.CUSTOMER, **fields: object) -> User:
+    user = User.objects.create_user(
+        username=username,
+        email=f"{username.lower()}@example.com",
+        password=PASSWORD,
+        role=role,
+        **fields,
+    )
+    return user
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return make_user("Ada", Role.ADMIN, profile_icon="admin")
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return make_user("Alice", Role.AGENT, profile_icon="green")
+
+
+@pytest.fixture
+def other_agent(db: None) -> User:
+    return make_user("Bob", Role.AGENT, profile_icon="purple")
+
+
+@pytest.fixture
+def customer(db: None) -> User:
+    return make_user("John", Role.CUSTOMER, profile_icon="red")
+
+
+@pytest.fixture
+def other_customer(db: None) -> User:
+    return make_user("Jane", Role.CUSTOMER, profile_icon="blue")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    """Argon2 at full cost makes every fixture user take tens of milliseconds; the hasher
+    itself is tested separately with the production settings."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
