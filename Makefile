@@ -24,7 +24,8 @@ run: $(STAMP)
 
 ## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
+		$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

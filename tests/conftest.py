@@ -46,6 +46,20 @@ def other_customer(db: None) -> User:
 
 
 @pytest.fixture(autouse=True)
+def _system_user(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database, System user included; put it back."""
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") is None:
+        if not uses_db:
+            return
+        # Autouse fixtures run first: enable the database this test asked for.
+        request.getfixturevalue("transactional_db" if "transactional_db" in uses_db else "db")
+    from frontdesk.accounts.services import system_user_ensure
+
+    system_user_ensure()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     """Argon2 at full cost makes every fixture user take tens of milliseconds; the hasher
     itself is tested separately with the production settings."""

@@ -11,7 +11,7 @@ from frontdesk.accounts.models import User
 
 
 class UsernameOrEmailBackend(BaseBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from frontdesk.accounts import validators
-from frontdesk.accounts.models import USER_ICONS, Role, User
+from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Role, User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
@@ -133,6 +133,34 @@ def user_create_admin(*, username: str, email: str, password: str) -> User:
     user.role = Role.ADMIN
     user.profile_icon = "admin"
     user.save(update_fields=["role", "profile_icon"])
+    return user
+
+
+def user_set_password(*, actor: User | None, user: User, new_password: str) -> User:
+    """Set a password without the old one: for admins, and the server administrator (CLI)."""
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only an admin can set another account's password.")
+    if user.is_system:
+        raise NotAllowed("The System account cannot sign in.")
+    validators.check_password(new_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def system_user_ensure() -> User:
+    """The System user (id 0). Migrations create it; this restores it after a database
+    flush (tests) or a hand-made deletion."""
+    user, _ = User.objects.get_or_create(
+        pk=SYSTEM_USER_ID,
+        defaults={
+            "username": "System",
+            "email": "system@frontdesk.invalid",
+            "password": "!",
+            "role": Role.SYSTEM,
+            "profile_icon": "admin",
+        },
+    )
     return user
 
 

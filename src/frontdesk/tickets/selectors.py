@@ -26,9 +26,12 @@ def ticket_get_for_user(*, user: User, ticket_id: int, for_update: bool = False)
     """The ticket, if ``user`` may see it. ``for_update`` locks the row (inside atomic)."""
     if not 0 < ticket_id <= MAX_PK:
         raise NotFound(TICKET_NOT_FOUND)
-    query = Ticket.objects.select_related("requester", "assignee")
     if for_update:
-        query = query.select_for_update(of=("self",))
+        # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
+        # not the outer-joined ones, so a joined assignee could be stale.
+        query = Ticket.objects.select_for_update()
+    else:
+        query = Ticket.objects.select_related("requester", "assignee")
     ticket = query.filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(TICKET_NOT_FOUND)

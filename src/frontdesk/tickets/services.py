@@ -237,8 +237,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         raise NotAllowed(NOT_AUTHORISED)
     with transaction.atomic():
         ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
-        if ticket.assignee_id is not None and ticket.assignee_id != actor.pk:
-            assert ticket.assignee is not None
+        if ticket.assignee is not None and ticket.assignee_id != actor.pk:
             raise Conflict(f"This ticket has already been claimed by {_by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
             raise Conflict("You have already claimed this ticket.")

@@ -1,0 +1,61 @@
+"""SupportMe bearer tokens: claims, expiry, and the database as the authority on roles."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from django.conf import settings
+
+from frontdesk.accounts.models import Role, User
+from frontdesk.accounts.tokens import access_token_issue, access_token_user
+
+
+def test_token_claims_follow_the_seed(customer: User, agent: User, admin: User) -> None:
+    for user, account_type in ((customer, 1), (agent, 2), (admin, 3)):
+        claims = jwt.decode(access_token_issue(user), settings.JWT_SECRET_KEY, ["HS256"])
+        assert claims["user_id"] == user.pk and claims["account_type"] == account_type
+        assert abs(claims["exp"] - (time.time() + 86400)) < 5
+
+
+def test_valid_token_finds_current_user(customer: User) -> None:
+    assert access_token_user("Bearer " + access_token_issue(customer)) == customer
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "Bearer", "Bearer ", "Basic abc", "Bearer not.a.jwt", "token"],
+)
+def test_malformed_headers_find_nobody(customer: User, header: str | None) -> None:
+    assert access_token_user(header) is None
+
+
+def test_expired_forged_and_unknown_tokens_find_nobody(customer: User) -> None:
+    past = {"user_id": customer.pk, "account_type": 1, "exp": int(time.time()) - 1}
+    forged = {"user_id": customer.pk, "account_type": 2, "exp": int(time.time()) + 60}
+    ghost = {"user_id": 987654, "account_type": 1, "exp": int(time.time()) + 60}
+    no_exp = {"user_id": customer.pk, "account_type": 1}
+    assert access_token_user("Bearer " + jwt.encode(past, settings.JWT_SECRET_KEY)) is None
+    assert access_token_user("Bearer " + jwt.encode(forged, "another-key-" * 4)) is None
+    assert access_token_user("Bearer " + jwt.encode(ghost, settings.JWT_SECRET_KEY)) is None
+    assert access_token_user("Bearer " + jwt.encode(no_exp, settings.JWT_SECRET_KEY)) is None
+    none_alg = jwt.encode(forged, None, algorithm="none")
+    assert access_token_user("Bearer " + none_alg) is None
+
+
+def test_system_and_deactivated_users_have_no_token_access(customer: User) -> None:
+    system = {"user_id": 0, "account_type": 2, "exp": int(time.time()) + 60}
+    assert access_token_user("Bearer " + jwt.encode(system, settings.JWT_SECRET_KEY)) is None
+    token = "Bearer " + access_token_issue(customer)
+    customer.is_active = False
+    customer.save()
+    assert access_token_user(token) is None
+
+
+def test_role_comes_from_database_not_claim(agent: User) -> None:
+    token = "Bearer " + access_token_issue(agent)
+    agent.role = Role.CUSTOMER
+    agent.save()
+    user = access_token_user(token)
+    assert user is not None and not user.is_staff_member

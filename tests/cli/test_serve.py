@@ -1,0 +1,89 @@
+"""``frontdesk serve`` as a user runs it: a real process on a real port, a fresh data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(process.stdout.read() if process.stdout else "server died")
+            time.sleep(0.2)
+    yield base, process
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _post(url: str, body: dict[str, str], token: str | None = None) -> dict[str, object]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def test_serve_migrates_creates_admin_and_answers(
+    server: tuple[str, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    base, process = server
+    data = tmp_path / "data"
+    assert (data / "frontdesk.sqlite3").exists()
+    assert oct((data / "secret_key").stat().st_mode)[-3:] == "600"
+    admin_password = (data / "initial_admin_password").read_text().strip()
+
+    login = _post(base + "/login", {"username": "admin", "password": admin_password})
+    assert isinstance(login["access_token"], str)
+
+    token = _post(
+        base + "/register",
+        {"username": "John", "email": "john@website.net", "password": "securepassword"},
+    )["access_token"]
+    opened = _post(
+        base + "/ticket/new",
+        {"ticket_title": "The toilet roll is finished", "message": "Could it be refilled please?"},
+        str(token),
+    )
+    assert opened["ticket_id"] == 1
+
+    with urllib.request.urlopen(base + "/profile-icons/blue.png") as response:  # noqa: S310
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+    process.terminate()
+    output = process.communicate(timeout=20)[0]
+    assert re.search(r"username 'admin', password '" + re.escape(admin_password), output)
