@@ -22,18 +22,6 @@ USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "A user is already registered with that email address."
 WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
 
-# Verified against when no such user exists, so a failed sign-in costs the same time
-# whether or not the username is known (no user enumeration by timing).
-_DUMMY_HASH: str | None = None
-
-
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = make_password("frontdesk-timing-equaliser")
-    return _DUMMY_HASH
-
-
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create a customer account (SupportMe's ``create_user``), checks in the seed's order."""
     validators.check_username(username)
@@ -69,9 +57,9 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
         lookup = {"email__iexact": username} if "@" in username else {"username__iexact": username}
         user = User.objects.filter(**lookup).first()
     if user is None or not user.has_usable_password():
-        from django.contrib.auth.hashers import check_password
-
-        check_password(password, _dummy_hash())
+        # Hash anyway, so a failed sign-in costs the same time whether or not the username
+        # exists (no user enumeration by timing); Django's ModelBackend does the same.
+        make_password(password)
         return None
     if not user.check_password(password):  # upgrades an outdated hash on success
         return None

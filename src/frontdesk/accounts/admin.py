@@ -1,0 +1,70 @@
+"""Admin site for accounts: list, search, promote/demote through the same service as the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from frontdesk.accounts.models import Organisation, Role, User
+from frontdesk.accounts.services import user_set_role
+from frontdesk.core.errors import DomainError
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "created_at")
+    search_fields = ("name", "domain")
+
+
+def _set_role_action(role: str) -> Any:
+    def action(modeladmin: UserAdmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        changed = 0
+        for user in queryset:
+            try:
+                user_set_role(actor=request.user, user=user, role=role)  # type: ignore[arg-type]
+                changed += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+        if changed:
+            modeladmin.message_user(request, f"{changed} account(s) are now {Role(role).label}.")
+
+    action.__name__ = f"make_{role}"
+    return admin.action(description=f"Make selected accounts {Role(role).label.lower()}s")(action)
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("username", "email", "role", "organisation", "is_active", "created_at")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "email")
+    autocomplete_fields = ("organisation",)
+    ordering = ("-created_at",)
+    # Role changes go through the service (last-admin rule, System protection), not the form.
+    readonly_fields = ("role", "password", "last_login", "created_at")
+    fields = (
+        "username",
+        "email",
+        "role",
+        "profile_icon",
+        "organisation",
+        "is_active",
+        "password",
+        "last_login",
+        "created_at",
+    )
+    actions = [
+        _set_role_action(Role.CUSTOMER),
+        _set_role_action(Role.AGENT),
+        _set_role_action(Role.ADMIN),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return (
+            super().get_queryset(request).exclude(role=Role.SYSTEM).select_related("organisation")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # accounts come from registration, import or `frontdesk createadmin`
