@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "frontdesk.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from django.db.models import CharField
+        from django.db.models.functions import Lower
+
+        # `username__lower=...` compiles to LOWER(username) = ..., which the case-insensitive
+        # unique indexes serve; `__iexact` would compile to UPPER(...) on PostgreSQL and scan.
+        CharField.register_lookup(Lower)

@@ -53,7 +53,7 @@ class Organisation(models.Model):
 
 class UserManager(BaseUserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(username__iexact=username)
+        return self.get(username__lower=(username or "").lower())
 
     def create_user(
         self, username: str, email: str, password: str | None = None, **fields: Any

@@ -22,15 +22,16 @@ USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "A user is already registered with that email address."
 WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
 
+
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create a customer account (SupportMe's ``create_user``), checks in the seed's order."""
     validators.check_username(username)
     validators.check_password(password)
     email = email.strip().lower()
     validators.check_email(email)
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(username__lower=username.lower()).exists():
         raise InvalidInput(USERNAME_TAKEN, field="username")
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email__lower=email.lower()).exists():
         raise InvalidInput(EMAIL_TAKEN, field="email")
     user = User(
         username=username,
@@ -44,7 +45,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
             user.save()
     except IntegrityError:
         # Two registrations raced past the checks above; the constraint decided.
-        if User.objects.filter(username__iexact=username).exists():
+        if User.objects.filter(username__lower=username.lower()).exists():
             raise InvalidInput(USERNAME_TAKEN, field="username") from None
         raise InvalidInput(EMAIL_TAKEN, field="email") from None
     return user
@@ -54,7 +55,11 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
     """The active, sign-in-capable user with these credentials, or None (in equal time)."""
     user = None
     if is_storable_text(username) and len(username) <= 254:
-        lookup = {"email__iexact": username} if "@" in username else {"username__iexact": username}
+        lookup = (
+            {"email__lower": username.lower()}
+            if "@" in username
+            else {"username__lower": username.lower()}
+        )
         user = User.objects.filter(**lookup).first()
     if user is None or not user.has_usable_password():
         # Hash anyway, so a failed sign-in costs the same time whether or not the username
@@ -159,7 +164,7 @@ def user_get_by_reference(reference: str) -> User:
     if reference.isdigit() and len(reference) < 19:
         user = query.filter(pk=int(reference)).first()
     if user is None:
-        user = query.filter(username__iexact=reference).first()
+        user = query.filter(username__lower=reference.lower()).first()
     if user is None:
         raise NotFound(f"No user with id or username {reference!r}.")
     return user

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         return first
 
     def _reset(self, username: str, password: str) -> None:
-        user = User.objects.filter(username__iexact=username, role=Role.ADMIN).first()
+        user = User.objects.filter(username__lower=username.lower(), role=Role.ADMIN).first()
         if user is None:
             raise CommandError(f"There is no admin called {username!r}.")
         user_set_password(actor=None, user=user, new_password=password)
