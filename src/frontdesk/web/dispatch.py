@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -19,11 +19,15 @@ def is_form_submission(request: HttpRequest) -> bool:
         return True  # JSON clients never send multipart bodies
     if request.content_type != "application/x-www-form-urlencoded":
         return False
-    # curl -d '{...}' sends JSON labelled as a form: only a real form carries the CSRF token.
+    # curl -d '{...}' sends JSON labelled as a form. A JSON text starts with one of these;
+    # an encoded form never does (its field names are percent-encoded).
     try:
-        return "csrfmiddlewaretoken" in QueryDict(request.body)
-    except RequestDataTooBig:
-        return False  # the API answers 413 in JSON
+        body = request.body
+        if body.lstrip()[:1] in (b"{", b"[", b'"'):
+            return False
+        return "csrfmiddlewaretoken" in QueryDict(body)
+    except SuspiciousOperation:
+        return False  # too large or too many fields: the API answers in JSON
 
 
 def page_or_api(page: ViewFunc, api: ViewFunc | None) -> ViewFunc:
@@ -31,7 +35,11 @@ def page_or_api(page: ViewFunc, api: ViewFunc | None) -> ViewFunc:
 
     @csrf_exempt
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if api is not None and request.method == "POST" and not is_form_submission(request):
+        # The API also answers methods the page does not know (405 in JSON).
+        is_page_request = request.method in ("GET", "HEAD") or (
+            request.method == "POST" and is_form_submission(request)
+        )
+        if api is not None and not is_page_request:
             return api(request, *args, **kwargs)
         return protected_page(request, *args, **kwargs)
 

@@ -1,0 +1,72 @@
+"""What every page view shares: who is signed in, and the friendly error pages that domain
+errors become (never a stack trace)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import NotAllowed, NotFound
+
+PageView = Callable[..., HttpResponse]
+
+PAGE_METHODS = ("GET", "HEAD", "POST")
+
+
+def page_methods(view: PageView) -> PageView:
+    """Every page answers GET (and HEAD) with the page and POST with its form. Browsers send
+    nothing else, so any other method comes from an API client: it gets the same JSON 405 as
+    the API-only paths."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in PAGE_METHODS:
+            response = JsonResponse({"error": "Method not allowed."}, status=405)
+            response["Allow"] = ", ".join(PAGE_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind ``login_required``."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def not_found(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def friendly_errors(
+    *, not_found_message: str = "", forbidden_message: str = ""
+) -> Callable[[PageView], PageView]:
+    """Answer a NotFound with the 404 page and a NotAllowed (NotVisible included) with the 403
+    page. Errors a form can show (InvalidInput, Conflict) are the view's to handle."""
+
+    def decorate(view: PageView) -> PageView:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                return not_found(request, not_found_message)
+            except NotAllowed:
+                return forbidden(request, forbidden_message)
+
+        return wrapper
+
+    return decorate

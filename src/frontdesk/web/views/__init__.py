@@ -1,0 +1,17 @@
+"""The server-rendered pages. Each view parses a form, calls one service or selector and
+renders; the rules live in the services."""
+
+from __future__ import annotations
+
+from frontdesk.web.views.account import login_page, logout_page, profile_page, register_page
+from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
+
+__all__ = [
+    "home_page",
+    "login_page",
+    "logout_page",
+    "profile_page",
+    "register_page",
+    "ticket_new_page",
+    "ticket_page",
+]

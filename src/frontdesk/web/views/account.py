@@ -1,0 +1,134 @@
+"""Sign in, register, log out and the profile page (Django session sign-in)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+
+from frontdesk.accounts import services as accounts
+from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
+from frontdesk.core.errors import InvalidInput, NotAllowed
+from frontdesk.web.forms import LoginForm, ProfileForm, RegisterForm
+from frontdesk.web.pages import current_user, page_methods
+
+HOME = "/home"
+LOGGED_OUT = "You have been logged out."
+BACKEND = "frontdesk.accounts.backends.UsernameOrEmailBackend"
+
+
+def _after_sign_in(request: HttpRequest) -> str:
+    """Where to go once signed in: the page that asked for it (``?next=``), else home."""
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if safe and target.startswith("/") and target not in ("/login", "/logout", "/register"):
+        return target
+    return HOME
+
+
+def _sign_in(request: HttpRequest, user: User) -> None:
+    login(request, user, backend=BACKEND)
+
+
+@page_methods
+@never_cache
+def login_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_after_sign_in(request))
+    if request.method != "POST":
+        return render(request, "web/login.html", {"form": LoginForm()})
+    form = LoginForm(request.POST)
+    if form.is_valid():
+        try:
+            user = accounts.user_authenticate(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            _sign_in(request, user)
+            return redirect(_after_sign_in(request))
+    return render(request, "web/login.html", {"form": form}, status=400)
+
+
+@page_methods
+@never_cache
+def register_page(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(HOME)
+    if request.method != "POST":
+        return render(request, "web/register.html", {"form": RegisterForm()})
+    form = RegisterForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = accounts.user_register(
+                username=data["username"], email=data["email"], password=data["password"]
+            )
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            _sign_in(request, user)
+            messages.success(request, f"Welcome to Frontdesk, {user.username}.")
+            return redirect(HOME)
+    return render(request, "web/register.html", {"form": form}, status=400)
+
+
+@page_methods
+@never_cache
+def logout_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+        messages.success(request, LOGGED_OUT)
+        return redirect("/login")
+    if not request.user.is_authenticated:
+        return redirect("/login")
+    return render(request, "web/logout.html")
+
+
+def _profile(
+    request: HttpRequest, user: User, form: ProfileForm, chosen: str, status: int
+) -> HttpResponse:
+    icons = [*USER_ICONS, ProfileIcon.ADMIN] if user.is_admin else list(USER_ICONS)
+    context = {
+        "form": form,
+        "icon_choices": [(icon.value, icon.label) for icon in icons],
+        "chosen_icon": chosen,
+        "preview_url": (
+            f"/profile-icons/{chosen}.png" if chosen in icons else user.profile_icon_url
+        ),
+    }
+    return render(request, "web/profile.html", context, status=status)
+
+
+@page_methods
+@never_cache
+@login_required
+def profile_page(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if request.method != "POST":
+        return _profile(request, user, ProfileForm(), user.profile_icon, 200)
+    form = ProfileForm(request.POST)
+    chosen = request.POST.get("profile_icon", "")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            accounts.user_update_profile(
+                user=user,
+                old_password=data["old_password"],
+                new_password=data["new_password"],
+                profile_icon=data["profile_icon"],
+            )
+        except (InvalidInput, NotAllowed) as exc:
+            form.add_domain_error(exc)
+        else:
+            update_session_auth_hash(request, user)  # a new password keeps this session
+            messages.success(request, "Your profile has been saved.")
+            return redirect("/profile")
+    return _profile(request, user, form, chosen, 400)
