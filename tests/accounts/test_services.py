@@ -89,6 +89,16 @@ def test_update_profile_needs_old_password_and_changes_nothing_on_error(customer
     assert customer.profile_icon == "red" and customer.check_password(PASSWORD)
 
 
+def test_only_admins_may_wear_the_admin_icon(admin: User, customer: User) -> None:
+    services.user_update_profile(
+        user=admin, old_password=PASSWORD, new_password="", profile_icon="admin"
+    )
+    with pytest.raises(InvalidInput, match=r"Profile icon is invalid\."):
+        services.user_update_profile(
+            user=customer, old_password=PASSWORD, new_password="", profile_icon="admin"
+        )
+
+
 def test_update_profile_with_empty_new_password_keeps_password(customer: User) -> None:
     services.user_update_profile(
         user=customer, old_password=PASSWORD, new_password="", profile_icon="purple"

@@ -92,7 +92,7 @@ def user_update_profile(
         raise NotAllowed(WRONG_PASSWORD, field="old_password")
     if new_password:
         validators.check_password(new_password, field="new_password")
-    validators.check_profile_icon(profile_icon)
+    validators.check_profile_icon(profile_icon, is_admin=user.is_admin)
     fields = ["profile_icon"]
     user.profile_icon = profile_icon
     if new_password:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from frontdesk.accounts.models import USER_ICONS
+from frontdesk.accounts.models import USER_ICONS, ProfileIcon
 from frontdesk.core.errors import InvalidInput
 
 USERNAME_MAX = 16
@@ -36,13 +36,18 @@ def check_password(password: str, *, field: str = "password") -> None:
         raise InvalidInput(f"Password cannot be more than {PASSWORD_MAX} characters.", field=field)
 
 
+EMAIL_MAX = 254  # RFC 5321's path limit, and the column's size
+
+
 def check_email(email: str) -> None:
+    if len(email) > EMAIL_MAX:
+        raise InvalidInput("The provided email was invalid.", field="email")
     try:
         _email_validator(email)
     except ValidationError:
         raise InvalidInput("The provided email was invalid.", field="email") from None
 
 
-def check_profile_icon(icon: str) -> None:
-    if icon not in USER_ICONS:
+def check_profile_icon(icon: str, *, is_admin: bool = False) -> None:
+    if icon not in USER_ICONS and not (is_admin and icon == ProfileIcon.ADMIN):
         raise InvalidInput("Profile icon is invalid.", field="profile_icon")

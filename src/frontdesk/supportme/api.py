@@ -60,9 +60,14 @@ def _only(*methods: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-            if request.method not in methods:
+            allowed = (*methods, "HEAD") if "GET" in methods else methods
+            if request.method == "OPTIONS":
+                response = JsonResponse({}, status=200)
+                response["Allow"] = ", ".join((*allowed, "OPTIONS"))
+                return response
+            if request.method not in allowed:
                 response = _error("Method not allowed.", 405)
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             try:
                 return view(request, *args, **kwargs)
@@ -172,6 +177,7 @@ def get_profile(request: HttpRequest, user_id: int) -> JsonResponse:
 @_only("POST")
 def ticket_new(request: HttpRequest) -> JsonResponse:
     user = _signed_in(request)
+    services.ticket_open_check(actor=user)  # SupportMe refuses non-customers before parsing
     data = _fields(request, {"ticket_title", "message"})
     opened = services.ticket_open(actor=user, title=data["ticket_title"], body=data["message"])
     return _answer({"ticket_id": opened.ticket.pk, "message_id": opened.message.pk})

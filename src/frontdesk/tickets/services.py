@@ -129,6 +129,8 @@ def _touch(ticket: Ticket, fields: list[str]) -> None:
 def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
     if status not in TRANSITIONS:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    if status == Status.REOPENED and not ticket.is_done:
+        raise InvalidInput("This ticket is already open.", field="status")
     if status == ticket.status:
         if status in DONE_STATUSES:
             raise InvalidInput("This ticket is already closed.", field="status")
@@ -138,8 +140,6 @@ def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
     if not actor.is_staff_member and status not in CUSTOMER_TARGETS:
         raise NotAllowed("Customers can only close and reopen their tickets.", field="status")
     if status not in TRANSITIONS[ticket.status]:
-        if status == Status.REOPENED:
-            raise InvalidInput("This ticket is already open.", field="status")
         raise InvalidInput(
             f"A ticket that is {Status(ticket.status).label.lower()} cannot become "
             f"{Status(status).label.lower()}.",
@@ -148,6 +148,22 @@ def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
 
 
 # --- use cases ----------------------------------------------------------------------------
+
+
+def ticket_open_check(*, actor: User, requester: User | None = None) -> User:
+    """May ``actor`` open a ticket for ``requester`` (default: themselves)? Returns the
+    requester. Faces may call this before reading a request, as SupportMe refuses early."""
+    if actor.is_staff_member:
+        if requester is None or requester.pk == actor.pk:
+            raise NotAllowed(NOT_AUTHORISED)
+        if requester.role != Role.CUSTOMER or not requester.is_active:
+            raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
+        return requester
+    if actor.role != Role.CUSTOMER or not actor.is_active:
+        raise NotAllowed(NOT_AUTHORISED)
+    if requester is not None and requester.pk != actor.pk:
+        raise NotAllowed(NOT_AUTHORISED)
+    return actor
 
 
 def ticket_open(
@@ -163,17 +179,7 @@ def ticket_open(
     Customers open tickets for themselves. Agents may not (SupportMe's rule) but may open one
     on behalf of a customer, for an enquiry that came by phone.
     """
-    if actor.is_staff_member:
-        if requester is None or requester.pk == actor.pk:
-            raise NotAllowed(NOT_AUTHORISED)
-        if requester.role != Role.CUSTOMER or not requester.is_active:
-            raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
-    elif actor.role == Role.CUSTOMER and actor.is_active:
-        if requester is not None and requester.pk != actor.pk:
-            raise NotAllowed(NOT_AUTHORISED)
-        requester = actor
-    else:
-        raise NotAllowed(NOT_AUTHORISED)
+    requester = ticket_open_check(actor=actor, requester=requester)
     validators.check_title(title)
     validators.check_message(body)
     with transaction.atomic():
@@ -233,10 +239,10 @@ def _run_command(*, actor: User, ticket_id: int, command: str) -> Message:
 def ticket_claim(*, actor: User, ticket_id: int) -> Message:
     """Take an unassigned ticket. Of two agents claiming at once exactly one wins; the other
     gets a Conflict naming the winner. Claiming a closed ticket reopens it."""
-    if not actor.is_staff_member:
-        raise NotAllowed(NOT_AUTHORISED)
     with transaction.atomic():
         ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        if not actor.is_staff_member:
+            raise NotAllowed(NOT_AUTHORISED)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
             raise Conflict(f"This ticket has already been claimed by {_by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
