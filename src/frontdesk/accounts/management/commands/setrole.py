@@ -13,8 +13,8 @@ from frontdesk.core.errors import DomainError
 
 class Command(BaseCommand):
     help = (
-        "Change an account's role. USER is a user id or username; ROLE is customer, agent or "
-        "admin (or SupportMe's account types 1, 2, 3)."
+        "Change an account's role. USER is a user id or username (a number is taken as an id "
+        "first); ROLE is customer, agent or admin (or SupportMe's account types 1, 2, 3)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
