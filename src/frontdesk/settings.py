@@ -81,9 +81,10 @@ def _database_from_url(url: str) -> dict[str, Any]:
             "timeout": env_int("FRONTDESK_SQLITE_TIMEOUT", 30, minimum=1),
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    else:
-        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Keep connections open across requests (each server thread has its own): opening one
+    # per request, as the seed did, costs more than the queries themselves.
+    config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 

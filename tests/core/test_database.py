@@ -33,7 +33,9 @@ def test_sqlite_profile_is_wal_full_sync_immediate(tmp_path: Path, django_db_blo
         wrapper.close()
 
 
-def test_postgres_url_gets_persistent_checked_connections() -> None:
-    config = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
-    assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
+def test_connections_are_persistent_and_checked(tmp_path: Path) -> None:
+    postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
+    sqlite = _database_from_url(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert postgres["ENGINE"] == "django.db.backends.postgresql"
+    for config in (postgres, sqlite):
+        assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
