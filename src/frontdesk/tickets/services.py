@@ -25,6 +25,14 @@ from frontdesk.tickets.models import (
     TicketEvent,
 )
 from frontdesk.tickets.selectors import ticket_get_for_user
+from frontdesk.tickets.texts import (
+    assigned_text,
+    by,
+    claimed_text,
+    reopened_text,
+    status_text,
+    unassigned_text,
+)
 
 NOT_AUTHORISED = "User is not authenticated to make this request."
 
@@ -48,32 +56,6 @@ COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
 COMMAND_CLAIM = "!claim"
 COMMANDS = (COMMAND_CLOSE, COMMAND_OPEN, COMMAND_CLAIM)
-
-
-def _by(user: User) -> str:
-    return f"{user.username} (ID: {user.pk})"
-
-
-# The seed's system messages, word for word; the others follow their pattern.
-def _closed_text(actor: User) -> str:
-    return f"This ticket has been closed by {_by(actor)}."
-
-
-def _reopened_text(actor: User) -> str:
-    return f"This ticket has been reopened by {_by(actor)}."
-
-
-def _claimed_text(actor: User, *, reopened: bool) -> str:
-    verb = "claimed and reopened" if reopened else "claimed"
-    return f"This ticket has been {verb} by {_by(actor)}."
-
-
-def _status_text(actor: User, status: str) -> str:
-    if status == Status.CLOSED:
-        return _closed_text(actor)
-    if status == Status.REOPENED:
-        return _reopened_text(actor)
-    return f"This ticket has been marked as {Status(status).label} by {_by(actor)}."
 
 
 @dataclass(frozen=True)
@@ -214,7 +196,7 @@ def message_post(*, actor: User, ticket_id: int, body: str, internal: bool = Fal
         if not internal:
             if ticket.is_done:
                 fields += _set_status(ticket, actor, Status.REOPENED)
-                _system_message(ticket, _reopened_text(actor))
+                _system_message(ticket, reopened_text(actor))
             is_response = actor.is_staff_member and actor.pk != ticket.requester_id
             if is_response and ticket.first_response_at is None:
                 ticket.first_response_at = now()
@@ -244,7 +226,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         if not actor.is_staff_member:
             raise NotAllowed(NOT_AUTHORISED)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
-            raise Conflict(f"This ticket has already been claimed by {_by(ticket.assignee)}.")
+            raise Conflict(f"This ticket has already been claimed by {by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
             raise Conflict("You have already claimed this ticket.")
         # The conditional UPDATE is the arbiter where row locks are not available.
@@ -254,7 +236,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         if not won:
             ticket.refresh_from_db()
             holder = ticket.assignee
-            name = _by(holder) if holder else "another agent"
+            name = by(holder) if holder else "another agent"
             raise Conflict(f"This ticket has already been claimed by {name}.")
         reopened = ticket.is_done
         fields: list[str] = []
@@ -265,7 +247,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
             fields += _set_status(ticket, actor, Status.REOPENED)
         elif ticket.status == Status.NEW:
             fields += _set_status(ticket, actor, Status.OPEN)
-        message = _system_message(ticket, _claimed_text(actor, reopened=reopened))
+        message = _system_message(ticket, claimed_text(actor, reopened=reopened))
         _touch(ticket, fields)
     return message
 
@@ -293,10 +275,7 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee: User | None) -> Mess
         fields: list[str] = []
         if assignee is not None and ticket.status == Status.NEW:
             fields += _set_status(ticket, actor, Status.OPEN)
-        if assignee is None:
-            text = f"This ticket has been unassigned by {_by(actor)}."
-        else:
-            text = f"This ticket has been assigned to {_by(assignee)} by {_by(actor)}."
+        text = unassigned_text(actor) if assignee is None else assigned_text(assignee, actor)
         message = _system_message(ticket, text)
         _touch(ticket, fields)
     return message
@@ -308,6 +287,6 @@ def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message
         ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
         _check_transition(actor, ticket, status)
         fields = _set_status(ticket, actor, status)
-        message = _system_message(ticket, _status_text(actor, status))
+        message = _system_message(ticket, status_text(actor, status))
         _touch(ticket, fields)
     return message

@@ -1,0 +1,52 @@
+"""``frontdesk demo [--tickets N]``: fill Frontdesk with a realistic demo help desk."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser, ArgumentTypeError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from frontdesk.core.errors import InvalidInput
+from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
+
+
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ArgumentTypeError("must be at least 1")
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Create realistic demo data: organisations, customers, agents, an 'admin' account, and "
+        "tickets in every status, priority and category with their conversations, tags, due "
+        f"dates and history. Demo customers and agents sign in with {DEMO_PASSWORD!r}. "
+        "Running it again adds another set of people and tickets beside the first (their "
+        "names get a number); the admin account is created only once and never changed."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--tickets", type=_at_least_one, default=5_000, help="How many tickets (default 5000)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed: the same seed, the same data."
+        )
+        parser.add_argument(
+            "--admin-password",
+            help="Password for the new 'admin' account (default: a random one, printed).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            report = demo_create(
+                tickets=options["tickets"],
+                seed=options["seed"],
+                admin_password=options["admin_password"],
+                show_progress=options["verbosity"] > 0,
+            )
+        except InvalidInput as invalid:
+            raise CommandError(f"Cannot create the admin account: {invalid.message}") from None
+        self.stdout.write(report.summary())

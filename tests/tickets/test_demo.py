@@ -1,0 +1,254 @@
+"""``frontdesk demo``: realistic, consistent demo data, made fast, that people can sign in to."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from frontdesk.accounts.models import SYSTEM_USER_ID, Organisation, Role, User
+from frontdesk.accounts.services import user_authenticate
+from frontdesk.core.clock import now
+from frontdesk.tickets import services, validators
+from frontdesk.tickets.demo import DEMO_PASSWORD, _unique
+from frontdesk.tickets.models import (
+    ACTIVE_STATUSES,
+    Category,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
+
+pytestmark = pytest.mark.django_db
+
+TICKETS = 60
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo", "--tickets", str(TICKETS), *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def printed(pattern: str, output: str) -> str:
+    found = re.search(pattern, output)
+    assert found is not None, output
+    return found.group(1)
+
+
+def test_every_status_priority_and_category_appears() -> None:
+    run_demo()
+
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
+    assert set(Ticket.objects.values_list("priority", flat=True)) == set(Priority.values)
+    assert set(Ticket.objects.values_list("category", flat=True)) == set(Category.values)
+
+
+def test_counts_match_what_it_printed() -> None:
+    output = run_demo()
+
+    numbers = printed(r"Created (.*) history entries\.", output)
+    organisations, customers, agents, tags, tickets, messages, events = (
+        int(n) for n in re.findall(r"\d+", numbers)
+    )
+    assert Organisation.objects.count() == organisations == 2
+    assert Ticket.objects.count() == tickets == TICKETS
+    assert Message.objects.count() == messages
+    assert TicketEvent.objects.count() == events
+    assert User.objects.filter(role=Role.CUSTOMER).count() == customers == 12
+    assert User.objects.filter(role=Role.AGENT).count() == agents == 3
+    assert User.objects.filter(role=Role.ADMIN).count() == 1
+    assert Tag.objects.count() == tags
+    assert 4 <= messages / tickets <= 6  # conversations of about five messages
+
+
+def test_messages_come_after_their_ticket_in_reading_order() -> None:
+    run_demo()
+    moment = now()
+
+    for ticket in Ticket.objects.prefetch_related("messages"):
+        times = [message.created_at for message in sorted(ticket.messages.all(), key=id_of)]
+        assert times, ticket
+        assert times == sorted(times)  # ids give the reading order
+        assert ticket.created_at == times[0]  # the opening message
+        assert times[-1] <= moment
+        assert ticket.last_activity_at == ticket.updated_at == times[-1]
+
+
+def id_of(message: Message) -> int:
+    return message.pk
+
+
+def test_message_authors_are_the_requester_agents_or_system() -> None:
+    run_demo()
+    agents = set(User.objects.filter(role=Role.AGENT).values_list("pk", flat=True))
+
+    for ticket in Ticket.objects.prefetch_related("messages"):
+        conversation = sorted(ticket.messages.all(), key=id_of)
+        assert conversation[0].author_id == ticket.created_by_id  # who opened it
+        for message in conversation:
+            if message.kind == MessageKind.SYSTEM:
+                assert message.author_id == SYSTEM_USER_ID
+                assert message.body.startswith("This ticket has been ")
+            elif message.kind == MessageKind.INTERNAL:
+                assert message.author_id in agents
+            else:
+                assert message.author_id in {ticket.requester_id, ticket.created_by_id} | agents
+
+
+def test_claims_are_written_like_the_real_use_case() -> None:
+    run_demo()
+
+    claimed = Ticket.objects.exclude(status=Status.NEW).select_related("assignee")
+    for ticket in claimed:
+        assert ticket.assignee is not None
+        agent = ticket.assignee
+        text = f"This ticket has been claimed by {agent.username} (ID: {agent.pk})."
+        assert ticket.messages.filter(kind=MessageKind.SYSTEM, body=text).count() == 1
+
+
+def test_timestamps_agree_with_the_status() -> None:
+    run_demo()
+
+    for ticket in Ticket.objects.all():
+        if ticket.status == Status.NEW:
+            assert ticket.assignee_id is None
+            assert ticket.first_response_at is None
+        else:
+            assert ticket.assignee_id is not None
+            assert ticket.first_response_at is not None
+            assert ticket.first_response_at >= ticket.created_at
+        if ticket.status == Status.CLOSED:
+            assert ticket.closed_at is not None and ticket.resolved_at is not None
+            assert ticket.created_at <= ticket.resolved_at <= ticket.closed_at
+        elif ticket.status == Status.RESOLVED:
+            assert ticket.resolved_at is not None and ticket.closed_at is None
+        else:
+            assert ticket.resolved_at is None and ticket.closed_at is None
+        if ticket.actual_hours is not None:
+            assert ticket.status in (Status.RESOLVED, Status.CLOSED)
+
+
+def test_history_follows_the_conversation() -> None:
+    run_demo()
+
+    for ticket in Ticket.objects.prefetch_related("events"):
+        events = sorted(ticket.events.all(), key=lambda event: event.pk)
+        assert events[0].field == TicketEvent.Field.CREATED
+        assert events[0].new_value == ticket.number
+        statuses = [e.new_value for e in events if e.field == TicketEvent.Field.STATUS]
+        assert (statuses[-1] if statuses else Status.NEW) == ticket.status
+
+
+def test_titles_follow_supportme_rules_and_data_looks_real() -> None:
+    run_demo()
+    moment = now()
+
+    for title in Ticket.objects.values_list("title", flat=True):
+        validators.check_title(title)  # letters, digits and spaces, 8 to 64 characters
+    for body in Message.objects.values_list("body", flat=True):
+        validators.check_message(body)
+    overdue = Ticket.objects.filter(status__in=ACTIVE_STATUSES, due_at__lt=moment)
+    assert overdue.exists()
+    assert Ticket.objects.filter(tags__isnull=False).exists()
+    oldest = Ticket.objects.order_by("created_at").first()
+    assert oldest is not None and (moment - oldest.created_at).days > 60  # spread over the year
+    assert all(
+        ticket.organisation_id == ticket.requester.organisation_id
+        for ticket in Ticket.objects.select_related("requester")
+    )
+
+
+def test_the_admin_signs_in_with_the_printed_password() -> None:
+    output = run_demo()
+
+    password = printed(r"sign in as 'admin' with password '([^']+)'", output)
+    admin = user_authenticate(username="admin", password=password)
+    assert admin.role == Role.ADMIN
+
+
+def test_a_demo_customer_signs_in_with_the_printed_password() -> None:
+    output = run_demo()
+
+    customer = printed(r"For example customer '([^']+)'", output)
+    password = printed(r"has the password '([^']+)'", output)
+    assert password == DEMO_PASSWORD
+    assert user_authenticate(username=customer, password=password).role == Role.CUSTOMER
+    agent = printed(r"and agent '([^']+)'", output)
+    assert user_authenticate(username=agent, password=password).role == Role.AGENT
+
+
+def test_demo_accounts_share_one_password_hash() -> None:
+    run_demo()
+
+    people = User.objects.filter(role__in=(Role.CUSTOMER, Role.AGENT))
+    assert people.values("password").distinct().count() == 1
+
+
+def test_admin_password_can_be_chosen_or_is_refused_clearly() -> None:
+    run_demo("--admin-password", "studio-admin-2024")
+    assert user_authenticate(username="admin", password="studio-admin-2024").is_admin
+
+    User.objects.filter(username="admin").delete()
+    with pytest.raises(CommandError, match="Password must be at least 8 characters"):
+        run_demo("--admin-password", "short")
+
+
+def test_running_twice_adds_more_beside_the_first() -> None:
+    first = run_demo()
+    second = run_demo()
+
+    assert Ticket.objects.count() == 2 * TICKETS
+    assert User.objects.filter(role=Role.CUSTOMER).count() == 24
+    assert "already existed; it was left alone" in second
+    assert "Admin: sign in as" in first
+    second_customer = printed(r"For example customer '([^']+)'", second)
+    assert user_authenticate(username=second_customer, password=DEMO_PASSWORD)
+
+
+def test_tickets_opened_after_the_demo_get_fresh_ids() -> None:
+    run_demo()
+    customer = User.objects.filter(role=Role.CUSTOMER).first()
+    assert customer is not None
+
+    opened = services.ticket_open(actor=customer, title="Question after the demo", body="Hi there!")
+
+    assert opened.ticket.pk == TICKETS + 1  # the id sequence moved past the demo's own ids
+
+
+def test_the_same_seed_gives_the_same_tickets() -> None:
+    run_demo("--seed", "42")
+    first = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
+    Ticket.objects.all().delete()
+
+    run_demo("--seed", "42")
+
+    again = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
+    assert again == first
+
+
+def test_a_larger_second_run_numbers_the_names_it_shares_with_the_first() -> None:
+    for _ in range(2):
+        call_command("demo", "--tickets", "2000", stdout=StringIO(), stderr=StringIO())
+
+    assert Ticket.objects.count() == 4000
+    names = list(Organisation.objects.values_list("name", flat=True))
+    assert len(names) == 32
+    assert any(name[-1].isdigit() for name in names)  # "Velvet Salsa Club 2"
+    people = User.objects.filter(role__in=(Role.CUSTOMER, Role.AGENT))
+    assert people.count() == 2 * (400 + 10)
+
+
+def test_names_taken_in_the_database_or_the_batch_get_numbers() -> None:
+    User.objects.create_user("MiaKim7", "mia@example.com")
+    User.objects.create_user("miakim7x2", "mia2@example.com")
+
+    names = _unique(User, "username", ["MiaKim7", "MiaKim7", "Other1"], lambda n, k: f"{n}x{k}")
+
+    assert names == ["MiaKim7x3", "MiaKim7x4", "Other1"]
