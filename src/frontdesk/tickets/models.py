@@ -186,6 +186,8 @@ class TicketEvent(models.Model):
         TAGS = "tags", "Tags"
         TITLE = "title", "Title"
         DUE_AT = "due_at", "Due date"
+        ESTIMATED_HOURS = "estimated_hours", "Estimated hours"
+        ACTUAL_HOURS = "actual_hours", "Actual hours"
         CREATED = "created", "Created"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")

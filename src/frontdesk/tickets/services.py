@@ -7,7 +7,9 @@ Each runs in one transaction and re-reads the ticket under a row lock, so concur
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -17,10 +19,13 @@ from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
 from frontdesk.tickets import validators
 from frontdesk.tickets.models import (
     DONE_STATUSES,
+    Category,
     Channel,
     Message,
     MessageKind,
+    Priority,
     Status,
+    Tag,
     Ticket,
     TicketEvent,
 )
@@ -290,3 +295,63 @@ def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message
         message = _system_message(ticket, status_text(actor, status))
         _touch(ticket, fields)
     return message
+
+
+def _checked_title(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("The title must be text.", field="title")
+    validators.check_title(value)
+    return value
+
+
+# Fields an agent may change with ticket_update, each with the rule that cleans its value.
+# Status and assignee have their own use cases (workflow, claim conflicts, system messages).
+FIELD_RULES: dict[str, Callable[[Any], Any]] = {
+    "title": _checked_title,
+    "priority": lambda value: validators.clean_choice(value, Priority, field="priority"),
+    "category": lambda value: validators.clean_choice(value, Category, field="category"),
+    "tags": validators.clean_tags,
+    "due_at": validators.clean_due_at,
+    "estimated_hours": lambda value: validators.clean_hours(value, field="estimated_hours"),
+    "actual_hours": lambda value: validators.clean_hours(value, field="actual_hours"),
+}
+
+
+def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
+    """Change a ticket's details (title, priority, category, tags, due date, hours).
+
+    Agents only. A field that cannot be changed here is refused, never silently ignored;
+    nothing changes unless every value is valid. Each changed field is recorded in the history.
+    """
+    unknown = sorted(set(changes) - set(FIELD_RULES))
+    if unknown:
+        raise InvalidInput(
+            f"These fields cannot be changed this way: {', '.join(unknown)}.", field=unknown[0]
+        )
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        if not actor.is_staff_member:
+            raise NotAllowed("Only agents can change a ticket's details.")
+        cleaned = {name: FIELD_RULES[name](value) for name, value in changes.items()}
+        fields: list[str] = []
+        for name, value in cleaned.items():
+            if name == "tags":
+                _set_tags(ticket, actor, value)
+                continue
+            old = getattr(ticket, name)
+            if old != value:
+                setattr(ticket, name, value)
+                fields.append(name)
+                _record(ticket, actor, name, old, value)
+        _touch(ticket, fields)
+    return ticket
+
+
+def _set_tags(ticket: Ticket, actor: User, names: list[str]) -> None:
+    old = sorted(ticket.tags.values_list("name", flat=True))
+    if old == names:
+        return
+    # ignore_conflicts: another request may create the same new tag at the same moment.
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    ticket.tags.set(Tag.objects.filter(name__in=names))
+    _record(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))

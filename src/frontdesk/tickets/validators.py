@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.text import is_storable_text
 
@@ -47,3 +53,53 @@ def check_message(body: str) -> None:
         )
     if not is_storable_text(body):
         raise InvalidInput("Message contains characters that cannot be stored.", field="message")
+
+
+TAG_MAX_LENGTH = 50
+TAGS_PER_TICKET = 20
+HOURS_MAX = Decimal("99999.99")
+_TAG_CHARACTERS = re.compile(r"^[a-z0-9][a-z0-9 _-]*$")
+
+
+def clean_choice(value: object, choices: type[models.TextChoices], *, field: str) -> str:
+    if not isinstance(value, str) or value not in choices.values:
+        allowed = ", ".join(choices.values)
+        raise InvalidInput(f"Unknown {field} {value!r}: use one of {allowed}.", field=field)
+    return value
+
+
+def clean_tags(value: object) -> list[str]:
+    """Tag names as a sorted, de-duplicated list: lower case, letters, digits, space, - and _."""
+    if not isinstance(value, list | tuple) or not all(isinstance(tag, str) for tag in value):
+        raise InvalidInput("Tags must be a list of words.", field="tags")
+    tags = sorted({" ".join(tag.lower().split()) for tag in value} - {""})
+    for tag in tags:
+        if len(tag) > TAG_MAX_LENGTH or not _TAG_CHARACTERS.match(tag):
+            raise InvalidInput(
+                f"Tag {tag!r} is not valid: letters, digits, spaces, - and _, at most "
+                f"{TAG_MAX_LENGTH} characters.",
+                field="tags",
+            )
+    if len(tags) > TAGS_PER_TICKET:
+        raise InvalidInput(f"A ticket can have at most {TAGS_PER_TICKET} tags.", field="tags")
+    return tags
+
+
+def clean_due_at(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput("The due date must be a date and time with a time zone.", field="due_at")
+    return value
+
+
+def clean_hours(value: object, *, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        hours = Decimal(str(value)) if isinstance(value, int | float | str | Decimal) else None
+    except InvalidOperation:
+        hours = None
+    if hours is None or not hours.is_finite() or not Decimal(0) <= hours <= HOURS_MAX:
+        raise InvalidInput(f"Hours must be a number from 0 to {HOURS_MAX}.", field=field)
+    return hours.quantize(Decimal("0.01"))
