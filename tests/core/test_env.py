@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.core.env import ConfigError, env_bool, env_int, env_list, env_secret
+from frontdesk.core.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str
 
 
 def test_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,6 +19,13 @@ def test_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
     assert env_int("FD_NUMBER", 1) == 42
     assert env_list("FD_HOSTS", []) == ["a.example", "b.example"]
     assert env_bool("FD_UNSET", True) is True
+
+
+def test_empty_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FD_EMPTY", "")
+    assert env_str("FD_EMPTY", "fallback") == "fallback"
+    assert env_int("FD_EMPTY", 7) == 7
+    assert env_list("FD_EMPTY", ["a"]) == ["a"]
 
 
 @pytest.mark.parametrize(("name", "value"), [("FD_FLAG", "perhaps"), ("FD_NUMBER", "4two")])

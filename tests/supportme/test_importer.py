@@ -530,7 +530,7 @@ def test_the_file_is_opened_read_only(studio: SupportMe) -> None:
     assert studio.path.read_bytes() == before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db  # the import's transaction becomes a savepoint: its rollback is what counts
 def test_a_failure_half_way_leaves_nothing_imported(
     studio: SupportMe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
