@@ -22,44 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE "User" (
-    "userID" INTEGER,
-    "username" TEXT,
-    "password" TEXT,
-    "createdAt" INTEGER,
-    "accountType" INTEGER,
-    "profileIcon" TEXT,
-    "email" TEXT,
-    PRIMARY KEY("userID" AUTOINCREMENT)
-);
-CREATE TABLE "Ticket" (
-    "ticketID" INTEGER,
-    "customerID" INTEGER,
-    "assistantID" INTEGER,
-    "openedAt" INTEGER,
-    "closedAt" INTEGER,
-    "title" TEXT,
-    FOREIGN KEY("customerID") REFERENCES "User"("userID"),
-    FOREIGN KEY("assistantID") REFERENCES "User"("userID"),
-    PRIMARY KEY("ticketID" AUTOINCREMENT)
-);
-CREATE TABLE "Message" (
-    "messageID" INTEGER,
-    "ticketID" INTEGER,
-    "authorID" INTEGER,
-    "body" TEXT,
-    "sentAt" INTEGER,
-    FOREIGN KEY("ticketID") REFERENCES "Ticket"("ticketID"),
-    FOREIGN KEY("authorID") REFERENCES "User"("userID"),
-    PRIMARY KEY("messageID" AUTOINCREMENT)
-);
-INSERT INTO "User"
-("userID", "username", "password", "createdAt", "accountType",
-"profileIcon", "email")
-VALUES
-(0, "System", "securepassword", 0, 2, "/profile-icons/admin.png", "Ed_Snowden@lavabit.com");
-"""
+from frontdesk.supportme.schema import SEED_SCHEMA  # plain text: no Django set-up needed
+
 START = 1_600_000_000  # September 2020
 ICONS = ["blue", "green", "purple", "red"]
 
@@ -68,7 +32,7 @@ def generate(path: Path, *, tickets: int, users: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     assistants = max(1, users // 10)
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+    db.executescript(SEED_SCHEMA)
     db.executemany(
         "INSERT INTO User (username, password, createdAt, accountType, profileIcon, email) "
         "VALUES (?, ?, ?, ?, ?, ?)",
