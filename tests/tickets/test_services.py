@@ -49,6 +49,11 @@ def test_agent_opens_ticket_on_behalf_of_customer(agent: User, customer: User) -
     assert ticket.requester == customer and ticket.created_by == agent
 
 
+def test_agent_naming_themselves_as_requester_is_told_why(agent: User) -> None:
+    with pytest.raises(InvalidInput, match=r"Tickets can only be opened for a customer\."):
+        services.ticket_open(actor=agent, title="Fans not working", body=BODY, requester=agent)
+
+
 def test_agent_cannot_open_ticket_on_behalf_of_another_agent(
     agent: User, other_agent: User
 ) -> None:

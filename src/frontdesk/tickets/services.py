@@ -141,8 +141,8 @@ def ticket_open_check(*, actor: User, requester: User | None = None) -> User:
     """May ``actor`` open a ticket for ``requester`` (default: themselves)? Returns the
     requester. Faces may call this before reading a request, as SupportMe refuses early."""
     if actor.is_staff_member:
-        if requester is None or requester.pk == actor.pk:
-            raise NotAllowed(NOT_AUTHORISED)
+        if requester is None:
+            raise NotAllowed(NOT_AUTHORISED)  # SupportMe: assistants cannot open tickets
         if requester.role != Role.CUSTOMER or not requester.is_active:
             raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
         return requester

@@ -14,14 +14,13 @@ from django.views.decorators.cache import never_cache
 
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotFound
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import MessageKind, Status
 from frontdesk.web.forms import TicketActionForm, TicketNewForm
 from frontdesk.web.pages import current_user, friendly_errors, page_methods
 
 LIST_LIMIT = 50  # tickets shown per list; the heading counts them all
-FOR_CUSTOMERS_ONLY = "Tickets can only be opened for a customer."
 TICKET_NOT_FOUND = "There is no ticket with that number. Check the link, or find it at home."
 TICKET_NOT_YOURS = "This ticket belongs to another account, so you can't see it."
 
@@ -67,10 +66,6 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
             )
         except NotFound as exc:
             form.add_error("requester", exc.message)
-        except NotAllowed:
-            if not for_staff:
-                raise
-            form.add_error("requester", FOR_CUSTOMERS_ONLY)  # e.g. an agent named themselves
         except InvalidInput as exc:
             form.add_domain_error(exc)
         else:
