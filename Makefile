@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint typecheck check install clean
+.PHONY: run test lint typecheck check install browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
+## Debian's Chromium for the browser tests (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere).
-test: $(STAMP)
+test: $(STAMP) browser
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
