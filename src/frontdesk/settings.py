@@ -36,12 +36,13 @@ INSTALLED_APPS = [
     "frontdesk.tickets",
     "frontdesk.supportme",
     "frontdesk.web",
+    "frontdesk.live",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "frontdesk.core.middleware.ActivitySessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +103,11 @@ PASSWORD_HASHERS = [
 ]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/home"
+
+# Live updates: a stream lasts this long before the browser reconnects (and is re-checked);
+# a comment line every heartbeat keeps idle proxies from closing it.
+FRONTDESK_LIVE_STREAM_SECONDS = env_int("FRONTDESK_LIVE_STREAM_SECONDS", 300, minimum=1)
+FRONTDESK_LIVE_HEARTBEAT_SECONDS = env_int("FRONTDESK_LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # The SupportMe contract: JWT bearer tokens that expire 24 hours after they are issued.
 JWT_LIFETIME_SECONDS = env_int("FRONTDESK_JWT_LIFETIME", 86400, minimum=60)

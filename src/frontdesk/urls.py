@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import path, register_converter
 
 from frontdesk.accounts import icons
+from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
@@ -44,5 +45,7 @@ urlpatterns = [
     path("get-unclaimed-tickets/<id:user_id>", supportme.get_unclaimed_tickets),
     path("get-messages/<id:ticket_id>", supportme.get_messages),
     path("profile-icons/<str:name>.png", icons.profile_icon),
+    path("live/events", live.events),
+    path("live/presence/<id:ticket_id>", live.presence),
     path("admin/", admin.site.urls),
 ]

@@ -30,7 +30,13 @@ class Command(BaseCommand):
             "--port", type=int, default=int(os.environ.get("FRONTDESK_PORT", "8000"))
         )
         parser.add_argument("--workers", type=int, default=1, help="server processes")
-        parser.add_argument("--threads", type=int, default=4, help="threads per process")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="most threads per process (default: granian's, created on demand; each open "
+            "live-update stream holds one)",
+        )
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip applying migrations first"
         )

@@ -1,0 +1,72 @@
+"""Announce every change to a ticket to the browsers that show it.
+
+Each use case writes its change as a Message (the conversation) or a TicketEvent (the history),
+so announcing those two rows, once the transaction commits, covers every face (pages, APIs,
+email) without each use case remembering to. Bulk imports bypass save() and stay silent.
+
+Events carry only a type and a ticket id, never content: a browser that hears one fetches the
+page again through the same permission checks as any other request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from frontdesk.live.broker import broker
+from frontdesk.tickets.models import Message, MessageKind, Ticket, TicketEvent
+
+STAFF_CHANNEL = "staff"
+
+# History fields a customer's pages do not show: changing them tells the customer nothing.
+_STAFF_ONLY_FIELDS = frozenset(
+    {
+        TicketEvent.Field.PRIORITY,
+        TicketEvent.Field.CATEGORY,
+        TicketEvent.Field.TAGS,
+        TicketEvent.Field.DUE_AT,
+        TicketEvent.Field.ESTIMATED_HOURS,
+        TicketEvent.Field.ACTUAL_HOURS,
+    }
+)
+
+
+def ticket_channel(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}"
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def announce(ticket: Ticket, kind: str, *, staff_only: bool) -> None:
+    """Publish after commit: nobody hears of a change that is rolled back."""
+    event = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
+    channels = [ticket_channel(ticket.pk), STAFF_CHANNEL]
+    if not staff_only:
+        channels.append(user_channel(ticket.requester_id))
+
+    def publish() -> None:
+        for channel in channels:
+            broker().publish(channel, event)
+
+    transaction.on_commit(publish)
+
+
+@receiver(post_save, sender=Message, dispatch_uid="live-message")
+def _message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any) -> None:
+    if created:
+        announce(instance.ticket, "message", staff_only=instance.kind == MessageKind.INTERNAL)
+
+
+@receiver(post_save, sender=TicketEvent, dispatch_uid="live-ticket-event")
+def _ticket_event_saved(sender: Any, instance: TicketEvent, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    if instance.field == TicketEvent.Field.CREATED:
+        announce(instance.ticket, "new-ticket", staff_only=False)
+    else:
+        announce(instance.ticket, "change", staff_only=instance.field in _STAFF_ONLY_FIELDS)

@@ -1,0 +1,167 @@
+"""The live-update stream: who hears what, and that it never carries content."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from frontdesk.accounts.models import User
+from frontdesk.live.broker import LocalBroker, broker
+from frontdesk.tickets import services
+from frontdesk.tickets.models import Status, Ticket
+
+BODY = "The heating in studio 2 is broken again."
+
+
+@pytest.fixture(autouse=True)
+def _short_streams(settings: Any) -> None:
+    settings.FRONTDESK_LIVE_STREAM_SECONDS = 1
+    settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS = 0.2
+
+
+@pytest.fixture
+def ticket(customer: User) -> Ticket:
+    return services.ticket_open(actor=customer, title="Heating broken", body=BODY).ticket
+
+
+def listen(client: Client, user: User, ticket: Ticket | None = None) -> Iterator[bytes]:
+    client.force_login(user)
+    response = client.get("/live/events" + (f"?ticket={ticket.pk}" if ticket else ""))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    return iter(response.streaming_content)  # type: ignore[attr-defined]
+
+
+def events_of(stream: Iterator[bytes]) -> list[dict[str, Any]]:
+    """Every event until the (shortened) stream ends."""
+    found = []
+    for chunk in stream:
+        text = chunk.decode()
+        if text.startswith("event:"):
+            found.append(json.loads(text.split("data: ", 1)[1]))
+    return found
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks: Any) -> Callable[[Callable[[], object]], None]:
+    def run(action: Callable[[], object]) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            action()
+
+    return run
+
+
+def test_customer_hears_public_changes_but_not_internal_notes(
+    client: Client, customer: User, agent: User, ticket: Ticket, act: Any
+) -> None:
+    stream = listen(client, customer, ticket)
+    act(
+        lambda: services.message_post(
+            actor=agent, ticket_id=ticket.pk, body="Secret note here", internal=True
+        )
+    )
+    act(lambda: services.message_post(actor=agent, ticket_id=ticket.pk, body="We are on our way"))
+    act(
+        lambda: services.ticket_update(
+            actor=agent, ticket_id=ticket.pk, changes={"priority": "urgent"}
+        )
+    )
+    act(
+        lambda: services.ticket_change_status(
+            actor=agent, ticket_id=ticket.pk, status=Status.PENDING
+        )
+    )
+    heard = events_of(stream)
+    assert [e["type"] for e in heard if e["channel"] == f"ticket:{ticket.pk}"] == [
+        "change",  # the first answer moves the ticket from new to open...
+        "message",  # ...and is the public reply (the note and the priority are staff-only)
+        "change",  # pending
+        "message",  # the system message "marked as Pending"
+    ]
+    assert all(set(e) == {"type", "ticket", "staff_only", "channel"} for e in heard)
+    assert "Secret note here" not in json.dumps(heard)
+
+
+def test_agent_hears_everything_on_the_ticket_and_new_tickets(
+    client: Client, customer: User, agent: User, ticket: Ticket, act: Any
+) -> None:
+    stream = listen(client, agent, ticket)
+    act(
+        lambda: services.message_post(
+            actor=agent, ticket_id=ticket.pk, body="Note for the team", internal=True
+        )
+    )
+    act(lambda: services.ticket_open(actor=customer, title="Another problem", body=BODY))
+    heard = events_of(stream)
+    assert {
+        "type": "message",
+        "ticket": ticket.pk,
+        "staff_only": True,
+        "channel": f"ticket:{ticket.pk}",
+    } in heard
+    assert any(e["type"] == "new-ticket" and e["channel"] == "staff" for e in heard)
+
+
+def test_customer_home_hears_only_their_own_tickets(
+    client: Client, customer: User, other_customer: User, act: Any
+) -> None:
+    stream = listen(client, other_customer)
+    act(lambda: services.ticket_open(actor=customer, title="Not your ticket", body=BODY))
+    act(lambda: services.ticket_open(actor=other_customer, title="Your own ticket", body=BODY))
+    heard = events_of(stream)
+    assert [e["channel"] for e in heard] == [f"user:{other_customer.pk}"] * 2  # ticket + message
+
+
+def test_nothing_is_announced_for_a_rolled_back_change(
+    client: Client, customer: User, ticket: Ticket, act: Any
+) -> None:
+    stream = listen(client, customer, ticket)
+    with pytest.raises(Exception, match="already open"):
+        act(
+            lambda: services.ticket_change_status(
+                actor=customer, ticket_id=ticket.pk, status=Status.REOPENED
+            )
+        )
+    assert events_of(stream) == []
+
+
+@pytest.mark.parametrize(
+    "query", ["?ticket=999999", "?ticket=abc", "?ticket=99999999999999999999999"]
+)
+def test_cannot_listen_to_unknown_tickets(client: Client, customer: User, query: str) -> None:
+    client.force_login(customer)
+    assert client.get("/live/events" + query).status_code == 404
+
+
+def test_cannot_listen_to_someone_elses_ticket(
+    client: Client, other_customer: User, ticket: Ticket
+) -> None:
+    client.force_login(other_customer)
+    assert client.get(f"/live/events?ticket={ticket.pk}").status_code == 404
+
+
+def test_anonymous_cannot_listen(client: Client) -> None:
+    response = client.get("/live/events")
+    assert response.status_code == 302 and response["Location"].startswith("/login")
+
+
+def test_stream_closes_its_subscription(client: Client, customer: User) -> None:
+    before = broker().listener_count
+    stream = listen(client, customer)
+    assert broker().listener_count == before + 1
+    events_of(stream)
+    assert broker().listener_count == before
+
+
+def test_broker_delivers_by_channel() -> None:
+    local = LocalBroker()
+    one, both = local.subscribe(["a"]), local.subscribe(["a", "b"])
+    local.publish("b", {"type": "x"})
+    assert one.get(timeout=0.01) is None
+    assert both.get(timeout=0.01) == {"type": "x", "channel": "b"}
+    one.close()
+    assert local.listener_count == 1
