@@ -64,6 +64,7 @@ def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
 @login_required
 def events(request: HttpRequest) -> HttpResponseBase:
     user = _signed_in(request)
+    # A ticket page listens to its ticket; any other page to the lists it shows.
     channels = {user_channel(user.pk)}
     if user.is_staff_member:
         channels.add(STAFF_CHANNEL)
@@ -71,7 +72,7 @@ def events(request: HttpRequest) -> HttpResponseBase:
         ticket_id = _ticket_id(request.GET.get("ticket"))
         if ticket_id is not None:
             ticket = ticket_get_for_user(user=user, ticket_id=ticket_id)
-            channels.add(ticket_channel(ticket.pk))
+            channels = {ticket_channel(ticket.pk)}
     except DomainError:
         return HttpResponse(status=404)
     request.passive = True  # type: ignore[attr-defined] # listening is not activity
