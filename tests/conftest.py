@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import Role, User
 
@@ -64,3 +67,9 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     """Argon2 at full cost makes every fixture user take tens of milliseconds; the hasher
     itself is tested separately with the production settings."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Settings, tmp_path: Path) -> None:
+    """Attachments a test stores go to its own directory, never into the data directory."""
+    settings.MEDIA_ROOT = tmp_path / "attachments"

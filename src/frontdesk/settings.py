@@ -136,6 +136,17 @@ STATIC_ROOT = None  # WhiteNoise serves from the apps (finders); no collectstati
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps: `serve` needs no collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "attachments"
+# Attachments: files live under MEDIA_ROOT with random names and are only ever served by the
+# permission-checked download view (MEDIA_URL stays unset on purpose).
+FRONTDESK_ATTACHMENT_MAX_BYTES = env_int(
+    "FRONTDESK_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024, minimum=1
+)
+FRONTDESK_ATTACHMENTS_PER_MESSAGE = env_int("FRONTDESK_ATTACHMENTS_PER_MESSAGE", 10, minimum=1)
+# A file over the limit is counted to the end but no longer written to disk (core/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "frontdesk.core.uploads.CappedTemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

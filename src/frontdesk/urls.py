@@ -45,6 +45,7 @@ urlpatterns = [
     path("get-unclaimed-tickets/<id:user_id>", supportme.get_unclaimed_tickets),
     path("get-messages/<id:ticket_id>", supportme.get_messages),
     path("profile-icons/<str:name>.png", icons.profile_icon),
+    path("attachments/<id:attachment_id>/<str:name>", web.attachment_download),
     path("live/events", live.events),
     path("live/presence/<id:ticket_id>", live.presence),
     path("admin/", admin.site.urls),

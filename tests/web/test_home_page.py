@@ -1,4 +1,4 @@
-"""The home page: a customer's tickets, and the claimable queue for agents."""
+"""The home page: a customer's tickets (agents get the workspace, test_workspace.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets.models import Message, Status, Ticket
 from tests.web.conftest import html, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +51,13 @@ def test_closed_tickets_show_most_recently_closed_first(customer: User, agent: U
     assert page.index("Closed second of all") < page.index("Closed first of all")
 
 
-def test_last_activity_reads_as_time_ago(customer: User) -> None:
+def test_last_reply_reads_as_time_ago(customer: User) -> None:
     ticket = _open(customer, "An older ticket")
-    Ticket.objects.filter(pk=ticket.pk).update(
-        last_activity_at=timezone.now() - timedelta(hours=3, minutes=5)
+    Message.objects.filter(ticket=ticket).update(
+        created_at=timezone.now() - timedelta(hours=3, minutes=5)
     )
-    assert "3 hours ago</time>" in html(signed_in(customer).get("/home"))
+    page = html(signed_in(customer).get("/home"))
+    assert re.search(r"Last reply from you <time[^>]*>3 hours ago</time>", page)
 
 
 def test_empty_lists_say_so(customer: User) -> None:
@@ -71,36 +72,4 @@ def test_customer_does_not_see_other_customers_tickets(
     assert "Someone else entirely" not in html(signed_in(customer).get("/home"))
 
 
-def test_agent_home_has_the_claimable_queue_oldest_first(customer: User, agent: User) -> None:
-    old = _open(customer, "Waiting for ages")
-    _open(customer, "Just arrived now")
-    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=4))
-    page = html(signed_in(agent).get("/home"))
-    queue = page.split('id="claimable-title"')[1].split('id="closed-title"')[0]
-    assert queue.index("Waiting for ages") < queue.index("Just arrived now")
-    assert '<span class="count">2</span>' in queue
-    assert 'class="age age--old"' in queue and "Waiting 4 days" in queue
-    assert "John" in queue
-    # No "Open a ticket" for themselves: only on behalf of a customer.
-    assert ">Open a ticket</a>" not in page
-    assert "Open a ticket for a customer" in page
-
-
-def test_agent_sees_claimed_tickets_in_their_open_list(customer: User, agent: User) -> None:
-    ticket = _open(customer, "Claimed by Alice")
-    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
-    page = html(signed_in(agent).get("/home"))
-    mine, rest = page.split('id="claimable-title"')
-    assert "Claimed by Alice" in mine
-    assert "Claimed by Alice" not in rest.split('id="closed-title"')[0]
-
-
-def test_claimable_queue_is_limited_with_a_count(customer: User, admin: User) -> None:
-    for number in range(53):
-        _open(customer, f"Queued ticket {number:03d}")
-    page = html(signed_in(admin).get("/home"))
-    queue = page.split('id="claimable-title"')[1].split('id="closed-title"')[0]
-    assert queue.count('class="ticket-row"') == 50
-    assert '<span class="count">53</span>' in queue
-    assert "Showing the oldest 50 of 53 claimable tickets." in queue
-    assert "Queued ticket 000" in queue and "Queued ticket 052" not in queue
+# Agents and admins get the workspace at /home: see test_workspace.py.

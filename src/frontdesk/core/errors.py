@@ -25,5 +25,9 @@ class NotFound(DomainError):
     """The object does not exist."""
 
 
+class TooLarge(DomainError):
+    """The input is over a size limit (an attachment, a request); the API answers 413."""
+
+
 class Conflict(DomainError):
     """The object changed under the actor (someone else claimed it first, ...)."""

@@ -119,11 +119,40 @@ class TicketAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
+    """Files arrive through the attachment service (sniffed, hashed, sanitised); here they can
+    be looked at, described, or deleted, never uploaded or swapped."""
+
     list_display = ("original_name", "size_display", "content_type", "uploader", "created_at")
     search_fields = ("original_name", "sha256")
-    readonly_fields = ("sha256", "size", "content_type", "created_at")
-    autocomplete_fields = ("uploader",)
-    raw_id_fields = ("message",)
+    fields = (
+        "download",
+        "original_name",
+        "description",
+        "message",
+        "uploader",
+        "size",
+        "content_type",
+        "sha256",
+        "created_at",
+    )
+    readonly_fields = (
+        "download",
+        "original_name",
+        "message",
+        "uploader",
+        "size",
+        "content_type",
+        "sha256",
+        "created_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="File")
+    def download(self, attachment: Attachment) -> str:
+        # The permission-checked view: the storage itself is never served.
+        return format_html('<a href="{}">{}</a>', attachment.url, attachment.original_name)
 
     @admin.display(description="Size", ordering="size")
     def size_display(self, attachment: Attachment) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import PurePath
 from typing import ClassVar
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
@@ -151,6 +152,11 @@ class Message(models.Model):
         return f"{self.kind} message {self.pk} on ticket {self.ticket_id}"
 
 
+# Raster images a browser only ever draws: shown in the page and served inline. Everything
+# else (SVG and HTML included, whatever their name) is served as a download.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # A random name: the client's file name is kept only as data, never as a path.
     suffix = PurePath(filename).suffix.lower()
@@ -173,6 +179,15 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def url(self) -> str:
+        """The permission-checked download path; the name is only there for people."""
+        return f"/attachments/{self.pk}/{quote(self.original_name, safe='')}"
+
+    @property
+    def is_inline_image(self) -> bool:
+        return self.content_type in INLINE_IMAGE_TYPES
 
 
 class TicketEvent(models.Model):
@@ -208,3 +223,24 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value!r} -> {self.new_value!r}"
+
+
+class TicketRead(models.Model):
+    """How far ``user`` has read ``ticket``: the newest message they could see when they last
+    opened it. Messages after it, written by someone else, are unread."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_reads"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reads")
+    # A plain number, not a foreign key: it only marks a place in the conversation.
+    last_read_message_id = models.BigIntegerField(default=0)
+    read_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "ticket"], name="ticket_read_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} read ticket {self.ticket_id} to {self.last_read_message_id}"

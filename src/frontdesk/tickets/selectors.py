@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.db.models.functions import Coalesce
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import reduce
+from typing import Any
 
-from frontdesk.accounts.models import User
-from frontdesk.core.errors import NotAllowed, NotFound
-from frontdesk.tickets.models import IS_ACTIVE, IS_DONE, Message, MessageKind, Ticket
+from django.db import models
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+
+from frontdesk.accounts.models import STAFF_ROLES, User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.tickets import validators
+from frontdesk.tickets.models import (
+    IS_ACTIVE,
+    IS_DONE,
+    Attachment,
+    Category,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketRead,
+)
 
 TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
 MAX_PK = 2**63 - 1
@@ -40,17 +76,20 @@ def ticket_get_for_user(*, user: User, ticket_id: int, for_update: bool = False)
     return ticket
 
 
-def tickets_active_for(*, user: User) -> list[Ticket]:
-    """Open tickets the user requested or is assigned to, oldest first (SupportMe order)."""
+def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:
+    """Open tickets the user requested or is assigned to, oldest first (SupportMe order).
+    With ``reader``, each carries ``unread`` and its last reply as that reader sees them."""
     # A UNION of two index-backed queries rather than one "requester OR assignee" scan.
-    mine = Ticket.objects.filter(IS_ACTIVE)
+    mine = _for_reader(Ticket.objects.filter(IS_ACTIVE), reader)
     query = mine.filter(requester=user).union(mine.filter(assignee=user))
     return list(query.order_by("created_at", "id"))
 
 
-def tickets_done_for(*, user: User) -> list[Ticket]:
-    """Closed tickets the user requested or is assigned to, most recently closed first."""
-    done = Ticket.objects.filter(IS_DONE).annotate(done_at=Coalesce("closed_at", "resolved_at"))
+def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
+    """Closed tickets the user requested or is assigned to, most recently closed first.
+    With ``reader``, each carries ``unread`` and its last reply as that reader sees them."""
+    done = _for_reader(Ticket.objects.filter(IS_DONE), reader)
+    done = done.annotate(done_at=Coalesce("closed_at", "resolved_at"))
     query = done.filter(requester=user).union(done.filter(assignee=user))
     return list(query.order_by("-done_at", "-id"))
 
@@ -71,3 +110,421 @@ def messages_visible(*, user: User, ticket: Ticket) -> QuerySet[Message]:
     if not user.is_staff_member:
         query = query.exclude(kind=MessageKind.INTERNAL)
     return query.order_by("id")
+
+
+# --- unread markers and last replies (the home lists; any ticket list may apply them) -----
+
+
+def with_unread(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
+    """Annotate each ticket with ``unread``: it has a message ``user`` may see, written by
+    someone else, newer than what they last read (or they never opened it). Internal notes
+    never count for customers. One EXISTS per row, served by the (ticket, id) index: the
+    number of queries stays the same however long the list."""
+    last_read = TicketRead.objects.filter(user=user, ticket=OuterRef(OuterRef("pk"))).values(
+        "last_read_message_id"
+    )[:1]
+    newer = Message.objects.filter(
+        ticket=OuterRef("pk"),
+        id__gt=Coalesce(Subquery(last_read), Value(0), output_field=BigIntegerField()),
+    ).exclude(author=user)
+    if not user.is_staff_member:
+        newer = newer.exclude(kind=MessageKind.INTERNAL)
+    return queryset.annotate(unread=Exists(newer))
+
+
+def with_last_reply(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate each ticket with its last public reply: ``last_reply_at``,
+    ``last_reply_by`` (a username) and ``last_reply_by_id``. Notes and system lines are not
+    replies."""
+    replies = Message.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC).order_by("-id")
+    return queryset.annotate(
+        last_reply_at=Subquery(replies.values("created_at")[:1]),
+        last_reply_by=Subquery(replies.values("author__username")[:1]),
+        last_reply_by_id=Subquery(replies.values("author_id")[:1]),
+    )
+
+
+def _for_reader(queryset: QuerySet[Ticket], reader: User | None) -> QuerySet[Ticket]:
+    if reader is None:
+        return queryset
+    return with_last_reply(with_unread(queryset, reader))
+
+
+# --- attachments --------------------------------------------------------------------------
+
+ATTACHMENT_NOT_FOUND = "There is no file at this address."
+
+
+def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
+    """The attachment, if ``user`` may see its message: staff see every file; a customer only
+    the files on public and system messages of their own tickets. Anything else is NotFound,
+    exactly as for a file that does not exist."""
+    if not 0 < attachment_id <= MAX_PK:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    query = Attachment.objects.filter(pk=attachment_id)
+    if not user.is_staff_member:
+        query = query.filter(
+            message__ticket__requester=user,
+            message__kind__in=[MessageKind.PUBLIC, MessageKind.SYSTEM],
+        )
+    attachment = query.first()
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment
+
+
+# --- the agent workspace: views, filters, sorting, search, history ----------------------
+
+
+class WorkspaceView(models.TextChoices):
+    CLAIMABLE = "claimable", "Claimable"
+    MINE = "mine", "Mine"
+    OPEN = "open", "All open"
+    PENDING = "pending", "Pending"
+    OVERDUE = "overdue", "Overdue"
+    CLOSED = "closed", "Recently closed"
+
+
+class WorkspaceSort(models.TextChoices):
+    CREATED = "created", "Oldest first"
+    CREATED_DESC = "-created", "Newest first"
+    LAST_ACTIVITY = "last_activity", "Least recent activity"
+    LAST_ACTIVITY_DESC = "-last_activity", "Most recent activity"
+    PRIORITY = "priority", "Highest priority"
+    DUE = "due", "Due soonest"
+    CLOSED_DESC = "-closed", "Most recently closed"
+
+
+UNASSIGNED = "unassigned"
+WORKSPACE_LIMIT = 50
+WORKSPACE_LIMIT_MAX = 200
+SEARCH_MAX_LENGTH = 200
+STAFF_ONLY = "Only agents can use the workspace."
+AFTER_INVALID = "That page link is not valid: start again from the first page."
+
+# Each view's own order: the queues oldest first, overdue by how late, closed newest first.
+DEFAULT_SORT: dict[str, str] = {
+    WorkspaceView.CLAIMABLE: WorkspaceSort.CREATED,
+    WorkspaceView.MINE: WorkspaceSort.CREATED,
+    WorkspaceView.OPEN: WorkspaceSort.CREATED,
+    WorkspaceView.PENDING: WorkspaceSort.CREATED,
+    WorkspaceView.OVERDUE: WorkspaceSort.DUE,
+    WorkspaceView.CLOSED: WorkspaceSort.CLOSED_DESC,
+}
+SEARCH_SORT = WorkspaceSort.LAST_ACTIVITY_DESC
+
+# "Due soonest" puts tickets without a due date last: they sort as if due at the end of time.
+_NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PRIORITY_RANK = Case(
+    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)),
+    default=Value(-1),
+    output_field=IntegerField(),
+)
+_TICKET_NUMBER = re.compile(r"^\s*(?:TKT-?)?0*(\d{1,18})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _SortKey:
+    """One column of an ordering: a field or annotation, its direction, and whether its
+    values are datetimes (carried in the page cursor as integer microseconds)."""
+
+    name: str
+    descending: bool = False
+    is_time: bool = True
+
+
+# Every ordering ends with the primary key, so it is total and a cursor names one place.
+_ORDERINGS: dict[str, tuple[_SortKey, ...]] = {
+    WorkspaceSort.CREATED: (_SortKey("created_at"), _SortKey("id", is_time=False)),
+    WorkspaceSort.CREATED_DESC: (
+        _SortKey("created_at", descending=True),
+        _SortKey("id", descending=True, is_time=False),
+    ),
+    WorkspaceSort.LAST_ACTIVITY: (_SortKey("last_activity_at"), _SortKey("id", is_time=False)),
+    WorkspaceSort.LAST_ACTIVITY_DESC: (
+        _SortKey("last_activity_at", descending=True),
+        _SortKey("id", descending=True, is_time=False),
+    ),
+    WorkspaceSort.PRIORITY: (
+        _SortKey("priority_rank", descending=True, is_time=False),
+        _SortKey("created_at"),
+        _SortKey("id", is_time=False),
+    ),
+    WorkspaceSort.DUE: (_SortKey("due_key"), _SortKey("id", is_time=False)),
+    WorkspaceSort.CLOSED_DESC: (
+        _SortKey("done_key", descending=True),
+        _SortKey("id", descending=True, is_time=False),
+    ),
+}
+_SORT_ANNOTATIONS: dict[str, Callable[[], Any]] = {
+    "priority_rank": lambda: _PRIORITY_RANK,
+    "due_key": lambda: Coalesce("due_at", Value(_NO_DUE_DATE, output_field=DateTimeField())),
+    "done_key": lambda: Coalesce("closed_at", "resolved_at", "updated_at"),
+}
+
+
+@dataclass(frozen=True)
+class WorkspaceFilters:
+    """Narrow a list: each empty value means "any". ``assignee`` is an agent's id as text,
+    or ``"unassigned"``."""
+
+    status: str = ""
+    priority: str = ""
+    category: str = ""
+    assignee: str = ""
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a ticket list; ``next_after`` is the cursor of the next page, if any."""
+
+    tickets: list[Ticket]
+    next_after: str | None
+    sort: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found: the ticket its words name by number, or a page of matches."""
+
+    ticket: Ticket | None
+    page: TicketPage
+
+
+def _check_staff(user: User) -> None:
+    if not user.is_staff_member:
+        raise NotAllowed(STAFF_ONLY)
+
+
+def _view_condition(view: str, user: User) -> Q:
+    conditions: dict[str, Callable[[], Q]] = {
+        WorkspaceView.CLAIMABLE: lambda: IS_ACTIVE & Q(assignee__isnull=True),
+        WorkspaceView.MINE: lambda: IS_ACTIVE & Q(assignee=user),
+        WorkspaceView.OPEN: lambda: IS_ACTIVE,
+        WorkspaceView.PENDING: lambda: Q(status=Status.PENDING),
+        WorkspaceView.OVERDUE: lambda: IS_ACTIVE & Q(due_at__lt=now()),
+        WorkspaceView.CLOSED: lambda: IS_DONE,
+    }
+    if view not in conditions:
+        raise InvalidInput(f"Unknown view {view!r}.", field="view")
+    return conditions[view]()
+
+
+def _filter_condition(filters: WorkspaceFilters) -> Q:
+    condition = Q()
+    for field, choices in (("status", Status), ("priority", Priority), ("category", Category)):
+        value = getattr(filters, field)
+        if value:
+            condition &= Q(**{field: validators.clean_choice(value, choices, field=field)})
+    if filters.assignee == UNASSIGNED:
+        condition &= Q(assignee__isnull=True)
+    elif filters.assignee:
+        if not filters.assignee.isdigit() or len(filters.assignee) > 18:
+            raise InvalidInput("Choose an agent from the list.", field="assignee")
+        condition &= Q(assignee_id=int(filters.assignee))
+    tag = " ".join(filters.tag.lower().split())
+    if tag:
+        condition &= Q(tags__name=tag)
+    return condition
+
+
+def _encode_after(ticket: Ticket, keys: tuple[_SortKey, ...]) -> str:
+    parts = []
+    for key in keys:
+        value = getattr(ticket, key.name)
+        parts.append((value - _EPOCH) // timedelta(microseconds=1) if key.is_time else value)
+    return "_".join(str(part) for part in parts)
+
+
+def _decode_after(after: str, keys: tuple[_SortKey, ...]) -> list[Any]:
+    parts = after.split("_")
+    if len(parts) != len(keys) or not all(_is_integer(part) for part in parts):
+        raise InvalidInput(AFTER_INVALID, field="after")
+    try:
+        return [
+            _EPOCH + timedelta(microseconds=int(part)) if key.is_time else int(part)
+            for part, key in zip(parts, keys, strict=True)
+        ]
+    except OverflowError as exc:
+        raise InvalidInput(AFTER_INVALID, field="after") from exc
+
+
+def _is_integer(text: str) -> bool:
+    digits = text.removeprefix("-")
+    return digits.isdigit() and len(digits) <= 18
+
+
+def _after_condition(keys: tuple[_SortKey, ...], values: list[Any]) -> Q:
+    """Rows after the cursor in the ordering: a lexicographic comparison, column by column."""
+    terms: list[Q] = []
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        lookup = "lt" if key.descending else "gt"
+        terms.append(equal & Q(**{f"{key.name}__{lookup}": value}))
+        equal &= Q(**{key.name: value})
+    return reduce(operator.or_, terms)
+
+
+def _page(query: QuerySet[Ticket], *, sort: str, after: str, limit: int) -> TicketPage:
+    if sort not in _ORDERINGS:
+        raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
+    keys = _ORDERINGS[sort]
+    limit = max(1, min(limit, WORKSPACE_LIMIT_MAX))
+    query = query.annotate(
+        **{key.name: _SORT_ANNOTATIONS[key.name]() for key in keys if key.name in _SORT_ANNOTATIONS}
+    )
+    if after:
+        query = query.filter(_after_condition(keys, _decode_after(after, keys)))
+    ordering = [f"-{key.name}" if key.descending else key.name for key in keys]
+    rows = list(
+        query.order_by(*ordering)
+        .select_related("requester", "assignee")
+        .prefetch_related("tags")[: limit + 1]
+    )
+    tickets = rows[:limit]
+    next_after = _encode_after(tickets[-1], keys) if len(rows) > limit else None
+    return TicketPage(tickets=tickets, next_after=next_after, sort=sort)
+
+
+def tickets_for_workspace(
+    *,
+    user: User,
+    view: str,
+    filters: WorkspaceFilters | None = None,
+    sort: str = "",
+    after: str = "",
+    limit: int = WORKSPACE_LIMIT,
+) -> TicketPage:
+    """One page of a workspace view (staff only), narrowed by ``filters``, in ``sort`` order
+    (the view's own order when empty), starting after the cursor ``after``. Three queries:
+    the tickets with their requester, assignee and unread mark, and their tags."""
+    _check_staff(user)
+    query = with_unread(Ticket.objects.filter(_view_condition(view, user)), user)
+    query = query.filter(_filter_condition(filters or WorkspaceFilters()))
+    return _page(query, sort=sort or DEFAULT_SORT[view], after=after, limit=limit)
+
+
+def workspace_counts(*, user: User) -> dict[str, int]:
+    """How many tickets each workspace view holds (staff only), in one query."""
+    _check_staff(user)
+    counts = Ticket.objects.aggregate(
+        **{view: Count("pk", filter=_view_condition(view, user)) for view in WorkspaceView.values}
+    )
+    return {view: counts[view] or 0 for view in WorkspaceView.values}
+
+
+def tickets_search(
+    *,
+    user: User,
+    query: str,
+    filters: WorkspaceFilters | None = None,
+    sort: str = "",
+    after: str = "",
+    limit: int = WORKSPACE_LIMIT,
+) -> SearchResult:
+    """Find tickets by words in their title or in any message ``user`` may read (staff read
+    internal notes, customers never match them), most recent activity first. "TKT-000123" or
+    "123" names a ticket: when ``user`` may see it, it is the result.
+
+    For now a case-insensitive substring match; full-text search can replace this function.
+    """
+    words = " ".join(query.split())
+    if not words:
+        raise InvalidInput("Type a word or a ticket number to search for.", field="q")
+    if len(words) > SEARCH_MAX_LENGTH:
+        raise InvalidInput(f"Search for at most {SEARCH_MAX_LENGTH} characters.", field="q")
+    tickets = Ticket.objects.all()
+    if not user.is_staff_member:
+        tickets = tickets.filter(requester=user)
+    number = _TICKET_NUMBER.match(words)
+    if number:
+        named = tickets.filter(pk=int(number.group(1))).first()
+        if named is not None:
+            return SearchResult(ticket=named, page=TicketPage([], None, sort or SEARCH_SORT))
+    messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=words)
+    if not user.is_staff_member:
+        messages = messages.exclude(kind=MessageKind.INTERNAL)
+    tickets = with_unread(tickets.filter(Q(title__icontains=words) | Exists(messages)), user)
+    tickets = tickets.filter(_filter_condition(filters or WorkspaceFilters()))
+    page = _page(tickets, sort=sort or SEARCH_SORT, after=after, limit=limit)
+    return SearchResult(ticket=None, page=page)
+
+
+def agents_assignable(*, user: User) -> list[User]:
+    """The active agents and admins a ticket can be given to, by name (staff only)."""
+    _check_staff(user)
+    return list(
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(Lower("username"), "id")
+    )
+
+
+def agent_get(*, user: User, agent_id: int) -> User:
+    """An active agent or admin by id, for assigning a ticket (staff only)."""
+    _check_staff(user)
+    if not 0 < agent_id <= MAX_PK:
+        raise InvalidInput("Choose an agent from the list.", field="assignee")
+    agent = User.objects.filter(pk=agent_id, role__in=STAFF_ROLES, is_active=True).first()
+    if agent is None:
+        raise InvalidInput("Choose an agent from the list.", field="assignee")
+    return agent
+
+
+HistoryValue = str | datetime | User | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change in a ticket's history, its values made readable: choices by their labels,
+    assignees as users, due dates as datetimes."""
+
+    event: TicketEvent
+    old: HistoryValue
+    new: HistoryValue
+
+
+_CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
+    TicketEvent.Field.STATUS: Status,
+    TicketEvent.Field.PRIORITY: Priority,
+    TicketEvent.Field.CATEGORY: Category,
+}
+
+
+def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
+    """Every recorded change of ``ticket``, oldest first (staff only). Two queries at most:
+    the events with their actors, and the assignees they name."""
+    _check_staff(user)
+    events = list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("id"))
+    assignee_ids = {
+        int(value)
+        for event in events
+        if event.field == TicketEvent.Field.ASSIGNEE
+        for value in (event.old_value, event.new_value)
+        if value.isdigit()
+    }
+    people = User.objects.in_bulk(assignee_ids) if assignee_ids else {}
+    return [
+        HistoryEntry(
+            event=event,
+            old=_history_value(event.field, event.old_value, people),
+            new=_history_value(event.field, event.new_value, people),
+        )
+        for event in events
+    ]
+
+
+def _history_value(field: str, value: str, people: dict[int, User]) -> HistoryValue:
+    if not value:
+        return None
+    if field in _CHOICE_FIELDS:
+        choices = _CHOICE_FIELDS[field]
+        return str(choices(value).label) if value in choices.values else value
+    if field == TicketEvent.Field.ASSIGNEE:
+        return people.get(int(value), value) if value.isdigit() else value
+    if field == TicketEvent.Field.DUE_AT:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -7,16 +7,18 @@ Each runs in one transaction and re-reads the ticket under a row lock, so concur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
-from frontdesk.tickets import validators
+from frontdesk.tickets import attachments, validators
 from frontdesk.tickets.models import (
     DONE_STATUSES,
     Category,
@@ -28,8 +30,9 @@ from frontdesk.tickets.models import (
     Tag,
     Ticket,
     TicketEvent,
+    TicketRead,
 )
-from frontdesk.tickets.selectors import ticket_get_for_user
+from frontdesk.tickets.selectors import messages_visible, ticket_get_for_user
 from frontdesk.tickets.texts import (
     assigned_text,
     by,
@@ -160,8 +163,9 @@ def ticket_open(
     body: str,
     requester: User | None = None,
     channel: str = Channel.WEB,
+    files: Sequence[UploadedFile] = (),
 ) -> Opened:
-    """Open a ticket with its first message.
+    """Open a ticket with its first message (and the files on it).
 
     Customers open tickets for themselves. Agents may not (SupportMe's rule) but may open one
     on behalf of a customer, for an enquiry that came by phone.
@@ -169,7 +173,7 @@ def ticket_open(
     requester = ticket_open_check(actor=actor, requester=requester)
     validators.check_title(title)
     validators.check_message(body)
-    with transaction.atomic():
+    with attachments.staged_files(files) as staged, transaction.atomic():
         ticket = Ticket.objects.create(
             title=title,
             requester=requester,
@@ -180,22 +184,33 @@ def ticket_open(
         message = Message.objects.create(
             ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
         )
+        attachments.attach(staged, message=message, uploader=actor)
         _record(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
     return Opened(ticket=ticket, message=message)
 
 
-def message_post(*, actor: User, ticket_id: int, body: str, internal: bool = False) -> Message:
-    """Add a reply or an internal note, or run a SupportMe command (``!close``, ``!open``,
-    ``!claim``). Returns the message written: the reply, or the command's system message.
+def message_post(
+    *,
+    actor: User,
+    ticket_id: int,
+    body: str,
+    internal: bool = False,
+    files: Sequence[UploadedFile] = (),
+) -> Message:
+    """Add a reply or an internal note (with files), or run a SupportMe command (``!close``,
+    ``!open``, ``!claim``). Returns the message written: the reply, or the command's system
+    message.
 
     A public reply into a closed ticket reopens it first, with the seed's system message.
     """
     if body in COMMANDS and not internal:
+        if files:
+            raise InvalidInput("A command cannot carry files; send them in a reply.", field="files")
         return _run_command(actor=actor, ticket_id=ticket_id, command=body)
     validators.check_message(body)
     if internal and not actor.is_staff_member:
         raise NotAllowed("Only agents can write internal notes.")
-    with transaction.atomic():
+    with attachments.staged_files(files) as staged, transaction.atomic():
         ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
         fields: list[str] = []
         if not internal:
@@ -212,6 +227,7 @@ def message_post(*, actor: User, ticket_id: int, body: str, internal: bool = Fal
                 fields += _set_status(ticket, actor, Status.OPEN)
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
+        attachments.attach(staged, message=message, uploader=actor)
         _touch(ticket, fields)
     return message
 
@@ -297,6 +313,15 @@ def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message
     return message
 
 
+def ticket_status_choices(*, actor: User, ticket: Ticket) -> list[Status]:
+    """The statuses ``actor`` may move ``ticket`` to, in workflow order: what a page offers,
+    so that ticket_change_status accepts every choice."""
+    allowed = TRANSITIONS.get(ticket.status, frozenset())
+    if not actor.is_staff_member:
+        allowed &= CUSTOMER_TARGETS
+    return [status for status in Status if status in allowed]
+
+
 def _checked_title(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("The title must be text.", field="title")
@@ -355,3 +380,21 @@ def _set_tags(ticket: Ticket, actor: User, names: list[str]) -> None:
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
     ticket.tags.set(Tag.objects.filter(name__in=names))
     _record(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))
+
+
+def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
+    """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
+    Never moves backwards, so an older page view finishing late cannot undo a newer one."""
+    newest = messages_visible(user=user, ticket=ticket).aggregate(newest=Max("id"))["newest"]
+    if newest is None:
+        return
+    moment = now()
+    moved = TicketRead.objects.filter(
+        user=user, ticket=ticket, last_read_message_id__lt=newest
+    ).update(last_read_message_id=newest, read_at=moment)
+    if not moved:
+        # The first visit (or nothing new): a concurrent first visit may insert the row too.
+        TicketRead.objects.bulk_create(
+            [TicketRead(user=user, ticket=ticket, last_read_message_id=newest, read_at=moment)],
+            ignore_conflicts=True,
+        )

@@ -3,12 +3,25 @@ every rule is checked by the services, whose errors land next to the matching fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 
+from frontdesk.accounts.models import User
 from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
 from frontdesk.core.errors import DomainError
+from frontdesk.tickets.attachments import files_hint
+from frontdesk.tickets.models import Category, Priority, Status
+from frontdesk.tickets.selectors import (
+    SEARCH_MAX_LENGTH,
+    UNASSIGNED,
+    WorkspaceFilters,
+    WorkspaceSort,
+    WorkspaceView,
+)
 from frontdesk.tickets.validators import MESSAGE_HINT, TITLE_HINT
 
 PASSWORDS_DIFFER = "Passwords do not match."
@@ -56,6 +69,31 @@ def _message(label: str, *, rows: int) -> forms.CharField:
         strip=False,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.Field):
+    """Any number of files (``<input type="file" multiple>``), as a list. The attachment
+    service checks how many, how big and what they are."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[UploadedFile]:
+        if isinstance(value, list | tuple):
+            return [item for item in value if isinstance(item, UploadedFile)]
+        return [value] if isinstance(value, UploadedFile) else []
+
+
+def _files() -> FilesField:
+    # Added in __init__, not declared: a class attribute "files" would hide Form.files.
+    # Lazy: the hint reads the limits when the page is drawn, so settings can move them.
+    return FilesField(label="Attach files (optional)", help_text=lazy(files_hint, str)())
 
 
 _USERNAME_ATTRS = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
@@ -142,14 +180,51 @@ class TicketNewForm(PageForm):
 
     def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["files"] = _files()
         if not for_staff:
             del self.fields["requester"]
 
 
-class TicketActionForm(PageForm):
-    """Everything posted from a ticket page: a reply, a note or a button."""
+CHOOSE_AGENT = "Choose an agent from the list."
+DUE_AT_INVALID = "Enter the due date as a date and a time, for example 2025-03-01 14:30."
+TAGS_HINT = "Separate tags with commas, for example: boiler, studio 2."
 
-    ACTIONS = ("reply", "note", "close", "reopen", "claim")
+
+class TicketControlsForm(PageForm):
+    """The agent's controls in a ticket page's sidebar, one small form each. Values are only
+    parsed here (tags into a list, the due date into an aware datetime, the assignee into an
+    id); ticket_change_status, ticket_assign and ticket_update check them."""
+
+    CONTROL_ACTIONS = ("status", "assign", "priority", "category", "tags", "due")
+
+    status = forms.CharField(label="Status", required=False)
+    assignee = forms.CharField(label="Assignee", required=False)
+    priority = forms.CharField(label="Priority", required=False)
+    category = forms.CharField(label="Category", required=False)
+    tags = forms.CharField(label="Tags", help_text=TAGS_HINT, required=False)
+    due_at = forms.DateTimeField(
+        label="Due date",
+        help_text="Leave it empty for no due date.",
+        required=False,
+        error_messages={"invalid": DUE_AT_INVALID},
+    )
+
+    def clean_assignee(self) -> int | None:
+        value = self.cleaned_data["assignee"]
+        if not value:
+            return None
+        if not value.isdigit() or len(value) > 18:
+            raise forms.ValidationError(CHOOSE_AGENT)
+        return int(value)
+
+    def clean_tags(self) -> list[str]:
+        return [tag for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+class TicketActionForm(TicketControlsForm):
+    """Everything posted from a ticket page: a reply, a note, a button or a sidebar control."""
+
+    ACTIONS = ("reply", "note", "close", "reopen", "claim", *TicketControlsForm.CONTROL_ACTIONS)
 
     action = forms.ChoiceField(
         choices=[(action, action) for action in ACTIONS],
@@ -157,3 +232,105 @@ class TicketActionForm(PageForm):
         widget=forms.HiddenInput,
     )
     message = _message("Message", rows=5)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = _files()
+
+
+# --- the agent workspace --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceQuery:
+    """What the workspace's address asks for, each value valid or left at its default."""
+
+    view: str = str(WorkspaceView.CLAIMABLE)
+    q: str = ""
+    filters: WorkspaceFilters = field(default_factory=WorkspaceFilters)
+    sort: str = ""
+    after: str = ""
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.filters != WorkspaceFilters()
+
+
+def _choice(
+    label: str, choices: list[tuple[str, str]], *, any_label: str, invalid: str
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", any_label), *choices],
+        required=False,
+        error_messages={"invalid_choice": invalid},
+    )
+
+
+FILTER_FIELDS = ("status", "priority", "category", "assignee", "tag", "sort")
+CLAIMABLE = str(WorkspaceView.CLAIMABLE)
+
+
+class WorkspaceForm(forms.Form):
+    """The workspace's GET form: a view, search words, filters, an order and a page. A value
+    that is not one of the choices is reported next to its field and otherwise ignored."""
+
+    use_required_attribute = False
+
+    view = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label="Search tickets",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Words or a ticket number", "spellcheck": "false"}
+        ),
+    )
+    status = _choice(
+        "Status", Status.choices, any_label="Any status", invalid="Choose a status from the list."
+    )
+    priority = _choice(
+        "Priority",
+        Priority.choices,
+        any_label="Any priority",
+        invalid="Choose a priority from the list.",
+    )
+    category = _choice(
+        "Category",
+        Category.choices,
+        any_label="Any category",
+        invalid="Choose a category from the list.",
+    )
+    assignee = _choice("Assignee", [], any_label="Anyone", invalid=CHOOSE_AGENT)
+    tag = forms.CharField(label="Tag", required=False, max_length=50)
+    sort = _choice(
+        "Order",
+        WorkspaceSort.choices,
+        any_label="Default",
+        invalid="Choose an order from the list.",
+    )
+    after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, agents: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agent_choices = [(str(agent.pk), agent.username) for agent in agents]
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ChoiceField)
+        assignee.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned"), *agent_choices]
+
+    def filter_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in FILTER_FIELDS]
+
+    def query(self) -> WorkspaceQuery:
+        self.is_valid()
+        data = self.cleaned_data
+        return WorkspaceQuery(
+            # An unknown view (an old bookmark) is the default one, not an error.
+            view=view if (view := data.get("view")) in WorkspaceView.values else CLAIMABLE,
+            q=data.get("q", ""),
+            filters=WorkspaceFilters(
+                **{name: data.get(name, "") for name in WorkspaceFilters.__dataclass_fields__}
+            ),
+            sort=data.get("sort", ""),
+            after=data.get("after", ""),
+        )

@@ -1,4 +1,5 @@
-"""Small presentation helpers for the page templates: times, ages and status badges."""
+"""Small presentation helpers for the page templates: times, ages, status and priority
+badges, due dates and history lines."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
+from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.tickets.models import Status
+from frontdesk.tickets.models import Priority, Status, Ticket, TicketEvent
+from frontdesk.tickets.selectors import HistoryEntry
 
 register = template.Library()
 
@@ -88,3 +91,95 @@ def status_badge(status: str) -> SafeString:
         status,
         label,
     )
+
+
+# --- the agent workspace: priorities, due dates, history -----------------------------------
+
+# Priorities say their level in words and with a sign, never by colour alone.
+PRIORITY_SIGNS: dict[str, str] = {
+    Priority.LOW: "↓",
+    Priority.MEDIUM: "→",
+    Priority.HIGH: "↑",
+    Priority.URGENT: "⇈",
+    Priority.CRITICAL: "‼",
+}
+DUE_SOON = timedelta(hours=4)
+FIELDS = frozenset(TicketEvent.Field.values)
+
+
+@register.simple_tag
+def priority_badge(priority: str) -> SafeString:
+    """The priority as a badge: a sign and the word, coloured by level."""
+    try:
+        label = Priority(priority).label
+    except ValueError:
+        label = priority
+    return format_html(
+        '<span class="priority priority--{}"><span class="priority-sign" aria-hidden="true">{}'
+        '</span><span class="visually-hidden">Priority: </span>{}</span>',
+        priority,
+        PRIORITY_SIGNS.get(priority, "·"),
+        label,
+    )
+
+
+@register.simple_tag
+def due_or_age(ticket: Ticket) -> SafeString:
+    """What time means for a ticket in a list: when it closed, when it is due (or how late
+    it is), or else how long it has waited."""
+    if ticket.is_done:
+        closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+        return format_html(
+            '<span class="due due--done">Closed <time datetime="{}" title="{}">{}</time></span>',
+            closed.isoformat(),
+            exact_time(closed),
+            relative_time(closed),
+        )
+    if ticket.due_at is None:
+        return age(ticket.created_at)
+    left = ticket.due_at - now()
+    if left < timedelta(0):
+        level, text = "overdue", f"Overdue by {timesince(ticket.due_at, depth=1)}"
+    else:
+        level = "soon" if left < DUE_SOON else "later"
+        text = f"Due in {timesince(now(), ticket.due_at, depth=1)}"
+    return format_html(
+        '<time class="due due--{}" datetime="{}" title="Due {}">{}</time>',
+        level,
+        ticket.due_at.isoformat(),
+        exact_time(ticket.due_at),
+        text,
+    )
+
+
+def _history_value(value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, datetime):
+        return exact_time(value)
+    if isinstance(value, User):
+        return value.username
+    return str(value)
+
+
+@register.simple_tag
+def history_line(entry: HistoryEntry) -> SafeString:
+    """One change in words: "Alice changed priority from Medium to Urgent"."""
+    event = entry.event
+    actor = event.actor.username if event.actor else "Someone"
+    field = TicketEvent.Field(event.field).label.lower() if event.field in FIELDS else event.field
+    old, new = _history_value(entry.old), _history_value(entry.new)
+    who = format_html('<span class="history-actor">{}</span>', actor)
+    if event.field == TicketEvent.Field.CREATED:
+        return format_html("{} opened the ticket", who)
+    if event.field == TicketEvent.Field.ASSIGNEE:
+        if entry.new is None:
+            return format_html("{} unassigned {}", who, old)
+        if isinstance(entry.new, User) and entry.new == event.actor and entry.old is None:
+            return format_html("{} claimed the ticket", who)
+        return format_html("{} assigned the ticket to {}", who, new)
+    if entry.old is None:
+        return format_html("{} set {} to {}", who, field, new)
+    if entry.new is None:
+        return format_html("{} removed the {} (was {})", who, field, old)
+    return format_html("{} changed {} from {} to {}", who, field, old, new)

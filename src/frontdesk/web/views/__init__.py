@@ -4,9 +4,11 @@ renders; the rules live in the services."""
 from __future__ import annotations
 
 from frontdesk.web.views.account import login_page, logout_page, profile_page, register_page
+from frontdesk.web.views.attachments import attachment_download
 from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
 
 __all__ = [
+    "attachment_download",
     "home_page",
     "login_page",
     "logout_page",

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import Conflict, InvalidInput, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotFound, TooLarge
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import MessageKind, Status
 from frontdesk.web.forms import TicketActionForm, TicketNewForm
 from frontdesk.web.pages import current_user, friendly_errors, page_methods
+from frontdesk.web.views.ticket_controls import (
+    CONTROLS,
+    UPDATE_TEMPLATE,
+    is_control_update,
+    sidebar_context,
+)
+from frontdesk.web.views.workspace import workspace_page
 
 LIST_LIMIT = 50  # tickets shown per list; the heading counts them all
 TICKET_NOT_FOUND = "There is no ticket with that number. Check the link, or find it at home."
@@ -30,19 +37,15 @@ TICKET_NOT_YOURS = "This ticket belongs to another account, so you can't see it.
 @login_required
 def home_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    active = selectors.tickets_active_for(user=user)
-    done = selectors.tickets_done_for(user=user)
+    if user.is_staff_member:
+        return workspace_page(request, user)
+    active = selectors.tickets_active_for(user=user, reader=user)
+    done = selectors.tickets_done_for(user=user, reader=user)
     context: dict[str, Any] = {
-        "for_staff": user.is_staff_member,
         "active": active,
         "done": done[:LIST_LIMIT],
         "done_count": len(done),
     }
-    if user.is_staff_member:
-        queue = selectors.tickets_claimable(user=user).select_related("requester")
-        context["claimable_count"] = queue.count()
-        context["claimable"] = list(queue[:LIST_LIMIT])
-        prefetch_related_objects([*active, *context["done"]], "requester")
     return render(request, "web/home.html", context)
 
 
@@ -56,52 +59,61 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = TicketNewForm(for_staff=for_staff)
         return render(request, "web/ticket_new.html", {"form": form, "for_staff": for_staff})
-    form = TicketNewForm(request.POST, for_staff=for_staff)
+    form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
             requester = accounts.user_get_by_reference(data["requester"]) if for_staff else None
             opened = services.ticket_open(
-                actor=user, title=data["title"], body=data["message"], requester=requester
+                actor=user,
+                title=data["title"],
+                body=data["message"],
+                requester=requester,
+                files=data["files"],
             )
         except NotFound as exc:
             form.add_error("requester", exc.message)
         except InvalidInput as exc:
             form.add_domain_error(exc)
+        except TooLarge as exc:
+            form.add_domain_error(exc)
+            status = 413
         else:
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
-    context = {"form": form, "for_staff": for_staff}
-    return render(request, "web/ticket_new.html", context, status=400)
+    context = {"form": form, "for_staff": for_staff, "files_dropped": bool(request.FILES)}
+    return render(request, "web/ticket_new.html", context, status=status)
 
 
 # --- a ticket's page ----------------------------------------------------------------------
 
-Action = Callable[[User, int, str], str]
+Files = Sequence[UploadedFile]
+Action = Callable[[User, int, str, Files], str]
 
 
-def _reply(user: User, ticket_id: int, body: str) -> str:
-    message = services.message_post(actor=user, ticket_id=ticket_id, body=body)
+def _reply(user: User, ticket_id: int, body: str, files: Files) -> str:
+    message = services.message_post(actor=user, ticket_id=ticket_id, body=body, files=files)
     # "!close", "!open" and "!claim" are commands: their system message says what happened.
     return message.body if message.kind == MessageKind.SYSTEM else "Your reply has been sent."
 
 
-def _note(user: User, ticket_id: int, body: str) -> str:
-    services.message_post(actor=user, ticket_id=ticket_id, body=body, internal=True)
+def _note(user: User, ticket_id: int, body: str, files: Files) -> str:
+    services.message_post(actor=user, ticket_id=ticket_id, body=body, internal=True, files=files)
     return "Your internal note has been added."
 
 
-def _close(user: User, ticket_id: int, body: str) -> str:
+def _close(user: User, ticket_id: int, body: str, files: Files) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.CLOSED)
     return "The ticket has been closed."
 
 
-def _reopen(user: User, ticket_id: int, body: str) -> str:
+def _reopen(user: User, ticket_id: int, body: str, files: Files) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.REOPENED)
     return "The ticket has been reopened."
 
 
-def _claim(user: User, ticket_id: int, body: str) -> str:
+def _claim(user: User, ticket_id: int, body: str, files: Files) -> str:
     services.ticket_claim(actor=user, ticket_id=ticket_id)
     return "You have claimed this ticket."
 
@@ -116,10 +128,19 @@ ACTIONS: dict[str, Action] = {
 
 
 def _ticket(
-    request: HttpRequest, user: User, ticket_id: int, form: TicketActionForm, status: int
+    request: HttpRequest,
+    user: User,
+    ticket_id: int,
+    form: TicketActionForm,
+    status: int,
+    *,
+    done: str = "",
+    partial: bool = False,
 ) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
-    conversation = selectors.messages_visible(user=user, ticket=ticket).select_related("author")
+    conversation = selectors.messages_visible(user=user, ticket=ticket)
+    conversation = conversation.select_related("author").prefetch_related("attachments")
+    services.ticket_mark_read(user=user, ticket=ticket)
     context = {
         "ticket": ticket,
         "conversation": conversation,
@@ -127,8 +148,34 @@ def _ticket(
         "for_staff": user.is_staff_member,
         "can_claim": user.is_staff_member and ticket.assignee_id != user.pk,
         "closed_at": (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None,
+        "files_dropped": request.method == "POST" and bool(request.FILES),
+        "done": done,
+        "partial": partial,
+        **sidebar_context(user, ticket, form),
     }
-    return render(request, "web/ticket.html", context, status=status)
+    template = UPDATE_TEMPLATE if partial else "web/ticket.html"
+    return render(request, template, context, status=status)
+
+
+def _control(
+    request: HttpRequest, user: User, ticket_id: int, form: TicketActionForm
+) -> HttpResponse:
+    """Run a sidebar control. With htmx the sidebar is answered in place; without, the page
+    is redirected to (POST/redirect/GET), or shown again with the error."""
+    partial = is_control_update(request, form)
+    if not form.is_valid():
+        return _ticket(request, user, ticket_id, form, 400, partial=partial)
+    control = CONTROLS[form.cleaned_data["action"]]
+    try:
+        done = control(user, ticket_id, form.cleaned_data)
+    except (InvalidInput, Conflict) as exc:
+        form.add_domain_error(exc)
+        status = 409 if isinstance(exc, Conflict) else 400
+        return _ticket(request, user, ticket_id, form, status, partial=partial)
+    if partial:
+        return _ticket(request, user, ticket_id, TicketActionForm(), 200, done=done, partial=True)
+    messages.success(request, done)
+    return redirect(request.path)
 
 
 @page_methods
@@ -139,14 +186,19 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = current_user(request)
     if request.method != "POST":
         return _ticket(request, user, ticket_id, TicketActionForm(), 200)
-    form = TicketActionForm(request.POST)
+    form = TicketActionForm(request.POST, request.FILES)
     status = 400
+    if form.data.get("action") in CONTROLS:
+        return _control(request, user, ticket_id, form)
     if form.is_valid():
         action = ACTIONS[form.cleaned_data["action"]]
         try:
-            done = action(user, ticket_id, form.cleaned_data["message"])
+            done = action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
         except InvalidInput as exc:
             form.add_domain_error(exc)
+        except TooLarge as exc:
+            form.add_domain_error(exc)
+            status = 413
         except Conflict as exc:
             form.add_domain_error(exc)
             status = 409

@@ -10,12 +10,21 @@
   const staff = body.dataset.liveStaff === "true";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
+  // The page says whether it is live (styles, and tests waiting for the stream, read it).
+  source.addEventListener("open", () => { body.dataset.liveState = "listening"; });
+  source.addEventListener("error", () => { body.dataset.liveState = "reconnecting"; });
 
   let pending = null;
   function refreshSoon() {
     // One action can write several rows (a claim: history + system message): refresh once.
     clearTimeout(pending);
     pending = setTimeout(refresh, 80);
+  }
+
+  // Never swap a region out from under someone typing in it; the next event catches up.
+  function isEditing(region) {
+    const active = document.activeElement;
+    return region.contains(active) && active.matches("input, textarea, select");
   }
 
   async function refresh() {
@@ -27,7 +36,7 @@
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     for (const region of document.querySelectorAll("[data-live-region]")) {
       const replacement = fresh.getElementById(region.id);
-      if (!replacement) continue;
+      if (!replacement || isEditing(region)) continue;
       const atBottom = region.scrollHeight - region.scrollTop - region.clientHeight < 40;
       region.replaceWith(replacement);
       if (atBottom) replacement.scrollTop = replacement.scrollHeight;

@@ -1,0 +1,325 @@
+"""Files on messages: every rule for attachments lives here, once.
+
+- A message carries at most FRONTDESK_ATTACHMENTS_PER_MESSAGE files, each at most
+  FRONTDESK_ATTACHMENT_MAX_BYTES (TooLarge, which the API answers with 413).
+- The type is sniffed from the content, never taken from the client's label or name.
+- Files are stored under random names in MEDIA_ROOT (never served statically) with their
+  SHA-256; the client's name is kept only as sanitised text.
+- An attachment is as visible as its message: a file on an internal note is for staff only.
+
+``services.ticket_open`` and ``services.message_post`` take the files of the message they
+write: :func:`staged_files` checks and stores them before the transaction (and deletes them
+again if it fails); :func:`attach` writes their rows inside it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.template.defaultfilters import filesizeformat
+
+from frontdesk.accounts.models import User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, TooLarge
+from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket
+from frontdesk.tickets.selectors import MAX_PK, can_see_ticket
+
+FIELD = "files"
+NAME_MAX = 255
+DESCRIPTION_MAX = 500
+FALLBACK_NAME = "attachment"
+MESSAGE_NOT_FOUND = "There is no message with that number."
+SNIFF_BYTES = 8192  # what filetype reads to recognise a format
+
+OCTET_STREAM = "application/octet-stream"
+TEXT = "text/plain"
+# Text a browser would run rather than show, recognised the way browsers sniff it, so that it
+# is recorded for what it is. It is served as a download like everything but raster images.
+_SVG = re.compile(rb"<svg[\s>]")
+_HTML = re.compile(
+    rb"<(!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)[\s>]"
+)
+# Characters a file name may not keep: path separators, and what Windows refuses.
+_UNSAFE_IN_NAME = re.compile(r'[\\/<>:"|?*]')
+
+
+def max_bytes() -> int:
+    return int(settings.FRONTDESK_ATTACHMENT_MAX_BYTES)
+
+
+def max_files() -> int:
+    return int(settings.FRONTDESK_ATTACHMENTS_PER_MESSAGE)
+
+
+def files_hint() -> str:
+    """The rules as the pages show them under the file field, before anyone breaks them."""
+    return f"Up to {max_files()} files, at most {human_size(max_bytes())} each."
+
+
+def human_size(size: int) -> str:
+    """``25 MB``, ``1.5 KB``, ``100 bytes`` (with a no-break space)."""
+    return str(filesizeformat(size)).replace(".0\xa0", "\xa0")
+
+
+# --- names and types ----------------------------------------------------------------------
+
+
+def clean_filename(name: str | None) -> str:
+    """A safe display name: the last component of any path (``../../etc/passwd`` becomes
+    ``passwd``, ``C:\\x\\y`` becomes ``y``), without control or invisible formatting
+    characters (no right-to-left tricks), no leading dots, at most 255 characters with the
+    extension kept; ``attachment`` when nothing is left."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(_name_character(ch) for ch in text)
+    text = _UNSAFE_IN_NAME.sub("_", text)
+    text = " ".join(text.split()).strip(". ")
+    if not text:
+        return FALLBACK_NAME
+    if len(text) > NAME_MAX:
+        path = PurePath(text)
+        suffix = path.suffix if len(path.suffix) <= 16 else ""
+        text = text[: len(text) - len(suffix)][: NAME_MAX - len(suffix)].rstrip(". ") + suffix
+    return text
+
+
+def _name_character(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if ch in "\t\n\r\v\f" or category.startswith("Z"):  # tabs, line breaks, any space
+        return " "
+    if category.startswith("C"):  # control, format (bidi overrides), surrogate, private use
+        return ""
+    return ch
+
+
+def sniff_content_type(head: bytes, *, is_text: bool) -> str:
+    """The type the content says it is. ``head`` is the file's first bytes; ``is_text``
+    whether the whole file is UTF-8 without NUL bytes."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    if not is_text:
+        return OCTET_STREAM
+    start = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    if not start.startswith(b"<"):
+        return TEXT
+    if _HTML.match(start):
+        return "text/html"
+    if _SVG.search(start):  # after an XML prolog, a doctype or comments
+        return "image/svg+xml"
+    if start.startswith(b"<!--"):
+        return "text/html"
+    if start.startswith(b"<?xml"):
+        return "application/xml"
+    return TEXT
+
+
+# --- checking and storing -----------------------------------------------------------------
+
+
+def check_files(files: Sequence[UploadedFile], *, already: int = 0) -> None:
+    """The rules that can be checked before anything is written: how many files, and the
+    size each claims. The real size is checked again while the file is read."""
+    if len(files) + already > max_files():
+        left = max_files() - already
+        raise InvalidInput(
+            f"You can attach at most {max_files()} files to a message"
+            + (f"; you chose {len(files)}." if already == 0 else f"; {left} more fit here."),
+            field=FIELD,
+        )
+    for file in files:
+        _check_size(clean_filename(file.name), file.size or 0)
+
+
+def _check_size(name: str, size: int) -> None:
+    if size > max_bytes():
+        raise TooLarge(
+            f"{name} is {human_size(size)}; a file can be at most {human_size(max_bytes())}.",
+            field=FIELD,
+        )
+    if size == 0:
+        raise InvalidInput(f"{name} is empty. Choose a file with something in it.", field=FIELD)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file checked, hashed, typed and already in storage, waiting for its database row."""
+
+    storage_name: str
+    original_name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+@contextmanager
+def staged_files(files: Sequence[UploadedFile], *, already: int = 0) -> Iterator[list[Staged]]:
+    """Check ``files``, read each once (size, SHA-256, type) and put it in storage under a
+    random name, all before the caller's transaction, so that no database lock is held while
+    25 MB are hashed or copied. If the block fails, the stored files are deleted again: a
+    use case that fails or rolls back leaves no file behind.
+
+    Use it outside ``transaction.atomic()``. An outer transaction of the caller's own that
+    rolls back later is not seen here; its files stay unreferenced on disk."""
+    check_files(files, already=already)
+    staged: list[Staged] = []
+    try:
+        for file in files:
+            staged.append(_stage(file))
+        yield staged
+    except BaseException:
+        storage = _file_field().storage
+        for item in staged:
+            storage.delete(item.storage_name)
+        raise
+
+
+def attach(
+    staged: Sequence[Staged], *, message: Message, uploader: User, description: str = ""
+) -> list[Attachment]:
+    """The rows for staged files on ``message``, inside the caller's transaction."""
+    return Attachment.objects.bulk_create(
+        Attachment(
+            message=message,
+            file=item.storage_name,
+            original_name=item.original_name,
+            size=item.size,
+            content_type=item.content_type,
+            sha256=item.sha256,
+            uploader=uploader,
+            description=description,
+        )
+        for item in staged
+    )
+
+
+def _stage(file: UploadedFile) -> Staged:
+    name = clean_filename(file.name)
+    digest = hashlib.sha256()
+    text = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    size = 0
+    is_text = True
+    for chunk in file.chunks():
+        size += len(chunk)
+        if size > max_bytes():
+            _check_size(name, size)
+        digest.update(chunk)
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        if is_text:
+            is_text = _still_text(text, chunk)
+    if is_text:
+        is_text = _still_text(text, b"", final=True)
+    _check_size(name, size)
+    if file.size is not None and size != file.size:
+        raise InvalidInput(f"{name} did not arrive completely. Please send it again.", field=FIELD)
+    field = _file_field()
+    # upload_to gives a random name; the storage moves a temporary upload into place.
+    random_name = field.generate_filename(None, name)
+    stored = field.storage.save(random_name, file, max_length=field.max_length)
+    return Staged(
+        storage_name=stored,
+        original_name=name,
+        size=size,
+        content_type=sniff_content_type(head, is_text=is_text),
+        sha256=digest.hexdigest(),
+    )
+
+
+def _file_field() -> models.FileField:
+    field = Attachment._meta.get_field("file")
+    assert isinstance(field, models.FileField)
+    return field
+
+
+def _still_text(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool = False) -> bool:
+    if b"\0" in chunk:
+        return False
+    try:
+        decoder.decode(chunk, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- adding a file on its own (the REST API's add_attachment) -----------------------------
+
+
+def attachment_add(
+    *,
+    actor: User,
+    file: UploadedFile,
+    message_id: int | None = None,
+    ticket_id: int | None = None,
+    description: str = "",
+    internal: bool = False,
+) -> Attachment:
+    """Attach one file, either to a message the actor wrote (``message_id``) or to a ticket
+    (``ticket_id``), where it arrives as a new reply (or internal note) saying what was
+    attached, with every effect a reply has (a closed ticket reopens, ...)."""
+    if (message_id is None) == (ticket_id is None):
+        raise InvalidInput("Give either a message or a ticket to attach the file to.")
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(
+            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
+        )
+    if ticket_id is not None:
+        # services imports this module for ticket_open and message_post.
+        from frontdesk.tickets import services
+
+        message = services.message_post(
+            actor=actor,
+            ticket_id=ticket_id,
+            body=f"Attached {clean_filename(file.name)}.",
+            internal=internal,
+            files=[file],
+        )
+        attachment = message.attachments.get()
+        if description:
+            attachment.description = description
+            attachment.save(update_fields=["description"])
+        return attachment
+    assert message_id is not None
+    return _add_to_message(actor=actor, message_id=message_id, file=file, description=description)
+
+
+def _add_to_message(
+    *, actor: User, message_id: int, file: UploadedFile, description: str
+) -> Attachment:
+    if not 0 < message_id <= MAX_PK:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    if message is None or not _can_see_message(actor, message):
+        raise NotFound(MESSAGE_NOT_FOUND)
+    if message.author_id != actor.pk:
+        raise NotAllowed("You can only attach files to messages you wrote.")
+    already = message.attachments.count()
+    with staged_files([file], already=already) as staged, transaction.atomic():
+        # The lock makes concurrent additions count one after the other.
+        Message.objects.select_for_update().filter(pk=message.pk).first()
+        check_files([file], already=message.attachments.count())
+        (attachment,) = attach(staged, message=message, uploader=actor, description=description)
+        moment = now()
+        Ticket.objects.filter(pk=message.ticket_id).update(
+            updated_at=moment, last_activity_at=moment
+        )
+    return attachment
+
+
+def _can_see_message(user: User, message: Message) -> bool:
+    if not can_see_ticket(user, message.ticket):
+        return False
+    return user.is_staff_member or message.kind != MessageKind.INTERNAL

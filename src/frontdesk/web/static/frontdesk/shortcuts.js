@@ -1,0 +1,245 @@
+// Keyboard shortcuts for agents. Every shortcut is a faster way to a link, field or button
+// that is already on the page, so everything still works without this file.
+//   everywhere: ?  help (a modal dialog)   g h  home
+//   ticket list: j / k  move   Enter  open   /  search
+//   ticket page: r  reply   n  internal note   c  claim   x  close
+(() => {
+  "use strict";
+
+  const dialog = document.getElementById("shortcuts-dialog");
+  const toast = document.getElementById("toast");
+  let returnFocus = null;
+  let waitingForG = 0;
+  let currentTicket = null; // the selected row's ticket id, kept across htmx swaps
+
+  // --- helpers --------------------------------------------------------------------------
+
+  const TEXT_INPUTS = /^(text|search|email|password|number|url|tel|date|datetime-local|time|month|week)$/;
+
+  function isTyping(element) {
+    if (!(element instanceof Element)) return false;
+    if (element.isContentEditable) return true;
+    if (element.tagName === "TEXTAREA" || element.tagName === "SELECT") return true;
+    return element.tagName === "INPUT" && TEXT_INPUTS.test(element.type || "text");
+  }
+
+  function say(text) {
+    if (toast) toast.innerHTML = "";
+    if (toast) toast.append(Object.assign(document.createElement("p"), {
+      className: "toast-message", textContent: text,
+    }));
+  }
+
+  function actionForm(action) {
+    const field = document.querySelector(`form input[type="hidden"][name="action"][value="${action}"]`);
+    return field ? field.form : null;
+  }
+
+  // --- the help dialog ------------------------------------------------------------------
+
+  function toggleHelp() {
+    if (!dialog) return;
+    if (dialog.open) {
+      dialog.close();
+      return;
+    }
+    returnFocus = document.activeElement;
+    dialog.showModal();
+  }
+
+  if (dialog) {
+    // Esc and the Close button both end here: focus goes back to where it was.
+    dialog.addEventListener("close", () => {
+      if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+      returnFocus = null;
+    });
+    // A click on the backdrop (outside the box) closes it too.
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close();
+    });
+  }
+
+  // --- the ticket list (workspace) ------------------------------------------------------
+
+  function rows() {
+    return Array.from(document.querySelectorAll("[data-ticket-row]"));
+  }
+
+  function select(row, { focus = true } = {}) {
+    for (const other of rows()) other.classList.remove("is-current");
+    if (!row) return;
+    row.classList.add("is-current");
+    currentTicket = row.dataset.ticketId || null;
+    if (focus) {
+      row.scrollIntoView({ block: "nearest" });
+      const link = row.querySelector("a[href]");
+      if (link) link.focus({ preventScroll: true });
+    }
+  }
+
+  function move(step) {
+    const all = rows();
+    if (!all.length) return false;
+    const at = all.findIndex((row) => row.classList.contains("is-current"));
+    const next = at < 0 ? (step > 0 ? 0 : all.length - 1) : Math.max(0, Math.min(all.length - 1, at + step));
+    select(all[next]);
+    return true;
+  }
+
+  function openCurrent() {
+    const row = document.querySelector("[data-ticket-row].is-current");
+    const link = row && row.querySelector("a[href]");
+    if (!link) return false;
+    link.click();
+    return true;
+  }
+
+  // Tabbing or clicking into a row selects it too, so j/k carry on from there.
+  document.addEventListener("focusin", (event) => {
+    const row = event.target instanceof Element && event.target.closest("[data-ticket-row]");
+    if (row) select(row, { focus: false });
+  });
+
+  // After htmx or a live refresh replaces the list, keep the same ticket selected if shown.
+  function reselect() {
+    if (!currentTicket) return;
+    const row = document.querySelector(`[data-ticket-row][data-ticket-id="${currentTicket}"]`);
+    if (row) select(row, { focus: false });
+  }
+  document.addEventListener("htmx:afterSettle", reselect);
+  document.addEventListener("frontdesk:refreshed", reselect);
+
+  // --- the composer: reply or internal note ---------------------------------------------
+
+  function composer() {
+    const box = document.querySelector("form.composer textarea[name='message']");
+    return box ? { form: box.form, box } : null;
+  }
+
+  function setMode(mode) {
+    const found = composer();
+    if (!found) return false;
+    const { form, box } = found;
+    // A composer with its own Reply / Internal note switch: use it.
+    const own = form.querySelector(`[data-composer-mode="${mode}"]`);
+    if (own) {
+      own.click();
+    } else if (form.querySelector("button[value='note']")) {
+      if (mode === "note") {
+        form.dataset.mode = "note";
+        box.dataset.replyPlaceholder = box.dataset.replyPlaceholder ?? box.placeholder;
+        box.placeholder = "Internal note: customers never see this";
+        say("Writing an internal note. Ctrl+Enter adds it.");
+      } else if (form.dataset.mode === "note") {
+        delete form.dataset.mode;
+        box.placeholder = box.dataset.replyPlaceholder ?? "";
+        say("Writing a reply. Ctrl+Enter sends it.");
+      }
+    }
+    box.focus();
+    return true;
+  }
+
+  // Ctrl+Enter (Cmd+Enter) in the composer sends what the mode says: a note or a reply.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const found = composer();
+    if (!found || event.target !== found.box) return;
+    const action = found.form.dataset.mode === "note" ? "note" : "reply";
+    const button = found.form.querySelector(`button[name="action"][value="${action}"]`);
+    if (!button) return;
+    event.preventDefault();
+    found.form.requestSubmit(button);
+  });
+
+  // --- the keys -------------------------------------------------------------------------
+
+  function submitAction(action) {
+    const form = actionForm(action);
+    if (!form) return false;
+    form.requestSubmit();
+    return true;
+  }
+
+  const KEYS = {
+    "?": () => { toggleHelp(); return true; },
+    j: () => move(1),
+    k: () => move(-1),
+    "/": () => {
+      const search = document.getElementById("id_q");
+      if (!search) return false;
+      search.focus();
+      search.select();
+      return true;
+    },
+    r: () => setMode("reply"),
+    n: () => setMode("note"),
+    c: () => submitAction("claim"),
+    x: () => submitAction("close"),
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (dialog && dialog.open) {
+      if (event.key === "?") {
+        event.preventDefault();
+        toggleHelp();
+      }
+      return; // Esc and Tab are the dialog's own
+    }
+    if (isTyping(event.target)) return;
+
+    if (waitingForG && event.key === "h") {
+      waitingForG = 0;
+      event.preventDefault();
+      window.location.assign("/home");
+      return;
+    }
+    waitingForG = 0;
+    if (event.key === "g") {
+      waitingForG = window.setTimeout(() => { waitingForG = 0; }, 1500);
+      return;
+    }
+
+    if (event.key === "Enter") {
+      // Enter on a link or button already does its own thing.
+      const onControl = event.target instanceof Element && event.target.closest("a, button, summary");
+      if (!onControl && openCurrent()) event.preventDefault();
+      return;
+    }
+    const handler = Object.prototype.hasOwnProperty.call(KEYS, event.key) ? KEYS[event.key] : null;
+    if (handler && handler()) event.preventDefault();
+  });
+
+  // The workspace's filters, sent by htmx, leave out empty fields: shorter addresses to share.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!(event.target instanceof Element) || !event.target.matches("form.filters")) return;
+    const parameters = event.detail.parameters;
+    for (const name of Object.keys(parameters)) {
+      if (parameters[name] === "") delete parameters[name];
+    }
+  });
+
+  // A session that ran out answers an htmx request with the sign-in page (after a redirect):
+  // show it as a page, never inside the sidebar or the list.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const answered = new URL(event.detail.xhr.responseURL || location.href);
+    if (answered.pathname === "/login") {
+      event.detail.shouldSwap = false;
+      window.location.assign(answered.href);
+    }
+  });
+
+  // --- the status line --------------------------------------------------------------------
+
+  // htmx answers write a short confirmation here; it fades after a few seconds.
+  if (toast) {
+    let clearing = 0;
+    new MutationObserver(() => {
+      window.clearTimeout(clearing);
+      if (toast.textContent.trim()) {
+        clearing = window.setTimeout(() => { toast.innerHTML = ""; }, 6000);
+      }
+    }).observe(toast, { childList: true, subtree: true });
+  }
+})();

@@ -1,0 +1,95 @@
+"""The agent's controls in a ticket page's sidebar (status, assignee, priority, category,
+tags, due date) and the history beside them. Each control is a small form posted to the
+ticket's own path with its ``action``; ticket_page runs it through CONTROLS. With htmx the
+sidebar is answered alone, with the conversation and the head swapped out of band."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from frontdesk.accounts.models import User
+from frontdesk.tickets import selectors, services
+from frontdesk.tickets.models import Category, Priority, Status, Ticket
+from frontdesk.web.forms import TicketActionForm
+
+Control = Callable[[User, int, dict[str, Any]], str]
+
+UPDATE_TEMPLATE = "web/_ticket_update.html"
+DUE_AT_INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> shows and sends
+
+
+def _status(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_change_status(actor=user, ticket_id=ticket_id, status=data["status"])
+    return f"Status changed to {Status(data['status']).label}."
+
+
+def _assign(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    agent_id = data["assignee"]
+    assignee = None if agent_id is None else selectors.agent_get(user=user, agent_id=agent_id)
+    services.ticket_assign(actor=user, ticket_id=ticket_id, assignee=assignee)
+    return f"Assigned to {assignee.username}." if assignee else "The ticket is now unassigned."
+
+
+def _priority(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_update(actor=user, ticket_id=ticket_id, changes={"priority": data["priority"]})
+    return f"Priority set to {Priority(data['priority']).label}."
+
+
+def _category(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_update(actor=user, ticket_id=ticket_id, changes={"category": data["category"]})
+    return f"Category set to {Category(data['category']).label}."
+
+
+def _tags(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_update(actor=user, ticket_id=ticket_id, changes={"tags": data["tags"]})
+    return "Tags saved." if data["tags"] else "Tags removed."
+
+
+def _due(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_update(actor=user, ticket_id=ticket_id, changes={"due_at": data["due_at"]})
+    return "Due date saved." if data["due_at"] else "Due date removed."
+
+
+CONTROLS: dict[str, Control] = {
+    "status": _status,
+    "assign": _assign,
+    "priority": _priority,
+    "category": _category,
+    "tags": _tags,
+    "due": _due,
+}
+
+
+def is_control_update(request: HttpRequest, form: TicketActionForm) -> bool:
+    """An htmx post of a sidebar control: answered with the sidebar, not the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and request.method == "POST" and form.data.get("action") in CONTROLS
+
+
+def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[str, Any]:
+    """What the staff sidebar shows: the controls with their current values (or what was
+    typed, when it was refused) and the history. Customers get neither."""
+    if not user.is_staff_member:
+        return {}
+    due_at = timezone.localtime(ticket.due_at) if ticket.due_at else None
+    values = {
+        "assignee": str(ticket.assignee_id or ""),
+        "priority": ticket.priority,
+        "category": ticket.category,
+        "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+        "due_at": due_at.strftime(DUE_AT_INPUT_FORMAT) if due_at else "",
+    }
+    if form.errors:
+        values.update({name: form.data[name] for name in values if name in form.data})
+    return {
+        "agents": selectors.agents_assignable(user=user),
+        "status_choices": services.ticket_status_choices(actor=user, ticket=ticket),
+        "priorities": Priority.choices,
+        "categories": Category.choices,
+        "control_values": values,
+        "history": selectors.ticket_history(user=user, ticket=ticket),
+    }

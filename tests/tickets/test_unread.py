@@ -1,0 +1,162 @@
+"""Unread markers: what counts as new for whom, marking read, and lists that stay cheap."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from frontdesk.accounts.models import User
+from frontdesk.tickets import selectors, services
+from frontdesk.tickets.models import Message, Status, Ticket, TicketRead
+from tests.web.conftest import html, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(customer: User, title: str = "Heating not working") -> Ticket:
+    return services.ticket_open(actor=customer, title=title, body="The heating is off.").ticket
+
+
+def unread(ticket: Ticket, user: User) -> bool:
+    annotated = selectors.with_unread(Ticket.objects.filter(pk=ticket.pk), user).get()
+    return bool(annotated.unread)
+
+
+def test_own_messages_never_count(customer: User) -> None:
+    ticket = _open(customer)
+    assert not unread(ticket, customer)
+    services.message_post(actor=customer, ticket_id=ticket.pk, body="Any news on this?")
+    assert not unread(ticket, customer)
+
+
+def test_a_ticket_never_opened_is_unread_when_someone_else_wrote(
+    customer: User, agent: User
+) -> None:
+    ticket = _open(customer)
+    assert unread(ticket, agent)
+    services.ticket_mark_read(user=agent, ticket=ticket)
+    assert not unread(ticket, agent)
+
+
+def test_a_reply_after_reading_is_unread_until_read_again(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    assert unread(ticket, customer)
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    assert not unread(ticket, customer)
+
+
+def test_internal_notes_never_count_for_customers(
+    customer: User, agent: User, other_agent: User
+) -> None:
+    ticket = _open(customer)
+    for user in (customer, agent, other_agent):
+        services.ticket_mark_read(user=user, ticket=ticket)
+    services.message_post(
+        actor=agent, ticket_id=ticket.pk, body="Internal: boiler is old.", internal=True
+    )
+    assert not unread(ticket, customer)
+    assert unread(ticket, other_agent)  # a colleague's note is news to other agents
+    assert not unread(ticket, agent)
+
+
+def test_reading_marks_only_what_the_reader_may_see(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    public = Message.objects.get(ticket=ticket)
+    note = services.message_post(
+        actor=agent, ticket_id=ticket.pk, body="Internal: boiler is old.", internal=True
+    )
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    services.ticket_mark_read(user=agent, ticket=ticket)
+    reads = {read.user_id: read.last_read_message_id for read in TicketRead.objects.all()}
+    assert reads == {customer.pk: public.pk, agent.pk: note.pk}
+
+
+def test_system_messages_count(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
+    assert unread(ticket, customer)  # "This ticket has been closed by Alice"
+
+
+def test_marking_read_never_moves_backwards(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    newest = TicketRead.objects.get().last_read_message_id
+    TicketRead.objects.update(last_read_message_id=newest + 1000)  # a later view got there first
+    services.ticket_mark_read(user=customer, ticket=ticket)
+    assert TicketRead.objects.get().last_read_message_id == newest + 1000
+    assert TicketRead.objects.count() == 1
+
+
+def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    client = signed_in(customer)
+    home = html(client.get("/home"))
+    assert '<span class="visually-hidden">New messages</span>' in home
+    assert client.get(f"/ticket/{ticket.pk}").status_code == 200
+    assert "New messages" not in html(client.get("/home"))
+
+
+def test_a_page_the_user_may_not_see_marks_nothing(customer: User, other_customer: User) -> None:
+    ticket = _open(customer)
+    assert signed_in(other_customer).get(f"/ticket/{ticket.pk}").status_code == 403
+    assert not TicketRead.objects.exists()
+
+
+def test_customer_home_shows_the_last_reply(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    client = signed_in(customer)
+    assert "Last reply from you" in html(client.get("/home"))
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    services.message_post(
+        actor=agent, ticket_id=ticket.pk, body="Internal: boiler is old.", internal=True
+    )
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)  # a system line is not a reply
+    page = html(client.get("/home"))
+    assert "Last reply from Alice <time" in page and "Last reply from you" not in page
+
+
+# --- a fixed number of queries however long the list --------------------------------------
+
+
+def _queries(action: object) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()  # type: ignore[operator]
+    return len(captured)
+
+
+@pytest.mark.parametrize("count", [3, 20])
+def test_customer_home_queries_do_not_grow(
+    customer: User,
+    agent: User,
+    count: int,
+    django_assert_max_num_queries: object,
+) -> None:
+    tickets = [_open(customer, f"Problem number {n}") for n in range(count)]
+    for ticket in tickets[::2]:
+        services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    for ticket in tickets[::3]:
+        services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
+    client = signed_in(customer)
+    client.get("/home")  # the session is loaded and the user cached, as in real use
+    # Session, user, the open list, the closed list, and the session's rolling save (3).
+    with django_assert_max_num_queries(7):  # type: ignore[operator]
+        page = html(client.get("/home"))
+    assert page.count("New messages</span>") == len(tickets[::2] + tickets[::3]) - len(tickets[::6])
+
+
+def test_list_annotations_are_one_query(customer: User, agent: User) -> None:
+    few = [_open(customer, f"Problem number {n}") for n in range(3)]
+    small = _queries(lambda: list(selectors.with_unread(Ticket.objects.all(), agent)))
+    more = [_open(customer, f"Problem number {n}") for n in range(3, 20)]
+    large = _queries(lambda: list(selectors.with_unread(Ticket.objects.all(), agent)))
+    assert small == large == 1
+    assert len(few) + len(more) == 20
+    active = _queries(lambda: selectors.tickets_active_for(user=customer, reader=customer))
+    done = _queries(lambda: selectors.tickets_done_for(user=customer, reader=customer))
+    assert active == done == 1

@@ -1,0 +1,483 @@
+"""The workspace's selectors: views, counts, filters, sorting, keyset pages, search, history,
+and who may use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import InvalidInput, NotAllowed
+from frontdesk.tickets import selectors, services
+from frontdesk.tickets.models import Priority, Status, Ticket
+from frontdesk.tickets.selectors import (
+    HistoryEntry,
+    WorkspaceFilters,
+    WorkspaceSort,
+    WorkspaceView,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = timezone.now() - timedelta(days=30)
+
+
+def _ticket(requester: User, title: str, *, hours: int = 0, **fields: Any) -> Ticket:
+    """A ticket opened ``hours`` after START, then given ``fields`` directly."""
+    ticket = services.ticket_open(
+        actor=requester, title=title, body="Please help me with this."
+    ).ticket
+    moment = START + timedelta(hours=hours)
+    values = {"created_at": moment, "last_activity_at": moment, "updated_at": moment, **fields}
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def _titles(page: selectors.TicketPage) -> list[str]:
+    return [ticket.title for ticket in page.tickets]
+
+
+@pytest.fixture
+def desk(customer: User, agent: User, other_agent: User) -> dict[str, Ticket]:
+    """One ticket for each case the views tell apart."""
+    now = timezone.now()
+    return {
+        "queued_old": _ticket(customer, "Queued old ticket", hours=1),
+        "queued_new": _ticket(customer, "Queued new ticket", hours=5),
+        "mine": _ticket(customer, "Assigned to Alice", hours=2, assignee=agent, status="open"),
+        "theirs": _ticket(customer, "Assigned to Bob", hours=3, assignee=other_agent),
+        "pending": _ticket(customer, "Waiting on customer", hours=4, status=Status.PENDING),
+        "overdue": _ticket(customer, "Late ticket here", hours=6, due_at=now - timedelta(hours=1)),
+        "due_later": _ticket(customer, "Due next week", hours=7, due_at=now + timedelta(days=7)),
+        "closed_first": _ticket(
+            customer,
+            "Closed long ago",
+            hours=8,
+            status=Status.CLOSED,
+            closed_at=now - timedelta(days=2),
+        ),
+        "closed_last": _ticket(
+            customer,
+            "Closed just now",
+            hours=9,
+            status=Status.RESOLVED,
+            resolved_at=now - timedelta(hours=1),
+        ),
+    }
+
+
+# --- views and counts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        (
+            WorkspaceView.CLAIMABLE,
+            [
+                "Queued old ticket",
+                "Waiting on customer",
+                "Queued new ticket",
+                "Late ticket here",
+                "Due next week",
+            ],
+        ),
+        (WorkspaceView.MINE, ["Assigned to Alice"]),
+        (
+            WorkspaceView.OPEN,
+            [
+                "Queued old ticket",
+                "Assigned to Alice",
+                "Assigned to Bob",
+                "Waiting on customer",
+                "Queued new ticket",
+                "Late ticket here",
+                "Due next week",
+            ],
+        ),
+        (WorkspaceView.PENDING, ["Waiting on customer"]),
+        (WorkspaceView.OVERDUE, ["Late ticket here"]),
+        (WorkspaceView.CLOSED, ["Closed just now", "Closed long ago"]),
+    ],
+)
+def test_each_view_lists_its_tickets_in_its_order(
+    desk: dict[str, Ticket], agent: User, view: str, expected: list[str]
+) -> None:
+    assert _titles(selectors.tickets_for_workspace(user=agent, view=view)) == expected
+
+
+def test_overdue_view_puts_the_latest_first(customer: User, agent: User) -> None:
+    now = timezone.now()
+    _ticket(customer, "A little late", due_at=now - timedelta(hours=1))
+    _ticket(customer, "Very late indeed", hours=1, due_at=now - timedelta(days=3))
+    page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OVERDUE)
+    assert _titles(page) == ["Very late indeed", "A little late"]
+
+
+def test_counts_match_the_views(desk: dict[str, Ticket], agent: User, admin: User) -> None:
+    counts = selectors.workspace_counts(user=agent)
+    assert counts == {
+        "claimable": 5,
+        "mine": 1,
+        "open": 7,
+        "pending": 1,
+        "overdue": 1,
+        "closed": 2,
+    }
+    assert selectors.workspace_counts(user=admin)["mine"] == 0
+    for view, count in counts.items():
+        assert len(selectors.tickets_for_workspace(user=agent, view=view).tickets) == count
+
+
+def test_customers_cannot_use_the_workspace(
+    desk: dict[str, Ticket], customer: User, agent: User
+) -> None:
+    with pytest.raises(NotAllowed):
+        selectors.tickets_for_workspace(user=customer, view=WorkspaceView.OPEN)
+    with pytest.raises(NotAllowed):
+        selectors.workspace_counts(user=customer)
+    with pytest.raises(NotAllowed):
+        selectors.agents_assignable(user=customer)
+    with pytest.raises(NotAllowed):
+        selectors.agent_get(user=customer, agent_id=agent.pk)
+    with pytest.raises(NotAllowed):
+        selectors.ticket_history(user=customer, ticket=desk["mine"])
+
+
+def test_deactivated_agents_lose_the_workspace(agent: User) -> None:
+    agent.is_active = False
+    with pytest.raises(NotAllowed):
+        selectors.workspace_counts(user=agent)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (WorkspaceFilters(status=Status.PENDING), ["Waiting on customer"]),
+        (WorkspaceFilters(priority=Priority.URGENT), ["Queued new ticket"]),
+        (WorkspaceFilters(category="billing"), ["Assigned to Bob"]),
+        (
+            WorkspaceFilters(assignee="unassigned", status=Status.NEW),
+            ["Queued old ticket", "Queued new ticket", "Late ticket here", "Due next week"],
+        ),
+        (WorkspaceFilters(tag="Boiler"), ["Queued old ticket", "Assigned to Alice"]),
+        (WorkspaceFilters(tag="boiler", priority=Priority.HIGH), ["Assigned to Alice"]),
+        (WorkspaceFilters(tag="no such tag"), []),
+    ],
+)
+def test_filters_narrow_a_view(
+    desk: dict[str, Ticket],
+    agent: User,
+    filters: WorkspaceFilters,
+    expected: list[str],
+) -> None:
+    Ticket.objects.filter(pk=desk["queued_new"].pk).update(priority=Priority.URGENT)
+    Ticket.objects.filter(pk=desk["mine"].pk).update(priority=Priority.HIGH)
+    Ticket.objects.filter(pk=desk["theirs"].pk).update(category="billing")
+    for ticket in (desk["queued_old"], desk["mine"]):
+        services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["boiler"]})
+    # ticket_update touches last activity, not creation: the order stays.
+    page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
+    assert _titles(page) == expected
+
+
+def test_assignee_filter_takes_an_agent(
+    desk: dict[str, Ticket], agent: User, other_agent: User
+) -> None:
+    filters = WorkspaceFilters(assignee=str(other_agent.pk))
+    page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
+    assert _titles(page) == ["Assigned to Bob"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        (WorkspaceFilters(status="sleeping"), "status"),
+        (WorkspaceFilters(priority="whenever"), "priority"),
+        (WorkspaceFilters(category="gossip"), "category"),
+        (WorkspaceFilters(assignee="bob"), "assignee"),
+    ],
+)
+def test_unknown_filter_values_are_refused(
+    agent: User, filters: WorkspaceFilters, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
+    assert caught.value.field == field
+
+
+def test_unknown_view_and_sort_are_refused(agent: User) -> None:
+    with pytest.raises(InvalidInput):
+        selectors.tickets_for_workspace(user=agent, view="everything")
+    with pytest.raises(InvalidInput):
+        selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, sort="random")
+
+
+# --- sorting and keyset pages ---------------------------------------------------------------
+
+
+@pytest.fixture
+def sortable(customer: User) -> list[Ticket]:
+    """Six tickets whose created, last activity, priority and due dates disagree, with ties
+    on every key so that the primary key has to break them."""
+    now = timezone.now()
+    rows = [
+        ("Ticket number one", 1, 9, Priority.LOW, now + timedelta(days=1)),
+        ("Ticket number two", 2, 8, Priority.CRITICAL, None),
+        ("Ticket number three", 2, 7, Priority.HIGH, now - timedelta(days=1)),
+        ("Ticket number four", 3, 7, Priority.CRITICAL, now + timedelta(days=1)),
+        ("Ticket number five", 4, 2, Priority.MEDIUM, None),
+        ("Ticket number six", 5, 1, Priority.HIGH, now + timedelta(hours=1)),
+    ]
+    return [
+        _ticket(
+            customer,
+            title,
+            hours=hours,
+            last_activity_at=START + timedelta(days=activity),
+            priority=priority,
+            due_at=due,
+        )
+        for title, hours, activity, priority, due in rows
+    ]
+
+
+SORTED = {
+    WorkspaceSort.CREATED: ["one", "two", "three", "four", "five", "six"],
+    WorkspaceSort.CREATED_DESC: ["six", "five", "four", "three", "two", "one"],
+    WorkspaceSort.LAST_ACTIVITY: ["six", "five", "three", "four", "two", "one"],
+    WorkspaceSort.LAST_ACTIVITY_DESC: ["one", "two", "four", "three", "five", "six"],
+    WorkspaceSort.PRIORITY: ["two", "four", "three", "six", "five", "one"],
+    WorkspaceSort.DUE: ["three", "six", "one", "four", "two", "five"],
+}
+
+
+@pytest.mark.parametrize("sort", list(SORTED))
+def test_every_sort_orders_the_list(sortable: list[Ticket], agent: User, sort: str) -> None:
+    page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, sort=sort)
+    assert [title.split()[-1] for title in _titles(page)] == SORTED[sort]
+    assert page.sort == sort and page.next_after is None
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+@pytest.mark.parametrize("sort", list(SORTED))
+def test_keyset_pages_walk_the_whole_order_once(
+    sortable: list[Ticket], agent: User, sort: str, limit: int
+) -> None:
+    seen: list[str] = []
+    after = ""
+    for _ in range(10):
+        page = selectors.tickets_for_workspace(
+            user=agent, view=WorkspaceView.OPEN, sort=sort, after=after, limit=limit
+        )
+        seen += [title.split()[-1] for title in _titles(page)]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == SORTED[sort]
+
+
+def test_closed_view_pages_by_closing_time(customer: User, agent: User) -> None:
+    now = timezone.now()
+    for number in range(5):
+        _ticket(
+            customer,
+            f"Closed ticket {number}",
+            hours=number,
+            status=Status.CLOSED,
+            closed_at=now - timedelta(hours=number % 2),
+        )
+    first = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.CLOSED, limit=3)
+    assert first.next_after is not None
+    rest = selectors.tickets_for_workspace(
+        user=agent, view=WorkspaceView.CLOSED, limit=3, after=first.next_after
+    )
+    assert _titles(first) + _titles(rest) == [
+        "Closed ticket 4",
+        "Closed ticket 2",
+        "Closed ticket 0",
+        "Closed ticket 3",
+        "Closed ticket 1",
+    ]
+
+
+@pytest.mark.parametrize("after", ["x", "1_2_3", "12", "99999999999999999999_1", "-1e5_3"])
+def test_a_broken_cursor_is_refused(agent: User, after: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, after=after)
+    assert caught.value.field == "after"
+
+
+def test_a_cursor_beyond_the_calendar_is_refused(agent: User) -> None:
+    with pytest.raises(InvalidInput):
+        selectors.tickets_for_workspace(
+            user=agent, view=WorkspaceView.OPEN, after="999999999999999999_1"
+        )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(customer: User, other_customer: User, agent: User) -> dict[str, Ticket]:
+    boiler = _ticket(customer, "Boiler makes a noise", hours=1)
+    heating = _ticket(customer, "Studio is cold", hours=2)
+    services.message_post(actor=customer, ticket_id=heating.pk, body="The BOILER is off again.")
+    noted = _ticket(customer, "Mirror is cracked", hours=3)
+    services.message_post(
+        actor=agent, ticket_id=noted.pk, body="Boiler room key is in the office.", internal=True
+    )
+    elsewhere = _ticket(other_customer, "Boiler question too", hours=4)
+    return {"boiler": boiler, "heating": heating, "noted": noted, "elsewhere": elsewhere}
+
+
+def test_staff_search_titles_messages_and_notes(searchable: dict[str, Ticket], agent: User) -> None:
+    found = selectors.tickets_search(user=agent, query="  boiler ")
+    assert found.ticket is None
+    # Most recent activity first: the message and the note moved two of them up.
+    assert set(_titles(found.page)) == {
+        "Boiler makes a noise",
+        "Studio is cold",
+        "Mirror is cracked",
+        "Boiler question too",
+    }
+    assert _titles(found.page)[:2] == ["Mirror is cracked", "Studio is cold"]
+
+
+def test_customer_search_never_matches_internal_notes_or_others_tickets(
+    searchable: dict[str, Ticket], customer: User
+) -> None:
+    found = selectors.tickets_search(user=customer, query="boiler")
+    assert set(_titles(found.page)) == {"Boiler makes a noise", "Studio is cold"}
+    assert selectors.tickets_search(user=customer, query="room key").page.tickets == []
+
+
+def test_search_applies_filters(searchable: dict[str, Ticket], agent: User) -> None:
+    Ticket.objects.filter(pk=searchable["heating"].pk).update(status=Status.PENDING)
+    found = selectors.tickets_search(
+        user=agent, query="boiler", filters=WorkspaceFilters(status=Status.PENDING)
+    )
+    assert _titles(found.page) == ["Studio is cold"]
+
+
+@pytest.mark.parametrize("form", ["TKT-{:06d}", "tkt-{}", "{}", " TKT{:03d} "])
+def test_a_ticket_number_names_the_ticket(
+    searchable: dict[str, Ticket], agent: User, form: str
+) -> None:
+    ticket = searchable["noted"]
+    found = selectors.tickets_search(user=agent, query=form.format(ticket.pk))
+    assert found.ticket == ticket
+
+
+def test_a_number_the_customer_may_not_see_is_only_words(
+    searchable: dict[str, Ticket], customer: User
+) -> None:
+    found = selectors.tickets_search(user=customer, query=searchable["elsewhere"].number)
+    assert found.ticket is None and found.page.tickets == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 201])
+def test_empty_or_huge_searches_are_refused(agent: User, query: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        selectors.tickets_search(user=agent, query=query)
+    assert caught.value.field == "q"
+
+
+def test_search_treats_like_wildcards_as_text(searchable: dict[str, Ticket], agent: User) -> None:
+    assert selectors.tickets_search(user=agent, query="%").page.tickets == []
+    assert selectors.tickets_search(user=agent, query="_").page.tickets == []
+
+
+# --- agents and history ---------------------------------------------------------------------
+
+
+def test_assignable_agents_are_active_staff_by_name(
+    admin: User, agent: User, other_agent: User, customer: User
+) -> None:
+    other_agent.is_active = False
+    other_agent.save()
+    assert selectors.agents_assignable(user=agent) == [admin, agent]
+    assert selectors.agent_get(user=agent, agent_id=admin.pk) == admin
+    for agent_id in (customer.pk, other_agent.pk, 0, 2**70):
+        with pytest.raises(InvalidInput):
+            selectors.agent_get(user=agent, agent_id=agent_id)
+
+
+def test_history_reads_in_words(customer: User, agent: User, other_agent: User) -> None:
+    ticket = _ticket(customer, "Heating is broken")
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+    services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=other_agent)
+    due = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
+    services.ticket_update(
+        actor=agent,
+        ticket_id=ticket.pk,
+        changes={"priority": Priority.URGENT, "due_at": due, "tags": ["boiler"]},
+    )
+    services.ticket_assign(actor=other_agent, ticket_id=ticket.pk, assignee=None)
+    history = selectors.ticket_history(user=agent, ticket=ticket)
+    assert all(isinstance(entry, HistoryEntry) for entry in history)
+    rows = [(entry.event.field, entry.old, entry.new) for entry in history]
+    assert rows == [
+        ("created", None, ticket.number),
+        ("assignee", None, agent),
+        ("status", "New", "Open"),
+        ("assignee", agent, other_agent),
+        ("priority", "Medium", "Urgent"),
+        ("due_at", None, due),
+        ("tags", None, "boiler"),
+        ("assignee", other_agent, None),
+    ]
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tickets", [3, 30])
+def test_workspace_queries_do_not_grow_with_the_list(
+    customer: User,
+    agent: User,
+    other_agent: User,
+    tickets: int,
+    django_assert_num_queries: Any,
+) -> None:
+    for number in range(tickets):
+        ticket = _ticket(customer, f"Counted ticket {number}", hours=number)
+        services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["a", "b"]})
+        if number % 2:
+            services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=other_agent)
+    with django_assert_num_queries(2):  # the tickets, then their tags
+        page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN)
+        assert [[tag.name for tag in t.tags.all()] for t in page.tickets] == [["a", "b"]] * tickets
+        assert {t.requester.username for t in page.tickets} == {"John"}
+        assert {t.assignee.username if t.assignee else "" for t in page.tickets} >= {"Bob"}
+    with django_assert_num_queries(1):
+        selectors.workspace_counts(user=agent)
+    with django_assert_num_queries(2):
+        assert len(selectors.tickets_search(user=agent, query="counted").page.tickets) == tickets
+    with django_assert_num_queries(1):  # a ticket named by its number: nothing else to read
+        assert selectors.tickets_search(user=agent, query="TKT-000001").ticket is not None
+
+
+@pytest.mark.parametrize("changes", [3, 30])
+def test_history_takes_two_queries(
+    customer: User,
+    agent: User,
+    other_agent: User,
+    changes: int,
+    django_assert_num_queries: Any,
+) -> None:
+    ticket = _ticket(customer, "A busy ticket here")
+    for number in range(changes):
+        assignee = agent if number % 2 else other_agent
+        services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=assignee)
+    with django_assert_num_queries(2):  # the events with their actors, the assignees named
+        history = selectors.ticket_history(user=agent, ticket=ticket)
+        names = {entry.event.actor.username for entry in history if entry.event.actor}
+    assert names == {"John", "Alice"} and len(history) == changes + 2
