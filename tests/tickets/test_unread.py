@@ -85,11 +85,12 @@ def test_marking_read_never_moves_backwards(customer: User, agent: User) -> None
     ticket = _open(customer)
     services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
     services.ticket_mark_read(user=customer, ticket=ticket)
-    newest = TicketRead.objects.get().last_read_message_id
-    TicketRead.objects.update(last_read_message_id=newest + 1000)  # a later view got there first
+    reads = TicketRead.objects.filter(user=customer)
+    newest = reads.get().last_read_message_id
+    reads.update(last_read_message_id=newest + 1000)  # a later view got there first
     services.ticket_mark_read(user=customer, ticket=ticket)
-    assert TicketRead.objects.get().last_read_message_id == newest + 1000
-    assert TicketRead.objects.count() == 1
+    assert reads.get().last_read_message_id == newest + 1000
+    assert reads.count() == 1
 
 
 def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
@@ -160,3 +161,12 @@ def test_list_annotations_are_one_query(customer: User, agent: User) -> None:
     active = _queries(lambda: selectors.tickets_active_for(user=customer, reader=customer))
     done = _queries(lambda: selectors.tickets_done_for(user=customer, reader=customer))
     assert active == done == 1
+
+
+def test_system_lines_from_your_own_action_do_not_count(customer: User, agent: User) -> None:
+    ticket = _open(customer)
+    services.message_post(actor=customer, ticket_id=ticket.pk, body="!close")  # System writes
+    assert not unread(ticket, customer)
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)  # claimed and reopened: news
+    assert unread(ticket, customer)
+    assert not unread(ticket, agent)

@@ -109,11 +109,14 @@ def _set_status(ticket: Ticket, actor: User, status: str) -> list[str]:
     return ["status", "resolved_at", "closed_at"]
 
 
-def _touch(ticket: Ticket, fields: list[str]) -> None:
+def _touch(ticket: Ticket, fields: list[str], actor: User) -> None:
+    """Save the change's fields and its time. What the actor just did is nothing new to them:
+    their own reply or their own close never shows as unread."""
     moment = now()
     ticket.updated_at = moment
     ticket.last_activity_at = moment
     ticket.save(update_fields=[*fields, "updated_at", "last_activity_at"])
+    ticket_mark_read(user=actor, ticket=ticket)
 
 
 def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
@@ -228,7 +231,7 @@ def message_post(
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
         attachments.attach(staged, message=message, uploader=actor)
-        _touch(ticket, fields)
+        _touch(ticket, fields, actor)
     return message
 
 
@@ -269,7 +272,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         elif ticket.status == Status.NEW:
             fields += _set_status(ticket, actor, Status.OPEN)
         message = _system_message(ticket, claimed_text(actor, reopened=reopened))
-        _touch(ticket, fields)
+        _touch(ticket, fields, actor)
     return message
 
 
@@ -298,7 +301,7 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee: User | None) -> Mess
             fields += _set_status(ticket, actor, Status.OPEN)
         text = unassigned_text(actor) if assignee is None else assigned_text(assignee, actor)
         message = _system_message(ticket, text)
-        _touch(ticket, fields)
+        _touch(ticket, fields, actor)
     return message
 
 
@@ -309,7 +312,7 @@ def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message
         _check_transition(actor, ticket, status)
         fields = _set_status(ticket, actor, status)
         message = _system_message(ticket, status_text(actor, status))
-        _touch(ticket, fields)
+        _touch(ticket, fields, actor)
     return message
 
 
@@ -368,7 +371,7 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
                 setattr(ticket, name, value)
                 fields.append(name)
                 _record(ticket, actor, name, old, value)
-        _touch(ticket, fields)
+        _touch(ticket, fields, actor)
     return ticket
 
 
