@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import Role, User
@@ -73,3 +75,23 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 def _media_root(settings: Settings, tmp_path: Path) -> None:
     """Attachments a test stores go to its own directory, never into the data directory."""
     settings.MEDIA_ROOT = tmp_path / "attachments"
+
+
+class Clock:
+    """``frontdesk.core.clock.now`` under the test's control: it moves only when told."""
+
+    def __init__(self) -> None:
+        self.current: datetime = timezone.now()
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    frozen = Clock()
+    monkeypatch.setattr("frontdesk.core.clock.now", frozen)
+    return frozen

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "ninja",  # only for its local Swagger UI assets at /api/ticketing/docs (no CDN)
     "frontdesk.core",
     "frontdesk.accounts",
     "frontdesk.tickets",
@@ -42,11 +43,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "frontdesk.core.middleware.SecureCookiesMiddleware",
     "frontdesk.core.middleware.ActivitySessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "frontdesk.accounts.middleware.SessionTimeoutMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -116,12 +119,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("FRONTDESK_SESSION_TIMEOUT", 1800, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
+# Server-side inactivity deadline (accounts/middleware.py) and the page's warning before it.
+FRONTDESK_SESSION_TIMEOUT = SESSION_COOKIE_AGE
+FRONTDESK_SESSION_WARNING = env_int("FRONTDESK_SESSION_WARNING", 300, minimum=0)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("FRONTDESK_BEHIND_PROXY", False) else None
-)
+# Behind a proxy, X-Forwarded-Proto says HTTPS and X-Forwarded-For names the client.
+FRONTDESK_BEHIND_PROXY = env_bool("FRONTDESK_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if FRONTDESK_BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

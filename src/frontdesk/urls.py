@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from frontdesk.accounts import icons
 from frontdesk.live import views as live
@@ -46,7 +46,13 @@ urlpatterns = [
     path("get-messages/<id:ticket_id>", supportme.get_messages),
     path("profile-icons/<str:name>.png", icons.profile_icon),
     path("attachments/<id:attachment_id>/<str:name>", web.attachment_download),
+    path("api/session-status/", web.session_status),
+    path("api/session/", web.session_detail),
+    path("api/session/extend/", web.session_extend),
+    path("profile/sessions/<id:user_session_id>/end", web.profile_session_end),
+    path("profile/sessions/end-others", web.profile_sessions_end_others),
     path("live/events", live.events),
     path("live/presence/<id:ticket_id>", live.presence),
+    path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     path("admin/", admin.site.urls),
 ]

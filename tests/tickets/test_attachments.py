@@ -259,7 +259,7 @@ def test_failure_after_files_were_written_removes_them(
 ) -> None:
     ticket = open_with(customer).ticket
 
-    def broken(*args: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(services, "_touch", broken)

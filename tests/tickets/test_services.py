@@ -356,3 +356,17 @@ def test_concurrent_ticket_creation_gives_unique_numbers(customer: User) -> None
     assert all(isinstance(r, services.Opened | Ticket) for r in results), results
     numbers = [t.number for t in Ticket.objects.all()]  # type: ignore[attr-defined]
     assert len(numbers) == 8 and len(set(numbers)) == 8
+
+
+def test_changes_a_customer_cannot_see_do_not_move_updated_at(customer: User, agent: User) -> None:
+    ticket = open_ticket(customer)
+    seen = Ticket.objects.get(pk=ticket.pk).updated_at
+    services.message_post(
+        actor=agent, ticket_id=ticket.pk, body="Internal only note.", internal=True
+    )
+    services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"priority": "urgent"})
+    after = Ticket.objects.get(pk=ticket.pk)
+    assert after.updated_at == seen  # nothing the customer can see has changed
+    assert after.last_activity_at > seen  # but the agents' view moved
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="A public answer now.")
+    assert Ticket.objects.get(pk=ticket.pk).updated_at > seen

@@ -8,8 +8,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from frontdesk.accounts.models import Organisation, Role, User
+from frontdesk.accounts.models import Organisation, Role, SessionEvent, User, UserSession
 from frontdesk.accounts.services import user_set_role
+from frontdesk.accounts.sessions import session_revoke
 from frontdesk.core.errors import DomainError
 
 
@@ -68,3 +69,49 @@ class UserAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts come from registration, import or `frontdesk createadmin`
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SessionEvent)
+class SessionEventAdmin(_ReadOnlyAdmin):
+    """The session audit trail: written by the sign-in signals and the session services."""
+
+    list_display = ("created_at", "kind", "user", "username_tried", "ip", "new_location", "actor")
+    list_filter = ("kind", "new_location", "created_at")
+    search_fields = ("user__username", "username_tried", "ip", "user_agent")
+    list_select_related = ("user", "actor")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+
+
+@admin.action(description="End the selected sessions")
+def _end_sessions(
+    modeladmin: UserSessionAdmin, request: HttpRequest, queryset: QuerySet[UserSession]
+) -> None:
+    ended = 0
+    for row in queryset:
+        try:
+            session_revoke(actor=request.user, user_session_id=row.pk)  # type: ignore[arg-type]
+            ended += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
+    if ended:
+        modeladmin.message_user(request, f"Ended {ended} session(s).")
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(_ReadOnlyAdmin):
+    list_display = ("user", "device", "ip", "created_at", "last_seen_at")
+    search_fields = ("user__username", "ip", "device")
+    list_select_related = ("user",)
+    actions = [_end_sessions]

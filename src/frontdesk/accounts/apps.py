@@ -12,3 +12,5 @@ class AccountsConfig(AppConfig):
         # `username__lower=...` compiles to LOWER(username) = ..., which the case-insensitive
         # unique indexes serve; `__iexact` would compile to UPPER(...) on PostgreSQL and scan.
         CharField.register_lookup(Lower)
+
+        from frontdesk.accounts import signals  # noqa: F401 (connects the receivers)

@@ -131,3 +131,61 @@ class User(AbstractBaseUser):
     @property
     def profile_icon_url(self) -> str:
         return f"/profile-icons/{self.profile_icon}.png"
+
+
+class SessionEventKind(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
+    EXPIRED = "expired", "Expired (inactivity)"
+    REVOKED = "revoked", "Ended from another device"
+
+
+class SessionEvent(models.Model):
+    """The session audit trail. Never holds a session key: only its SHA-256."""
+
+    kind = models.CharField(max_length=16, choices=SessionEventKind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="session_events"
+    )
+    # Who ended the session, for "revoked" (the user themselves, or an admin).
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username_tried = models.CharField(max_length=254, blank=True)
+    session_key_hash = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    new_location = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "kind", "created_at"], name="sessionevent_user_idx"),
+            models.Index(fields=["created_at"], name="sessionevent_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.user or self.username_tried} {self.created_at}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser, for the "your sessions" list on the profile page."""
+
+    session_key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    created_at = models.DateTimeField(default=now)
+    last_seen_at = models.DateTimeField(default=now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-last_seen_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "last_seen_at"], name="usersession_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device or 'unknown device'}"

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from frontdesk.accounts import validators
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Role, User
+from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
@@ -73,9 +74,11 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
     return user
 
 
-def user_authenticate(*, username: str, password: str) -> User:
+def user_authenticate(*, username: str, password: str, client: ClientInfo | None = None) -> User:
+    """The user for these credentials; a failure goes to the session audit trail."""
     user = user_check_credentials(username=username, password=password)
     if user is None:
+        sign_in_failed_record(username=username, client=client or ClientInfo())
         raise InvalidInput(LOGIN_FAILED)
     User.objects.filter(pk=user.pk).update(last_login=now())
     return user

@@ -3,19 +3,67 @@
 Sessions roll (SESSION_SAVE_EVERY_REQUEST): each request pushes the inactivity deadline back.
 A request the browser makes on its own — the live-update stream, a presence beat, a refresh
 after someone else's change — is not the person doing anything, so it must not keep an
-abandoned tab signed in forever. Such views set ``request.passive = True``; a page refresh
+abandoned tab signed in forever. Such views are marked with ``@passive``; a page refresh
 caused by a live event says so with the ``X-Frontdesk-Passive`` header.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def passive(view: ViewFunc) -> ViewFunc:
+    """Mark a view that the browser calls on its own (a live stream, a status check, a beat).
+
+    Marked on the view, not set while it runs, so that middleware deciding before the view
+    (the inactivity timeout) already knows."""
+    view.frontdesk_passive = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_passive(request: HttpRequest) -> bool:
+    """A request the browser made on its own, not the person doing something."""
+    if getattr(request, "passive", False) or "X-Frontdesk-Passive" in request.headers:
+        return True
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "frontdesk_passive", False)
 
 
 class ActivitySessionMiddleware(SessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        passive = getattr(request, "passive", False) or "X-Frontdesk-Passive" in request.headers
-        if passive and not request.session.modified:
+        if is_passive(request) and not request.session.modified:
             return response  # neither saved nor re-sent: the deadline stays where it was
         return super().process_response(request, response)
+
+
+class SecureCookiesMiddleware:
+    """Mark the session, CSRF and messages cookies Secure on every response to an HTTPS
+    request (directly, or through a proxy when FRONTDESK_BEHIND_PROXY is on).
+
+    Django's SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE are global, so one install that
+    answers both http://localhost and https://help.example.com could not use them. Sits
+    above the session and CSRF middleware, so it sees the cookies they set.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.is_secure():
+            names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages")
+            for name in names:
+                if name in response.cookies:
+                    response.cookies[name]["secure"] = True
+        return response

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import DomainError, NotFound
+from frontdesk.core.middleware import passive
 from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
 from frontdesk.live.broker import Subscription, broker
 from frontdesk.live.presence import presence_update
@@ -60,6 +61,7 @@ def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
         subscription.close()
 
 
+@passive  # listening is not activity
 @require_GET
 @login_required
 def events(request: HttpRequest) -> HttpResponseBase:
@@ -75,7 +77,6 @@ def events(request: HttpRequest) -> HttpResponseBase:
             channels = {ticket_channel(ticket.pk)}
     except DomainError:
         return HttpResponse(status=404)
-    request.passive = True  # type: ignore[attr-defined] # listening is not activity
     subscription = broker().subscribe(channels)
     response = StreamingHttpResponse(
         _stream(subscription, staff=user.is_staff_member), content_type="text/event-stream"
@@ -85,6 +86,7 @@ def events(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
+@passive  # a heartbeat is not activity
 @require_POST
 @login_required
 def presence(request: HttpRequest, ticket_id: int) -> HttpResponse:
@@ -97,5 +99,4 @@ def presence(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except DomainError as exc:
         status = 400 if exc.field else 403
         return JsonResponse({"error": exc.message}, status=status)
-    request.passive = True  # type: ignore[attr-defined] # a heartbeat is not activity
     return JsonResponse({"people": people})

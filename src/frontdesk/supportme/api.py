@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import SYSTEM_USER_ID, User
+from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
 from frontdesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
@@ -150,7 +151,11 @@ def register(request: HttpRequest) -> JsonResponse:
 @_only("POST")
 def login(request: HttpRequest) -> JsonResponse:
     data = _fields(request, {"username", "password"})
-    user = accounts.user_authenticate(username=data["username"], password=data["password"])
+    user = accounts.user_authenticate(
+        username=data["username"],
+        password=data["password"],
+        client=ClientInfo.from_request(request),
+    )
     return _answer({"access_token": access_token_issue(user)})
 
 

@@ -370,7 +370,13 @@ def _after_condition(keys: tuple[_SortKey, ...], values: list[Any]) -> Q:
 def _page(query: QuerySet[Ticket], *, sort: str, after: str, limit: int) -> TicketPage:
     if sort not in _ORDERINGS:
         raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
-    keys = _ORDERINGS[sort]
+    tickets, next_after = _page_by(query, keys=_ORDERINGS[sort], after=after, limit=limit)
+    return TicketPage(tickets=tickets, next_after=next_after, sort=sort)
+
+
+def _page_by(
+    query: QuerySet[Ticket], *, keys: tuple[_SortKey, ...], after: str, limit: int
+) -> tuple[list[Ticket], str | None]:
     limit = max(1, min(limit, WORKSPACE_LIMIT_MAX))
     query = query.annotate(
         **{key.name: _SORT_ANNOTATIONS[key.name]() for key in keys if key.name in _SORT_ANNOTATIONS}
@@ -385,7 +391,7 @@ def _page(query: QuerySet[Ticket], *, sort: str, after: str, limit: int) -> Tick
     )
     tickets = rows[:limit]
     next_after = _encode_after(tickets[-1], keys) if len(rows) > limit else None
-    return TicketPage(tickets=tickets, next_after=next_after, sort=sort)
+    return tickets, next_after
 
 
 def tickets_for_workspace(

@@ -19,8 +19,10 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
 from frontdesk.tickets import attachments, validators
+from frontdesk.tickets.api_selectors import message_get_for_api
 from frontdesk.tickets.models import (
     DONE_STATUSES,
+    Attachment,
     Category,
     Channel,
     Message,
@@ -32,7 +34,7 @@ from frontdesk.tickets.models import (
     TicketEvent,
     TicketRead,
 )
-from frontdesk.tickets.selectors import messages_visible, ticket_get_for_user
+from frontdesk.tickets.selectors import agent_get, messages_visible, ticket_get_for_user
 from frontdesk.tickets.texts import (
     assigned_text,
     by,
@@ -109,13 +111,22 @@ def _set_status(ticket: Ticket, actor: User, status: str) -> list[str]:
     return ["status", "resolved_at", "closed_at"]
 
 
-def _touch(ticket: Ticket, fields: list[str], actor: User) -> None:
-    """Save the change's fields and its time. What the actor just did is nothing new to them:
-    their own reply or their own close never shows as unread."""
+def _touch(
+    ticket: Ticket, fields: list[str], actor: User, *, seen_by_requester: bool = True
+) -> None:
+    """Save the change's fields and its time.
+
+    ``last_activity_at`` moves for every change (the agents' view); ``updated_at`` only for
+    changes the requester can see, so an internal note or a new priority does not tell a
+    customer, through a timestamp, that something happened. What the actor just did is
+    nothing new to them: their own reply or close never shows as unread."""
     moment = now()
-    ticket.updated_at = moment
     ticket.last_activity_at = moment
-    ticket.save(update_fields=[*fields, "updated_at", "last_activity_at"])
+    touched = [*fields, "last_activity_at"]
+    if seen_by_requester:
+        ticket.updated_at = moment
+        touched.append("updated_at")
+    ticket.save(update_fields=touched)
     ticket_mark_read(user=actor, ticket=ticket)
 
 
@@ -231,7 +242,7 @@ def message_post(
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
         attachments.attach(staged, message=message, uploader=actor)
-        _touch(ticket, fields, actor)
+        _touch(ticket, fields, actor, seen_by_requester=not internal)
     return message
 
 
@@ -371,7 +382,8 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
                 setattr(ticket, name, value)
                 fields.append(name)
                 _record(ticket, actor, name, old, value)
-        _touch(ticket, fields, actor)
+        # Of these details a customer's pages show only the title.
+        _touch(ticket, fields, actor, seen_by_requester="title" in fields)
     return ticket
 
 
@@ -401,3 +413,163 @@ def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
             [TicketRead(user=user, ticket=ticket, last_read_message_id=newest, read_at=moment)],
             ignore_conflicts=True,
         )
+
+
+# --- several changes at once (the REST API's create and update) --------------------------
+
+# The fields ticket_edit takes beside FIELD_RULES: each goes through its own use case.
+WORKFLOW_FIELDS = frozenset({"status", "assignee"})
+CUSTOMER_EDITABLE = frozenset({"status"})
+
+
+def _refuse_fields(actor: User, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """Mass assignment is refused, never silently ignored: name the first field."""
+    refused = sorted(set(changes) - allowed)
+    if refused and not actor.is_staff_member:
+        raise NotAllowed(
+            f"Customers cannot set these fields: {', '.join(refused)}.", field=refused[0]
+        )
+    if refused:
+        raise InvalidInput(
+            f"These fields cannot be changed this way: {', '.join(refused)}.", field=refused[0]
+        )
+
+
+def ticket_edit(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> None:
+    """Change details, assignee (an agent's id or None) and status together, all or nothing.
+
+    Every value is checked before anything is applied; the three use cases then run in one
+    transaction, so a refused status change also undoes the details. A customer may only
+    close or reopen. Unchanged status and assignee are left alone (a PUT repeats them)."""
+    ticket_get_for_user(user=actor, ticket_id=ticket_id)  # what they may not see is NotFound
+    if not actor.is_staff_member:
+        _refuse_fields(actor, changes, CUSTOMER_EDITABLE)
+    _refuse_fields(actor, changes, frozenset(FIELD_RULES) | WORKFLOW_FIELDS)
+    if changes.get("status") is not None:
+        validators.clean_choice(changes["status"], Status, field="status")
+    details = {name: value for name, value in changes.items() if name in FIELD_RULES}
+    for name, value in details.items():
+        FIELD_RULES[name](value)
+    assignee: User | None = None
+    if changes.get("assignee") is not None:
+        assignee_id = changes["assignee"]
+        if not isinstance(assignee_id, int):
+            raise InvalidInput("Choose an agent by id.", field="assignee")
+        assignee = agent_get(user=actor, agent_id=assignee_id)
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id)
+        if details:
+            ticket_update(actor=actor, ticket_id=ticket_id, changes=details)
+        if "assignee" in changes and ticket.assignee_id != (assignee.pk if assignee else None):
+            ticket_assign(actor=actor, ticket_id=ticket_id, assignee=assignee)
+        status = changes.get("status")
+        if status is not None and status != ticket.status:
+            ticket_change_status(actor=actor, ticket_id=ticket_id, status=status)
+
+
+def ticket_create(
+    *,
+    actor: User,
+    title: str,
+    body: str,
+    requester_id: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+    channel: str = Channel.API,
+) -> Ticket:
+    """Open a ticket and, for agents, set its details, assignee and status in the same
+    transaction. Customers open for themselves and may set nothing else (refused, 403)."""
+    changes = changes or {}
+    if not actor.is_staff_member:
+        _refuse_fields(actor, changes, frozenset())
+        if requester_id not in (None, actor.pk):
+            raise NotAllowed("Customers open tickets for themselves.", field="requester")
+        requester = None
+    else:
+        if requester_id is None:
+            raise InvalidInput("Name the customer this ticket is for.", field="requester")
+        requester = User.objects.filter(pk=requester_id).first() if requester_id > 0 else None
+        if requester is None:
+            raise InvalidInput("There is no customer with that id.", field="requester")
+    ticket_open_check(actor=actor, requester=requester)
+    validators.check_title(title)
+    validators.check_message(body)
+    with transaction.atomic():
+        ticket = ticket_open(
+            actor=actor, title=title, body=body, requester=requester, channel=channel
+        ).ticket
+        if changes:
+            ticket_edit(actor=actor, ticket_id=ticket.pk, changes=changes)
+    return ticket
+
+
+def ticket_assign_to(*, actor: User, ticket_id: int, assignee_id: int | None) -> Message:
+    """ticket_assign by the agent's id (None: back to the queue)."""
+    if not actor.is_staff_member:
+        raise NotAllowed(NOT_AUTHORISED)
+    assignee = None if assignee_id is None else agent_get(user=actor, agent_id=assignee_id)
+    return ticket_assign(actor=actor, ticket_id=ticket_id, assignee=assignee)
+
+
+def ticket_delete(*, actor: User, ticket_id: int) -> None:
+    """Delete a ticket with its conversation, files and history. Admins only; the stored files
+    go once the deletion has committed."""
+    with transaction.atomic():
+        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        if not actor.is_admin:
+            raise NotAllowed("Only admins can delete tickets.")
+        files = list(
+            Attachment.objects.filter(message__ticket=ticket).values_list("file", flat=True)
+        )
+        ticket.delete()
+        transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+
+
+# --- comments: editing and deleting (the REST API) ----------------------------------------
+
+
+def _message_for_change(actor: User, message_id: int) -> Message:
+    """The message, locked, if ``actor`` may change it: its author (staff) or an admin, and
+    never a system message. One ``actor`` may not read is NotFound."""
+    message_get_for_api(user=actor, message_id=message_id)
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.kind == MessageKind.SYSTEM:
+        raise NotAllowed("System messages cannot be changed.")
+    if not (actor.is_admin or (actor.is_staff_member and message.author_id == actor.pk)):
+        raise NotAllowed("Only its author or an admin can change a comment.")
+    return message
+
+
+def message_edit(
+    *, actor: User, message_id: int, body: str, internal: bool | None = None
+) -> Message:
+    """Correct a comment's text (author or admin). A comment cannot turn from a public reply
+    into an internal note or back: the customer may already have read it."""
+    validators.check_message(body)
+    with transaction.atomic():
+        message = _message_for_change(actor, message_id)
+        if internal is not None and internal != (message.kind == MessageKind.INTERNAL):
+            raise InvalidInput(
+                "A comment cannot change between public and internal.", field="internal"
+            )
+        message.body = body
+        message.save(update_fields=["body"])
+    return message
+
+
+def message_delete(*, actor: User, message_id: int) -> None:
+    """Delete a comment and its files (author or admin). The ticket's first message is its
+    description: delete the ticket instead."""
+    with transaction.atomic():
+        message = _message_for_change(actor, message_id)
+        first = Message.objects.filter(ticket_id=message.ticket_id).order_by("id").first()
+        if first is not None and first.pk == message.pk:
+            raise Conflict("This is the ticket's description; delete the ticket instead.")
+        files = list(message.attachments.values_list("file", flat=True))
+        message.delete()
+        transaction.on_commit(lambda: _delete_files(files))

@@ -3,8 +3,16 @@ renders; the rules live in the services."""
 
 from __future__ import annotations
 
-from frontdesk.web.views.account import login_page, logout_page, profile_page, register_page
+from frontdesk.web.views.account import (
+    login_page,
+    logout_page,
+    profile_page,
+    profile_session_end,
+    profile_sessions_end_others,
+    register_page,
+)
 from frontdesk.web.views.attachments import attachment_download
+from frontdesk.web.views.session_api import session_detail, session_extend, session_status
 from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
 
 __all__ = [
@@ -13,7 +21,12 @@ __all__ = [
     "login_page",
     "logout_page",
     "profile_page",
+    "profile_session_end",
+    "profile_sessions_end_others",
     "register_page",
+    "session_detail",
+    "session_extend",
+    "session_status",
     "ticket_new_page",
     "ticket_page",
 ]

@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from frontdesk.accounts import services as accounts
+from frontdesk.accounts import sessions
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
-from frontdesk.core.errors import InvalidInput, NotAllowed
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.web.forms import LoginForm, ProfileForm, RegisterForm
-from frontdesk.web.pages import current_user, page_methods
+from frontdesk.web.pages import current_user, not_found, page_methods
 
 HOME = "/home"
 LOGGED_OUT = "You have been logged out."
@@ -42,12 +44,19 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_after_sign_in(request))
     if request.method != "POST":
-        return render(request, "web/login.html", {"form": LoginForm()})
+        # session.js comes here when the time is up. The notice comes from the address, so
+        # however often the browser arrives it is said once, and not at all when the timeout
+        # middleware has just ended the session and said so itself.
+        expired = "expired" in request.GET and not getattr(request, "session_expired_now", False)
+        notice = sessions.expiry_message() if expired else None
+        return render(request, "web/login.html", {"form": LoginForm(), "notice": notice})
     form = LoginForm(request.POST)
     if form.is_valid():
         try:
             user = accounts.user_authenticate(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                client=sessions.ClientInfo.from_request(request),
             )
         except InvalidInput as exc:
             form.add_domain_error(exc)
@@ -103,6 +112,9 @@ def _profile(
         "preview_url": (
             f"/profile-icons/{chosen}.png" if chosen in icons else user.profile_icon_url
         ),
+        "browser_sessions": sessions.sessions_active_for(user),
+        "current_session_hash": sessions.key_hash(request.session.session_key),
+        "session_timeout_minutes": sessions.session_timeout() // 60,
     }
     return render(request, "web/profile.html", context, status=status)
 
@@ -132,3 +144,34 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your profile has been saved.")
             return redirect("/profile")
     return _profile(request, user, form, chosen, 400)
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_session_end(request: HttpRequest, user_session_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        ended = sessions.session_revoke(
+            actor=user, user_session_id=user_session_id, current_key=request.session.session_key
+        )
+    except NotFound as exc:
+        return not_found(request, exc.message)  # someone else's, or already ended
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Signed out {ended.device or 'that device'}.")
+    return redirect("/profile#sessions")
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_sessions_end_others(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    count = sessions.sessions_revoke_others(actor=user, current_key=request.session.session_key)
+    if count:
+        messages.success(request, f"Signed out {count} other session(s).")
+    else:
+        messages.info(request, "You had no other sessions.")
+    return redirect("/profile#sessions")

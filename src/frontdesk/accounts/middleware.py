@@ -1,0 +1,38 @@
+"""The server-side inactivity deadline, next to the rolling session cookie.
+
+The cookie's own lifetime (SESSION_COOKIE_AGE) only asks the browser to forget it; a copied or
+kept cookie would stay valid for as long as the session row lives. So the session also carries
+its last activity, and a request that arrives after the deadline ends the session and is
+answered as anonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+
+from frontdesk.accounts import sessions
+from frontdesk.accounts.models import User
+from frontdesk.core.middleware import is_passive
+
+
+class SessionTimeoutMiddleware:
+    """After AuthenticationMiddleware and MessageMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        expired = request.user.is_authenticated and sessions.session_expire_if_idle(request)
+        # Tell the person on the next page they see. A passive request (session.js asking for
+        # the status) is not seen: it sends the browser to /login?expired=1, which says it.
+        if expired and not is_passive(request):
+            messages.info(request, sessions.expiry_message())
+            request.session_expired_now = True  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        # The view may have signed someone in or out: look again.
+        if isinstance(request.user, User) and not is_passive(request):
+            sessions.session_activity(request, request.user)
+        return response

@@ -1,0 +1,356 @@
+"""Browser sessions: the inactivity deadline, the audit trail and the per-device list.
+
+What the session itself holds (besides Django's sign-in keys) are timestamps in seconds since
+the epoch, all read from :mod:`frontdesk.core.clock` so tests can move time:
+
+* ``LAST_ACTIVITY`` — the last request the person made (passive ones do not count); the
+  session ends ``FRONTDESK_SESSION_TIMEOUT`` seconds after it, even if the browser kept the
+  cookie;
+* ``SIGNED_IN_AT``, ``SEEN_WRITTEN`` (when the ``UserSession`` row was last written: at most
+  once a minute) and ``ALERTS_SEEN`` (new-location notices already shown here).
+
+No table ever stores a session key, only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
+from frontdesk.core import clock
+from frontdesk.core.errors import InvalidInput, NotFound
+from frontdesk.core.text import is_storable_text
+
+LAST_ACTIVITY = "frontdesk.last_activity"
+SIGNED_IN_AT = "frontdesk.signed_in_at"
+SEEN_WRITTEN = "frontdesk.seen_written"
+ALERTS_SEEN = "frontdesk.alerts_seen"
+TOUCH_INTERVAL = 60  # seconds between writes of a session's last_seen_at
+USER_AGENT_MAX = 300
+SESSION_NOT_FOUND = "That session has already ended."
+THIS_SESSION = "This is the session you are using: log out to end it."
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from, as far as the audit trail cares."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request: HttpRequest | None) -> ClientInfo:
+        if request is None:
+            return cls()
+        agent = request.META.get("HTTP_USER_AGENT", "")
+        agent = agent[:USER_AGENT_MAX] if is_storable_text(agent) else ""
+        return cls(ip=client_ip(request), user_agent=agent)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR, or behind a trusted proxy the first X-Forwarded-For hop (the client as
+    the proxy saw it; the proxy must overwrite, not append to, what the client sent)."""
+    candidates = []
+    if settings.FRONTDESK_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        candidates.append(forwarded.split(",")[0].strip())
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def key_hash(session_key: str | None) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
+
+
+def device_label(user_agent: str) -> str:
+    """A label such as "Firefox on Windows": enough for a person to know their device."""
+    browsers = (
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    )
+    systems = (
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("CrOS", "ChromeOS"),
+        ("Macintosh", "macOS"),
+        ("Linux", "Linux"),
+    )
+    browser = next((name for marker, name in browsers if marker in user_agent), "")
+    system = next((name for marker, name in systems if marker in user_agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"
+
+
+def session_timeout() -> int:
+    return int(settings.FRONTDESK_SESSION_TIMEOUT)
+
+
+def session_warning() -> int:
+    return int(settings.FRONTDESK_SESSION_WARNING)
+
+
+def expiry_message() -> str:
+    minutes = max(1, session_timeout() // 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"You were signed out after {minutes} {unit} without activity."
+
+
+def _timestamp() -> float:
+    return clock.now().timestamp()
+
+
+def _as_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def event_record(
+    kind: str,
+    *,
+    client: ClientInfo,
+    user: User | None = None,
+    actor: User | None = None,
+    username_tried: str = "",
+    session_key_hash: str = "",
+    new_location: bool = False,
+) -> SessionEvent:
+    return SessionEvent.objects.create(
+        kind=kind,
+        user=user,
+        actor=actor,
+        username_tried=username_tried[:254] if is_storable_text(username_tried) else "",
+        session_key_hash=session_key_hash,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        new_location=new_location,
+        created_at=clock.now(),
+    )
+
+
+def sign_in_failed_record(*, username: str, client: ClientInfo) -> None:
+    user = None
+    if is_storable_text(username) and len(username) <= 254:
+        field = "email__lower" if "@" in username else "username__lower"
+        user = User.objects.filter(**{field: username.lower()}).first()
+    event_record(SessionEventKind.FAILED_SIGN_IN, client=client, user=user, username_tried=username)
+
+
+# --- the session's life: signals and middleware call these ---------------------------------
+
+
+def session_signed_in(request: HttpRequest, user: User) -> None:
+    """Record the sign-in, start the deadline and list the device (``user_logged_in``)."""
+    client = ClientInfo.from_request(request)
+    key = key_hash(request.session.session_key)
+    now = clock.now()
+    earlier = SessionEvent.objects.filter(user=user, kind=SessionEventKind.SIGN_IN)
+    new_location = (
+        client.ip is not None and earlier.exists() and not earlier.filter(ip=client.ip).exists()
+    )
+    with transaction.atomic():
+        event_record(
+            SessionEventKind.SIGN_IN,
+            client=client,
+            user=user,
+            session_key_hash=key,
+            new_location=new_location,
+        )
+        stale = now - timedelta(seconds=session_timeout() + TOUCH_INTERVAL)
+        UserSession.objects.filter(user=user, last_seen_at__lt=stale).delete()
+        if key:
+            UserSession.objects.update_or_create(
+                session_key_hash=key,
+                defaults={
+                    "user": user,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "ip": client.ip,
+                    "user_agent": client.user_agent,
+                    "device": device_label(client.user_agent),
+                },
+            )
+    stamp = now.timestamp()
+    for name in (LAST_ACTIVITY, SIGNED_IN_AT, SEEN_WRITTEN, ALERTS_SEEN):
+        request.session[name] = stamp
+
+
+def session_signed_out(request: HttpRequest | None, user: User | None) -> None:
+    """Record how the session ended (``user_logged_out``) and drop it from the device list."""
+    if request is None or user is None:
+        return
+    key = key_hash(request.session.session_key)
+    kind = getattr(request, "frontdesk_end_kind", SessionEventKind.SIGN_OUT)
+    event_record(kind, client=ClientInfo.from_request(request), user=user, session_key_hash=key)
+    if key:
+        UserSession.objects.filter(session_key_hash=key).delete()
+
+
+def session_seconds_left(request: HttpRequest) -> int:
+    last = request.session.get(LAST_ACTIVITY)
+    if last is None:
+        return session_timeout()
+    return max(0, int(session_timeout() - (_timestamp() - float(last))))
+
+
+def session_expire_if_idle(request: HttpRequest) -> bool:
+    """End a signed-in session whose deadline has passed; True if it did."""
+    if LAST_ACTIVITY not in request.session or session_seconds_left(request) > 0:
+        return False
+    request.frontdesk_end_kind = SessionEventKind.EXPIRED  # type: ignore[attr-defined]
+    logout(request)
+    return True
+
+
+def session_activity(request: HttpRequest, user: User) -> None:
+    """The person did something: move the deadline; now and then note it in the list."""
+    stamp = _timestamp()
+    request.session[LAST_ACTIVITY] = stamp
+    if stamp - float(request.session.get(SEEN_WRITTEN, 0)) < TOUCH_INTERVAL:
+        return
+    request.session[SEEN_WRITTEN] = stamp
+    key = key_hash(request.session.session_key)
+    if not key:
+        return
+    client = ClientInfo.from_request(request)
+    now = clock.now()
+    UserSession.objects.update_or_create(
+        session_key_hash=key,
+        defaults={"user": user, "last_seen_at": now, "ip": client.ip},
+        create_defaults={
+            "user": user,
+            "created_at": now,
+            "last_seen_at": now,
+            "ip": client.ip,
+            "user_agent": client.user_agent,
+            "device": device_label(client.user_agent),
+        },
+    )
+    _new_location_notices(request, user, key, stamp)
+
+
+def _new_location_notices(request: HttpRequest, user: User, key: str, stamp: float) -> None:
+    seen = float(request.session.get(ALERTS_SEEN, stamp))
+    request.session[ALERTS_SEEN] = stamp
+    alerts = SessionEvent.objects.filter(
+        user=user,
+        kind=SessionEventKind.SIGN_IN,
+        new_location=True,
+        created_at__gt=_as_datetime(seen),
+    ).exclude(session_key_hash=key)
+    for alert in alerts:
+        messages.warning(
+            request,
+            f"New sign-in from {alert.ip} ({device_label(alert.user_agent)}). "
+            "Not you? End that session on your profile.",
+        )
+
+
+def session_extend(request: HttpRequest) -> int:
+    request.session[LAST_ACTIVITY] = _timestamp()
+    return session_seconds_left(request)
+
+
+def session_details(request: HttpRequest, user: User) -> dict[str, Any]:
+    client = ClientInfo.from_request(request)
+    now = _timestamp()
+    last = float(request.session.get(LAST_ACTIVITY, now))
+    signed_in = float(request.session.get(SIGNED_IN_AT, last))
+    return {
+        "user_id": user.pk,
+        "username": user.username,
+        "role": user.role,
+        "created_at": _as_datetime(signed_in).isoformat(),
+        "last_activity": _as_datetime(last).isoformat(),
+        "expires_at": _as_datetime(last + session_timeout()).isoformat(),
+        "seconds_left": session_seconds_left(request),
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+    }
+
+
+# --- the device list: selectors and the revoke use cases -------------------------------------
+
+
+def sessions_active_for(user: User) -> list[UserSession]:
+    """The user's signed-in browsers, most recently used first."""
+    since = clock.now() - timedelta(seconds=session_timeout() + TOUCH_INTERVAL)
+    return list(UserSession.objects.filter(user=user, last_seen_at__gte=since))
+
+
+def _django_sessions_delete(hashes: set[str]) -> None:
+    """Delete the Django sessions whose keys hash to ``hashes``. Only hashes are stored, so
+    this reads the keys of the live sessions (a database-backed engine: db or cached_db);
+    revoking is rare and a help desk has few sessions."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model = store.get_model_class()
+    keys = model.objects.filter(expire_date__gt=timezone.now()).values_list(
+        "session_key", flat=True
+    )
+    for session_key in keys.iterator():
+        if key_hash(session_key) in hashes:
+            store(session_key=session_key).delete()
+
+
+def _revoke(*, actor: User, user_sessions: list[UserSession]) -> int:
+    if not user_sessions:
+        return 0
+    with transaction.atomic():
+        _django_sessions_delete({row.session_key_hash for row in user_sessions})
+        for row in user_sessions:
+            SessionEvent.objects.create(
+                kind=SessionEventKind.REVOKED,
+                user_id=row.user_id,
+                actor=actor,
+                session_key_hash=row.session_key_hash,
+                ip=row.ip,
+                user_agent=row.user_agent,
+                created_at=clock.now(),
+            )
+        UserSession.objects.filter(pk__in=[row.pk for row in user_sessions]).delete()
+    return len(user_sessions)
+
+
+def session_revoke(
+    *, actor: User, user_session_id: int, current_key: str | None = None
+) -> UserSession:
+    """End one session: one's own, or anyone's for an admin. Others' are "not found"; the
+    session making the request signs out instead (``current_key``)."""
+    visible = UserSession.objects.all() if actor.is_admin else actor.browser_sessions.all()
+    row = visible.filter(pk=user_session_id).first() if user_session_id < 2**63 else None
+    if row is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    if current_key and row.session_key_hash == key_hash(current_key):
+        raise InvalidInput(THIS_SESSION)
+    _revoke(actor=actor, user_sessions=[row])
+    return row
+
+
+def sessions_revoke_others(*, actor: User, current_key: str | None) -> int:
+    """End every session of ``actor`` except the one making the request."""
+    others = actor.browser_sessions.filter(~Q(session_key_hash=key_hash(current_key)))
+    return _revoke(actor=actor, user_sessions=list(others))

@@ -1,0 +1,2 @@
+"""The REST API at /api/ticketing/ (Django Ninja): a thin face over tickets' services and
+selectors. See docs/api.md."""

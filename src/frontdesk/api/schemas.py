@@ -1,0 +1,283 @@
+"""What the API reads and writes, with the seed's field names. Inputs forbid unknown fields:
+a field the client may not set is refused, never silently dropped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+from frontdesk.accounts.models import User
+from frontdesk.tickets.models import Message, MessageKind, Ticket, TicketEvent
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    email: str
+
+
+class TicketOut(Schema):
+    id: int
+    ticket_number: str
+    subject: str
+    description: str
+    status: str
+    priority: str
+    category: str
+    customer: int
+    customer_detail: PersonOut
+    assigned_to: int | None
+    created_by: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    due_date: datetime | None
+    estimated_hours: float | None
+    actual_hours: float | None
+    tags: list[str]
+    first_response_at: datetime | None
+    channel: str
+
+    @staticmethod
+    def resolve_ticket_number(obj: Ticket) -> str:
+        return obj.number
+
+    @staticmethod
+    def resolve_subject(obj: Ticket) -> str:
+        return obj.title
+
+    @staticmethod
+    def resolve_description(obj: Ticket) -> str:
+        return getattr(obj, "description", None) or ""
+
+    @staticmethod
+    def resolve_customer(obj: Ticket) -> int:
+        return obj.requester_id
+
+    @staticmethod
+    def resolve_customer_detail(obj: Ticket) -> User:
+        return obj.requester
+
+    @staticmethod
+    def resolve_assigned_to(obj: Ticket) -> int | None:
+        return obj.assignee_id
+
+    @staticmethod
+    def resolve_created_by(obj: Ticket) -> int:
+        return obj.created_by_id
+
+    @staticmethod
+    def resolve_due_date(obj: Ticket) -> datetime | None:
+        return obj.due_at
+
+    @staticmethod
+    def resolve_tags(obj: Ticket) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
+
+
+class TicketPageOut(Schema):
+    results: list[TicketOut]
+    next: str | None
+
+
+class TicketQuery(Schema):
+    """The list's query parameters; each filter is checked by the selector."""
+
+    status: str = ""
+    priority: str = ""
+    category: str = ""
+    customer: str = ""
+    assigned_to: str = ""
+    my_tickets: str = ""
+    unassigned: str = ""
+    overdue: str = ""
+    created_after: str = ""
+    created_before: str = ""
+    search: str = ""
+    ordering: str = ""
+    cursor: str = ""
+    limit: int = 50
+
+
+class TicketCreateIn(Strict):
+    subject: str
+    description: str
+    customer: int | None = None
+    # Agents only (a customer sending any of these is refused with 403).
+    priority: str | None = None
+    category: str | None = None
+    tags: list[str] | None = None
+    due_date: datetime | None = None
+    estimated_hours: Decimal | None = None
+    actual_hours: Decimal | None = None
+    assigned_to: int | None = None
+    status: str | None = None
+
+
+class TicketPatchIn(Strict):
+    subject: str | None = None
+    priority: str | None = None
+    category: str | None = None
+    tags: list[str] | None = None
+    due_date: datetime | None = None
+    estimated_hours: Decimal | None = None
+    actual_hours: Decimal | None = None
+    assigned_to: int | None = None
+    status: str | None = None
+
+
+class TicketPutIn(Strict):
+    """PUT replaces every writable field (PATCH changes only those sent)."""
+
+    subject: str
+    priority: str
+    category: str
+    tags: list[str]
+    due_date: datetime | None
+    estimated_hours: Decimal | None
+    actual_hours: Decimal | None
+    assigned_to: int | None
+    status: str
+
+
+# The API's names for the fields the services take.
+TICKET_FIELDS = {"subject": "title", "due_date": "due_at", "assigned_to": "assignee"}
+
+
+def ticket_changes(payload: Schema, *, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields the client sent (also when null), under the services' names."""
+    sent = payload.model_dump(exclude_unset=True)
+    return {
+        TICKET_FIELDS.get(name, name): value for name, value in sent.items() if name not in omit
+    }
+
+
+class AssignIn(Strict):
+    user_id: int | None
+
+
+class StatusIn(Strict):
+    status: str
+
+
+class StatisticsOut(Schema):
+    total_tickets: int
+    by_status: dict[str, int]
+    by_priority: dict[str, int]
+    by_category: dict[str, int]
+    overdue_count: int
+    unassigned_count: int
+    my_tickets_count: int
+    avg_resolution_time_hours: float | None
+    avg_first_response_time_hours: float | None
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+class CommentOut(Schema):
+    id: int
+    ticket: int
+    author: int
+    content: str
+    is_internal: bool
+    kind: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_ticket(obj: Message) -> int:
+        return obj.ticket_id
+
+    @staticmethod
+    def resolve_author(obj: Message) -> int:
+        return obj.author_id
+
+    @staticmethod
+    def resolve_content(obj: Message) -> str:
+        return obj.body
+
+    @staticmethod
+    def resolve_is_internal(obj: Message) -> bool:
+        return obj.kind == MessageKind.INTERNAL
+
+
+class CommentPageOut(Schema):
+    results: list[CommentOut]
+    next: str | None
+
+
+class CommentQuery(Schema):
+    ticket: str = ""
+    cursor: str = ""
+    limit: int = 50
+
+
+class AddCommentIn(Strict):
+    content: str
+    is_internal: bool = False
+
+
+class CommentCreateIn(AddCommentIn):
+    ticket: int
+
+
+class CommentUpdateIn(Strict):
+    content: str
+    is_internal: bool | None = None
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+class HistoryOut(Schema):
+    id: int
+    ticket: int
+    user: int | None
+    field: str
+    old_value: str
+    new_value: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_ticket(obj: TicketEvent) -> int:
+        return obj.ticket_id
+
+    @staticmethod
+    def resolve_user(obj: TicketEvent) -> int | None:
+        return obj.actor_id
+
+
+class HistoryPageOut(Schema):
+    results: list[HistoryOut]
+    next: str | None
+
+
+class HistoryQuery(Schema):
+    ticket: str = ""
+    cursor: str = ""
+    limit: int = 50

@@ -1,0 +1,275 @@
+"""The ticketing REST API: parse (schemas), call one service or selector, render.
+
+Writes answer with the ticket (or comment) as it now is, read back through the selector.
+Every rule and permission lives in tickets/services.py and the selectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Query, Router, Status, Swagger
+from ninja.responses import codes_4xx
+
+from frontdesk.api import errors
+from frontdesk.api.auth import BearerAuth, SessionAuth, caller
+from frontdesk.api.parser import JsonParser
+from frontdesk.api.schemas import (
+    AddCommentIn,
+    AssignIn,
+    CommentCreateIn,
+    CommentOut,
+    CommentPageOut,
+    CommentQuery,
+    CommentUpdateIn,
+    ErrorOut,
+    HistoryOut,
+    HistoryPageOut,
+    HistoryQuery,
+    StatisticsOut,
+    StatusIn,
+    TicketCreateIn,
+    TicketOut,
+    TicketPageOut,
+    TicketPatchIn,
+    TicketPutIn,
+    TicketQuery,
+    ticket_changes,
+)
+from frontdesk.tickets import api_selectors as selectors
+from frontdesk.tickets import services
+from frontdesk.tickets.api_selectors import ApiPage, TicketListFilters
+from frontdesk.tickets.models import Message, Ticket, TicketEvent
+
+api = NinjaAPI(
+    title="Frontdesk ticketing API",
+    version="1.0",
+    description="Tickets, comments and history. See docs/api.md.",
+    urls_namespace="ticketing",
+    auth=[BearerAuth(), SessionAuth()],
+    parser=JsonParser(),
+    # Swagger UI from Ninja's own static files (ninja is in INSTALLED_APPS): never a CDN.
+    docs=Swagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+tickets = Router(tags=["tickets"])
+comments = Router(tags=["comments"])
+history = Router(tags=["history"])
+
+
+def _answers(ok: dict[int, Any]) -> dict[Any, Any]:
+    return {**ok, codes_4xx: ErrorOut}
+
+
+def _page(request: HttpRequest, page: ApiPage) -> dict[str, Any]:
+    next_url = None
+    if page.cursor is not None:
+        params = request.GET.copy()
+        params["cursor"] = page.cursor
+        next_url = f"{request.path}?{params.urlencode()}"
+    return {"results": page.items, "next": next_url}
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    return selectors.ticket_get_for_api(user=caller(request), ticket_id=ticket_id)
+
+
+# --- tickets: lists -----------------------------------------------------------------------
+
+
+def _ticket_list(request: HttpRequest, query: TicketQuery, **forced: str) -> dict[str, Any]:
+    values = query.model_dump(exclude={"ordering", "cursor", "limit"})
+    page = selectors.tickets_list_for_api(
+        user=caller(request),
+        filters=TicketListFilters(**{**values, **forced}),
+        ordering=query.ordering,
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    return _page(request, page)
+
+
+@tickets.get("/", response=_answers({200: TicketPageOut}), url_name="tickets_list")
+def tickets_list(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
+    """The tickets you may see (customers: their own), filtered, one page at a time."""
+    return _ticket_list(request, query)
+
+
+@tickets.get("/my_tickets/", response=_answers({200: TicketPageOut}), url_name="tickets_mine")
+def tickets_mine(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
+    """Agents: assigned to you. Customers: the tickets you opened."""
+    return _ticket_list(request, query, my_tickets="true")
+
+
+@tickets.get("/unassigned/", response=_answers({200: TicketPageOut}), url_name="tickets_unassigned")
+def tickets_unassigned(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
+    """Active tickets nobody is assigned to."""
+    return _ticket_list(request, query, unassigned="true")
+
+
+@tickets.get("/overdue/", response=_answers({200: TicketPageOut}), url_name="tickets_overdue")
+def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
+    """Active tickets past their due date."""
+    return _ticket_list(request, query, overdue="true")
+
+
+@tickets.get("/statistics/", response=_answers({200: StatisticsOut}), url_name="tickets_statistics")
+def tickets_statistics(request: HttpRequest) -> selectors.TicketStatistics:
+    """Counts and averages over the tickets you may see."""
+    return selectors.ticket_statistics(user=caller(request))
+
+
+# --- tickets: one ticket ------------------------------------------------------------------
+
+
+@tickets.post("/", response=_answers({201: TicketOut}), url_name="tickets_create")
+def tickets_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Ticket]:
+    """Customers open a ticket for themselves; agents on behalf of a customer."""
+    user = caller(request)
+    ticket = services.ticket_create(
+        actor=user,
+        title=payload.subject,
+        body=payload.description,
+        requester_id=payload.customer,
+        changes=ticket_changes(payload, omit=frozenset({"subject", "description", "customer"})),
+    )
+    return Status(201, _ticket(request, ticket.pk))
+
+
+@tickets.get("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_detail")
+def tickets_detail(request: HttpRequest, ticket_id: int) -> Ticket:
+    return _ticket(request, ticket_id)
+
+
+@tickets.put("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_put")
+def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> Ticket:
+    services.ticket_edit(
+        actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
+    )
+    return _ticket(request, ticket_id)
+
+
+@tickets.patch("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_patch")
+def tickets_patch(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Ticket:
+    services.ticket_edit(
+        actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
+    )
+    return _ticket(request, ticket_id)
+
+
+@tickets.delete("/{int:ticket_id}/", response=_answers({204: None}), url_name="tickets_delete")
+def tickets_delete(request: HttpRequest, ticket_id: int) -> Status[None]:
+    """Admins only."""
+    services.ticket_delete(actor=caller(request), ticket_id=ticket_id)
+    return Status(204, None)
+
+
+@tickets.post(
+    "/{int:ticket_id}/assign/", response=_answers({200: TicketOut}), url_name="tickets_assign"
+)
+def tickets_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Ticket:
+    """Give the ticket to an agent, or back to the queue with ``{"user_id": null}``."""
+    services.ticket_assign_to(
+        actor=caller(request), ticket_id=ticket_id, assignee_id=payload.user_id
+    )
+    return _ticket(request, ticket_id)
+
+
+@tickets.post(
+    "/{int:ticket_id}/change_status/",
+    response=_answers({200: TicketOut}),
+    url_name="tickets_status",
+)
+def tickets_change_status(request: HttpRequest, ticket_id: int, payload: StatusIn) -> Ticket:
+    services.ticket_change_status(actor=caller(request), ticket_id=ticket_id, status=payload.status)
+    return _ticket(request, ticket_id)
+
+
+@tickets.post(
+    "/{int:ticket_id}/add_comment/",
+    response=_answers({201: CommentOut}),
+    url_name="tickets_add_comment",
+)
+def tickets_add_comment(
+    request: HttpRequest, ticket_id: int, payload: AddCommentIn
+) -> Status[Message]:
+    message = services.message_post(
+        actor=caller(request),
+        ticket_id=ticket_id,
+        body=payload.content,
+        internal=payload.is_internal,
+    )
+    return Status(201, message)
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+@comments.get("/", response=_answers({200: CommentPageOut}), url_name="comments_list")
+def comments_list(request: HttpRequest, query: Query[CommentQuery]) -> dict[str, Any]:
+    """The comments you may read, oldest first; ``ticket`` narrows to one ticket."""
+    page = selectors.messages_list_for_api(
+        user=caller(request), ticket=query.ticket, cursor=query.cursor, limit=query.limit
+    )
+    return _page(request, page)
+
+
+@comments.post("/", response=_answers({201: CommentOut}), url_name="comments_create")
+def comments_create(request: HttpRequest, payload: CommentCreateIn) -> Status[Message]:
+    message = services.message_post(
+        actor=caller(request),
+        ticket_id=payload.ticket,
+        body=payload.content,
+        internal=payload.is_internal,
+    )
+    return Status(201, message)
+
+
+@comments.get(
+    "/{int:comment_id}/", response=_answers({200: CommentOut}), url_name="comments_detail"
+)
+def comments_detail(request: HttpRequest, comment_id: int) -> Message:
+    return selectors.message_get_for_api(user=caller(request), message_id=comment_id)
+
+
+@comments.put("/{int:comment_id}/", response=_answers({200: CommentOut}), url_name="comments_put")
+def comments_put(request: HttpRequest, comment_id: int, payload: CommentUpdateIn) -> Message:
+    """Its author (an agent) or an admin; never a system message."""
+    return services.message_edit(
+        actor=caller(request),
+        message_id=comment_id,
+        body=payload.content,
+        internal=payload.is_internal,
+    )
+
+
+@comments.delete("/{int:comment_id}/", response=_answers({204: None}), url_name="comments_delete")
+def comments_delete(request: HttpRequest, comment_id: int) -> Status[None]:
+    services.message_delete(actor=caller(request), message_id=comment_id)
+    return Status(204, None)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+@history.get("/", response=_answers({200: HistoryPageOut}), url_name="history_list")
+def history_list(request: HttpRequest, query: Query[HistoryQuery]) -> dict[str, Any]:
+    """Every recorded change, newest first. Staff only: customers get an empty list."""
+    page = selectors.ticket_events_for_api(
+        user=caller(request), ticket=query.ticket, cursor=query.cursor, limit=query.limit
+    )
+    return _page(request, page)
+
+
+@history.get("/{int:event_id}/", response=_answers({200: HistoryOut}), url_name="history_detail")
+def history_detail(request: HttpRequest, event_id: int) -> TicketEvent:
+    return selectors.ticket_event_get_for_api(user=caller(request), event_id=event_id)
+
+
+api.add_router("/tickets", tickets)
+api.add_router("/comments", comments)
+api.add_router("/history", history)

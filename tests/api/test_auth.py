@@ -1,0 +1,117 @@
+"""Who may call: bearer JWT, session (CSRF on writes), nobody else (401)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from frontdesk.accounts.models import Role, User
+from frontdesk.accounts.tokens import access_token_issue
+from tests.api.helpers import BASE, Api, error_of, open_ticket
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    ("GET", "/tickets/"),
+    ("POST", "/tickets/"),
+    ("GET", "/tickets/1/"),
+    ("PUT", "/tickets/1/"),
+    ("PATCH", "/tickets/1/"),
+    ("DELETE", "/tickets/1/"),
+    ("POST", "/tickets/1/assign/"),
+    ("POST", "/tickets/1/change_status/"),
+    ("POST", "/tickets/1/add_comment/"),
+    ("GET", "/tickets/my_tickets/"),
+    ("GET", "/tickets/unassigned/"),
+    ("GET", "/tickets/overdue/"),
+    ("GET", "/tickets/statistics/"),
+    ("GET", "/comments/"),
+    ("POST", "/comments/"),
+    ("GET", "/comments/1/"),
+    ("PUT", "/comments/1/"),
+    ("DELETE", "/comments/1/"),
+    ("GET", "/history/"),
+    ("GET", "/history/1/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_anonymous_gets_401_json(anonymous: Api, customer: User, method: str, path: str) -> None:
+    open_ticket(customer)
+    response = anonymous.call(method, path, {} if method != "GET" else None)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer nonsense", "Bearer ", "Basic abc", "Token x", "Bearer a.b.c"],
+)
+def test_bad_bearer_is_401(db: None, header: str) -> None:
+    response = Client().get(f"{BASE}/tickets/", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthenticated"
+
+
+def test_bearer_of_inactive_user_is_401(customer: User) -> None:
+    token = access_token_issue(customer)
+    User.objects.filter(pk=customer.pk).update(is_active=False)
+    response = Client().get(f"{BASE}/tickets/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_bearer_role_comes_from_the_database(agent: User, customer: User) -> None:
+    """A demoted agent loses staff access at once, whatever the token says."""
+    ticket = open_ticket(customer)
+    api = Api(agent)
+    assert api.get(f"/tickets/{ticket.pk}/").status_code == 200
+    User.objects.filter(pk=agent.pk).update(role=Role.CUSTOMER)
+    assert api.get(f"/tickets/{ticket.pk}/").status_code == 404
+
+
+def test_session_get_works(customer: User) -> None:
+    ticket = open_ticket(customer)
+    client = Client()
+    client.force_login(customer)
+    response = client.get(f"{BASE}/tickets/")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [ticket.pk]
+
+
+def test_session_post_without_csrf_is_403(customer: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)
+    body = {"subject": "Cannot sign in", "description": "The login page says no."}
+    response = client.post(f"{BASE}/tickets/", body, content_type="application/json")
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+def test_session_post_with_csrf_token_works(customer: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)
+    client.get("/home")  # sets the csrftoken cookie
+    token = client.cookies["csrftoken"].value
+    body = {"subject": "Cannot sign in", "description": "The login page says no."}
+    response = client.post(
+        f"{BASE}/tickets/", body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_bearer_post_needs_no_csrf(customer: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    body = {"subject": "Cannot sign in", "description": "The login page says no."}
+    response = client.post(
+        f"{BASE}/tickets/",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {access_token_issue(customer)}"},
+    )
+    assert response.status_code == 201
+
+
+def test_anonymous_post_without_csrf_is_401_not_403(db: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(f"{BASE}/tickets/", {}, content_type="application/json")
+    assert response.status_code == 401

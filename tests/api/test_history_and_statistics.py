@@ -1,0 +1,100 @@
+"""History (staff only) and statistics (over what the caller may see)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from frontdesk.accounts.models import User
+from frontdesk.tickets import services
+from frontdesk.tickets.models import Ticket, TicketEvent
+from tests.api.helpers import Api, ids, open_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_history_is_staff_only(
+    as_agent: Api, as_admin: Api, as_customer: Api, customer: User, agent: User
+) -> None:
+    ticket = open_ticket(customer)
+    services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"priority": "high"})
+    events = list(TicketEvent.objects.order_by("-id").values_list("id", flat=True))
+    assert ids(as_agent.get("/history/")) == events
+    assert ids(as_admin.get("/history/", ticket=str(ticket.pk))) == events
+    assert ids(as_customer.get("/history/")) == []
+    assert as_customer.get(f"/history/{events[0]}/").status_code == 404
+    data = as_agent.get(f"/history/{events[0]}/").json()
+    assert (data["field"], data["old_value"], data["new_value"]) == ("priority", "medium", "high")
+    assert (data["ticket"], data["user"]) == (ticket.pk, agent.pk)
+    assert as_agent.get("/history/999999/").status_code == 404
+
+
+def test_history_pages(as_agent: Api, customer: User) -> None:
+    for number in range(5):
+        open_ticket(customer, f"History ticket {number}")
+    first = as_agent.get("/history/", limit="2")
+    seen = ids(first)
+    while first.json()["next"]:
+        first = as_agent.client.get(first.json()["next"], headers=as_agent.headers)
+        seen += ids(first)
+    assert seen == list(TicketEvent.objects.order_by("-id").values_list("id", flat=True))
+
+
+@pytest.fixture
+def desk(customer: User, other_customer: User, agent: User) -> None:
+    now = timezone.now()
+    start = now - timedelta(days=2)
+    first = open_ticket(customer, "First one here")
+    Ticket.objects.filter(pk=first.pk).update(
+        created_at=start,
+        status="resolved",
+        resolved_at=start + timedelta(hours=4),
+        first_response_at=start + timedelta(hours=1),
+        assignee=agent,
+    )
+    second = open_ticket(customer, "Second one here", priority="high", category="bug")
+    Ticket.objects.filter(pk=second.pk).update(due_at=now - timedelta(hours=1))
+    services.message_post(actor=agent, ticket_id=second.pk, body="An internal note", internal=True)
+    open_ticket(other_customer, "Someone elses", priority="critical")
+
+
+def test_statistics_for_staff(as_agent: Api, desk: None) -> None:
+    data = as_agent.get("/tickets/statistics/").json()
+    assert data["total_tickets"] == 3
+    assert data["by_status"]["new"] == 2
+    assert data["by_status"]["resolved"] == 1
+    assert data["by_status"]["closed"] == 0
+    assert data["by_priority"] == {
+        "low": 0,
+        "medium": 1,
+        "high": 1,
+        "urgent": 0,
+        "critical": 1,
+    }
+    assert data["by_category"]["bug"] == 1
+    assert data["overdue_count"] == 1
+    assert data["unassigned_count"] == 2
+    assert data["my_tickets_count"] == 1
+    assert data["avg_resolution_time_hours"] == 4.0
+    assert data["avg_first_response_time_hours"] == 1.0  # internal notes are no response
+
+
+def test_statistics_for_customer_cover_only_their_tickets(
+    as_customer: Api, as_other_customer: Api, desk: None
+) -> None:
+    data = as_customer.get("/tickets/statistics/").json()
+    assert data["total_tickets"] == 2
+    assert data["by_priority"]["critical"] == 0
+    assert data["my_tickets_count"] == 2
+    assert as_other_customer.get("/tickets/statistics/").json()["total_tickets"] == 1
+
+
+def test_statistics_query_count(as_agent: Api, desk: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        as_agent.get("/tickets/statistics/")
+    assert len(queries) <= 5  # the user, one aggregate, three GROUP BYs
