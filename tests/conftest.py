@@ -72,6 +72,29 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _limits_out_of_the_way(request: pytest.FixtureRequest, settings: Settings) -> None:
+    """The suite runs with the production rate limits (sign-in, registration, API requests),
+    except for opening tickets: many tests open dozens of tickets for one customer, so for
+    them the ticket-opening rate and the open-ticket cap are lifted (0 turns them off). Tests
+    about limits are marked ``@pytest.mark.limits`` and keep every default from settings.py."""
+    if request.node.get_closest_marker("limits") is not None:
+        return
+    settings.FRONTDESK_RATE_LIMITS = {
+        **settings.FRONTDESK_RATE_LIMITS,
+        "ticket_open_user": "0/hour",
+    }
+    settings.FRONTDESK_MAX_OPEN_TICKETS = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings: Settings, tmp_path: Path) -> None:
     """Attachments a test stores go to its own directory, never into the data directory."""
     settings.MEDIA_ROOT = tmp_path / "attachments"

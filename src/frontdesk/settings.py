@@ -11,7 +11,7 @@ from typing import Any
 
 import dj_database_url
 
-from frontdesk.core.env import env_bool, env_int, env_list, env_secret, env_str
+from frontdesk.core.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("FRONTDESK_DATA_DIR", "data")).resolve()
@@ -153,6 +153,19 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "frontdesk.core.uploads.CappedTemporaryFileUploadHandler",
 ]
+
+# Rate limits (core/ratelimit.py), counted in Django's cache (per process with the default
+# locmem cache). A count of 0 turns a limit off. See docs/security.md.
+FRONTDESK_RATE_LIMITS = {
+    "sign_in_ip": env_rate("FRONTDESK_RATE_SIGN_IN_IP", "10/minute"),
+    "sign_in_username": env_rate("FRONTDESK_RATE_SIGN_IN_USERNAME", "5/minute"),
+    "register_ip": env_rate("FRONTDESK_RATE_REGISTER_IP", "5/hour"),
+    "ticket_open_user": env_rate("FRONTDESK_RATE_TICKET_OPEN", "20/hour"),
+    "api_user": env_rate("FRONTDESK_RATE_API", "600/minute"),
+}
+# How many active tickets a customer may have at once (0: no cap); agents opening a ticket on
+# a customer's behalf are not capped.
+FRONTDESK_MAX_OPEN_TICKETS = env_int("FRONTDESK_MAX_OPEN_TICKETS", 10, minimum=0)
 
 LOGGING = {
     "version": 1,

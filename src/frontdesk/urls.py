@@ -51,6 +51,8 @@ urlpatterns = [
     path("api/session/extend/", web.session_extend),
     path("profile/sessions/<id:user_session_id>/end", web.profile_session_end),
     path("profile/sessions/end-others", web.profile_sessions_end_others),
+    path("profile/tokens", web.profile_token_create),
+    path("profile/tokens/<id:token_id>/revoke", web.profile_token_revoke),
     path("live/events", live.events),
     path("live/presence/<id:ticket_id>", live.presence),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),

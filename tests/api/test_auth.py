@@ -32,6 +32,12 @@ ENDPOINTS = [
     ("DELETE", "/comments/1/"),
     ("GET", "/history/"),
     ("GET", "/history/1/"),
+    ("GET", "/attachments/"),
+    ("POST", "/attachments/"),
+    ("GET", "/attachments/1/"),
+    ("DELETE", "/attachments/1/"),
+    ("GET", "/attachments/1/download/"),
+    ("POST", "/tickets/1/add_attachment/"),
 ]
 
 

@@ -5,13 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from frontdesk.accounts.models import Organisation, Role, SessionEvent, User, UserSession
-from frontdesk.accounts.services import user_set_role
-from frontdesk.accounts.sessions import session_revoke
-from frontdesk.core.errors import DomainError
+from frontdesk.accounts.api_tokens import api_token_revoke
+from frontdesk.accounts.models import (
+    ApiToken,
+    Organisation,
+    Role,
+    SessionEvent,
+    User,
+    UserSession,
+)
+from frontdesk.accounts.services import sign_in_limits_hit, user_set_role
+from frontdesk.accounts.sessions import ClientInfo, session_revoke
+from frontdesk.core import ratelimit
+from frontdesk.core.errors import DomainError, RateLimited
+
+
+class RateLimitedAdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in form under the same sign-in limits as the pages and the JSON API
+    (per address and per name; only failures count)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()
+        client = ClientInfo.from_request(self.request)
+        try:
+            hits = sign_in_limits_hit(username=username, client=client)
+        except RateLimited as exc:
+            raise ValidationError(exc.message, code="rate_limited") from None
+        data = super().clean()  # a failure raises here and keeps its reservation
+        ratelimit.limits_release(hits)
+        return data
+
+
+admin.site.login_form = RateLimitedAdminLoginForm
 
 
 @admin.register(Organisation)
@@ -115,3 +147,48 @@ class UserSessionAdmin(_ReadOnlyAdmin):
     search_fields = ("user__username", "ip", "device")
     list_select_related = ("user",)
     actions = [_end_sessions]
+
+
+@admin.action(description="Revoke the selected API tokens")
+def _revoke_tokens(
+    modeladmin: ApiTokenAdmin, request: HttpRequest, queryset: QuerySet[ApiToken]
+) -> None:
+    revoked = 0
+    for token in queryset:
+        try:
+            api_token_revoke(actor=request.user, token_id=token.pk)  # type: ignore[arg-type]
+            revoked += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{token}: {exc.message}", messages.ERROR)
+    if revoked:
+        modeladmin.message_user(request, f"Revoked {revoked} token(s).")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_ReadOnlyAdmin):
+    """Personal API tokens: never the secret (only its hash is stored, and not shown)."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("scope", "revoked_at")
+    search_fields = ("user__username", "name", "prefix")
+    list_select_related = ("user",)
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    actions = [_revoke_tokens]

@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from frontdesk.core import clock
 from frontdesk.core.clock import now
 
 SYSTEM_USER_ID = 0
@@ -189,3 +190,40 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.device or 'unknown device'}"
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only the SHA-256 of its secret is kept; the token itself
+    (``fd_<prefix>_<secret>``) is shown once, when it is made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    prefix = models.CharField(max_length=8)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=16, choices=ApiTokenScope.choices)
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "revoked_at"], name="apitoken_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (fd_{self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= clock.now()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired

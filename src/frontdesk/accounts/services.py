@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from frontdesk.accounts import validators
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Role, User
 from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
+from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
 
 LOGIN_FAILED = "A user with the supplied username and password was not found."
@@ -24,8 +25,21 @@ EMAIL_TAKEN = "A user is already registered with that email address."
 WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
 
 
-def user_register(*, username: str, email: str, password: str) -> User:
-    """Create a customer account (SupportMe's ``create_user``), checks in the seed's order."""
+def user_register(
+    *, username: str, email: str, password: str, client: ClientInfo | None = None
+) -> User:
+    """Create a customer account (SupportMe's ``create_user``). Registrations are limited per
+    address of ``client`` (none from the command line); one refused by a rule is not counted."""
+    hits = ratelimit.limits_hit((ratelimit.REGISTER_IP, client.ip if client else None))
+    try:
+        return _user_register(username=username, email=email, password=password)
+    except DomainError:
+        ratelimit.limits_release(hits)
+        raise
+
+
+def _user_register(*, username: str, email: str, password: str) -> User:
+    """The checks in the seed's order, then the account."""
     validators.check_username(username)
     validators.check_password(password)
     email = email.strip().lower()
@@ -75,13 +89,28 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
 
 
 def user_authenticate(*, username: str, password: str, client: ClientInfo | None = None) -> User:
-    """The user for these credentials; a failure goes to the session audit trail."""
+    """The user for these credentials; a failure goes to the session audit trail.
+
+    Failed attempts are limited per address and per name tried (RateLimited); a successful
+    one gives its reservation back, so only failures count."""
+    client = client or ClientInfo()
+    hits = sign_in_limits_hit(username=username, client=client)
     user = user_check_credentials(username=username, password=password)
     if user is None:
-        sign_in_failed_record(username=username, client=client or ClientInfo())
+        sign_in_failed_record(username=username, client=client)
         raise InvalidInput(LOGIN_FAILED)
+    ratelimit.limits_release(hits)
     User.objects.filter(pk=user.pk).update(last_login=now())
     return user
+
+
+def sign_in_limits_hit(*, username: str, client: ClientInfo) -> list[ratelimit.Hit]:
+    """Reserve one sign-in attempt for the address and the name tried (any case)."""
+    name = username.strip().lower() if is_storable_text(username) else repr(username)
+    return ratelimit.limits_hit(
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, name[:254]),
+    )
 
 
 def user_update_profile(

@@ -1,7 +1,6 @@
-"""Who is calling: a SupportMe bearer token, or the browser session (with CSRF on writes).
-
-Personal API tokens will join here: a third class (or a prefix check in ``BearerAuth``)
-resolving them through the accounts app. Nothing else in the API needs to change.
+"""Who is calling: a personal API token, a SupportMe bearer token, or the browser session
+(with CSRF on writes). Every way in passes :func:`_admit`, the one place that refuses writes
+to read-only tokens and counts requests against the per-user rate limit.
 """
 
 from __future__ import annotations
@@ -14,20 +13,45 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.api_tokens import api_token_user, is_api_token
+from frontdesk.accounts.models import ApiTokenScope, User
 from frontdesk.accounts.tokens import access_token_user
+from frontdesk.core import ratelimit
 
 CSRF_FAILED = "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value."
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+READ_ONLY_TOKEN = "This token can only read."  # noqa: S105 (a message)
+
+
+def _admit(request: HttpRequest, user: User, scope: str = ApiTokenScope.READ_WRITE) -> User:
+    """Let an identified caller in: a read-only token may not write (403), and every caller
+    has one request budget per window, whatever credentials it uses (429)."""
+    if scope == ApiTokenScope.READ and request.method not in SAFE_METHODS:
+        raise HttpError(403, READ_ONLY_TOKEN)
+    ratelimit.limits_hit((ratelimit.API_USER, str(user.pk)))
+    return user
 
 
 class BearerAuth(HttpBearer):
-    """``Authorization: Bearer <jwt>``: the token the SupportMe API issues. The role is read
-    from the database on every request, not from the token's claims."""
+    """``Authorization: Bearer <jwt>`` (the token the SupportMe API issues) or a personal API
+    token as ``Authorization: Bearer fd_...`` or ``Authorization: Token fd_...``. Roles are
+    read from the database on every request, never from a token."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() == "token":
+            return (
+                self.authenticate(request, value.strip()) if is_api_token(value.strip()) else None
+            )
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        # Seam for personal API tokens: recognise them here (by prefix) before the JWT.
-        return access_token_user(f"Bearer {token}")
+        token = token.strip()
+        if is_api_token(token):
+            found = api_token_user(token)
+            return _admit(request, found.user, found.scope) if found else None
+        user = access_token_user(f"Bearer {token}")
+        return _admit(request, user) if user else None
 
 
 class SessionAuth(APIKeyCookie):
@@ -46,7 +70,7 @@ class SessionAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise HttpError(403, CSRF_FAILED)
-        return user
+        return _admit(request, user)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         return None  # __call__ decides; the cookie's value is the session middleware's business

@@ -11,12 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
+from frontdesk.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    TooLarge,
+)
 from frontdesk.tickets.selectors import NotVisible
 
 logger = logging.getLogger(__name__)
@@ -32,7 +40,7 @@ CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
-    429: "throttled",
+    429: "rate_limited",
     500: "server_error",
 }
 # The services name the model's fields; the API's JSON uses the seed's names.
@@ -46,6 +54,7 @@ FIELD_NAMES = {
     "q": "search",
     "after": "cursor",
     "sort": "ordering",
+    "files": "file",  # the attachment service's field; one file per API upload
 }
 # Keyed by method and URL name (a path's name is that of its first operation).
 FIELD_NAMES_BY_OPERATION = {
@@ -53,10 +62,16 @@ FIELD_NAMES_BY_OPERATION = {
     ("POST", "tickets_assign"): {"assignee": "user_id"},
 }
 _LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "payload", "params"})
+_FORM_LOCATIONS = frozenset({"form", "file"})
 
 
 class UnsupportedMediaType(Exception):
-    """The body is not JSON (raised by the parser; Ninja wraps it in a 400 HttpError)."""
+    """The body is not of the type the endpoint reads: JSON, or multipart/form-data on the
+    upload endpoints (raised by the parser; Ninja wraps a JSON one in a 400 HttpError)."""
+
+    def __init__(self, received: str, expected: str = "application/json") -> None:
+        super().__init__(received)
+        self.expected = expected
 
 
 def error_json(
@@ -76,7 +91,8 @@ def _field_name(request: HttpRequest, field: str) -> str:
 
 
 def _status_of(exc: DomainError) -> int:
-    for kind, status in ((NotVisible, 404), (NotFound, 404), (Conflict, 409), (TooLarge, 413)):
+    statuses = ((NotVisible, 404), (NotFound, 404), (Conflict, 409), (TooLarge, 413))
+    for kind, status in (*statuses, (RateLimited, 429)):
         if isinstance(exc, kind):
             return status
     return 400 if isinstance(exc, InvalidInput) else 403
@@ -87,7 +103,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     fields = {}
     if exc.field and status != 404:
         fields = {_field_name(request, exc.field): [exc.message]}
-    return error_json(status, exc.message if status != 404 else _not_found_text(exc), fields)
+    response = error_json(status, exc.message if status != 404 else _not_found_text(exc), fields)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _not_found_text(exc: DomainError) -> str:
@@ -99,6 +118,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in _FORM_LOCATIONS:  # ("file", "file"): the location, then the field
+            loc.pop(0)
         while loc and loc[0] in _LOCATIONS:
             loc.pop(0)
         name = ".".join(loc) if loc else "body"
@@ -111,12 +132,22 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(cause, RequestDataTooBig):
         return error_json(413, "The request is too large.")
     if isinstance(cause, UnsupportedMediaType):
-        return error_json(415, "Send the body as JSON (Content-Type: application/json).")
+        return on_unsupported(request, cause)
     if cause is not None:
         return error_json(400, "The body is not valid JSON.", {"body": ["Not valid JSON."]})
     if isinstance(exc, AuthenticationError):
         return error_json(401, UNAUTHENTICATED)
     return error_json(exc.status_code, str(exc.message))
+
+
+def on_unsupported(request: HttpRequest, exc: UnsupportedMediaType) -> HttpResponse:
+    what = "JSON" if exc.expected == "application/json" else "a multipart form"
+    return error_json(415, f"Send the body as {what} (Content-Type: {exc.expected}).")
+
+
+def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # MultiPartParserError, or Django's TooManyFilesSent / TooManyFieldsSent.
+    return error_json(400, "The multipart body is not valid or has too many parts.")
 
 
 def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -139,6 +170,9 @@ def install(api: NinjaAPI) -> None:
         (HttpError, on_http_error),
         (Http404, on_not_found),
         (RequestDataTooBig, on_too_big),
+        (UnsupportedMediaType, on_unsupported),
+        (MultiPartParserError, on_bad_multipart),
+        (SuspiciousOperation, on_bad_multipart),
         (Exception, on_unexpected),
     ]
     for exc_class, handler in handlers:

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import ConfigDict
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets.models import Message, MessageKind, Ticket, TicketEvent
+from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 
 
 class Strict(Schema):
@@ -278,6 +279,54 @@ class HistoryPageOut(Schema):
 
 
 class HistoryQuery(Schema):
+    ticket: str = ""
+    cursor: str = ""
+    limit: int = 50
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: int
+    ticket: int
+    message: int
+    file_name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by: int
+    description: str
+    created_at: datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_ticket(obj: Attachment) -> int:
+        return obj.message.ticket_id
+
+    @staticmethod
+    def resolve_message(obj: Attachment) -> int:
+        return obj.message_id
+
+    @staticmethod
+    def resolve_file_name(obj: Attachment) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_uploaded_by(obj: Attachment) -> int:
+        return obj.uploader_id
+
+    @staticmethod
+    def resolve_download_url(obj: Attachment) -> str:
+        return reverse("ticketing:attachments_download", kwargs={"attachment_id": obj.pk})
+
+
+class AttachmentPageOut(Schema):
+    results: list[AttachmentOut]
+    next: str | None
+
+
+class AttachmentQuery(Schema):
     ticket: str = ""
     cursor: str = ""
     limit: int = 50

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Router, Status, Swagger
-from ninja.responses import codes_4xx
+from django.http.response import HttpResponseBase
+from ninja import File, Form, NinjaAPI, Query, Router, Status, Swagger, UploadedFile
 
 from frontdesk.api import errors
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
@@ -18,6 +18,9 @@ from frontdesk.api.parser import JsonParser
 from frontdesk.api.schemas import (
     AddCommentIn,
     AssignIn,
+    AttachmentOut,
+    AttachmentPageOut,
+    AttachmentQuery,
     CommentCreateIn,
     CommentOut,
     CommentPageOut,
@@ -37,15 +40,19 @@ from frontdesk.api.schemas import (
     TicketQuery,
     ticket_changes,
 )
+from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.tickets import api_selectors as selectors
+from frontdesk.tickets import attachments as attachments_service
 from frontdesk.tickets import services
 from frontdesk.tickets.api_selectors import ApiPage, TicketListFilters
-from frontdesk.tickets.models import Message, Ticket, TicketEvent
+from frontdesk.tickets.downloads import attachment_response
+from frontdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from frontdesk.tickets.selectors import ATTACHMENT_NOT_FOUND, attachment_get_for_user
 
 api = NinjaAPI(
     title="Frontdesk ticketing API",
     version="1.0",
-    description="Tickets, comments and history. See docs/api.md.",
+    description="Tickets, comments, attachments and history. See docs/api.md.",
     urls_namespace="ticketing",
     auth=[BearerAuth(), SessionAuth()],
     parser=JsonParser(),
@@ -59,10 +66,25 @@ errors.install(api)
 tickets = Router(tags=["tickets"])
 comments = Router(tags=["comments"])
 history = Router(tags=["history"])
+attachments = Router(tags=["attachments"])
 
 
-def _answers(ok: dict[int, Any]) -> dict[Any, Any]:
-    return {**ok, codes_4xx: ErrorOut}
+# What an endpoint can answer besides its success, so that the OpenAPI document is honest
+# (schemathesis checks it: tests/api/test_schemathesis.py). Any path can also be 404 (unknown
+# path) or 405 (wrong method), answered outside the operations.
+LIST = frozenset({400, 401})  # a list: bad query parameters, no credentials
+READ = frozenset({401, 404})  # one object by id
+# Writes: invalid input, refused (role or CSRF), not visible, body too large or not JSON.
+WRITE = frozenset({400, 401, 403, 404, 413, 415})
+DELETE = frozenset({401, 403, 404})
+
+
+# Every authenticated request spends the caller's API budget (api/auth.py): 429 when spent.
+THROTTLED = frozenset({429})
+
+
+def _answers(ok: dict[int, Any], errors: frozenset[int]) -> dict[Any, Any]:
+    return {**ok, errors | THROTTLED: ErrorOut}
 
 
 def _page(request: HttpRequest, page: ApiPage) -> dict[str, Any]:
@@ -93,31 +115,37 @@ def _ticket_list(request: HttpRequest, query: TicketQuery, **forced: str) -> dic
     return _page(request, page)
 
 
-@tickets.get("/", response=_answers({200: TicketPageOut}), url_name="tickets_list")
+@tickets.get("/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_list")
 def tickets_list(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
     """The tickets you may see (customers: their own), filtered, one page at a time."""
     return _ticket_list(request, query)
 
 
-@tickets.get("/my_tickets/", response=_answers({200: TicketPageOut}), url_name="tickets_mine")
+@tickets.get("/my_tickets/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_mine")
 def tickets_mine(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
     """Agents: assigned to you. Customers: the tickets you opened."""
     return _ticket_list(request, query, my_tickets="true")
 
 
-@tickets.get("/unassigned/", response=_answers({200: TicketPageOut}), url_name="tickets_unassigned")
+@tickets.get(
+    "/unassigned/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_unassigned"
+)
 def tickets_unassigned(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
     """Active tickets nobody is assigned to."""
     return _ticket_list(request, query, unassigned="true")
 
 
-@tickets.get("/overdue/", response=_answers({200: TicketPageOut}), url_name="tickets_overdue")
+@tickets.get("/overdue/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_overdue")
 def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
     """Active tickets past their due date."""
     return _ticket_list(request, query, overdue="true")
 
 
-@tickets.get("/statistics/", response=_answers({200: StatisticsOut}), url_name="tickets_statistics")
+@tickets.get(
+    "/statistics/",
+    response=_answers({200: StatisticsOut}, frozenset({401})),
+    url_name="tickets_statistics",
+)
 def tickets_statistics(request: HttpRequest) -> selectors.TicketStatistics:
     """Counts and averages over the tickets you may see."""
     return selectors.ticket_statistics(user=caller(request))
@@ -126,7 +154,7 @@ def tickets_statistics(request: HttpRequest) -> selectors.TicketStatistics:
 # --- tickets: one ticket ------------------------------------------------------------------
 
 
-@tickets.post("/", response=_answers({201: TicketOut}), url_name="tickets_create")
+@tickets.post("/", response=_answers({201: TicketOut}, WRITE), url_name="tickets_create")
 def tickets_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Ticket]:
     """Customers open a ticket for themselves; agents on behalf of a customer."""
     user = caller(request)
@@ -140,12 +168,16 @@ def tickets_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Tick
     return Status(201, _ticket(request, ticket.pk))
 
 
-@tickets.get("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_detail")
+@tickets.get(
+    "/{int:ticket_id}/", response=_answers({200: TicketOut}, READ), url_name="tickets_detail"
+)
 def tickets_detail(request: HttpRequest, ticket_id: int) -> Ticket:
     return _ticket(request, ticket_id)
 
 
-@tickets.put("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_put")
+@tickets.put(
+    "/{int:ticket_id}/", response=_answers({200: TicketOut}, WRITE), url_name="tickets_put"
+)
 def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> Ticket:
     services.ticket_edit(
         actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
@@ -153,7 +185,9 @@ def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> T
     return _ticket(request, ticket_id)
 
 
-@tickets.patch("/{int:ticket_id}/", response=_answers({200: TicketOut}), url_name="tickets_patch")
+@tickets.patch(
+    "/{int:ticket_id}/", response=_answers({200: TicketOut}, WRITE), url_name="tickets_patch"
+)
 def tickets_patch(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Ticket:
     services.ticket_edit(
         actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
@@ -161,7 +195,9 @@ def tickets_patch(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) 
     return _ticket(request, ticket_id)
 
 
-@tickets.delete("/{int:ticket_id}/", response=_answers({204: None}), url_name="tickets_delete")
+@tickets.delete(
+    "/{int:ticket_id}/", response=_answers({204: None}, DELETE), url_name="tickets_delete"
+)
 def tickets_delete(request: HttpRequest, ticket_id: int) -> Status[None]:
     """Admins only."""
     services.ticket_delete(actor=caller(request), ticket_id=ticket_id)
@@ -169,7 +205,9 @@ def tickets_delete(request: HttpRequest, ticket_id: int) -> Status[None]:
 
 
 @tickets.post(
-    "/{int:ticket_id}/assign/", response=_answers({200: TicketOut}), url_name="tickets_assign"
+    "/{int:ticket_id}/assign/",
+    response=_answers({200: TicketOut}, WRITE),
+    url_name="tickets_assign",
 )
 def tickets_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Ticket:
     """Give the ticket to an agent, or back to the queue with ``{"user_id": null}``."""
@@ -181,7 +219,7 @@ def tickets_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> T
 
 @tickets.post(
     "/{int:ticket_id}/change_status/",
-    response=_answers({200: TicketOut}),
+    response=_answers({200: TicketOut}, WRITE),
     url_name="tickets_status",
 )
 def tickets_change_status(request: HttpRequest, ticket_id: int, payload: StatusIn) -> Ticket:
@@ -191,7 +229,7 @@ def tickets_change_status(request: HttpRequest, ticket_id: int, payload: StatusI
 
 @tickets.post(
     "/{int:ticket_id}/add_comment/",
-    response=_answers({201: CommentOut}),
+    response=_answers({201: CommentOut}, WRITE | {409}),
     url_name="tickets_add_comment",
 )
 def tickets_add_comment(
@@ -209,7 +247,7 @@ def tickets_add_comment(
 # --- comments -----------------------------------------------------------------------------
 
 
-@comments.get("/", response=_answers({200: CommentPageOut}), url_name="comments_list")
+@comments.get("/", response=_answers({200: CommentPageOut}, LIST), url_name="comments_list")
 def comments_list(request: HttpRequest, query: Query[CommentQuery]) -> dict[str, Any]:
     """The comments you may read, oldest first; ``ticket`` narrows to one ticket."""
     page = selectors.messages_list_for_api(
@@ -218,7 +256,7 @@ def comments_list(request: HttpRequest, query: Query[CommentQuery]) -> dict[str,
     return _page(request, page)
 
 
-@comments.post("/", response=_answers({201: CommentOut}), url_name="comments_create")
+@comments.post("/", response=_answers({201: CommentOut}, WRITE | {409}), url_name="comments_create")
 def comments_create(request: HttpRequest, payload: CommentCreateIn) -> Status[Message]:
     message = services.message_post(
         actor=caller(request),
@@ -230,13 +268,15 @@ def comments_create(request: HttpRequest, payload: CommentCreateIn) -> Status[Me
 
 
 @comments.get(
-    "/{int:comment_id}/", response=_answers({200: CommentOut}), url_name="comments_detail"
+    "/{int:comment_id}/", response=_answers({200: CommentOut}, READ), url_name="comments_detail"
 )
 def comments_detail(request: HttpRequest, comment_id: int) -> Message:
     return selectors.message_get_for_api(user=caller(request), message_id=comment_id)
 
 
-@comments.put("/{int:comment_id}/", response=_answers({200: CommentOut}), url_name="comments_put")
+@comments.put(
+    "/{int:comment_id}/", response=_answers({200: CommentOut}, WRITE), url_name="comments_put"
+)
 def comments_put(request: HttpRequest, comment_id: int, payload: CommentUpdateIn) -> Message:
     """Its author (an agent) or an admin; never a system message."""
     return services.message_edit(
@@ -247,7 +287,9 @@ def comments_put(request: HttpRequest, comment_id: int, payload: CommentUpdateIn
     )
 
 
-@comments.delete("/{int:comment_id}/", response=_answers({204: None}), url_name="comments_delete")
+@comments.delete(
+    "/{int:comment_id}/", response=_answers({204: None}, DELETE | {409}), url_name="comments_delete"
+)
 def comments_delete(request: HttpRequest, comment_id: int) -> Status[None]:
     services.message_delete(actor=caller(request), message_id=comment_id)
     return Status(204, None)
@@ -256,7 +298,7 @@ def comments_delete(request: HttpRequest, comment_id: int) -> Status[None]:
 # --- history ------------------------------------------------------------------------------
 
 
-@history.get("/", response=_answers({200: HistoryPageOut}), url_name="history_list")
+@history.get("/", response=_answers({200: HistoryPageOut}, LIST), url_name="history_list")
 def history_list(request: HttpRequest, query: Query[HistoryQuery]) -> dict[str, Any]:
     """Every recorded change, newest first. Staff only: customers get an empty list."""
     page = selectors.ticket_events_for_api(
@@ -265,11 +307,140 @@ def history_list(request: HttpRequest, query: Query[HistoryQuery]) -> dict[str, 
     return _page(request, page)
 
 
-@history.get("/{int:event_id}/", response=_answers({200: HistoryOut}), url_name="history_detail")
+@history.get(
+    "/{int:event_id}/", response=_answers({200: HistoryOut}, READ), url_name="history_detail"
+)
 def history_detail(request: HttpRequest, event_id: int) -> TicketEvent:
     return selectors.ticket_event_get_for_api(user=caller(request), event_id=event_id)
+
+
+# --- attachments --------------------------------------------------------------------------
+
+# The upload endpoints read a multipart form (api/parser.py: only they do): one ``file``,
+# an optional ``description``, ``is_internal`` (an agent's internal note).
+UPLOAD = WRITE
+UPLOAD_FIELDS = frozenset({"description", "is_internal", "ticket", "message"})
+ONE_FILE = "Send one file per request, in the field file."
+DOWNLOAD_DOC = {
+    "responses": {  # merged into Ninja's (int keys, as Ninja's own)
+        200: {
+            "description": "The file. Raster images inline, everything else as a download.",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        304: {"description": "Not modified (If-None-Match matched the ETag)."},
+    }
+}
+
+
+def _check_upload(request: HttpRequest, fields: frozenset[str]) -> None:
+    """Unknown fields are refused, never ignored; so is a second file."""
+    unknown = sorted(set(request.POST) - fields) + sorted(set(request.FILES) - {"file"})
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    if len(request.FILES.getlist("file")) > 1:
+        raise InvalidInput(ONE_FILE, field="files")
+
+
+def _attachment(request: HttpRequest, attachment_id: int) -> Attachment:
+    return attachment_get_for_user(user=caller(request), attachment_id=attachment_id)
+
+
+@attachments.get(
+    "/", response=_answers({200: AttachmentPageOut}, LIST), url_name="attachments_list"
+)
+def attachments_list(request: HttpRequest, query: Query[AttachmentQuery]) -> dict[str, Any]:
+    """The files you may see, oldest first; ``ticket`` narrows to one ticket. Customers never
+    see files on internal notes."""
+    page = selectors.attachments_list_for_api(
+        user=caller(request), ticket=query.ticket, cursor=query.cursor, limit=query.limit
+    )
+    return _page(request, page)
+
+
+@attachments.post(
+    "/", response=_answers({201: AttachmentOut}, UPLOAD), url_name="attachments_create"
+)
+def attachments_create(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    ticket: Form[int | None] = None,
+    message: Form[int | None] = None,
+    description: Form[str] = "",
+    is_internal: Form[bool] = False,
+) -> Status[Attachment]:
+    """Upload one file, either to a ticket (it arrives as a new reply, or an internal note)
+    or to a message you wrote: send exactly one of ``ticket`` and ``message``."""
+    _check_upload(request, UPLOAD_FIELDS)
+    attachment = attachments_service.attachment_add(
+        actor=caller(request),
+        file=file,
+        ticket_id=ticket,
+        message_id=message,
+        description=description,
+        internal=is_internal,
+    )
+    return Status(201, _attachment(request, attachment.pk))
+
+
+@attachments.get(
+    "/{int:attachment_id}/",
+    response=_answers({200: AttachmentOut}, READ),
+    url_name="attachments_detail",
+)
+def attachments_detail(request: HttpRequest, attachment_id: int) -> Attachment:
+    return _attachment(request, attachment_id)
+
+
+@attachments.delete(
+    "/{int:attachment_id}/", response=_answers({204: None}, DELETE), url_name="attachments_delete"
+)
+def attachments_delete(request: HttpRequest, attachment_id: int) -> Status[None]:
+    """Its uploader (an agent) or an admin; the stored file goes with it."""
+    attachments_service.attachment_delete(actor=caller(request), attachment_id=attachment_id)
+    return Status(204, None)
+
+
+@attachments.get(
+    "/{int:attachment_id}/download/",
+    response=_answers({200: None, 304: None}, READ),
+    url_name="attachments_download",
+    openapi_extra=DOWNLOAD_DOC,
+)
+def attachments_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    """The file itself, with the pages' download headers (tickets/downloads.py)."""
+    attachment = _attachment(request, attachment_id)
+    try:
+        return attachment_response(request, attachment)
+    except FileNotFoundError as exc:
+        raise NotFound(ATTACHMENT_NOT_FOUND) from exc
+
+
+@tickets.post(
+    "/{int:ticket_id}/add_attachment/",
+    response=_answers({201: AttachmentOut}, UPLOAD),
+    url_name="tickets_add_attachment",
+)
+def tickets_add_attachment(
+    request: HttpRequest,
+    ticket_id: int,
+    file: File[UploadedFile],
+    description: Form[str] = "",
+    is_internal: Form[bool] = False,
+) -> Status[Attachment]:
+    """Upload one file to the ticket: it arrives as a new reply (or an agent's internal
+    note) saying what was attached, with every effect a reply has."""
+    _check_upload(request, frozenset({"description", "is_internal"}))
+    attachment = attachments_service.attachment_add(
+        actor=caller(request),
+        file=file,
+        ticket_id=ticket_id,
+        description=description,
+        internal=is_internal,
+    )
+    return Status(201, _attachment(request, attachment.pk))
 
 
 api.add_router("/tickets", tickets)
 api.add_router("/comments", comments)
 api.add_router("/history", history)
+api.add_router("/attachments", attachments)

@@ -46,6 +46,21 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``10/minute`` (units: second, minute, hour, day; ``0/minute`` turns the
+    limit off), checked here so a typo stops the start-up."""
+    value = env_str(name, default).strip().lower()
+    count, _, unit = value.partition("/")
+    if not count.isdigit() or unit.removesuffix("s") not in RATE_PERIODS:
+        raise ConfigError(
+            f"{name} must look like 10/minute (second, minute, hour, day), not {value!r}"
+        )
+    return f"{int(count)}/{unit.removesuffix('s')}"
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

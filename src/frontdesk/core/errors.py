@@ -31,3 +31,11 @@ class TooLarge(DomainError):
 
 class Conflict(DomainError):
     """The object changed under the actor (someone else claimed it first, ...)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a while; ``retry_after`` is the seconds until the next may pass."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -19,7 +19,7 @@ from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import SYSTEM_USER_ID, User
 from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
-from frontdesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, DomainError, NotAllowed, NotFound, RateLimited
 from frontdesk.core.text import is_storable_text
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import Message, Ticket
@@ -43,6 +43,10 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 def _error_for(exc: DomainError) -> JsonResponse:
+    if isinstance(exc, RateLimited):
+        response = _error(exc.message, 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, NotAllowed):
         return _error(exc.message, 403)
     if isinstance(exc, NotFound):
@@ -143,7 +147,10 @@ def _message_data(message: Message) -> dict[str, Any]:
 def register(request: HttpRequest) -> JsonResponse:
     data = _fields(request, {"username", "email", "password"})
     user = accounts.user_register(
-        username=data["username"], email=data["email"], password=data["password"]
+        username=data["username"],
+        email=data["email"],
+        password=data["password"],
+        client=ClientInfo.from_request(request),
     )
     return _answer({"access_token": access_token_issue(user)})
 

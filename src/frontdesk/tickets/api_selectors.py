@@ -52,6 +52,7 @@ from frontdesk.tickets.selectors import (
     _filter_condition,
     _page_by,
     _SortKey,
+    attachments_visible,
 )
 
 API_LIMIT = 50
@@ -340,6 +341,17 @@ def message_get_for_api(*, user: User, message_id: int) -> Message:
     if message is None:
         raise NotFound(COMMENT_NOT_FOUND)
     return message
+
+
+def attachments_list_for_api(
+    *, user: User, ticket: str = "", cursor: str = "", limit: int = API_LIMIT
+) -> ApiPage:
+    """The files ``user`` may see (customers: on public and system messages of their own
+    tickets, never on internal notes), oldest first, optionally of one ticket."""
+    query = attachments_visible(user=user)
+    if ticket:
+        query = query.filter(message__ticket_id=_api_id(ticket, field="ticket"))
+    return _id_page(query, cursor=cursor, limit=limit, name="attachments")
 
 
 def ticket_events_for_api(

@@ -33,13 +33,14 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, TooLarge
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket
-from frontdesk.tickets.selectors import MAX_PK, can_see_ticket
+from frontdesk.tickets.selectors import MAX_PK, attachment_get_for_user, can_see_ticket
 
 FIELD = "files"
 NAME_MAX = 255
 DESCRIPTION_MAX = 500
 FALLBACK_NAME = "attachment"
 MESSAGE_NOT_FOUND = "There is no message with that number."
+ATTACHMENT_GONE = "There is no file at this address."
 SNIFF_BYTES = 8192  # what filetype reads to recognise a format
 
 OCTET_STREAM = "application/octet-stream"
@@ -323,3 +324,23 @@ def _can_see_message(user: User, message: Message) -> bool:
     if not can_see_ticket(user, message.ticket):
         return False
     return user.is_staff_member or message.kind != MessageKind.INTERNAL
+
+
+# --- deleting a file (the REST API) -------------------------------------------------------
+
+
+def attachment_delete(*, actor: User, attachment_id: int) -> None:
+    """Delete one file: its uploader (if staff) or an admin. A file ``actor`` may not see is
+    NotFound; customers may not delete files (NotAllowed). The stored file goes once the
+    deletion has committed."""
+    with transaction.atomic():
+        attachment = attachment_get_for_user(user=actor, attachment_id=attachment_id)
+        if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
+            raise NotAllowed("Only its uploader (an agent) or an admin can delete a file.")
+        locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+        if locked is None:  # deleted meanwhile
+            raise NotFound(ATTACHMENT_GONE)
+        name = locked.file.name
+        locked.delete()
+        Ticket.objects.filter(pk=attachment.message.ticket_id).update(updated_at=now())
+        transaction.on_commit(lambda: _file_field().storage.delete(name))

@@ -161,16 +161,22 @@ def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
     exactly as for a file that does not exist."""
     if not 0 < attachment_id <= MAX_PK:
         raise NotFound(ATTACHMENT_NOT_FOUND)
-    query = Attachment.objects.filter(pk=attachment_id)
+    attachment = attachments_visible(user=user).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment
+
+
+def attachments_visible(*, user: User) -> QuerySet[Attachment]:
+    """Every attachment ``user`` may see (with its message): staff all of them, a customer
+    those on public and system messages of their own tickets."""
+    query = Attachment.objects.select_related("message")
     if not user.is_staff_member:
         query = query.filter(
             message__ticket__requester=user,
             message__kind__in=[MessageKind.PUBLIC, MessageKind.SYSTEM],
         )
-    attachment = query.first()
-    if attachment is None:
-        raise NotFound(ATTACHMENT_NOT_FOUND)
-    return attachment
+    return query
 
 
 # --- the agent workspace: views, filters, sorting, search, history ----------------------

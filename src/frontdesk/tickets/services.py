@@ -11,16 +11,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
+from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
+from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from frontdesk.tickets import attachments, validators
 from frontdesk.tickets.api_selectors import message_get_for_api
 from frontdesk.tickets.models import (
+    ACTIVE_STATUSES,
     DONE_STATUSES,
     Attachment,
     Category,
@@ -187,7 +190,45 @@ def ticket_open(
     requester = ticket_open_check(actor=actor, requester=requester)
     validators.check_title(title)
     validators.check_message(body)
+    # Customers are limited (how often, how many at once); staff opening on a customer's
+    # behalf are not.
+    own = requester.pk == actor.pk
+    hits = ratelimit.limits_hit((ratelimit.TICKET_OPEN_USER, str(actor.pk) if own else None))
+    try:
+        return _ticket_open(
+            actor=actor, title=title, body=body, requester=requester, channel=channel, files=files
+        )
+    except DomainError:
+        ratelimit.limits_release(hits)
+        raise
+
+
+def _open_tickets_cap(requester: User) -> None:
+    cap = int(settings.FRONTDESK_MAX_OPEN_TICKETS)
+    if cap <= 0:
+        return
+    # The row lock makes two simultaneous openings count one after the other.
+    User.objects.select_for_update().filter(pk=requester.pk).first()
+    count = Ticket.objects.filter(requester=requester, status__in=ACTIVE_STATUSES).count()
+    if count >= cap:
+        raise InvalidInput(
+            f"You already have {count} open tickets. "
+            "Please wait for one to be closed before opening another."
+        )
+
+
+def _ticket_open(
+    *,
+    actor: User,
+    title: str,
+    body: str,
+    requester: User,
+    channel: str,
+    files: Sequence[UploadedFile],
+) -> Opened:
     with attachments.staged_files(files) as staged, transaction.atomic():
+        if requester.pk == actor.pk:
+            _open_tickets_cap(requester)
         ticket = Ticket.objects.create(
             title=title,
             requester=requester,

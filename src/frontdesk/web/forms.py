@@ -10,7 +10,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import ApiTokenScope, User
 from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
 from frontdesk.core.errors import DomainError
 from frontdesk.tickets.attachments import files_hint
@@ -165,6 +165,31 @@ class ProfileForm(PageForm):
         if data.get("new_password", "") != data.get("new_password_confirm", ""):
             self.add_error("new_password_confirm", PASSWORDS_DIFFER)
         return data
+
+
+class ApiTokenForm(PageForm):
+    """A new personal API token; api_token_create checks the name and scope."""
+
+    name = _text("Name", hint="What uses it, for example: reporting script.", autocomplete="off")
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=ApiTokenScope.choices,
+        initial=ApiTokenScope.READ,
+        error_messages={"invalid_choice": "Choose read or read and write."},
+        widget=forms.RadioSelect,
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days, optional)",
+        help_text="Leave it empty for a token that lasts until you revoke it.",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        error_messages={
+            "invalid": "Enter a whole number of days.",
+            "min_value": "Enter at least 1 day.",
+            "max_value": "Enter at most 3650 days.",
+        },
+    )
 
 
 class TicketNewForm(PageForm):

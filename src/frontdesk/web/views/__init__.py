@@ -9,6 +9,8 @@ from frontdesk.web.views.account import (
     profile_page,
     profile_session_end,
     profile_sessions_end_others,
+    profile_token_create,
+    profile_token_revoke,
     register_page,
 )
 from frontdesk.web.views.attachments import attachment_download
@@ -23,6 +25,8 @@ __all__ = [
     "profile_page",
     "profile_session_end",
     "profile_sessions_end_others",
+    "profile_token_create",
+    "profile_token_revoke",
     "register_page",
     "session_detail",
     "session_extend",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -11,11 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from frontdesk.accounts import api_tokens, sessions
 from frontdesk.accounts import services as accounts
-from frontdesk.accounts import sessions
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
-from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
-from frontdesk.web.forms import LoginForm, ProfileForm, RegisterForm
+from frontdesk.core import clock
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, RateLimited
+from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
 from frontdesk.web.pages import current_user, not_found, page_methods
 
 HOME = "/home"
@@ -38,6 +42,17 @@ def _sign_in(request: HttpRequest, user: User) -> None:
     login(request, user, backend=BACKEND)
 
 
+def _refused(
+    request: HttpRequest, template: str, form: PageForm, exc: Exception | None
+) -> HttpResponse:
+    """The form again with its errors: 400, or 429 with ``Retry-After`` when rate limited."""
+    limited = exc if isinstance(exc, RateLimited) else None
+    response = render(request, template, {"form": form}, status=429 if limited else 400)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
 @page_methods
 @never_cache
 def login_page(request: HttpRequest) -> HttpResponse:
@@ -51,6 +66,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
         notice = sessions.expiry_message() if expired else None
         return render(request, "web/login.html", {"form": LoginForm(), "notice": notice})
     form = LoginForm(request.POST)
+    refusal: Exception | None = None
     if form.is_valid():
         try:
             user = accounts.user_authenticate(
@@ -58,12 +74,13 @@ def login_page(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 client=sessions.ClientInfo.from_request(request),
             )
-        except InvalidInput as exc:
+        except (InvalidInput, RateLimited) as exc:
             form.add_domain_error(exc)
+            refusal = exc
         else:
             _sign_in(request, user)
             return redirect(_after_sign_in(request))
-    return render(request, "web/login.html", {"form": form}, status=400)
+    return _refused(request, "web/login.html", form, refusal)
 
 
 @page_methods
@@ -74,19 +91,24 @@ def register_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/register.html", {"form": RegisterForm()})
     form = RegisterForm(request.POST)
+    refusal: Exception | None = None
     if form.is_valid():
         data = form.cleaned_data
         try:
             user = accounts.user_register(
-                username=data["username"], email=data["email"], password=data["password"]
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                client=sessions.ClientInfo.from_request(request),
             )
-        except InvalidInput as exc:
+        except (InvalidInput, RateLimited) as exc:
             form.add_domain_error(exc)
+            refusal = exc
         else:
             _sign_in(request, user)
             messages.success(request, f"Welcome to Frontdesk, {user.username}.")
             return redirect(HOME)
-    return render(request, "web/register.html", {"form": form}, status=400)
+    return _refused(request, "web/register.html", form, refusal)
 
 
 @page_methods
@@ -102,7 +124,12 @@ def logout_page(request: HttpRequest) -> HttpResponse:
 
 
 def _profile(
-    request: HttpRequest, user: User, form: ProfileForm, chosen: str, status: int
+    request: HttpRequest,
+    user: User,
+    form: ProfileForm,
+    chosen: str,
+    status: int,
+    **extra: Any,
 ) -> HttpResponse:
     icons = [*USER_ICONS, ProfileIcon.ADMIN] if user.is_admin else list(USER_ICONS)
     context = {
@@ -115,6 +142,9 @@ def _profile(
         "browser_sessions": sessions.sessions_active_for(user),
         "current_session_hash": sessions.key_hash(request.session.session_key),
         "session_timeout_minutes": sessions.session_timeout() // 60,
+        "api_tokens": api_tokens.api_tokens_listed_for(user),
+        "token_form": ApiTokenForm(),
+        **extra,
     }
     return render(request, "web/profile.html", context, status=status)
 
@@ -175,3 +205,40 @@ def profile_sessions_end_others(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, "You had no other sessions.")
     return redirect("/profile#sessions")
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_token_create(request: HttpRequest) -> HttpResponse:
+    """Make a token and show it on this one answer: it is never shown (or stored) again."""
+    user = current_user(request)
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        days = form.cleaned_data["expires_in_days"]
+        try:
+            token, plaintext = api_tokens.api_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=clock.now() + timedelta(days=days) if days else None,
+            )
+        except (InvalidInput, NotAllowed) as exc:
+            form.add_domain_error(exc)
+        else:
+            extra = {"new_token": token, "new_token_plaintext": plaintext}
+            return _profile(request, user, ProfileForm(), user.profile_icon, 200, **extra)
+    return _profile(request, user, ProfileForm(), user.profile_icon, 400, token_form=form)
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        token = api_tokens.api_token_revoke(actor=user, token_id=token_id)
+    except NotFound as exc:
+        return not_found(request, exc.message)
+    messages.success(request, f"Revoked the token “{token.name}”.")
+    return redirect("/profile#api-tokens")

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import Conflict, InvalidInput, NotFound, TooLarge
+from frontdesk.core.errors import Conflict, InvalidInput, NotFound, RateLimited, TooLarge
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import MessageKind, Status
 from frontdesk.web.forms import TicketActionForm, TicketNewForm
@@ -60,7 +60,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
         form = TicketNewForm(for_staff=for_staff)
         return render(request, "web/ticket_new.html", {"form": form, "for_staff": for_staff})
     form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
-    status = 400
+    status, retry_after = 400, None
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -79,11 +79,17 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
         except TooLarge as exc:
             form.add_domain_error(exc)
             status = 413
+        except RateLimited as exc:
+            form.add_domain_error(exc)
+            status, retry_after = 429, exc.retry_after
         else:
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
     context = {"form": form, "for_staff": for_staff, "files_dropped": bool(request.FILES)}
-    return render(request, "web/ticket_new.html", context, status=status)
+    response = render(request, "web/ticket_new.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 # --- a ticket's page ----------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""Fixed-window rate limits on Django's cache: atomic ``cache.add`` + ``cache.incr``, so they
+hold across processes with a shared cache (Redis, Memcached) and within one with locmem.
+
+A limit counts *attempts that got through*: ``limits_hit`` reserves one unit in every window
+it names, and refuses the attempt (giving the units back) when any window is full. A caller
+may hand a unit back afterwards (``Hit.release``): a sign-in that succeeded, a registration
+that broke a rule. Services raise the resulting :class:`RateLimited`; each face turns it into
+a 429 with ``Retry-After``.
+
+Rates live in ``settings.FRONTDESK_RATE_LIMITS`` (``"10/minute"``; a count of 0 turns a limit
+off) and are read on every call, so tests and deployments can move them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from frontdesk.core import clock
+from frontdesk.core.env import RATE_PERIODS
+from frontdesk.core.errors import RateLimited
+
+SIGN_IN_IP = "sign_in_ip"
+SIGN_IN_USERNAME = "sign_in_username"
+REGISTER_IP = "register_ip"
+TICKET_OPEN_USER = "ticket_open_user"
+API_USER = "api_user"
+KEY_PREFIX = "frontdesk:ratelimit"
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    period: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        count, _, unit = text.partition("/")
+        return cls(int(count), RATE_PERIODS[unit.removesuffix("s")])
+
+
+def rate_of(limit: str) -> Rate:
+    return Rate.parse(settings.FRONTDESK_RATE_LIMITS[limit])
+
+
+def too_many_message(retry_after: int) -> str:
+    unit = "second" if retry_after == 1 else "seconds"
+    return f"Too many requests. Try again in {retry_after} {unit}."
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One unit reserved in one window; ``release`` gives it back."""
+
+    key: str
+
+    def release(self) -> None:
+        # The window may have expired (or been evicted) meanwhile: nothing to give back.
+        with contextlib.suppress(ValueError):
+            cache.decr(self.key)
+
+
+def _window(limit: str, identity: str, rate: Rate) -> tuple[str, int]:
+    """The cache key of the current window and the seconds until it ends."""
+    moment = clock.now().timestamp()
+    index = int(moment // rate.period)
+    # Hashed: identities are user input (names, addresses) and cache keys have rules.
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    left = max(1, math.ceil((index + 1) * rate.period - moment))
+    return f"{KEY_PREFIX}:{limit}:{digest}:{index}", left
+
+
+def _incr(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def limits_hit(*checks: tuple[str, str | None]) -> list[Hit]:
+    """Reserve one attempt under each ``(limit, identity)``; an identity of None (no address
+    known, say) or a rate of 0 is not limited. Raises RateLimited, reserving nothing, when any
+    window is full, with the longest wait among the full ones."""
+    hits: list[Hit] = []
+    waits: list[int] = []
+    for limit, identity in checks:
+        rate = rate_of(limit)
+        if identity is None or rate.count <= 0:
+            continue
+        key, left = _window(limit, identity, rate)
+        hit = Hit(key)
+        hits.append(hit)
+        if _incr(key, rate.period + 60) > rate.count:
+            waits.append(left)
+    if waits:
+        for hit in hits:
+            hit.release()
+        retry_after = max(waits)
+        raise RateLimited(too_many_message(retry_after), retry_after=retry_after)
+    return hits
+
+
+def limits_release(hits: list[Hit]) -> None:
+    for hit in hits:
+        hit.release()

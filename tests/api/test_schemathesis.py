@@ -1,0 +1,122 @@
+"""The REST API against its own OpenAPI document, fuzzed with schemathesis.
+
+Every operation gets property-based requests (valid and invalid) as three callers: an agent
+and a customer, each with a JWT, and an anonymous client. Each response must be no 5xx,
+carry a status code the document declares for that operation, and match the documented
+schema. The data (tickets, comments, a history, attachments, also on an internal note) is
+made once per operation and caller; half the generated ids are swapped for real ones so that
+the requests reach existing objects, not only 404s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from frontdesk.accounts.models import User
+from frontdesk.accounts.tokens import access_token_issue
+from frontdesk.tickets import services
+from frontdesk.tickets.attachments import attachment_add
+from frontdesk.tickets.models import Attachment, Message, TicketEvent
+from frontdesk.wsgi import application
+from tests.api.helpers import open_ticket
+from tests.tickets.test_attachments import HTML, image_bytes
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+schema = schemathesis.openapi.from_wsgi("/api/ticketing/openapi.json", application)
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+PATH_IDS = {
+    "ticket_id": "tickets",
+    "comment_id": "comments",
+    "event_id": "events",
+    "attachment_id": "attachments",
+}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Django closes the database connection after each request; the WSGI app is called
+    directly here (not through the test Client, which does the same), inside the test's
+    transaction, so the connection must stay open."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def known(customer: User, other_customer: User, agent: User) -> dict[str, list[int]]:
+    """A few tickets with replies, notes, history and files; their ids by kind."""
+    mine = open_ticket(customer, title="Printer is broken")
+    theirs = open_ticket(other_customer, title="Cannot sign in")
+    services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
+    services.message_post(
+        actor=agent, ticket_id=mine.pk, body="Customer is on site 3.", internal=True
+    )
+    services.ticket_assign_to(actor=agent, ticket_id=mine.pk, assignee_id=agent.pk)
+    for user, ticket, name, content, internal in [
+        (customer, mine, "photo.png", image_bytes(), False),
+        (agent, mine, "page.html", HTML, False),
+        (agent, mine, "notes.txt", b"Internal notes.", True),
+        (other_customer, theirs, "log.txt", b"Error 42", False),
+    ]:
+        attachment_add(
+            actor=user,
+            ticket_id=ticket.pk,
+            file=SimpleUploadedFile(name, content),
+            internal=internal,
+        )
+    return {
+        "tickets": [mine.pk, theirs.pk],
+        "comments": list(Message.objects.values_list("pk", flat=True)),
+        "events": list(TicketEvent.objects.values_list("pk", flat=True)),
+        "attachments": list(Attachment.objects.values_list("pk", flat=True)),
+    }
+
+
+@pytest.fixture(params=["agent", "customer", "anonymous"])
+def headers(request: pytest.FixtureRequest, known: dict[str, list[int]]) -> dict[str, str]:
+    if request.param == "anonymous":
+        return {}
+    user = request.getfixturevalue(request.param)
+    return {"Authorization": f"Bearer {access_token_issue(user)}"}
+
+
+def _reach_real_objects(case: Any, known: dict[str, list[int]]) -> None:
+    """Swap every other generated id for an existing object's id (still a valid integer)."""
+    for name, value in (case.path_parameters or {}).items():
+        ids = known.get(PATH_IDS.get(name, ""), [])
+        if ids and isinstance(value, int) and not isinstance(value, bool) and value % 2 == 0:
+            case.path_parameters[name] = ids[(value // 2) % len(ids)]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
+def test_api_conforms_to_its_schema(
+    case: Any, headers: dict[str, str], known: dict[str, list[int]]
+) -> None:
+    _reach_real_objects(case, known)
+    case.call_and_validate(headers=headers, checks=CHECKS)
