@@ -125,21 +125,6 @@ class TicketQuery(Schema):
     limit: int = 50
 
 
-class TicketCreateIn(Strict):
-    subject: str
-    description: str
-    customer: int | None = None
-    # Agents only (a customer sending any of these is refused with 403).
-    priority: str | None = None
-    category: str | None = None
-    tags: list[str] | None = None
-    due_date: datetime | None = None
-    estimated_hours: Decimal | None = None
-    actual_hours: Decimal | None = None
-    assigned_to: int | None = None
-    status: str | None = None
-
-
 class TicketPatchIn(Strict):
     subject: str | None = None
     priority: str | None = None
@@ -150,6 +135,15 @@ class TicketPatchIn(Strict):
     actual_hours: Decimal | None = None
     assigned_to: int | None = None
     status: str | None = None
+
+
+class TicketCreateIn(TicketPatchIn):
+    """What PATCH may change, plus the opening message. Only ``subject``, ``description`` and
+    ``customer`` are for customers; a customer sending any other field is refused (403)."""
+
+    subject: str
+    description: str
+    customer: int | None = None
 
 
 class TicketPutIn(Strict):
