@@ -29,4 +29,5 @@ def test_unknown_user_and_wrong_password_take_about_the_same_time(db: None) -> N
     unknown_user = _median_seconds("Nobody", "not-the-password")
     # Without hashing for unknown users they would be answered ~1000x faster.
     assert wrong_password > 0.002
-    assert 0.5 < unknown_user / wrong_password < 2.0
+    # Loose bounds (a loaded CI machine is noisy); the bug they catch is a 1000x gap.
+    assert 0.2 < unknown_user / wrong_password < 5.0

@@ -15,7 +15,6 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -53,6 +52,7 @@ from frontdesk.tickets.selectors import (
     _page_by,
     _SortKey,
     attachments_visible,
+    search_condition,
 )
 
 API_LIMIT = 50
@@ -177,17 +177,14 @@ def _api_filter_condition(user: User, filters: TicketListFilters) -> Q:
 
 
 def _api_search_condition(user: User, search: str) -> Q:
-    """Words in the title or in a message ``user`` may read; "TKT-000123" also names a
-    ticket by number."""
+    """Words in the title or in a message ``user`` may read (full text, as the workspace
+    searches); "TKT-000123" also names a ticket by number."""
     words = " ".join(search.split())
     if len(words) > SEARCH_MAX_LENGTH:
         raise InvalidInput(f"Search for at most {SEARCH_MAX_LENGTH} characters.", field="q")
     if not words:
         return Q()
-    messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=words)
-    if not user.is_staff_member:
-        messages = messages.exclude(kind=MessageKind.INTERNAL)
-    condition = Q(title__icontains=words) | Q(Exists(messages))
+    condition = search_condition(user, words)
     number = _TICKET_NUMBER.match(words)
     if number:
         condition |= Q(pk=int(number.group(1)))

@@ -25,12 +25,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
-from frontdesk.tickets import validators
+from frontdesk.tickets import search, validators
 from frontdesk.tickets.models import (
     IS_ACTIVE,
     IS_DONE,
@@ -427,6 +428,17 @@ def workspace_counts(*, user: User) -> dict[str, int]:
     return {view: counts[view] or 0 for view in WorkspaceView.values}
 
 
+def search_condition(user: User, words: str) -> Q:
+    """Tickets whose title or messages ``user`` may read match ``words`` (full text, the
+    best ``search.MATCH_LIMIT`` of them): one subquery, so the search stays one query."""
+    sql, params = search.ticket_ids_matching_sql(
+        query=words,
+        include_internal=user.is_staff_member,
+        requester_id=None if user.is_staff_member else user.pk,
+    )
+    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed text; values are parameters)
+
+
 def tickets_search(
     *,
     user: User,
@@ -440,7 +452,8 @@ def tickets_search(
     internal notes, customers never match them), most recent activity first. "TKT-000123" or
     "123" names a ticket: when ``user`` may see it, it is the result.
 
-    For now a case-insensitive substring match; full-text search can replace this function.
+    Full-text (tickets/search.py): every word and "quoted phrase" must appear; the best
+    ``search.MATCH_LIMIT`` matches by relevance are listed, in ``sort`` order.
     """
     words = " ".join(query.split())
     if not words:
@@ -455,10 +468,7 @@ def tickets_search(
         named = tickets.filter(pk=int(number.group(1))).first()
         if named is not None:
             return SearchResult(ticket=named, page=TicketPage([], None, sort or SEARCH_SORT))
-    messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=words)
-    if not user.is_staff_member:
-        messages = messages.exclude(kind=MessageKind.INTERNAL)
-    tickets = with_unread(tickets.filter(Q(title__icontains=words) | Exists(messages)), user)
+    tickets = with_unread(tickets.filter(search_condition(user, words)), user)
     tickets = tickets.filter(_filter_condition(filters or WorkspaceFilters()))
     page = _page(tickets, sort=sort or SEARCH_SORT, after=after, limit=limit)
     return SearchResult(ticket=None, page=page)

@@ -1,0 +1,226 @@
+"""Full-text search (tickets/search.py) on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from frontdesk.accounts.models import User
+from frontdesk.core.bulk import insert_rows, next_free_id, reset_id_sequences
+from frontdesk.tickets import demo, search, selectors, services
+from frontdesk.tickets.models import Message, MessageKind, Ticket
+from tests.api.helpers import Api, ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_agent(agent: User) -> Api:
+    return Api(agent)
+
+
+@pytest.fixture
+def as_customer(customer: User) -> Api:
+    return Api(customer)
+
+
+def _open(customer: User, title: str, body: str = "Please help me with this.") -> Ticket:
+    return services.ticket_open(actor=customer, title=title, body=body).ticket
+
+
+def _found(query: str, *, internal: bool = True) -> list[int]:
+    return search.ticket_ids_matching(query=query, include_internal=internal, limit=50)
+
+
+def test_finds_words_in_titles_and_messages(customer: User, agent: User) -> None:
+    in_title = _open(customer, "The boiler makes a noise")
+    in_message = _open(customer, "Cold studio", body="I think the BOILER is broken.")
+    _open(customer, "Something else entirely")
+    assert set(_found("boiler")) == {in_title.pk, in_message.pk}
+    assert _found("noise") == [in_title.pk]
+    assert _found("broken boiler") == [in_message.pk]  # every word, in any order
+    assert _found("giraffe") == []
+
+
+def test_a_title_match_ranks_above_a_message_only_match(customer: User, agent: User) -> None:
+    message_only = _open(customer, "Cold studio", body="The radiator is cold, radiator radiator.")
+    in_title = _open(customer, "Radiator leaks")
+    assert _found("radiator") == [in_title.pk, message_only.pk]
+
+
+def test_phrases_keep_their_words_together(customer: User) -> None:
+    together = _open(customer, "Room key lost")
+    apart = _open(customer, "Key to the room")
+    assert set(_found("room key")) == {together.pk, apart.pk}
+    assert _found('"room key"') == [together.pk]
+    assert _found('"room key" lost') == [together.pk]
+
+
+def test_diacritics_and_case_do_not_matter(customer: User) -> None:
+    ticket = _open(customer, "Café door broken")
+    assert _found("CAFÉ") == [ticket.pk]
+    if connection.vendor == "sqlite":  # remove_diacritics 2; PostgreSQL's 'simple' keeps them
+        assert _found("cafe") == [ticket.pk]
+
+
+def test_customers_never_match_internal_notes(
+    customer: User, agent: User, as_customer: Api, as_agent: Api
+) -> None:
+    ticket = _open(customer, "Mirror is cracked")
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Zebra secret note", internal=True)
+    assert _found("zebra", internal=False) == []
+    assert _found("zebra", internal=True) == [ticket.pk]
+    # The REST API and the workspace agree with it.
+    assert ids(as_customer.get("/tickets/", search="zebra")) == []
+    assert ids(as_agent.get("/tickets/", search="zebra")) == [ticket.pk]
+    found = selectors.tickets_search(user=agent, query="zebra").page.tickets
+    assert [t.pk for t in found] == [ticket.pk]
+    # A note made public later is found (the kind change reaches the index).
+    Message.objects.filter(ticket=ticket, kind=MessageKind.INTERNAL).update(kind=MessageKind.PUBLIC)
+    assert ids(as_customer.get("/tickets/", search="zebra")) == [ticket.pk]
+
+
+def test_api_and_workspace_find_the_same_tickets(
+    customer: User, other_customer: User, agent: User, as_customer: Api, as_agent: Api
+) -> None:
+    mine = _open(customer, "Printer jam", body="The printer jams on every page.")
+    _open(other_customer, "Printer toner", body="Toner is empty.")
+    _open(customer, "Window stuck")
+    workspace = selectors.tickets_search(user=agent, query="printer").page.tickets
+    assert sorted(ids(as_agent.get("/tickets/", search="printer"))) == sorted(
+        t.pk for t in workspace
+    )
+    assert len(workspace) == 2
+    assert ids(as_customer.get("/tickets/", search="printer")) == [mine.pk]
+    assert ids(as_customer.get("/tickets/", search=mine.number)) == [mine.pk]
+    assert selectors.tickets_search(user=agent, query=mine.number).ticket == mine
+
+
+HOSTILE = [
+    'AND OR "',
+    "*",
+    '"',
+    '""',
+    "NOT",
+    "a OR b",
+    "-boiler",
+    "boiler*",
+    "title:boiler",
+    "NEAR(boiler noise, 2)",
+    "^boiler",
+    "(boiler",
+    "boiler)",
+    "{title}: x",
+    "'; DROP TABLE tickets_ticket; --",
+    "!!! & | <-> :* ",
+    "\\",
+    "%_%",
+    "日本語のテキスト 🎉 ẞ ǅ İ",
+    "\u200b\u00a0\ufeff",
+    "x" * 1000,
+    "boiler " * 150,
+    '"unterminated phrase',
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_input_never_errors(customer: User, agent: User, query: str) -> None:
+    ticket = _open(customer, "The boiler makes a noise")
+    for internal in (True, False):
+        found = search.ticket_ids_matching(query=query, include_internal=internal, limit=10)
+        assert set(found) <= {ticket.pk}
+    if len(" ".join(query.split())) <= selectors.SEARCH_MAX_LENGTH and query.strip():
+        selectors.tickets_search(user=agent, query=query)
+        selectors.tickets_search(user=customer, query=query)
+
+
+def test_operators_are_words_not_syntax(customer: User) -> None:
+    ticket = _open(customer, "Boiler or radiator")
+    assert _found("boiler OR giraffe") == []  # "or" is a word like any other: all must appear
+    assert _found("boiler OR radiator") == [ticket.pk]
+    assert _found("-boiler") == [ticket.pk]
+
+
+def test_updated_and_deleted_messages_are_reflected(customer: User, agent: User) -> None:
+    ticket = _open(customer, "Cold studio")
+    message = services.message_post(actor=agent, ticket_id=ticket.pk, body="Check the valve")
+    assert _found("valve") == [ticket.pk]
+    Message.objects.filter(pk=message.pk).update(body="Check the thermostat")
+    assert _found("valve") == []
+    assert _found("thermostat") == [ticket.pk]
+    Message.objects.filter(pk=message.pk).delete()
+    assert _found("thermostat") == []
+    Ticket.objects.filter(pk=ticket.pk).update(title="Warm studio")
+    assert _found("cold") == []
+    assert _found("warm") == [ticket.pk]
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    assert _found("warm") == []
+
+
+def test_bulk_inserted_rows_are_searchable(customer: User, agent: User) -> None:
+    """The demo and the SupportMe importer write through core.bulk.insert_rows (multi-row
+    INSERT on SQLite, COPY on PostgreSQL)."""
+    template = _open(customer, "Template ticket")
+    first = next_free_id(Ticket)
+    rows = []
+    for offset, title in enumerate(["Bulk hydrant alpha", "Bulk hydrant beta"]):
+        template.pk = first + offset
+        template.title = title
+        rows.append(demo._ticket_values(template, connection.ops.adapt_datetimefield_value))
+    insert_rows(Ticket, demo.TICKET_COLUMNS, rows)
+    reset_id_sequences(Ticket)
+    now = connection.ops.adapt_datetimefield_value(template.created_at)
+    insert_rows(
+        Message,
+        demo.MESSAGE_COLUMNS,
+        [
+            (first, agent.pk, "The sprinkler is fine", MessageKind.PUBLIC, now),
+            (first + 1, agent.pk, "Sprinkler note", MessageKind.INTERNAL, now),
+        ],
+    )
+    assert set(_found("hydrant")) == {first, first + 1}
+    assert _found('"hydrant beta"') == [first + 1]
+    assert set(_found("sprinkler")) == {first, first + 1}
+    assert _found("sprinkler", internal=False) == [first]
+
+
+def test_limit_and_requester_narrow_before_ranking(customer: User, other_customer: User) -> None:
+    theirs = [_open(other_customer, f"Lamp broken {n}") for n in range(3)]
+    mine = _open(customer, "Lamp flickers")
+    assert len(search.ticket_ids_matching(query="lamp", include_internal=True, limit=2)) == 2
+    found = search.ticket_ids_matching(
+        query="lamp", include_internal=False, limit=1, requester_id=customer.pk
+    )
+    assert found == [mine.pk]
+    assert set(_found("lamp")) == {mine.pk, *(t.pk for t in theirs)}
+
+
+def test_search_terms() -> None:
+    assert search.search_terms('  room  "key   lost" *  AND "') == ["room", "key lost", "AND"]
+    assert search.search_terms("%") == []
+    assert search.search_terms('"unterminated phrase') == ["unterminated phrase"]
+
+
+def test_the_search_index_survives_every_migration(db: None) -> None:
+    """On SQLite, a later migration that rebuilds tickets_ticket or tickets_message (Django
+    does, to alter a column) silently drops the triggers that keep the index in sync. Such a
+    migration must create them again; this fails until it does."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            triggers = {row[0] for row in cursor.fetchall()}
+        expected = {
+            f"tickets_{table}_fts_{event}"
+            for table in ("ticket", "message")
+            for event in ("insert", "delete", "update")
+        }
+        assert expected <= triggers
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename IN "
+                "('tickets_ticket', 'tickets_message') AND indexdef LIKE '%to_tsvector%'"
+            )
+            assert len(cursor.fetchall()) == 2
