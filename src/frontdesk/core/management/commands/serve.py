@@ -49,6 +49,11 @@ class Command(BaseCommand):
             f"Frontdesk is at http://{options['host']}:{options['port']}/ "
             f"(data in {settings.DATA_DIR}). Stop with Ctrl+C."
         )
+        if options["threads"] is None:
+            self.stdout.write(
+                "Every open page keeps a live-update stream on a thread of its own, so the "
+                "server allows many threads; its warning about that is expected."
+            )
         self.stdout.flush()
         from granian import Granian
         from granian.constants import Interfaces
