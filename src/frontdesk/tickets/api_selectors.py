@@ -27,6 +27,7 @@ from django.utils import timezone
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotFound
+from frontdesk.tickets import search
 from frontdesk.tickets.models import (
     IS_ACTIVE,
     Category,
@@ -61,6 +62,7 @@ CURSOR_INVALID = "That cursor is not valid: start again from the first page."
 COMMENT_NOT_FOUND = "There is no comment with that id."
 EVENT_NOT_FOUND = "There is no history entry with that id."
 API_DEFAULT_ORDERING = "-created_at"
+RELEVANCE = "relevance"  # the default ordering of a search
 _API_ORDERINGS: dict[str, tuple[_SortKey, ...]] = {
     "created_at": _ORDERINGS[WorkspaceSort.CREATED],
     "-created_at": _ORDERINGS[WorkspaceSort.CREATED_DESC],
@@ -234,7 +236,10 @@ def tickets_list_for_api(
     """One page of the tickets ``user`` may see (customers: their own), narrowed by
     ``filters``, in ``ordering``, after the opaque ``cursor``. Two queries: the tickets with
     their people and description, and their tags."""
-    ordering = ordering or API_DEFAULT_ORDERING
+    if filters.search.strip() and ordering in ("", RELEVANCE):
+        return _tickets_by_relevance(user=user, filters=filters, cursor=cursor, limit=limit)
+    if ordering in ("", RELEVANCE):  # nothing searched: nothing to rank by
+        ordering = API_DEFAULT_ORDERING
     if ordering not in _API_ORDERINGS:
         allowed = ", ".join(_API_ORDERINGS)
         raise InvalidInput(f"Unknown ordering {ordering!r}: use one of {allowed}.", field="sort")
@@ -247,6 +252,41 @@ def tickets_list_for_api(
     )
     tickets, next_after = _page_by(query, keys=_API_ORDERINGS[ordering], after=after, limit=limit)
     return ApiPage(tickets, _encode_cursor(ordering, next_after) if next_after else None)
+
+
+def _tickets_by_relevance(
+    *, user: User, filters: TicketListFilters, cursor: str, limit: int
+) -> ApiPage:
+    """A search without an ``ordering`` lists the best matches first. The ranked ids (at most
+    search.MATCH_LIMIT) are narrowed by the other filters, and the cursor is the position in
+    that list. Four queries: the ranking, the filter, the page, its tags."""
+    limit = _api_limit(limit)
+    position = _decode_cursor(cursor, RELEVANCE) if cursor else "0"
+    if not (position.isdigit() and len(position) < 7):
+        raise InvalidInput(CURSOR_INVALID, field="after")
+    start = int(position)
+    words = " ".join(filters.search.split())
+    _api_search_condition(user, words)  # the same checks (length) as any search
+    ranked = search.ticket_ids_matching(
+        query=words,
+        include_internal=user.is_staff_member,
+        limit=search.MATCH_LIMIT,
+        requester_id=None if user.is_staff_member else user.pk,
+    )
+    number = _TICKET_NUMBER.match(words)
+    if number and int(number.group(1)) not in ranked:
+        ranked.insert(0, int(number.group(1)))  # naming a ticket's number puts it first
+    allowed = set(
+        Ticket.objects.filter(
+            _is_staff_visible(user), _api_filter_condition(user, filters), pk__in=ranked
+        ).values_list("pk", flat=True)
+    )
+    in_order = [pk for pk in ranked if pk in allowed]
+    page_ids = in_order[start : start + limit]
+    by_id = {ticket.pk: ticket for ticket in tickets_for_api().filter(pk__in=page_ids)}
+    end = start + limit
+    next_cursor = _encode_cursor(RELEVANCE, str(end)) if end < len(in_order) else None
+    return ApiPage([by_id[pk] for pk in page_ids], next_cursor)
 
 
 def ticket_get_for_api(*, user: User, ticket_id: int) -> Ticket:
