@@ -33,11 +33,15 @@ def is_passive(request: HttpRequest) -> bool:
     """A request the browser made on its own, not the person doing something."""
     if getattr(request, "passive", False) or "X-Frontdesk-Passive" in request.headers:
         return True
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return False
-    return getattr(match.func, "frontdesk_passive", False)
+    # Asked by two middlewares on every request: resolve the URL once.
+    known: bool | None = getattr(request, "_frontdesk_view_passive", None)
+    if known is None:
+        try:
+            known = bool(getattr(resolve(request.path_info).func, "frontdesk_passive", False))
+        except Resolver404:
+            known = False
+        request._frontdesk_view_passive = known  # type: ignore[attr-defined]
+    return known
 
 
 class ActivitySessionMiddleware(SessionMiddleware):
