@@ -118,3 +118,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock()
     monkeypatch.setattr("frontdesk.core.clock.now", frozen)
     return frozen
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_at_once() -> None:
+    """Jobs run in the caller as they are queued (Huey's immediate mode, in memory); the real
+    queue with a worker process is tested in tests/scaleout."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True

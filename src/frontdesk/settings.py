@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "frontdesk.supportme",
     "frontdesk.web",
     "frontdesk.live",
+    "frontdesk.sla",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +90,19 @@ def _database_from_url(url: str) -> dict[str, Any]:
             "timeout": env_int("FRONTDESK_SQLITE_TIMEOUT", 30, minimum=1),
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    if config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
+        # A pool per process (psycopg_pool): a request borrows a connection and gives it back,
+        # so N threads share a few connections instead of holding one each.
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "pool": {
+                "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=0),
+                "max_size": env_int("DATABASE_POOL_MAX", 16, minimum=1),
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+            },
+        }
+        config["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not as well
+        return config
     # Keep connections open across requests (each server thread has its own): opening one
     # per request, as the seed did, costs more than the queries themselves.
     config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0)
@@ -106,6 +121,36 @@ PASSWORD_HASHERS = [
 ]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/home"
+
+# Redis (optional): with REDIS_URL set, the cache (rate limits, presence), live-update fan-out
+# and the job queue are shared by every process on every host. Without it, they live in this
+# process (cache, fan-out) and in the data directory (jobs): the embedded, one-process profile.
+REDIS_URL = env_str("REDIS_URL", "")
+# Every key and channel starts with this, so several installations can share one Redis.
+FRONTDESK_REDIS_PREFIX = env_str("FRONTDESK_REDIS_PREFIX", "frontdesk")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": FRONTDESK_REDIS_PREFIX,
+        }
+    }
+
+# Background jobs (Huey): Redis when REDIS_URL is set, else a SQLite file in the data directory.
+# `frontdesk serve` runs a worker beside the server unless told not to; `frontdesk worker` runs
+# more anywhere. FRONTDESK_JOBS_IMMEDIATE runs each job at once, in the caller (tests).
+HUEY = {
+    "name": FRONTDESK_REDIS_PREFIX,
+    "immediate": env_bool("FRONTDESK_JOBS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": env_int("FRONTDESK_WORKER_THREADS", 2, minimum=1)},
+    **(
+        {"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}}
+        if REDIS_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+    ),
+}
 
 # Live updates: a stream lasts this long before the browser reconnects (and is re-checked);
 # a comment line every heartbeat keeps idle proxies from closing it.

@@ -87,3 +87,63 @@ def test_serve_migrates_creates_admin_and_answers(
     process.terminate()
     output = process.communicate(timeout=20)[0]
     assert re.search(r"username 'admin', password '" + re.escape(admin_password), output)
+
+
+def test_the_embedded_worker_runs_jobs_from_the_data_directory(
+    server: tuple[str, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    """`serve` starts a worker beside itself; jobs queue in jobs.sqlite3 (no Redis)."""
+    base, _ = server
+    admin_password = (tmp_path / "data" / "initial_admin_password").read_text().strip()
+    login = _post(base + "/login", {"username": "admin", "password": admin_password})
+    admin = str(login["access_token"])
+    customer = str(
+        _post(
+            base + "/register",
+            {"username": "John", "email": "john@website.net", "password": "securepassword"},
+        )["access_token"]
+    )
+    ticket = _post(
+        base + "/ticket/new",
+        {"ticket_title": "Heating broken", "message": "Studio 2 is freezing cold."},
+        customer,
+    )["ticket_id"]
+    overdue = {"due_date": "2020-01-01T09:00:00Z"}
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base}/api/ticketing/tickets/{ticket}/", json.dumps(overdue).encode(), method="PATCH"
+    )
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {admin}")
+    urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert (tmp_path / "data" / "jobs.sqlite3").exists()
+    deadline = time.monotonic() + 30
+    notes: list[str] = []
+    while time.monotonic() < deadline and not notes:
+        time.sleep(0.5)
+        comments = urllib.request.Request(  # noqa: S310
+            f"{base}/api/ticketing/comments/?ticket={ticket}",
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        with urllib.request.urlopen(comments, timeout=10) as response:  # noqa: S310
+            results = json.loads(response.read())["results"]
+        notes = [c["content"] for c in results if c["content"].startswith("Overdue:")]
+    assert len(notes) == 1
+
+
+@pytest.mark.parametrize("option", [["--workers", "2"], ["--live-port", "8001"]])
+def test_more_than_one_process_needs_redis(
+    option: list[str], settings: pytest.FixtureRequest
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="needs REDIS_URL"):
+        call_command("serve", *option)
+
+
+def test_the_live_endpoint_alone_needs_redis(settings: pytest.FixtureRequest) -> None:
+    from django.core.management import CommandError, call_command
+
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="needs REDIS_URL"):
+        call_command("serve_live")

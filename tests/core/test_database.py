@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from frontdesk.settings import _database_from_url
@@ -33,9 +34,22 @@ def test_sqlite_profile_is_wal_full_sync_immediate(tmp_path: Path, django_db_blo
         wrapper.close()
 
 
-def test_connections_are_persistent_and_checked(tmp_path: Path) -> None:
-    postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
+def test_sqlite_connections_are_persistent_and_checked(tmp_path: Path) -> None:
     sqlite = _database_from_url(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert sqlite["CONN_MAX_AGE"] > 0 and sqlite["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgresql_connections_come_from_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL_MAX", "7")
+    postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
     assert postgres["ENGINE"] == "django.db.backends.postgresql"
-    for config in (postgres, sqlite):
-        assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
+    assert postgres["OPTIONS"]["pool"]["max_size"] == 7
+    # Django refuses persistent connections beside a pool: the pool keeps them.
+    assert postgres["CONN_MAX_AGE"] == 0
+
+
+def test_postgresql_pool_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL", "false")
+    postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
+    assert "pool" not in postgres.get("OPTIONS", {})
+    assert postgres["CONN_MAX_AGE"] > 0 and postgres["CONN_HEALTH_CHECKS"] is True

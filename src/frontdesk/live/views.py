@@ -1,18 +1,22 @@
 """The live endpoints: a Server-Sent Events stream per page, and agents' presence beats.
 
-The stream holds one server thread while it is open (the embedded profile serves through
-WSGI threads, created on demand); it ends after STREAM_SECONDS and the browser's EventSource
-reconnects, which also re-checks the sign-in and the ticket's permission.
+The stream comes in two forms with the same channels and frames: ``events`` holds a server
+thread while it is open (the embedded profile serves through WSGI threads, created on
+demand); ``events_async`` is served by the async live endpoint of the production profile
+(frontdesk.live.asgi). Either ends after FRONTDESK_LIVE_STREAM_SECONDS and the browser's
+EventSource reconnects, which also re-checks the sign-in and the ticket's permission.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -26,9 +30,11 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.core.middleware import passive
 from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
-from frontdesk.live.broker import Subscription, broker
+from frontdesk.live.broker import AsyncSubscription, Event, Subscription, broker
 from frontdesk.live.presence import presence_update
 from frontdesk.tickets.selectors import ticket_get_for_user
+
+RETRY = "retry: 1000\n\n"  # the browser reconnects a second after a stream ends
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -45,45 +51,96 @@ def _ticket_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _channels_for(user: User, ticket_param: str | None) -> set[str]:
+    """A ticket page listens to its ticket; any other page to the lists it shows. A ticket the
+    user may not see raises NotFound."""
+    ticket_id = _ticket_id(ticket_param)
+    if ticket_id is not None:
+        ticket = ticket_get_for_user(user=user, ticket_id=ticket_id)
+        return {ticket_channel(ticket.pk)}
+    channels = {user_channel(user.pk)}
+    if user.is_staff_member:
+        channels.add(STAFF_CHANNEL)
+    return channels
+
+
+def _frame(event: Event | None, *, staff: bool) -> str | None:
+    """The text to send for ``event`` (None: nothing for this user)."""
+    if event is None:
+        return ": still here\n\n"  # a comment: keeps proxies from closing the stream
+    if event["staff_only"] and not staff:
+        return None
+    return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+
+
+def _release_database() -> None:
+    """A stream lasts minutes and needs no database: a pooled connection goes back now, not
+    when the stream ends (otherwise every open page would hold one)."""
+    pooled = "pool" in connection.settings_dict.get("OPTIONS", {})
+    if pooled and not connection.in_atomic_block:
+        connection.close()
+
+
 def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
     try:
-        yield "retry: 1000\n\n"
+        _release_database()
+        yield RETRY
         deadline = time.monotonic() + settings.FRONTDESK_LIVE_STREAM_SECONDS
         while time.monotonic() < deadline:
             event = subscription.get(timeout=settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS)
-            if event is None:
-                yield ": still here\n\n"  # a comment: keeps proxies from closing the stream
-                continue
-            if event["staff_only"] and not staff:
-                continue
-            yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+            if (frame := _frame(event, staff=staff)) is not None:
+                yield frame
     finally:
         subscription.close()
+
+
+async def _astream(subscription: AsyncSubscription, *, staff: bool) -> AsyncIterator[str]:
+    try:
+        yield RETRY
+        deadline = time.monotonic() + settings.FRONTDESK_LIVE_STREAM_SECONDS
+        while time.monotonic() < deadline:
+            event = await subscription.aget(timeout=settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS)
+            if (frame := _frame(event, staff=staff)) is not None:
+                yield frame
+    finally:
+        subscription.close()
+
+
+def _event_stream(content: Iterator[str] | AsyncIterator[str]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(content, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
+    return response
 
 
 @passive  # listening is not activity
 @require_GET
 @login_required
 def events(request: HttpRequest) -> HttpResponseBase:
+    """The stream on a server thread (WSGI): what the one-process embedded profile serves."""
     user = _signed_in(request)
-    # A ticket page listens to its ticket; any other page to the lists it shows.
-    channels = {user_channel(user.pk)}
-    if user.is_staff_member:
-        channels.add(STAFF_CHANNEL)
     try:
-        ticket_id = _ticket_id(request.GET.get("ticket"))
-        if ticket_id is not None:
-            ticket = ticket_get_for_user(user=user, ticket_id=ticket_id)
-            channels = {ticket_channel(ticket.pk)}
+        channels = _channels_for(user, request.GET.get("ticket"))
     except DomainError:
         return HttpResponse(status=404)
     subscription = broker().subscribe(channels)
-    response = StreamingHttpResponse(
-        _stream(subscription, staff=user.is_staff_member), content_type="text/event-stream"
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
-    return response
+    return _event_stream(_stream(subscription, staff=user.is_staff_member))
+
+
+@passive
+@require_GET
+@login_required
+async def events_async(request: HttpRequest) -> HttpResponseBase:
+    """The same stream on an event loop (frontdesk.live.asgi): an open page costs a coroutine
+    instead of a thread. Only the sign-in and permission checks touch the database, once."""
+    user = await request.auser()
+    assert isinstance(user, User)
+    try:
+        channels = await sync_to_async(_channels_for)(user, request.GET.get("ticket"))
+    except DomainError:
+        return HttpResponse(status=404)
+    subscription = broker().subscribe_async(channels)
+    return _event_stream(_astream(subscription, staff=user.is_staff_member))
 
 
 @passive  # a heartbeat is not activity

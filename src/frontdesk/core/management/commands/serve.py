@@ -1,47 +1,78 @@
 """``frontdesk serve``: apply migrations, make sure an admin exists, and serve.
 
-Pages and APIs go through granian's WSGI server (see docs/decisions.md for why WSGI). The data
-directory comes from FRONTDESK_DATA_DIR (default ./data).
+Pages and APIs go through granian's WSGI server, N processes (see docs/decisions.md for why
+WSGI). Beside it, unless told otherwise, one background worker (``frontdesk worker``) runs the
+jobs; with ``--live-port``, the async live endpoint (``frontdesk serve-live``) holds the
+browsers' event streams on an event loop. docs/deploy.md shows both profiles.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import user_create_admin
+from frontdesk.core.env import env_bool, env_int
 
 ADMIN_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 (a file name)
+NEEDS_REDIS = (
+    "{what} needs REDIS_URL: several processes share rate limits, presence and live updates "
+    "through Redis. Set REDIS_URL (docs/deploy.md), or serve with one process."
+)
 
 
 class Command(BaseCommand):
-    help = "Apply migrations and serve Frontdesk (pages, SupportMe API, admin)."
+    help = "Apply migrations and serve Frontdesk (pages, APIs, admin), with a background worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("FRONTDESK_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("FRONTDESK_PORT", 8000))
         parser.add_argument(
-            "--port", type=int, default=int(os.environ.get("FRONTDESK_PORT", "8000"))
+            "--workers",
+            type=int,
+            default=env_int("FRONTDESK_WORKERS", 1, minimum=1),
+            help="WSGI server processes (above 1 needs REDIS_URL)",
         )
-        parser.add_argument("--workers", type=int, default=1, help="server processes")
         parser.add_argument(
             "--threads",
             type=int,
             default=None,
             help="most threads per process (default: granian's, created on demand; each open "
-            "live-update stream holds one)",
+            "live-update stream served here holds one)",
+        )
+        parser.add_argument(
+            "--live-port",
+            type=int,
+            default=env_int("FRONTDESK_LIVE_PORT", 0, minimum=0) or None,
+            help="also start the async live endpoint on this port; a proxy sends /live/ there "
+            "(needs REDIS_URL)",
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            default=not env_bool("FRONTDESK_SERVE_WORKER", True),
+            help="do not start a background worker (run `frontdesk worker` elsewhere)",
         )
         parser.add_argument(
             "--no-migrate", action="store_true", help="skip applying migrations first"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        if options["workers"] > 1 and not settings.REDIS_URL:
+            raise CommandError(NEEDS_REDIS.format(what="--workers above 1"))
+        if options["live_port"] and not settings.REDIS_URL:
+            raise CommandError(NEEDS_REDIS.format(what="--live-port"))
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         self._announce_admin()
@@ -49,12 +80,36 @@ class Command(BaseCommand):
             f"Frontdesk is at http://{options['host']}:{options['port']}/ "
             f"(data in {settings.DATA_DIR}). Stop with Ctrl+C."
         )
-        if options["threads"] is None:
+        if options["threads"] is None and not options["live_port"]:
             self.stdout.write(
                 "Every open page keeps a live-update stream on a thread of its own, so the "
                 "server allows many threads; its warning about that is expected."
             )
         self.stdout.flush()
+        children = self._start_companions(options)
+        try:
+            self._serve(options)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=15)
+
+    def _start_companions(self, options: dict[str, Any]) -> list[subprocess.Popen[bytes]]:
+        """The worker and the live endpoint, as child processes that stop with this one."""
+        commands = []
+        if not options["no_worker"]:
+            commands.append(["worker"])
+        if options["live_port"]:
+            commands.append(
+                ["serve-live", "--host", options["host"], "--port", str(options["live_port"])]
+            )
+        return [
+            subprocess.Popen([sys.executable, "-m", "frontdesk.cli", *command])  # noqa: S603
+            for command in commands
+        ]
+
+    def _serve(self, options: dict[str, Any]) -> None:
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -65,6 +120,7 @@ class Command(BaseCommand):
             interface=Interfaces.WSGI,
             workers=options["workers"],
             blocking_threads=options["threads"],
+            respawn_failed_workers=True,
         ).serve()
 
     def _announce_admin(self) -> None:

@@ -1,0 +1,49 @@
+"""``frontdesk worker``: run background jobs (Huey) until stopped.
+
+Jobs come from Redis when REDIS_URL is set (any number of workers on any hosts), otherwise from
+``jobs.sqlite3`` in the data directory (`frontdesk serve` starts one worker beside itself).
+Periodic jobs are scheduled by every worker that has them on; they are written to be harmless
+when run twice, and ``--no-periodic`` keeps extra workers from scheduling them at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import autodiscover_modules
+
+from frontdesk.core.env import env_int
+
+
+class Command(BaseCommand):
+    help = "Run background jobs (Huey consumer) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=env_int("FRONTDESK_WORKER_THREADS", 2, minimum=1),
+            help="jobs run at the same time",
+        )
+        parser.add_argument(
+            "--no-periodic", action="store_true", help="do not schedule periodic jobs here"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from huey import Huey
+        from huey.consumer_options import ConsumerConfig
+        from huey.contrib.djhuey import HUEY
+
+        assert isinstance(HUEY, Huey)  # settings.HUEY, built by djhuey
+
+        autodiscover_modules("tasks")  # every app's jobs, as djhuey's run_huey does
+        config = ConsumerConfig(
+            workers=max(1, options["threads"]),
+            worker_type="thread",
+            periodic=not options["no_periodic"],
+            check_worker_health=True,
+        )
+        config.validate()
+        config.setup_logger()
+        HUEY.create_consumer(**config.values).run()

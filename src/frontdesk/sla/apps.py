@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "frontdesk.sla"
+    label = "sla"
+
+    def ready(self) -> None:
+        from frontdesk.sla import signals  # noqa: F401 - connects the signal receivers

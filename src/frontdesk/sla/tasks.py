@@ -1,0 +1,18 @@
+"""Background jobs of the SLA app (run by `frontdesk worker`)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from frontdesk.sla import services
+
+
+@db_task(retries=3, retry_delay=10)
+def overdue_alert(ticket_id: int) -> bool:
+    return services.sla_alert_if_overdue(ticket_id=ticket_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def overdue_sweep() -> int:
+    return services.sla_overdue_sweep()
