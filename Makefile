@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check install browser clean
+.PHONY: run test lint typecheck check install browser services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## PostgreSQL and Redis, which the tests use for real (installed and started if missing).
+services:
+	@scripts/ensure-services
+
 ## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere).
-test: $(STAMP) browser
+test: $(STAMP) browser services
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
