@@ -2,8 +2,8 @@
 
 Pages and APIs stay on WSGI (``frontdesk serve``), where they are fastest; this application
 serves only the long-lived event streams, which would each hold a WSGI thread. A proxy sends
-``/live/`` here (docs/deploy.md); ``frontdesk serve --live-port`` starts it. Events reach it
-through Redis (REDIS_URL), whichever process posted them.
+``/live/events`` here (docs/deploy.md); ``frontdesk serve --live-port`` starts it. Events
+reach it through Redis (REDIS_URL), whichever process posted them.
 """
 
 from __future__ import annotations

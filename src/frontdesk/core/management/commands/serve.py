@@ -53,8 +53,8 @@ class Command(BaseCommand):
             "--live-port",
             type=int,
             default=env_int("FRONTDESK_LIVE_PORT", 0, minimum=0) or None,
-            help="also start the async live endpoint on this port; a proxy sends /live/ there "
-            "(needs REDIS_URL)",
+            help="also start the async live endpoint on this port, for a proxy to send "
+            "/live/events to (needs REDIS_URL)",
         )
         parser.add_argument(
             "--no-worker",
