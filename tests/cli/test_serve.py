@@ -147,3 +147,19 @@ def test_the_live_endpoint_alone_needs_redis(settings: pytest.FixtureRequest) ->
     settings.REDIS_URL = ""  # type: ignore[attr-defined]
     with pytest.raises(CommandError, match="needs REDIS_URL"):
         call_command("serve_live")
+
+
+def test_a_taken_admin_name_is_explained_not_a_crash(db: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from frontdesk.accounts.services import user_register
+
+    user_register(username="admin", email="someone@example.com", password="securepassword")
+    out = StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        # Everything up to serving, not the server itself.
+        patch.setattr("frontdesk.core.management.commands.serve.Command._serve", lambda *a: None)
+        call_command("serve", "--no-worker", "--no-migrate", stdout=out)
+    assert "the name 'admin' is taken" in out.getvalue()

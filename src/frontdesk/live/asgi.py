@@ -9,6 +9,7 @@ reach it through Redis (REDIS_URL), whichever process posted them.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import django
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
@@ -23,6 +24,18 @@ class LiveRequest(ASGIRequest):
 
 class LiveHandler(ASGIHandler):
     request_class = LiveRequest
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Django's handler without its per-request ThreadSensitiveContext.
+
+        With it, each open stream would keep a thread of its own, and on PostgreSQL a pooled
+        connection, for the stream's whole life: the pool (16) would cap the open pages.
+        Without it, every stream's sync work (loading the session, the sign-in and permission
+        checks, a few milliseconds when it opens) runs on asgiref's one shared thread, with one
+        database connection, whatever the number of streams."""
+        if scope["type"] != "http":
+            raise ValueError(f"The live endpoint serves HTTP only, not {scope['type']}.")
+        await self.handle(scope, receive, send)
 
 
 application = LiveHandler()

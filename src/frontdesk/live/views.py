@@ -131,8 +131,9 @@ def events(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @login_required
 async def events_async(request: HttpRequest) -> HttpResponseBase:
-    """The same stream on an event loop (frontdesk.live.asgi): an open page costs a coroutine
-    instead of a thread. Only the sign-in and permission checks touch the database, once."""
+    """The same stream on an event loop (frontdesk.live.asgi), apart from the WSGI servers, so
+    open pages never take threads that pages and APIs need. Only the sign-in and permission
+    checks touch the database, once, on the endpoint's one shared sync thread."""
     user = await request.auser()
     assert isinstance(user, User)
     try:

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.env import env_bool, env_int
+from frontdesk.core.errors import InvalidInput
 
 ADMIN_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 (a file name)
 NEEDS_REDIS = (
@@ -127,7 +128,17 @@ class Command(BaseCommand):
         password_file = Path(settings.DATA_DIR) / ADMIN_PASSWORD_FILE
         if not User.objects.filter(role=Role.ADMIN).exists():
             password = secrets.token_urlsafe(12)
-            user_create_admin(username="admin", email="admin@localhost", password=password)
+            try:
+                user_create_admin(username="admin", email="admin@localhost", password=password)
+            except InvalidInput:
+                # A process started at the same moment made it (and says so), or a customer
+                # already has the name.
+                if not User.objects.filter(role=Role.ADMIN).exists():
+                    self.stdout.write(
+                        "There is no admin account and the name 'admin' is taken: create one "
+                        "with `frontdesk createadmin --username NAME`."
+                    )
+                return
             fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(password + "\n")
