@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -91,10 +92,62 @@ def test_statistics_for_customer_cover_only_their_tickets(
     assert as_other_customer.get("/tickets/statistics/").json()["total_tickets"] == 1
 
 
-def test_statistics_query_count(as_agent: Api, desk: None) -> None:
+def test_statistics_query_count(as_agent: Api, as_customer: Api, desk: None) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         as_agent.get("/tickets/statistics/")
-    assert len(queries) <= 5  # the user, one aggregate, three GROUP BYs
+    assert len(queries) == 3  # the user, the desk summary (one grouped scan), "mine"
+    with CaptureQueriesContext(connection) as queries:
+        as_agent.get("/tickets/statistics/")
+    assert len(queries) == 2  # the summary is cached
+    with CaptureQueriesContext(connection) as queries:
+        as_customer.get("/tickets/statistics/")
+    assert len(queries) == 2  # the user, their own tickets summarized
+
+
+def test_a_small_desks_statistics_are_exact_after_every_change(
+    as_agent: Api, customer: User, agent: User, desk: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        open_ticket(customer, "One more ticket")
+    assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 4
+
+
+def test_a_large_desks_statistics_are_at_most_a_minute_old(
+    as_agent: Api,
+    as_customer: Api,
+    customer: User,
+    agent: User,
+    desk: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import time
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("frontdesk.tickets.selectors.SUMMARY_CHEAP_SECONDS", 0)  # "slow" to count
+        assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = open_ticket(customer, "One more ticket")
+            services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+        cached = as_agent.get("/tickets/statistics/").json()
+        assert cached["total_tickets"] == 3  # the desk-wide counts come from the cache...
+        assert cached["my_tickets_count"] == 2  # ...but "mine" is counted now
+        assert as_customer.get("/tickets/statistics/").json()["total_tickets"] == 3  # own only
+        later = time.time() + 61
+        patch.setattr("django.core.cache.backends.locmem.time.time", lambda: later)
+        assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 4
+
+
+def test_the_refresh_job_counts_again(as_agent: Api, customer: User, desk: None) -> None:
+    from frontdesk.tickets.tasks import desk_summary_refresh
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("frontdesk.tickets.selectors.SUMMARY_CHEAP_SECONDS", 0)
+        assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 3
+        open_ticket(customer, "One more ticket")
+        assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 3
+        desk_summary_refresh.call_local()
+        assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 4

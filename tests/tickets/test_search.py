@@ -195,6 +195,25 @@ def test_limit_and_requester_narrow_before_ranking(customer: User, other_custome
     assert set(_found("lamp")) == {mine.pk, *(t.pk for t in theirs)}
 
 
+def test_only_the_newest_matches_are_ranked(
+    customer: User, other_customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common word matches millions of messages: the newest RANK_WINDOW titles and
+    messages are ranked, so its cost does not grow with the data."""
+    old = _open(customer, "Kettle kettle kettle", body="The kettle, the kettle, the kettle.")
+    newer = [_open(other_customer, "Tea time here", body=f"Kettle number {n}") for n in range(3)]
+    mine = _open(customer, "Coffee time here", body="My kettle again")
+    assert _found("kettle")[0] == old.pk  # ranked in full: the best match comes first
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    # The newest two messages, and the one title (titles have a window of their own).
+    assert set(_found("kettle")) == {mine.pk, newer[-1].pk, old.pk}
+    # A customer's window holds only their own matches: nobody else's push theirs out.
+    found = search.ticket_ids_matching(
+        query="kettle", include_internal=False, limit=10, requester_id=customer.pk
+    )
+    assert set(found) == {mine.pk, old.pk}
+
+
 def test_search_terms() -> None:
     assert search.search_terms('  room  "key   lost" *  AND "') == ["room", "key lost", "AND"]
     assert search.search_terms("%") == []
@@ -218,9 +237,17 @@ def test_the_search_index_survives_every_migration(db: None) -> None:
         }
         assert expected <= triggers
     else:
+        # The stored tsvector columns (migration 0006) and their GIN indexes.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT indexdef FROM pg_indexes WHERE tablename IN "
-                "('tickets_ticket', 'tickets_message') AND indexdef LIKE '%to_tsvector%'"
+                "SELECT indexname FROM pg_indexes WHERE tablename IN "
+                "('tickets_ticket', 'tickets_message') AND indexdef LIKE '%USING gin%_search)'"
             )
-            assert len(cursor.fetchall()) == 2
+            indexes = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name IN "
+                "('tickets_ticket', 'tickets_message') AND is_generated = 'ALWAYS'"
+            )
+            columns = {row[0] for row in cursor.fetchall()}
+        assert indexes == {"ticket_title_search_idx", "message_body_search_idx"}
+        assert columns == {"title_search", "body_search"}

@@ -10,13 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models
 from django.db.models import (
-    Avg,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -30,11 +24,8 @@ from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.tickets import search
 from frontdesk.tickets.models import (
     IS_ACTIVE,
-    Category,
     Message,
     MessageKind,
-    Priority,
-    Status,
     Ticket,
     TicketEvent,
 )
@@ -53,7 +44,9 @@ from frontdesk.tickets.selectors import (
     _page_by,
     _SortKey,
     attachments_visible,
+    desk_summary,
     search_condition,
+    summarize,
 )
 
 API_LIMIT = 50
@@ -119,7 +112,7 @@ class TicketStatistics:
 
 
 def _api_id(value: str, *, field: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:  # "²" is a digit too
         raise InvalidInput("Use a whole number (an id).", field=field)
     return int(value)
 
@@ -196,12 +189,16 @@ def _api_search_condition(user: User, search: str) -> Q:
 def tickets_for_api() -> QuerySet[Ticket]:
     """Tickets with what the REST representation needs, in a fixed number of queries: the
     description (the first public message) as a subquery, people joined, tags prefetched."""
-    first = Message.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC).order_by("id")
     return (
-        Ticket.objects.annotate(description=Subquery(first.values("body")[:1]))
+        _for_api(Ticket.objects.all())
         .select_related("requester", "assignee")
         .prefetch_related("tags")
     )
+
+
+def _for_api(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    first = Message.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC).order_by("id")
+    return tickets.annotate(description=Subquery(first.values("body")[:1]))
 
 
 def _encode_cursor(ordering: str, after: str) -> str:
@@ -245,12 +242,14 @@ def tickets_list_for_api(
         raise InvalidInput(f"Unknown ordering {ordering!r}: use one of {allowed}.", field="sort")
     limit = _api_limit(limit)
     after = _decode_cursor(cursor, ordering) if cursor else ""
-    query = tickets_for_api().filter(
+    query = Ticket.objects.filter(
         _is_staff_visible(user),
         _api_filter_condition(user, filters),
         _api_search_condition(user, filters.search),
     )
-    tickets, next_after = _page_by(query, keys=_API_ORDERINGS[ordering], after=after, limit=limit)
+    tickets, next_after = _page_by(
+        query, keys=_API_ORDERINGS[ordering], after=after, limit=limit, decorate=_for_api
+    )
     return ApiPage(tickets, _encode_cursor(ordering, next_after) if next_after else None)
 
 
@@ -300,42 +299,30 @@ def ticket_get_for_api(*, user: User, ticket_id: int) -> Ticket:
 
 
 def ticket_statistics(*, user: User) -> TicketStatistics:
-    """Counts and averages over the tickets ``user`` may see, in four aggregate queries."""
-    tickets = Ticket.objects.filter(_is_staff_visible(user))
-    mine = Q(assignee=user) if user.is_staff_member else Q(requester=user)
+    """Counts and averages over the tickets ``user`` may see. Staff see the whole desk: its
+    counts come from the shared summary (selectors.desk_summary, at most a minute old), and
+    only "my tickets" is counted now, on the assignee index. A customer's own tickets are
+    summarized on every call, through the requester index. Two queries at most."""
+    if user.is_staff_member:
+        summary = desk_summary()
+        mine = Ticket.objects.filter(assignee=user).count()
+    else:
+        summary = summarize(Ticket.objects.filter(requester=user))
+        mine = summary.total
 
-    def hours(start: str, end: str) -> Avg:
-        span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-        return Avg(span, filter=Q(**{f"{end}__isnull": False}))
-
-    totals = tickets.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=IS_ACTIVE & Q(due_at__lt=now())),
-        unassigned=Count("pk", filter=IS_ACTIVE & Q(assignee__isnull=True)),
-        mine=Count("pk", filter=mine),
-        resolution=hours("created_at", "resolved_at"),
-        first_response=hours("created_at", "first_response_at"),
-    )
-
-    def by(field: str, choices: type[models.TextChoices]) -> dict[str, int]:
-        counts = {value: 0 for value in choices.values}
-        for row in tickets.order_by().values(field).annotate(n=Count("pk")):
-            counts[row[field]] = row["n"]
-        return counts
-
-    def as_hours(span: timedelta | None) -> float | None:
-        return None if span is None else round(span / timedelta(hours=1), 2)
+    def average(hours: float, count: int) -> float | None:
+        return round(hours / count, 2) if count else None
 
     return TicketStatistics(
-        total_tickets=totals["total"],
-        by_status=by("status", Status),
-        by_priority=by("priority", Priority),
-        by_category=by("category", Category),
-        overdue_count=totals["overdue"],
-        unassigned_count=totals["unassigned"],
-        my_tickets_count=totals["mine"],
-        avg_resolution_time_hours=as_hours(totals["resolution"]),
-        avg_first_response_time_hours=as_hours(totals["first_response"]),
+        total_tickets=summary.total,
+        by_status=summary.by_status,
+        by_priority=summary.by_priority,
+        by_category=summary.by_category,
+        overdue_count=summary.overdue,
+        unassigned_count=summary.unassigned,
+        my_tickets_count=mine,
+        avg_resolution_time_hours=average(summary.resolution_hours, summary.resolved),
+        avg_first_response_time_hours=average(summary.first_response_hours, summary.responded),
     )
 
 

@@ -551,6 +551,20 @@ def _widen_sqlite_cache() -> None:
             cursor.execute("PRAGMA cache_size = -262144")
 
 
+def _analyze() -> None:
+    """Refresh the query planner's statistics after a bulk load (3 s for a million tickets
+    on SQLite). A sampled ANALYZE (analysis_limit) is no good here: it saw "1001 tickets per
+    assignee", so the unassigned "value" looked rare to the planner. PostgreSQL also gets a
+    VACUUM, which marks the new pages all-visible so that counts read only the indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql" and connection.get_autocommit():
+            cursor.execute("VACUUM ANALYZE")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")  # VACUUM cannot run inside a transaction
+
+
 # --- the use case -------------------------------------------------------------------------
 
 
@@ -589,4 +603,5 @@ def demo_create(
             report.messages += messages
             report.events += events
             bar.update(len(batch))
+    _analyze()
     return report

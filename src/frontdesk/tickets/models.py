@@ -112,6 +112,16 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "status", "created_at"], name="ticket_requester_idx"),
             models.Index(fields=["assignee", "status", "created_at"], name="ticket_assignee_idx"),
             models.Index(fields=["status", "created_at"], name="ticket_status_idx"),
+            # Lists newest (or oldest) first across statuses: the REST list's default order,
+            # overdue and other multi-status filters read it backwards and stop at a page.
+            models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
+            # Active tickets by age, the due date alongside: "All open" and the overdue list
+            # (newest first) read it in order and check due_at without visiting the table.
+            models.Index(
+                fields=["created_at", "id", "due_at"],
+                condition=IS_ACTIVE,
+                name="ticket_active_created_idx",
+            ),
             models.Index(fields=["due_at"], condition=IS_ACTIVE, name="ticket_due_idx"),
         ]
 
