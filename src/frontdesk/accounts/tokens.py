@@ -7,9 +7,11 @@ reads the user's current role from the database, so a demoted agent loses access
 from __future__ import annotations
 
 import time
+from functools import cache
 
 import jwt
 from django.conf import settings
+from django.db import connection
 
 from frontdesk.accounts.models import Role, User
 
@@ -62,7 +64,18 @@ def access_token_user(authorization: str | None) -> User | None:
     user_id = claims.get("user_id")
     if type(user_id) is not int or not 0 < user_id < 2**63:
         return None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = next(iter(User.objects.raw(_active_user_sql(), [user_id, True])), None)
     if user is None or user.is_system:
         return None
     return user
+
+
+@cache
+def _active_user_sql() -> str:
+    """``User.objects.filter(pk=…, is_active=True)`` as SQL, written once: this lookup runs on
+    every API request, and compiling the query each time cost four times running it (0.4 of
+    0.5 ms; bench/README.md, "Flow")."""
+    quote = connection.ops.quote_name
+    table, pk = quote(User._meta.db_table), quote(User._meta.pk.column)
+    active = quote(User._meta.get_field("is_active").column)
+    return f"SELECT * FROM {table} WHERE {pk} = %s AND {active} = %s"  # noqa: S608 (no input)

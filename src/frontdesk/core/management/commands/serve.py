@@ -18,17 +18,29 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
+from frontdesk.core.memory import return_large_blocks_to_the_system
 
 ADMIN_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 (a file name)
 NEEDS_REDIS = (
     "{what} needs REDIS_URL: several processes share rate limits, presence and live updates "
     "through Redis. Set REDIS_URL (docs/deploy.md), or serve with one process."
 )
+
+
+def _close_database_connections() -> None:
+    """Close what migrating and the admin check opened, pools included, before granian forks
+    its workers: a connection shared by two processes mixes their conversations (measured: on
+    PostgreSQL, writes acknowledged with another row's id). Each worker opens its own."""
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
 
 
 class Command(BaseCommand):
@@ -87,6 +99,8 @@ class Command(BaseCommand):
                 "server allows many threads; its warning about that is expected."
             )
         self.stdout.flush()
+        _close_database_connections()
+        return_large_blocks_to_the_system()
         children = self._start_companions(options)
         try:
             self._serve(options)

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import autodiscover_modules
 
 from frontdesk.core.env import env_int
+from frontdesk.core.memory import return_large_blocks_to_the_system
 
 
 class Command(BaseCommand):
@@ -37,6 +38,7 @@ class Command(BaseCommand):
 
         assert isinstance(HUEY, Huey)  # settings.HUEY, built by djhuey
 
+        return_large_blocks_to_the_system()
         autodiscover_modules("tasks")  # every app's jobs, as djhuey's run_huey does
         config = ConsumerConfig(
             workers=max(1, options["threads"]),
