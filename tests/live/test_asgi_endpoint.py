@@ -14,8 +14,10 @@ from django.db import connections
 from django.test import Client
 
 from frontdesk.accounts.models import User
+from frontdesk.live import views
 from frontdesk.live.asgi import application
 from frontdesk.live.broker import broker
+from tests.live.helpers import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STREAMS = 6
@@ -38,12 +40,20 @@ def _scope(cookie: str, path: str = "/live/events") -> dict[str, Any]:
     }
 
 
-def test_open_streams_share_one_thread(customer: User) -> None:
+def test_open_streams_share_one_thread(customer: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked_on: set[int] = set()  # the threads that ran a stream's sign-in and permission check
+    check = views._channels_for
+
+    def recording_check(*args: Any) -> set[str]:
+        checked_on.add(threading.get_ident())
+        return check(*args)
+
+    monkeypatch.setattr(views, "_channels_for", recording_check)
     client = Client()
     client.force_login(customer)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
-    async def scenario() -> tuple[int, list[int], int]:
+    async def scenario() -> tuple[list[int], int]:
         disconnect = asyncio.Event()
         first_frames = asyncio.Queue[bytes]()
 
@@ -69,22 +79,21 @@ def test_open_streams_share_one_thread(customer: User) -> None:
             elif message.get("body"):
                 await first_frames.put(message["body"])
 
-        threads_before = threading.active_count()
+        listening_before = broker().listener_count
         streams = [
             asyncio.create_task(application(_scope(cookie), receiver(), send))
             for _ in range(STREAMS)
         ]
         for _ in range(STREAMS):
             await asyncio.wait_for(first_frames.get(), timeout=10)
-        threads_open = threading.active_count() - threads_before
-        listening = broker().listener_count
+        listening = broker().listener_count - listening_before
         disconnect.set()
         await asyncio.wait(streams, timeout=10)
         await sync_to_async(connections.close_all)()
-        return threads_open, statuses, listening
+        return statuses, listening
 
-    extra_threads, statuses, listening = asyncio.run(scenario())
+    statuses, listening = run_async(scenario())
     assert statuses == [200] * STREAMS
     assert listening == STREAMS
-    # asgiref's one shared thread (and nothing per stream); Django's default would add six.
-    assert extra_threads <= 1
+    # asgiref's one shared thread; Django's default handler would use one per stream.
+    assert len(checked_on) == 1

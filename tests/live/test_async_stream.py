@@ -3,7 +3,6 @@ threaded stream, served on an event loop."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from frontdesk.live.broker import broker
 from frontdesk.live.views import RETRY
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Ticket
+from tests.live.helpers import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the view's checks run on another thread
 
@@ -34,7 +34,7 @@ def _close_the_views_connection() -> Iterator[None]:
     """The view's database work runs on asgiref's shared thread: give its connection back, or
     PostgreSQL cannot drop the test database at the end."""
     yield
-    asyncio.run(sync_to_async(connections.close_all)())
+    run_async(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_a_ticket_page_hears_its_ticket(customer: User, ticket: Ticket) -> None:
         await chunks.aclose()  # type: ignore[attr-defined]
         return received
 
-    first, message, after = asyncio.run(scenario())
+    first, message, after = run_async(scenario())
     assert first.decode() == RETRY
     assert message.decode().startswith("event: message\n")
     assert after.decode() == ": still here\n\n"  # the staff-only event was not for a customer
@@ -71,13 +71,13 @@ def test_a_ticket_page_hears_its_ticket(customer: User, ticket: Ticket) -> None:
 
 
 def test_someone_elses_ticket_is_not_found(other_customer: User, ticket: Ticket) -> None:
-    response = asyncio.run(_open(other_customer, f"?ticket={ticket.pk}"))
+    response = run_async(_open(other_customer, f"?ticket={ticket.pk}"))
     assert response.status_code == 404
     assert broker().listener_count == 0
 
 
 def test_signed_out_is_sent_to_sign_in(ticket: Ticket) -> None:
-    response = asyncio.run(_open(None, f"?ticket={ticket.pk}"))
+    response = run_async(_open(None, f"?ticket={ticket.pk}"))
     assert response.status_code == 302
     assert response["Location"].startswith("/login")
 
@@ -88,4 +88,4 @@ def test_the_endpoint_answers_nothing_but_the_stream(customer: User) -> None:
         await client.aforce_login(customer)
         return (await client.get("/home")).status_code
 
-    assert asyncio.run(ask()) == 404
+    assert run_async(ask()) == 404

@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from frontdesk.live.broker import RedisBroker
+from tests.live.helpers import run_async
 
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 EVENT = {"type": "message", "ticket": 1, "staff_only": False}
@@ -70,4 +71,4 @@ def test_an_event_loop_subscriber_receives_events_from_another_process(prefix: s
         finally:
             subscription.close()
 
-    assert asyncio.run(listen()) == {**EVENT, "channel": "user:7"}
+    assert run_async(listen()) == {**EVENT, "channel": "user:7"}
