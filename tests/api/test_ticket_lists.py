@@ -208,3 +208,18 @@ def test_query_count_does_not_grow(
     make(17)
     assert _count_queries(as_agent, path) == few
     assert few <= 4
+
+
+def test_overdue_lists_the_longest_overdue_first_page_by_page(
+    as_agent: Api, customer: User
+) -> None:
+    moment = timezone.now()
+    late = [open_ticket(customer, f"Late ticket {n}") for n in range(5)]
+    for hours, ticket in zip([3, 50, 1, 20, 7], late, strict=True):
+        Ticket.objects.filter(pk=ticket.pk).update(due_at=moment - timedelta(hours=hours))
+    first = as_agent.get("/tickets/overdue/?limit=3").json()
+    second = as_agent.get(first["next"].removeprefix("/api/ticketing")).json()
+    listed = [t["id"] for t in first["results"] + second["results"]]
+    assert listed == [late[1].pk, late[3].pk, late[4].pk, late[0].pk, late[2].pk]
+    newest = as_agent.get("/tickets/overdue/?ordering=-created_at").json()["results"]
+    assert [t["id"] for t in newest] == [t.pk for t in reversed(late)]

@@ -103,12 +103,15 @@ def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
 # --- tickets: lists -----------------------------------------------------------------------
 
 
-def _ticket_list(request: HttpRequest, query: TicketQuery, **forced: str) -> dict[str, Any]:
+def _ticket_list(
+    request: HttpRequest, query: TicketQuery, *, ordering: str = "", **forced: str
+) -> dict[str, Any]:
+    """``ordering``: this list's own default, when the request names none."""
     values = query.model_dump(exclude={"ordering", "cursor", "limit"})
     page = selectors.tickets_list_for_api(
         user=caller(request),
         filters=TicketListFilters(**{**values, **forced}),
-        ordering=query.ordering,
+        ordering=query.ordering or ordering,
         cursor=query.cursor,
         limit=query.limit,
     )
@@ -137,8 +140,9 @@ def tickets_unassigned(request: HttpRequest, query: Query[TicketQuery]) -> dict[
 
 @tickets.get("/overdue/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_overdue")
 def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, Any]:
-    """Active tickets past their due date."""
-    return _ticket_list(request, query, overdue="true")
+    """Active tickets past their due date, the longest overdue first (unless ``ordering``
+    says otherwise)."""
+    return _ticket_list(request, query, ordering="due_date", overdue="true")
 
 
 @tickets.get(

@@ -67,6 +67,7 @@ _API_ORDERINGS: dict[str, tuple[_SortKey, ...]] = {
     "priority": _ORDERINGS[WorkspaceSort.PRIORITY],
     "due_date": _ORDERINGS[WorkspaceSort.DUE],
 }
+_BY_DUE_AT = (_SortKey("due_at"), _SortKey("id", is_time=False))
 _ID_ONLY = (_SortKey("id", is_time=False),)
 _ID_DESC = (_SortKey("id", descending=True, is_time=False),)
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
@@ -247,9 +248,13 @@ def tickets_list_for_api(
         _api_filter_condition(user, filters),
         _api_search_condition(user, filters.search),
     )
-    tickets, next_after = _page_by(
-        query, keys=_API_ORDERINGS[ordering], after=after, limit=limit, decorate=_for_api
-    )
+    keys = _API_ORDERINGS[ordering]
+    if ordering == "due_date" and _api_flag(filters.overdue, field="overdue"):
+        # Every overdue ticket has a due date: the same order on the column itself, which
+        # the index of active tickets' due dates serves (the general key wraps it in a
+        # COALESCE for tickets without one, which no index serves).
+        keys = _BY_DUE_AT
+    tickets, next_after = _page_by(query, keys=keys, after=after, limit=limit, decorate=_for_api)
     return ApiPage(tickets, _encode_cursor(ordering, next_after) if next_after else None)
 
 

@@ -377,7 +377,11 @@ def _after_condition(keys: tuple[_SortKey, ...], values: list[Any]) -> Q:
         lookup = "lt" if key.descending else "gt"
         terms.append(equal & Q(**{f"{key.name}__{lookup}": value}))
         equal &= Q(**{key.name: value})
-    return reduce(operator.or_, terms)
+    # Implied by the terms, but stated: the planner then reads the index on the first key
+    # from the cursor on, instead of filtering the whole index (page 2 cost 2.5 x page 1).
+    first = keys[0]
+    bound = Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": values[0]})
+    return bound & reduce(operator.or_, terms)
 
 
 def _page(
