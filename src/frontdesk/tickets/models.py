@@ -28,8 +28,31 @@ class Status(models.TextChoices):
 # SupportMe knows two states. "Closed" there is Resolved or Closed here; the rest is "open".
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.REOPENED)
-IS_ACTIVE = Q(status__in=ACTIVE_STATUSES)
-IS_DONE = Q(status__in=DONE_STATUSES)
+
+
+@models.CharField.register_lookup
+class InConstants(models.lookups.In):
+    """``status IN ('new', 'open', ...)`` with the values written into the SQL, not bound.
+
+    SQLite can use a partial index (the queues' indexes are on active tickets) only when it
+    finds the index's condition, word for word, in the query; a bound parameter never matches,
+    so with ``__in`` it sorted 300,000 overdue tickets (0.9 s) to show 50. Only for the fixed
+    status codes below, never for user input."""
+
+    lookup_name = "in_constants"
+
+    def process_rhs(self, compiler: object, connection: object) -> tuple[str, tuple[()]]:
+        values = [str(value) for value in self.rhs]  # in order: the index wrote them so
+        if not all(value.isidentifier() and value.isascii() for value in values):
+            raise ValueError("in_constants takes fixed codes only.")
+        return "(" + ", ".join(f"'{value}'" for value in values) + ")", ()
+
+
+# Queries use these; the indexes' conditions (Meta below) use the same set with bound values,
+# which Django writes out as literals in CREATE INDEX anyway.
+IS_ACTIVE = Q(status__in_constants=ACTIVE_STATUSES)
+IS_DONE = Q(status__in_constants=DONE_STATUSES)
+_ACTIVE_INDEX_CONDITION = Q(status__in=ACTIVE_STATUSES)
 
 
 class Priority(models.TextChoices):
@@ -105,7 +128,7 @@ class Ticket(models.Model):
             # The claimable queue: unassigned and still active, oldest first.
             models.Index(
                 fields=["created_at", "id"],
-                condition=Q(assignee__isnull=True) & IS_ACTIVE,
+                condition=Q(assignee__isnull=True) & _ACTIVE_INDEX_CONDITION,
                 name="ticket_claimable_idx",
             ),
             # "My open / closed tickets", as requester and as assignee.
@@ -119,10 +142,12 @@ class Ticket(models.Model):
             # (newest first) read it in order and check due_at without visiting the table.
             models.Index(
                 fields=["created_at", "id", "due_at"],
-                condition=IS_ACTIVE,
+                condition=_ACTIVE_INDEX_CONDITION,
                 name="ticket_active_created_idx",
             ),
-            models.Index(fields=["due_at"], condition=IS_ACTIVE, name="ticket_due_idx"),
+            models.Index(
+                fields=["due_at"], condition=_ACTIVE_INDEX_CONDITION, name="ticket_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
