@@ -98,9 +98,9 @@ def fill_login(page: Page, username: str, password: str) -> None:
 def frontdesk_command(*args: str) -> subprocess.CompletedProcess[str]:
     """Run ``frontdesk ARGS`` as the server admin would, against this test's database."""
     db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
+    if connection.vendor == "sqlite":
         url = f"sqlite:///{db['NAME']}"
-    elif db["ENGINE"] == "django.db.backends.postgresql":
+    elif connection.vendor == "postgresql":
         user = quote(str(db["USER"] or ""), safe="")
         if db.get("PASSWORD"):
             user += ":" + quote(str(db["PASSWORD"]), safe="")

@@ -1,0 +1,353 @@
+"""How fast are the reads at a million tickets? One client, over HTTP, against `frontdesk serve`.
+
+    .venv/bin/python bench/scale.py [--generate 1000000] [--requests 200] [--warmup 20]
+
+Uses the database the app would (DATABASE_URL, or SQLite in FRONTDESK_DATA_DIR). With
+``--generate N`` it first migrates and runs ``frontdesk demo`` for the tickets missing up to N.
+It then makes sure a few 50-message conversations exist (through the services, as a real
+conversation would be written), starts ``frontdesk serve --no-migrate`` on a free port, signs
+in demo agents and customers like any client (``POST /login`` for a bearer token, the login
+form for a page's session cookie), and times each read: a warm-up, then ``--requests``
+requests rotating over varied agents, customers, tickets, filters and words. Prints p50, p95
+and p99 per read beside its budget (issue 5). The server's rate limits are turned off: one
+client making 3,000 requests a minute is the point here, not an abuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
+PASSWORD = "demo-password"  # every demo account's (tickets/demo.py)
+LONG_TITLE = "Scale benchmark a conversation of fifty messages"
+LONG_MESSAGES = 50
+LONG_THREADS = 5
+UNPAGED_REQUESTS = 20
+COMMON_WORDS = ["class", "app", "thanks", "studio", "booking"]
+PHRASES = ['"dark mode"', '"door entry code"', '"refunded the difference"', '"main hall"']
+SERVER_ENV = {  # one client hammering on purpose: the per-user limits would stop it
+    "FRONTDESK_RATE_API": "0/minute",
+    "FRONTDESK_RATE_SIGN_IN_IP": "0/minute",
+    "FRONTDESK_RATE_SIGN_IN_USERNAME": "0/minute",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class Read:
+    name: str
+    budget_ms: float | None  # None: measured, no budget (said in `note`)
+    requests: Iterator[tuple[str, dict[str, str]]]  # path and headers, endlessly
+    note: str = ""
+    times_ms: list[float] = field(default_factory=list)
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass
+class Fixtures:
+    agents: list[str]  # usernames
+    customers: list[tuple[int, str]]  # (id, username)
+    long_threads: list[int]
+    rare_words: list[str]
+    tickets: int = 0
+    messages: int = 0
+
+
+# --- the data -----------------------------------------------------------------------------
+
+
+def generate(wanted: int) -> None:
+    subprocess.run([FRONTDESK, "migrate", "-v", "0"], check=True)
+    have = _count_tickets()
+    if have < wanted:
+        print(f"{have} tickets; generating {wanted - have} more with `frontdesk demo`")
+        started = time.perf_counter()
+        subprocess.run([FRONTDESK, "demo", "--tickets", str(wanted - have)], check=True)
+        print(f"demo took {time.perf_counter() - started:.0f} s")
+
+
+def _count_tickets() -> int:
+    code = "from frontdesk.tickets.models import Ticket; print(Ticket.objects.count())"
+    out = subprocess.run([FRONTDESK, "shell", "-c", code], check=True, capture_output=True)
+    return int(out.stdout)
+
+
+def prepare(rng: random.Random) -> Fixtures:
+    """Pick the people, tickets and words to read, and write the long conversations."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from frontdesk.accounts.models import Role, User
+    from frontdesk.tickets.models import Message, Ticket
+
+    agents = list(User.objects.filter(role=Role.AGENT).values_list("username", flat=True))
+    customers = list(User.objects.filter(role=Role.CUSTOMER).values_list("pk", "username"))
+    if not agents or not customers:
+        sys.exit("No demo agents or customers: run with --generate N first.")
+    threads = list(Ticket.objects.filter(title=LONG_TITLE).values_list("pk", flat=True))
+    for _ in range(LONG_THREADS - len(threads)):
+        threads.append(_write_long_thread(rng, rng.choice(agents), rng.choice(customers)[0]))
+    fixtures = Fixtures(
+        agents=rng.sample(agents, min(5, len(agents))),
+        customers=rng.sample(customers, min(20, len(customers))),
+        long_threads=threads,
+        # Four-digit numbers: invoice, locker and gift card numbers, a few tickets each.
+        rare_words=[str(rng.randint(1000, 9999)) for _ in range(10)],
+        tickets=Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        messages=Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+    )
+    connection.close()
+    return fixtures
+
+
+def _write_long_thread(rng: random.Random, agent_name: str, customer_id: int) -> int:
+    """A ticket an agent opened for a customer, then 50 messages back and forth, closed."""
+    from frontdesk.accounts.models import User
+    from frontdesk.tickets import services
+    from frontdesk.tickets.demo_text import AGENT_ANSWERS, CUSTOMER_FOLLOW_UPS
+
+    agent = User.objects.get(username=agent_name)
+    customer = User.objects.get(pk=customer_id)
+    opened = services.ticket_open(
+        actor=agent, requester=customer, title=LONG_TITLE, body="It keeps happening."
+    )
+    ticket_id = opened.ticket.pk
+    for n in range(LONG_MESSAGES - 1):
+        author, texts = (customer, CUSTOMER_FOLLOW_UPS) if n % 2 else (agent, AGENT_ANSWERS)
+        body = rng.choice(texts).format(name=customer.username, day="Monday", style="Tango")
+        services.message_post(actor=author, ticket_id=ticket_id, body=body)
+    return ticket_id
+
+
+# --- the server and the client ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [FRONTDESK, "serve", "--no-migrate", "--port", str(port), "--threads", "4"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command, env={**os.environ, **SERVER_ENV}, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                sys.exit(f"frontdesk serve stopped; see {log}")
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"frontdesk serve did not start in 60 s; see {log}")
+
+
+class Client:
+    """One keep-alive HTTP connection, as a single client would use."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> http.client.HTTPResponse:
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        response.body = response.read()  # type: ignore[attr-defined]
+        return response
+
+    def get_json(self, path: str, headers: dict[str, str]) -> dict:
+        response = self.request("GET", path, headers)
+        if response.status != 200:
+            sys.exit(f"GET {path}: {response.status} {response.body[:300]!r}")  # type: ignore[attr-defined]
+        return json.loads(response.body)  # type: ignore[attr-defined]
+
+    def bearer(self, username: str) -> dict[str, str]:
+        body = json.dumps({"username": username, "password": PASSWORD}).encode()
+        response = self.request("POST", "/login", {"Content-Type": "application/json"}, body)
+        token = json.loads(response.body)["access_token"]  # type: ignore[attr-defined]
+        return {"Authorization": f"Bearer {token}"}
+
+    def session(self, username: str) -> dict[str, str]:
+        """Sign in through the login form; the session and CSRF cookies as a header."""
+        cookies: SimpleCookie = SimpleCookie()
+        response = self.request("GET", "/login", {})
+        for value in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(value)
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": cookies["csrftoken"].value,
+                "username": username,
+                "password": PASSWORD,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+        }
+        response = self.request("POST", "/login", headers, form)
+        for value in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(value)
+        if response.status != 302 or "sessionid" not in cookies:
+            sys.exit(f"signing in {username} through the form failed: {response.status}")
+        return {"Cookie": "; ".join(f"{key}={morsel.value}" for key, morsel in cookies.items())}
+
+
+def cycle(items: list[tuple[str, dict[str, str]]]) -> Iterator[tuple[str, dict[str, str]]]:
+    while True:
+        yield from items
+
+
+# --- the reads ----------------------------------------------------------------------------
+
+
+def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
+    agents = [client.bearer(name) for name in fixtures.agents]
+    pages = [client.session(name) for name in fixtures.agents[:2]]
+    customers = [(pk, client.bearer(name)) for pk, name in fixtures.customers]
+    api = "/api/ticketing/tickets/"
+    filters = [
+        {"status": status, "priority": priority}
+        for status in ("open", "in_progress", "pending", "new")
+        for priority in ("high", "medium", "urgent")
+    ]
+    second_pages = []
+    for headers in agents:
+        first = client.get_json(f"{api}unassigned/", headers)
+        second_pages.append((first["next"], headers))
+
+    def searching(words: list[str]) -> Iterator[tuple[str, dict[str, str]]]:
+        return cycle(
+            [(f"{api}?{urlencode({'search': w})}", rng.choice(agents)) for w in words for _ in "ab"]
+        )
+
+    threads = fixtures.long_threads
+    return [
+        Read(
+            "queue page /home?view=claimable",
+            15,
+            cycle([("/home?view=claimable", page) for page in pages]),
+        ),
+        Read(
+            "queue REST unassigned/ (page 1)",
+            15,
+            cycle([(f"{api}unassigned/", headers) for headers in agents]),
+        ),
+        Read("queue REST unassigned/ (page 2, cursor)", 15, cycle(second_pages)),
+        Read(
+            "/get-unclaimed-tickets (whole queue)",
+            None,
+            cycle([("/get-unclaimed-tickets", a) for a in agents]),
+            "SupportMe contract: the whole queue, unpaged",
+        ),
+        Read(
+            "/get-open-tickets/<customer>",
+            15,
+            cycle([(f"/get-open-tickets/{pk}", headers) for pk, headers in customers]),
+            "SupportMe contract: all of a customer's open tickets",
+        ),
+        Read(
+            "/get-messages/<50-message ticket>",
+            15,
+            cycle([(f"/get-messages/{t}", rng.choice(agents)) for t in threads]),
+        ),
+        Read(
+            "REST tickets/?status=&priority=",
+            25,
+            cycle([(f"{api}?{urlencode(f)}", rng.choice(agents)) for f in filters]),
+        ),
+        Read("REST tickets/statistics/", 100, cycle([(f"{api}statistics/", a) for a in agents])),
+        Read("REST tickets/overdue/", 25, cycle([(f"{api}overdue/", a) for a in agents])),
+        Read("search: common word", 50, searching(COMMON_WORDS)),
+        Read("search: rare word", 50, searching(fixtures.rare_words)),
+        Read("search: phrase", 50, searching(PHRASES)),
+    ]
+
+
+def measure(client: Client, read: Read, *, warmup: int, count: int) -> None:
+    if read.budget_ms is None:  # the unpaged contract lists: slow by design, fewer samples
+        warmup, count = min(warmup, 2), min(count, UNPAGED_REQUESTS)
+    for n in range(warmup + count):
+        path, headers = next(read.requests)
+        started = time.perf_counter()
+        response = client.request("GET", path, headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            sys.exit(f"GET {path}: {response.status} {response.body[:300]!r}")  # type: ignore[attr-defined]
+        if n >= warmup:
+            read.times_ms.append(elapsed)
+
+
+def report(results: list[Read]) -> str:
+    lines = [
+        "| read | p50 ms | p95 ms | p99 ms | budget (p95) | |",
+        "|---|---|---|---|---|---|",
+    ]
+    for read in results:
+        p50, p95, p99 = (read.percentile(q) for q in (0.50, 0.95, 0.99))
+        budget = f"≤ {read.budget_ms:g} ms" if read.budget_ms else read.note
+        verdict = "" if read.budget_ms is None else ("met" if p95 <= read.budget_ms else "MISSED")
+        lines.append(f"| {read.name} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {budget} | {verdict} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--generate", type=int, metavar="N", help="make sure of N tickets first")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per read")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per read first")
+    parser.add_argument("--only", default="", help="reads whose name contains this text")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    if args.generate:
+        generate(args.generate)
+    fixtures = prepare(rng)
+    port = free_port()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"frontdesk-scale-{port}.log"
+    server = start_server(port, log)
+    try:
+        client = Client(port)
+        chosen = [read for read in reads(client, fixtures, rng) if args.only in read.name]
+        for read in chosen:
+            measure(client, read, warmup=args.warmup, count=args.requests)
+            print(f"{read.name}: p95 {read.percentile(0.95):.1f} ms", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite"
+    print(
+        f"\n{database}: {fixtures.tickets:,} tickets, {fixtures.messages:,} messages; "
+        f"{args.requests} requests per read after {args.warmup} warm-up "
+        f"({UNPAGED_REQUESTS} for the unpaged lists), one client\n"
+    )
+    print(report(chosen))
+
+
+if __name__ == "__main__":
+    main()
