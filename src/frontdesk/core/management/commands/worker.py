@@ -47,5 +47,4 @@ class Command(BaseCommand):
             check_worker_health=True,
         )
         config.validate()
-        config.setup_logger()
         HUEY.create_consumer(**config.values).run()
