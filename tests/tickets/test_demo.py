@@ -252,3 +252,27 @@ def test_names_taken_in_the_database_or_the_batch_get_numbers() -> None:
     names = _unique(User, "username", ["MiaKim7", "MiaKim7", "Other1"], lambda n, k: f"{n}x{k}")
 
     assert names == ["MiaKim7x3", "MiaKim7x4", "Other1"]
+
+
+def test_planning_in_a_second_process_writes_the_same_desk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above one batch the demo plans in a forked process while it writes; the result is the
+    one planning in line gives, ticket numbers and history included."""
+
+    def desk() -> tuple[list[tuple[str, str, str]], list[bool], int]:
+        tickets = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
+        created = TicketEvent.objects.filter(field=TicketEvent.Field.CREATED).order_by("id")
+        numbered = [number == f"TKT-{ticket:06d}" for ticket, number in
+                    created.values_list("ticket_id", "new_value")]  # fmt: skip
+        return tickets, numbered, Message.objects.count()
+
+    run_demo("--seed", "7")  # 60 tickets, one batch: planned in line
+    inline = desk()
+    Ticket.objects.all().delete()
+    Organisation.objects.all().delete()
+    User.objects.exclude(pk=SYSTEM_USER_ID).exclude(role=Role.ADMIN).delete()
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches: forked
+    run_demo("--seed", "7")
+    tickets, numbered, messages = desk()
+    assert (tickets, messages) == (inline[0], inline[2])
+    assert len(numbered) == TICKETS
+    assert all(numbered)

@@ -166,7 +166,8 @@ def test_bulk_inserted_rows_are_searchable(customer: User, agent: User) -> None:
     for offset, title in enumerate(["Bulk hydrant alpha", "Bulk hydrant beta"]):
         template.pk = first + offset
         template.title = title
-        rows.append(demo._ticket_values(template, connection.ops.adapt_datetimefield_value))
+        values = demo._ticket_values(template, connection.ops.adapt_datetimefield_value)
+        rows.append((first + offset, *values))  # the values come without the id
     insert_rows(Ticket, demo.TICKET_COLUMNS, rows)
     reset_id_sequences(Ticket)
     now = connection.ops.adapt_datetimefield_value(template.created_at)

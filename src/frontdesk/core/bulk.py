@@ -9,7 +9,8 @@ the tables first and move the id sequences past those ids afterwards.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -35,6 +36,26 @@ def progress(total: int, label: str, unit: str, *, show: bool) -> tqdm[Any]:
     """A progress bar on stderr, shown only when ``show`` and stderr is a terminal."""
     # disable=None: tqdm stays silent when stderr is not a terminal (logs, cron, tests).
     return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=None if show else True)
+
+
+def datetime_adapter() -> Callable[[datetime | None], Any]:
+    """The database's own datetime adapter, or for SQLite the same text made directly.
+
+    Django's adapter (make the value naive in the connection's zone, then ``str``) took a
+    quarter of ``frontdesk demo``'s time; for SQLite with UTC connections this is it, minus
+    the generic checks."""
+    adapt: Callable[[datetime | None], Any] = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite" or connection.timezone is not UTC:
+        return adapt
+
+    def as_sqlite_text(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is UTC:
+            return str(value.replace(tzinfo=None))
+        return str(adapt(value))
+
+    return as_sqlite_text
 
 
 def lock_for_explicit_ids(*models_: type[models.Model]) -> None:

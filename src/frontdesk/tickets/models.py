@@ -156,7 +156,11 @@ class Ticket(models.Model):
     @property
     def number(self) -> str:
         """``TKT-000042``: derived from the primary key, so it can never be duplicated."""
-        return f"TKT-{self.pk:06d}"
+        return self.number_for(self.pk)
+
+    @staticmethod
+    def number_for(pk: int) -> str:
+        return f"TKT-{pk:06d}"
 
     @property
     def is_done(self) -> bool:
