@@ -163,7 +163,9 @@ JWT_LIFETIME_SECONDS = env_int("FRONTDESK_JWT_LIFETIME", 86400, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("FRONTDESK_SESSION_TIMEOUT", 1800, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved (and the cookie renewed) when the session changes; the activity stamp that rolls the
+# deadline changes at most every 15 s (accounts/sessions.py), not on every page view.
+SESSION_SAVE_EVERY_REQUEST = False
 # Server-side inactivity deadline (accounts/middleware.py) and the page's warning before it.
 FRONTDESK_SESSION_TIMEOUT = SESSION_COOKIE_AGE
 FRONTDESK_SESSION_WARNING = env_int("FRONTDESK_SESSION_WARNING", 300, minimum=0)

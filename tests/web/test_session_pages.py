@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 from django.test import Client
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
+from frontdesk.accounts.sessions import ACTIVITY_RESOLUTION
 from tests.conftest import PASSWORD, Clock
 from tests.web.conftest import html, signed_in, submit
 
@@ -185,40 +187,51 @@ def test_extend_only_answers_post(customer: User) -> None:
 # --- cookies ----------------------------------------------------------------------------------
 
 
-def test_cookies_are_httponly_and_lax(customer: User) -> None:
+def later_page(customer: User, clock: Clock, **options: object) -> HttpResponse:
+    """A page some time after signing in: one that renews the session cookie (the deadline
+    moves in steps of ACTIVITY_RESOLUTION seconds)."""
+    client = signed_in(customer)
+    clock.advance(ACTIVITY_RESOLUTION)
+    response: HttpResponse = client.get("/home", **options)  # type: ignore[arg-type]
+    return response
+
+
+def test_cookies_are_httponly_and_lax(customer: User, clock: Clock) -> None:
     client = Client()
     response = client.get("/login")
     csrf = response.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["httponly"] is True
     assert csrf["samesite"] == "Lax"
-    page = signed_in(customer).get("/home")
+    page = later_page(customer, clock)
     session = page.cookies[settings.SESSION_COOKIE_NAME]
     assert session["httponly"] is True
     assert session["samesite"] == "Lax"
 
 
-def test_cookies_are_not_secure_over_http(customer: User) -> None:
+def test_cookies_are_not_secure_over_http(customer: User, clock: Clock) -> None:
     assert not Client().get("/login").cookies[settings.CSRF_COOKIE_NAME]["secure"]
-    assert not signed_in(customer).get("/home").cookies[settings.SESSION_COOKIE_NAME]["secure"]
+    assert not later_page(customer, clock).cookies[settings.SESSION_COOKIE_NAME]["secure"]
 
 
-def test_cookies_are_secure_over_https(customer: User) -> None:
+def test_cookies_are_secure_over_https(customer: User, clock: Clock) -> None:
     assert Client().get("/login", secure=True).cookies[settings.CSRF_COOKIE_NAME]["secure"]
-    page = signed_in(customer).get("/home", secure=True)
+    page = later_page(customer, clock, secure=True)
     assert page.cookies[settings.SESSION_COOKIE_NAME]["secure"] is True
 
 
-def test_cookies_are_secure_behind_an_https_proxy(customer: User, settings: Settings) -> None:
+def test_cookies_are_secure_behind_an_https_proxy(
+    customer: User, settings: Settings, clock: Clock
+) -> None:
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     proxied = {"X-Forwarded-Proto": "https"}
     assert Client().get("/login", headers=proxied).cookies[settings.CSRF_COOKIE_NAME]["secure"]
-    page = signed_in(customer).get("/home", headers=proxied)
+    page = later_page(customer, clock, headers=proxied)
     assert page.cookies[settings.SESSION_COOKIE_NAME]["secure"] is True
 
 
-def test_the_proxy_header_counts_only_behind_a_proxy(customer: User) -> None:
+def test_the_proxy_header_counts_only_behind_a_proxy(customer: User, clock: Clock) -> None:
     assert settings.SECURE_PROXY_SSL_HEADER is None  # FRONTDESK_BEHIND_PROXY is off
-    page = signed_in(customer).get("/home", headers={"X-Forwarded-Proto": "https"})
+    page = later_page(customer, clock, headers={"X-Forwarded-Proto": "https"})
     assert not page.cookies[settings.SESSION_COOKIE_NAME]["secure"]
 
 

@@ -3,9 +3,9 @@
 What the session itself holds (besides Django's sign-in keys) are timestamps in seconds since
 the epoch, all read from :mod:`frontdesk.core.clock` so tests can move time:
 
-* ``LAST_ACTIVITY`` — the last request the person made (passive ones do not count); the
-  session ends ``FRONTDESK_SESSION_TIMEOUT`` seconds after it, even if the browser kept the
-  cookie;
+* ``LAST_ACTIVITY`` — the last request the person made (passive ones do not count), to
+  ACTIVITY_RESOLUTION seconds; the session ends ``FRONTDESK_SESSION_TIMEOUT`` seconds after
+  it, even if the browser kept the cookie;
 * ``SIGNED_IN_AT``, ``SEEN_WRITTEN`` (when the ``UserSession`` row was last written: at most
   once a minute) and ``ALERTS_SEEN`` (new-location notices already shown here).
 
@@ -39,6 +39,9 @@ SIGNED_IN_AT = "frontdesk.signed_in_at"
 SEEN_WRITTEN = "frontdesk.seen_written"
 ALERTS_SEEN = "frontdesk.alerts_seen"
 TOUCH_INTERVAL = 60  # seconds between writes of a session's last_seen_at
+# The deadline moves in steps of this many seconds: a page view within them changes nothing,
+# so it writes nothing (a session save is a database commit, fsync'ed on SQLite).
+ACTIVITY_RESOLUTION = 15
 USER_AGENT_MAX = 300
 SESSION_NOT_FOUND = "That session has already ended."
 THIS_SESSION = "This is the session you are using: log out to end it."
@@ -229,7 +232,8 @@ def session_expire_if_idle(request: HttpRequest) -> bool:
 def session_activity(request: HttpRequest, user: User) -> None:
     """The person did something: move the deadline; now and then note it in the list."""
     stamp = _timestamp()
-    request.session[LAST_ACTIVITY] = stamp
+    if stamp - float(request.session.get(LAST_ACTIVITY, 0)) >= ACTIVITY_RESOLUTION:
+        request.session[LAST_ACTIVITY] = stamp
     if stamp - float(request.session.get(SEEN_WRITTEN, 0)) < TOUCH_INTERVAL:
         return
     request.session[SEEN_WRITTEN] = stamp

@@ -1,6 +1,6 @@
 """Sessions that only real activity keeps alive.
 
-Sessions roll (SESSION_SAVE_EVERY_REQUEST): each request pushes the inactivity deadline back.
+Sessions roll: each request pushes the inactivity deadline back (accounts/sessions.py).
 A request the browser makes on its own — the live-update stream, a presence beat, a refresh
 after someone else's change — is not the person doing anything, so it must not keep an
 abandoned tab signed in forever. Such views are marked with ``@passive``; a page refresh
