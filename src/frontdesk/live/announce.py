@@ -49,11 +49,7 @@ def announce(ticket: Ticket, kind: str, *, staff_only: bool) -> None:
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
 
-    def publish() -> None:
-        for channel in channels:
-            broker().publish(channel, event)
-
-    transaction.on_commit(publish)
+    transaction.on_commit(lambda: broker().publish_to(channels, event))
 
 
 @receiver(post_save, sender=Message, dispatch_uid="live-message")

@@ -95,7 +95,12 @@ class LocalBroker:
             self._subscriptions.discard(subscription)
 
     def publish(self, channel: str, event: Event) -> None:
-        self.deliver_here(channel, event)
+        self.publish_to([channel], event)
+
+    def publish_to(self, channels: Iterable[str], event: Event) -> None:
+        """``event`` on each of ``channels``: what a subscriber of several hears once each."""
+        for channel in channels:
+            self.deliver_here(channel, event)
 
     def deliver_here(self, channel: str, event: Event) -> None:
         """Hand ``event`` to this process's subscribers of ``channel``."""
@@ -128,8 +133,10 @@ class RedisBroker(LocalBroker):
         self._listener: threading.Thread | None = None
         self._ready = threading.Event()
 
-    def publish(self, channel: str, event: Event) -> None:
-        self._redis.publish(self._channel, json.dumps({"channel": channel, "event": event}))
+    def publish_to(self, channels: Iterable[str], event: Event) -> None:
+        """One Redis message for all of ``channels``: an announcement names three."""
+        message = {"channels": list(channels), "event": event}
+        self._redis.publish(self._channel, json.dumps(message))
 
     def _add(self, subscription: S) -> S:
         self._listen()
@@ -156,7 +163,7 @@ class RedisBroker(LocalBroker):
                 self._ready.set()
                 for message in pubsub.listen():
                     payload = json.loads(message["data"])
-                    self.deliver_here(payload["channel"], payload["event"])
+                    super().publish_to(payload["channels"], payload["event"])
             except Exception:
                 # Redis restarted or the network dropped: browsers keep their streams and miss
                 # what was said meanwhile; their next reconnect re-fetches the page regions.
