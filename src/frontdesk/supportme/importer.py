@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, Max, OuterRef
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, ProfileIcon, Role, User
@@ -33,6 +33,7 @@ from frontdesk.accounts.tokens import ROLE_BY_ACCOUNT_TYPE
 from frontdesk.core.bulk import (
     QUERY_CHUNK,
     batches,
+    datetime_adapter,
     insert_rows,
     lock_for_explicit_ids,
     next_free_id,
@@ -83,7 +84,7 @@ TICKET_DEFAULTS = {
 BATCH_SIZE = 10_000
 
 _email_validator = EmailValidator()
-DbTime = Callable[[datetime | None], Any]  # connection.ops.adapt_datetimefield_value
+DbTime = Callable[[datetime | None], Any]  # core.bulk.datetime_adapter()
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -465,7 +466,7 @@ def _import_tickets(
     with progress(len(new_ids), "Tickets", "ticket", show=show_progress) as bar:
         for batch in batches(_not_imported(rows, recorded), BATCH_SIZE):
             tickets, pairs = [], []
-            db_time = connection.ops.adapt_datetimefield_value
+            db_time = datetime_adapter()
             for row, old_id in batch:
                 new_id = next_id(old_id)
                 ticket = _ticket_row(row, new_id, user_ids, activity.get(old_id), report, db_time)
@@ -523,7 +524,7 @@ def _import_messages(
     with progress(len(new_ids), "Messages", "message", show=show_progress) as bar:
         for batch in batches(_not_imported(rows, recorded), BATCH_SIZE):
             messages, pairs = [], []
-            db_time = connection.ops.adapt_datetimefield_value
+            db_time = datetime_adapter()
             for row, old_id in batch:
                 ticket_id = _lookup(ticket_ids, row[1])
                 if ticket_id is None:
