@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,23 +53,27 @@ class Server:
     pid: int | None  # the serve process, when known: its tree is sampled for RSS and CPU
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Until ``url`` answers (any HTTP status counts); exit with the log if the process
+    stops or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"frontdesk serve exited with {process.returncode}:\n{log.read_text()}")
+            sys.exit(f"frontdesk exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url + "/login", timeout=2):
+            with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.2)
-    sys.exit(f"frontdesk serve did not answer within {timeout:.0f} s:\n{log.read_text()}")
+    sys.exit(f"{url} did not answer within {timeout:.0f} s:\n{log.read_text()}")
 
 
 @contextmanager
@@ -91,7 +96,7 @@ def served(
         if workers > 1:
             env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
             env["FRONTDESK_REDIS_PREFIX"] = f"fdbench{os.getpid()}"
-        port = _free_port()
+        port = free_port()
         log = Path(data_dir) / "serve.log"
         command = [str(FRONTDESK), "serve", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--workers", str(workers)]
@@ -108,7 +113,7 @@ def served(
             )
         try:
             base_url = f"http://127.0.0.1:{port}"
-            _wait_ready(base_url, process, log, timeout=180)
+            wait_ready(base_url + "/login", process, log, timeout=180)
             yield Server(base_url, env, process.pid)
         finally:
             process.send_signal(signal.SIGINT)

@@ -30,11 +30,8 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,9 +46,10 @@ from _server import (
     FRONTDESK,
     LOAD_TEST_ENV,
     PASSWORD,
-    _free_port,
     _show_first_traceback,
+    free_port,
     percentile,
+    wait_ready,
 )
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -70,21 +68,6 @@ class Profile:
     live: str  # the async live endpoint that B starts: mode "live"
     pid_a: int
     pid_b: int
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"a server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return  # it answered (the live endpoint has no /login page)
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not come up:\n{log.read_text()}")
 
 
 @contextmanager
@@ -113,15 +96,14 @@ def two_processes(database_url: str | None, threads: int | None) -> Iterator[Pro
         if database_url:
             env["DATABASE_URL"] = database_url
         subprocess.run([FRONTDESK, "migrate", "-v0"], env=env, check=True)
-        port_a, port_b, port_live = _free_port(), _free_port(), _free_port()
+        port_a, port_b, port_live = free_port(), free_port(), free_port()
         serve = [str(FRONTDESK), "serve", "--no-migrate", "--no-worker", "--port"]
         b_extra = ["--live-port", str(port_live)] + (["--threads", str(threads)] * bool(threads))
         commands = [[*serve, str(port_a)], [*serve, str(port_b), *b_extra]]
         urls = [f"http://127.0.0.1:{p}" for p in (port_a, port_b, port_live)]
         processes, logs = [], []
         try:
-            # One after the other: both would create the first admin on a fresh database,
-            # and the loser exits ("That username is already taken").
+            # One after the other, so each one's log shows its own start.
             for n, command in enumerate(commands):
                 logs.append(Path(data_dir) / f"serve-{'ab'[n]}.log")
                 with logs[-1].open("wb") as out:
@@ -134,8 +116,8 @@ def two_processes(database_url: str | None, threads: int | None) -> Iterator[Pro
                             start_new_session=True,
                         )
                     )
-                _wait_up(urls[n] + "/login", processes[n], logs[n])
-            _wait_up(urls[2] + "/live/events", processes[1], logs[1])
+                wait_ready(urls[n] + "/login", processes[n], logs[n], timeout=120)
+            wait_ready(urls[2] + "/live/events", processes[1], logs[1], timeout=120)
             a, b, live = urls
             yield Profile(env, a, b, live, processes[0].pid, processes[1].pid)
         finally:

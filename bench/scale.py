@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +29,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _server import LOAD_TEST_ENV, free_port, percentile, wait_ready
+
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
 PASSWORD = "demo-password"  # every demo account's (tickets/demo.py)
 LONG_TITLE = "Scale benchmark a conversation of fifty messages"
@@ -39,12 +39,6 @@ LONG_THREADS = 5
 UNPAGED_REQUESTS = 20
 COMMON_WORDS = ["class", "app", "thanks", "studio", "booking"]
 PHRASES = ['"dark mode"', '"door entry code"', '"refunded the difference"', '"main hall"']
-SERVER_ENV = {  # one client hammering on purpose: the per-user limits would stop it
-    "FRONTDESK_RATE_API": "0/minute",
-    "FRONTDESK_RATE_SIGN_IN_IP": "0/minute",
-    "FRONTDESK_RATE_SIGN_IN_USERNAME": "0/minute",
-    "LOG_LEVEL": "WARNING",
-}
 
 
 @dataclass
@@ -56,8 +50,7 @@ class Read:
     times_ms: list[float] = field(default_factory=list)
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+        return percentile(sorted(self.times_ms), q)
 
 
 @dataclass
@@ -142,29 +135,14 @@ def _write_long_thread(rng: random.Random, agent_name: str, customer_id: int) ->
 # --- the server and the client ------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
     command = [FRONTDESK, "serve", "--no-migrate", "--port", str(port), "--threads", "4"]
     with log.open("wb") as out:
         server = subprocess.Popen(
-            command, env={**os.environ, **SERVER_ENV}, stdout=out, stderr=subprocess.STDOUT
+            command, env={**os.environ, **LOAD_TEST_ENV}, stdout=out, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            if server.poll() is not None:
-                sys.exit(f"frontdesk serve stopped; see {log}")
-            time.sleep(0.2)
-    server.terminate()
-    sys.exit(f"frontdesk serve did not start in 60 s; see {log}")
+    wait_ready(f"http://127.0.0.1:{port}/login", server, log, timeout=60)
+    return server
 
 
 class Client:
