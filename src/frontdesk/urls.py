@@ -6,26 +6,13 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from frontdesk.accounts import icons
+from frontdesk.core.ids import IdConverter
 from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 
-
-class AnyIntConverter:
-    """Digits of any length. Out-of-range ids reach the view, which answers 404 in JSON
-    instead of overflowing the database driver."""
-
-    regex = "[0-9]+"
-
-    def to_python(self, value: str) -> int:
-        return int(value) if len(value) < 25 else 2**80
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(AnyIntConverter, "id")
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     # SupportMe: pages on GET, the JSON API on POST (see web/dispatch.py).

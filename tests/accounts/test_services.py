@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.test import override_settings
 
+from frontdesk.accounts import selectors as account_selectors
 from frontdesk.accounts import services
 from frontdesk.accounts.models import Role, User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
@@ -129,12 +130,12 @@ def test_set_role_rules(admin: User, agent: User, customer: User) -> None:
 
 
 def test_user_reference_by_id_or_username(customer: User) -> None:
-    assert services.user_get_by_reference(str(customer.pk)) == customer
-    assert services.user_get_by_reference("JOHN") == customer
+    assert account_selectors.user_get_by_reference(str(customer.pk)) == customer
+    assert account_selectors.user_get_by_reference("JOHN") == customer
     with pytest.raises(NotFound):
-        services.user_get_by_reference("0")  # System is not a person
+        account_selectors.user_get_by_reference("0")  # System is not a person
     with pytest.raises(NotFound):
-        services.user_get_by_reference("99999999999999999999999")
+        account_selectors.user_get_by_reference("99999999999999999999999")
 
 
 @override_settings(PASSWORD_HASHERS=["frontdesk.accounts.hashers.Argon2idHasher"])

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.tickets import services
-from frontdesk.tickets.attachments import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
+from frontdesk.tickets.services import attachment_add
 from frontdesk.wsgi import application
 from tests.api.helpers import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
@@ -67,7 +67,7 @@ def known(customer: User, other_customer: User, agent: User) -> dict[str, list[i
     services.message_post(
         actor=agent, ticket_id=mine.pk, body="Customer is on site 3.", internal=True
     )
-    services.ticket_assign_to(actor=agent, ticket_id=mine.pk, assignee_id=agent.pk)
+    services.ticket_assign(actor=agent, ticket_id=mine.pk, assignee_id=agent.pk)
     for user, ticket, name, content, internal in [
         (customer, mine, "photo.png", image_bytes(), False),
         (agent, mine, "page.html", HTML, False),

@@ -136,12 +136,17 @@ def test_nothing_is_announced_for_a_rolled_back_change(
     assert events_of(stream) == []
 
 
-@pytest.mark.parametrize(
-    "query", ["?ticket=999999", "?ticket=abc", "?ticket=99999999999999999999999"]
-)
-def test_cannot_listen_to_unknown_tickets(client: Client, customer: User, query: str) -> None:
+def test_cannot_listen_to_unknown_tickets(client: Client, customer: User) -> None:
     client.force_login(customer)
-    assert client.get("/live/events" + query).status_code == 404
+    assert client.get("/live/events?ticket=999999").status_code == 404
+
+
+@pytest.mark.parametrize("ticket", ["abc", "99999999999999999999999", "²", "٣", "-1", "0"])
+def test_a_ticket_that_is_no_id_is_a_bad_request(
+    client: Client, customer: User, ticket: str
+) -> None:
+    client.force_login(customer)
+    assert client.get("/live/events", {"ticket": ticket}).status_code == 400
 
 
 def test_cannot_listen_to_someone_elses_ticket(

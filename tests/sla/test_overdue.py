@@ -14,7 +14,7 @@ from frontdesk.sla.models import OverdueAlert
 from frontdesk.sla.services import sla_alert_if_overdue, sla_overdue_sweep
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket
-from frontdesk.tickets.selectors import messages_visible
+from frontdesk.tickets.selectors import conversation
 
 from ..conftest import Clock
 
@@ -43,8 +43,8 @@ def test_an_overdue_ticket_gets_one_internal_note(
     [note] = alerts(ticket)
     assert note.kind == MessageKind.INTERNAL
     assert note.body.startswith("Overdue: this ticket was due ")
-    assert note in messages_visible(user=agent, ticket=ticket)
-    assert note not in messages_visible(user=customer, ticket=ticket)
+    assert note in conversation(user=agent, ticket=ticket)
+    assert note not in conversation(user=customer, ticket=ticket)
 
 
 @pytest.mark.parametrize("hours", [1, None])

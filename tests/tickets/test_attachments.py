@@ -13,10 +13,11 @@ from PIL import Image
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, TooLarge
-from frontdesk.tickets import attachments, selectors, services
-from frontdesk.tickets.attachments import attachment_add, clean_filename, sniff_content_type
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, NotVisible, TooLarge
+from frontdesk.tickets import access, files, services
+from frontdesk.tickets.files import clean_filename, sniff_content_type
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Status, Ticket
+from frontdesk.tickets.services import attachment_add
 
 pytestmark = pytest.mark.django_db
 
@@ -196,8 +197,8 @@ def test_size_limit_at_the_boundary(customer: User, settings: Settings) -> None:
 
 def test_default_limit_is_25_mb(settings: Settings) -> None:
     assert settings.FRONTDESK_ATTACHMENT_MAX_BYTES == 25 * 1024 * 1024
-    assert attachments.files_hint() == "Up to 10 files, at most 25\xa0MB each."
-    assert attachments.human_size(1536) == "1.5\xa0KB"
+    assert files.files_hint() == "Up to 10 files, at most 25\xa0MB each."
+    assert files.human_size(1536) == "1.5\xa0KB"
 
 
 def test_a_size_the_client_understated_is_caught_while_reading(
@@ -278,7 +279,7 @@ def test_a_refused_post_leaves_no_file(
     customer: User, other_customer: User, settings: Settings
 ) -> None:
     ticket = open_with(customer).ticket
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotVisible):
         services.message_post(
             actor=other_customer, ticket_id=ticket.pk, body=BODY, files=[upload("a.txt", b"a")]
         )
@@ -334,19 +335,19 @@ def test_attachment_visibility(
     for kind, visible in (("public", public), ("internal", internal)):
         attachment_id = files_on_ticket[kind].pk
         if visible:
-            found = selectors.attachment_get_for_user(user=user, attachment_id=attachment_id)
+            found = access.attachment_get(user=user, attachment_id=attachment_id)
             assert found.pk == attachment_id
         else:
             with pytest.raises(NotFound) as error:
-                selectors.attachment_get_for_user(user=user, attachment_id=attachment_id)
+                access.attachment_get(user=user, attachment_id=attachment_id)
             # The same answer as for a file that does not exist.
-            assert error.value.message == selectors.ATTACHMENT_NOT_FOUND
+            assert error.value.message == access.ATTACHMENT_NOT_FOUND
 
 
 @pytest.mark.parametrize("attachment_id", [0, 999_999, 2**70])
 def test_missing_attachment_is_not_found(customer: User, attachment_id: int) -> None:
     with pytest.raises(NotFound):
-        selectors.attachment_get_for_user(user=customer, attachment_id=attachment_id)
+        access.attachment_get(user=customer, attachment_id=attachment_id)
 
 
 # --- attachment_add (for the REST API) ----------------------------------------------------

@@ -105,7 +105,7 @@ def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
 
 def test_a_page_the_user_may_not_see_marks_nothing(customer: User, other_customer: User) -> None:
     ticket = _open(customer)
-    assert signed_in(other_customer).get(f"/ticket/{ticket.pk}").status_code == 403
+    assert signed_in(other_customer).get(f"/ticket/{ticket.pk}").status_code == 404
     assert not TicketRead.objects.exists()
 
 

@@ -15,7 +15,6 @@ from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import Priority, Status, Ticket
 from frontdesk.tickets.selectors import (
     HistoryEntry,
-    WorkspaceFilters,
     WorkspaceSort,
     WorkspaceView,
 )
@@ -144,8 +143,8 @@ def test_customers_cannot_use_the_workspace(
         selectors.agents_assignable(user=customer)
     with pytest.raises(NotAllowed):
         selectors.agent_get(user=customer, agent_id=agent.pk)
-    with pytest.raises(NotAllowed):
-        selectors.ticket_history(user=customer, ticket=desk["mine"])
+    # The history is staff-only: a customer's is empty (tickets/access.py).
+    assert selectors.ticket_history(user=customer, ticket=desk["mine"]) == []
 
 
 def test_deactivated_agents_lose_the_workspace(agent: User) -> None:
@@ -160,22 +159,22 @@ def test_deactivated_agents_lose_the_workspace(agent: User) -> None:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (WorkspaceFilters(status=Status.PENDING), ["Waiting on customer"]),
-        (WorkspaceFilters(priority=Priority.URGENT), ["Queued new ticket"]),
-        (WorkspaceFilters(category="billing"), ["Assigned to Bob"]),
+        ({"status": Status.PENDING}, ["Waiting on customer"]),
+        ({"priority": Priority.URGENT}, ["Queued new ticket"]),
+        ({"category": "billing"}, ["Assigned to Bob"]),
         (
-            WorkspaceFilters(assignee="unassigned", status=Status.NEW),
+            {"assigned_to": "unassigned", "status": Status.NEW},
             ["Queued old ticket", "Queued new ticket", "Late ticket here", "Due next week"],
         ),
-        (WorkspaceFilters(tag="Boiler"), ["Queued old ticket", "Assigned to Alice"]),
-        (WorkspaceFilters(tag="boiler", priority=Priority.HIGH), ["Assigned to Alice"]),
-        (WorkspaceFilters(tag="no such tag"), []),
+        ({"tag": "Boiler"}, ["Queued old ticket", "Assigned to Alice"]),
+        ({"tag": "boiler", "priority": Priority.HIGH}, ["Assigned to Alice"]),
+        ({"tag": "no such tag"}, []),
     ],
 )
 def test_filters_narrow_a_view(
     desk: dict[str, Ticket],
     agent: User,
-    filters: WorkspaceFilters,
+    filters: dict[str, str],
     expected: list[str],
 ) -> None:
     Ticket.objects.filter(pk=desk["queued_new"].pk).update(priority=Priority.URGENT)
@@ -191,7 +190,7 @@ def test_filters_narrow_a_view(
 def test_assignee_filter_takes_an_agent(
     desk: dict[str, Ticket], agent: User, other_agent: User
 ) -> None:
-    filters = WorkspaceFilters(assignee=str(other_agent.pk))
+    filters = {"assigned_to": str(other_agent.pk)}
     page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
     assert _titles(page) == ["Assigned to Bob"]
 
@@ -199,14 +198,14 @@ def test_assignee_filter_takes_an_agent(
 @pytest.mark.parametrize(
     ("filters", "field"),
     [
-        (WorkspaceFilters(status="sleeping"), "status"),
-        (WorkspaceFilters(priority="whenever"), "priority"),
-        (WorkspaceFilters(category="gossip"), "category"),
-        (WorkspaceFilters(assignee="bob"), "assignee"),
+        ({"status": "sleeping"}, "status"),
+        ({"priority": "whenever"}, "priority"),
+        ({"category": "gossip"}, "category"),
+        ({"assigned_to": "bob"}, "assigned_to"),
     ],
 )
 def test_unknown_filter_values_are_refused(
-    agent: User, filters: WorkspaceFilters, field: str
+    agent: User, filters: dict[str, str], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
         selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
@@ -361,9 +360,7 @@ def test_customer_search_never_matches_internal_notes_or_others_tickets(
 
 def test_search_applies_filters(searchable: dict[str, Ticket], agent: User) -> None:
     Ticket.objects.filter(pk=searchable["heating"].pk).update(status=Status.PENDING)
-    found = selectors.tickets_search(
-        user=agent, query="boiler", filters=WorkspaceFilters(status=Status.PENDING)
-    )
+    found = selectors.tickets_search(user=agent, query="boiler", filters={"status": Status.PENDING})
     assert _titles(found.page) == ["Studio is cold"]
 
 
@@ -413,14 +410,14 @@ def test_assignable_agents_are_active_staff_by_name(
 def test_history_reads_in_words(customer: User, agent: User, other_agent: User) -> None:
     ticket = _ticket(customer, "Heating is broken")
     services.ticket_claim(actor=agent, ticket_id=ticket.pk)
-    services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=other_agent)
+    services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
     due = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
     services.ticket_update(
         actor=agent,
         ticket_id=ticket.pk,
         changes={"priority": Priority.URGENT, "due_at": due, "tags": ["boiler"]},
     )
-    services.ticket_assign(actor=other_agent, ticket_id=ticket.pk, assignee=None)
+    services.ticket_assign(actor=other_agent, ticket_id=ticket.pk, assignee_id=None)
     history = selectors.ticket_history(user=agent, ticket=ticket)
     assert all(isinstance(entry, HistoryEntry) for entry in history)
     rows = [(entry.event.field, entry.old, entry.new) for entry in history]
@@ -451,7 +448,7 @@ def test_workspace_queries_do_not_grow_with_the_list(
         ticket = _ticket(customer, f"Counted ticket {number}", hours=number)
         services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["a", "b"]})
         if number % 2:
-            services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=other_agent)
+            services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
     # Ids are not reset between tests on PostgreSQL: name one of ours by its number.
     last_number = ticket.number
     with django_assert_num_queries(2):  # the tickets, then their tags
@@ -480,7 +477,7 @@ def test_history_takes_two_queries(
     ticket = _ticket(customer, "A busy ticket here")
     for number in range(changes):
         assignee = agent if number % 2 else other_agent
-        services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee=assignee)
+        services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=assignee.pk)
     with django_assert_num_queries(2):  # the events with their actors, the assignees named
         history = selectors.ticket_history(user=agent, ticket=ticket)
         names = {entry.event.actor.username for entry in history if entry.event.actor}

@@ -127,10 +127,11 @@ def test_messages_are_escaped(customer: User) -> None:
 
 
 def test_customer_cannot_see_another_customers_ticket(ticket: Ticket, other_customer: User) -> None:
+    # Exactly as for a ticket that does not exist: the page does not say it exists.
     response = signed_in(other_customer).get(f"/ticket/{ticket.pk}")
-    assert response.status_code == 403
+    assert response.status_code == 404
     page = html(response)
-    assert "This ticket belongs to another account" in page
+    assert "There is no ticket with that number" in page
     assert "Heating not working" not in page
     assert "Traceback" not in page
 
@@ -143,7 +144,7 @@ def test_customer_cannot_post_into_another_customers_ticket(
         f"/ticket/{ticket.pk}",
         {"action": "reply", "message": "Let me in please."},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Message.objects.filter(ticket=ticket).count() == 1
 
 

@@ -16,7 +16,7 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Role, User
 from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
 from frontdesk.core.text import is_storable_text
 
 LOGIN_FAILED = "A user with the supplied username and password was not found."
@@ -186,17 +186,4 @@ def system_user_ensure() -> User:
             "profile_icon": "admin",
         },
     )
-    return user
-
-
-def user_get_by_reference(reference: str) -> User:
-    """Find a user by numeric id or by username (case-insensitive), for the command line."""
-    query = User.objects.exclude(role=Role.SYSTEM)
-    user = None
-    if reference.isdigit() and len(reference) < 19:
-        user = query.filter(pk=int(reference)).first()
-    if user is None:
-        user = query.filter(username__lower=reference.lower()).first()
-    if user is None:
-        raise NotFound(f"No user with id or username {reference!r}.")
     return user

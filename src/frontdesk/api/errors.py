@@ -2,8 +2,9 @@
 
     {"error": {"code": "invalid", "message": "...", "fields": {"subject": ["..."]}}}
 
-Domain errors map to status codes here, once; Ninja's own errors (validation, parsing,
-authentication, CSRF) are reshaped to match. Invalid input of any kind is 400.
+Domain errors take the status of core.errors.http_status, as on every face; Ninja's own
+errors (validation, parsing, authentication, CSRF) are reshaped to match. Invalid input of
+any kind is 400.
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from frontdesk.core.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    RateLimited,
-    TooLarge,
-)
-from frontdesk.tickets.selectors import NotVisible
+from frontdesk.core.errors import DomainError, RateLimited, http_status
 
 logger = logging.getLogger(__name__)
 
@@ -90,28 +83,15 @@ def _field_name(request: HttpRequest, field: str) -> str:
     return own.get(field) or FIELD_NAMES.get(field, field)
 
 
-def _status_of(exc: DomainError) -> int:
-    statuses = ((NotVisible, 404), (NotFound, 404), (Conflict, 409), (TooLarge, 413))
-    for kind, status in (*statuses, (RateLimited, 429)):
-        if isinstance(exc, kind):
-            return status
-    return 400 if isinstance(exc, InvalidInput) else 403
-
-
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    status = _status_of(exc)
+    status = http_status(exc)
     fields = {}
     if exc.field and status != 404:
         fields = {_field_name(request, exc.field): [exc.message]}
-    response = error_json(status, exc.message if status != 404 else _not_found_text(exc), fields)
+    response = error_json(status, exc.message, fields)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-def _not_found_text(exc: DomainError) -> str:
-    # NotVisible carries SupportMe's "not authenticated" text; here it is simply not found.
-    return NOT_FOUND if isinstance(exc, NotVisible) else exc.message
 
 
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

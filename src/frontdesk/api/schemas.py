@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, create_model
 
 from frontdesk.accounts.models import User
+from frontdesk.tickets.filters import TICKET_FILTERS, TicketFilter
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 
 
@@ -106,23 +107,32 @@ class TicketPageOut(Schema):
     next: str | None
 
 
-class TicketQuery(Schema):
-    """The list's query parameters; each filter is checked by the selector."""
+class TicketListQuery(Schema):
+    """What every ticket list reads besides the filters: search words, order, page."""
 
-    status: str = ""
-    priority: str = ""
-    category: str = ""
-    customer: str = ""
-    assigned_to: str = ""
-    my_tickets: str = ""
-    unassigned: str = ""
-    overdue: str = ""
-    created_after: str = ""
-    created_before: str = ""
-    search: str = ""
+    search: str = Field("", description='Words or "a phrase" in the title or a message.')
     ordering: str = ""
     cursor: str = ""
     limit: int = 50
+
+
+def _filter_parameter(spec: TicketFilter) -> Any:
+    extra: dict[str, Any] | None = None
+    if spec.choices:
+        extra = {"enum": ["", *(value for value, _ in spec.choices)]}
+    return (str, Field("", description=spec.description, json_schema_extra=extra))
+
+
+# The lists' query parameters: every filter of tickets/filters.py, with its description and
+# values in the OpenAPI document, then TicketListQuery's. The filters check the values.
+if TYPE_CHECKING:
+    TicketQuery = TicketListQuery
+else:
+    TicketQuery = create_model(
+        "TicketQuery",
+        __base__=TicketListQuery,
+        **{name: _filter_parameter(spec) for name, spec in TICKET_FILTERS.items()},
+    )
 
 
 class TicketPatchIn(Strict):

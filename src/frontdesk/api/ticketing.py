@@ -41,13 +41,13 @@ from frontdesk.api.schemas import (
     ticket_changes,
 )
 from frontdesk.core.errors import InvalidInput, NotFound
+from frontdesk.tickets import access, services, statistics
 from frontdesk.tickets import api_selectors as selectors
-from frontdesk.tickets import attachments as attachments_service
-from frontdesk.tickets import services
-from frontdesk.tickets.api_selectors import ApiPage, TicketListFilters
+from frontdesk.tickets.api_selectors import ApiPage
 from frontdesk.tickets.downloads import attachment_response
-from frontdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
-from frontdesk.tickets.selectors import ATTACHMENT_NOT_FOUND, attachment_get_for_user
+from frontdesk.tickets.filters import TICKET_FILTERS
+from frontdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
+from frontdesk.tickets.selectors import requester_get
 
 api = NinjaAPI(
     title="Frontdesk ticketing API",
@@ -107,10 +107,11 @@ def _ticket_list(
     request: HttpRequest, query: TicketQuery, *, ordering: str = "", **forced: str
 ) -> dict[str, Any]:
     """``ordering``: this list's own default, when the request names none."""
-    values = query.model_dump(exclude={"ordering", "cursor", "limit"})
+    filters = query.model_dump(include=set(TICKET_FILTERS))
     page = selectors.tickets_list_for_api(
         user=caller(request),
-        filters=TicketListFilters(**{**values, **forced}),
+        filters={**filters, **forced},
+        search_text=query.search,
         ordering=query.ordering or ordering,
         cursor=query.cursor,
         limit=query.limit,
@@ -150,9 +151,9 @@ def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> dict[str
     response=_answers({200: StatisticsOut}, frozenset({401})),
     url_name="tickets_statistics",
 )
-def tickets_statistics(request: HttpRequest) -> selectors.TicketStatistics:
+def tickets_statistics(request: HttpRequest) -> statistics.TicketStatistics:
     """Counts and averages over the tickets you may see."""
-    return selectors.ticket_statistics(user=caller(request))
+    return statistics.ticket_statistics(user=caller(request))
 
 
 # --- tickets: one ticket ------------------------------------------------------------------
@@ -162,14 +163,16 @@ def tickets_statistics(request: HttpRequest) -> selectors.TicketStatistics:
 def tickets_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Ticket]:
     """Customers open a ticket for themselves; agents on behalf of a customer."""
     user = caller(request)
-    ticket = services.ticket_create(
+    requester = None if payload.customer is None else requester_get(requester_id=payload.customer)
+    opened = services.ticket_open(
         actor=user,
         title=payload.subject,
         body=payload.description,
-        requester_id=payload.customer,
+        requester=requester,
+        channel=Channel.API,
         changes=ticket_changes(payload, omit=frozenset({"subject", "description", "customer"})),
     )
-    return Status(201, _ticket(request, ticket.pk))
+    return Status(201, _ticket(request, opened.ticket.pk))
 
 
 @tickets.get(
@@ -183,7 +186,7 @@ def tickets_detail(request: HttpRequest, ticket_id: int) -> Ticket:
     "/{int:ticket_id}/", response=_answers({200: TicketOut}, WRITE), url_name="tickets_put"
 )
 def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> Ticket:
-    services.ticket_edit(
+    services.ticket_update(
         actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
     )
     return _ticket(request, ticket_id)
@@ -193,7 +196,7 @@ def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> T
     "/{int:ticket_id}/", response=_answers({200: TicketOut}, WRITE), url_name="tickets_patch"
 )
 def tickets_patch(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Ticket:
-    services.ticket_edit(
+    services.ticket_update(
         actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
     )
     return _ticket(request, ticket_id)
@@ -215,9 +218,7 @@ def tickets_delete(request: HttpRequest, ticket_id: int) -> Status[None]:
 )
 def tickets_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Ticket:
     """Give the ticket to an agent, or back to the queue with ``{"user_id": null}``."""
-    services.ticket_assign_to(
-        actor=caller(request), ticket_id=ticket_id, assignee_id=payload.user_id
-    )
+    services.ticket_assign(actor=caller(request), ticket_id=ticket_id, assignee_id=payload.user_id)
     return _ticket(request, ticket_id)
 
 
@@ -275,7 +276,7 @@ def comments_create(request: HttpRequest, payload: CommentCreateIn) -> Status[Me
     "/{int:comment_id}/", response=_answers({200: CommentOut}, READ), url_name="comments_detail"
 )
 def comments_detail(request: HttpRequest, comment_id: int) -> Message:
-    return selectors.message_get_for_api(user=caller(request), message_id=comment_id)
+    return access.message_get(user=caller(request), message_id=comment_id)
 
 
 @comments.put(
@@ -315,7 +316,7 @@ def history_list(request: HttpRequest, query: Query[HistoryQuery]) -> dict[str, 
     "/{int:event_id}/", response=_answers({200: HistoryOut}, READ), url_name="history_detail"
 )
 def history_detail(request: HttpRequest, event_id: int) -> TicketEvent:
-    return selectors.ticket_event_get_for_api(user=caller(request), event_id=event_id)
+    return access.event_get(user=caller(request), event_id=event_id)
 
 
 # --- attachments --------------------------------------------------------------------------
@@ -346,7 +347,7 @@ def _check_upload(request: HttpRequest, fields: frozenset[str]) -> None:
 
 
 def _attachment(request: HttpRequest, attachment_id: int) -> Attachment:
-    return attachment_get_for_user(user=caller(request), attachment_id=attachment_id)
+    return access.attachment_get(user=caller(request), attachment_id=attachment_id)
 
 
 @attachments.get(
@@ -375,7 +376,7 @@ def attachments_create(
     """Upload one file, either to a ticket (it arrives as a new reply, or an internal note)
     or to a message you wrote: send exactly one of ``ticket`` and ``message``."""
     _check_upload(request, UPLOAD_FIELDS)
-    attachment = attachments_service.attachment_add(
+    attachment = services.attachment_add(
         actor=caller(request),
         file=file,
         ticket_id=ticket,
@@ -400,7 +401,7 @@ def attachments_detail(request: HttpRequest, attachment_id: int) -> Attachment:
 )
 def attachments_delete(request: HttpRequest, attachment_id: int) -> Status[None]:
     """Its uploader (an agent) or an admin; the stored file goes with it."""
-    attachments_service.attachment_delete(actor=caller(request), attachment_id=attachment_id)
+    services.attachment_delete(actor=caller(request), attachment_id=attachment_id)
     return Status(204, None)
 
 
@@ -416,7 +417,7 @@ def attachments_download(request: HttpRequest, attachment_id: int) -> HttpRespon
     try:
         return attachment_response(request, attachment)
     except FileNotFoundError as exc:
-        raise NotFound(ATTACHMENT_NOT_FOUND) from exc
+        raise NotFound(access.ATTACHMENT_NOT_FOUND) from exc
 
 
 @tickets.post(
@@ -434,7 +435,7 @@ def tickets_add_attachment(
     """Upload one file to the ticket: it arrives as a new reply (or an agent's internal
     note) saying what was attached, with every effect a reply has."""
     _check_upload(request, frozenset({"description", "is_internal"}))
-    attachment = attachments_service.attachment_add(
+    attachment = services.attachment_add(
         actor=caller(request),
         file=file,
         ticket_id=ticket_id,

@@ -1,5 +1,6 @@
-"""The errors a use case can end with. Every face (JSON API, pages, email) maps them to its
-own answer: a status code and a message a person understands."""
+"""The errors a use case can end with, and the one table of the HTTP status each becomes.
+Every face (JSON APIs, pages, live endpoints, email) answers with that status and the
+error's message; only the SupportMe API keeps its seed's own answers where they differ."""
 
 from __future__ import annotations
 
@@ -18,15 +19,20 @@ class InvalidInput(DomainError):
 
 
 class NotAllowed(DomainError):
-    """The actor may not do this (or may not see the object)."""
+    """The actor may not do this."""
 
 
 class NotFound(DomainError):
     """The object does not exist."""
 
 
+class NotVisible(NotFound):
+    """The object exists but is not the actor's to see. Every face answers it as NotFound, so
+    that existence does not leak; SupportMe's contract answers 403 with its own text."""
+
+
 class TooLarge(DomainError):
-    """The input is over a size limit (an attachment, a request); the API answers 413."""
+    """The input is over a size limit (an attachment, a request)."""
 
 
 class Conflict(DomainError):
@@ -39,3 +45,22 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# Most specific first: NotVisible is a NotFound.
+_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 400),
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (TooLarge, 413),
+    (RateLimited, 429),
+)
+
+
+def http_status(exc: DomainError) -> int:
+    """The HTTP status of a domain error, the same on every face."""
+    for kind, status in _STATUSES:
+        if isinstance(exc, kind):
+            return status
+    return 400

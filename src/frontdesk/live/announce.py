@@ -2,7 +2,9 @@
 
 Each use case writes its change as a Message (the conversation) or a TicketEvent (the history),
 so announcing those two rows, once the transaction commits, covers every face (pages, APIs,
-email) without each use case remembering to. Bulk imports bypass save() and stay silent.
+email, admin) without each use case remembering to; a deleted ticket is announced as it goes.
+Whether the requester hears of a change is tickets/access.py's rule, as for everything they
+see. Bulk imports bypass save() and stay silent.
 
 Events carry only a type and a ticket id, never content: a browser that hears one fetches the
 page again through the same permission checks as any other request.
@@ -13,25 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from frontdesk.live.broker import broker
-from frontdesk.tickets.models import Message, MessageKind, Ticket, TicketEvent
+from frontdesk.tickets.access import requester_sees
+from frontdesk.tickets.models import Message, Ticket, TicketEvent
 
 STAFF_CHANNEL = "staff"
-
-# History fields a customer's pages do not show: changing them tells the customer nothing.
-_STAFF_ONLY_FIELDS = frozenset(
-    {
-        TicketEvent.Field.PRIORITY,
-        TicketEvent.Field.CATEGORY,
-        TicketEvent.Field.TAGS,
-        TicketEvent.Field.DUE_AT,
-        TicketEvent.Field.ESTIMATED_HOURS,
-        TicketEvent.Field.ACTUAL_HOURS,
-    }
-)
 
 
 def ticket_channel(ticket_id: int) -> str:
@@ -55,14 +46,17 @@ def announce(ticket: Ticket, kind: str, *, staff_only: bool) -> None:
 @receiver(post_save, sender=Message, dispatch_uid="live-message")
 def _message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any) -> None:
     if created:
-        announce(instance.ticket, "message", staff_only=instance.kind == MessageKind.INTERNAL)
+        announce(instance.ticket, "message", staff_only=not requester_sees(instance))
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="live-ticket-event")
 def _ticket_event_saved(sender: Any, instance: TicketEvent, created: bool, **kwargs: Any) -> None:
     if not created:
         return
-    if instance.field == TicketEvent.Field.CREATED:
-        announce(instance.ticket, "new-ticket", staff_only=False)
-    else:
-        announce(instance.ticket, "change", staff_only=instance.field in _STAFF_ONLY_FIELDS)
+    kind = "new-ticket" if instance.field == TicketEvent.Field.CREATED else "change"
+    announce(instance.ticket, kind, staff_only=not requester_sees(instance))
+
+
+@receiver(post_delete, sender=Ticket, dispatch_uid="live-ticket-deleted")
+def _ticket_deleted(sender: Any, instance: Ticket, **kwargs: Any) -> None:
+    announce(instance, "deleted", staff_only=False)

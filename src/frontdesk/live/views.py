@@ -27,12 +27,13 @@ from django.http import (
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import DomainError, NotFound
+from frontdesk.core.errors import DomainError, http_status
+from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
 from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
 from frontdesk.live.broker import AsyncSubscription, Event, Subscription, broker
 from frontdesk.live.presence import presence_update
-from frontdesk.tickets.selectors import ticket_get_for_user
+from frontdesk.tickets import access
 
 RETRY = "retry: 1000\n\n"  # the browser reconnects a second after a stream ends
 
@@ -43,20 +44,11 @@ def _signed_in(request: HttpRequest) -> User:
     return user
 
 
-def _ticket_id(raw: str | None) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound("No such ticket.")
-    return int(raw)
-
-
 def _channels_for(user: User, ticket_param: str | None) -> set[str]:
     """A ticket page listens to its ticket; any other page to the lists it shows. A ticket the
-    user may not see raises NotFound."""
-    ticket_id = _ticket_id(ticket_param)
-    if ticket_id is not None:
-        ticket = ticket_get_for_user(user=user, ticket_id=ticket_id)
+    user may not see is NotFound (access.ticket_get), a ``ticket`` that is no id InvalidInput."""
+    if ticket_param:
+        ticket = access.ticket_get(user=user, ticket_id=parse_id(ticket_param, field="ticket"))
         return {ticket_channel(ticket.pk)}
     channels = {user_channel(user.pk)}
     if user.is_staff_member:
@@ -121,8 +113,8 @@ def events(request: HttpRequest) -> HttpResponseBase:
     user = _signed_in(request)
     try:
         channels = _channels_for(user, request.GET.get("ticket"))
-    except DomainError:
-        return HttpResponse(status=404)
+    except DomainError as exc:
+        return HttpResponse(status=http_status(exc))
     subscription = broker().subscribe(channels)
     return _event_stream(_stream(subscription, staff=user.is_staff_member))
 
@@ -138,8 +130,8 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
     assert isinstance(user, User)
     try:
         channels = await sync_to_async(_channels_for)(user, request.GET.get("ticket"))
-    except DomainError:
-        return HttpResponse(status=404)
+    except DomainError as exc:
+        return HttpResponse(status=http_status(exc))
     subscription = broker().subscribe_async(channels)
     return _event_stream(_astream(subscription, staff=user.is_staff_member))
 
@@ -150,11 +142,8 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
 def presence(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = _signed_in(request)
     try:
-        ticket = ticket_get_for_user(user=user, ticket_id=ticket_id)
+        ticket = access.ticket_get(user=user, ticket_id=ticket_id)
         people = presence_update(user=user, ticket=ticket, state=request.POST.get("state", ""))
-    except NotFound:
-        return JsonResponse({"error": "No such ticket."}, status=404)
     except DomainError as exc:
-        status = 400 if exc.field else 403
-        return JsonResponse({"error": exc.message}, status=status)
+        return JsonResponse({"error": exc.message}, status=http_status(exc))
     return JsonResponse({"people": people})

@@ -14,14 +14,23 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
+from frontdesk.accounts import selectors as account_selectors
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import SYSTEM_USER_ID, User
 from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
-from frontdesk.core.errors import Conflict, DomainError, NotAllowed, NotFound, RateLimited
+from frontdesk.core.errors import (
+    DomainError,
+    NotAllowed,
+    NotFound,
+    NotVisible,
+    RateLimited,
+    http_status,
+)
 from frontdesk.core.text import is_storable_text
-from frontdesk.tickets import selectors, services
+from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import Message, Ticket
 
 PARSE_FAILED = "Server failed to parse the request."
@@ -43,17 +52,14 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 def _error_for(exc: DomainError) -> JsonResponse:
+    """The status every face gives (core.errors), except that SupportMe answers a ticket that
+    is not the caller's with 403 and its own words."""
+    if isinstance(exc, NotVisible):
+        return _error(NOT_AUTHENTICATED, 403)
+    response = _error(exc.message, http_status(exc))
     if isinstance(exc, RateLimited):
-        response = _error(exc.message, 429)
         response["Retry-After"] = str(exc.retry_after)
-        return response
-    if isinstance(exc, NotAllowed):
-        return _error(exc.message, 403)
-    if isinstance(exc, NotFound):
-        return _error(exc.message, 404)
-    if isinstance(exc, Conflict):
-        return _error(exc.message, 409)
-    return _error(exc.message, 400)
+    return response
 
 
 class _Refused(Exception):
@@ -62,7 +68,13 @@ class _Refused(Exception):
 
 
 def _only(*methods: str) -> Callable[[View], View]:
+    """Answer ``methods`` with the view and anything else with the JSON 405 the seed's clients
+    read. The API authenticates by bearer token only (no cookie), so it needs no CSRF check:
+    without the exemption, a JSON client's POST to a GET-only path got Django's HTML CSRF
+    page instead of the 405."""
+
     def decorate(view: View) -> View:
+        @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             allowed = (*methods, "HEAD") if "GET" in methods else methods
@@ -169,8 +181,9 @@ def login(request: HttpRequest) -> JsonResponse:
 @_only("GET")
 def get_profile(request: HttpRequest, user_id: int) -> JsonResponse:
     _signed_in(request)
-    profile = User.objects.filter(pk=user_id).first() if user_id < 2**63 else None
-    if profile is None:
+    try:
+        profile = account_selectors.user_get(user_id=user_id)
+    except NotFound:
         return _error(USER_NOT_FOUND, 400)
     created_at = 0 if profile.pk == SYSTEM_USER_ID else _timestamp(profile.created_at)
     return _answer(
@@ -189,7 +202,11 @@ def get_profile(request: HttpRequest, user_id: int) -> JsonResponse:
 @_only("POST")
 def ticket_new(request: HttpRequest) -> JsonResponse:
     user = _signed_in(request)
-    services.ticket_open_check(actor=user)  # SupportMe refuses non-customers before parsing
+    # SupportMe's contract: only customers open tickets here (agents open them for a customer
+    # on the other faces), refused before the body is read.
+    if user.is_staff_member:
+        raise NotAllowed(NOT_AUTHENTICATED)
+    services.ticket_open_check(actor=user)
     data = _fields(request, {"ticket_title", "message"})
     opened = services.ticket_open(actor=user, title=data["ticket_title"], body=data["message"])
     return _answer({"ticket_id": opened.ticket.pk, "message_id": opened.message.pk})
@@ -198,7 +215,7 @@ def ticket_new(request: HttpRequest) -> JsonResponse:
 @_only("GET")
 def get_ticket(request: HttpRequest, ticket_id: int) -> JsonResponse:
     user = _signed_in(request)
-    ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
     return _answer({"ticket_data": _ticket_data(ticket)})
 
 
@@ -241,9 +258,9 @@ def get_unclaimed_tickets(request: HttpRequest, user_id: int | None = None) -> J
 @_only("GET")
 def get_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
     user = _signed_in(request)
-    ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
     # SupportMe lists the newest message first.
-    messages = selectors.messages_visible(user=user, ticket=ticket).order_by("-id")
+    messages = selectors.conversation(user=user, ticket=ticket).order_by("-id")
     return _answer({"ticket_id": ticket.pk, "message_list": [_message_data(m) for m in messages]})
 
 

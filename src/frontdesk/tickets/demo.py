@@ -84,6 +84,7 @@ from frontdesk.tickets.models import (
 
 # The use cases' own wording for system messages, so demo threads read like real ones.
 from frontdesk.tickets.texts import claimed_text, status_text
+from frontdesk.tickets.workflow import times_after_move
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed for people to sign in with)
 ADMIN_USERNAME = "admin"
@@ -333,15 +334,16 @@ class _Story:
 
     def move(self, actor: User, status: str) -> None:
         self._event(actor, TicketEvent.Field.STATUS, self.ticket.status, status)
+        times = times_after_move(
+            old=self.ticket.status,
+            new=status,
+            moment=self.at,
+            resolved_at=self.ticket.resolved_at,
+            closed_at=self.ticket.closed_at,
+        )
         self.ticket.status = status
+        self.ticket.resolved_at, self.ticket.closed_at = times.resolved_at, times.closed_at
         self._system(status_text(actor, status))
-        if status == Status.RESOLVED:
-            self.ticket.resolved_at = self.at
-        elif status == Status.CLOSED:
-            self.ticket.closed_at = self.at
-            self.ticket.resolved_at = self.ticket.resolved_at or self.at
-        elif status == Status.REOPENED:
-            self.ticket.resolved_at = self.ticket.closed_at = None
 
 
 def _fill(rng: random.Random, template: str, **known: str) -> str:

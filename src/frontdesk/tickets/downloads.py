@@ -8,7 +8,7 @@ rendered by the browser as a page or a script.
 - ``X-Content-Type-Options: nosniff``, a sandboxing CSP, same-origin CORP, and a private
   cache revalidated on every use (ETag: the SHA-256), so a lost permission is noticed.
 
-The caller checks permission first (``selectors.attachment_get_for_user``).
+The caller checks permission first (``access.attachment_get``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import quote
 from django.http import FileResponse, HttpRequest, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 
-from frontdesk.tickets.attachments import OCTET_STREAM, TEXT
+from frontdesk.tickets.files import OCTET_STREAM, TEXT
 from frontdesk.tickets.models import Attachment
 
 # Types a browser handles itself when it meets them (pages, scripts, XML): served as bytes.

@@ -230,7 +230,9 @@ class Attachment(models.Model):
 
 
 class TicketEvent(models.Model):
-    """One field change: who changed what, from which value to which, and when."""
+    """One change: who changed what, from which value to which, and when. A change to a message
+    names the message (``comment``: its id, old and new; ``attachment``: the file's name), never
+    its text, so that deleting a message removes its words."""
 
     class Field(models.TextChoices):
         STATUS = "status", "Status"
@@ -243,6 +245,8 @@ class TicketEvent(models.Model):
         ESTIMATED_HOURS = "estimated_hours", "Estimated hours"
         ACTUAL_HOURS = "actual_hours", "Actual hours"
         CREATED = "created", "Created"
+        COMMENT = "comment", "Comment"
+        ATTACHMENT = "attachment", "Attachment"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -255,6 +259,9 @@ class TicketEvent(models.Model):
     field = models.CharField(max_length=16, choices=Field.choices)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # Whether the requester cannot see this change (tickets/access.py decides, when recorded):
+    # such a change moves no timestamp and sends no live event they could notice.
+    staff_only = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

@@ -1,8 +1,11 @@
-"""Ticket use cases. Every rule and permission check for tickets lives here, once.
+"""Ticket use cases, one per intent. Every rule and permission check for tickets lives here,
+once; what a user may see is tickets/access.py.
 
-The SupportMe JSON API, the pages, the REST API and email are thin faces over these functions.
-Each runs in one transaction and re-reads the ticket under a row lock, so concurrent actions
-(two agents claiming at once, a reply racing a close) end in a defined state.
+The SupportMe JSON API, the pages, the REST API, the admin and email are thin faces over these
+functions. Each runs in one transaction and re-reads the ticket under a row lock, so concurrent
+actions (two agents claiming at once, a reply racing a close) end in a defined state. Each
+writes what it changed as a Message or a TicketEvent, which live/announce.py publishes after
+commit; ``_touch`` moves the times the requester sees only for changes they can see.
 """
 
 from __future__ import annotations
@@ -19,12 +22,18 @@ from django.db.models import Max
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from frontdesk.tickets import attachments, validators
-from frontdesk.tickets.api_selectors import message_get_for_api
+from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from frontdesk.tickets import access, validators, workflow
+from frontdesk.tickets.files import (
+    Staged,
+    attach,
+    check_files,
+    clean_filename,
+    delete_after_commit,
+    staged_files,
+)
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
-    DONE_STATUSES,
     Attachment,
     Category,
     Channel,
@@ -37,7 +46,7 @@ from frontdesk.tickets.models import (
     TicketEvent,
     TicketRead,
 )
-from frontdesk.tickets.selectors import agent_get, messages_visible, ticket_get_for_user
+from frontdesk.tickets.selectors import agent_get
 from frontdesk.tickets.texts import (
     assigned_text,
     by,
@@ -48,27 +57,14 @@ from frontdesk.tickets.texts import (
 )
 
 NOT_AUTHORISED = "User is not authenticated to make this request."
-
-# Which status may follow which. Customers may only close and reopen (see _check_transition).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset(
-        {Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}
-    ),
-    Status.OPEN: frozenset({Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
-    Status.IN_PROGRESS: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
-    Status.PENDING: frozenset({Status.OPEN, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED}),
-    Status.REOPENED: frozenset(
-        {Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}
-    ),
-    Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
-    Status.CLOSED: frozenset({Status.REOPENED}),
-}
-CUSTOMER_TARGETS = frozenset({Status.CLOSED, Status.REOPENED})
+DESCRIPTION_MAX = 500
 
 COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
 COMMAND_CLAIM = "!claim"
 COMMANDS = (COMMAND_CLOSE, COMMAND_OPEN, COMMAND_CLAIM)
+
+Change = Message | TicketEvent  # what a use case writes down
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,7 @@ class Opened:
     message: Message
 
 
-# --- helpers shared by the use cases ------------------------------------------------------
+# --- writing changes down -----------------------------------------------------------------
 
 
 def _system_message(ticket: Ticket, text: str) -> Message:
@@ -86,90 +82,81 @@ def _system_message(ticket: Ticket, text: str) -> Message:
     )
 
 
-def _record(ticket: Ticket, actor: User | None, field: str, old: object, new: object) -> None:
-    TicketEvent.objects.create(
+def _record(
+    ticket: Ticket,
+    actor: User | None,
+    field: str,
+    old: object,
+    new: object,
+    *,
+    message_kind: str | None = None,
+) -> TicketEvent:
+    """One history row; ``message_kind`` for a change to a message or its files."""
+    return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         field=field,
         old_value="" if old is None else str(old),
         new_value="" if new is None else str(new),
+        staff_only=not access.requester_sees_event(field, message_kind=message_kind),
     )
 
 
-def _set_status(ticket: Ticket, actor: User, status: str) -> list[str]:
-    """Move ``ticket`` to ``status`` in memory, keep its timestamps true, record the event.
-    Returns the fields the caller must save."""
+def _set_status(ticket: Ticket, actor: User, status: str) -> tuple[list[str], TicketEvent]:
+    """Move ``ticket`` to ``status`` in memory with its timestamps (workflow.times_after_move)
+    and record it. Returns the fields to save, and the history row."""
     old = ticket.status
+    times = workflow.times_after_move(
+        old=old,
+        new=status,
+        moment=now(),
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+    )
     ticket.status = status
-    moment = now()
-    if status == Status.RESOLVED:
-        ticket.resolved_at = moment
-    elif status == Status.CLOSED:
-        ticket.closed_at = moment
-        ticket.resolved_at = ticket.resolved_at or moment
-    elif old in DONE_STATUSES:
-        ticket.resolved_at = None
-        ticket.closed_at = None
-    _record(ticket, actor, TicketEvent.Field.STATUS, old, status)
-    return ["status", "resolved_at", "closed_at"]
+    ticket.resolved_at, ticket.closed_at = times.resolved_at, times.closed_at
+    event = _record(ticket, actor, TicketEvent.Field.STATUS, old, status)
+    return ["status", "resolved_at", "closed_at"], event
 
 
-def _touch(
-    ticket: Ticket, fields: list[str], actor: User, *, seen_by_requester: bool = True
-) -> None:
+def _touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Change]) -> None:
     """Save the change's fields and its time.
 
-    ``last_activity_at`` moves for every change (the agents' view); ``updated_at`` only for
-    changes the requester can see, so an internal note or a new priority does not tell a
-    customer, through a timestamp, that something happened. What the actor just did is
+    ``last_activity_at`` moves for every change (the agents' view); ``updated_at`` only when
+    the requester can see one of ``changes``, so an internal note or a new priority does not
+    tell a customer, through a timestamp, that something happened. What the actor just did is
     nothing new to them: their own reply or close never shows as unread."""
     moment = now()
     ticket.last_activity_at = moment
     touched = [*fields, "last_activity_at"]
-    if seen_by_requester:
+    if any(access.requester_sees(change) for change in changes):
         ticket.updated_at = moment
         touched.append("updated_at")
     ticket.save(update_fields=touched)
     ticket_mark_read(user=actor, ticket=ticket)
 
 
-def _check_transition(actor: User, ticket: Ticket, status: str) -> None:
-    if status not in TRANSITIONS:
-        raise InvalidInput(f"Unknown status {status!r}.", field="status")
-    if status == Status.REOPENED and not ticket.is_done:
-        raise InvalidInput("This ticket is already open.", field="status")
-    if status == ticket.status:
-        if status in DONE_STATUSES:
-            raise InvalidInput("This ticket is already closed.", field="status")
-        raise InvalidInput(
-            f"This ticket is already {Status(status).label.lower()}.", field="status"
-        )
-    if not actor.is_staff_member and status not in CUSTOMER_TARGETS:
-        raise NotAllowed("Customers can only close and reopen their tickets.", field="status")
-    if status not in TRANSITIONS[ticket.status]:
-        raise InvalidInput(
-            f"A ticket that is {Status(ticket.status).label.lower()} cannot become "
-            f"{Status(status).label.lower()}.",
-            field="status",
-        )
+def _check_staff(actor: User, message: str = NOT_AUTHORISED) -> None:
+    if not actor.is_staff_member:
+        raise NotAllowed(message)
 
 
-# --- use cases ----------------------------------------------------------------------------
+# --- opening a ticket ---------------------------------------------------------------------
 
 
 def ticket_open_check(*, actor: User, requester: User | None = None) -> User:
     """May ``actor`` open a ticket for ``requester`` (default: themselves)? Returns the
-    requester. Faces may call this before reading a request, as SupportMe refuses early."""
+    requester. Customers open for themselves; agents on behalf of a customer."""
     if actor.is_staff_member:
         if requester is None:
-            raise NotAllowed(NOT_AUTHORISED)  # SupportMe: assistants cannot open tickets
+            raise InvalidInput("Name the customer this ticket is for.", field="requester")
         if requester.role != Role.CUSTOMER or not requester.is_active:
             raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
         return requester
     if actor.role != Role.CUSTOMER or not actor.is_active:
         raise NotAllowed(NOT_AUTHORISED)
     if requester is not None and requester.pk != actor.pk:
-        raise NotAllowed(NOT_AUTHORISED)
+        raise NotAllowed("Customers open tickets for themselves.", field="requester")
     return actor
 
 
@@ -181,23 +168,34 @@ def ticket_open(
     requester: User | None = None,
     channel: str = Channel.WEB,
     files: Sequence[UploadedFile] = (),
+    changes: Mapping[str, Any] | None = None,
 ) -> Opened:
     """Open a ticket with its first message (and the files on it).
 
-    Customers open tickets for themselves. Agents may not (SupportMe's rule) but may open one
-    on behalf of a customer, for an enquiry that came by phone.
-    """
+    Customers open tickets for themselves, within their limits (how often, how many open at
+    once). Agents open one on behalf of a customer (an enquiry by phone) and may set its
+    details, assignee and status at once (``changes``, as :func:`ticket_update` takes them),
+    all in one transaction."""
     requester = ticket_open_check(actor=actor, requester=requester)
+    if changes and not actor.is_staff_member:
+        _refuse_fields(actor, changes, frozenset())
     validators.check_title(title)
     validators.check_message(body)
-    # Customers are limited (how often, how many at once); staff opening on a customer's
-    # behalf are not.
     own = requester.pk == actor.pk
     hits = ratelimit.limits_hit((ratelimit.TICKET_OPEN_USER, str(actor.pk) if own else None))
     try:
-        return _ticket_open(
-            actor=actor, title=title, body=body, requester=requester, channel=channel, files=files
-        )
+        with staged_files(files) as staged, transaction.atomic():
+            opened = _ticket_open(
+                actor=actor,
+                title=title,
+                body=body,
+                requester=requester,
+                channel=channel,
+                staged=staged,
+            )
+            if changes:
+                ticket_update(actor=actor, ticket_id=opened.ticket.pk, changes=changes)
+        return opened
     except DomainError:
         ratelimit.limits_release(hits)
         raise
@@ -224,24 +222,26 @@ def _ticket_open(
     body: str,
     requester: User,
     channel: str,
-    files: Sequence[UploadedFile],
+    staged: Sequence[Staged],
 ) -> Opened:
-    with attachments.staged_files(files) as staged, transaction.atomic():
-        if requester.pk == actor.pk:
-            _open_tickets_cap(requester)
-        ticket = Ticket.objects.create(
-            title=title,
-            requester=requester,
-            created_by=actor,
-            organisation_id=requester.organisation_id,
-            channel=channel,
-        )
-        message = Message.objects.create(
-            ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
-        )
-        attachments.attach(staged, message=message, uploader=actor)
-        _record(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
+    if requester.pk == actor.pk:
+        _open_tickets_cap(requester)
+    ticket = Ticket.objects.create(
+        title=title,
+        requester=requester,
+        created_by=actor,
+        organisation_id=requester.organisation_id,
+        channel=channel,
+    )
+    message = Message.objects.create(
+        ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
+    )
+    attach(staged, message=message, uploader=actor)
+    _record(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
     return Opened(ticket=ticket, message=message)
+
+
+# --- the conversation ---------------------------------------------------------------------
 
 
 def message_post(
@@ -265,13 +265,15 @@ def message_post(
     validators.check_message(body)
     if internal and not actor.is_staff_member:
         raise NotAllowed("Only agents can write internal notes.")
-    with attachments.staged_files(files) as staged, transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+    with staged_files(files) as staged, transaction.atomic():
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         fields: list[str] = []
+        changes: list[Change] = []
         if not internal:
             if ticket.is_done:
-                fields += _set_status(ticket, actor, Status.REOPENED)
-                _system_message(ticket, reopened_text(actor))
+                moved, event = _set_status(ticket, actor, Status.REOPENED)
+                fields += moved
+                changes += [event, _system_message(ticket, reopened_text(actor))]
             is_response = actor.is_staff_member and actor.pk != ticket.requester_id
             if is_response and ticket.first_response_at is None:
                 ticket.first_response_at = now()
@@ -279,11 +281,13 @@ def message_post(
             # An answer takes a new ticket into work; a customer's reply ends "pending".
             waiting_on = Status.NEW if is_response else Status.PENDING
             if ticket.status == waiting_on:
-                fields += _set_status(ticket, actor, Status.OPEN)
+                moved, event = _set_status(ticket, actor, Status.OPEN)
+                fields += moved
+                changes.append(event)
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
-        attachments.attach(staged, message=message, uploader=actor)
-        _touch(ticket, fields, actor, seen_by_requester=not internal)
+        attach(staged, message=message, uploader=actor)
+        _touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -294,13 +298,170 @@ def _run_command(*, actor: User, ticket_id: int, command: str) -> Message:
     return ticket_change_status(actor=actor, ticket_id=ticket_id, status=target)
 
 
+def _message_for_change(actor: User, message_id: int) -> Message:
+    """The message, locked, if ``actor`` may change it: its author (staff) or an admin, and
+    never a system message. One ``actor`` may not read is NotFound."""
+    message = access.message_get(user=actor, message_id=message_id, for_update=True)
+    if message.kind == MessageKind.SYSTEM:
+        raise NotAllowed("System messages cannot be changed.")
+    if not (actor.is_admin or (actor.is_staff_member and message.author_id == actor.pk)):
+        raise NotAllowed("Only its author or an admin can change a comment.")
+    return message
+
+
+def _ticket_of(message: Message) -> Ticket:
+    """The message's ticket, locked: its times are about to move."""
+    return Ticket.objects.select_for_update().get(pk=message.ticket_id)
+
+
+def message_edit(
+    *, actor: User, message_id: int, body: str, internal: bool | None = None
+) -> Message:
+    """Correct a comment's text (author or admin). A comment cannot turn from a public reply
+    into an internal note or back: the customer may already have read it."""
+    validators.check_message(body)
+    with transaction.atomic():
+        message = _message_for_change(actor, message_id)
+        if internal is not None and internal != (message.kind == MessageKind.INTERNAL):
+            raise InvalidInput(
+                "A comment cannot change between public and internal.", field="internal"
+            )
+        if message.body == body:
+            return message
+        message.body = body
+        message.save(update_fields=["body"])
+        ticket = _ticket_of(message)
+        event = _record(
+            ticket,
+            actor,
+            TicketEvent.Field.COMMENT,
+            message.pk,
+            message.pk,
+            message_kind=message.kind,
+        )
+        _touch(ticket, [], actor, [event])
+    return message
+
+
+def message_delete(*, actor: User, message_id: int) -> None:
+    """Delete a comment and its files (author or admin). The ticket's first message is its
+    description: delete the ticket instead."""
+    with transaction.atomic():
+        message = _message_for_change(actor, message_id)
+        first = Message.objects.filter(ticket_id=message.ticket_id).order_by("id").first()
+        if first is not None and first.pk == message.pk:
+            raise Conflict("This is the ticket's description; delete the ticket instead.")
+        stored = list(message.attachments.values_list("file", flat=True))
+        ticket = _ticket_of(message)
+        event = _record(
+            ticket, actor, TicketEvent.Field.COMMENT, message.pk, None, message_kind=message.kind
+        )
+        message.delete()
+        _touch(ticket, [], actor, [event])
+        delete_after_commit(stored)
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def attachment_add(
+    *,
+    actor: User,
+    file: UploadedFile,
+    message_id: int | None = None,
+    ticket_id: int | None = None,
+    description: str = "",
+    internal: bool = False,
+) -> Attachment:
+    """Attach one file, either to a message the actor wrote (``message_id``) or to a ticket
+    (``ticket_id``), where it arrives as a new reply (or internal note) saying what was
+    attached, with every effect a reply has (a closed ticket reopens, ...)."""
+    if (message_id is None) == (ticket_id is None):
+        raise InvalidInput("Give either a message or a ticket to attach the file to.")
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(
+            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
+        )
+    if ticket_id is not None:
+        with transaction.atomic():
+            message = message_post(
+                actor=actor,
+                ticket_id=ticket_id,
+                body=f"Attached {clean_filename(file.name)}.",
+                internal=internal,
+                files=[file],
+            )
+            attachment = message.attachments.get()
+            if description:
+                attachment.description = description
+                attachment.save(update_fields=["description"])
+        return attachment
+    assert message_id is not None
+    return _attachment_add_to_message(
+        actor=actor, message_id=message_id, file=file, description=description
+    )
+
+
+def _attachment_add_to_message(
+    *, actor: User, message_id: int, file: UploadedFile, description: str
+) -> Attachment:
+    message = access.message_get(user=actor, message_id=message_id)
+    if message.author_id != actor.pk:
+        raise NotAllowed("You can only attach files to messages you wrote.")
+    already = message.attachments.count()
+    with staged_files([file], already=already) as staged, transaction.atomic():
+        # The lock makes concurrent additions count one after the other.
+        Message.objects.select_for_update().filter(pk=message.pk).first()
+        check_files([file], already=message.attachments.count())
+        (attachment,) = attach(staged, message=message, uploader=actor, description=description)
+        ticket = _ticket_of(message)
+        event = _record(
+            ticket,
+            actor,
+            TicketEvent.Field.ATTACHMENT,
+            None,
+            attachment.original_name,
+            message_kind=message.kind,
+        )
+        _touch(ticket, [], actor, [event])
+    return attachment
+
+
+def attachment_delete(*, actor: User, attachment_id: int) -> None:
+    """Delete one file: its uploader (if staff) or an admin. A file ``actor`` may not see is
+    NotFound; customers may not delete files (NotAllowed). The stored file goes once the
+    deletion has committed."""
+    with transaction.atomic():
+        attachment = access.attachment_get(user=actor, attachment_id=attachment_id)
+        if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
+            raise NotAllowed("Only its uploader (an agent) or an admin can delete a file.")
+        locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+        if locked is None:  # deleted meanwhile
+            raise NotFound(access.ATTACHMENT_NOT_FOUND)
+        ticket = _ticket_of(attachment.message)
+        event = _record(
+            ticket,
+            actor,
+            TicketEvent.Field.ATTACHMENT,
+            locked.original_name,
+            None,
+            message_kind=attachment.message.kind,
+        )
+        locked.delete()
+        _touch(ticket, [], actor, [event])
+        delete_after_commit([locked.file.name])
+
+
+# --- workflow: claim, assign, status ------------------------------------------------------
+
+
 def ticket_claim(*, actor: User, ticket_id: int) -> Message:
     """Take an unassigned ticket. Of two agents claiming at once exactly one wins; the other
     gets a Conflict naming the winner. Claiming a closed ticket reopens it."""
     with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
-        if not actor.is_staff_member:
-            raise NotAllowed(NOT_AUTHORISED)
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        _check_staff(actor)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
             raise Conflict(f"This ticket has already been claimed by {by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
@@ -316,29 +477,30 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
             raise Conflict(f"This ticket has already been claimed by {name}.")
         reopened = ticket.is_done
         fields: list[str] = []
+        changes: list[Change] = []
         if ticket.assignee_id != actor.pk:
-            _record(ticket, actor, TicketEvent.Field.ASSIGNEE, ticket.assignee_id, actor.pk)
+            changes.append(
+                _record(ticket, actor, TicketEvent.Field.ASSIGNEE, ticket.assignee_id, actor.pk)
+            )
         ticket.assignee = actor
-        if reopened:
-            fields += _set_status(ticket, actor, Status.REOPENED)
-        elif ticket.status == Status.NEW:
-            fields += _set_status(ticket, actor, Status.OPEN)
+        if reopened or ticket.status == Status.NEW:
+            moved, event = _set_status(ticket, actor, Status.REOPENED if reopened else Status.OPEN)
+            fields += moved
+            changes.append(event)
         message = _system_message(ticket, claimed_text(actor, reopened=reopened))
-        _touch(ticket, fields, actor)
+        _touch(ticket, fields, actor, [*changes, message])
     return message
 
 
-def ticket_assign(*, actor: User, ticket_id: int, assignee: User | None) -> Message:
-    """Give a ticket to an agent (or take it back to the queue with ``None``)."""
-    if not actor.is_staff_member:
-        raise NotAllowed(NOT_AUTHORISED)
-    if assignee is not None and not assignee.is_staff_member:
-        raise InvalidInput("Tickets can only be assigned to agents.", field="assignee")
+def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Message:
+    """Give a ticket to an agent, by id (an active agent or admin), or back to the queue with
+    ``None``."""
+    _check_staff(actor)
+    assignee = None if assignee_id is None else agent_get(user=actor, agent_id=assignee_id)
     with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         old_id = ticket.assignee_id
-        new_id = assignee.pk if assignee else None
-        if old_id == new_id:
+        if old_id == assignee_id:
             raise InvalidInput(
                 "The ticket is already assigned to them."
                 if assignee
@@ -347,34 +509,39 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee: User | None) -> Mess
             )
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
         ticket.assignee = assignee
-        _record(ticket, actor, TicketEvent.Field.ASSIGNEE, old_id, new_id)
+        changes: list[Change] = [
+            _record(ticket, actor, TicketEvent.Field.ASSIGNEE, old_id, assignee_id)
+        ]
         fields: list[str] = []
         if assignee is not None and ticket.status == Status.NEW:
-            fields += _set_status(ticket, actor, Status.OPEN)
+            moved, event = _set_status(ticket, actor, Status.OPEN)
+            fields += moved
+            changes.append(event)
         text = unassigned_text(actor) if assignee is None else assigned_text(assignee, actor)
         message = _system_message(ticket, text)
-        _touch(ticket, fields, actor)
+        _touch(ticket, fields, actor, [*changes, message])
     return message
 
 
 def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message:
-    """Move a ticket along the workflow; only the transitions in TRANSITIONS are valid."""
+    """Move a ticket along the workflow (workflow.TRANSITIONS)."""
     with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
-        _check_transition(actor, ticket, status)
-        fields = _set_status(ticket, actor, status)
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        workflow.check_transition(
+            is_staff=actor.is_staff_member, current=ticket.status, target=status
+        )
+        fields, event = _set_status(ticket, actor, status)
         message = _system_message(ticket, status_text(actor, status))
-        _touch(ticket, fields, actor)
+        _touch(ticket, fields, actor, [event, message])
     return message
 
 
 def ticket_status_choices(*, actor: User, ticket: Ticket) -> list[Status]:
-    """The statuses ``actor`` may move ``ticket`` to, in workflow order: what a page offers,
-    so that ticket_change_status accepts every choice."""
-    allowed = TRANSITIONS.get(ticket.status, frozenset())
-    if not actor.is_staff_member:
-        allowed &= CUSTOMER_TARGETS
-    return [status for status in Status if status in allowed]
+    """The statuses ``actor`` may move ``ticket`` to: what a page offers."""
+    return workflow.allowed_targets(is_staff=actor.is_staff_member, current=ticket.status)
+
+
+# --- details ------------------------------------------------------------------------------
 
 
 def _checked_title(value: object) -> str:
@@ -384,9 +551,8 @@ def _checked_title(value: object) -> str:
     return value
 
 
-# Fields an agent may change with ticket_update, each with the rule that cleans its value.
-# Status and assignee have their own use cases (workflow, claim conflicts, system messages).
-FIELD_RULES: dict[str, Callable[[Any], Any]] = {
+# The details ticket_update changes itself, each with the rule that cleans its value.
+DETAIL_RULES: dict[str, Callable[[Any], Any]] = {
     "title": _checked_title,
     "priority": lambda value: validators.clean_choice(value, Priority, field="priority"),
     "category": lambda value: validators.clean_choice(value, Category, field="category"),
@@ -395,72 +561,10 @@ FIELD_RULES: dict[str, Callable[[Any], Any]] = {
     "estimated_hours": lambda value: validators.clean_hours(value, field="estimated_hours"),
     "actual_hours": lambda value: validators.clean_hours(value, field="actual_hours"),
 }
-
-
-def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
-    """Change a ticket's details (title, priority, category, tags, due date, hours).
-
-    Agents only. A field that cannot be changed here is refused, never silently ignored;
-    nothing changes unless every value is valid. Each changed field is recorded in the history.
-    """
-    unknown = sorted(set(changes) - set(FIELD_RULES))
-    if unknown:
-        raise InvalidInput(
-            f"These fields cannot be changed this way: {', '.join(unknown)}.", field=unknown[0]
-        )
-    with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
-        if not actor.is_staff_member:
-            raise NotAllowed("Only agents can change a ticket's details.")
-        cleaned = {name: FIELD_RULES[name](value) for name, value in changes.items()}
-        fields: list[str] = []
-        for name, value in cleaned.items():
-            if name == "tags":
-                _set_tags(ticket, actor, value)
-                continue
-            old = getattr(ticket, name)
-            if old != value:
-                setattr(ticket, name, value)
-                fields.append(name)
-                _record(ticket, actor, name, old, value)
-        # Of these details a customer's pages show only the title.
-        _touch(ticket, fields, actor, seen_by_requester="title" in fields)
-    return ticket
-
-
-def _set_tags(ticket: Ticket, actor: User, names: list[str]) -> None:
-    old = sorted(ticket.tags.values_list("name", flat=True))
-    if old == names:
-        return
-    # ignore_conflicts: another request may create the same new tag at the same moment.
-    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-    ticket.tags.set(Tag.objects.filter(name__in=names))
-    _record(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))
-
-
-def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
-    """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
-    Never moves backwards, so an older page view finishing late cannot undo a newer one."""
-    newest = messages_visible(user=user, ticket=ticket).aggregate(newest=Max("id"))["newest"]
-    if newest is None:
-        return
-    moment = now()
-    moved = TicketRead.objects.filter(
-        user=user, ticket=ticket, last_read_message_id__lt=newest
-    ).update(last_read_message_id=newest, read_at=moment)
-    if not moved:
-        # The first visit (or nothing new): a concurrent first visit may insert the row too.
-        TicketRead.objects.bulk_create(
-            [TicketRead(user=user, ticket=ticket, last_read_message_id=newest, read_at=moment)],
-            ignore_conflicts=True,
-        )
-
-
-# --- several changes at once (the REST API's create and update) --------------------------
-
-# The fields ticket_edit takes beside FIELD_RULES: each goes through its own use case.
+# Fields ticket_update hands to their own use cases (claim conflicts, workflow, messages).
 WORKFLOW_FIELDS = frozenset({"status", "assignee"})
-CUSTOMER_EDITABLE = frozenset({"status"})
+UPDATABLE = frozenset(DETAIL_RULES) | WORKFLOW_FIELDS
+CUSTOMER_UPDATABLE = frozenset({"status"})
 
 
 def _refuse_fields(actor: User, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -476,141 +580,100 @@ def _refuse_fields(actor: User, changes: Mapping[str, Any], allowed: frozenset[s
         )
 
 
-def ticket_edit(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> None:
-    """Change details, assignee (an agent's id or None) and status together, all or nothing.
+def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
+    """Change a ticket: details (title, priority, category, tags, due date, hours), assignee
+    (an agent's id, or None) and status, together and all or nothing.
 
-    Every value is checked before anything is applied; the three use cases then run in one
-    transaction, so a refused status change also undoes the details. A customer may only
-    close or reopen. Unchanged status and assignee are left alone (a PUT repeats them)."""
-    ticket_get_for_user(user=actor, ticket_id=ticket_id)  # what they may not see is NotFound
-    if not actor.is_staff_member:
-        _refuse_fields(actor, changes, CUSTOMER_EDITABLE)
-    _refuse_fields(actor, changes, frozenset(FIELD_RULES) | WORKFLOW_FIELDS)
-    if changes.get("status") is not None:
-        validators.clean_choice(changes["status"], Status, field="status")
-    details = {name: value for name, value in changes.items() if name in FIELD_RULES}
-    for name, value in details.items():
-        FIELD_RULES[name](value)
-    assignee: User | None = None
-    if changes.get("assignee") is not None:
-        assignee_id = changes["assignee"]
-        if not isinstance(assignee_id, int):
+    Every value is checked before anything is applied. A customer may only close or reopen.
+    A field that cannot be changed is refused, never ignored; unchanged values are left alone
+    (a PUT repeats them). Each change is recorded in the history."""
+    access.ticket_get(user=actor, ticket_id=ticket_id)  # what they may not see is NotFound
+    _refuse_fields(actor, changes, UPDATABLE if actor.is_staff_member else CUSTOMER_UPDATABLE)
+    status = changes.get("status")
+    if status is not None:
+        validators.clean_choice(status, Status, field="status")
+    details = {
+        name: DETAIL_RULES[name](value) for name, value in changes.items() if name in DETAIL_RULES
+    }
+    assignee_id = changes.get("assignee")
+    if assignee_id is not None:
+        if not isinstance(assignee_id, int) or isinstance(assignee_id, bool):
             raise InvalidInput("Choose an agent by id.", field="assignee")
-        assignee = agent_get(user=actor, agent_id=assignee_id)
+        agent_get(user=actor, agent_id=assignee_id)
     with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id)
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         if details:
-            ticket_update(actor=actor, ticket_id=ticket_id, changes=details)
-        if "assignee" in changes and ticket.assignee_id != (assignee.pk if assignee else None):
-            ticket_assign(actor=actor, ticket_id=ticket_id, assignee=assignee)
-        status = changes.get("status")
+            fields, recorded = _apply_details(ticket, actor, details)
+            if recorded:
+                _touch(ticket, fields, actor, recorded)
+        if "assignee" in changes and ticket.assignee_id != assignee_id:
+            ticket_assign(actor=actor, ticket_id=ticket_id, assignee_id=assignee_id)
         if status is not None and status != ticket.status:
             ticket_change_status(actor=actor, ticket_id=ticket_id, status=status)
-
-
-def ticket_create(
-    *,
-    actor: User,
-    title: str,
-    body: str,
-    requester_id: int | None = None,
-    changes: Mapping[str, Any] | None = None,
-    channel: str = Channel.API,
-) -> Ticket:
-    """Open a ticket and, for agents, set its details, assignee and status in the same
-    transaction. Customers open for themselves and may set nothing else (refused, 403)."""
-    changes = changes or {}
-    if not actor.is_staff_member:
-        _refuse_fields(actor, changes, frozenset())
-        if requester_id not in (None, actor.pk):
-            raise NotAllowed("Customers open tickets for themselves.", field="requester")
-        requester = None
-    else:
-        if requester_id is None:
-            raise InvalidInput("Name the customer this ticket is for.", field="requester")
-        requester = User.objects.filter(pk=requester_id).first() if requester_id > 0 else None
-        if requester is None:
-            raise InvalidInput("There is no customer with that id.", field="requester")
-    ticket_open_check(actor=actor, requester=requester)
-    validators.check_title(title)
-    validators.check_message(body)
-    with transaction.atomic():
-        ticket = ticket_open(
-            actor=actor, title=title, body=body, requester=requester, channel=channel
-        ).ticket
-        if changes:
-            ticket_edit(actor=actor, ticket_id=ticket.pk, changes=changes)
+    ticket.refresh_from_db()
     return ticket
 
 
-def ticket_assign_to(*, actor: User, ticket_id: int, assignee_id: int | None) -> Message:
-    """ticket_assign by the agent's id (None: back to the queue)."""
-    if not actor.is_staff_member:
-        raise NotAllowed(NOT_AUTHORISED)
-    assignee = None if assignee_id is None else agent_get(user=actor, agent_id=assignee_id)
-    return ticket_assign(actor=actor, ticket_id=ticket_id, assignee=assignee)
+def _apply_details(
+    ticket: Ticket, actor: User, details: Mapping[str, Any]
+) -> tuple[list[str], list[TicketEvent]]:
+    fields: list[str] = []
+    recorded: list[TicketEvent] = []
+    for name, value in details.items():
+        if name == "tags":
+            recorded += _set_tags(ticket, actor, value)
+            continue
+        old = getattr(ticket, name)
+        if old != value:
+            setattr(ticket, name, value)
+            fields.append(name)
+            recorded.append(_record(ticket, actor, name, old, value))
+    return fields, recorded
+
+
+def _set_tags(ticket: Ticket, actor: User, names: list[str]) -> list[TicketEvent]:
+    old = sorted(ticket.tags.values_list("name", flat=True))
+    if old == names:
+        return []
+    # ignore_conflicts: another request may create the same new tag at the same moment.
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    ticket.tags.set(Tag.objects.filter(name__in=names))
+    return [_record(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))]
+
+
+# --- deleting, reading --------------------------------------------------------------------
 
 
 def ticket_delete(*, actor: User, ticket_id: int) -> None:
-    """Delete a ticket with its conversation, files and history. Admins only; the stored files
-    go once the deletion has committed."""
+    """Delete a ticket with its conversation, files and history (admins only). Its history
+    goes with it; live/announce.py tells the pages that showed it. The stored files go once
+    the deletion has committed."""
     with transaction.atomic():
-        ticket = ticket_get_for_user(user=actor, ticket_id=ticket_id, for_update=True)
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         if not actor.is_admin:
             raise NotAllowed("Only admins can delete tickets.")
-        files = list(
+        stored = list(
             Attachment.objects.filter(message__ticket=ticket).values_list("file", flat=True)
         )
         ticket.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        delete_after_commit(stored)
 
 
-def _delete_files(names: Sequence[str]) -> None:
-    storage = Attachment._meta.get_field("file").storage
-    for name in names:
-        storage.delete(name)
-
-
-# --- comments: editing and deleting (the REST API) ----------------------------------------
-
-
-def _message_for_change(actor: User, message_id: int) -> Message:
-    """The message, locked, if ``actor`` may change it: its author (staff) or an admin, and
-    never a system message. One ``actor`` may not read is NotFound."""
-    message_get_for_api(user=actor, message_id=message_id)
-    message = Message.objects.select_for_update().get(pk=message_id)
-    if message.kind == MessageKind.SYSTEM:
-        raise NotAllowed("System messages cannot be changed.")
-    if not (actor.is_admin or (actor.is_staff_member and message.author_id == actor.pk)):
-        raise NotAllowed("Only its author or an admin can change a comment.")
-    return message
-
-
-def message_edit(
-    *, actor: User, message_id: int, body: str, internal: bool | None = None
-) -> Message:
-    """Correct a comment's text (author or admin). A comment cannot turn from a public reply
-    into an internal note or back: the customer may already have read it."""
-    validators.check_message(body)
-    with transaction.atomic():
-        message = _message_for_change(actor, message_id)
-        if internal is not None and internal != (message.kind == MessageKind.INTERNAL):
-            raise InvalidInput(
-                "A comment cannot change between public and internal.", field="internal"
-            )
-        message.body = body
-        message.save(update_fields=["body"])
-    return message
-
-
-def message_delete(*, actor: User, message_id: int) -> None:
-    """Delete a comment and its files (author or admin). The ticket's first message is its
-    description: delete the ticket instead."""
-    with transaction.atomic():
-        message = _message_for_change(actor, message_id)
-        first = Message.objects.filter(ticket_id=message.ticket_id).order_by("id").first()
-        if first is not None and first.pk == message.pk:
-            raise Conflict("This is the ticket's description; delete the ticket instead.")
-        files = list(message.attachments.values_list("file", flat=True))
-        message.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
+    """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
+    Never moves backwards, so an older page view finishing late cannot undo a newer one."""
+    newest = (
+        access.messages_visible_to(user).filter(ticket=ticket).aggregate(newest=Max("id"))["newest"]
+    )
+    if newest is None:
+        return
+    moment = now()
+    moved = TicketRead.objects.filter(
+        user=user, ticket=ticket, last_read_message_id__lt=newest
+    ).update(last_read_message_id=newest, read_at=moment)
+    if not moved:
+        # The first visit (or nothing new): a concurrent first visit may insert the row too.
+        TicketRead.objects.bulk_create(
+            [TicketRead(user=user, ticket=ticket, last_read_message_id=newest, read_at=moment)],
+            ignore_conflicts=True,
+        )

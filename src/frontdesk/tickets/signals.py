@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from frontdesk.tickets.models import Ticket, TicketEvent
-from frontdesk.tickets.selectors import desk_changed
+from frontdesk.tickets.statistics import desk_changed
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="desk-changed-event")

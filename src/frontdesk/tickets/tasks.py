@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from frontdesk.tickets import selectors
+from frontdesk.tickets import statistics
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -13,4 +13,4 @@ def desk_summary_refresh() -> None:
     """Count the desk every minute, before its cached summary expires, so no request waits for
     a large desk's count. Useful with a shared cache (REDIS_URL): with the default per-process
     cache, each web process counts for itself."""
-    selectors.desk_summary(refresh=True)
+    statistics.desk_summary(refresh=True)

@@ -12,16 +12,17 @@ from django.utils.functional import lazy
 
 from frontdesk.accounts.models import ApiTokenScope, User
 from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
-from frontdesk.core.errors import DomainError
-from frontdesk.tickets.attachments import files_hint
-from frontdesk.tickets.models import Category, Priority, Status
-from frontdesk.tickets.selectors import (
-    SEARCH_MAX_LENGTH,
+from frontdesk.core.errors import DomainError, InvalidInput
+from frontdesk.core.ids import parse_id
+from frontdesk.tickets.files import files_hint
+from frontdesk.tickets.filters import (
+    CHOOSE_AGENT,
+    TICKET_FILTERS,
     UNASSIGNED,
-    WorkspaceFilters,
-    WorkspaceSort,
-    WorkspaceView,
+    WORKSPACE_FILTERS,
+    TicketFilter,
 )
+from frontdesk.tickets.selectors import SEARCH_MAX_LENGTH, WorkspaceSort, WorkspaceView
 from frontdesk.tickets.validators import MESSAGE_HINT, TITLE_HINT
 
 PASSWORDS_DIFFER = "Passwords do not match."
@@ -69,6 +70,24 @@ def _message(label: str, *, rows: int) -> forms.CharField:
         strip=False,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
+
+
+class IdField(forms.CharField):
+    """An id typed or chosen in a form, parsed by core.ids (``"²"`` is not one); empty is
+    None."""
+
+    def __init__(self, *, invalid: str, **kwargs: Any) -> None:
+        self.invalid = invalid
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_id(text, field=str(self.label or "id"), message=self.invalid)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 class MultipleFileInput(forms.FileInput):
@@ -210,7 +229,6 @@ class TicketNewForm(PageForm):
             del self.fields["requester"]
 
 
-CHOOSE_AGENT = "Choose an agent from the list."
 DUE_AT_INVALID = "Enter the due date as a date and a time, for example 2025-03-01 14:30."
 TAGS_HINT = "Separate tags with commas, for example: boiler, studio 2."
 
@@ -223,7 +241,7 @@ class TicketControlsForm(PageForm):
     CONTROL_ACTIONS = ("status", "assign", "priority", "category", "tags", "due")
 
     status = forms.CharField(label="Status", required=False)
-    assignee = forms.CharField(label="Assignee", required=False)
+    assignee = IdField(label="Assignee", invalid=CHOOSE_AGENT)
     priority = forms.CharField(label="Priority", required=False)
     category = forms.CharField(label="Category", required=False)
     tags = forms.CharField(label="Tags", help_text=TAGS_HINT, required=False)
@@ -233,14 +251,6 @@ class TicketControlsForm(PageForm):
         required=False,
         error_messages={"invalid": DUE_AT_INVALID},
     )
-
-    def clean_assignee(self) -> int | None:
-        value = self.cleaned_data["assignee"]
-        if not value:
-            return None
-        if not value.isdigit() or len(value) > 18:
-            raise forms.ValidationError(CHOOSE_AGENT)
-        return int(value)
 
     def clean_tags(self) -> list[str]:
         return [tag for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
@@ -268,17 +278,18 @@ class TicketActionForm(TicketControlsForm):
 
 @dataclass(frozen=True)
 class WorkspaceQuery:
-    """What the workspace's address asks for, each value valid or left at its default."""
+    """What the workspace's address asks for, each value valid or left at its default.
+    ``filters`` are tickets/filters.py's, as text."""
 
     view: str = str(WorkspaceView.CLAIMABLE)
     q: str = ""
-    filters: WorkspaceFilters = field(default_factory=WorkspaceFilters)
+    filters: dict[str, str] = field(default_factory=dict)
     sort: str = ""
     after: str = ""
 
     @property
     def is_filtered(self) -> bool:
-        return self.filters != WorkspaceFilters()
+        return any(self.filters.values())
 
 
 def _choice(
@@ -292,13 +303,29 @@ def _choice(
     )
 
 
-FILTER_FIELDS = ("status", "priority", "category", "assignee", "tag", "sort")
+def _filter_field(spec: TicketFilter) -> forms.Field:
+    """The form field of a ticket filter: its list of values, or text."""
+    if spec.name == "assigned_to":  # its agents are chosen per request (WorkspaceForm)
+        return _choice(spec.label, [], any_label="Anyone", invalid=CHOOSE_AGENT)
+    if spec.choices:
+        noun = spec.label.lower()
+        return _choice(
+            spec.label,
+            list(spec.choices),
+            any_label=f"Any {noun}",
+            invalid=f"Choose a {noun} from the list.",
+        )
+    return forms.CharField(label=spec.label, required=False, max_length=50)
+
+
+FILTER_FIELDS = (*WORKSPACE_FILTERS, "sort")
 CLAIMABLE = str(WorkspaceView.CLAIMABLE)
 
 
 class WorkspaceForm(forms.Form):
-    """The workspace's GET form: a view, search words, filters, an order and a page. A value
-    that is not one of the choices is reported next to its field and otherwise ignored."""
+    """The workspace's GET form: a view, search words, the filters (tickets/filters.py), an
+    order and a page. A value that is not one of the choices is reported next to its field and
+    otherwise ignored."""
 
     use_required_attribute = False
 
@@ -311,23 +338,6 @@ class WorkspaceForm(forms.Form):
             attrs={"placeholder": "Words or a ticket number", "spellcheck": "false"}
         ),
     )
-    status = _choice(
-        "Status", Status.choices, any_label="Any status", invalid="Choose a status from the list."
-    )
-    priority = _choice(
-        "Priority",
-        Priority.choices,
-        any_label="Any priority",
-        invalid="Choose a priority from the list.",
-    )
-    category = _choice(
-        "Category",
-        Category.choices,
-        any_label="Any category",
-        invalid="Choose a category from the list.",
-    )
-    assignee = _choice("Assignee", [], any_label="Anyone", invalid=CHOOSE_AGENT)
-    tag = forms.CharField(label="Tag", required=False, max_length=50)
     sort = _choice(
         "Order",
         WorkspaceSort.choices,
@@ -338,8 +348,10 @@ class WorkspaceForm(forms.Form):
 
     def __init__(self, *args: Any, agents: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in WORKSPACE_FILTERS:
+            self.fields[name] = _filter_field(TICKET_FILTERS[name])
         agent_choices = [(str(agent.pk), agent.username) for agent in agents]
-        assignee = self.fields["assignee"]
+        assignee = self.fields["assigned_to"]
         assert isinstance(assignee, forms.ChoiceField)
         assignee.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned"), *agent_choices]
 
@@ -353,9 +365,7 @@ class WorkspaceForm(forms.Form):
             # An unknown view (an old bookmark) is the default one, not an error.
             view=view if (view := data.get("view")) in WorkspaceView.values else CLAIMABLE,
             q=data.get("q", ""),
-            filters=WorkspaceFilters(
-                **{name: data.get(name, "") for name in WorkspaceFilters.__dataclass_fields__}
-            ),
+            filters={name: data.get(name, "") for name in WORKSPACE_FILTERS},
             sort=data.get("sort", ""),
             after=data.get("after", ""),
         )

@@ -1,5 +1,7 @@
-"""What every page view shares: who is signed in, and the friendly error pages that domain
-errors become (never a stack trace)."""
+"""What every page view shares: who is signed in, and what domain errors become (never a
+stack trace): the 404 page for what does not exist or is not the user's to see, the 403 page
+for what they may not do, and the form again, with the error beside its field, for the rest.
+Every status comes from core.errors.http_status."""
 
 from __future__ import annotations
 
@@ -12,7 +14,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import NotAllowed, NotFound
+from frontdesk.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    http_status,
+)
 
 PageView = Callable[..., HttpResponse]
 
@@ -51,11 +62,23 @@ def not_found(request: HttpRequest, message: str = "") -> HttpResponse:
     return render(request, "404.html", {"message": message}, status=404)
 
 
-def friendly_errors(
-    *, not_found_message: str = "", forbidden_message: str = ""
-) -> Callable[[PageView], PageView]:
-    """Answer a NotFound with the 404 page and a NotAllowed (NotVisible included) with the 403
-    page. Errors a form can show (InvalidInput, Conflict) are the view's to handle."""
+# The errors a form shows beside its field (or above it); the others become whole pages.
+FORM_ERRORS = (InvalidInput, Conflict, TooLarge, RateLimited)
+
+
+def with_form_error(response: HttpResponse, exc: DomainError) -> HttpResponse:
+    """``response`` (the form again, with ``exc`` added to it) with the error's status, and
+    ``Retry-After`` when rate limited."""
+    response.status_code = http_status(exc)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def friendly_errors(*, not_found_message: str = "") -> Callable[[PageView], PageView]:
+    """Answer a NotFound (NotVisible included: what is not yours does not exist for you) with
+    the 404 page and a NotAllowed with the 403 page. Errors a form can show (FORM_ERRORS) are
+    the view's to handle."""
 
     def decorate(view: PageView) -> PageView:
         @wraps(view)
@@ -64,8 +87,8 @@ def friendly_errors(
                 return view(request, *args, **kwargs)
             except NotFound:
                 return not_found(request, not_found_message)
-            except NotAllowed:
-                return forbidden(request, forbidden_message)
+            except NotAllowed as exc:
+                return forbidden(request, exc.message)
 
         return wrapper
 

@@ -10,7 +10,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from frontdesk.core.errors import NotFound
-from frontdesk.tickets import selectors
+from frontdesk.tickets import access
 from frontdesk.tickets.downloads import attachment_response
 from frontdesk.web.pages import current_user, not_found
 
@@ -23,7 +23,7 @@ def attachment_download(request: HttpRequest, attachment_id: int, name: str) -> 
     """``/attachments/<id>/<name>``: the name is for people; the id decides."""
     user = current_user(request)
     try:
-        attachment = selectors.attachment_get_for_user(user=user, attachment_id=attachment_id)
+        attachment = access.attachment_get(user=user, attachment_id=attachment_id)
         return attachment_response(request, attachment)
     except (NotFound, FileNotFoundError):
         return not_found(request, FILE_NOT_FOUND)

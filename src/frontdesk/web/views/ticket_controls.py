@@ -28,9 +28,8 @@ def _status(user: User, ticket_id: int, data: dict[str, Any]) -> str:
 
 
 def _assign(user: User, ticket_id: int, data: dict[str, Any]) -> str:
-    agent_id = data["assignee"]
-    assignee = None if agent_id is None else selectors.agent_get(user=user, agent_id=agent_id)
-    services.ticket_assign(actor=user, ticket_id=ticket_id, assignee=assignee)
+    message = services.ticket_assign(actor=user, ticket_id=ticket_id, assignee_id=data["assignee"])
+    assignee = message.ticket.assignee
     return f"Assigned to {assignee.username}." if assignee else "The ticket is now unassigned."
 
 

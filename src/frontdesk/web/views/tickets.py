@@ -12,13 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import Conflict, InvalidInput, NotFound, RateLimited, TooLarge
-from frontdesk.tickets import selectors, services
+from frontdesk.accounts.selectors import user_get_by_reference
+from frontdesk.core.errors import NotFound
+from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import MessageKind, Status
 from frontdesk.web.forms import TicketActionForm, TicketNewForm
-from frontdesk.web.pages import current_user, friendly_errors, page_methods
+from frontdesk.web.pages import (
+    FORM_ERRORS,
+    current_user,
+    friendly_errors,
+    page_methods,
+    with_form_error,
+)
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
     UPDATE_TEMPLATE,
@@ -29,7 +35,6 @@ from frontdesk.web.views.workspace import workspace_page
 
 LIST_LIMIT = 50  # tickets shown per list; the heading counts them all
 TICKET_NOT_FOUND = "There is no ticket with that number. Check the link, or find it at home."
-TICKET_NOT_YOURS = "This ticket belongs to another account, so you can't see it."
 
 
 @page_methods
@@ -57,14 +62,12 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     for_staff = user.is_staff_member
     if request.method != "POST":
-        form = TicketNewForm(for_staff=for_staff)
-        return render(request, "web/ticket_new.html", {"form": form, "for_staff": for_staff})
+        return _ticket_new(request, TicketNewForm(for_staff=for_staff), for_staff)
     form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
-    status, retry_after = 400, None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            requester = accounts.user_get_by_reference(data["requester"]) if for_staff else None
+            requester = user_get_by_reference(data["requester"]) if for_staff else None
             opened = services.ticket_open(
                 actor=user,
                 title=data["title"],
@@ -74,22 +77,20 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
             )
         except NotFound as exc:
             form.add_error("requester", exc.message)
-        except InvalidInput as exc:
+        except FORM_ERRORS as exc:
             form.add_domain_error(exc)
-        except TooLarge as exc:
-            form.add_domain_error(exc)
-            status = 413
-        except RateLimited as exc:
-            form.add_domain_error(exc)
-            status, retry_after = 429, exc.retry_after
+            return with_form_error(_ticket_new(request, form, for_staff), exc)
         else:
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
+    return _ticket_new(request, form, for_staff, status=400)
+
+
+def _ticket_new(
+    request: HttpRequest, form: TicketNewForm, for_staff: bool, *, status: int = 200
+) -> HttpResponse:
     context = {"form": form, "for_staff": for_staff, "files_dropped": bool(request.FILES)}
-    response = render(request, "web/ticket_new.html", context, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return render(request, "web/ticket_new.html", context, status=status)
 
 
 # --- a ticket's page ----------------------------------------------------------------------
@@ -143,8 +144,8 @@ def _ticket(
     done: str = "",
     partial: bool = False,
 ) -> HttpResponse:
-    ticket = selectors.ticket_get_for_user(user=user, ticket_id=ticket_id)
-    conversation = selectors.messages_visible(user=user, ticket=ticket)
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    conversation = selectors.conversation(user=user, ticket=ticket)
     conversation = conversation.select_related("author").prefetch_related("attachments")
     services.ticket_mark_read(user=user, ticket=ticket)
     context = {
@@ -174,10 +175,10 @@ def _control(
     control = CONTROLS[form.cleaned_data["action"]]
     try:
         done = control(user, ticket_id, form.cleaned_data)
-    except (InvalidInput, Conflict) as exc:
+    except FORM_ERRORS as exc:
         form.add_domain_error(exc)
-        status = 409 if isinstance(exc, Conflict) else 400
-        return _ticket(request, user, ticket_id, form, status, partial=partial)
+        page = _ticket(request, user, ticket_id, form, 400, partial=partial)
+        return with_form_error(page, exc)
     if partial:
         return _ticket(request, user, ticket_id, TicketActionForm(), 200, done=done, partial=True)
     messages.success(request, done)
@@ -187,28 +188,21 @@ def _control(
 @page_methods
 @never_cache
 @login_required
-@friendly_errors(not_found_message=TICKET_NOT_FOUND, forbidden_message=TICKET_NOT_YOURS)
+@friendly_errors(not_found_message=TICKET_NOT_FOUND)
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = current_user(request)
     if request.method != "POST":
         return _ticket(request, user, ticket_id, TicketActionForm(), 200)
     form = TicketActionForm(request.POST, request.FILES)
-    status = 400
     if form.data.get("action") in CONTROLS:
         return _control(request, user, ticket_id, form)
-    if form.is_valid():
-        action = ACTIONS[form.cleaned_data["action"]]
-        try:
-            done = action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
-        except InvalidInput as exc:
-            form.add_domain_error(exc)
-        except TooLarge as exc:
-            form.add_domain_error(exc)
-            status = 413
-        except Conflict as exc:
-            form.add_domain_error(exc)
-            status = 409
-        else:
-            messages.success(request, done)
-            return redirect(request.path)
-    return _ticket(request, user, ticket_id, form, status)
+    if not form.is_valid():
+        return _ticket(request, user, ticket_id, form, 400)
+    action = ACTIONS[form.cleaned_data["action"]]
+    try:
+        done = action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
+    except FORM_ERRORS as exc:
+        form.add_domain_error(exc)
+        return with_form_error(_ticket(request, user, ticket_id, form, 400), exc)
+    messages.success(request, done)
+    return redirect(request.path)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from frontdesk.accounts.services import user_get_by_reference, user_set_role
+from frontdesk.accounts.selectors import user_get_by_reference
+from frontdesk.accounts.services import user_set_role
 from frontdesk.accounts.tokens import ROLE_BY_ACCOUNT_TYPE
 from frontdesk.core.errors import DomainError
 

@@ -32,6 +32,7 @@
       credentials: "same-origin",
       headers: { "X-Frontdesk-Passive": "1" },
     });
+    if (response.status === 404 && ticket) { location.reload(); return; } // deleted
     if (!response.ok) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     for (const region of document.querySelectorAll("[data-live-region]")) {
@@ -44,7 +45,7 @@
     document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
   }
 
-  for (const type of ["message", "change", "new-ticket"]) {
+  for (const type of ["message", "change", "new-ticket", "deleted"]) {
     source.addEventListener(type, refreshSoon);
   }
 

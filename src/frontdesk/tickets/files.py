@@ -1,15 +1,15 @@
-"""Files on messages: every rule for attachments lives here, once.
+"""Files on messages, the plumbing: limits, names, types, storage. The use cases that add and
+delete files are in services.py; who may see a file is tickets/access.py (as its message).
 
 - A message carries at most FRONTDESK_ATTACHMENTS_PER_MESSAGE files, each at most
   FRONTDESK_ATTACHMENT_MAX_BYTES (TooLarge, which the API answers with 413).
 - The type is sniffed from the content, never taken from the client's label or name.
 - Files are stored under random names in MEDIA_ROOT (never served statically) with their
   SHA-256; the client's name is kept only as sanitised text.
-- An attachment is as visible as its message: a file on an internal note is for staff only.
 
-``services.ticket_open`` and ``services.message_post`` take the files of the message they
-write: :func:`staged_files` checks and stores them before the transaction (and deletes them
-again if it fails); :func:`attach` writes their rows inside it.
+The use cases take the files of the message they write: :func:`staged_files` checks and stores
+them before the transaction (and deletes them again if it fails); :func:`attach` writes their
+rows inside it; :func:`delete_after_commit` removes stored files once a deletion commits.
 """
 
 from __future__ import annotations
@@ -30,17 +30,13 @@ from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 
 from frontdesk.accounts.models import User
-from frontdesk.core.clock import now
-from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, TooLarge
-from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket
-from frontdesk.tickets.selectors import MAX_PK, attachment_get_for_user, can_see_ticket
+from frontdesk.core.errors import InvalidInput, TooLarge
+from frontdesk.tickets.models import Attachment, Message
 
 FIELD = "files"
 NAME_MAX = 255
 DESCRIPTION_MAX = 500
 FALLBACK_NAME = "attachment"
-MESSAGE_NOT_FOUND = "There is no message with that number."
-ATTACHMENT_GONE = "There is no file at this address."
 SNIFF_BYTES = 8192  # what filetype reads to recognise a format
 
 OCTET_STREAM = "application/octet-stream"
@@ -255,92 +251,13 @@ def _still_text(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool
     return True
 
 
-# --- adding a file on its own (the REST API's add_attachment) -----------------------------
+def delete_after_commit(names: Sequence[str]) -> None:
+    """Remove stored files once the caller's transaction has committed their rows' deletion
+    (a rollback keeps them)."""
+    storage = _file_field().storage
 
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)
 
-def attachment_add(
-    *,
-    actor: User,
-    file: UploadedFile,
-    message_id: int | None = None,
-    ticket_id: int | None = None,
-    description: str = "",
-    internal: bool = False,
-) -> Attachment:
-    """Attach one file, either to a message the actor wrote (``message_id``) or to a ticket
-    (``ticket_id``), where it arrives as a new reply (or internal note) saying what was
-    attached, with every effect a reply has (a closed ticket reopens, ...)."""
-    if (message_id is None) == (ticket_id is None):
-        raise InvalidInput("Give either a message or a ticket to attach the file to.")
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(
-            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
-        )
-    if ticket_id is not None:
-        # services imports this module for ticket_open and message_post.
-        from frontdesk.tickets import services
-
-        message = services.message_post(
-            actor=actor,
-            ticket_id=ticket_id,
-            body=f"Attached {clean_filename(file.name)}.",
-            internal=internal,
-            files=[file],
-        )
-        attachment = message.attachments.get()
-        if description:
-            attachment.description = description
-            attachment.save(update_fields=["description"])
-        return attachment
-    assert message_id is not None
-    return _add_to_message(actor=actor, message_id=message_id, file=file, description=description)
-
-
-def _add_to_message(
-    *, actor: User, message_id: int, file: UploadedFile, description: str
-) -> Attachment:
-    if not 0 < message_id <= MAX_PK:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
-    if message is None or not _can_see_message(actor, message):
-        raise NotFound(MESSAGE_NOT_FOUND)
-    if message.author_id != actor.pk:
-        raise NotAllowed("You can only attach files to messages you wrote.")
-    already = message.attachments.count()
-    with staged_files([file], already=already) as staged, transaction.atomic():
-        # The lock makes concurrent additions count one after the other.
-        Message.objects.select_for_update().filter(pk=message.pk).first()
-        check_files([file], already=message.attachments.count())
-        (attachment,) = attach(staged, message=message, uploader=actor, description=description)
-        moment = now()
-        Ticket.objects.filter(pk=message.ticket_id).update(
-            updated_at=moment, last_activity_at=moment
-        )
-    return attachment
-
-
-def _can_see_message(user: User, message: Message) -> bool:
-    if not can_see_ticket(user, message.ticket):
-        return False
-    return user.is_staff_member or message.kind != MessageKind.INTERNAL
-
-
-# --- deleting a file (the REST API) -------------------------------------------------------
-
-
-def attachment_delete(*, actor: User, attachment_id: int) -> None:
-    """Delete one file: its uploader (if staff) or an admin. A file ``actor`` may not see is
-    NotFound; customers may not delete files (NotAllowed). The stored file goes once the
-    deletion has committed."""
-    with transaction.atomic():
-        attachment = attachment_get_for_user(user=actor, attachment_id=attachment_id)
-        if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
-            raise NotAllowed("Only its uploader (an agent) or an admin can delete a file.")
-        locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
-        if locked is None:  # deleted meanwhile
-            raise NotFound(ATTACHMENT_GONE)
-        name = locked.file.name
-        locked.delete()
-        Ticket.objects.filter(pk=attachment.message.ticket_id).update(updated_at=now())
-        transaction.on_commit(lambda: _file_field().storage.delete(name))
+    transaction.on_commit(delete)

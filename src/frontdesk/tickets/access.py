@@ -1,0 +1,158 @@
+"""Who may see what: the one definition.
+
+Staff (agents and admins) see every ticket, message, file and history entry. A customer sees
+the tickets they requested, and on those the public replies and system messages with their
+files: never an internal note, a file on one, or the history.
+
+Everything else is built on the querysets here: the gates below (one object by id), the
+selectors' lists and search, unread markers, the live channels, downloads and every face's
+lists. A rule about seeing is changed here or nowhere.
+
+The second half says which changes a customer sees happen, for the same reason: a change they
+cannot see must not reach them through a timestamp, an unread dot or a live event.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import NotFound, NotVisible
+from frontdesk.core.ids import is_id
+from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+
+TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
+MESSAGE_NOT_FOUND = "There is no comment with that id."
+ATTACHMENT_NOT_FOUND = "There is no file at this address."
+EVENT_NOT_FOUND = "There is no history entry with that id."
+
+# --- what a user may see, as querysets ----------------------------------------------------
+
+
+def ticket_condition(user: User) -> Q:
+    """The tickets ``user`` may see, as a condition on Ticket."""
+    return Q() if user.is_staff_member else Q(requester=user)
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(ticket_condition(user))
+
+
+def message_kind_condition(user: User) -> Q:
+    """Which messages of a ticket ``user`` may see (a condition on Message): for queries that
+    start from tickets already visible to them, such as unread markers."""
+    return Q() if user.is_staff_member else ~Q(kind=MessageKind.INTERNAL)
+
+
+def messages_visible_to(user: User) -> QuerySet[Message]:
+    query = Message.objects.filter(message_kind_condition(user))
+    return query if user.is_staff_member else query.filter(ticket__requester=user)
+
+
+def attachments_visible_to(user: User) -> QuerySet[Attachment]:
+    """A file is as visible as its message."""
+    query = Attachment.objects.select_related("message")
+    if user.is_staff_member:
+        return query
+    return query.filter(message__ticket__requester=user).exclude(message__kind=MessageKind.INTERNAL)
+
+
+def events_visible_to(user: User) -> QuerySet[TicketEvent]:
+    """The history is for staff: a customer's is empty."""
+    return TicketEvent.objects.all() if user.is_staff_member else TicketEvent.objects.none()
+
+
+def search_scope(user: User) -> tuple[bool, int | None]:
+    """The gate in the form the full-text engine takes (tickets/search.py speaks SQL): whether
+    internal notes count, and whose tickets only (None: everyone's)."""
+    if user.is_staff_member:
+        return True, None
+    return False, user.pk
+
+
+# --- the gates: one object by id ----------------------------------------------------------
+
+
+def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticket:
+    """The ticket, if ``user`` may see it: NotFound when there is none, NotVisible (a NotFound
+    with the same words) when it is not theirs, which only the SupportMe API answers
+    differently. ``for_update`` locks the row (inside a transaction)."""
+    if not is_id(ticket_id):
+        raise NotFound(TICKET_NOT_FOUND)
+    if for_update:
+        # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
+        # not the outer-joined ones, so a joined assignee could be stale.
+        query = tickets_visible_to(user).select_for_update()
+    else:
+        query = tickets_visible_to(user).select_related("requester", "assignee")
+    ticket = query.filter(pk=ticket_id).first()
+    if ticket is None:
+        if Ticket.objects.filter(pk=ticket_id).exists():
+            raise NotVisible(TICKET_NOT_FOUND)
+        raise NotFound(TICKET_NOT_FOUND)
+    return ticket
+
+
+def message_get(*, user: User, message_id: int, for_update: bool = False) -> Message:
+    """The message, if ``user`` may see it; NotFound otherwise, as for one that does not
+    exist."""
+    query = messages_visible_to(user)
+    message = None
+    if is_id(message_id):
+        locked = query.select_for_update(of=("self",)) if for_update else query
+        message = locked.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return message
+
+
+def attachment_get(*, user: User, attachment_id: int) -> Attachment:
+    attachment = None
+    if is_id(attachment_id):
+        attachment = attachments_visible_to(user).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return attachment
+
+
+def event_get(*, user: User, event_id: int) -> TicketEvent:
+    event = None
+    if is_id(event_id):
+        event = events_visible_to(user).filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(EVENT_NOT_FOUND)
+    return event
+
+
+# --- which changes the requester sees ---------------------------------------------------------
+
+# History fields a customer's pages do not show: a change to one tells the customer nothing.
+STAFF_ONLY_FIELDS = frozenset(
+    {
+        TicketEvent.Field.PRIORITY,
+        TicketEvent.Field.CATEGORY,
+        TicketEvent.Field.TAGS,
+        TicketEvent.Field.DUE_AT,
+        TicketEvent.Field.ESTIMATED_HOURS,
+        TicketEvent.Field.ACTUAL_HOURS,
+    }
+)
+
+
+def requester_sees_message(kind: str) -> bool:
+    return kind != MessageKind.INTERNAL
+
+
+def requester_sees_event(field: str, *, message_kind: str | None = None) -> bool:
+    """Does the requester see this change? A change to a message or its files (edited,
+    deleted, a file added or removed) is as visible as the message."""
+    if message_kind is not None:
+        return requester_sees_message(message_kind)
+    return field not in STAFF_ONLY_FIELDS
+
+
+def requester_sees(row: Message | TicketEvent) -> bool:
+    """Does the requester see the change this row records?"""
+    if isinstance(row, Message):
+        return requester_sees_message(row.kind)
+    return not row.staff_only

@@ -1,0 +1,231 @@
+"""The ticket filters, declared once: what each is called, what values it takes, and which
+tickets it keeps. The workspace's filter form and the REST API's query parameters (with their
+OpenAPI enums) are both made from this list, and a list built from it is always narrowed
+inside what the user may see (tickets/access.py), never widened.
+
+A filter's value arrives as text, as in a URL; an empty value means "any". A value that does
+not parse is an InvalidInput naming the filter, so every face can show it beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, TextChoices
+from django.utils import timezone
+
+from frontdesk.accounts.models import User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import InvalidInput
+from frontdesk.core.ids import parse_id
+from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
+
+UNASSIGNED = "unassigned"
+CHOOSE_AGENT = "Choose an agent from the list."
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """One filter: ``parse`` turns its text into a value (or raises InvalidInput naming the
+    filter); ``keep`` turns the value into a condition on Ticket for ``user``."""
+
+    name: str
+    label: str
+    description: str
+    parse: Callable[[str], Any]
+    keep: Callable[[User, Any], Q]
+    # The values it takes, with labels (its OpenAPI enum and the form's list), if fixed.
+    choices: tuple[tuple[str, str], ...] = field(default=())
+
+
+def _choice(name: str, choices: type[TextChoices]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in choices.values:
+            allowed = ", ".join(choices.values)
+            raise InvalidInput(f"Unknown {name} {text!r}: use one of {allowed}.", field=name)
+        return text
+
+    return parse
+
+
+def _flag(name: str) -> Callable[[str], bool]:
+    def parse(text: str) -> bool:
+        word = text.strip().lower()
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise InvalidInput("Use true or false.", field=name)
+        return word in TRUE_WORDS
+
+    return parse
+
+
+def _id(name: str, message: str = "Use a whole number (an id).") -> Callable[[str], int]:
+    return lambda text: parse_id(text, field=name, message=message)
+
+
+def _agent_or_unassigned(text: str) -> int | None:
+    """An agent's id, or ``unassigned`` (None)."""
+    if text == UNASSIGNED:
+        return None
+    return parse_id(text, field="assigned_to", message=CHOOSE_AGENT)
+
+
+def _moment(name: str, *, end_of_day: bool) -> Callable[[str], datetime]:
+    """An ISO date or datetime. A date means its whole day (in TIME_ZONE): "after" starts at
+    its midnight, "before" ends at the next midnight. A datetime without an offset is read in
+    TIME_ZONE."""
+
+    def parse(text: str) -> datetime:
+        value = text.strip()
+        try:
+            moment = datetime.fromisoformat(value)
+            if len(value) == 10 and end_of_day:
+                moment += timedelta(days=1)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidInput(
+                "Use an ISO date (2025-01-31) or date and time.", field=name
+            ) from exc
+        return timezone.make_aware(moment) if moment.tzinfo is None else moment
+
+    return parse
+
+
+def _tag(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _when(flag: bool, condition: Q) -> Q:
+    return condition if flag else Q()
+
+
+def _mine(user: User, flag: bool) -> Q:
+    """Agents: assigned to them. Customers: the tickets they opened."""
+    return _when(flag, Q(assignee=user) if user.is_staff_member else Q(requester=user))
+
+
+def _assigned_to(user: User, agent_id: int | None) -> Q:
+    return Q(assignee__isnull=True) if agent_id is None else Q(assignee_id=agent_id)
+
+
+_FLAG_CHOICES = (("true", "Yes"), ("false", "No"))
+
+TICKET_FILTERS: dict[str, TicketFilter] = {
+    spec.name: spec
+    for spec in (
+        TicketFilter(
+            "status",
+            "Status",
+            "Tickets in this status.",
+            _choice("status", Status),
+            lambda user, value: Q(status=value),
+            tuple(Status.choices),
+        ),
+        TicketFilter(
+            "priority",
+            "Priority",
+            "Tickets of this priority.",
+            _choice("priority", Priority),
+            lambda user, value: Q(priority=value),
+            tuple(Priority.choices),
+        ),
+        TicketFilter(
+            "category",
+            "Category",
+            "Tickets in this category.",
+            _choice("category", Category),
+            lambda user, value: Q(category=value),
+            tuple(Category.choices),
+        ),
+        TicketFilter(
+            "assigned_to",
+            "Assignee",
+            "Tickets assigned to this agent (an id), or `unassigned`.",
+            _agent_or_unassigned,
+            _assigned_to,
+        ),
+        TicketFilter(
+            "tag",
+            "Tag",
+            "Tickets with this tag.",
+            _tag,
+            lambda user, value: Q(tags__name=value) if value else Q(),
+        ),
+        TicketFilter(
+            "customer",
+            "Customer",
+            "Tickets requested by this customer (an id).",
+            _id("customer"),
+            lambda user, value: Q(requester_id=value),
+        ),
+        TicketFilter(
+            "my_tickets",
+            "My tickets",
+            "Agents: assigned to you. Customers: the tickets you opened.",
+            _flag("my_tickets"),
+            _mine,
+            _FLAG_CHOICES,
+        ),
+        TicketFilter(
+            "unassigned",
+            "Unassigned",
+            "Active tickets nobody is assigned to.",
+            _flag("unassigned"),
+            lambda user, flag: _when(flag, IS_ACTIVE & Q(assignee__isnull=True)),
+            _FLAG_CHOICES,
+        ),
+        TicketFilter(
+            "overdue",
+            "Overdue",
+            "Active tickets past their due date.",
+            _flag("overdue"),
+            lambda user, flag: _when(flag, IS_ACTIVE & Q(due_at__lt=now())),
+            _FLAG_CHOICES,
+        ),
+        TicketFilter(
+            "created_after",
+            "Created from",
+            "Created at or after this ISO date or date and time (a date: from its start).",
+            _moment("created_after", end_of_day=False),
+            lambda user, moment: Q(created_at__gte=moment),
+        ),
+        TicketFilter(
+            "created_before",
+            "Created before",
+            "Created before this ISO date or date and time (a date: up to its end).",
+            _moment("created_before", end_of_day=True),
+            lambda user, moment: Q(created_at__lt=moment),
+        ),
+    )
+}
+
+# The filters the workspace's form shows, in its order.
+WORKSPACE_FILTERS = ("status", "priority", "category", "assigned_to", "tag")
+
+
+def parse_filters(values: Mapping[str, str]) -> dict[str, Any]:
+    """The filters set in ``values`` (text, as sent), parsed; empty ones left out. An unknown
+    name is refused."""
+    parsed: dict[str, Any] = {}
+    for name, text in values.items():
+        if name not in TICKET_FILTERS:
+            raise InvalidInput(f"There is no filter {name!r}.", field=name)
+        if text != "":
+            parsed[name] = TICKET_FILTERS[name].parse(text)
+    return parsed
+
+
+def filter_condition(user: User, values: Mapping[str, str]) -> Q:
+    """The tickets every filter set in ``values`` keeps, for ``user``."""
+    condition = Q()
+    for name, value in parse_filters(values).items():
+        condition &= TICKET_FILTERS[name].keep(user, value)
+    return condition
+
+
+def flag_set(values: Mapping[str, str], name: str) -> bool:
+    """Is the flag filter ``name`` set to true in ``values``?"""
+    return bool(parse_filters({name: values.get(name, "")}).get(name, False))

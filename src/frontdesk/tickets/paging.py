@@ -1,0 +1,170 @@
+"""Keyset pages: the next page starts after the last row of this one, named by its sort values
+(a cursor), so page 1,000 costs what page 1 does and a row inserted meanwhile never shows twice.
+
+An ordering is a tuple of :class:`SortKey`, always ending with the primary key so that it is
+total. The workspace, the customer's lists and the REST API name their orderings and take them
+from here; each face wraps the cursor in its own format.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import reduce
+from typing import Any, TypeVar
+
+from django.db.models import Case, DateTimeField, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from frontdesk.core.errors import InvalidInput
+from frontdesk.tickets.models import Priority, Ticket
+
+LIMIT_MAX = 200
+AFTER_INVALID = "That page link is not valid: start again from the first page."
+
+Row = TypeVar("Row", bound=Model)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an ordering: a field or annotation, its direction, and whether its
+    values are datetimes (carried in the cursor as integer microseconds)."""
+
+    name: str
+    descending: bool = False
+    is_time: bool = True
+
+
+_ID = SortKey("id", is_time=False)
+_ID_DESC = SortKey("id", descending=True, is_time=False)
+
+BY_ID = (_ID,)
+BY_ID_DESC = (_ID_DESC,)
+BY_CREATED = (SortKey("created_at"), _ID)
+BY_CREATED_DESC = (SortKey("created_at", descending=True), _ID_DESC)
+BY_UPDATED = (SortKey("updated_at"), _ID)
+BY_UPDATED_DESC = (SortKey("updated_at", descending=True), _ID_DESC)
+BY_LAST_ACTIVITY = (SortKey("last_activity_at"), _ID)
+BY_LAST_ACTIVITY_DESC = (SortKey("last_activity_at", descending=True), _ID_DESC)
+BY_PRIORITY = (SortKey("priority_rank", descending=True, is_time=False), SortKey("created_at"), _ID)
+# "Due soonest" puts tickets without a due date last.
+BY_DUE = (SortKey("due_key"), _ID)
+# Every overdue ticket has a due date: the same order on the column itself, which the index
+# of active tickets' due dates serves (the general key wraps it in a COALESCE no index serves).
+BY_DUE_AT = (SortKey("due_at"), _ID)
+BY_DONE_DESC = (SortKey("done_key", descending=True), _ID_DESC)
+
+_NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts as if due at the end of time
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Annotations some orderings sort by, made fresh for each query.
+_ANNOTATIONS: dict[str, Callable[[], Any]] = {
+    "priority_rank": lambda: Case(
+        *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    ),
+    "due_key": lambda: Coalesce("due_at", Value(_NO_DUE_DATE, output_field=DateTimeField())),
+    "done_key": lambda: Coalesce("closed_at", "resolved_at", "updated_at"),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows; ``next_after`` is the cursor of the next page, None on the last."""
+
+    rows: list[Any]
+    next_after: str | None
+
+
+def encode_after(row: Model, keys: tuple[SortKey, ...]) -> str:
+    parts = []
+    for key in keys:
+        value = getattr(row, key.name)
+        parts.append((value - _EPOCH) // timedelta(microseconds=1) if key.is_time else value)
+    return "_".join(str(part) for part in parts)
+
+
+def decode_after(after: str, keys: tuple[SortKey, ...]) -> list[Any]:
+    parts = after.split("_")
+    if len(parts) != len(keys) or not all(_is_integer(part) for part in parts):
+        raise InvalidInput(AFTER_INVALID, field="after")
+    try:
+        return [
+            _EPOCH + timedelta(microseconds=int(part)) if key.is_time else int(part)
+            for part, key in zip(parts, keys, strict=True)
+        ]
+    except OverflowError as exc:
+        raise InvalidInput(AFTER_INVALID, field="after") from exc
+
+
+def _is_integer(text: str) -> bool:
+    digits = text.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and len(digits) <= 18
+
+
+def after_condition(keys: tuple[SortKey, ...], values: list[Any]) -> Q:
+    """Rows after the cursor in the ordering: a lexicographic comparison, column by column."""
+    terms: list[Q] = []
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        lookup = "lt" if key.descending else "gt"
+        terms.append(equal & Q(**{f"{key.name}__{lookup}": value}))
+        equal &= Q(**{key.name: value})
+    # Implied by the terms, but stated: the planner then reads the index on the first key
+    # from the cursor on, instead of filtering the whole index (page 2 cost 2.5 x page 1).
+    first = keys[0]
+    bound = Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": values[0]})
+    return bound & reduce(operator.or_, terms)
+
+
+def _ordering(keys: tuple[SortKey, ...]) -> list[str]:
+    return [f"-{key.name}" if key.descending else key.name for key in keys]
+
+
+def _sort_values(keys: tuple[SortKey, ...]) -> dict[str, Any]:
+    return {key.name: _ANNOTATIONS[key.name]() for key in keys if key.name in _ANNOTATIONS}
+
+
+def ticket_page(
+    query: QuerySet[Ticket],
+    *,
+    keys: tuple[SortKey, ...],
+    after: str,
+    limit: int,
+    decorate: Callable[[QuerySet[Ticket]], QuerySet[Ticket]] | None = None,
+) -> Page:
+    """One keyset page of ``query`` (its filters only) in the order ``keys``, with the page's
+    tickets made by ``decorate`` (annotations: unread marks, a description).
+
+    The page is chosen by a subquery that selects only ids: the database finds and sorts
+    narrow rows, and works out the decorations, people and tags for the page's rows alone.
+    (Sorting whole decorated rows cost 1 s for the 60,000 unclaimed tickets of the scale
+    benchmark, where the subquery takes a millisecond.) Still one query, and one for tags."""
+    limit = max(1, min(limit, LIMIT_MAX))
+    ordering = _ordering(keys)
+    chosen = query.annotate(**_sort_values(keys))
+    if after:
+        chosen = chosen.filter(after_condition(keys, decode_after(after, keys)))
+    page_ids = chosen.order_by(*ordering).values("pk")[: limit + 1]
+    rows = Ticket.objects.filter(pk__in=page_ids)
+    if decorate is not None:
+        rows = decorate(rows)
+    found = list(
+        rows.annotate(**_sort_values(keys))
+        .order_by(*ordering)
+        .select_related("requester", "assignee")
+        .prefetch_related("tags")
+    )
+    tickets = found[:limit]
+    return Page(tickets, encode_after(tickets[-1], keys) if len(found) > limit else None)
+
+
+def id_page(query: QuerySet[Row], *, keys: tuple[SortKey, ...], after: str, limit: int) -> Page:
+    """A keyset page of any rows by id (``BY_ID`` or ``BY_ID_DESC``)."""
+    if after:
+        query = query.filter(after_condition(keys, decode_after(after, keys)))
+    found = list(query.order_by(*_ordering(keys))[: limit + 1])
+    rows = found[:limit]
+    return Page(rows, encode_after(rows[-1], keys) if len(found) > limit else None)
