@@ -1597,3 +1597,18 @@ def test_profile_icons_are_real_pngs(client: Client, colour: str) -> None:
 @pytest.mark.parametrize("name", ["orange", "Blue", "../blue", "blue.png"])
 def test_unknown_profile_icon_is_404(client: Client, name: str) -> None:
     assert client.get(f"/profile-icons/{name}.png").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("path", ["/get-profile/1", "/get-ticket/1", "/get-unclaimed-tickets"])
+def test_a_browser_session_does_not_turn_the_405_into_a_csrf_page(
+    client: Client, customer: User, method: str, path: str
+) -> None:
+    """A signed-in browser's session cookie travels with a script's request too: still the
+    JSON 405, never Django's HTML "CSRF verification failed" page."""
+    client.force_login(customer)
+    response = other_method(client, customer, method, path)
+    status, body = json_of(response)
+    assert status == 405
+    assert set(body) == {"error"}
+    assert "GET" in response["Allow"]

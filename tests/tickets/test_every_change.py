@@ -1,0 +1,239 @@
+"""Every state-changing use case writes its change down (a Message or a TicketEvent) and
+announces it after commit, and the requester hears of it, and sees the ticket's time move,
+exactly when tickets/access.py says they can see the change.
+
+One table runs every service; a new use case belongs in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from frontdesk.accounts.models import User
+from frontdesk.live.announce import STAFF_CHANNEL, user_channel
+from frontdesk.live.broker import Event, broker
+from frontdesk.sla.services import sla_alert_if_overdue
+from frontdesk.tickets import services
+from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+from tests.conftest import Clock
+
+pytestmark = pytest.mark.django_db
+
+BODY = "The heating in studio 2 is not working."
+
+
+@dataclass
+class Desk:
+    admin: User
+    agent: User
+    other_agent: User
+    customer: User
+    ticket: Ticket
+    note: Message  # an internal note by the agent
+    reply: Message  # a public reply by the agent
+    clock: Clock
+
+
+def _file(name: str = "plan.txt") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"Studio plan, second floor.", "text/plain")
+
+
+def _file_on(desk: Desk, message: Message) -> Attachment:
+    return services.attachment_add(actor=desk.agent, file=_file(), message_id=message.pk)
+
+
+# (name, what the requester sees, the action). The action runs on a desk prepared before the
+# clock moves; "sees" is whether the requester can see the change it makes.
+Action = Callable[[Desk], Any]
+CASES: list[tuple[str, bool, Action]] = [
+    (
+        "ticket_open",
+        True,
+        lambda d: services.ticket_open(actor=d.customer, title="Mirror cracked", body=BODY),
+    ),
+    (
+        "message_post reply",
+        True,
+        lambda d: services.message_post(actor=d.agent, ticket_id=d.ticket.pk, body=BODY),
+    ),
+    (
+        "message_post internal note",
+        False,
+        lambda d: services.message_post(
+            actor=d.agent, ticket_id=d.ticket.pk, body=BODY, internal=True
+        ),
+    ),
+    (
+        "ticket_claim",
+        True,
+        lambda d: services.ticket_claim(actor=d.other_agent, ticket_id=d.ticket.pk),
+    ),
+    (
+        "ticket_assign",
+        True,
+        lambda d: services.ticket_assign(
+            actor=d.agent, ticket_id=d.ticket.pk, assignee_id=d.other_agent.pk
+        ),
+    ),
+    (
+        "ticket_change_status",
+        True,
+        lambda d: services.ticket_change_status(
+            actor=d.agent, ticket_id=d.ticket.pk, status="pending"
+        ),
+    ),
+    (
+        "ticket_update title",
+        True,
+        lambda d: services.ticket_update(
+            actor=d.agent, ticket_id=d.ticket.pk, changes={"title": "Heating broken"}
+        ),
+    ),
+    (
+        "ticket_update priority",
+        False,
+        lambda d: services.ticket_update(
+            actor=d.agent, ticket_id=d.ticket.pk, changes={"priority": "urgent"}
+        ),
+    ),
+    (
+        "message_edit reply",
+        True,
+        lambda d: services.message_edit(
+            actor=d.agent, message_id=d.reply.pk, body=BODY + " Fixed."
+        ),
+    ),
+    (
+        "message_edit note",
+        False,
+        lambda d: services.message_edit(actor=d.agent, message_id=d.note.pk, body=BODY + " Noted."),
+    ),
+    (
+        "message_delete reply",
+        True,
+        lambda d: services.message_delete(actor=d.agent, message_id=d.reply.pk),
+    ),
+    (
+        "message_delete note",
+        False,
+        lambda d: services.message_delete(actor=d.agent, message_id=d.note.pk),
+    ),
+    (
+        "attachment_add to ticket",
+        True,
+        lambda d: services.attachment_add(actor=d.agent, file=_file(), ticket_id=d.ticket.pk),
+    ),
+    ("attachment_add to reply", True, lambda d: _file_on(d, d.reply)),
+    ("attachment_add to note", False, lambda d: _file_on(d, d.note)),
+    (
+        "attachment_delete from note",
+        False,
+        lambda d: services.attachment_delete(
+            actor=d.agent, attachment_id=d.note.attachments.get().pk
+        ),
+    ),
+    (
+        "attachment_delete from reply",
+        True,
+        lambda d: services.attachment_delete(
+            actor=d.agent, attachment_id=d.reply.attachments.get().pk
+        ),
+    ),
+    ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
+]
+# Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
+# and ticket_delete, whose rows go with the ticket (tested below).
+
+
+@pytest.fixture
+def desk(admin: User, agent: User, other_agent: User, customer: User, clock: Clock) -> Desk:
+    ticket = services.ticket_open(actor=customer, title="Heating not working", body=BODY).ticket
+    reply = services.message_post(
+        actor=agent, ticket_id=ticket.pk, body=BODY, files=[_file("reply.txt")]
+    )
+    note = services.message_post(
+        actor=agent, ticket_id=ticket.pk, body=BODY, internal=True, files=[_file("note.txt")]
+    )
+    services.ticket_update(
+        actor=agent, ticket_id=ticket.pk, changes={"due_at": clock() + timedelta(minutes=1)}
+    )
+    clock.advance(3600)  # what the action changes happens an hour later; the due date passed
+    ticket.refresh_from_db()
+    return Desk(admin, agent, other_agent, customer, ticket, note, reply, clock)
+
+
+def _rows() -> tuple[set[int], set[int]]:
+    return (
+        set(Message.objects.values_list("pk", flat=True)),
+        set(TicketEvent.objects.values_list("pk", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(("name", "seen_by_requester", "action"), CASES, ids=[c[0] for c in CASES])
+def test_every_change_is_recorded_and_announced(
+    desk: Desk,
+    customer: User,
+    django_capture_on_commit_callbacks: Any,
+    name: str,
+    seen_by_requester: bool,
+    action: Action,
+) -> None:
+    messages_before, events_before = _rows()
+    staff = broker().subscribe({STAFF_CHANNEL})
+    own = broker().subscribe({user_channel(customer.pk)})
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            action(desk)
+        heard_by_staff = _all(staff)
+        heard_by_customer = _all(own)
+    finally:
+        staff.close()
+        own.close()
+    messages_after, events_after = _rows()
+    written = (messages_after - messages_before) or (events_after - events_before)
+    assert written, f"{name} wrote no Message and no TicketEvent"
+    assert heard_by_staff, f"{name} was not announced"
+    assert bool(heard_by_customer) == seen_by_requester
+    assert all(event["staff_only"] != seen_by_requester for event in heard_by_staff)
+    changed = Ticket.objects.filter(pk=desk.ticket.pk).first()
+    if changed is not None and name != "ticket_open":
+        moved = changed.updated_at != desk.ticket.updated_at
+        assert moved == seen_by_requester, f"{name}: updated_at moved={moved}"
+        assert changed.last_activity_at != desk.ticket.last_activity_at or name.startswith("sla")
+
+
+def _all(subscription: Any) -> list[Event]:
+    events = []
+    while (event := subscription.get(timeout=0)) is not None:
+        events.append(event)
+    return events
+
+
+def test_a_deleted_ticket_is_announced(
+    desk: Desk, admin: User, customer: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    own = broker().subscribe({user_channel(customer.pk)})
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_delete(actor=admin, ticket_id=desk.ticket.pk)
+        assert [event["type"] for event in _all(own)] == ["deleted"]
+    finally:
+        own.close()
+    assert not TicketEvent.objects.filter(ticket_id=desk.ticket.pk).exists()
+
+
+def test_changes_to_messages_name_them_but_never_keep_their_words(desk: Desk) -> None:
+    """A deleted comment's text is gone: its history row names the message, not its words."""
+    secret = "My card number is 4111 1111 1111 1111, please charge it."
+    reply = services.message_post(actor=desk.customer, ticket_id=desk.ticket.pk, body=secret)
+    services.message_delete(actor=desk.admin, message_id=reply.pk)
+    row = TicketEvent.objects.filter(field=TicketEvent.Field.COMMENT).get()
+    assert (row.old_value, row.new_value, row.staff_only) == (str(reply.pk), "", False)
+    assert not TicketEvent.objects.filter(old_value__contains="4111").exists()
+    assert not Message.objects.filter(body=secret).exists()
+    assert Message.objects.filter(kind=MessageKind.INTERNAL).count() == 1
