@@ -28,7 +28,7 @@ def test_history_is_staff_only(
     assert as_customer.get(f"/history/{events[0]}/").status_code == 404
     data = as_agent.get(f"/history/{events[0]}/").json()
     assert (data["field"], data["old_value"], data["new_value"]) == ("priority", "medium", "high")
-    assert (data["ticket"], data["user"]) == (ticket.pk, agent.pk)
+    assert (data["ticket"], data["user"], data["staff_only"]) == (ticket.pk, agent.pk, True)
     assert as_agent.get("/history/999999/").status_code == 404
 
 
@@ -151,3 +151,23 @@ def test_the_refresh_job_counts_again(as_agent: Api, customer: User, desk: None)
         assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 3
         desk_summary_refresh.call_local()
         assert as_agent.get("/tickets/statistics/").json()["total_tickets"] == 4
+
+
+def test_changes_to_comments_and_files_are_in_the_history(
+    as_agent: Api, customer: User, agent: User
+) -> None:
+    ticket = open_ticket(customer)
+    note = as_agent.post(
+        f"/tickets/{ticket.pk}/add_comment/", {"content": "Check the boiler.", "is_internal": True}
+    ).json()
+    as_agent.call("PUT", f"/comments/{note['id']}/", {"content": "Check the boiler first."})
+    as_agent.call("DELETE", f"/comments/{note['id']}/")
+    rows = as_agent.get("/history/", ticket=str(ticket.pk)).json()["results"]
+    changes = [
+        (row["field"], row["old_value"], row["new_value"], row["staff_only"]) for row in rows
+    ]
+    note_id = str(note["id"])
+    assert changes[:2] == [
+        ("comment", note_id, "", True),
+        ("comment", note_id, note_id, True),
+    ]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -192,6 +193,31 @@ def test_history_tells_each_change_in_words(ticket: Ticket, agent: User, other_a
     ]
     # System messages say it in the conversation too.
     assert "This ticket has been assigned to Bob (ID: " in page
+
+
+def test_history_tells_changes_to_the_conversation(ticket: Ticket, agent: User) -> None:
+    note = services.message_post(
+        actor=agent, ticket_id=ticket.pk, body="Ask about the boiler.", internal=True
+    )
+    services.message_edit(actor=agent, message_id=note.pk, body="Ask about the boiler first.")
+    reply = services.message_post(actor=agent, ticket_id=ticket.pk, body="We are on it now.")
+    file = SimpleUploadedFile("plan.txt", b"Studio plan", "text/plain")
+    attachment = services.attachment_add(actor=agent, file=file, message_id=reply.pk)
+    services.attachment_delete(actor=agent, attachment_id=attachment.pk)
+    services.message_delete(actor=agent, message_id=reply.pk)
+    page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
+    history = page.split('id="history-title"')[1].split("</section>")[0]
+    lines = [
+        re.sub(r"<[^>]+>", "", line).split(" · ")[0].strip()
+        for line in re.findall(r"<li>(.*?)</li>", history, re.S)
+    ]
+    assert lines[1:] == [
+        "Alice edited an internal note",
+        "Alice changed status from New to Open",  # the first answer takes it into work
+        "Alice attached plan.txt",
+        "Alice removed the file plan.txt",
+        "Alice deleted a reply",
+    ]
 
 
 def test_long_histories_fold_the_older_part(ticket: Ticket, agent: User) -> None:

@@ -266,6 +266,7 @@ class HistoryOut(Schema):
     field: str
     old_value: str
     new_value: str
+    staff_only: bool
     created_at: datetime
 
     @staticmethod

@@ -172,6 +172,14 @@ def history_line(entry: HistoryEntry) -> SafeString:
     who = format_html('<span class="history-actor">{}</span>', actor)
     if event.field == TicketEvent.Field.CREATED:
         return format_html("{} opened the ticket", who)
+    if event.field == TicketEvent.Field.COMMENT:
+        what = "an internal note" if event.staff_only else "a reply"
+        verb = "deleted" if entry.new is None else "edited"
+        return format_html("{} {} {}", who, verb, what)
+    if event.field == TicketEvent.Field.ATTACHMENT:
+        if entry.old is None:
+            return format_html("{} attached {}", who, new)
+        return format_html("{} removed the file {}", who, old)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
             return format_html("{} unassigned {}", who, old)
