@@ -191,3 +191,24 @@ def test_the_staff_new_ticket_form_refuses_a_requester_that_is_nobody(
 )
 def test_one_status_per_error(error: Exception, status: int) -> None:
     assert http_status(error) == status  # type: ignore[arg-type]
+
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/ticket/{HUGE}"),
+        ("get", f"/attachments/{HUGE}/plan.txt"),
+        ("post", f"/live/presence/{HUGE}"),
+        ("post", f"/profile/sessions/{HUGE}/end"),
+        ("post", f"/profile/tokens/{HUGE}/revoke"),
+        ("get", f"/api/ticketing/tickets/{HUGE}/"),
+        ("get", f"/api/ticketing/comments/{HUGE}/"),
+    ],
+)
+def test_an_id_beyond_any_row_in_a_path_is_not_found(agent: User, method: str, path: str) -> None:
+    client = Client()
+    client.force_login(agent)
+    assert getattr(client, method)(path).status_code == 404

@@ -18,9 +18,9 @@ from frontdesk.accounts import api_tokens, sessions
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
 from frontdesk.core import clock
-from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, RateLimited
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
-from frontdesk.web.pages import current_user, not_found, page_methods
+from frontdesk.web.pages import current_user, not_found, page_methods, with_form_error
 
 HOME = "/home"
 LOGGED_OUT = "You have been logged out."
@@ -43,14 +43,12 @@ def _sign_in(request: HttpRequest, user: User) -> None:
 
 
 def _refused(
-    request: HttpRequest, template: str, form: PageForm, exc: Exception | None
+    request: HttpRequest, template: str, form: PageForm, exc: DomainError | None
 ) -> HttpResponse:
-    """The form again with its errors: 400, or 429 with ``Retry-After`` when rate limited."""
-    limited = exc if isinstance(exc, RateLimited) else None
-    response = render(request, template, {"form": form}, status=429 if limited else 400)
-    if limited:
-        response["Retry-After"] = str(limited.retry_after)
-    return response
+    """The form again with its errors: 400 when the form itself refused, else the error's
+    status (429 with ``Retry-After`` when rate limited)."""
+    response = render(request, template, {"form": form}, status=400)
+    return with_form_error(response, exc) if exc is not None else response
 
 
 @page_methods
@@ -66,7 +64,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
         notice = sessions.expiry_message() if expired else None
         return render(request, "web/login.html", {"form": LoginForm(), "notice": notice})
     form = LoginForm(request.POST)
-    refusal: Exception | None = None
+    refusal: DomainError | None = None
     if form.is_valid():
         try:
             user = accounts.user_authenticate(
@@ -91,7 +89,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/register.html", {"form": RegisterForm()})
     form = RegisterForm(request.POST)
-    refusal: Exception | None = None
+    refusal: DomainError | None = None
     if form.is_valid():
         data = form.cleaned_data
         try:
