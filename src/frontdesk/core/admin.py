@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import django.contrib.auth.admin  # noqa: F401  (registers Group, so that it can go below)
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -19,6 +21,10 @@ from frontdesk.core.errors import DomainError
 
 if TYPE_CHECKING:
     from frontdesk.accounts.models import User
+
+# Roles are the project's own (customer, agent, admin); Django's groups would mean nothing.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 class ServiceForm(forms.ModelForm):
