@@ -1,4 +1,4 @@
-"""Account use cases: registration rules, sign-in, profile edits, roles."""
+"""Account use cases: registration rules, sign-in, profile edits, roles, details, activation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.test import override_settings
 
 from frontdesk.accounts import selectors as account_selectors
 from frontdesk.accounts import services
-from frontdesk.accounts.models import Role, User
+from frontdesk.accounts.models import Organisation, Role, User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 
 def test_register_creates_customer_with_seed_icon(db: None) -> None:
@@ -127,6 +127,85 @@ def test_set_role_rules(admin: User, agent: User, customer: User) -> None:
         services.user_set_role(actor=None, user=services.system_user_ensure(), role=Role.AGENT)
     with pytest.raises(InvalidInput, match="last admin"):
         services.user_set_role(actor=None, user=admin, role=Role.CUSTOMER)
+
+
+def test_set_active_rules(admin: User, agent: User, customer: User) -> None:
+    services.user_set_active(actor=admin, user=customer, active=False)
+    assert not User.objects.get(pk=customer.pk).is_active
+    services.user_set_active(actor=admin, user=customer, active=True)
+    assert User.objects.get(pk=customer.pk).is_active
+    with pytest.raises(NotAllowed):
+        services.user_set_active(actor=agent, user=customer, active=False)
+    with pytest.raises(NotAllowed, match="System"):
+        services.user_set_active(actor=admin, user=services.system_user_ensure(), active=False)
+    with pytest.raises(InvalidInput, match="last admin") as refused:
+        services.user_set_active(actor=admin, user=admin, active=False)
+    assert refused.value.field == "is_active"
+    assert User.objects.get(pk=admin.pk).is_active
+    # Another active admin: either may go; an inactive one does not count.
+    second = make_user("Grace", Role.ADMIN)
+    services.user_set_active(actor=admin, user=second, active=False)
+    with pytest.raises(InvalidInput, match="last admin"):
+        services.user_set_active(actor=admin, user=admin, active=False)
+    services.user_set_active(actor=admin, user=second, active=True)
+    services.user_set_active(actor=second, user=admin, active=False)
+    assert not User.objects.get(pk=admin.pk).is_active
+
+
+def test_set_role_counts_only_active_admins(admin: User) -> None:
+    second = make_user("Grace", Role.ADMIN, is_active=False)
+    with pytest.raises(InvalidInput, match="last admin"):
+        services.user_set_role(actor=None, user=admin, role=Role.AGENT)
+    services.user_set_role(actor=None, user=second, role=Role.AGENT)  # not an active admin
+
+
+def test_update_details_by_the_registration_rules(
+    admin: User, agent: User, customer: User, other_customer: User
+) -> None:
+    acme = Organisation.objects.create(name="Acme")
+    services.user_update_details(
+        actor=admin,
+        user=customer,
+        changes={"username": "JohnS", "email": " John.S@Example.COM ", "organisation": acme.pk},
+    )
+    saved = User.objects.get(pk=customer.pk)
+    assert (saved.username, saved.email) == ("JohnS", "john.s@example.com")
+    assert saved.organisation == acme
+    services.user_update_details(actor=admin, user=customer, changes={"organisation": None})
+    assert User.objects.get(pk=customer.pk).organisation is None
+
+    refused = [
+        ({"username": "John Smith!"}, "username", "alphanumeric"),
+        ({"username": "x" * 17}, "username", "more than 16"),
+        ({"username": "JANE"}, "username", services.USERNAME_TAKEN),
+        ({"email": "not an address"}, "email", "email was invalid"),
+        ({"email": "JANE@example.com"}, "email", services.EMAIL_TAKEN),
+        ({"profile_icon": "admin"}, "profile_icon", "icon is invalid"),
+        ({"profile_icon": "gold"}, "profile_icon", "icon is invalid"),
+        ({"organisation": 987654}, "organisation", services.NO_SUCH_ORGANISATION),
+        ({"organisation": True}, "organisation", services.NO_SUCH_ORGANISATION),
+        ({"role": "admin"}, "role", "cannot be changed this way"),
+        ({"is_active": False}, "is_active", "cannot be changed this way"),
+    ]
+    for changes, field, words in refused:
+        # All or nothing: the valid name alongside is not saved either.
+        with pytest.raises(InvalidInput, match=words) as error:
+            services.user_update_details(
+                actor=admin, user=customer, changes={"username": "Johnny", **changes}
+            )
+        assert error.value.field == field
+        assert User.objects.get(pk=customer.pk).username == "JohnS"
+    with pytest.raises(NotAllowed):
+        services.user_update_details(actor=agent, user=customer, changes={"username": "Johnny"})
+    with pytest.raises(NotAllowed, match="System"):
+        services.user_update_details(
+            actor=admin, user=services.system_user_ensure(), changes={"username": "Robot"}
+        )
+    # Admins may wear the admin icon; a name differing only in case is still one's own.
+    services.user_update_details(
+        actor=admin, user=admin, changes={"profile_icon": "admin", "username": "ADA"}
+    )
+    assert User.objects.get(pk=admin.pk).username == "ADA"
 
 
 def test_user_reference_by_id_or_username(customer: User) -> None:

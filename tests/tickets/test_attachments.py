@@ -16,8 +16,9 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, NotVisible, TooLarge
 from frontdesk.tickets import access, files, services
 from frontdesk.tickets.files import clean_filename, sniff_content_type
-from frontdesk.tickets.models import Attachment, Message, MessageKind, Status, Ticket
+from frontdesk.tickets.models import Attachment, Message, MessageKind, Status, Ticket, TicketEvent
 from frontdesk.tickets.services import attachment_add
+from tests.conftest import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -406,3 +407,47 @@ def test_adding_needs_exactly_one_target(customer: User) -> None:
         attachment_add(actor=customer, file=upload("a.txt", b"a"))
     with pytest.raises(InvalidInput):
         attachment_add(actor=customer, file=upload("a.txt", b"a"), message_id=1, ticket_id=1)
+
+
+# --- attachment_describe ------------------------------------------------------------------
+
+
+def test_describing_a_file_is_recorded(
+    customer: User, agent: User, other_agent: User, admin: User, clock: Clock
+) -> None:
+    ticket = open_with(customer).ticket
+    note = services.message_post(
+        actor=agent, ticket_id=ticket.pk, body=BODY, internal=True, files=[upload("a.txt", b"a")]
+    )
+    attachment = note.attachments.get()
+    seen = Ticket.objects.get(pk=ticket.pk).updated_at
+    clock.advance(60)
+    services.attachment_describe(
+        actor=agent, attachment_id=attachment.pk, description="  The boiler's log  "
+    )
+    attachment.refresh_from_db()
+    assert attachment.description == "The boiler's log"
+    event = TicketEvent.objects.filter(ticket=ticket).latest("id")
+    assert (event.field, event.old_value, event.new_value) == ("attachment", "a.txt", "a.txt")
+    assert (event.actor, event.staff_only) == (agent, True)  # a file on a note: staff's news
+    assert Ticket.objects.get(pk=ticket.pk).updated_at == seen
+    # The same words again change nothing; an admin may describe anyone's file.
+    services.attachment_describe(
+        actor=admin, attachment_id=attachment.pk, description="The boiler's log"
+    )
+    assert TicketEvent.objects.filter(field="attachment").count() == 1
+    with pytest.raises(NotAllowed, match="uploader"):
+        services.attachment_describe(actor=other_agent, attachment_id=attachment.pk, description="")
+    with pytest.raises(NotFound):  # a note's file is not the customer's to see
+        services.attachment_describe(actor=customer, attachment_id=attachment.pk, description="")
+    with pytest.raises(InvalidInput, match="at most 500"):
+        services.attachment_describe(
+            actor=agent, attachment_id=attachment.pk, description="x" * 501
+        )
+    assert Attachment.objects.get(pk=attachment.pk).description == "The boiler's log"
+
+
+def test_customers_do_not_describe_files(customer: User) -> None:
+    attachment = open_with(customer, upload("a.txt", b"a")).message.attachments.get()
+    with pytest.raises(NotAllowed):
+        services.attachment_describe(actor=customer, attachment_id=attachment.pk, description="")

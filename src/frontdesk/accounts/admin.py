@@ -1,11 +1,11 @@
-"""Admin site for accounts: list, search, promote/demote through the same service as the CLI."""
+"""Admin site for accounts: list, search, promote/demote through the same service as the CLI,
+correct an account's details and (de)activate it through theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -20,10 +20,17 @@ from frontdesk.accounts.models import (
     User,
     UserSession,
 )
-from frontdesk.accounts.services import sign_in_limits_hit, user_set_role
+from frontdesk.accounts.services import (
+    USER_DETAILS,
+    sign_in_limits_hit,
+    user_set_active,
+    user_set_role,
+    user_update_details,
+)
 from frontdesk.accounts.sessions import ClientInfo, session_revoke
 from frontdesk.core import ratelimit
-from frontdesk.core.errors import DomainError, RateLimited
+from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.errors import RateLimited
 
 
 class RateLimitedAdminLoginForm(AdminAuthenticationForm):
@@ -49,33 +56,17 @@ admin.site.login_form = RateLimitedAdminLoginForm
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    """Plain: an organisation carries no rule but its case-insensitive unique name, which the
+    form checks through the model's constraint."""
+
     list_display = ("name", "domain", "created_at")
     search_fields = ("name", "domain")
-
-
-def _apply_to_each(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet[Any],
-    apply: Callable[[Any], object],
-    done: Callable[[int], str],
-) -> None:
-    """Run a use case on each selected row: refusals are reported row by row, the rest
-    counted. The admin adds no rule of its own."""
-    succeeded = 0
-    for row in rows:
-        try:
-            apply(row)
-            succeeded += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
-    if succeeded:
-        modeladmin.message_user(request, done(succeeded))
+    readonly_fields = ("created_at",)
 
 
 def _set_role_action(role: str) -> Any:
     def action(modeladmin: UserAdmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        _apply_to_each(
+        apply_to_each(
             modeladmin,
             request,
             queryset,
@@ -87,13 +78,32 @@ def _set_role_action(role: str) -> Any:
     return admin.action(description=f"Make selected accounts {Role(role).label.lower()}s")(action)
 
 
+class UserForm(ServiceForm):
+    """Saved by user_update_details (username, email, picture, organisation, with the
+    registration rules) and user_set_active (never the last active admin)."""
+
+    def apply(self) -> None:
+        changed = self.changed_data
+        details = {name: self.cleaned_data[name] for name in changed if name in USER_DETAILS}
+        if "organisation" in details:
+            organisation = details["organisation"]
+            details["organisation"] = None if organisation is None else organisation.pk
+        if details:
+            user_update_details(actor=self.actor, user=self.instance, changes=details)
+        if "is_active" in changed:
+            user_set_active(
+                actor=self.actor, user=self.instance, active=self.cleaned_data["is_active"]
+            )
+
+
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceAdmin):
     list_display = ("username", "email", "role", "organisation", "is_active", "created_at")
     list_filter = ("role", "is_active")
     search_fields = ("username", "email")
     autocomplete_fields = ("organisation",)
     ordering = ("-created_at",)
+    form = UserForm
     # Role changes go through the service (last-admin rule, System protection), not the form.
     readonly_fields = ("role", "password", "last_login", "created_at")
     fields = (
@@ -121,20 +131,14 @@ class UserAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts come from registration, import or `frontdesk createadmin`
 
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # An account's tickets and messages keep its name: deactivate it instead, which
+        # user_set_active refuses for the last active admin.
         return False
 
 
 @admin.register(SessionEvent)
-class SessionEventAdmin(_ReadOnlyAdmin):
+class SessionEventAdmin(ReadOnlyAdmin):
     """The session audit trail: written by the sign-in signals and the session services."""
 
     list_display = ("created_at", "kind", "user", "username_tried", "ip", "new_location", "actor")
@@ -149,7 +153,7 @@ class SessionEventAdmin(_ReadOnlyAdmin):
 def _end_sessions(
     modeladmin: UserSessionAdmin, request: HttpRequest, queryset: QuerySet[UserSession]
 ) -> None:
-    _apply_to_each(
+    apply_to_each(
         modeladmin,
         request,
         queryset,
@@ -159,7 +163,7 @@ def _end_sessions(
 
 
 @admin.register(UserSession)
-class UserSessionAdmin(_ReadOnlyAdmin):
+class UserSessionAdmin(ReadOnlyAdmin):
     list_display = ("user", "device", "ip", "created_at", "last_seen_at")
     search_fields = ("user__username", "ip", "device")
     list_select_related = ("user",)
@@ -170,7 +174,7 @@ class UserSessionAdmin(_ReadOnlyAdmin):
 def _revoke_tokens(
     modeladmin: ApiTokenAdmin, request: HttpRequest, queryset: QuerySet[ApiToken]
 ) -> None:
-    _apply_to_each(
+    apply_to_each(
         modeladmin,
         request,
         queryset,
@@ -180,7 +184,7 @@ def _revoke_tokens(
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(_ReadOnlyAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Personal API tokens: never the secret (only its hash is stored, and not shown)."""
 
     list_display = (

@@ -1,4 +1,4 @@
-"""Account use cases: register, sign in, edit profile, change role.
+"""Account use cases: register, sign in, edit profile, change role, details and activation.
 
 Every rule and permission check for accounts lives here; the JSON API, the pages and the
 command line call these functions and only translate their answers.
@@ -7,22 +7,28 @@ command line call these functions and only translate their answers.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from frontdesk.accounts import validators
-from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Role, User
+from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Organisation, Role, User
 from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
+from frontdesk.core.ids import is_id
 from frontdesk.core.text import is_storable_text
 
 LOGIN_FAILED = "A user with the supplied username and password was not found."
 USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "A user is already registered with that email address."
 WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
+LAST_ADMIN = "This is the last admin; promote another account first."
+SYSTEM_UNCHANGEABLE = "The System account cannot be changed."
+NO_SUCH_ORGANISATION = "There is no such organisation."
 
 
 def user_register(
@@ -134,6 +140,15 @@ def user_update_profile(
     return user
 
 
+def _check_not_last_admin(user: User, *, field: str | None = None) -> None:
+    """Refuse to take away the last active admin (inside the caller's transaction). The lock
+    on the admins makes two of them demoting or deactivating each other at once end with one
+    still in place."""
+    admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
+    if not admins.exclude(pk=user.pk).exists():
+        raise InvalidInput(LAST_ADMIN, field=field)
+
+
 def user_set_role(*, actor: User | None, user: User, role: str) -> User:
     """Promote or demote an account. ``actor`` None is the server administrator (CLI)."""
     if actor is not None and not actor.is_admin:
@@ -141,14 +156,107 @@ def user_set_role(*, actor: User | None, user: User, role: str) -> User:
     if role not in (Role.CUSTOMER, Role.AGENT, Role.ADMIN):
         raise InvalidInput(f"Unknown role {role!r}: use customer, agent or admin.", field="role")
     if user.is_system:
-        raise NotAllowed("The System account cannot be changed.")
+        raise NotAllowed(SYSTEM_UNCHANGEABLE)
     with transaction.atomic():
         if user.role == Role.ADMIN and role != Role.ADMIN:
-            admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
-            if not admins.exclude(pk=user.pk).exists():
-                raise InvalidInput("This is the last admin; promote another account first.")
+            _check_not_last_admin(user)
         user.role = role
         user.save(update_fields=["role"])
+    return user
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Deactivate an account (it can no longer sign in, and its sessions and API tokens stop
+    working) or activate it again. Admins only; never the last active admin, nor System."""
+    if not actor.is_admin:
+        raise NotAllowed("Only an admin can activate or deactivate accounts.")
+    if user.is_system:
+        raise NotAllowed(SYSTEM_UNCHANGEABLE, field="is_active")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active != active:
+            if not active and locked.role == Role.ADMIN:
+                _check_not_last_admin(locked, field="is_active")
+            locked.is_active = active
+            locked.save(update_fields=["is_active"])
+    user.is_active = active
+    return user
+
+
+# What user_update_details changes; role and activation have their own use cases.
+USER_DETAILS = frozenset({"username", "email", "profile_icon", "organisation"})
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {field.replace('_', ' ')} must be text.", field=field)
+    return value
+
+
+def _checked_details(user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The values to store, by attribute, each checked by the rule registration uses."""
+    refused = sorted(set(changes) - USER_DETAILS)
+    if refused:
+        raise InvalidInput(
+            f"These fields cannot be changed this way: {', '.join(refused)}.", field=refused[0]
+        )
+    values: dict[str, Any] = {}
+    if "username" in changes:
+        username = _text(changes["username"], "username")
+        validators.check_username(username)
+        values["username"] = username
+    if "email" in changes:
+        email = _text(changes["email"], "email").strip().lower()
+        validators.check_email(email)
+        values["email"] = email
+    if "profile_icon" in changes:
+        icon = _text(changes["profile_icon"], "profile_icon")
+        validators.check_profile_icon(icon, is_admin=user.role == Role.ADMIN)
+        values["profile_icon"] = icon
+    if "organisation" in changes:
+        organisation_id = changes["organisation"]
+        if organisation_id is not None and not (
+            isinstance(organisation_id, int)
+            and not isinstance(organisation_id, bool)
+            and is_id(organisation_id)
+            and Organisation.objects.filter(pk=organisation_id).exists()
+        ):
+            raise InvalidInput(NO_SUCH_ORGANISATION, field="organisation")
+        values["organisation_id"] = organisation_id
+    return values
+
+
+def _check_not_taken(user: User, values: Mapping[str, Any]) -> None:
+    others = User.objects.exclude(pk=user.pk)
+    if "username" in values and others.filter(username__lower=values["username"].lower()).exists():
+        raise InvalidInput(USERNAME_TAKEN, field="username")
+    if "email" in values and others.filter(email__lower=values["email"]).exists():
+        raise InvalidInput(EMAIL_TAKEN, field="email")
+
+
+def user_update_details(*, actor: User, user: User, changes: Mapping[str, Any]) -> User:
+    """An admin corrects an account's username, email, picture or organisation (by id, or
+    None), all or nothing, under the rules registration uses: names and addresses stay
+    unique whatever their case. A field that cannot be changed this way is refused."""
+    if not actor.is_admin:
+        raise NotAllowed("Only an admin can change another account's details.")
+    if user.is_system:
+        raise NotAllowed(SYSTEM_UNCHANGEABLE)
+    values = _checked_details(user, changes)
+    _check_not_taken(user, values)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        for name in changed:
+            setattr(locked, name, values[name])
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=changed)
+        except IntegrityError:
+            _check_not_taken(user, values)  # another account took it since: say which
+            raise
+    for name, value in values.items():
+        setattr(user, name, value)
     return user
 
 

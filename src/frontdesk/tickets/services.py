@@ -364,6 +364,15 @@ def message_delete(*, actor: User, message_id: int) -> None:
 # --- files --------------------------------------------------------------------------------
 
 
+def _checked_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(
+            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
+        )
+    return description
+
+
 def attachment_add(
     *,
     actor: User,
@@ -378,11 +387,7 @@ def attachment_add(
     attached, with every effect a reply has (a closed ticket reopens, ...)."""
     if (message_id is None) == (ticket_id is None):
         raise InvalidInput("Give either a message or a ticket to attach the file to.")
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(
-            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
-        )
+    description = _checked_description(description)
     if ticket_id is not None:
         with transaction.atomic():
             message = message_post(
@@ -428,29 +433,61 @@ def _attachment_add_to_message(
     return attachment
 
 
+def _attachment_for_change(actor: User, attachment_id: int, verb: str) -> Attachment:
+    """The file, locked, if ``actor`` may change it: its uploader (if staff) or an admin. A
+    file ``actor`` may not see is NotFound; customers may not change files (NotAllowed)."""
+    attachment = access.attachment_get(user=actor, attachment_id=attachment_id)
+    if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
+        raise NotAllowed(f"Only its uploader (an agent) or an admin can {verb} a file.")
+    locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+    if locked is None:  # deleted meanwhile
+        raise NotFound(access.ATTACHMENT_NOT_FOUND)
+    locked.message = attachment.message
+    return locked
+
+
+def attachment_describe(*, actor: User, attachment_id: int, description: str) -> Attachment:
+    """Change what a file's description says (its uploader, if staff, or an admin). Recorded
+    as a change to the file, by its name, as an edited comment is by its id."""
+    description = _checked_description(description)
+    with transaction.atomic():
+        attachment = _attachment_for_change(actor, attachment_id, "describe")
+        if attachment.description == description:
+            return attachment
+        attachment.description = description
+        attachment.save(update_fields=["description"])
+        ticket = _ticket_of(attachment.message)
+        name = attachment.original_name
+        event = _record(
+            ticket,
+            actor,
+            TicketEvent.Field.ATTACHMENT,
+            name,
+            name,
+            message_kind=attachment.message.kind,
+        )
+        _touch(ticket, [], actor, [event])
+    return attachment
+
+
 def attachment_delete(*, actor: User, attachment_id: int) -> None:
     """Delete one file: its uploader (if staff) or an admin. A file ``actor`` may not see is
     NotFound; customers may not delete files (NotAllowed). The stored file goes once the
     deletion has committed."""
     with transaction.atomic():
-        attachment = access.attachment_get(user=actor, attachment_id=attachment_id)
-        if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
-            raise NotAllowed("Only its uploader (an agent) or an admin can delete a file.")
-        locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
-        if locked is None:  # deleted meanwhile
-            raise NotFound(access.ATTACHMENT_NOT_FOUND)
+        attachment = _attachment_for_change(actor, attachment_id, "delete")
         ticket = _ticket_of(attachment.message)
         event = _record(
             ticket,
             actor,
             TicketEvent.Field.ATTACHMENT,
-            locked.original_name,
+            attachment.original_name,
             None,
             message_kind=attachment.message.kind,
         )
-        locked.delete()
+        attachment.delete()
         _touch(ticket, [], actor, [event])
-        delete_after_commit([locked.file.name])
+        delete_after_commit([attachment.file.name])
 
 
 # --- workflow: claim, assign, status ------------------------------------------------------
