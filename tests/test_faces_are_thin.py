@@ -56,9 +56,7 @@ def _uses(path: Path) -> list[tuple[int, str]]:
 def test_faces_go_through_services_and_selectors(path: Path) -> None:
     name = str(path.relative_to(SRC))
     offending = [
-        f"{name}:{line} uses .{what}"
-        for line, what in _uses(path)
-        if (name, what) not in ALLOWED
+        f"{name}:{line} uses .{what}" for line, what in _uses(path) if (name, what) not in ALLOWED
     ]
     assert offending == [], "Call a service or selector instead (or list it in ALLOWED)"
 

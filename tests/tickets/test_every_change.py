@@ -144,6 +144,20 @@ CASES: list[tuple[str, bool, Action]] = [
             actor=d.agent, attachment_id=d.reply.attachments.get().pk
         ),
     ),
+    (
+        "attachment_describe on note",
+        False,
+        lambda d: services.attachment_describe(
+            actor=d.agent, attachment_id=d.note.attachments.get().pk, description="Floor plan"
+        ),
+    ),
+    (
+        "attachment_describe on reply",
+        True,
+        lambda d: services.attachment_describe(
+            actor=d.agent, attachment_id=d.reply.attachments.get().pk, description="Floor plan"
+        ),
+    ),
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),

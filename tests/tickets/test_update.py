@@ -118,3 +118,15 @@ def test_tags_are_shared_between_tickets(agent: User, customer: User, ticket: Ti
     services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": []})
     assert list(other.tags.values_list("name", flat=True)) == ["heating"]
     assert history(ticket)[-1] == ("tags", "heating", "")
+
+
+def test_assigning_and_opening_together_is_one_change(
+    agent: User, other_agent: User, ticket: Ticket
+) -> None:
+    """Assigning takes a new ticket to Open: asking for Open as well is not a second move."""
+    services.ticket_update(
+        actor=agent, ticket_id=ticket.pk, changes={"assignee": other_agent.pk, "status": "open"}
+    )
+    ticket.refresh_from_db()
+    assert (ticket.assignee_id, ticket.status) == (other_agent.pk, "open")
+    assert [row[0] for row in history(ticket)] == ["assignee", "status"]

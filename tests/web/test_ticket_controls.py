@@ -203,6 +203,7 @@ def test_history_tells_changes_to_the_conversation(ticket: Ticket, agent: User) 
     reply = services.message_post(actor=agent, ticket_id=ticket.pk, body="We are on it now.")
     file = SimpleUploadedFile("plan.txt", b"Studio plan", "text/plain")
     attachment = services.attachment_add(actor=agent, file=file, message_id=reply.pk)
+    services.attachment_describe(actor=agent, attachment_id=attachment.pk, description="Floor 2")
     services.attachment_delete(actor=agent, attachment_id=attachment.pk)
     services.message_delete(actor=agent, message_id=reply.pk)
     page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
@@ -215,6 +216,7 @@ def test_history_tells_changes_to_the_conversation(ticket: Ticket, agent: User) 
         "Alice edited an internal note",
         "Alice changed status from New to Open",  # the first answer takes it into work
         "Alice attached plan.txt",
+        "Alice changed the description of plan.txt",
         "Alice removed the file plan.txt",
         "Alice deleted a reply",
     ]

@@ -23,6 +23,7 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.text import is_storable_text
 from frontdesk.tickets import access, validators, workflow
 from frontdesk.tickets.files import (
     Staged,
@@ -366,6 +367,10 @@ def message_delete(*, actor: User, message_id: int) -> None:
 
 def _checked_description(description: str) -> str:
     description = description.strip()
+    if not is_storable_text(description):
+        raise InvalidInput(
+            "The description contains characters that cannot be stored.", field="description"
+        )
     if len(description) > DESCRIPTION_MAX:
         raise InvalidInput(
             f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
@@ -645,6 +650,7 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
                 _touch(ticket, fields, actor, recorded)
         if "assignee" in changes and ticket.assignee_id != assignee_id:
             ticket_assign(actor=actor, ticket_id=ticket_id, assignee_id=assignee_id)
+            ticket.refresh_from_db(fields=["status"])  # assigning takes a new ticket to Open
         if status is not None and status != ticket.status:
             ticket_change_status(actor=actor, ticket_id=ticket_id, status=status)
     ticket.refresh_from_db()

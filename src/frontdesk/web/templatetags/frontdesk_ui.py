@@ -179,7 +179,9 @@ def history_line(entry: HistoryEntry) -> SafeString:
     if event.field == TicketEvent.Field.ATTACHMENT:
         if entry.old is None:
             return format_html("{} attached {}", who, new)
-        return format_html("{} removed the file {}", who, old)
+        if entry.new is None:
+            return format_html("{} removed the file {}", who, old)
+        return format_html("{} changed the description of {}", who, new)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
             return format_html("{} unassigned {}", who, old)
