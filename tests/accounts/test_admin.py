@@ -193,3 +193,9 @@ def test_the_audit_trail_sessions_and_tokens_are_read_only(
     path = f"/admin/accounts/{model}/{row.pk}/change/"
     assert change_form(browser, path, f"{model}_form").status_code == 403
     assert browser.get(f"/admin/accounts/{model}/{row.pk}/delete/").status_code == 403
+
+
+def test_the_user_page_never_shows_the_password_hash(admin: User, customer: User) -> None:
+    page = admin_browser(admin).get(f"{USERS}{customer.pk}/change/").content.decode()
+    assert customer.password not in page
+    assert "Set" in page

@@ -105,7 +105,7 @@ class UserAdmin(ServiceAdmin):
     ordering = ("-created_at",)
     form = UserForm
     # Role changes go through the service (last-admin rule, System protection), not the form.
-    readonly_fields = ("role", "password", "last_login", "created_at")
+    readonly_fields = ("role", "password_state", "last_login", "created_at")
     fields = (
         "username",
         "email",
@@ -113,10 +113,15 @@ class UserAdmin(ServiceAdmin):
         "profile_icon",
         "organisation",
         "is_active",
-        "password",
+        "password_state",
         "last_login",
         "created_at",
     )
+    @admin.display(description="Password")
+    def password_state(self, user: User) -> str:
+        # Never the hash itself: it is an offline-cracking target and tells an admin nothing.
+        return "Set" if user.has_usable_password() else "None (cannot sign in with a password)"
+
     actions = [
         _set_role_action(Role.CUSTOMER),
         _set_role_action(Role.AGENT),
