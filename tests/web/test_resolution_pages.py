@@ -248,3 +248,13 @@ def test_customer_sees_no_resolution_on_a_reopened_ticket(
     submit(signed_in(customer), f"/ticket/{ticket.pk}", {"action": "reopen"})
     page = html(signed_in(customer).get(f"/ticket/{ticket.pk}"))
     assert "Bled the radiators" not in page
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_the_resolution_read_only(ticket: Ticket, agent: User, admin: User) -> None:
+    resolve(agent, ticket, SECRET, public=False)
+    page = html(signed_in(admin).get(f"/admin/tickets/ticket/{ticket.pk}/change/"))
+    assert "not for the customer" in page
+    assert 'name="resolution"' not in page and 'name="resolution_public"' not in page

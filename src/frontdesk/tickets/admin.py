@@ -91,6 +91,9 @@ class TicketAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "last_activity_at",
+        # Changed through the use cases only, which record each change and decide who hears.
+        "resolution",
+        "resolution_public",
     )
 
     @admin.display(description="Number", ordering="id")
