@@ -36,6 +36,7 @@ def test_detail_shape(as_agent: Api, customer: User, agent: User) -> None:
     assert data["created_by"] == customer.pk
     assert data["tags"] == []
     assert data["channel"] == "web"
+    assert (data["resolution"], data["resolution_public"]) == ("", True)
     for field in ("due_date", "resolved_at", "closed_at", "first_response_at", "actual_hours"):
         assert data[field] is None
 
@@ -115,6 +116,8 @@ def test_customer_cannot_open_for_someone_else(as_customer: Api, other_customer:
         ("estimated_hours", 2),
         ("actual_hours", "1.5"),
         ("tags", ["vip"]),
+        ("resolution", "Fixed it myself."),
+        ("resolution_public", False),
     ],
 )
 def test_customer_mass_assignment_is_refused(as_customer: Api, field: str, value: Any) -> None:

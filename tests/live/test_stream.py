@@ -87,6 +87,25 @@ def test_customer_hears_public_changes_but_not_internal_notes(
     assert "Secret note here" not in json.dumps(heard)
 
 
+@pytest.mark.parametrize("on_ticket", [True, False], ids=["ticket page", "home page"])
+def test_customer_hears_of_a_resolution_only_when_it_shows(
+    client: Client, customer: User, agent: User, ticket: Ticket, act: Any, on_ticket: bool
+) -> None:
+    def resolution(**changes: object) -> None:
+        act(lambda: services.ticket_update(actor=agent, ticket_id=ticket.pk, changes=changes))
+
+    resolution(resolution="Reset the thermostat.", resolution_public=False)
+    stream = listen(client, customer, ticket if on_ticket else None)
+    resolution(resolution="Reset the thermostat; replaced its battery.")  # still staff-only
+    assert events_of(stream) == []
+    stream = listen(client, customer, ticket if on_ticket else None)
+    resolution(resolution_public=True)  # now it appears on their page
+    resolution(resolution_public=False)  # and disappears again
+    heard = events_of(stream)
+    assert [(e["type"], e["staff_only"]) for e in heard] == [("change", False)] * 2
+    assert "thermostat" not in json.dumps(heard)
+
+
 def test_agent_hears_everything_on_the_ticket(
     client: Client, agent: User, ticket: Ticket, act: Any
 ) -> None:

@@ -146,6 +146,29 @@ def test_history_follows_the_conversation() -> None:
         assert (statuses[-1] if statuses else Status.NEW) == ticket.status
 
 
+def test_resolutions_are_written_as_the_use_cases_write_them() -> None:
+    run_demo("--tickets", "300")
+
+    resolved = Ticket.objects.exclude(resolution="")
+    assert resolved.exists() and resolved.filter(resolution_public=False).exists()
+    for ticket in resolved.prefetch_related("events"):
+        # Written when it was resolved; reopening keeps it.
+        assert ticket.status in (Status.RESOLVED, Status.CLOSED, Status.REOPENED)
+        validators.clean_resolution(ticket.resolution)  # a text the service takes
+        events = sorted(ticket.events.all(), key=lambda event: event.pk)
+        written = [e for e in events if e.field == TicketEvent.Field.RESOLUTION]
+        assert [e.new_value for e in written] == [ticket.resolution]
+        # Staff-only exactly when the customer cannot read it (tickets/access.py).
+        assert all(e.staff_only != ticket.resolution_public for e in written)
+        hidden = [e for e in events if e.field == TicketEvent.Field.RESOLUTION_PUBLIC]
+        assert len(hidden) == (0 if ticket.resolution_public else 1)
+    assert (
+        not TicketEvent.objects.exclude(field__startswith="resolution")
+        .filter(staff_only=True)
+        .exists()
+    )
+
+
 def test_titles_follow_supportme_rules_and_data_looks_real() -> None:
     run_demo()
     moment = now()

@@ -330,6 +330,8 @@ def test_other_actions_keep_their_answers_with_htmx(ticket: Ticket, agent: User)
         {"action": "due", "due_at": "2030-01-01T10:00"},
         {"action": "assign", "assignee": "1"},
         {"action": "assign", "assignee": ""},
+        {"action": "resolution", "resolution": "Fixed it myself", "resolution_public": "on"},
+        {"action": "status", "status": "closed", "resolution": "Fixed it myself"},
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])

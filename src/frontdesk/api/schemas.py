@@ -12,6 +12,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, create_model
 
 from frontdesk.accounts.models import User
+from frontdesk.tickets import access
 from frontdesk.tickets.filters import TICKET_FILTERS, TicketFilter
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 
@@ -64,6 +65,14 @@ class TicketOut(Schema):
     tags: list[str]
     first_response_at: datetime | None
     channel: str
+    resolution: str = Field(
+        description="How the problem was solved. Customers read it only when it is public: "
+        "otherwise it is empty."
+    )
+    resolution_public: bool = Field(
+        description="Whether the customer may read the resolution. To a customer: whether "
+        "they are shown one."
+    )
 
     @staticmethod
     def resolve_ticket_number(obj: Ticket) -> str:
@@ -100,6 +109,21 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
         return [tag.name for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:
+        return _resolution_for_caller(obj, context)[0]
+
+    @staticmethod
+    def resolve_resolution_public(obj: Ticket, context: dict[str, Any]) -> bool:
+        return _resolution_for_caller(obj, context)[1]
+
+
+def _resolution_for_caller(ticket: Ticket, context: dict[str, Any]) -> tuple[str, bool]:
+    """The resolution as the caller (the request's authenticated user) may read it."""
+    user = context["request"].auth
+    assert isinstance(user, User)
+    return access.resolution_for(user, ticket)
 
 
 class TicketPageOut(Schema):
@@ -145,6 +169,8 @@ class TicketPatchIn(Strict):
     actual_hours: Decimal | None = None
     assigned_to: int | None = None
     status: str | None = None
+    resolution: str | None = None
+    resolution_public: bool | None = None
 
 
 class TicketCreateIn(TicketPatchIn):
@@ -157,7 +183,8 @@ class TicketCreateIn(TicketPatchIn):
 
 
 class TicketPutIn(Strict):
-    """PUT replaces every writable field (PATCH changes only those sent)."""
+    """PUT replaces every writable field (PATCH changes only those sent). The resolution,
+    added later, may be left out: it then stays as it is, so older clients keep working."""
 
     subject: str
     priority: str
@@ -168,6 +195,8 @@ class TicketPutIn(Strict):
     actual_hours: Decimal | None
     assigned_to: int | None
     status: str
+    resolution: str | None = None
+    resolution_public: bool | None = None
 
 
 # The API's names for the fields the services take.
@@ -187,7 +216,11 @@ class AssignIn(Strict):
 
 
 class StatusIn(Strict):
+    """A new status; resolving or closing may carry the resolution (agents)."""
+
     status: str
+    resolution: str | None = None
+    resolution_public: bool | None = None
 
 
 class StatisticsOut(Schema):

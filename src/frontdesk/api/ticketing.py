@@ -228,7 +228,14 @@ def tickets_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> T
     url_name="tickets_status",
 )
 def tickets_change_status(request: HttpRequest, ticket_id: int, payload: StatusIn) -> Ticket:
-    services.ticket_change_status(actor=caller(request), ticket_id=ticket_id, status=payload.status)
+    """Agents resolving or closing may send ``resolution`` and ``resolution_public``."""
+    services.ticket_change_status(
+        actor=caller(request),
+        ticket_id=ticket_id,
+        status=payload.status,
+        resolution=payload.resolution,
+        resolution_public=payload.resolution_public,
+    )
     return _ticket(request, ticket_id)
 
 

@@ -2,7 +2,8 @@
 
 Staff (agents and admins) see every ticket, message, file and history entry. A customer sees
 the tickets they requested, and on those the public replies and system messages with their
-files: never an internal note, a file on one, or the history.
+files and a public resolution: never an internal note, a file on one, a staff-only
+resolution, or the history.
 
 Everything else is built on the querysets here: the gates below (one object by id), the
 selectors' lists and search, unread markers, the live channels, downloads and every face's
@@ -60,6 +61,21 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
 def events_visible_to(user: User) -> QuerySet[TicketEvent]:
     """The history is for staff: a customer's is empty."""
     return TicketEvent.objects.all() if user.is_staff_member else TicketEvent.objects.none()
+
+
+def requester_resolution(text: str, public: bool) -> str:
+    """The resolution the requester is shown: its text while it is public, else nothing."""
+    return text if public else ""
+
+
+def resolution_for(user: User, ticket: Ticket) -> tuple[str, bool]:
+    """The ticket's resolution as ``user`` may read it, and whether it is public. Staff read
+    it as stored. The requester reads a public one only, and for them "public" says whether
+    they are shown one: nothing tells them that a staff-only resolution exists."""
+    if user.is_staff_member:
+        return ticket.resolution, ticket.resolution_public
+    shown = requester_resolution(ticket.resolution, ticket.resolution_public)
+    return shown, bool(shown)
 
 
 def search_scope(user: User) -> tuple[bool, int | None]:
@@ -139,15 +155,34 @@ STAFF_ONLY_FIELDS = frozenset(
 )
 
 
+# History fields that change the resolution, its text or whether it is public.
+RESOLUTION_FIELDS = frozenset({TicketEvent.Field.RESOLUTION, TicketEvent.Field.RESOLUTION_PUBLIC})
+
+# A resolution as the ticket stores it: its text, and whether it is public.
+Resolution = tuple[str, bool]
+
+
 def requester_sees_message(kind: str) -> bool:
     return kind != MessageKind.INTERNAL
 
 
-def requester_sees_event(field: str, *, message_kind: str | None = None) -> bool:
+def requester_sees_event(
+    field: str,
+    *,
+    message_kind: str | None = None,
+    resolution: tuple[Resolution, Resolution] | None = None,
+) -> bool:
     """Does the requester see this change? A change to a message or its files (edited,
-    deleted, a file added or removed) is as visible as the message."""
+    deleted, a file added or removed) is as visible as the message. A change to the
+    resolution (``resolution``: before and after) is seen when the resolution they are shown
+    changes: it appears, changes or disappears; one that stays staff-only is never seen."""
     if message_kind is not None:
         return requester_sees_message(message_kind)
+    if field in RESOLUTION_FIELDS:
+        if resolution is None:  # unknown: say nothing rather than too much
+            return False
+        before, after = resolution
+        return requester_resolution(*before) != requester_resolution(*after)
     return field not in STAFF_ONLY_FIELDS
 
 

@@ -154,6 +154,9 @@ class TicketAdmin(ServiceAdmin):
         "created_at",
         "updated_at",
         "last_activity_at",
+        # Changed through the use cases only, which record each change and decide who hears.
+        "resolution",
+        "resolution_public",
     )
     # Status and assignee move on the ticket's page (claim, assign, the workflow's steps,
     # each with its system message); the rest is what happened, not for editing.

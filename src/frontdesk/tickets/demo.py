@@ -40,6 +40,7 @@ from frontdesk.core.bulk import (
 )
 from frontdesk.core.clock import now
 from frontdesk.core.unique import UniqueValues
+from frontdesk.tickets.access import requester_sees_event
 from frontdesk.tickets.demo_text import (
     AGENT_ANSWERS,
     AGENT_FIXES,
@@ -63,6 +64,10 @@ from frontdesk.tickets.demo_text import (
     ORGANISATION_KINDS,
     ORGANISATION_WORDS,
     PRIORITY_WEIGHTS,
+    RESOLUTION_SHARE,
+    RESOLUTIONS,
+    STAFF_ONLY_RESOLUTION_SHARE,
+    STAFF_RESOLUTIONS,
     STATUS_MAX_AGE_DAYS,
     STATUS_WEIGHTS,
     STUDIOS,
@@ -273,6 +278,7 @@ class PlannedEvent:
     old_value: str
     new_value: str  # "" for the "created" event: the ticket number is known once saved
     created_at: datetime
+    staff_only: bool = False
 
 
 @dataclass
@@ -320,9 +326,11 @@ class _Story:
             PlannedMessage(SYSTEM_USER_ID, MessageKind.SYSTEM, text, self.at)
         )
 
-    def _event(self, actor: User, name: str, old: object, new: object) -> None:
+    def _event(
+        self, actor: User, name: str, old: object, new: object, *, staff_only: bool = False
+    ) -> None:
         self.planned.events.append(
-            PlannedEvent(actor.pk, name, str(old or ""), str(new or ""), self.at)
+            PlannedEvent(actor.pk, name, str(old or ""), str(new or ""), self.at, staff_only)
         )
 
     def claim(self, agent: User) -> None:
@@ -344,6 +352,25 @@ class _Story:
         self.ticket.status = status
         self.ticket.resolved_at, self.ticket.closed_at = times.resolved_at, times.closed_at
         self._system(status_text(actor, status))
+
+    def resolve(self, agent: User) -> None:
+        """Resolve, mostly saying how (as ticket_change_status records it), a few times for
+        the team only."""
+        self.move(agent, Status.RESOLVED)
+        if self.rng.random() >= RESOLUTION_SHARE:
+            return
+        public = self.rng.random() >= STAFF_ONLY_RESOLUTION_SHARE
+        text = _fill(self.rng, self.rng.choice(RESOLUTIONS if public else STAFF_RESOLUTIONS))
+        before, after = (self.ticket.resolution, self.ticket.resolution_public), (text, public)
+        staff_only = not requester_sees_event(
+            TicketEvent.Field.RESOLUTION, resolution=(before, after)
+        )
+        self._event(agent, TicketEvent.Field.RESOLUTION, before[0], text, staff_only=staff_only)
+        if not public:
+            self._event(
+                agent, TicketEvent.Field.RESOLUTION_PUBLIC, "true", "false", staff_only=staff_only
+            )
+        self.ticket.resolution, self.ticket.resolution_public = after
 
 
 def _fill(rng: random.Random, template: str, **known: str) -> str:
@@ -397,7 +424,7 @@ def _tell(
     story.wait(60, 4320)
     story.answer(agent, AGENT_FIXES)
     if target == Status.RESOLVED or rng.random() < 0.3:
-        story.move(agent, Status.RESOLVED)
+        story.resolve(agent)
     _tell_ending(story, requester, agent, target)
 
 
@@ -405,7 +432,7 @@ def _tell_quick_fix(story: _Story, requester: User, agent: User, target: str) ->
     """The first answer solves it."""
     story.answer(agent, AGENT_FIXES)
     if target == Status.RESOLVED:
-        story.move(agent, Status.RESOLVED)
+        story.resolve(agent)
     _tell_ending(story, requester, agent, target)
 
 
@@ -486,13 +513,15 @@ TICKET_COLUMNS = (
     "id", "title", "requester_id", "assignee_id", "organisation_id", "status", "priority",
     "category", "channel", "due_at", "first_response_at", "resolved_at", "closed_at",
     "estimated_hours", "actual_hours", "created_by_id", "created_at", "updated_at",
-    "last_activity_at",
+    "last_activity_at", "resolution", "resolution_public",
 )  # fmt: skip
 TICKET_TIMES = frozenset(
     field.attname for field in Ticket._meta.concrete_fields if isinstance(field, DateTimeField)
 )
 MESSAGE_COLUMNS = ("ticket_id", "author_id", "body", "kind", "created_at")
-EVENT_COLUMNS = ("ticket_id", "actor_id", "field", "old_value", "new_value", "created_at")
+EVENT_COLUMNS = (
+    "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at", "staff_only",
+)  # fmt: skip
 
 
 @dataclass
@@ -522,6 +551,7 @@ def _rows(batch: list[PlannedTicket], db_time: Callable[[datetime | None], Any])
                 e.old_value,
                 e.new_value or (None if e.field == TicketEvent.Field.CREATED else ""),
                 db_time(e.created_at),
+                e.staff_only,
             )
             for position, planned in enumerate(batch)
             for e in planned.events
@@ -546,8 +576,15 @@ def _write(rows: BatchRows) -> tuple[int, int]:
         )
         insert_rows(Message, MESSAGE_COLUMNS, [(first + at, *rest) for at, *rest in rows.messages])
         events = [
-            (first + at, actor, name, old, Ticket.number_for(first + at) if new is None else new, t)
-            for at, actor, name, old, new, t in rows.events
+            (
+                first + at,
+                actor,
+                name,
+                old,
+                Ticket.number_for(first + at) if new is None else new,
+                *rest,
+            )
+            for at, actor, name, old, new, *rest in rows.events
         ]
         insert_rows(TicketEvent, EVENT_COLUMNS, events)
         insert_rows(

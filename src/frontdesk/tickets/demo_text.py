@@ -150,6 +150,26 @@ AGENT_FIXES = (
     "I have updated your account; you should see the change after signing in again.",
     "Our developers released a fix this morning. Updating the app should solve it.",
 )
+# What agents write as a ticket's resolution when resolving it: most for the customer to
+# read, a few kept for the team (staff-only).
+RESOLUTIONS = (
+    "Cleared the website's cached timetable; it shows the {month} classes again.",
+    "Refunded the double charge (payment reference {number}). It shows on the statement in "
+    "3 to 5 days.",
+    "The heating engineer replaced a faulty valve in {studio}. The room is warm again.",
+    "Re-sent the booking confirmation with the right time for the {day} {style} class.",
+    "Reset the account's password and checked together that signing in works again.",
+    "Fixed in app version 2.4: bookings go through again after updating the app.",
+    "Replaced the fuse in the {studio} amplifier.\nChecked the sound in the other studios "
+    "too: all fine.",
+)
+STAFF_RESOLUTIONS = (
+    "Goodwill refund approved by the studio manager; not something we offer as standard.",
+    "Same cause as ticket {number}, fixed there.",
+    "Our mistake in the {month} price list, corrected; no announcement planned.",
+)
+RESOLUTION_SHARE = 0.75  # resolved tickets that get a resolution written
+STAFF_ONLY_RESOLUTION_SHARE = 0.1  # of those, kept for the team
 CUSTOMER_FOLLOW_UPS = (
     "Thank you, that would be great.",
     "It is still happening today, unfortunately.",

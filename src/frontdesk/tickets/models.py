@@ -116,6 +116,11 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     estimated_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     actual_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # How the problem was solved, written when resolving (tickets/services.py). The requester
+    # reads it only while it is public (tickets/access.py). The database defaults let
+    # migration 0008 add the columns in place.
+    resolution = models.TextField(blank=True, default="", db_default="")
+    resolution_public = models.BooleanField(default=True, db_default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_tickets"
     )
@@ -247,6 +252,8 @@ class TicketEvent(models.Model):
         CREATED = "created", "Created"
         COMMENT = "comment", "Comment"
         ATTACHMENT = "attachment", "Attachment"
+        RESOLUTION = "resolution", "Resolution"
+        RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -256,7 +263,7 @@ class TicketEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="ticket_events",
     )
-    field = models.CharField(max_length=16, choices=Field.choices)
+    field = models.CharField(max_length=24, choices=Field.choices)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
     # Whether the requester cannot see this change (tickets/access.py decides, when recorded):

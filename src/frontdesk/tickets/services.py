@@ -35,6 +35,7 @@ from frontdesk.tickets.files import (
 )
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
+    DONE_STATUSES,
     Attachment,
     Category,
     Channel,
@@ -91,15 +92,19 @@ def _record(
     new: object,
     *,
     message_kind: str | None = None,
+    resolution: tuple[access.Resolution, access.Resolution] | None = None,
 ) -> TicketEvent:
-    """One history row; ``message_kind`` for a change to a message or its files."""
+    """One history row; ``message_kind`` for a change to a message or its files,
+    ``resolution`` (before and after) for a change to the resolution."""
     return TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         field=field,
         old_value="" if old is None else str(old),
         new_value="" if new is None else str(new),
-        staff_only=not access.requester_sees_event(field, message_kind=message_kind),
+        staff_only=not access.requester_sees_event(
+            field, message_kind=message_kind, resolution=resolution
+        ),
     )
 
 
@@ -118,6 +123,50 @@ def _set_status(ticket: Ticket, actor: User, status: str) -> tuple[list[str], Ti
     ticket.resolved_at, ticket.closed_at = times.resolved_at, times.closed_at
     event = _record(ticket, actor, TicketEvent.Field.STATUS, old, status)
     return ["status", "resolved_at", "closed_at"], event
+
+
+def _set_resolution(
+    ticket: Ticket, actor: User, *, text: str | None = None, public: bool | None = None
+) -> tuple[list[str], list[TicketEvent]]:
+    """Change the resolution's text and whether it is public (None: as it is) in memory, and
+    record each change with the text or the flag before and after. Returns the fields to
+    save, and the history rows."""
+    before = (ticket.resolution, ticket.resolution_public)
+    after = (before[0] if text is None else text, before[1] if public is None else public)
+    fields: list[str] = []
+    recorded: list[TicketEvent] = []
+    if after[0] != before[0]:
+        ticket.resolution = after[0]
+        fields.append("resolution")
+        recorded.append(
+            _record(
+                ticket,
+                actor,
+                TicketEvent.Field.RESOLUTION,
+                before[0],
+                after[0],
+                resolution=(before, after),
+            )
+        )
+    if after[1] != before[1]:
+        ticket.resolution_public = after[1]
+        fields.append("resolution_public")
+        recorded.append(
+            _record(
+                ticket,
+                actor,
+                TicketEvent.Field.RESOLUTION_PUBLIC,
+                _flag(before[1]),
+                _flag(after[1]),
+                resolution=(before, after),
+            )
+        )
+    return fields, recorded
+
+
+def _flag(value: bool) -> str:
+    """A yes/no value in the history, as JSON writes it."""
+    return "true" if value else "false"
 
 
 def _touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Change]) -> None:
@@ -565,16 +614,52 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Me
     return message
 
 
-def ticket_change_status(*, actor: User, ticket_id: int, status: str) -> Message:
-    """Move a ticket along the workflow (workflow.TRANSITIONS)."""
+def ticket_change_status(
+    *,
+    actor: User,
+    ticket_id: int,
+    status: str,
+    resolution: str | None = None,
+    resolution_public: bool | None = None,
+) -> Message:
+    """Move a ticket along the workflow (workflow.TRANSITIONS).
+
+    An agent resolving or closing a ticket may say how the problem was solved: ``resolution``
+    replaces the text the ticket had (an earlier resolve's, kept when it was reopened), and
+    ``resolution_public`` says whether the customer may read it. Left out (None), both stay
+    as they are; resolving without a resolution is allowed."""
+    given = {
+        name: value
+        for name, value in (("resolution", resolution), ("resolution_public", resolution_public))
+        if value is not None
+    }
+    if given and not actor.is_staff_member:
+        _refuse_fields(actor, given, frozenset())
+    text = None if resolution is None else validators.clean_resolution(resolution)
+    public = (
+        None
+        if resolution_public is None
+        else validators.clean_flag(resolution_public, field="resolution_public")
+    )
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         workflow.check_transition(
             is_staff=actor.is_staff_member, current=ticket.status, target=status
         )
+        if given and status not in DONE_STATUSES:
+            raise InvalidInput(
+                "A resolution goes with resolving or closing the ticket; "
+                "to change it otherwise, edit the resolution itself.",
+                field=next(iter(given)),
+            )
         fields, event = _set_status(ticket, actor, status)
+        changes: list[Change] = [event]
+        if given:
+            moved, recorded = _set_resolution(ticket, actor, text=text, public=public)
+            fields += moved
+            changes += recorded
         message = _system_message(ticket, status_text(actor, status))
-        _touch(ticket, fields, actor, [event, message])
+        _touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -602,7 +687,11 @@ DETAIL_RULES: dict[str, Callable[[Any], Any]] = {
     "due_at": validators.clean_due_at,
     "estimated_hours": lambda value: validators.clean_hours(value, field="estimated_hours"),
     "actual_hours": lambda value: validators.clean_hours(value, field="actual_hours"),
+    "resolution": validators.clean_resolution,
+    "resolution_public": lambda value: validators.clean_flag(value, field="resolution_public"),
 }
+# Details recorded together (_set_resolution): whether a change shows depends on both.
+RESOLUTION_DETAILS = frozenset({"resolution", "resolution_public"})
 # Fields ticket_update hands to their own use cases (claim conflicts, workflow, messages).
 WORKFLOW_FIELDS = frozenset({"status", "assignee"})
 UPDATABLE = frozenset(DETAIL_RULES) | WORKFLOW_FIELDS
@@ -623,8 +712,9 @@ def _refuse_fields(actor: User, changes: Mapping[str, Any], allowed: frozenset[s
 
 
 def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
-    """Change a ticket: details (title, priority, category, tags, due date, hours), assignee
-    (an agent's id, or None) and status, together and all or nothing.
+    """Change a ticket: details (title, priority, category, tags, due date, hours, the
+    resolution and whether it is public), assignee (an agent's id, or None) and status,
+    together and all or nothing.
 
     Every value is checked before anything is applied. A customer may only close or reopen.
     A field that cannot be changed is refused, never ignored; unchanged values are left alone
@@ -663,6 +753,8 @@ def _apply_details(
     fields: list[str] = []
     recorded: list[TicketEvent] = []
     for name, value in details.items():
+        if name in RESOLUTION_DETAILS:
+            continue
         if name == "tags":
             recorded += _set_tags(ticket, actor, value)
             continue
@@ -671,6 +763,15 @@ def _apply_details(
             setattr(ticket, name, value)
             fields.append(name)
             recorded.append(_record(ticket, actor, name, old, value))
+    if RESOLUTION_DETAILS & set(details):
+        moved, events = _set_resolution(
+            ticket,
+            actor,
+            text=details.get("resolution"),
+            public=details.get("resolution_public"),
+        )
+        fields += moved
+        recorded += events
     return fields, recorded
 
 

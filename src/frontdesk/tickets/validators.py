@@ -55,6 +55,34 @@ def check_message(body: str) -> None:
         raise InvalidInput("Message contains characters that cannot be stored.", field="message")
 
 
+RESOLUTION_MAX = 10_000
+RESOLUTION_HINT = (
+    f"How the problem was solved, up to {RESOLUTION_MAX:,} characters. Leave it empty for none."
+)
+
+
+def clean_resolution(value: object) -> str:
+    """The resolution's text: line breaks as ``\n``, no space around it; empty for none."""
+    if not isinstance(value, str):
+        raise InvalidInput("The resolution must be text (empty for none).", field="resolution")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > RESOLUTION_MAX:
+        raise InvalidInput(
+            f"The resolution can be at most {RESOLUTION_MAX:,} characters.", field="resolution"
+        )
+    if not is_storable_text(text):
+        raise InvalidInput(
+            "The resolution contains characters that cannot be stored.", field="resolution"
+        )
+    return text
+
+
+def clean_flag(value: object, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("Give true or false.", field=field)
+    return value
+
+
 TAG_MAX_LENGTH = 50
 TAGS_PER_TICKET = 20
 HOURS_MAX = Decimal("99999.99")

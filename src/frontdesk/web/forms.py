@@ -23,7 +23,7 @@ from frontdesk.tickets.filters import (
     TicketFilter,
 )
 from frontdesk.tickets.selectors import SEARCH_MAX_LENGTH, WorkspaceSort, WorkspaceView
-from frontdesk.tickets.validators import MESSAGE_HINT, TITLE_HINT
+from frontdesk.tickets.validators import MESSAGE_HINT, RESOLUTION_HINT, TITLE_HINT
 
 PASSWORDS_DIFFER = "Passwords do not match."
 UNKNOWN_ACTION = "That action is not available."
@@ -238,7 +238,7 @@ class TicketControlsForm(PageForm):
     parsed here (tags into a list, the due date into an aware datetime, the assignee into an
     id); ticket_change_status, ticket_assign and ticket_update check them."""
 
-    CONTROL_ACTIONS = ("status", "assign", "priority", "category", "tags", "due")
+    CONTROL_ACTIONS = ("status", "assign", "priority", "category", "tags", "due", "resolution")
 
     status = forms.CharField(label="Status", required=False)
     assignee = IdField(label="Assignee", invalid=CHOOSE_AGENT)
@@ -251,9 +251,22 @@ class TicketControlsForm(PageForm):
         required=False,
         error_messages={"invalid": DUE_AT_INVALID},
     )
+    # Sent by the status control (for resolving) and the resolution's own control.
+    resolution = forms.CharField(
+        label="Resolution", help_text=RESOLUTION_HINT, required=False, strip=False
+    )
+    resolution_public = forms.BooleanField(label="Visible to the customer", required=False)
 
     def clean_tags(self) -> list[str]:
         return [tag for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # None when a form without the resolution's fields was sent: it leaves them alone. An
+        # unticked checkbox is not sent at all, so the text says whether the fields came.
+        if "resolution" not in self.data:
+            data["resolution"] = data["resolution_public"] = None
+        return data
 
 
 class TicketActionForm(TicketControlsForm):

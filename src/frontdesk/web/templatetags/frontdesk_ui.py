@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from frontdesk.accounts.models import User
@@ -105,6 +106,7 @@ PRIORITY_SIGNS: dict[str, str] = {
 }
 DUE_SOON = timedelta(hours=4)
 FIELDS = frozenset(TicketEvent.Field.values)
+HISTORY_QUOTE_CHARS = 120  # a resolution in the history: its beginning (the API has it all)
 
 
 @register.simple_tag
@@ -182,6 +184,12 @@ def history_line(entry: HistoryEntry) -> SafeString:
         if entry.new is None:
             return format_html("{} removed the file {}", who, old)
         return format_html("{} changed the description of {}", who, new)
+    if event.field == TicketEvent.Field.RESOLUTION:
+        return _resolution_line(who, entry)
+    if event.field == TicketEvent.Field.RESOLUTION_PUBLIC:
+        if event.new_value == "true":
+            return format_html("{} made the resolution visible to the customer", who)
+        return format_html("{} made the resolution staff-only", who)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
             return format_html("{} unassigned {}", who, old)
@@ -193,3 +201,17 @@ def history_line(entry: HistoryEntry) -> SafeString:
     if entry.new is None:
         return format_html("{} removed the {} (was {})", who, field, old)
     return format_html("{} changed {} from {} to {}", who, field, old, new)
+
+
+def _quote(value: object) -> SafeString:
+    text = Truncator(" ".join(str(value).split())).chars(HISTORY_QUOTE_CHARS)
+    return format_html('<q class="history-quote">{}</q>', text)
+
+
+def _resolution_line(who: SafeString, entry: HistoryEntry) -> SafeString:
+    """The resolution set, changed or removed, with (the beginning of) its text."""
+    if entry.old is None:
+        return format_html("{} set the resolution: {}", who, _quote(entry.new))
+    if entry.new is None:
+        return format_html("{} removed the resolution (was {})", who, _quote(entry.old))
+    return format_html("{} changed the resolution to {}", who, _quote(entry.new))

@@ -155,6 +155,12 @@ def _ticket(
         "for_staff": user.is_staff_member,
         "can_claim": user.is_staff_member and ticket.assignee_id != user.pk,
         "closed_at": (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None,
+        # The customer's "Resolution" block, once the ticket is done (agents: the sidebar).
+        "resolution_shown": (
+            access.resolution_for(user, ticket)[0]
+            if ticket.is_done and not user.is_staff_member
+            else ""
+        ),
         "files_dropped": request.method == "POST" and bool(request.FILES),
         "done": done,
         "partial": partial,
