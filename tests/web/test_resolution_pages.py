@@ -13,6 +13,7 @@ from django.test import Client
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket, TicketEvent
+from tests.admin_forms import admin_browser, change_form, form_errors
 from tests.web.conftest import html, signed_in, submit
 
 pytestmark = pytest.mark.django_db
@@ -253,8 +254,31 @@ def test_customer_sees_no_resolution_on_a_reopened_ticket(
 # --- the admin --------------------------------------------------------------------------------
 
 
-def test_the_admin_shows_the_resolution_read_only(ticket: Ticket, agent: User, admin: User) -> None:
+def test_the_admin_edits_the_resolution_through_the_use_case(
+    ticket: Ticket, agent: User, admin: User
+) -> None:
     resolve(agent, ticket, SECRET, public=False)
-    page = html(signed_in(admin).get(f"/admin/tickets/ticket/{ticket.pk}/change/"))
-    assert "not for the customer" in page
-    assert 'name="resolution"' not in page and 'name="resolution_public"' not in page
+    path = f"/admin/tickets/ticket/{ticket.pk}/change/"
+    response = change_form(
+        admin_browser(admin),
+        path,
+        "ticket_form",
+        resolution="Bled the radiators.",
+        resolution_public="on",
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.resolution, ticket.resolution_public) == ("Bled the radiators.", True)
+    rows = TicketEvent.objects.filter(ticket=ticket, actor=admin).values_list("field", flat=True)
+    assert sorted(rows) == ["resolution", "resolution_public"]
+
+
+def test_the_admin_refuses_a_resolution_the_rules_refuse(
+    ticket: Ticket, agent: User, admin: User
+) -> None:
+    resolve(agent, ticket)
+    path = f"/admin/tickets/ticket/{ticket.pk}/change/"
+    response = change_form(admin_browser(admin), path, "ticket_form", resolution="x" * 10_001)
+    assert "resolution" in form_errors(response)
+    ticket.refresh_from_db()
+    assert ticket.resolution != "x" * 10_001

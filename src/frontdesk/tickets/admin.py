@@ -154,7 +154,8 @@ class TicketAdmin(ServiceAdmin):
         "created_at",
         "updated_at",
         "last_activity_at",
-        # Changed through the use cases only, which record each change and decide who hears.
+        # Saved by ticket_update like the details above: it records each change and decides
+        # whether the customer hears of it.
         "resolution",
         "resolution_public",
     )
