@@ -101,7 +101,8 @@ def _media_root(settings: Settings, tmp_path: Path) -> None:
 
 
 class Clock:
-    """``frontdesk.core.clock.now`` under the test's control: it moves only when told."""
+    """The time every module reads (frontdesk.core.clock) under the test's control: it
+    starts at the real time and moves only when told."""
 
     def __init__(self) -> None:
         self.current: datetime = timezone.now()
@@ -115,8 +116,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Freeze the time for every module: ``clock.now()``, ``now`` imported by name, model
+    defaults and ``clock.timestamp()`` all read ``frontdesk.core.clock.source``."""
     frozen = Clock()
-    monkeypatch.setattr("frontdesk.core.clock.now", frozen)
+    monkeypatch.setattr("frontdesk.core.clock.source", frozen)
     return frozen
 
 
