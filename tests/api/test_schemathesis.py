@@ -31,7 +31,7 @@ from frontdesk.tickets import services
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
 from frontdesk.tickets.services import attachment_add
 from frontdesk.wsgi import application
-from tests.api.helpers import open_ticket
+from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

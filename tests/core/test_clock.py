@@ -21,7 +21,7 @@ from frontdesk.sla.models import OverdueAlert
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, Ticket, TicketEvent
-from tests.conftest import PASSWORD, Clock
+from tests.conftest import PASSWORD, Clock, open_ticket
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "frontdesk"
 
@@ -61,7 +61,7 @@ def test_a_tokens_expiry_follows_the_fixture(customer: User, clock: Clock) -> No
 
 
 def test_a_presence_beat_lasts_by_the_fixture(agent: User, customer: User, clock: Clock) -> None:
-    ticket = services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
+    ticket = open_ticket(customer)
     presence_update(user=agent, ticket=ticket, state="viewing")
     clock.advance(PRESENCE_TTL - 1)
     assert [person["name"] for person in presence_on_ticket(ticket=ticket)] == ["Alice"]
@@ -83,7 +83,7 @@ def test_the_session_deadline_follows_the_fixture(customer: User, clock: Clock) 
 
 
 def test_an_sla_alert_is_dated_by_the_fixture(customer: User, clock: Clock) -> None:
-    ticket = services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
+    ticket = open_ticket(customer)
     Ticket.objects.filter(pk=ticket.pk).update(due_at=clock.current + timedelta(hours=1))
     assert sla_alert_if_overdue(ticket_id=ticket.pk) is False
     clock.advance(3600)

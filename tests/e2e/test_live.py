@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.tickets import services
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, open_ticket
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,9 +41,7 @@ def test_a_reply_appears_on_the_customers_open_page_within_a_second(
 ) -> None:
     customer = make_user("John", Role.CUSTOMER)
     make_user("Alice", Role.AGENT)
-    ticket = services.ticket_open(
-        actor=customer, title="Heating broken in studio 2", body="The radiators are cold."
-    ).ticket
+    ticket = open_ticket(customer, "Heating broken in studio 2", "The radiators are cold.")
 
     customer_page = new_page()
     sign_in(customer_page, "John", PASSWORD)
@@ -68,9 +66,7 @@ def test_an_internal_note_never_reaches_the_customers_open_page(
 ) -> None:
     customer = make_user("John", Role.CUSTOMER)
     agent = make_user("Alice", Role.AGENT)
-    ticket = services.ticket_open(
-        actor=customer, title="Heating broken in studio 2", body="The radiators are cold."
-    ).ticket
+    ticket = open_ticket(customer, "Heating broken in studio 2", "The radiators are cold.")
     customer_page = new_page()
     sign_in(customer_page, "John", PASSWORD)
     customer_page.goto(f"/ticket/{ticket.pk}")
@@ -96,9 +92,7 @@ def test_a_new_ticket_appears_in_the_agents_queue_and_presence_shows(
     _mark_page(agent_page)
     _wait_until_listening(agent_page)
 
-    ticket = services.ticket_open(
-        actor=customer, title="Mirror cracked in studio 3", body="Someone bumped into it."
-    ).ticket
+    ticket = open_ticket(customer, "Mirror cracked in studio 3", "Someone bumped into it.")
     expect(agent_page.get_by_text("Mirror cracked in studio 3")).to_be_visible(timeout=1000)
     _still_same_page(agent_page)
 

@@ -11,12 +11,9 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, User
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotVisible
 from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket, TicketEvent
+from tests.conftest import open_ticket
 
 BODY = "The fans in studio 1 are not working at all."
-
-
-def open_ticket(customer: User, title: str = "Fans not working in studio 1") -> Ticket:
-    return services.ticket_open(actor=customer, title=title, body=BODY).ticket
 
 
 def bodies(ticket: Ticket) -> list[str]:
