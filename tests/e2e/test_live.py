@@ -5,7 +5,6 @@ happens is measured by bench/live.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,11 +15,6 @@ from tests.conftest import PASSWORD, make_user, open_ticket
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _short_streams(settings: Any) -> None:
-    settings.FRONTDESK_LIVE_STREAM_SECONDS = 30  # let the live server stop promptly afterwards
 
 
 def _mark_page(page: Page) -> None:
