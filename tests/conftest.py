@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import UploadedFile
+from django.test import override_settings
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
@@ -20,6 +21,25 @@ from frontdesk.tickets import services
 from frontdesk.tickets.models import Ticket
 
 PASSWORD = "securepassword"
+TESTS = Path(__file__).resolve().parent
+
+
+# --- lanes: what `make test-fast` leaves out ------------------------------------------------
+
+LANES_BY_DIRECTORY = {TESTS / "e2e": "browser", TESTS / "scaleout": "scaleout"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by where it lives and how it runs, so that no marker is forgotten:
+    tests/e2e are ``browser``, tests/scaleout ``scaleout``, and a test driven by Hypothesis
+    (schemathesis included) ``fuzz``. ``make test`` runs them all; ``make test-fast`` none."""
+    for item in items:
+        path = Path(item.path).resolve()
+        for directory, marker in LANES_BY_DIRECTORY.items():
+            if path.is_relative_to(directory):
+                item.add_marker(marker)
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker("fuzz")
 
 
 def make_user(username: str, role: str = Role.CUSTOMER, **fields: object) -> User:
@@ -70,6 +90,16 @@ def _system_user(request: pytest.FixtureRequest) -> None:
     from frontdesk.accounts.services import system_user_ensure
 
     system_user_ensure()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_looked_up_per_request() -> Iterator[None]:
+    """Each test client loads the middleware anew, and WhiteNoise, as deployed, indexes every
+    static file when it loads (stat and headers for each): a third of the time of a test
+    that makes one request. In tests it looks a file up when one is asked for instead (as
+    with DEBUG); tests/web/test_account_pages.py serves one the deployed way."""
+    with override_settings(WHITENOISE_AUTOREFRESH=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
