@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check install browser services clean
+.PHONY: run test test-fast lint typecheck check install browser services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ services:
 test: $(STAMP) browser services
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Everything but the browser, scale-out and fuzz tests (markers set in tests/conftest.py):
+## the quick check while working, under a minute.
+test-fast: $(STAMP) services
+	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
+		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not scaleout and not fuzz" \
+		$(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -24,9 +24,10 @@ from frontdesk.core.errors import (
     TooLarge,
     http_status,
 )
-from frontdesk.tickets import access, services
+from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 from tests.api.helpers import Api
+from tests.conftest import open_ticket
 from tests.supportme.helpers import NOT_AUTHENTICATED, bearer, token_for
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +38,7 @@ NOT_IDS = ["²", "٣", "-1", "0", "1e3", "abc", "9" * 30, " 7 7"]
 
 @pytest.fixture
 def ticket(customer: User) -> Ticket:
-    opened = services.ticket_open(
-        actor=customer,
-        title="Heating not working",
-        body="The heating in studio 2 is off.",
-        files=[SimpleUploadedFile("plan.txt", b"Studio plan", "text/plain")],
-    )
-    return opened.ticket
+    return open_ticket(customer, files=[SimpleUploadedFile("plan.txt", b"Plan", "text/plain")])
 
 
 def _browser(user: User) -> Client:

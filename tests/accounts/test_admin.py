@@ -20,10 +20,8 @@ from frontdesk.accounts.models import (
 )
 from frontdesk.accounts.services import EMAIL_TAKEN, LAST_ADMIN, USERNAME_TAKEN
 from frontdesk.core.clock import now
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket
 from tests.admin_forms import admin_browser, change_form, form_errors, read_form
-from tests.conftest import make_user
+from tests.conftest import make_user, open_ticket
 
 USERS = "/admin/accounts/user/"
 
@@ -66,8 +64,8 @@ def test_admin_cannot_demote_the_last_admin(client: Client, admin: User) -> None
 
 
 def test_ticket_list_shows_badges_and_overdue(client: Client, admin: User, customer: User) -> None:
-    ticket = services.ticket_open(actor=customer, title="Heating not working", body="x" * 20).ticket
-    Ticket.objects.filter(pk=ticket.pk).update(due_at=now() - timedelta(hours=2))
+    due_at = now() - timedelta(hours=2)
+    ticket = open_ticket(customer, "Heating not working", "x" * 20, staff=admin, due_at=due_at)
     client.force_login(admin)
     page = client.get("/admin/tickets/ticket/")
     assert page.status_code == 200

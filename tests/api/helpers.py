@@ -1,4 +1,4 @@
-"""Calling the REST API as one of the cast, and making tickets to call it about."""
+"""Calling the REST API as one of the cast (tickets come from tests.conftest.open_ticket)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from django.test import Client
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket
 
 BASE = "/api/ticketing"
 
@@ -46,16 +44,6 @@ class Api:
 
     def delete(self, path: str) -> Any:
         return self.call("DELETE", path)
-
-
-def open_ticket(customer: User, title: str = "Printer is broken", **fields: Any) -> Ticket:
-    ticket = services.ticket_open(
-        actor=customer, title=title, body="The printer does not print at all."
-    ).ticket
-    if fields:
-        Ticket.objects.filter(pk=ticket.pk).update(**fields)
-        ticket.refresh_from_db()
-    return ticket
 
 
 def error_of(response: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.api_tokens import api_token_create, api_token_revoke
 from frontdesk.accounts.models import ApiToken, User
-from tests.api.helpers import BASE, Api, error_of, open_ticket
-from tests.conftest import Clock
+from tests.api.helpers import BASE, Api, error_of
+from tests.conftest import Clock, open_ticket
 
 UNSAFE = ("post", "put", "patch", "delete")
 READ_ONLY = "This token can only read."

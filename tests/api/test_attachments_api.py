@@ -16,7 +16,8 @@ from pytest_django.fixtures import Settings
 from frontdesk.accounts.models import User
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket
 from frontdesk.tickets.services import attachment_add
-from tests.api.helpers import BASE, Api, error_of, ids, open_ticket
+from tests.api.helpers import BASE, Api, error_of, ids
+from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, SVG, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -55,11 +56,6 @@ def file_of(user: User, ticket: Ticket, name: str, content: bytes, **kwargs: Any
 def stored_files(settings: Settings) -> list[Path]:
     root = Path(settings.MEDIA_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return open_ticket(customer)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from django.test import Client
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.tokens import access_token_issue
-from tests.api.helpers import BASE, Api, error_of, open_ticket
+from tests.api.helpers import BASE, Api, error_of
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, MessageKind, Ticket
-from tests.api.helpers import Api, error_of, ids, open_ticket
+from tests.api.helpers import Api, error_of, ids
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +131,6 @@ def test_internal_notes_do_not_change_customer_view(
     ticket = open_ticket(customer)
     services.message_post(actor=agent, ticket_id=ticket.pk, body="Staff only words", internal=True)
     data = as_customer.get(f"/tickets/{ticket.pk}/").json()
-    assert data["description"] == "The printer does not print at all."
+    assert data["description"] == "The heating in studio 2 is off."
     assert data["first_response_at"] is None
     assert Ticket.objects.get(pk=ticket.pk).messages.filter(kind=MessageKind.INTERNAL).exists()

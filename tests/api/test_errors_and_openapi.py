@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from frontdesk.accounts.models import User
-from tests.api.helpers import BASE, Api, error_of, open_ticket
+from tests.api.helpers import BASE, Api, error_of
 from tests.api.test_auth import ENDPOINTS
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 

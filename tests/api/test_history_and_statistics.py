@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket, TicketEvent
-from tests.api.helpers import Api, ids, open_ticket
+from frontdesk.tickets.models import TicketEvent
+from tests.api.helpers import Api, ids
+from tests.conftest import open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
 
@@ -47,18 +48,23 @@ def test_history_pages(as_agent: Api, customer: User) -> None:
 def desk(customer: User, other_customer: User, agent: User) -> None:
     now = timezone.now()
     start = now - timedelta(days=2)
-    first = open_ticket(customer, "First one here")
-    Ticket.objects.filter(pk=first.pk).update(
-        created_at=start,
-        status="resolved",
-        resolved_at=start + timedelta(hours=4),
-        first_response_at=start + timedelta(hours=1),
-        assignee=agent,
+    first = open_ticket(customer, "First one here", at=start)
+    with time_at(start + timedelta(hours=1)):  # answered in an hour, resolved in four
+        services.message_post(actor=agent, ticket_id=first.pk, body="An engineer is coming.")
+    with time_at(start + timedelta(hours=4)):
+        services.ticket_update(
+            actor=agent, ticket_id=first.pk, changes={"assignee": agent.pk, "status": "resolved"}
+        )
+    second = open_ticket(
+        customer,
+        "Second one here",
+        staff=agent,
+        priority="high",
+        category="bug",
+        due_at=now - timedelta(hours=1),
     )
-    second = open_ticket(customer, "Second one here", priority="high", category="bug")
-    Ticket.objects.filter(pk=second.pk).update(due_at=now - timedelta(hours=1))
     services.message_post(actor=agent, ticket_id=second.pk, body="An internal note", internal=True)
-    open_ticket(other_customer, "Someone elses", priority="critical")
+    open_ticket(other_customer, "Someone elses", staff=agent, priority="critical")
 
 
 def test_statistics_for_staff(as_agent: Api, desk: None) -> None:

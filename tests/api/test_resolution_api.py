@@ -9,7 +9,8 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket, TicketEvent
-from tests.api.helpers import Api, error_of, open_ticket
+from tests.api.helpers import Api, error_of
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 

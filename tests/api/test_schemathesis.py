@@ -31,10 +31,10 @@ from frontdesk.tickets import services
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
 from frontdesk.tickets.services import attachment_add
 from frontdesk.wsgi import application
-from tests.api.helpers import open_ticket
+from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_wsgi("/api/ticketing/openapi.json", application)
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

@@ -8,7 +8,8 @@ import pytest
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets.models import Channel, Message, MessageKind, Status, Ticket, TicketEvent
-from tests.api.helpers import Api, error_of, open_ticket
+from tests.api.helpers import Api, error_of
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,8 @@ def test_detail_shape(as_agent: Api, customer: User, agent: User) -> None:
     data = as_agent.get(f"/tickets/{ticket.pk}/").json()
     assert data["id"] == ticket.pk
     assert data["ticket_number"] == f"TKT-{ticket.pk:06d}"
-    assert data["subject"] == "Printer is broken"
-    assert data["description"] == "The printer does not print at all."
+    assert data["subject"] == "Heating not working"
+    assert data["description"] == "The heating in studio 2 is off."
     assert data["customer"] == customer.pk
     assert data["customer_detail"] == {
         "id": customer.pk,
@@ -76,6 +77,7 @@ def test_list_matrix(request: pytest.FixtureRequest, customer: User, other_custo
 
 
 def test_description_ignores_internal_notes(as_customer: Api, customer: User, agent: User) -> None:
+    # Built by hand: opening through the services always writes a public message first.
     ticket = Ticket.objects.create(title="Imported ticket", requester=customer, created_by=agent)
     Message.objects.create(
         ticket=ticket, author=agent, body="Secret note", kind=MessageKind.INTERNAL
@@ -237,7 +239,7 @@ def test_patch_is_all_or_nothing(as_agent: Api, customer: User) -> None:
 def test_put_replaces_writable_fields(as_agent: Api, customer: User) -> None:
     ticket = open_ticket(customer)
     body = {
-        "subject": "Printer is broken",
+        "subject": "Heating not working",
         "priority": "low",
         "category": "bug",
         "tags": [],

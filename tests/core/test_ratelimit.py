@@ -3,8 +3,12 @@ and windows that reset when the clock moves on."""
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.base import CacheKeyWarning
 from pytest_django.fixtures import Settings
 
 from frontdesk.core import ratelimit
@@ -98,7 +102,21 @@ def test_an_evicted_window_starts_again(three_a_minute: Clock) -> None:
 
 
 def test_identities_are_hashed_into_safe_keys(three_a_minute: Clock) -> None:
-    ratelimit.limits_hit((LIMIT, "weird key with spaces\n and \ud800 surrogates " * 20))
+    weird = "weird key with spaces\n and \ud800 surrogates " * 20
+    [hit] = ratelimit.limits_hit((LIMIT, weird))
+    # A key every cache backend takes (Memcached's rules are the strictest: at most 250
+    # characters, no spaces or control characters), which does not carry the identity itself.
+    assert re.fullmatch(r"[\w:]{1,250}", hit.key, re.ASCII), hit.key
+    assert "weird" not in hit.key
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        cache.validate_key(hit.key)
+    # Still one identity among others, counted like any: its twin with one space less is not it.
+    twin = [ratelimit.limits_hit((LIMIT, weird.replace(" ", "", 1))) for _ in range(3)]
+    assert len({hit.key} | {key.key for [key] in twin}) == 2
+    ratelimit.limits_hit((LIMIT, weird), (LIMIT, weird))
+    with pytest.raises(RateLimited):
+        ratelimit.limits_hit((LIMIT, weird))
 
 
 def test_one_second_is_singular() -> None:

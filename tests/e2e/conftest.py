@@ -3,14 +3,17 @@
 Each test gets fresh browser contexts (one per actor: separate cookies, separate sessions)
 from one Chromium per test process (so each xdist worker has its own browser). The live server
 runs in a thread of this process against the test database, so users and tickets made with the
-ORM in a test are what the browser sees.
+ORM in a test are what the browser sees. A test ends only once every request its browsers made
+has finished: a request still running after the test would meet a database that is no longer
+the test's (pytest-django refuses it, and the server thread prints the traceback).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,8 @@ PHONE = {"width": 360, "height": 780}  # the narrowest phone we promise to work 
 
 # Fail fast: every page answers locally in milliseconds, so a wait this long means a bug.
 TIMEOUT_MS = 10_000
+# A live stream notices that its browser has gone only when it next writes: its heartbeat.
+HEARTBEAT_SECONDS = 0.5
 
 ContextFactory = Callable[..., BrowserContext]
 
@@ -79,11 +84,74 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+class RequestsInFlight:
+    """The live server's WSGI application, counting the requests it has not finished. A request
+    is finished when the server closes its response, after the last byte: for a live stream,
+    once a write has found the browser gone."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self.changed:
+            self.count += 1
+        try:
+            return _ClosedThen(self.app(environ, start_response), self._finished)
+        except BaseException:
+            self._finished()
+            raise
+
+    def _finished(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_none(self, timeout: float) -> int:
+        """Wait until no request is running (at most ``timeout`` seconds); how many still are."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout)
+            return self.count
+
+
+class _ClosedThen:
+    """A WSGI response that calls ``then`` once the server has closed it."""
+
+    def __init__(self, response: Iterable[bytes], then: Callable[[], None]) -> None:
+        self.response = response
+        self.then = then
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.response)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.response, "close", None)
+            if close is not None:
+                close()  # Django's request_finished: it may still use the database
+        finally:
+            self.then()
+
+
+@pytest.fixture(scope="session")
+def live_requests(live_server: Any) -> RequestsInFlight:
+    server = live_server.thread.httpd
+    counting = RequestsInFlight(server.get_app())
+    server.set_app(counting)
+    return counting
+
+
 @pytest.fixture
-def new_context(browser: Browser, live_server: Any) -> Iterator[ContextFactory]:
+def new_context(
+    browser: Browser, live_server: Any, live_requests: RequestsInFlight, settings: Any
+) -> Iterator[ContextFactory]:
     """Make a browser context for one actor: its own cookies, the live server as base URL.
 
-    ``new_context()`` is a desktop window; ``new_context(viewport=PHONE)`` a phone."""
+    ``new_context()`` is a desktop window; ``new_context(viewport=PHONE)`` a phone. After the
+    test the contexts close, and the test waits for the requests they leave behind (live
+    streams end at their next heartbeat) while it still has its database."""
+    settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS
     made: list[BrowserContext] = []
 
     def make(viewport: dict[str, int] | None = None, **options: Any) -> BrowserContext:
@@ -103,6 +171,8 @@ def new_context(browser: Browser, live_server: Any) -> Iterator[ContextFactory]:
     yield make
     for context in made:
         context.close()
+    running = live_requests.wait_until_none(timeout=TIMEOUT_MS / 1000)
+    assert running == 0, f"{running} requests still running after the browsers closed"
 
 
 @pytest.fixture

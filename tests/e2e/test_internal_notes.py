@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets import services
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, open_ticket
 from tests.e2e.conftest import confirmed, no_dialogs, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,9 +27,7 @@ def test_internal_note_is_shown_to_agents_and_never_sent_to_the_customer(
     new_page: Callable[..., Page],
     screenshot: Callable[..., Path],
 ) -> None:
-    ticket = services.ticket_open(
-        actor=customer, title="Refund for the May class", body="I was charged twice in May."
-    ).ticket
+    ticket = open_ticket(customer, "Refund for the May class", "I was charged twice in May.")
 
     staff = new_page()
     sign_in(staff, agent.username, PASSWORD)

@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from frontdesk.accounts.models import Role
-from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, MessageKind, Ticket
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, open_ticket
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,8 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_help_move_open_claim_note_and_close_by_keyboard(new_page: Callable[..., Page]) -> None:
     customer = make_user("John", Role.CUSTOMER)
     make_user("Alice", Role.AGENT)
-    first = services.ticket_open(actor=customer, title="Heating broken", body="Cold again.").ticket
-    services.ticket_open(actor=customer, title="Locker key lost", body="Locker 12 please.")
+    first = open_ticket(customer, "Heating broken", "Cold again.")
+    open_ticket(customer, "Locker key lost", "Locker 12 please.")
     page = new_page()
     sign_in(page, "Alice", PASSWORD)
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, open_ticket
 from tests.e2e.conftest import DESKTOP, PHONE, no_dialogs, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,11 +62,11 @@ OVERFLOW_JS = """() => {
 def _cast(customer: User, other_customer: User, agent: User) -> Ticket:
     """A realistic state: a claimed ticket with a conversation and a note, a closed ticket,
     and one waiting in the queue."""
-    ticket = services.ticket_open(
-        actor=customer,
-        title="Heating not working in studio 2",
-        body="The radiators in studio 2 are cold again this morning. Class starts at 10.",
-    ).ticket
+    ticket = open_ticket(
+        customer,
+        "Heating not working in studio 2",
+        "The radiators in studio 2 are cold again this morning. Class starts at 10.",
+    )
     services.ticket_claim(actor=agent, ticket_id=ticket.pk)
     services.message_post(
         actor=agent,
@@ -77,15 +77,13 @@ def _cast(customer: User, other_customer: User, agent: User) -> Ticket:
     services.message_post(
         actor=customer, ticket_id=ticket.pk, body="Thank you, we moved the class to studio 3."
     )
-    done = services.ticket_open(
-        actor=customer, title="Locker key lost", body="I lost the key to locker 14 yesterday."
-    ).ticket
+    done = open_ticket(customer, "Locker key lost", "I lost the key to locker 14 yesterday.")
     services.ticket_claim(actor=agent, ticket_id=done.pk)
     services.ticket_change_status(actor=agent, ticket_id=done.pk, status=Status.CLOSED)
-    services.ticket_open(
-        actor=other_customer,
-        title="Can I move my Tuesday class",
-        body="I would like to move from Tuesday to Thursday evenings from next month.",
+    open_ticket(
+        other_customer,
+        "Can I move my Tuesday class",
+        "I would like to move from Tuesday to Thursday evenings from next month.",
     )
     return ticket
 

@@ -16,10 +16,14 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+SESSION_SECONDS = 8
+WARNING_SECONDS = 6  # the warning shows 2 s after the last activity
+
+
 @pytest.fixture(autouse=True)
 def _short_sessions(settings: Any) -> None:
-    settings.SESSION_COOKIE_AGE = settings.FRONTDESK_SESSION_TIMEOUT = 8
-    settings.FRONTDESK_SESSION_WARNING = 6  # the warning shows 2 s after the last activity
+    settings.SESSION_COOKIE_AGE = settings.FRONTDESK_SESSION_TIMEOUT = SESSION_SECONDS
+    settings.FRONTDESK_SESSION_WARNING = WARNING_SECONDS
 
 
 def test_warning_stay_signed_in_and_expiry(new_page: Callable[..., Page]) -> None:
@@ -28,12 +32,13 @@ def test_warning_stay_signed_in_and_expiry(new_page: Callable[..., Page]) -> Non
     sign_in(page, "John", PASSWORD)
 
     warning = page.get_by_role("alertdialog", name="Your session is about to end")
-    expect(warning).to_be_visible(timeout=5000)
+    # Waits as long as the session lasts: the warning can only show while it is alive.
+    expect(warning).to_be_visible(timeout=SESSION_SECONDS * 1000)
     page.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
 
     # Ignored this time: the session ends and the sign-in page says why.
-    page.wait_for_url("**/login?expired=1**", timeout=15000)
+    page.wait_for_url("**/login?expired=1**", timeout=3 * SESSION_SECONDS * 1000)
     expect(page.get_by_text("You were signed out after")).to_be_visible()
     page.goto("/home")
     page.wait_for_url("**/login**")  # the server agrees: the session is over

@@ -15,7 +15,6 @@ from frontdesk.accounts.models import User
 from frontdesk.live.announce import ticket_channel
 from frontdesk.live.broker import broker
 from frontdesk.live.views import RETRY
-from frontdesk.tickets import services
 from frontdesk.tickets.models import Ticket
 from tests.live.helpers import run_async
 
@@ -35,11 +34,6 @@ def _close_the_views_connection() -> Iterator[None]:
     PostgreSQL cannot drop the test database at the end."""
     yield
     run_async(sync_to_async(connections.close_all)())
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
 
 
 async def _open(user: User | None, query: str = "") -> Any:

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets import services
 from frontdesk.tickets.models import Ticket
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    cache.clear()
-    return services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
 
 
 def test_agents_see_each_other(

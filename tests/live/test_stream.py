@@ -23,11 +23,6 @@ def _short_streams(settings: Any) -> None:
     settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS = 0.2
 
 
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return services.ticket_open(actor=customer, title="Heating broken", body=BODY).ticket
-
-
 def listen(client: Client, user: User, ticket: Ticket | None = None) -> Iterator[bytes]:
     client.force_login(user)
     response = client.get("/live/events" + (f"?ticket={ticket.pk}" if ticket else ""))

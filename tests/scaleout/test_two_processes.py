@@ -31,8 +31,6 @@ import redis
 
 from ..cli.test_serve import _free_port
 
-pytestmark = pytest.mark.slow
-
 POSTGRES = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "securepassword"

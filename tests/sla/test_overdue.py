@@ -15,16 +15,12 @@ from frontdesk.sla.services import sla_alert_if_overdue, sla_overdue_sweep
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket
 from frontdesk.tickets.selectors import conversation
-
-from ..conftest import Clock
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
+from tests.conftest import Clock, open_ticket
 
 
 def due(ticket: Ticket, clock: Clock, *, hours: float) -> None:
+    """Set directly: through the services a due date schedules the very check these tests run
+    by hand (and, when already past, runs it)."""
     Ticket.objects.filter(pk=ticket.pk).update(due_at=clock.current + timedelta(hours=hours))
 
 
@@ -58,9 +54,11 @@ def test_a_ticket_not_past_its_due_date_gets_none(
 
 
 @pytest.mark.parametrize("status", [Status.RESOLVED, Status.CLOSED])
-def test_a_finished_ticket_gets_none(ticket: Ticket, clock: Clock, status: str) -> None:
+def test_a_finished_ticket_gets_none(
+    ticket: Ticket, agent: User, clock: Clock, status: str
+) -> None:
     due(ticket, clock, hours=-1)
-    Ticket.objects.filter(pk=ticket.pk).update(status=status)
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=status)
     assert sla_alert_if_overdue(ticket_id=ticket.pk) is False
     assert sla_alert_if_overdue(ticket_id=ticket.pk + 1000) is False  # no such ticket
 
@@ -75,16 +73,13 @@ def test_a_new_due_date_that_is_missed_again_is_alerted_again(ticket: Ticket, cl
     assert len(alerts(ticket)) == 2
 
 
-def test_the_sweep_catches_recent_misses_only(customer: User, clock: Clock) -> None:
-    recent, old, future, done = (
-        services.ticket_open(actor=customer, title=f"Ticket {n}", body="x" * 20).ticket
-        for n in range(4)
-    )
+def test_the_sweep_catches_recent_misses_only(customer: User, agent: User, clock: Clock) -> None:
+    recent, old, future = (open_ticket(customer, f"Ticket number {n}") for n in range(3))
+    done = open_ticket(customer, "Ticket number 3", staff=agent, status=Status.RESOLVED)
     due(recent, clock, hours=-3)
     due(old, clock, hours=-25)  # missed long ago: already in the Overdue view, no news
     due(future, clock, hours=3)
     due(done, clock, hours=-1)
-    Ticket.objects.filter(pk=done.pk).update(status=Status.RESOLVED)
     assert sla_overdue_sweep() == 1
     assert [len(alerts(t)) for t in (recent, old, future, done)] == [1, 0, 0, 0]
     assert sla_overdue_sweep() == 0
@@ -111,7 +106,7 @@ def test_setting_a_due_date_schedules_the_check_for_that_moment(
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_racing_on_one_ticket_write_one_note(customer: User, clock: Clock) -> None:
-    ticket = services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
+    ticket = open_ticket(customer)
     due(ticket, clock, hours=-1)
     results: list[bool] = []
     start = threading.Barrier(4)

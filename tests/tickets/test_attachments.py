@@ -18,7 +18,7 @@ from frontdesk.tickets import access, files, services
 from frontdesk.tickets.files import clean_filename, sniff_content_type
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Status, Ticket, TicketEvent
 from frontdesk.tickets.services import attachment_add
-from tests.conftest import Clock
+from tests.conftest import Clock, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,9 @@ def stored_files(settings: Settings) -> list[Path]:
 
 
 def open_with(customer: User, *files: SimpleUploadedFile) -> services.Opened:
-    return services.ticket_open(
-        actor=customer, title="Printer is jammed", body=BODY, files=list(files)
-    )
+    """open_ticket with ``files``, and the first message they are on: what these tests read."""
+    ticket = open_ticket(customer, "Printer is jammed", BODY, files=files)
+    return services.Opened(ticket=ticket, message=ticket.messages.get())
 
 
 # --- names --------------------------------------------------------------------------------

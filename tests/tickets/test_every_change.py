@@ -20,7 +20,7 @@ from frontdesk.live.broker import Event, broker
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
-from tests.conftest import Clock
+from tests.conftest import Clock, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ CASES: list[tuple[str, bool, Action]] = [
 
 @pytest.fixture
 def desk(admin: User, agent: User, other_agent: User, customer: User, clock: Clock) -> Desk:
-    ticket = services.ticket_open(actor=customer, title="Heating not working", body=BODY).ticket
+    ticket = open_ticket(customer, body=BODY)
     reply = services.message_post(
         actor=agent, ticket_id=ticket.pk, body=BODY, files=[_file("reply.txt")]
     )

@@ -16,6 +16,7 @@ from frontdesk.tickets.filters import TICKET_FILTERS, WORKSPACE_FILTERS, filter_
 from frontdesk.tickets.models import Ticket
 from frontdesk.web.forms import WorkspaceForm
 from tests.api.helpers import Api
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +71,7 @@ def test_the_workspace_and_the_rest_api_keep_the_same_tickets(
     agent: User, other_agent: User, customer: User
 ) -> None:
     tickets = [
-        services.ticket_open(actor=customer, title=title, body="Something is broken here.").ticket
-        for title in ("Boiler one", "Boiler two", "Mirror three")
+        open_ticket(customer, title) for title in ("Boiler one", "Boiler two", "Mirror three")
     ]
     services.ticket_update(
         actor=agent,

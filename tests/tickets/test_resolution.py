@@ -10,18 +10,16 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.tickets import access, services
 from frontdesk.tickets.models import Status, Ticket, TicketEvent
 from frontdesk.tickets.validators import RESOLUTION_MAX
-from tests.conftest import Clock
+from tests.conftest import Clock, open_ticket
 
 FIXED = "Replaced the fuse in the amplifier.\nIt works again."
 
 
 @pytest.fixture
 def ticket(customer: User, agent: User) -> Ticket:
-    opened = services.ticket_open(
-        actor=customer, title="Speakers silent in studio 3", body="No sound at all today."
-    )
-    services.ticket_claim(actor=agent, ticket_id=opened.ticket.pk)
-    return opened.ticket
+    ticket = open_ticket(customer, "Speakers silent in studio 3")
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+    return ticket
 
 
 def resolution_history(ticket: Ticket) -> list[tuple[str, str, str, bool]]:

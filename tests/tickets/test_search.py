@@ -10,6 +10,7 @@ from frontdesk.core.bulk import insert_rows, next_free_id, reset_id_sequences
 from frontdesk.tickets import demo, search, selectors, services
 from frontdesk.tickets.models import Message, MessageKind, Ticket
 from tests.api.helpers import Api, ids
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +25,14 @@ def as_customer(customer: User) -> Api:
     return Api(customer)
 
 
-def _open(customer: User, title: str, body: str = "Please help me with this.") -> Ticket:
-    return services.ticket_open(actor=customer, title=title, body=body).ticket
-
-
 def _found(query: str, *, internal: bool = True) -> list[int]:
     return search.ticket_ids_matching(query=query, include_internal=internal, limit=50)
 
 
 def test_finds_words_in_titles_and_messages(customer: User, agent: User) -> None:
-    in_title = _open(customer, "The boiler makes a noise")
-    in_message = _open(customer, "Cold studio", body="I think the BOILER is broken.")
-    _open(customer, "Something else entirely")
+    in_title = open_ticket(customer, "The boiler makes a noise")
+    in_message = open_ticket(customer, "Cold studio", body="I think the BOILER is broken.")
+    open_ticket(customer, "Something else entirely")
     assert set(_found("boiler")) == {in_title.pk, in_message.pk}
     assert _found("noise") == [in_title.pk]
     assert _found("broken boiler") == [in_message.pk]  # every word, in any order
@@ -43,21 +40,23 @@ def test_finds_words_in_titles_and_messages(customer: User, agent: User) -> None
 
 
 def test_a_title_match_ranks_above_a_message_only_match(customer: User, agent: User) -> None:
-    message_only = _open(customer, "Cold studio", body="The radiator is cold, radiator radiator.")
-    in_title = _open(customer, "Radiator leaks")
+    message_only = open_ticket(
+        customer, "Cold studio", body="The radiator is cold, radiator radiator."
+    )
+    in_title = open_ticket(customer, "Radiator leaks")
     assert _found("radiator") == [in_title.pk, message_only.pk]
 
 
 def test_phrases_keep_their_words_together(customer: User) -> None:
-    together = _open(customer, "Room key lost")
-    apart = _open(customer, "Key to the room")
+    together = open_ticket(customer, "Room key lost")
+    apart = open_ticket(customer, "Key to the room")
     assert set(_found("room key")) == {together.pk, apart.pk}
     assert _found('"room key"') == [together.pk]
     assert _found('"room key" lost') == [together.pk]
 
 
 def test_diacritics_and_case_do_not_matter(customer: User) -> None:
-    ticket = _open(customer, "Café door broken")
+    ticket = open_ticket(customer, "Café door broken")
     assert _found("CAFÉ") == [ticket.pk]
     if connection.vendor == "sqlite":  # remove_diacritics 2; PostgreSQL's 'simple' keeps them
         assert _found("cafe") == [ticket.pk]
@@ -66,7 +65,7 @@ def test_diacritics_and_case_do_not_matter(customer: User) -> None:
 def test_customers_never_match_internal_notes(
     customer: User, agent: User, as_customer: Api, as_agent: Api
 ) -> None:
-    ticket = _open(customer, "Mirror is cracked")
+    ticket = open_ticket(customer, "Mirror is cracked")
     services.message_post(actor=agent, ticket_id=ticket.pk, body="Zebra secret note", internal=True)
     assert _found("zebra", internal=False) == []
     assert _found("zebra", internal=True) == [ticket.pk]
@@ -83,9 +82,9 @@ def test_customers_never_match_internal_notes(
 def test_api_and_workspace_find_the_same_tickets(
     customer: User, other_customer: User, agent: User, as_customer: Api, as_agent: Api
 ) -> None:
-    mine = _open(customer, "Printer jam", body="The printer jams on every page.")
-    _open(other_customer, "Printer toner", body="Toner is empty.")
-    _open(customer, "Window stuck")
+    mine = open_ticket(customer, "Printer jam", body="The printer jams on every page.")
+    open_ticket(other_customer, "Printer toner", body="Toner is empty.")
+    open_ticket(customer, "Window stuck")
     workspace = selectors.tickets_search(user=agent, query="printer").page.tickets
     assert sorted(ids(as_agent.get("/tickets/", search="printer"))) == sorted(
         t.pk for t in workspace
@@ -125,7 +124,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_input_never_errors(customer: User, agent: User, query: str) -> None:
-    ticket = _open(customer, "The boiler makes a noise")
+    ticket = open_ticket(customer, "The boiler makes a noise")
     for internal in (True, False):
         found = search.ticket_ids_matching(query=query, include_internal=internal, limit=10)
         assert set(found) <= {ticket.pk}
@@ -135,14 +134,14 @@ def test_hostile_input_never_errors(customer: User, agent: User, query: str) -> 
 
 
 def test_operators_are_words_not_syntax(customer: User) -> None:
-    ticket = _open(customer, "Boiler or radiator")
+    ticket = open_ticket(customer, "Boiler or radiator")
     assert _found("boiler OR giraffe") == []  # "or" is a word like any other: all must appear
     assert _found("boiler OR radiator") == [ticket.pk]
     assert _found("-boiler") == [ticket.pk]
 
 
 def test_updated_and_deleted_messages_are_reflected(customer: User, agent: User) -> None:
-    ticket = _open(customer, "Cold studio")
+    ticket = open_ticket(customer, "Cold studio")
     message = services.message_post(actor=agent, ticket_id=ticket.pk, body="Check the valve")
     assert _found("valve") == [ticket.pk]
     Message.objects.filter(pk=message.pk).update(body="Check the thermostat")
@@ -160,7 +159,7 @@ def test_updated_and_deleted_messages_are_reflected(customer: User, agent: User)
 def test_bulk_inserted_rows_are_searchable(customer: User, agent: User) -> None:
     """The demo and the SupportMe importer write through core.bulk.insert_rows (multi-row
     INSERT on SQLite, COPY on PostgreSQL)."""
-    template = _open(customer, "Template ticket")
+    template = open_ticket(customer, "Template ticket")
     first = next_free_id(Ticket)
     rows = []
     for offset, title in enumerate(["Bulk hydrant alpha", "Bulk hydrant beta"]):
@@ -186,8 +185,8 @@ def test_bulk_inserted_rows_are_searchable(customer: User, agent: User) -> None:
 
 
 def test_limit_and_requester_narrow_before_ranking(customer: User, other_customer: User) -> None:
-    theirs = [_open(other_customer, f"Lamp broken {n}") for n in range(3)]
-    mine = _open(customer, "Lamp flickers")
+    theirs = [open_ticket(other_customer, f"Lamp broken {n}") for n in range(3)]
+    mine = open_ticket(customer, "Lamp flickers")
     assert len(search.ticket_ids_matching(query="lamp", include_internal=True, limit=2)) == 2
     found = search.ticket_ids_matching(
         query="lamp", include_internal=False, limit=1, requester_id=customer.pk
@@ -201,9 +200,11 @@ def test_only_the_newest_matches_are_ranked(
 ) -> None:
     """A common word matches millions of messages: the newest RANK_WINDOW titles and
     messages are ranked, so its cost does not grow with the data."""
-    old = _open(customer, "Kettle kettle kettle", body="The kettle, the kettle, the kettle.")
-    newer = [_open(other_customer, "Tea time here", body=f"Kettle number {n}") for n in range(3)]
-    mine = _open(customer, "Coffee time here", body="My kettle again")
+    old = open_ticket(customer, "Kettle kettle kettle", "The kettle, the kettle, the kettle.")
+    newer = [
+        open_ticket(other_customer, "Tea time here", body=f"Kettle number {n}") for n in range(3)
+    ]
+    mine = open_ticket(customer, "Coffee time here", body="My kettle again")
     assert _found("kettle")[0] == old.pk  # ranked in full: the best match comes first
     monkeypatch.setattr(search, "RANK_WINDOW", 2)
     # The newest two messages, and the one title (titles have a window of their own).

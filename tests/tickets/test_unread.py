@@ -9,13 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from frontdesk.accounts.models import User
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import Message, Status, Ticket, TicketRead
+from tests.conftest import open_ticket
 from tests.web.conftest import html, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _open(customer: User, title: str = "Heating not working") -> Ticket:
-    return services.ticket_open(actor=customer, title=title, body="The heating is off.").ticket
 
 
 def unread(ticket: Ticket, user: User) -> bool:
@@ -24,7 +21,7 @@ def unread(ticket: Ticket, user: User) -> bool:
 
 
 def test_own_messages_never_count(customer: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     assert not unread(ticket, customer)
     services.message_post(actor=customer, ticket_id=ticket.pk, body="Any news on this?")
     assert not unread(ticket, customer)
@@ -33,14 +30,14 @@ def test_own_messages_never_count(customer: User) -> None:
 def test_a_ticket_never_opened_is_unread_when_someone_else_wrote(
     customer: User, agent: User
 ) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     assert unread(ticket, agent)
     services.ticket_mark_read(user=agent, ticket=ticket)
     assert not unread(ticket, agent)
 
 
 def test_a_reply_after_reading_is_unread_until_read_again(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     services.ticket_mark_read(user=customer, ticket=ticket)
     services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
     assert unread(ticket, customer)
@@ -51,7 +48,7 @@ def test_a_reply_after_reading_is_unread_until_read_again(customer: User, agent:
 def test_internal_notes_never_count_for_customers(
     customer: User, agent: User, other_agent: User
 ) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     for user in (customer, agent, other_agent):
         services.ticket_mark_read(user=user, ticket=ticket)
     services.message_post(
@@ -63,7 +60,7 @@ def test_internal_notes_never_count_for_customers(
 
 
 def test_reading_marks_only_what_the_reader_may_see(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     public = Message.objects.get(ticket=ticket)
     note = services.message_post(
         actor=agent, ticket_id=ticket.pk, body="Internal: boiler is old.", internal=True
@@ -75,14 +72,14 @@ def test_reading_marks_only_what_the_reader_may_see(customer: User, agent: User)
 
 
 def test_system_messages_count(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     services.ticket_mark_read(user=customer, ticket=ticket)
     services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
     assert unread(ticket, customer)  # "This ticket has been closed by Alice"
 
 
 def test_marking_read_never_moves_backwards(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
     services.ticket_mark_read(user=customer, ticket=ticket)
     reads = TicketRead.objects.filter(user=customer)
@@ -94,7 +91,7 @@ def test_marking_read_never_moves_backwards(customer: User, agent: User) -> None
 
 
 def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
     client = signed_in(customer)
     home = html(client.get("/home"))
@@ -104,13 +101,13 @@ def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
 
 
 def test_a_page_the_user_may_not_see_marks_nothing(customer: User, other_customer: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     assert signed_in(other_customer).get(f"/ticket/{ticket.pk}").status_code == 404
     assert not TicketRead.objects.exists()
 
 
 def test_customer_home_shows_the_last_reply(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     client = signed_in(customer)
     assert "Last reply from you" in html(client.get("/home"))
     services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
@@ -138,7 +135,7 @@ def test_customer_home_queries_do_not_grow(
     count: int,
     django_assert_max_num_queries: object,
 ) -> None:
-    tickets = [_open(customer, f"Problem number {n}") for n in range(count)]
+    tickets = [open_ticket(customer, f"Problem number {n}") for n in range(count)]
     for ticket in tickets[::2]:
         services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
     for ticket in tickets[::3]:
@@ -152,9 +149,9 @@ def test_customer_home_queries_do_not_grow(
 
 
 def test_list_annotations_are_one_query(customer: User, agent: User) -> None:
-    few = [_open(customer, f"Problem number {n}") for n in range(3)]
+    few = [open_ticket(customer, f"Problem number {n}") for n in range(3)]
     small = _queries(lambda: list(selectors.with_unread(Ticket.objects.all(), agent)))
-    more = [_open(customer, f"Problem number {n}") for n in range(3, 20)]
+    more = [open_ticket(customer, f"Problem number {n}") for n in range(3, 20)]
     large = _queries(lambda: list(selectors.with_unread(Ticket.objects.all(), agent)))
     assert small == large == 1
     assert len(few) + len(more) == 20
@@ -164,7 +161,7 @@ def test_list_annotations_are_one_query(customer: User, agent: User) -> None:
 
 
 def test_system_lines_from_your_own_action_do_not_count(customer: User, agent: User) -> None:
-    ticket = _open(customer)
+    ticket = open_ticket(customer)
     services.message_post(actor=customer, ticket_id=ticket.pk, body="!close")  # System writes
     assert not unread(ticket, customer)
     services.ticket_claim(actor=agent, ticket_id=ticket.pk)  # claimed and reopened: news

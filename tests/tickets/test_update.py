@@ -11,15 +11,9 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Ticket, TicketEvent
+from tests.conftest import open_ticket
 
 DUE = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return services.ticket_open(
-        actor=customer, title="Heating not working", body="The radiators are cold."
-    ).ticket
 
 
 def history(ticket: Ticket) -> list[tuple[str, str, str]]:
@@ -110,9 +104,7 @@ def test_customers_cannot_change_details(
 
 
 def test_tags_are_shared_between_tickets(agent: User, customer: User, ticket: Ticket) -> None:
-    other = services.ticket_open(
-        actor=customer, title="Heating again", body="Cold again today"
-    ).ticket
+    other = open_ticket(customer, "Heating again", "Cold again today")
     for t in (ticket, other):
         services.ticket_update(actor=agent, ticket_id=t.pk, changes={"tags": ["heating"]})
     services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": []})

@@ -18,22 +18,15 @@ from frontdesk.tickets.selectors import (
     WorkspaceSort,
     WorkspaceView,
 )
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
 START = timezone.now() - timedelta(days=30)
 
 
-def _ticket(requester: User, title: str, *, hours: int = 0, **fields: Any) -> Ticket:
-    """A ticket opened ``hours`` after START, then given ``fields`` directly."""
-    ticket = services.ticket_open(
-        actor=requester, title=title, body="Please help me with this."
-    ).ticket
-    moment = START + timedelta(hours=hours)
-    values = {"created_at": moment, "last_activity_at": moment, "updated_at": moment, **fields}
-    Ticket.objects.filter(pk=ticket.pk).update(**values)
-    ticket.refresh_from_db()
-    return ticket
+def _at(hours: float) -> datetime:
+    return START + timedelta(hours=hours)
 
 
 def _titles(page: selectors.TicketPage) -> list[str]:
@@ -45,26 +38,24 @@ def desk(customer: User, agent: User, other_agent: User) -> dict[str, Ticket]:
     """One ticket for each case the views tell apart."""
     now = timezone.now()
     return {
-        "queued_old": _ticket(customer, "Queued old ticket", hours=1),
-        "queued_new": _ticket(customer, "Queued new ticket", hours=5),
-        "mine": _ticket(customer, "Assigned to Alice", hours=2, assignee=agent, status="open"),
-        "theirs": _ticket(customer, "Assigned to Bob", hours=3, assignee=other_agent),
-        "pending": _ticket(customer, "Waiting on customer", hours=4, status=Status.PENDING),
-        "overdue": _ticket(customer, "Late ticket here", hours=6, due_at=now - timedelta(hours=1)),
-        "due_later": _ticket(customer, "Due next week", hours=7, due_at=now + timedelta(days=7)),
-        "closed_first": _ticket(
-            customer,
-            "Closed long ago",
-            hours=8,
-            status=Status.CLOSED,
-            closed_at=now - timedelta(days=2),
+        "queued_old": open_ticket(customer, "Queued old ticket", at=_at(1)),
+        "queued_new": open_ticket(customer, "Queued new ticket", at=_at(5)),
+        "mine": open_ticket(customer, "Assigned to Alice", at=_at(2), assignee=agent),
+        "theirs": open_ticket(customer, "Assigned to Bob", at=_at(3), assignee=other_agent),
+        "pending": open_ticket(
+            customer, "Waiting on customer", at=_at(4), staff=agent, status=Status.PENDING
         ),
-        "closed_last": _ticket(
-            customer,
-            "Closed just now",
-            hours=9,
-            status=Status.RESOLVED,
-            resolved_at=now - timedelta(hours=1),
+        "overdue": open_ticket(
+            customer, "Late ticket here", at=_at(6), staff=agent, due_at=now - timedelta(hours=1)
+        ),
+        "due_later": open_ticket(
+            customer, "Due next week", at=_at(7), staff=agent, due_at=now + timedelta(days=7)
+        ),
+        "closed_first": open_ticket(
+            customer, "Closed long ago", at=_at(8), staff=agent, status=Status.CLOSED
+        ),
+        "closed_last": open_ticket(
+            customer, "Closed just now", at=_at(9), staff=agent, status=Status.RESOLVED
         ),
     }
 
@@ -111,8 +102,10 @@ def test_each_view_lists_its_tickets_in_its_order(
 
 def test_overdue_view_puts_the_latest_first(customer: User, agent: User) -> None:
     now = timezone.now()
-    _ticket(customer, "A little late", due_at=now - timedelta(hours=1))
-    _ticket(customer, "Very late indeed", hours=1, due_at=now - timedelta(days=3))
+    open_ticket(customer, "A little late", at=_at(0), staff=agent, due_at=now - timedelta(hours=1))
+    open_ticket(
+        customer, "Very late indeed", at=_at(1), staff=agent, due_at=now - timedelta(days=3)
+    )
     page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OVERDUE)
     assert _titles(page) == ["Very late indeed", "A little late"]
 
@@ -177,11 +170,13 @@ def test_filters_narrow_a_view(
     filters: dict[str, str],
     expected: list[str],
 ) -> None:
-    Ticket.objects.filter(pk=desk["queued_new"].pk).update(priority=Priority.URGENT)
-    Ticket.objects.filter(pk=desk["mine"].pk).update(priority=Priority.HIGH)
-    Ticket.objects.filter(pk=desk["theirs"].pk).update(category="billing")
-    for ticket in (desk["queued_old"], desk["mine"]):
-        services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["boiler"]})
+    for name, changes in [
+        ("queued_new", {"priority": Priority.URGENT}),
+        ("mine", {"priority": Priority.HIGH, "tags": ["boiler"]}),
+        ("theirs", {"category": "billing"}),
+        ("queued_old", {"tags": ["boiler"]}),
+    ]:
+        services.ticket_update(actor=agent, ticket_id=desk[name].pk, changes=changes)
     # ticket_update touches last activity, not creation: the order stays.
     page = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.OPEN, filters=filters)
     assert _titles(page) == expected
@@ -223,7 +218,7 @@ def test_unknown_view_and_sort_are_refused(agent: User) -> None:
 
 
 @pytest.fixture
-def sortable(customer: User) -> list[Ticket]:
+def sortable(customer: User, agent: User) -> list[Ticket]:
     """Six tickets whose created, last activity, priority and due dates disagree, with ties
     on every key so that the primary key has to break them."""
     now = timezone.now()
@@ -236,13 +231,15 @@ def sortable(customer: User) -> list[Ticket]:
         ("Ticket number six", 5, 1, Priority.HIGH, now + timedelta(hours=1)),
     ]
     return [
-        _ticket(
+        open_ticket(
             customer,
             title,
-            hours=hours,
-            last_activity_at=START + timedelta(days=activity),
+            at=_at(hours),
+            changed_at=START + timedelta(days=activity),  # the last activity
+            staff=agent,
             priority=priority,
             due_at=due,
+            tags=["sortable"],  # a change for every one, the medium priority's too
         )
         for title, hours, activity, priority, due in rows
     ]
@@ -286,12 +283,13 @@ def test_keyset_pages_walk_the_whole_order_once(
 def test_closed_view_pages_by_closing_time(customer: User, agent: User) -> None:
     now = timezone.now()
     for number in range(5):
-        _ticket(
+        open_ticket(
             customer,
             f"Closed ticket {number}",
-            hours=number,
+            at=_at(number),
+            changed_at=now - timedelta(hours=number % 2),
+            staff=agent,
             status=Status.CLOSED,
-            closed_at=now - timedelta(hours=number % 2),
         )
     first = selectors.tickets_for_workspace(user=agent, view=WorkspaceView.CLOSED, limit=3)
     assert first.next_after is not None
@@ -326,14 +324,14 @@ def test_a_cursor_beyond_the_calendar_is_refused(agent: User) -> None:
 
 @pytest.fixture
 def searchable(customer: User, other_customer: User, agent: User) -> dict[str, Ticket]:
-    boiler = _ticket(customer, "Boiler makes a noise", hours=1)
-    heating = _ticket(customer, "Studio is cold", hours=2)
+    boiler = open_ticket(customer, "Boiler makes a noise", at=_at(1))
+    heating = open_ticket(customer, "Studio is cold", at=_at(2))
     services.message_post(actor=customer, ticket_id=heating.pk, body="The BOILER is off again.")
-    noted = _ticket(customer, "Mirror is cracked", hours=3)
+    noted = open_ticket(customer, "Mirror is cracked", at=_at(3))
     services.message_post(
         actor=agent, ticket_id=noted.pk, body="Boiler room key is in the office.", internal=True
     )
-    elsewhere = _ticket(other_customer, "Boiler question too", hours=4)
+    elsewhere = open_ticket(other_customer, "Boiler question too", at=_at(4))
     return {"boiler": boiler, "heating": heating, "noted": noted, "elsewhere": elsewhere}
 
 
@@ -359,7 +357,9 @@ def test_customer_search_never_matches_internal_notes_or_others_tickets(
 
 
 def test_search_applies_filters(searchable: dict[str, Ticket], agent: User) -> None:
-    Ticket.objects.filter(pk=searchable["heating"].pk).update(status=Status.PENDING)
+    services.ticket_change_status(
+        actor=agent, ticket_id=searchable["heating"].pk, status=Status.PENDING
+    )
     found = selectors.tickets_search(user=agent, query="boiler", filters={"status": Status.PENDING})
     assert _titles(found.page) == ["Studio is cold"]
 
@@ -408,7 +408,7 @@ def test_assignable_agents_are_active_staff_by_name(
 
 
 def test_history_reads_in_words(customer: User, agent: User, other_agent: User) -> None:
-    ticket = _ticket(customer, "Heating is broken")
+    ticket = open_ticket(customer, "Heating is broken")
     services.ticket_claim(actor=agent, ticket_id=ticket.pk)
     services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
     due = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
@@ -445,10 +445,14 @@ def test_workspace_queries_do_not_grow_with_the_list(
     django_assert_num_queries: Any,
 ) -> None:
     for number in range(tickets):
-        ticket = _ticket(customer, f"Counted ticket {number}", hours=number)
-        services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["a", "b"]})
-        if number % 2:
-            services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
+        ticket = open_ticket(
+            customer,
+            f"Counted ticket {number}",
+            at=_at(number),
+            staff=agent,
+            tags=["a", "b"],
+            assignee=other_agent if number % 2 else None,
+        )
     # Ids are not reset between tests on PostgreSQL: name one of ours by its number.
     last_number = ticket.number
     with django_assert_num_queries(2):  # the tickets, then their tags
@@ -474,7 +478,7 @@ def test_history_takes_two_queries(
     changes: int,
     django_assert_num_queries: Any,
 ) -> None:
-    ticket = _ticket(customer, "A busy ticket here")
+    ticket = open_ticket(customer, "A busy ticket here")
     for number in range(changes):
         assignee = agent if number % 2 else other_agent
         services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=assignee.pk)

@@ -1,15 +1,13 @@
-"""Helpers for the page tests: signed-in clients, form posts and a ticket to look at."""
+"""Helpers for the page tests: signed-in clients and form posts (the ``ticket`` fixture is the
+root conftest's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket
 
 
 def signed_in(user: User) -> Client:
@@ -28,11 +26,3 @@ def submit(client: Client, path: str, data: dict[str, str]) -> Any:
 def html(response: Any) -> str:
     """The page's HTML, with the no-break spaces of "3\xa0hours" read as plain spaces."""
     return str(response.content.decode()).replace("\xa0", " ")
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    opened = services.ticket_open(
-        actor=customer, title="Heating not working", body="The heating in studio 2 is off."
-    )
-    return opened.ticket

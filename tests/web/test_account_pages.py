@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import LOGIN_FAILED, WRONG_PASSWORD
@@ -58,7 +59,8 @@ def test_header_for_anonymous_offers_sign_in_and_register(client: Client) -> Non
     assert "Log out" not in page
 
 
-def test_stylesheet_is_served(client: Client) -> None:
+def test_stylesheet_is_served(client: Client, settings: Settings) -> None:
+    settings.WHITENOISE_AUTOREFRESH = False  # as deployed: the files indexed at start
     page = html(client.get("/login"))
     assert 'href="/static/frontdesk/frontdesk.css"' in page
     response = client.get("/static/frontdesk/frontdesk.css")

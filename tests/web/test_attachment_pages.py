@@ -38,13 +38,6 @@ def stored_files(settings: Settings) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return services.ticket_open(
-        actor=customer, title="Heating not working", body="The heating in studio 2 is off."
-    ).ticket
-
-
 # --- uploading through the pages ----------------------------------------------------------
 
 

@@ -9,22 +9,17 @@ import pytest
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Message, Status, Ticket
+from frontdesk.tickets.models import Status
+from tests.conftest import open_ticket
 from tests.web.conftest import html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
-def _open(user: User, title: str) -> Ticket:
-    return services.ticket_open(actor=user, title=title, body="Please help me with this.").ticket
-
-
 def test_customer_home_lists_open_and_closed_tickets(customer: User, agent: User) -> None:
-    first = _open(customer, "First problem here")
-    second = _open(customer, "Second problem here")
-    closed = _open(customer, "Closed problem here")
-    services.ticket_change_status(actor=agent, ticket_id=closed.pk, status=Status.CLOSED)
+    first = open_ticket(customer, "First problem here")
+    second = open_ticket(customer, "Second problem here")
+    closed = open_ticket(customer, "Closed problem here", staff=agent, status=Status.CLOSED)
 
     response = signed_in(customer).get("/home")
     assert response.status_code == 200
@@ -42,20 +37,17 @@ def test_customer_home_lists_open_and_closed_tickets(customer: User, agent: User
 
 
 def test_closed_tickets_show_most_recently_closed_first(customer: User, agent: User) -> None:
-    older = _open(customer, "Closed first of all")
-    newer = _open(customer, "Closed second of all")
-    services.ticket_change_status(actor=agent, ticket_id=older.pk, status=Status.CLOSED)
-    services.ticket_change_status(actor=agent, ticket_id=newer.pk, status=Status.CLOSED)
-    Ticket.objects.filter(pk=older.pk).update(closed_at=timezone.now() - timedelta(hours=2))
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    open_ticket(
+        customer, "Closed first of all", staff=agent, status=Status.CLOSED, at=two_hours_ago
+    )
+    open_ticket(customer, "Closed second of all", staff=agent, status=Status.CLOSED)
     page = html(signed_in(customer).get("/home"))
     assert page.index("Closed second of all") < page.index("Closed first of all")
 
 
 def test_last_reply_reads_as_time_ago(customer: User) -> None:
-    ticket = _open(customer, "An older ticket")
-    Message.objects.filter(ticket=ticket).update(
-        created_at=timezone.now() - timedelta(hours=3, minutes=5)
-    )
+    open_ticket(customer, "An older ticket", at=timezone.now() - timedelta(hours=3, minutes=5))
     page = html(signed_in(customer).get("/home"))
     assert re.search(r"Last reply from you <time[^>]*>3 hours ago</time>", page)
 
@@ -68,7 +60,7 @@ def test_empty_lists_say_so(customer: User) -> None:
 def test_customer_does_not_see_other_customers_tickets(
     customer: User, other_customer: User
 ) -> None:
-    _open(other_customer, "Someone else entirely")
+    open_ticket(other_customer, "Someone else entirely")
     assert "Someone else entirely" not in html(signed_in(customer).get("/home"))
 
 

@@ -10,6 +10,7 @@ from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket
 from frontdesk.tickets.validators import MESSAGE_HINT, TITLE_HINT
+from tests.conftest import open_ticket
 from tests.web.conftest import html, signed_in, submit
 
 pytestmark = pytest.mark.django_db
@@ -118,10 +119,8 @@ def test_ticket_page_shows_the_ticket_and_conversation(ticket: Ticket, customer:
 
 
 def test_messages_are_escaped(customer: User) -> None:
-    opened = services.ticket_open(
-        actor=customer, title="Script kiddie here", body="<script>alert(1)</script>"
-    )
-    page = html(signed_in(customer).get(f"/ticket/{opened.ticket.pk}"))
+    ticket = open_ticket(customer, "Script kiddie here", "<script>alert(1)</script>")
+    page = html(signed_in(customer).get(f"/ticket/{ticket.pk}"))
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

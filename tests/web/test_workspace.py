@@ -4,7 +4,7 @@ htmx fragments), and what customers get instead."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,18 +17,12 @@ from django.utils import timezone
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Priority, Status, Ticket
+from tests.conftest import open_ticket
 from tests.web.conftest import html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _open(requester: User, title: str, *, days_ago: float = 0, **fields: Any) -> Ticket:
-    ticket = services.ticket_open(actor=requester, title=title, body="Please help with it.").ticket
-    moment = timezone.now() - timedelta(days=days_ago)
-    Ticket.objects.filter(pk=ticket.pk).update(created_at=moment, last_activity_at=moment, **fields)
-    return ticket
 
 
 def _rows(page: str) -> list[str]:
@@ -48,16 +42,22 @@ def _count(page: str, view: str) -> int:
 @pytest.fixture
 def queue(customer: User, agent: User, other_agent: User) -> dict[str, Ticket]:
     now = timezone.now()
+
+    def ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
     tickets = {
-        "old": _open(customer, "Waiting for ages", days_ago=4),
-        "new": _open(customer, "Just arrived now", days_ago=0.01),
-        "mine": _open(customer, "Claimed by Alice", days_ago=2),
-        "bobs": _open(customer, "Claimed by Bob", days_ago=1),
-        "pending": _open(customer, "Waiting on the customer", days_ago=3, status=Status.PENDING),
-        "late": _open(
-            customer, "Late for the deadline", days_ago=1.5, due_at=now - timedelta(hours=2)
+        "old": open_ticket(customer, "Waiting for ages", at=ago(4)),
+        "new": open_ticket(customer, "Just arrived now", at=ago(0.01)),
+        "mine": open_ticket(customer, "Claimed by Alice", at=ago(2)),
+        "bobs": open_ticket(customer, "Claimed by Bob", at=ago(1)),
+        "pending": open_ticket(
+            customer, "Waiting on the customer", at=ago(3), staff=agent, status=Status.PENDING
         ),
-        "done": _open(customer, "All sorted out", days_ago=5),
+        "late": open_ticket(
+            customer, "Late for the deadline", at=ago(1.5), staff=agent, due_at=ago(1 / 12)
+        ),
+        "done": open_ticket(customer, "All sorted out", at=ago(5)),
     }
     services.ticket_claim(actor=agent, ticket_id=tickets["mine"].pk)
     services.ticket_claim(actor=other_agent, ticket_id=tickets["bobs"].pk)
@@ -100,8 +100,11 @@ def test_workspace_shows_the_counts(queue: dict[str, Ticket], agent: User) -> No
 
 
 def test_row_has_every_column(queue: dict[str, Ticket], agent: User) -> None:
-    Ticket.objects.filter(pk=queue["mine"].pk).update(priority=Priority.CRITICAL)
-    services.ticket_update(actor=agent, ticket_id=queue["mine"].pk, changes={"tags": ["boiler"]})
+    services.ticket_update(
+        actor=agent,
+        ticket_id=queue["mine"].pk,
+        changes={"priority": Priority.CRITICAL, "tags": ["boiler"]},
+    )
     page = html(signed_in(agent).get("/home?view=mine"))
     row = page.split(f'data-ticket-id="{queue["mine"].pk}"')[1].split("</tr>")[0]
     assert queue["mine"].number in row and "Claimed by Alice" in row
@@ -116,7 +119,7 @@ def test_row_has_every_column(queue: dict[str, Ticket], agent: User) -> None:
 def test_customers_keep_their_own_home(
     queue: dict[str, Ticket], other_customer: User, path: str
 ) -> None:
-    _open(other_customer, "My very own ticket")
+    open_ticket(other_customer, "My very own ticket")
     response = signed_in(other_customer).get(path)
     assert response.status_code == 200
     page = html(response)
@@ -181,8 +184,8 @@ def test_signed_out_visitors_are_sent_to_sign_in() -> None:
 def test_views_filters_and_sorting(
     queue: dict[str, Ticket], agent: User, query: str, expected: list[str]
 ) -> None:
-    Ticket.objects.filter(pk=queue["bobs"].pk).update(priority=Priority.HIGH)
-    Ticket.objects.filter(pk=queue["new"].pk).update(category="billing")
+    services.ticket_update(actor=agent, ticket_id=queue["bobs"].pk, changes={"priority": "high"})
+    services.ticket_update(actor=agent, ticket_id=queue["new"].pk, changes={"category": "billing"})
     services.ticket_update(actor=agent, ticket_id=queue["old"].pk, changes={"tags": ["boiler"]})
     response = signed_in(agent).get(f"/home?{query}")
     assert response.status_code == 200
@@ -239,8 +242,9 @@ def test_an_unknown_view_falls_back_to_claimable(queue: dict[str, Ticket], agent
 
 
 def test_lists_come_in_pages_of_fifty(customer: User, admin: User) -> None:
+    now = timezone.now()
     for number in range(53):
-        _open(customer, f"Queued ticket {number:03d}", days_ago=60 - number)
+        open_ticket(customer, f"Queued ticket {number:03d}", at=now - timedelta(days=60 - number))
     client = signed_in(admin)
     page = html(client.get("/home"))
     rows = _rows(page)
@@ -343,15 +347,17 @@ def test_query_count_does_not_grow_with_the_tickets(
     django_assert_num_queries: Any,
 ) -> None:
     def add(count: int) -> None:
+        now = timezone.now()
         for number in range(count):
-            ticket = _open(customer, f"Counted ticket {number}", days_ago=number)
-            services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"tags": ["a"]})
-            if number % 3 == 1:
-                services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
-            if number % 3 == 2:
-                services.ticket_change_status(
-                    actor=agent, ticket_id=ticket.pk, status=Status.CLOSED
-                )
+            open_ticket(
+                customer,
+                f"Counted ticket {number}",
+                at=now - timedelta(days=number),
+                staff=agent,
+                tags=["a"],
+                assignee=other_agent if number % 3 == 1 else None,
+                status=Status.CLOSED if number % 3 == 2 else None,
+            )
 
     client = signed_in(agent)
     add(3)

@@ -27,7 +27,6 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
 from frontdesk.core import clock
@@ -125,7 +124,7 @@ def expiry_message() -> str:
 
 
 def _timestamp() -> float:
-    return clock.now().timestamp()
+    return clock.timestamp()
 
 
 def _as_datetime(timestamp: float) -> datetime:
@@ -312,9 +311,7 @@ def _django_sessions_delete(hashes: set[str]) -> None:
     revoking is rare and a help desk has few sessions."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     model = store.get_model_class()
-    keys = model.objects.filter(expire_date__gt=timezone.now()).values_list(
-        "session_key", flat=True
-    )
+    keys = model.objects.filter(expire_date__gt=clock.now()).values_list("session_key", flat=True)
     for session_key in keys.iterator():
         if key_hash(session_key) in hashes:
             store(session_key=session_key).delete()

@@ -6,14 +6,15 @@ reads the user's current role from the database, so a demoted agent loses access
 
 from __future__ import annotations
 
-import time
 from functools import cache
+from typing import Any
 
 import jwt
 from django.conf import settings
 from django.db import connection
 
 from frontdesk.accounts.models import Role, User
+from frontdesk.core import clock
 
 ACCOUNT_TYPE_CUSTOMER = 1
 ACCOUNT_TYPE_ASSISTANT = 2
@@ -40,7 +41,7 @@ def access_token_issue(user: User) -> str:
     claims = {
         "user_id": user.pk,
         "account_type": account_type_of(user),
-        "exp": int(time.time()) + settings.JWT_LIFETIME_SECONDS,
+        "exp": int(clock.timestamp()) + settings.JWT_LIFETIME_SECONDS,
     }
     return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm="HS256")
 
@@ -57,9 +58,12 @@ def access_token_user(authorization: str | None) -> User | None:
             token.strip(),
             settings.JWT_SECRET_KEY,
             algorithms=["HS256"],
-            options={"require": ["exp", "user_id"]},
+            # The expiry is checked below, against the same clock every other deadline reads.
+            options={"require": ["exp", "user_id"], "verify_exp": False},
         )
     except jwt.PyJWTError:
+        return None
+    if not _unexpired(claims["exp"]):
         return None
     user_id = claims.get("user_id")
     if type(user_id) is not int or not 0 < user_id < 2**63:
@@ -68,6 +72,15 @@ def access_token_user(authorization: str | None) -> User | None:
     if user is None or user.is_system:
         return None
     return user
+
+
+def _unexpired(exp: Any) -> bool:
+    """PyJWT's rule for ``exp`` (a number of seconds, expired from that second on), with the
+    time read from frontdesk.core.clock."""
+    try:
+        return int(exp) > clock.timestamp()
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 @cache

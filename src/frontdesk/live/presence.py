@@ -7,12 +7,12 @@ heartbeats is corrected by the next one.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.cache import cache
 
 from frontdesk.accounts.models import User
+from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotAllowed
 from frontdesk.live.announce import ticket_channel
 from frontdesk.live.broker import broker
@@ -27,7 +27,7 @@ def _key(ticket_id: int) -> str:
 
 
 def presence_on_ticket(*, ticket: Ticket) -> list[dict[str, Any]]:
-    moment = time.time()
+    moment = clock.timestamp()
     entries: dict[int, dict[str, Any]] = cache.get(_key(ticket.pk), {})
     return [
         {"user_id": user_id, "name": entry["name"], "state": entry["state"]}
@@ -42,7 +42,7 @@ def presence_update(*, user: User, ticket: Ticket, state: str) -> list[dict[str,
         raise NotAllowed("Only agents share their presence on a ticket.")
     if state not in STATES:
         raise InvalidInput(f"Unknown presence {state!r}.", field="state")
-    moment = time.time()
+    moment = clock.timestamp()
     entries: dict[int, dict[str, Any]] = cache.get(_key(ticket.pk), {})
     entries = {uid: entry for uid, entry in entries.items() if entry["until"] > moment}
     if state == "left":

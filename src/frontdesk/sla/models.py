@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from frontdesk.core.clock import now
 from frontdesk.tickets.models import Ticket
 
 
@@ -13,7 +14,7 @@ class OverdueAlert(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="overdue_alerts")
     due_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         constraints = [
