@@ -14,8 +14,8 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
+from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket
-from frontdesk.tickets.services import attachment_add
 from tests.api.helpers import BASE, Api, error_of, ids
 from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, SVG, image_bytes

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.tickets import services
+from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
-from frontdesk.tickets.services import attachment_add
 from frontdesk.wsgi import application
 from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes

@@ -14,10 +14,10 @@ from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, NotVisible, TooLarge
-from frontdesk.tickets import access, files, services
+from frontdesk.tickets import access, file_services, files, services
+from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.files import clean_filename, sniff_content_type
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Status, Ticket, TicketEvent
-from frontdesk.tickets.services import attachment_add
 from tests.conftest import Clock, open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -264,7 +264,7 @@ def test_failure_after_files_were_written_removes_them(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_touch", broken)
+    monkeypatch.setattr(services, "touch", broken)
     with pytest.raises(RuntimeError):
         services.message_post(
             actor=customer,
@@ -422,7 +422,7 @@ def test_describing_a_file_is_recorded(
     attachment = note.attachments.get()
     seen = Ticket.objects.get(pk=ticket.pk).updated_at
     clock.advance(60)
-    services.attachment_describe(
+    file_services.attachment_describe(
         actor=agent, attachment_id=attachment.pk, description="  The boiler's log  "
     )
     attachment.refresh_from_db()
@@ -432,16 +432,20 @@ def test_describing_a_file_is_recorded(
     assert (event.actor, event.staff_only) == (agent, True)  # a file on a note: staff's news
     assert Ticket.objects.get(pk=ticket.pk).updated_at == seen
     # The same words again change nothing; an admin may describe anyone's file.
-    services.attachment_describe(
+    file_services.attachment_describe(
         actor=admin, attachment_id=attachment.pk, description="The boiler's log"
     )
     assert TicketEvent.objects.filter(field="attachment").count() == 1
     with pytest.raises(NotAllowed, match="uploader"):
-        services.attachment_describe(actor=other_agent, attachment_id=attachment.pk, description="")
+        file_services.attachment_describe(
+            actor=other_agent, attachment_id=attachment.pk, description=""
+        )
     with pytest.raises(NotFound):  # a note's file is not the customer's to see
-        services.attachment_describe(actor=customer, attachment_id=attachment.pk, description="")
+        file_services.attachment_describe(
+            actor=customer, attachment_id=attachment.pk, description=""
+        )
     with pytest.raises(InvalidInput, match="at most 500"):
-        services.attachment_describe(
+        file_services.attachment_describe(
             actor=agent, attachment_id=attachment.pk, description="x" * 501
         )
     assert Attachment.objects.get(pk=attachment.pk).description == "The boiler's log"
@@ -450,4 +454,6 @@ def test_describing_a_file_is_recorded(
 def test_customers_do_not_describe_files(customer: User) -> None:
     attachment = open_with(customer, upload("a.txt", b"a")).message.attachments.get()
     with pytest.raises(NotAllowed):
-        services.attachment_describe(actor=customer, attachment_id=attachment.pk, description="")
+        file_services.attachment_describe(
+            actor=customer, attachment_id=attachment.pk, description=""
+        )

@@ -18,7 +18,7 @@ from frontdesk.accounts.models import User
 from frontdesk.live.announce import STAFF_CHANNEL, user_channel
 from frontdesk.live.broker import Event, broker
 from frontdesk.sla.services import sla_alert_if_overdue
-from frontdesk.tickets import services
+from frontdesk.tickets import file_services, services
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 from tests.conftest import Clock, open_ticket
 
@@ -44,7 +44,7 @@ def _file(name: str = "plan.txt") -> SimpleUploadedFile:
 
 
 def _file_on(desk: Desk, message: Message) -> Attachment:
-    return services.attachment_add(actor=desk.agent, file=_file(), message_id=message.pk)
+    return file_services.attachment_add(actor=desk.agent, file=_file(), message_id=message.pk)
 
 
 # (name, what the requester sees, the action). The action runs on a desk prepared before the
@@ -126,35 +126,35 @@ CASES: list[tuple[str, bool, Action]] = [
     (
         "attachment_add to ticket",
         True,
-        lambda d: services.attachment_add(actor=d.agent, file=_file(), ticket_id=d.ticket.pk),
+        lambda d: file_services.attachment_add(actor=d.agent, file=_file(), ticket_id=d.ticket.pk),
     ),
     ("attachment_add to reply", True, lambda d: _file_on(d, d.reply)),
     ("attachment_add to note", False, lambda d: _file_on(d, d.note)),
     (
         "attachment_delete from note",
         False,
-        lambda d: services.attachment_delete(
+        lambda d: file_services.attachment_delete(
             actor=d.agent, attachment_id=d.note.attachments.get().pk
         ),
     ),
     (
         "attachment_delete from reply",
         True,
-        lambda d: services.attachment_delete(
+        lambda d: file_services.attachment_delete(
             actor=d.agent, attachment_id=d.reply.attachments.get().pk
         ),
     ),
     (
         "attachment_describe on note",
         False,
-        lambda d: services.attachment_describe(
+        lambda d: file_services.attachment_describe(
             actor=d.agent, attachment_id=d.note.attachments.get().pk, description="Floor plan"
         ),
     ),
     (
         "attachment_describe on reply",
         True,
-        lambda d: services.attachment_describe(
+        lambda d: file_services.attachment_describe(
             actor=d.agent, attachment_id=d.reply.attachments.get().pk, description="Floor plan"
         ),
     ),

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets import services
+from frontdesk.tickets import file_services, services
 from frontdesk.tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tests.web.conftest import html, signed_in, submit
 
@@ -202,9 +202,11 @@ def test_history_tells_changes_to_the_conversation(ticket: Ticket, agent: User) 
     services.message_edit(actor=agent, message_id=note.pk, body="Ask about the boiler first.")
     reply = services.message_post(actor=agent, ticket_id=ticket.pk, body="We are on it now.")
     file = SimpleUploadedFile("plan.txt", b"Studio plan", "text/plain")
-    attachment = services.attachment_add(actor=agent, file=file, message_id=reply.pk)
-    services.attachment_describe(actor=agent, attachment_id=attachment.pk, description="Floor 2")
-    services.attachment_delete(actor=agent, attachment_id=attachment.pk)
+    attachment = file_services.attachment_add(actor=agent, file=file, message_id=reply.pk)
+    file_services.attachment_describe(
+        actor=agent, attachment_id=attachment.pk, description="Floor 2"
+    )
+    file_services.attachment_delete(actor=agent, attachment_id=attachment.pk)
     services.message_delete(actor=agent, message_id=reply.pk)
     page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
     history = page.split('id="history-title"')[1].split("</section>")[0]

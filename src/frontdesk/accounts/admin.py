@@ -117,6 +117,7 @@ class UserAdmin(ServiceAdmin):
         "last_login",
         "created_at",
     )
+
     @admin.display(description="Password")
     def password_state(self, user: User) -> str:
         # Never the hash itself: it is an offline-cracking target and tells an admin nothing.

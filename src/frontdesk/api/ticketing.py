@@ -41,7 +41,7 @@ from frontdesk.api.schemas import (
     ticket_changes,
 )
 from frontdesk.core.errors import InvalidInput, NotFound
-from frontdesk.tickets import access, services, statistics
+from frontdesk.tickets import access, file_services, services, statistics
 from frontdesk.tickets import api_selectors as selectors
 from frontdesk.tickets.api_selectors import ApiPage
 from frontdesk.tickets.downloads import attachment_response
@@ -383,7 +383,7 @@ def attachments_create(
     """Upload one file, either to a ticket (it arrives as a new reply, or an internal note)
     or to a message you wrote: send exactly one of ``ticket`` and ``message``."""
     _check_upload(request, UPLOAD_FIELDS)
-    attachment = services.attachment_add(
+    attachment = file_services.attachment_add(
         actor=caller(request),
         file=file,
         ticket_id=ticket,
@@ -408,7 +408,7 @@ def attachments_detail(request: HttpRequest, attachment_id: int) -> Attachment:
 )
 def attachments_delete(request: HttpRequest, attachment_id: int) -> Status[None]:
     """Its uploader (an agent) or an admin; the stored file goes with it."""
-    services.attachment_delete(actor=caller(request), attachment_id=attachment_id)
+    file_services.attachment_delete(actor=caller(request), attachment_id=attachment_id)
     return Status(204, None)
 
 
@@ -442,7 +442,7 @@ def tickets_add_attachment(
     """Upload one file to the ticket: it arrives as a new reply (or an agent's internal
     note) saying what was attached, with every effect a reply has."""
     _check_upload(request, frozenset({"description", "is_internal"}))
-    attachment = services.attachment_add(
+    attachment = file_services.attachment_add(
         actor=caller(request),
         file=file,
         ticket_id=ticket_id,

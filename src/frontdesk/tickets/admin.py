@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.clock import now
-from frontdesk.tickets import services
+from frontdesk.tickets import file_services, services
 from frontdesk.tickets.models import Attachment, Message, Tag, Ticket, TicketEvent
 
 STATUS_COLOURS = {
@@ -226,7 +226,7 @@ class TicketAdmin(ServiceAdmin):
 class AttachmentForm(ServiceForm):
     def apply(self) -> None:
         if "description" in self.changed_data:
-            services.attachment_describe(
+            file_services.attachment_describe(
                 actor=self.actor,
                 attachment_id=self.instance.pk,
                 description=self.cleaned_data["description"],
@@ -278,7 +278,7 @@ class AttachmentAdmin(ServiceAdmin):
             self,
             request,
             files,
-            lambda file: services.attachment_delete(actor=request.user, attachment_id=file.pk),  # type: ignore[arg-type]
+            lambda file: file_services.attachment_delete(actor=request.user, attachment_id=file.pk),  # type: ignore[arg-type]
         )
 
     @admin.display(description="File")

@@ -22,14 +22,11 @@ from django.db.models import Max
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from frontdesk.core.text import is_storable_text
+from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from frontdesk.tickets import access, validators, workflow
 from frontdesk.tickets.files import (
     Staged,
     attach,
-    check_files,
-    clean_filename,
     delete_after_commit,
     staged_files,
 )
@@ -59,7 +56,6 @@ from frontdesk.tickets.texts import (
 )
 
 NOT_AUTHORISED = "User is not authenticated to make this request."
-DESCRIPTION_MAX = 500
 
 COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
@@ -75,7 +71,7 @@ class Opened:
     message: Message
 
 
-# --- writing changes down -----------------------------------------------------------------
+# --- writing changes down (also for tickets/file_services.py) --------------------------------
 
 
 def _system_message(ticket: Ticket, text: str) -> Message:
@@ -84,7 +80,7 @@ def _system_message(ticket: Ticket, text: str) -> Message:
     )
 
 
-def _record(
+def record_change(
     ticket: Ticket,
     actor: User | None,
     field: str,
@@ -121,7 +117,7 @@ def _set_status(ticket: Ticket, actor: User, status: str) -> tuple[list[str], Ti
     )
     ticket.status = status
     ticket.resolved_at, ticket.closed_at = times.resolved_at, times.closed_at
-    event = _record(ticket, actor, TicketEvent.Field.STATUS, old, status)
+    event = record_change(ticket, actor, TicketEvent.Field.STATUS, old, status)
     return ["status", "resolved_at", "closed_at"], event
 
 
@@ -139,7 +135,7 @@ def _set_resolution(
         ticket.resolution = after[0]
         fields.append("resolution")
         recorded.append(
-            _record(
+            record_change(
                 ticket,
                 actor,
                 TicketEvent.Field.RESOLUTION,
@@ -152,7 +148,7 @@ def _set_resolution(
         ticket.resolution_public = after[1]
         fields.append("resolution_public")
         recorded.append(
-            _record(
+            record_change(
                 ticket,
                 actor,
                 TicketEvent.Field.RESOLUTION_PUBLIC,
@@ -169,7 +165,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Change]) -> None:
+def touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Change]) -> None:
     """Save the change's fields and its time.
 
     ``last_activity_at`` moves for every change (the agents' view); ``updated_at`` only when
@@ -287,7 +283,7 @@ def _ticket_open(
         ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
     )
     attach(staged, message=message, uploader=actor)
-    _record(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
+    record_change(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
     return Opened(ticket=ticket, message=message)
 
 
@@ -337,7 +333,7 @@ def message_post(
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
         attach(staged, message=message, uploader=actor)
-        _touch(ticket, fields, actor, [*changes, message])
+        touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -359,7 +355,7 @@ def _message_for_change(actor: User, message_id: int) -> Message:
     return message
 
 
-def _ticket_of(message: Message) -> Ticket:
+def ticket_of(message: Message) -> Ticket:
     """The message's ticket, locked: its times are about to move."""
     return Ticket.objects.select_for_update().get(pk=message.ticket_id)
 
@@ -380,8 +376,8 @@ def message_edit(
             return message
         message.body = body
         message.save(update_fields=["body"])
-        ticket = _ticket_of(message)
-        event = _record(
+        ticket = ticket_of(message)
+        event = record_change(
             ticket,
             actor,
             TicketEvent.Field.COMMENT,
@@ -389,7 +385,7 @@ def message_edit(
             message.pk,
             message_kind=message.kind,
         )
-        _touch(ticket, [], actor, [event])
+        touch(ticket, [], actor, [event])
     return message
 
 
@@ -402,146 +398,13 @@ def message_delete(*, actor: User, message_id: int) -> None:
         if first is not None and first.pk == message.pk:
             raise Conflict("This is the ticket's description; delete the ticket instead.")
         stored = list(message.attachments.values_list("file", flat=True))
-        ticket = _ticket_of(message)
-        event = _record(
+        ticket = ticket_of(message)
+        event = record_change(
             ticket, actor, TicketEvent.Field.COMMENT, message.pk, None, message_kind=message.kind
         )
         message.delete()
-        _touch(ticket, [], actor, [event])
+        touch(ticket, [], actor, [event])
         delete_after_commit(stored)
-
-
-# --- files --------------------------------------------------------------------------------
-
-
-def _checked_description(description: str) -> str:
-    description = description.strip()
-    if not is_storable_text(description):
-        raise InvalidInput(
-            "The description contains characters that cannot be stored.", field="description"
-        )
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(
-            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
-        )
-    return description
-
-
-def attachment_add(
-    *,
-    actor: User,
-    file: UploadedFile,
-    message_id: int | None = None,
-    ticket_id: int | None = None,
-    description: str = "",
-    internal: bool = False,
-) -> Attachment:
-    """Attach one file, either to a message the actor wrote (``message_id``) or to a ticket
-    (``ticket_id``), where it arrives as a new reply (or internal note) saying what was
-    attached, with every effect a reply has (a closed ticket reopens, ...)."""
-    if (message_id is None) == (ticket_id is None):
-        raise InvalidInput("Give either a message or a ticket to attach the file to.")
-    description = _checked_description(description)
-    if ticket_id is not None:
-        with transaction.atomic():
-            message = message_post(
-                actor=actor,
-                ticket_id=ticket_id,
-                body=f"Attached {clean_filename(file.name)}.",
-                internal=internal,
-                files=[file],
-            )
-            attachment = message.attachments.get()
-            if description:
-                attachment.description = description
-                attachment.save(update_fields=["description"])
-        return attachment
-    assert message_id is not None
-    return _attachment_add_to_message(
-        actor=actor, message_id=message_id, file=file, description=description
-    )
-
-
-def _attachment_add_to_message(
-    *, actor: User, message_id: int, file: UploadedFile, description: str
-) -> Attachment:
-    message = access.message_get(user=actor, message_id=message_id)
-    if message.author_id != actor.pk:
-        raise NotAllowed("You can only attach files to messages you wrote.")
-    already = message.attachments.count()
-    with staged_files([file], already=already) as staged, transaction.atomic():
-        # The lock makes concurrent additions count one after the other.
-        Message.objects.select_for_update().filter(pk=message.pk).first()
-        check_files([file], already=message.attachments.count())
-        (attachment,) = attach(staged, message=message, uploader=actor, description=description)
-        ticket = _ticket_of(message)
-        event = _record(
-            ticket,
-            actor,
-            TicketEvent.Field.ATTACHMENT,
-            None,
-            attachment.original_name,
-            message_kind=message.kind,
-        )
-        _touch(ticket, [], actor, [event])
-    return attachment
-
-
-def _attachment_for_change(actor: User, attachment_id: int, verb: str) -> Attachment:
-    """The file, locked, if ``actor`` may change it: its uploader (if staff) or an admin. A
-    file ``actor`` may not see is NotFound; customers may not change files (NotAllowed)."""
-    attachment = access.attachment_get(user=actor, attachment_id=attachment_id)
-    if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
-        raise NotAllowed(f"Only its uploader (an agent) or an admin can {verb} a file.")
-    locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
-    if locked is None:  # deleted meanwhile
-        raise NotFound(access.ATTACHMENT_NOT_FOUND)
-    locked.message = attachment.message
-    return locked
-
-
-def attachment_describe(*, actor: User, attachment_id: int, description: str) -> Attachment:
-    """Change what a file's description says (its uploader, if staff, or an admin). Recorded
-    as a change to the file, by its name, as an edited comment is by its id."""
-    description = _checked_description(description)
-    with transaction.atomic():
-        attachment = _attachment_for_change(actor, attachment_id, "describe")
-        if attachment.description == description:
-            return attachment
-        attachment.description = description
-        attachment.save(update_fields=["description"])
-        ticket = _ticket_of(attachment.message)
-        name = attachment.original_name
-        event = _record(
-            ticket,
-            actor,
-            TicketEvent.Field.ATTACHMENT,
-            name,
-            name,
-            message_kind=attachment.message.kind,
-        )
-        _touch(ticket, [], actor, [event])
-    return attachment
-
-
-def attachment_delete(*, actor: User, attachment_id: int) -> None:
-    """Delete one file: its uploader (if staff) or an admin. A file ``actor`` may not see is
-    NotFound; customers may not delete files (NotAllowed). The stored file goes once the
-    deletion has committed."""
-    with transaction.atomic():
-        attachment = _attachment_for_change(actor, attachment_id, "delete")
-        ticket = _ticket_of(attachment.message)
-        event = _record(
-            ticket,
-            actor,
-            TicketEvent.Field.ATTACHMENT,
-            attachment.original_name,
-            None,
-            message_kind=attachment.message.kind,
-        )
-        attachment.delete()
-        _touch(ticket, [], actor, [event])
-        delete_after_commit([attachment.file.name])
 
 
 # --- workflow: claim, assign, status ------------------------------------------------------
@@ -571,7 +434,9 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         changes: list[Change] = []
         if ticket.assignee_id != actor.pk:
             changes.append(
-                _record(ticket, actor, TicketEvent.Field.ASSIGNEE, ticket.assignee_id, actor.pk)
+                record_change(
+                    ticket, actor, TicketEvent.Field.ASSIGNEE, ticket.assignee_id, actor.pk
+                )
             )
         ticket.assignee = actor
         if reopened or ticket.status == Status.NEW:
@@ -579,7 +444,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
             fields += moved
             changes.append(event)
         message = _system_message(ticket, claimed_text(actor, reopened=reopened))
-        _touch(ticket, fields, actor, [*changes, message])
+        touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -601,7 +466,7 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Me
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
         ticket.assignee = assignee
         changes: list[Change] = [
-            _record(ticket, actor, TicketEvent.Field.ASSIGNEE, old_id, assignee_id)
+            record_change(ticket, actor, TicketEvent.Field.ASSIGNEE, old_id, assignee_id)
         ]
         fields: list[str] = []
         if assignee is not None and ticket.status == Status.NEW:
@@ -610,7 +475,7 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Me
             changes.append(event)
         text = unassigned_text(actor) if assignee is None else assigned_text(assignee, actor)
         message = _system_message(ticket, text)
-        _touch(ticket, fields, actor, [*changes, message])
+        touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -659,7 +524,7 @@ def ticket_change_status(
             fields += moved
             changes += recorded
         message = _system_message(ticket, status_text(actor, status))
-        _touch(ticket, fields, actor, [*changes, message])
+        touch(ticket, fields, actor, [*changes, message])
     return message
 
 
@@ -737,7 +602,7 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
         if details:
             fields, recorded = _apply_details(ticket, actor, details)
             if recorded:
-                _touch(ticket, fields, actor, recorded)
+                touch(ticket, fields, actor, recorded)
         if "assignee" in changes and ticket.assignee_id != assignee_id:
             ticket_assign(actor=actor, ticket_id=ticket_id, assignee_id=assignee_id)
             ticket.refresh_from_db(fields=["status"])  # assigning takes a new ticket to Open
@@ -762,7 +627,7 @@ def _apply_details(
         if old != value:
             setattr(ticket, name, value)
             fields.append(name)
-            recorded.append(_record(ticket, actor, name, old, value))
+            recorded.append(record_change(ticket, actor, name, old, value))
     if RESOLUTION_DETAILS & set(details):
         moved, events = _set_resolution(
             ticket,
@@ -782,7 +647,7 @@ def _set_tags(ticket: Ticket, actor: User, names: list[str]) -> list[TicketEvent
     # ignore_conflicts: another request may create the same new tag at the same moment.
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
     ticket.tags.set(Tag.objects.filter(name__in=names))
-    return [_record(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))]
+    return [record_change(ticket, actor, TicketEvent.Field.TAGS, ", ".join(old), ", ".join(names))]
 
 
 # --- deleting, reading --------------------------------------------------------------------
