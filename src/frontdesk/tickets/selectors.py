@@ -63,7 +63,7 @@ def _check_staff(user: User, message: str = STAFF_ONLY) -> None:
 
 def conversation(*, user: User, ticket: Ticket) -> QuerySet[Message]:
     """The messages of ``ticket`` that ``user`` may read, in reading order."""
-    return access.messages_visible_to(user).filter(ticket=ticket).order_by("id")
+    return access.messages_on(user, ticket).order_by("id")
 
 
 def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:

@@ -671,9 +671,7 @@ def ticket_delete(*, actor: User, ticket_id: int) -> None:
 def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
     """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
     Never moves backwards, so an older page view finishing late cannot undo a newer one."""
-    newest = (
-        access.messages_visible_to(user).filter(ticket=ticket).aggregate(newest=Max("id"))["newest"]
-    )
+    newest = access.messages_on(user, ticket).aggregate(newest=Max("id"))["newest"]
     if newest is None:
         return
     moment = now()
