@@ -224,8 +224,10 @@ def open_ticket(
     changes: dict[str, Any] = dict(details)
     if assignee is not None:
         changes["assignee"] = assignee.pk
+    if status is not None:
+        changes["status"] = status
     worker = staff or (actor if actor.is_staff_member else assignee)
-    if (changes or status) and worker is None:
+    if changes and worker is None:
         raise TypeError("open_ticket: name the agent who makes these changes (staff=...)")
     # An agent opening a ticket sets its details at once, in the same use case.
     at_opening = actor.is_staff_member and worker == actor and not messages and not changed_at
@@ -245,11 +247,6 @@ def open_ticket(
             assert worker is not None
             services.ticket_update(actor=worker, ticket_id=ticket.pk, changes=changes)
         ticket.refresh_from_db()
-        # Apart from the other changes: an assignment may already have moved the status.
-        if status is not None and status != ticket.status:
-            assert worker is not None
-            services.ticket_change_status(actor=worker, ticket_id=ticket.pk, status=status)
-            ticket.refresh_from_db()
     return ticket
 
 

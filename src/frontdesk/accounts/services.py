@@ -50,10 +50,7 @@ def _user_register(*, username: str, email: str, password: str) -> User:
     validators.check_password(password)
     email = email.strip().lower()
     validators.check_email(email)
-    if User.objects.filter(username__lower=username.lower()).exists():
-        raise InvalidInput(USERNAME_TAKEN, field="username")
-    if User.objects.filter(email__lower=email.lower()).exists():
-        raise InvalidInput(EMAIL_TAKEN, field="email")
+    _check_not_taken({"username": username, "email": email})
     user = User(
         username=username,
         email=email,
@@ -66,9 +63,8 @@ def _user_register(*, username: str, email: str, password: str) -> User:
             user.save()
     except IntegrityError:
         # Two registrations raced past the checks above; the constraint decided.
-        if User.objects.filter(username__lower=username.lower()).exists():
-            raise InvalidInput(USERNAME_TAKEN, field="username") from None
-        raise InvalidInput(EMAIL_TAKEN, field="email") from None
+        _check_not_taken({"username": username, "email": email})
+        raise
     return user
 
 
@@ -226,11 +222,13 @@ def _checked_details(user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_not_taken(user: User, values: Mapping[str, Any]) -> None:
-    others = User.objects.exclude(pk=user.pk)
+def _check_not_taken(values: Mapping[str, Any], *, other_than: User | None = None) -> None:
+    """Refuse a username or an email address (in ``values``) that another account has, in
+    any case."""
+    others = User.objects.exclude(pk=other_than.pk) if other_than else User.objects.all()
     if "username" in values and others.filter(username__lower=values["username"].lower()).exists():
         raise InvalidInput(USERNAME_TAKEN, field="username")
-    if "email" in values and others.filter(email__lower=values["email"]).exists():
+    if "email" in values and others.filter(email__lower=values["email"].lower()).exists():
         raise InvalidInput(EMAIL_TAKEN, field="email")
 
 
@@ -243,7 +241,7 @@ def user_update_details(*, actor: User, user: User, changes: Mapping[str, Any]) 
     if user.is_system:
         raise NotAllowed(SYSTEM_UNCHANGEABLE)
     values = _checked_details(user, changes)
-    _check_not_taken(user, values)
+    _check_not_taken(values, other_than=user)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         changed = [name for name, value in values.items() if getattr(locked, name) != value]
@@ -253,7 +251,7 @@ def user_update_details(*, actor: User, user: User, changes: Mapping[str, Any]) 
             with transaction.atomic():
                 locked.save(update_fields=changed)
         except IntegrityError:
-            _check_not_taken(user, values)  # another account took it since: say which
+            _check_not_taken(values, other_than=user)  # another account took it since: say which
             raise
     for name, value in values.items():
         setattr(user, name, value)

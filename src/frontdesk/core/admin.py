@@ -108,9 +108,9 @@ def apply_to_each(
         modeladmin.message_user(request, done(succeeded))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by use cases (or their signals): listed and searched here, changed
-    only by the actions a subclass offers, which call those use cases."""
+class ReadOnly:
+    """Nothing to add, change or delete here: rows that only use cases (or their signals)
+    write. For a ModelAdmin or an inline."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -120,3 +120,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """Rows written only by use cases (or their signals): listed and searched here, changed
+    only by the actions a subclass offers, which call those use cases."""

@@ -15,7 +15,9 @@ cannot see must not reach them through a timestamp, an unread dot or a live even
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotFound, NotVisible
@@ -23,9 +25,13 @@ from frontdesk.core.ids import is_id
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 
 TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
+# What may not be done, in SupportMe's words (its clients read them).
+NOT_AUTHORISED = "User is not authenticated to make this request."
 MESSAGE_NOT_FOUND = "There is no comment with that id."
 ATTACHMENT_NOT_FOUND = "There is no file at this address."
 EVENT_NOT_FOUND = "There is no history entry with that id."
+
+Row = TypeVar("Row", bound=Model)
 
 # --- what a user may see, as querysets ----------------------------------------------------
 
@@ -124,33 +130,30 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
 
 def message_get(*, user: User, message_id: int, for_update: bool = False) -> Message:
     """The message, if ``user`` may see it; NotFound otherwise, as for one that does not
-    exist."""
+    exist. ``for_update`` locks the message's row alone."""
     query = messages_visible_to(user)
-    message = None
-    if is_id(message_id):
-        locked = query.select_for_update(of=("self",)) if for_update else query
-        message = locked.filter(pk=message_id).first()
-    if message is None:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    return message
+    return _one(
+        query.select_for_update(of=("self",)) if for_update else query,
+        message_id,
+        MESSAGE_NOT_FOUND,
+    )
 
 
 def attachment_get(*, user: User, attachment_id: int) -> Attachment:
-    attachment = None
-    if is_id(attachment_id):
-        attachment = attachments_visible_to(user).filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound(ATTACHMENT_NOT_FOUND)
-    return attachment
+    return _one(attachments_visible_to(user), attachment_id, ATTACHMENT_NOT_FOUND)
 
 
 def event_get(*, user: User, event_id: int) -> TicketEvent:
-    event = None
-    if is_id(event_id):
-        event = events_visible_to(user).filter(pk=event_id).first()
-    if event is None:
-        raise NotFound(EVENT_NOT_FOUND)
-    return event
+    return _one(events_visible_to(user), event_id, EVENT_NOT_FOUND)
+
+
+def _one(query: QuerySet[Row], object_id: int, not_found: str) -> Row:
+    """The row of ``query`` with this id: NotFound when it has none (an id out of range
+    included), whether the row is missing or only not the user's."""
+    row = query.filter(pk=object_id).first() if is_id(object_id) else None
+    if row is None:
+        raise NotFound(not_found)
+    return row
 
 
 # --- which changes the requester sees ---------------------------------------------------------

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
-from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.admin import ReadOnly, ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.clock import now
 from frontdesk.tickets import file_services, services
 from frontdesk.tickets.models import Attachment, Message, Tag, Ticket, TicketEvent
@@ -50,18 +50,9 @@ def _badge(label: str, colour: str) -> str:
     )
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MessageInline(_ReadOnlyInline):
@@ -134,31 +125,6 @@ class TicketAdmin(ServiceAdmin):
     date_hierarchy = "created_at"
     inlines = (MessageInline, TicketEventInline)
     form = TicketForm
-    fields = (
-        "title",
-        "priority",
-        "category",
-        "tags",
-        "due_at",
-        "estimated_hours",
-        "actual_hours",
-        "status",
-        "assignee",
-        "requester",
-        "created_by",
-        "organisation",
-        "channel",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-        "created_at",
-        "updated_at",
-        "last_activity_at",
-        # Saved by ticket_update like the details above: it records each change and decides
-        # whether the customer hears of it.
-        "resolution",
-        "resolution_public",
-    )
     # Status and assignee move on the ticket's page (claim, assign, the workflow's steps,
     # each with its system message); the rest is what happened, not for editing.
     readonly_fields = (
@@ -175,6 +141,8 @@ class TicketAdmin(ServiceAdmin):
         "updated_at",
         "last_activity_at",
     )
+    # The details ticket_update changes (TicketForm.apply saves them through it), then the rest.
+    fields = (*services.DETAIL_RULES, *readonly_fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tickets are opened by ticket_open (the pages, the APIs, email)

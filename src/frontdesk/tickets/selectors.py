@@ -28,7 +28,7 @@ from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access, paging, search, statistics
-from frontdesk.tickets.filters import filter_condition
+from frontdesk.tickets.filters import CHOOSE_AGENT, filter_condition
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
     IS_ACTIVE,
@@ -46,8 +46,6 @@ from frontdesk.tickets.models import (
 SEARCH_MAX_LENGTH = 200
 WORKSPACE_LIMIT = 50
 STAFF_ONLY = "Only agents can use the workspace."
-NOT_AUTHORISED = "User is not authenticated to make this request."  # SupportMe's words
-CHOOSE_AGENT = "Choose an agent from the list."
 NO_SUCH_CUSTOMER = "There is no customer with that id."
 # "TKT-000123", "tkt123" or "123" names a ticket.
 TICKET_NUMBER = re.compile(r"^\s*(?:TKT-?)?0*(\d{1,18})\s*$", re.IGNORECASE)
@@ -86,7 +84,7 @@ def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
 
 def tickets_claimable(*, user: User) -> QuerySet[Ticket]:
     """Unassigned active tickets, oldest first: the agents' priority queue."""
-    _check_staff(user, NOT_AUTHORISED)
+    _check_staff(user, access.NOT_AUTHORISED)
     return Ticket.objects.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
 
 

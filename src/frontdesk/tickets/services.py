@@ -5,7 +5,7 @@ The SupportMe JSON API, the pages, the REST API, the admin and email are thin fa
 functions. Each runs in one transaction and re-reads the ticket under a row lock, so concurrent
 actions (two agents claiming at once, a reply racing a close) end in a defined state. Each
 writes what it changed as a Message or a TicketEvent, which live/announce.py publishes after
-commit; ``_touch`` moves the times the requester sees only for changes they can see.
+commit; ``touch`` moves the times the requester sees only for changes they can see.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from frontdesk.tickets.texts import (
     unassigned_text,
 )
 
-NOT_AUTHORISED = "User is not authenticated to make this request."
+NOT_AUTHORISED = access.NOT_AUTHORISED
 
 COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
@@ -131,32 +131,19 @@ def _set_resolution(
     after = (before[0] if text is None else text, before[1] if public is None else public)
     fields: list[str] = []
     recorded: list[TicketEvent] = []
-    if after[0] != before[0]:
-        ticket.resolution = after[0]
-        fields.append("resolution")
-        recorded.append(
-            record_change(
-                ticket,
-                actor,
-                TicketEvent.Field.RESOLUTION,
-                before[0],
-                after[0],
-                resolution=(before, after),
+    parts: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+        ("resolution", TicketEvent.Field.RESOLUTION, str),
+        ("resolution_public", TicketEvent.Field.RESOLUTION_PUBLIC, _flag),
+    )
+    for (name, field, shown), old, new in zip(parts, before, after, strict=True):
+        if old != new:
+            setattr(ticket, name, new)
+            fields.append(name)
+            recorded.append(
+                record_change(
+                    ticket, actor, field, shown(old), shown(new), resolution=(before, after)
+                )
             )
-        )
-    if after[1] != before[1]:
-        ticket.resolution_public = after[1]
-        fields.append("resolution_public")
-        recorded.append(
-            record_change(
-                ticket,
-                actor,
-                TicketEvent.Field.RESOLUTION_PUBLIC,
-                _flag(before[1]),
-                _flag(after[1]),
-                resolution=(before, after),
-            )
-        )
     return fields, recorded
 
 
@@ -584,21 +571,23 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
     Every value is checked before anything is applied. A customer may only close or reopen.
     A field that cannot be changed is refused, never ignored; unchanged values are left alone
     (a PUT repeats them). Each change is recorded in the history."""
-    access.ticket_get(user=actor, ticket_id=ticket_id)  # what they may not see is NotFound
-    _refuse_fields(actor, changes, UPDATABLE if actor.is_staff_member else CUSTOMER_UPDATABLE)
-    status = changes.get("status")
-    if status is not None:
-        validators.clean_choice(status, Status, field="status")
-    details = {
-        name: DETAIL_RULES[name](value) for name, value in changes.items() if name in DETAIL_RULES
-    }
-    assignee_id = changes.get("assignee")
-    if assignee_id is not None:
-        if not isinstance(assignee_id, int) or isinstance(assignee_id, bool):
-            raise InvalidInput("Choose an agent by id.", field="assignee")
-        agent_get(user=actor, agent_id=assignee_id)
     with transaction.atomic():
+        # First what they may not see (NotFound), then every value, then the changes.
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        _refuse_fields(actor, changes, UPDATABLE if actor.is_staff_member else CUSTOMER_UPDATABLE)
+        status = changes.get("status")
+        if status is not None:
+            validators.clean_choice(status, Status, field="status")
+        details = {
+            name: DETAIL_RULES[name](value)
+            for name, value in changes.items()
+            if name in DETAIL_RULES
+        }
+        assignee_id = changes.get("assignee")
+        if assignee_id is not None:
+            if not isinstance(assignee_id, int) or isinstance(assignee_id, bool):
+                raise InvalidInput("Choose an agent by id.", field="assignee")
+            agent_get(user=actor, agent_id=assignee_id)
         if details:
             fields, recorded = _apply_details(ticket, actor, details)
             if recorded:
