@@ -355,3 +355,31 @@ def test_add_comment(
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
     assert ticket.status == Status.OPEN
+
+
+def test_a_due_date_with_any_offset_is_stored_in_utc(as_agent: Api, customer: User) -> None:
+    """PostgreSQL refuses offsets past 15:59; Python allows up to 23:59. Found by the schema
+    fuzzer on PostgreSQL: the service moves every due date to UTC before it is stored."""
+    ticket = open_ticket(customer)
+    response = as_agent.patch(f"/tickets/{ticket.pk}/", {"due_date": "3004-08-11T19:44:31+22:20"})
+    assert response.status_code == 200, response.content
+    assert response.json()["due_date"].startswith("3004-08-10T21:24:31")
+
+
+def test_a_due_date_moved_out_of_the_calendar_is_refused(as_agent: Api, customer: User) -> None:
+    ticket = open_ticket(customer)
+    response = as_agent.patch(f"/tickets/{ticket.pk}/", {"due_date": "9999-12-31T23:00:00-05:00"})
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["due_date"] == ["The due date is outside the calendar."]
+    ticket.refresh_from_db()
+    assert ticket.due_at is None
+
+
+def test_filter_moments_take_any_offset(as_agent: Api, customer: User) -> None:
+    open_ticket(customer)
+    found = as_agent.get("/tickets/", created_before="2999-01-01T00:00:00+22:20")
+    assert found.status_code == 200, found.content
+    assert len(found.json()["results"]) == 1
+    off_the_calendar = as_agent.get("/tickets/", created_before="0001-01-01T00:00:00+05:00")
+    assert off_the_calendar.status_code == 400
+    assert "created_before" in error_of(off_the_calendar)["fields"]

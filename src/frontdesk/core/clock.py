@@ -12,7 +12,7 @@ itself is never replaced: a test moves time by replacing :data:`source`, which b
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -25,3 +25,10 @@ def now() -> datetime:
 
 def timestamp() -> float:
     return now().timestamp()
+
+
+def in_utc(moment: datetime) -> datetime:
+    """An aware datetime moved to UTC. The database stores any offset Python allows only
+    after this (PostgreSQL refuses offsets past 15:59). Raises OverflowError when the move
+    leaves the calendar (year 9999 at -05:00)."""
+    return moment.astimezone(UTC)

@@ -18,7 +18,7 @@ from django.db.models import Q, TextChoices
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
-from frontdesk.core.clock import now
+from frontdesk.core.clock import in_utc, now
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
@@ -85,11 +85,11 @@ def _moment(name: str, *, end_of_day: bool) -> Callable[[str], datetime]:
             moment = datetime.fromisoformat(value)
             if len(value) == 10 and end_of_day:
                 moment += timedelta(days=1)
+            return in_utc(timezone.make_aware(moment) if moment.tzinfo is None else moment)
         except (ValueError, OverflowError) as exc:
             raise InvalidInput(
                 "Use an ISO date (2025-01-31) or date and time.", field=name
             ) from exc
-        return timezone.make_aware(moment) if moment.tzinfo is None else moment
 
     return parse
 

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models
 
+from frontdesk.core.clock import in_utc
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.text import is_storable_text
 
@@ -118,7 +119,10 @@ def clean_due_at(value: object) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidInput("The due date must be a date and time with a time zone.", field="due_at")
-    return value
+    try:
+        return in_utc(value)
+    except OverflowError as exc:
+        raise InvalidInput("The due date is outside the calendar.", field="due_at") from exc
 
 
 def clean_hours(value: object, *, field: str) -> Decimal | None:
