@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Combinable, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Lower
 
 from frontdesk.accounts.models import User
