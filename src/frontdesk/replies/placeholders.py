@@ -28,7 +28,6 @@ PLACEHOLDERS: dict[str, str] = {
     "ticket.title": "the ticket's title",
 }
 ALLOWED_TEXT = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
-PLACEHOLDERS_HINT = f"Placeholders you can use: {ALLOWED_TEXT}."
 
 # Anything between double braces on one line is meant as a placeholder.
 _CANDIDATE = re.compile(r"\{\{(.*?)\}\}")

@@ -43,10 +43,13 @@ MACRO_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLV
 SHARED_FOR_ADMINS = "Only admins can change shared saved replies."
 NAME_HINT = f"Up to {NAME_MAX} characters; you find the reply by it."
 SHORTCUT_HINT = (
-    "Optional. One word (letters, digits, - and _): type / and the word in the reply box "
-    "to insert this reply."
+    "One word (letters, digits, - and _): type / and the word in the reply box to insert "
+    "this reply."
 )
-BODY_HINT = f"Up to {BODY_MAX:,} characters. {placeholders.PLACEHOLDERS_HINT}"
+BODY_HINT = (
+    f"Up to {BODY_MAX:,} characters. The placeholders listed below the box are filled in for "
+    "the ticket when you insert the reply."
+)
 
 T = TypeVar("T")
 

@@ -20,6 +20,7 @@
     const tip = root.querySelector("[data-picker-tip]");
     const panel = root.querySelector("[data-picker-panel]");
     const search = root.querySelector("[data-picker-search]");
+    const searchField = root.querySelector("[data-picker-search-field]");
     const results = root.querySelector("[data-picker-results]");
     const status = root.querySelector("[data-picker-status]");
     const chip = root.querySelector("[data-picker-chip]");
@@ -76,6 +77,7 @@
       panel.hidden = false;
       openButton.setAttribute("aria-expanded", "true");
       search.setAttribute("aria-expanded", "true");
+      searchField.hidden = how === "slash"; // then the reply box is the search field
       if (how === "button") {
         search.value = text;
         search.focus();
