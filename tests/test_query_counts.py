@@ -62,7 +62,7 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
     ("agent", "/replies"): 3,
-    ("agent", "/replies/picker?ticket={ticket}&q=heating"): 3,
+    ("agent", "/replies/picker?q=heating"): 3,
 }
 
 

@@ -84,6 +84,12 @@ def test_shared_replies_are_for_admins_to_change(
     assert made.status_code == 201 and made.json()["owner"] is None
 
 
+def test_put_keeps_a_shared_reply_shared_unless_told(as_admin: Api, shared: SavedReply) -> None:
+    one = f"{PATH}{shared.pk}/"
+    assert as_admin.put(one, NEW).json()["shared"] is True
+    assert as_admin.put(one, {**NEW, "shared": False}).json()["shared"] is False
+
+
 def test_customers_are_refused_everything(
     as_customer: Api, anonymous: Api, shared: SavedReply, ticket: Ticket
 ) -> None:

@@ -131,8 +131,10 @@ def replies_detail(request: HttpRequest, reply_id: int) -> SavedReply:
     "/{int:reply_id}/", response=_answers({200: SavedReplyOut}, WRITE), url_name="replies_put"
 )
 def replies_put(request: HttpRequest, reply_id: int, payload: SavedReplyIn) -> SavedReply:
-    """Its owner; admins for a shared one."""
+    """Its owner; admins for a shared one. ``shared`` left out keeps it as it is."""
     changes = payload.model_dump()
+    if "shared" not in payload.model_fields_set:
+        del changes["shared"]
     return services.saved_reply_update(actor=caller(request), reply_id=reply_id, changes=changes)
 
 

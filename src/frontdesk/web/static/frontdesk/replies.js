@@ -55,7 +55,7 @@
 
     async function load(text) {
       const number = ++loading;
-      const url = `/replies/picker?ticket=${encodeURIComponent(ticket)}&q=${encodeURIComponent(text)}`;
+      const url = `/replies/picker?q=${encodeURIComponent(text)}`;
       try {
         const response = await fetch(url, { credentials: "same-origin" });
         if (!response.ok) throw new Error(String(response.status));
