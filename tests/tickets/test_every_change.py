@@ -170,7 +170,8 @@ CASES: list[tuple[str, bool, Action]] = [
     ("saved_reply_apply tag", False, lambda d: _saved_reply_applied(d, add_tag="refund")),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
-# and ticket_delete, whose rows go with the ticket (tested below).
+# ticket_delete, whose rows go with the ticket (tested below), and the saved-reply use cases
+# but saved_reply_apply: they change no ticket.
 
 
 @pytest.fixture
