@@ -16,11 +16,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.tokens import access_token_issue
+from frontdesk.replies.services import saved_reply_create
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket
-from tests.conftest import Clock, open_ticket
+from tests.conftest import Clock, make_user, open_ticket
 
 # (who asks, path): the queries one request runs. {customer}, {agent} and {ticket} are filled
 # in. The same on SQLite and PostgreSQL. The client is signed in by session and also sends a
@@ -57,6 +58,11 @@ QUERIES: dict[tuple[str, str], int] = {
     ("customer", "/ticket/{ticket}"): 8,
     # The customer's eight, and tags, the agents to assign to, history.
     ("agent", "/ticket/{ticket}"): 11,
+    # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
+    ("agent", "/api/ticketing/saved-replies/"): 4,
+    ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
+    ("agent", "/replies"): 3,
+    ("agent", "/replies/picker?q=heating"): 3,
 }
 
 
@@ -76,12 +82,19 @@ def _grow(customer: User, agent: User, *, tickets: int, replies: int) -> Ticket:
         for number in range(tickets)
     ]
     first = opened[0]
+    for ticket in opened:  # saved replies grow with the desk: personal and shared
+        saved_reply_create(actor=agent, name=f"Heating {ticket.pk}", body="The heating is on.")
+        saved_reply_create(actor=_admin(), name=f"Boiler {ticket.pk}", body="Boiler.", shared=True)
     for number in range(replies):
         services.message_post(actor=agent, ticket_id=first.pk, body=f"Reply number {number}.")
         services.message_post(
             actor=agent, ticket_id=first.pk, body=f"Note number {number}.", internal=True
         )
     return first
+
+
+def _admin() -> User:
+    return User.objects.filter(role=Role.ADMIN).first() or make_user("Ada", Role.ADMIN)
 
 
 def _count(client: Client, path: str, token: str) -> int:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "frontdesk.web",
     "frontdesk.live",
     "frontdesk.sla",
+    "frontdesk.replies",
     "huey.contrib.djhuey",
 ]
 

@@ -11,6 +11,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
+from frontdesk.web.views import replies as saved_replies
 
 register_converter(IdConverter, "id")
 
@@ -40,6 +41,11 @@ urlpatterns = [
     path("profile/sessions/end-others", web.profile_sessions_end_others),
     path("profile/tokens", web.profile_token_create),
     path("profile/tokens/<id:token_id>/revoke", web.profile_token_revoke),
+    path("replies", saved_replies.replies_page),
+    path("replies/picker", saved_replies.reply_picker),
+    path("replies/<id:reply_id>", saved_replies.reply_page),
+    path("replies/<id:reply_id>/delete", saved_replies.reply_delete),
+    path("replies/<id:reply_id>/render", saved_replies.reply_render),
     path("live/events", live.events),
     path("live/presence/<id:ticket_id>", live.presence),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),

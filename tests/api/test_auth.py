@@ -39,6 +39,14 @@ ENDPOINTS = [
     ("DELETE", "/attachments/1/"),
     ("GET", "/attachments/1/download/"),
     ("POST", "/tickets/1/add_attachment/"),
+    ("GET", "/saved-replies/"),
+    ("POST", "/saved-replies/"),
+    ("GET", "/saved-replies/1/"),
+    ("PUT", "/saved-replies/1/"),
+    ("PATCH", "/saved-replies/1/"),
+    ("DELETE", "/saved-replies/1/"),
+    ("POST", "/saved-replies/1/render/"),
+    ("POST", "/saved-replies/1/send/"),
 ]
 
 

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
+from frontdesk.replies.services import saved_reply_create
 from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
@@ -43,6 +44,7 @@ PATH_IDS = {
     "comment_id": "comments",
     "event_id": "events",
     "attachment_id": "attachments",
+    "reply_id": "saved_replies",
 }
 
 
@@ -59,8 +61,9 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def known(customer: User, other_customer: User, agent: User) -> dict[str, list[int]]:
-    """A few tickets with replies, notes, history and files; their ids by kind."""
+def known(customer: User, other_customer: User, agent: User, admin: User) -> dict[str, list[int]]:
+    """A few tickets with replies, notes, history and files, and saved replies (the agent's,
+    an admin's, a shared one); their ids by kind."""
     mine = open_ticket(customer, title="Printer is broken")
     theirs = open_ticket(other_customer, title="Cannot sign in")
     services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
@@ -80,7 +83,15 @@ def known(customer: User, other_customer: User, agent: User) -> dict[str, list[i
             file=SimpleUploadedFile(name, content),
             internal=internal,
         )
+    replies = [
+        saved_reply_create(actor=agent, name="Thanks", body="Thanks, {{ customer.name }}!"),
+        saved_reply_create(actor=admin, name="Admin's", body="Hello there."),
+        saved_reply_create(
+            actor=admin, name="Refunds", body="Refunds in 14 days.", shared=True, add_tag="refund"
+        ),
+    ]
     return {
+        "saved_replies": [reply.pk for reply in replies],
         "tickets": [mine.pk, theirs.pk],
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from frontdesk.accounts.models import User
 from frontdesk.live.announce import STAFF_CHANNEL, user_channel
 from frontdesk.live.broker import Event, broker
+from frontdesk.replies.services import saved_reply_apply, saved_reply_create
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import file_services, services
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
@@ -45,6 +46,12 @@ def _file(name: str = "plan.txt") -> SimpleUploadedFile:
 
 def _file_on(desk: Desk, message: Message) -> Attachment:
     return file_services.attachment_add(actor=desk.agent, file=_file(), message_id=message.pk)
+
+
+def _saved_reply_applied(desk: Desk, **macro: str) -> Any:
+    """A shared saved reply's macro, applied as when a message written from it is sent."""
+    reply = saved_reply_create(actor=desk.admin, name="Macro", body="Thanks!", shared=True, **macro)
+    return saved_reply_apply(actor=desk.agent, ticket_id=desk.ticket.pk, reply_id=reply.pk)
 
 
 # (name, what the requester sees, the action). The action runs on a desk prepared before the
@@ -159,9 +166,12 @@ CASES: list[tuple[str, bool, Action]] = [
         ),
     ),
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
+    ("saved_reply_apply status", True, lambda d: _saved_reply_applied(d, set_status="pending")),
+    ("saved_reply_apply tag", False, lambda d: _saved_reply_applied(d, add_tag="refund")),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
-# and ticket_delete, whose rows go with the ticket (tested below).
+# ticket_delete, whose rows go with the ticket (tested below), and the saved-reply use cases
+# but saved_reply_apply: they change no ticket.
 
 
 @pytest.fixture

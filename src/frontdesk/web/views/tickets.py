@@ -25,6 +25,7 @@ from frontdesk.web.pages import (
     page_methods,
     with_form_error,
 )
+from frontdesk.web.views.replies import with_saved_reply
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
     UPDATE_TEMPLATE,
@@ -205,8 +206,12 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if not form.is_valid():
         return _ticket(request, user, ticket_id, form, 400)
     action = ACTIONS[form.cleaned_data["action"]]
+
+    def send() -> str:
+        return action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
+
     try:
-        done = action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
+        done = with_saved_reply(request, user, ticket_id, send)
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
         return with_form_error(_ticket(request, user, ticket_id, form, 400), exc)

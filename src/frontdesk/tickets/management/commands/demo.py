@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.core.errors import InvalidInput
+from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 
 
@@ -16,6 +17,11 @@ def _at_least_one(value: str) -> int:
     if number < 1:
         raise ArgumentTypeError("must be at least 1")
     return number
+
+
+def _saved_replies() -> str:
+    added = demo_saved_replies_create()
+    return f"Added {added} shared saved replies for the agents."
 
 
 class Command(BaseCommand):
@@ -50,3 +56,4 @@ class Command(BaseCommand):
         except InvalidInput as invalid:
             raise CommandError(f"Cannot create the admin account: {invalid.message}") from None
         self.stdout.write(report.summary())
+        self.stdout.write(_saved_replies())
