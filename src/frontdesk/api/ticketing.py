@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import File, Form, NinjaAPI, Query, Router, Status, Swagger, UploadedFile
 
-from frontdesk.api import errors
+from frontdesk.api import errors, people
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.parser import JsonParser
 from frontdesk.api.schemas import (
@@ -456,3 +456,6 @@ api.add_router("/tickets", tickets)
 api.add_router("/comments", comments)
 api.add_router("/history", history)
 api.add_router("/attachments", attachments)
+people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
+api.add_router("/organisations", people.organisations)
+api.add_router("/customers", people.customers)
