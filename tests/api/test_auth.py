@@ -39,6 +39,10 @@ ENDPOINTS = [
     ("DELETE", "/attachments/1/"),
     ("GET", "/attachments/1/download/"),
     ("POST", "/tickets/1/add_attachment/"),
+    ("GET", "/organisations/"),
+    ("GET", "/organisations/1/"),
+    ("POST", "/customers/"),
+    ("GET", "/customers/1/"),
 ]
 
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import Organisation, User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
@@ -43,6 +43,8 @@ PATH_IDS = {
     "comment_id": "comments",
     "event_id": "events",
     "attachment_id": "attachments",
+    "organisation_id": "organisations",
+    "customer_id": "customers",
 }
 
 
@@ -60,7 +62,13 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 @pytest.fixture
 def known(customer: User, other_customer: User, agent: User) -> dict[str, list[int]]:
-    """A few tickets with replies, notes, history and files; their ids by kind."""
+    """A few tickets with replies, notes, history and files, and two organisations (one the
+    customer's); their ids by kind."""
+    acme, other = Organisation.objects.bulk_create(
+        [Organisation(name="Acme Dance"), Organisation(name="Zeta Studio")]
+    )
+    customer.organisation = acme
+    customer.save(update_fields=["organisation"])
     mine = open_ticket(customer, title="Printer is broken")
     theirs = open_ticket(other_customer, title="Cannot sign in")
     services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
@@ -85,6 +93,8 @@ def known(customer: User, other_customer: User, agent: User) -> dict[str, list[i
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),
         "attachments": list(Attachment.objects.values_list("pk", flat=True)),
+        "organisations": [acme.pk, other.pk],
+        "customers": [customer.pk, other_customer.pk, agent.pk],
     }
 
 

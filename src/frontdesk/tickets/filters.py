@@ -21,6 +21,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import in_utc, now
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.core.text import is_storable_text
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
 
 UNASSIGNED = "unassigned"
@@ -104,7 +105,7 @@ def _organisation(text: str) -> int | str:
     words = " ".join(text.split())
     if words.isascii() and words.isdigit():
         return parse_id(words, field="organisation", message="Use an organisation's id or name.")
-    if len(words) > ORGANISATION_NAME_MAX:
+    if len(words) > ORGANISATION_NAME_MAX or not is_storable_text(words):
         raise InvalidInput("Use an organisation's id or name.", field="organisation")
     return words
 
