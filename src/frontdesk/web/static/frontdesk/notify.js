@@ -11,8 +11,16 @@
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const STORE = "frontdesk.notify";         // "on" when this browser shows notifications
   const SEEN = "frontdesk.notify.seen";     // what was already notified, across tabs
-  const baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
+  const PREFIX = /^\(\d+\+?\) /;
+  let count = "";                            // "(3) ", or "" when nothing is new
   let known = null;                          // ticket keys of the last answer (null: none yet)
+
+  // The count goes before whatever the page calls itself (htmx may have changed the title).
+  function showCount() {
+    const title = count + document.title.replace(PREFIX, "");
+    if (document.title !== title) document.title = title;
+  }
+  document.addEventListener("htmx:afterSettle", showCount);
 
   const key = (item) => `${item.reason}:${item.id}`;
   const enabled = () =>
@@ -43,8 +51,8 @@
       });
       if (!response.ok) return;
       const news = await response.json();
-      const count = news.count ? `(${news.count}${news.more ? "+" : ""}) ` : "";
-      document.title = count + baseTitle;
+      count = news.count ? `(${news.count}${news.more ? "+" : ""}) ` : "";
+      showCount();
       body.dataset.newsCount = String(news.count);
       const keys = new Set(news.tickets.map(key));
       if (known) notifyNew(news.tickets.filter((item) => !known.has(key(item))));
