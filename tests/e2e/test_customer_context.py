@@ -6,6 +6,7 @@ times shown in the user's time zone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -34,7 +35,7 @@ def _wait_until_listening(page: Page) -> None:
 
 
 def test_the_customer_panel_shows_other_tickets_and_saves_the_note(
-    new_page: Callable[..., Page],
+    new_page: Callable[..., Page], screenshot: Callable[..., Path]
 ) -> None:
     customer = make_user("John", Role.CUSTOMER)
     make_user("Alice", Role.AGENT)
@@ -58,6 +59,7 @@ def test_the_customer_panel_shows_other_tickets_and_saves_the_note(
     assert page.evaluate("window.__notReloaded === true"), "saving the note reloaded the page"
     note = CustomerNote.objects.get(customer=customer)
     assert note.text == "Teaches salsa on Mondays; call after 6 pm."
+    screenshot(page, "context-customer-panel")
 
     other.click()
     page.wait_for_url(f"**/ticket/{older.pk}")
@@ -68,7 +70,7 @@ def test_the_customer_panel_shows_other_tickets_and_saves_the_note(
 
 
 def test_an_agent_opens_a_ticket_for_a_caller_without_an_account(
-    new_page: Callable[..., Page],
+    new_page: Callable[..., Page], screenshot: Callable[..., Path]
 ) -> None:
     make_user("Alice", Role.AGENT)
     page = new_page()
@@ -79,6 +81,7 @@ def test_an_agent_opens_a_ticket_for_a_caller_without_an_account(
     page.get_by_label("Caller's email address").fill("maria@example.org")
     page.get_by_label("Title").fill("Lost property in studio 2")
     page.get_by_label("Describe the problem").fill("A blue water bottle after the 7 pm class.")
+    screenshot(page, "context-phone-in")
     page.get_by_role("button", name="Open ticket").click()
 
     page.wait_for_url("**/ticket/*")
