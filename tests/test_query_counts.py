@@ -56,13 +56,20 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/home?view=claimable"): 6,
     # The ticket, its read marker (3), messages, attachments.
     ("customer", "/ticket/{ticket}"): 8,
-    # The customer's eight, and tags, the agents to assign to, history.
-    ("agent", "/ticket/{ticket}"): 11,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
     ("agent", "/replies"): 3,
     ("agent", "/replies/picker?q=heating"): 3,
+    # The customer's eight, and tags, the agents to assign to, history; the customer panel:
+    # the requester with organisation, note and ticket count, and their other tickets.
+    ("agent", "/ticket/{ticket}"): 13,
+    # The tickets with news: one UNION.
+    ("agent", "/api/news/"): 3,
+    ("customer", "/api/news/"): 3,
+    ("agent", "/organisations"): 3,
+    ("agent", "/api/ticketing/organisations/"): 4,
+    ("agent", "/api/ticketing/customers/{customer}/"): 4,
 }
 
 

@@ -47,6 +47,10 @@ ENDPOINTS = [
     ("DELETE", "/saved-replies/1/"),
     ("POST", "/saved-replies/1/render/"),
     ("POST", "/saved-replies/1/send/"),
+    ("GET", "/organisations/"),
+    ("GET", "/organisations/1/"),
+    ("POST", "/customers/"),
+    ("GET", "/customers/1/"),
 ]
 
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import Organisation, User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.replies.services import saved_reply_create
 from frontdesk.tickets import services
@@ -45,6 +45,8 @@ PATH_IDS = {
     "event_id": "events",
     "attachment_id": "attachments",
     "reply_id": "saved_replies",
+    "organisation_id": "organisations",
+    "customer_id": "customers",
 }
 
 
@@ -62,8 +64,13 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 @pytest.fixture
 def known(customer: User, other_customer: User, agent: User, admin: User) -> dict[str, list[int]]:
-    """A few tickets with replies, notes, history and files, and saved replies (the agent's,
-    an admin's, a shared one); their ids by kind."""
+    """A few tickets with replies, notes, history and files, saved replies (the agent's, an
+    admin's, a shared one) and two organisations (one the customer's); their ids by kind."""
+    acme, other = Organisation.objects.bulk_create(
+        [Organisation(name="Acme Dance"), Organisation(name="Zeta Studio")]
+    )
+    customer.organisation = acme
+    customer.save(update_fields=["organisation"])
     mine = open_ticket(customer, title="Printer is broken")
     theirs = open_ticket(other_customer, title="Cannot sign in")
     services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
@@ -96,6 +103,8 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),
         "attachments": list(Attachment.objects.values_list("pk", flat=True)),
+        "organisations": [acme.pk, other.pk],
+        "customers": [customer.pk, other_customer.pk, agent.pk],
     }
 
 

@@ -31,7 +31,9 @@ def test_detail_shape(as_agent: Api, customer: User, agent: User) -> None:
         "id": customer.pk,
         "username": "John",
         "email": "john@example.com",
+        "organisation": None,
     }
+    assert data["organisation"] is None
     assert data["status"] == "new"
     assert data["assigned_to"] is None
     assert data["created_by"] == customer.pk

@@ -159,7 +159,7 @@ def new_context(
             base_url=live_server.url,
             viewport=viewport or DESKTOP,
             locale="en-GB",
-            timezone_id="UTC",
+            timezone_id=options.pop("timezone_id", "UTC"),
             reduced_motion="reduce",
             **options,
         )

@@ -88,20 +88,25 @@ def test_a_successful_admin_sign_in_does_not_count(client: Client, admin: User) 
         client.logout()
 
 
-# --- API tokens on the profile page --------------------------------------------------------
+# --- API tokens on the profile page (agents and admins) ------------------------------------
 
 
-def test_the_profile_lists_tokens_without_secrets(customer: User) -> None:
-    token, plaintext = api_token_create(user=customer, name="Reporting", scope="read")
+def test_customers_see_no_token_section(customer: User) -> None:
     page = html(signed_in(customer).get("/profile"))
+    assert "API tokens" not in page and 'action="/profile/tokens"' not in page
+
+
+def test_the_profile_lists_tokens_without_secrets(agent: User) -> None:
+    token, plaintext = api_token_create(user=agent, name="Reporting", scope="read")
+    page = html(signed_in(agent).get("/profile"))
     assert "API tokens" in page
     assert "Reporting" in page and f"fd_{token.prefix}" in page and "Read only" in page
     assert plaintext not in page and "Never" in page
     assert f'action="/profile/tokens/{token.pk}/revoke"' in page
 
 
-def test_creating_shows_the_token_once(customer: User) -> None:
-    client = signed_in(customer)
+def test_creating_shows_the_token_once(agent: User) -> None:
+    client = signed_in(agent)
     data = {"name": "Laptop script", "scope": "read_write", "expires_in_days": "30"}
     response = submit(client, "/profile/tokens", data)
     assert response.status_code == 200
@@ -110,8 +115,8 @@ def test_creating_shows_the_token_once(customer: User) -> None:
     assert plaintext is not None
     assert "You won't see it again." in page
     found = api_token_user(plaintext.group())
-    assert found is not None and found.user == customer and found.scope == "read_write"
-    token = ApiToken.objects.get(user=customer)
+    assert found is not None and found.user == agent and found.scope == "read_write"
+    token = ApiToken.objects.get(user=agent)
     assert token.expires_at is not None
     assert plaintext.group() not in html(client.get("/profile"))
 
@@ -124,17 +129,17 @@ def test_creating_shows_the_token_once(customer: User) -> None:
         ({"name": "x", "scope": "read", "expires_in_days": "0"}, "Enter at least 1 day."),
     ],
 )
-def test_creating_refuses_bad_input(customer: User, data: dict[str, str], error: str) -> None:
-    response = submit(signed_in(customer), "/profile/tokens", data)
+def test_creating_refuses_bad_input(agent: User, data: dict[str, str], error: str) -> None:
+    response = submit(signed_in(agent), "/profile/tokens", data)
     assert response.status_code == 400
     assert error in html(response)
     assert not ApiToken.objects.exists()
 
 
-def test_revoking_from_the_profile(customer: User, other_customer: User) -> None:
-    token, plaintext = api_token_create(user=customer, name="Old", scope="read")
-    theirs, _ = api_token_create(user=other_customer, name="Theirs", scope="read")
-    client = signed_in(customer)
+def test_revoking_from_the_profile(agent: User, other_agent: User) -> None:
+    token, plaintext = api_token_create(user=agent, name="Old", scope="read")
+    theirs, _ = api_token_create(user=other_agent, name="Theirs", scope="read")
+    client = signed_in(agent)
     assert submit(client, f"/profile/tokens/{theirs.pk}/revoke", {}).status_code == 404
     response = submit(client, f"/profile/tokens/{token.pk}/revoke", {})
     assert response.status_code == 302

@@ -9,9 +9,11 @@ answered as anonymous.
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from frontdesk.accounts import sessions
 from frontdesk.accounts.models import User
@@ -36,3 +38,31 @@ class SessionTimeoutMiddleware:
         if isinstance(request.user, User) and not is_passive(request):
             sessions.session_activity(request, request.user)
         return response
+
+
+# The REST API speaks ISO times with their offset, and its filters read a time without one in
+# the server's zone: a caller's page setting must not change what a request means there.
+API_PREFIX = "/api/ticketing/"
+
+
+class TimeZoneMiddleware:
+    """Pages show times in the signed-in user's zone (their profile's ``time_zone``); until
+    they have one, the server's. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        zone = user.time_zone if isinstance(user, User) and user.is_authenticated else ""
+        if zone and not request.path.startswith(API_PREFIX):
+            try:
+                timezone.activate(ZoneInfo(zone))
+            except (ZoneInfoNotFoundError, ValueError):  # gone from this system's tz data
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -84,6 +84,10 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
+    # An IANA zone name ("Europe/Berlin") the pages show times in; empty: not chosen yet (the
+    # pages then use the server's zone until the browser tells its own). The database
+    # default lets the column be added in place.
+    time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -227,3 +231,18 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class CustomerNote(models.Model):
+    """What agents know about a customer ("prefers calls after 6 pm"), shared between agents
+    and never shown to the customer. One per customer; who changed it last and when."""
+
+    customer = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_note")
+    text = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"Note about {self.customer}"

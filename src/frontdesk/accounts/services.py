@@ -7,14 +7,24 @@ command line call these functions and only translate their answers.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from frontdesk.accounts import validators
-from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Organisation, Role, User
+from frontdesk.accounts.models import (
+    SYSTEM_USER_ID,
+    USER_ICONS,
+    CustomerNote,
+    Organisation,
+    Role,
+    User,
+)
 from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
@@ -292,4 +302,128 @@ def system_user_ensure() -> User:
             "profile_icon": "admin",
         },
     )
+    return user
+
+
+# --- customers that agents look after: phone-ins, the shared note, time zones --------------
+
+PHONE_IN_STAFF_ONLY = "Only agents can add a customer for someone who called."
+NAME_NEEDED = "Enter the caller's name."
+NAME_MAX = 100
+NAME_INVALID = f"Enter a name of at most {NAME_MAX} characters, without control characters."
+USERNAME_FALLBACK = "customer"
+NOTE_STAFF_ONLY = "Only agents can write notes about customers."
+NOTE_MAX = 5000
+NOTE_TOO_LONG = f"A note about a customer can be at most {NOTE_MAX} characters."
+TIME_ZONE_UNKNOWN = "Choose a time zone from the list, for example Europe/London."
+TIME_ZONE_NOT_YOURS = "You can only change your own time zone."
+
+
+def _username_base(name: str) -> str:
+    """The name in plain ASCII letters and digits, as short as a username must be:
+    "María López" is "MariaLopez"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    letters = "".join(char for char in ascii_name if char.isalnum())
+    return letters[: validators.USERNAME_MAX] or USERNAME_FALLBACK
+
+
+def _free_username(base: str) -> str:
+    """``base``, or ``base`` with the lowest number after it that no account has (any case)."""
+    taken = {
+        name.lower()
+        for name in User.objects.filter(username__istartswith=base[:8]).values_list(
+            "username", flat=True
+        )
+    }
+    for number in range(1, 10_000):
+        suffix = "" if number == 1 else str(number)
+        candidate = base[: validators.USERNAME_MAX - len(suffix)] + suffix
+        if candidate.lower() not in taken:
+            return candidate
+    return f"{USERNAME_FALLBACK}{random.randrange(10**6, 10**7)}"
+
+
+def customer_create_for_phone_in(*, actor: User, name: str, email: str) -> User:
+    """A customer account for someone who called or came in and has none (agents and admins).
+    The username comes from ``name`` (letters and digits, made unique); the address must be
+    valid and not in use. No password is set: the customer can claim the account later by
+    resetting the password for that address."""
+    if not actor.is_staff_member:
+        raise NotAllowed(PHONE_IN_STAFF_ONLY)
+    name = " ".join(_text(name, "name").split())
+    if not name:
+        raise InvalidInput(NAME_NEEDED, field="name")
+    if len(name) > NAME_MAX or not is_storable_text(name):
+        raise InvalidInput(NAME_INVALID, field="name")
+    email = _text(email, "email").strip().lower()
+    validators.check_email(email)
+    _check_not_taken({"email": email})
+    base = _username_base(name)
+    for _attempt in range(3):
+        user = User(
+            username=_free_username(base),
+            email=email,
+            role=Role.CUSTOMER,
+            profile_icon=random.choice(USER_ICONS),
+        )
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            _check_not_taken({"email": email})  # the address was taken meanwhile: say so
+            continue  # the username was: choose again
+        return user
+    raise InvalidInput(USERNAME_TAKEN, field="name")
+
+
+def customer_note_set(*, actor: User, customer: User, text: str) -> CustomerNote:
+    """Replace what agents note about ``customer`` (agents and admins; never shown to the
+    customer). The note keeps who changed it last and when."""
+    if not actor.is_staff_member:
+        raise NotAllowed(NOTE_STAFF_ONLY)
+    if customer.is_system:
+        raise NotAllowed(SYSTEM_UNCHANGEABLE)
+    text = _text(text, "text").strip()
+    if not is_storable_text(text):
+        raise InvalidInput("The note contains characters that cannot be stored.", field="text")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(NOTE_TOO_LONG, field="text")
+    with transaction.atomic():
+        note, _ = CustomerNote.objects.select_for_update().get_or_create(customer=customer)
+        if note.text != text or note.updated_by_id is None:
+            note.text, note.updated_by, note.updated_at = text, actor, now()
+            note.save(update_fields=["text", "updated_by", "updated_at"])
+    return note
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA time zone name this system knows ("Europe/London")."""
+    return frozenset(available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    """``name`` if it is a known IANA zone, or empty (the browser's zone); else InvalidInput."""
+    name = _text(name, "time_zone").strip()
+    if name and name not in time_zone_names():
+        raise InvalidInput(TIME_ZONE_UNKNOWN, field="time_zone")
+    return name
+
+
+def user_set_time_zone(
+    *, actor: User, user: User, time_zone: str, only_if_unset: bool = False
+) -> User:
+    """The zone the pages show ``user``'s times in (their own choice; empty: the browser's).
+    ``only_if_unset``: what a browser reports on its own never overrides a choice made."""
+    if actor.pk != user.pk:
+        raise NotAllowed(TIME_ZONE_NOT_YOURS)
+    time_zone = check_time_zone(time_zone)
+    if only_if_unset:
+        User.objects.filter(pk=user.pk, time_zone="").update(time_zone=time_zone)
+        user.refresh_from_db(fields=["time_zone"])
+        return user
+    if user.time_zone != time_zone:
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
     return user

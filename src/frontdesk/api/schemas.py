@@ -41,6 +41,11 @@ class PersonOut(Schema):
     id: int
     username: str
     email: str
+    organisation: int | None = Field(description="The id of their organisation, if any.")
+
+    @staticmethod
+    def resolve_organisation(obj: User) -> int | None:
+        return obj.organisation_id
 
 
 class TicketOut(Schema):
@@ -54,6 +59,10 @@ class TicketOut(Schema):
     customer: int
     customer_detail: PersonOut
     assigned_to: int | None
+    organisation: int | None = Field(
+        description="The requester's organisation when the ticket was opened, if any "
+        "(see /organisations/{id}/)."
+    )
     created_by: int
     created_at: datetime
     updated_at: datetime
@@ -97,6 +106,10 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_assigned_to(obj: Ticket) -> int | None:
         return obj.assignee_id
+
+    @staticmethod
+    def resolve_organisation(obj: Ticket) -> int | None:
+        return obj.organisation_id
 
     @staticmethod
     def resolve_created_by(obj: Ticket) -> int:

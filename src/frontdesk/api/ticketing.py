@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import File, Form, NinjaAPI, Query, Router, Status, Swagger, UploadedFile
 
-from frontdesk.api import errors, saved_replies
+from frontdesk.api import errors, people, saved_replies
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.parser import JsonParser
 from frontdesk.api.schemas import (
@@ -457,3 +457,6 @@ api.add_router("/comments", comments)
 api.add_router("/history", history)
 api.add_router("/attachments", attachments)
 api.add_router("/saved-replies", saved_replies.router)
+people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
+api.add_router("/organisations", people.organisations)
+api.add_router("/customers", people.customers)

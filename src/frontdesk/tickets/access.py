@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import Organisation, Role, User
 from frontdesk.core.errors import NotFound, NotVisible
 from frontdesk.core.ids import is_id
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
@@ -30,6 +30,8 @@ NOT_AUTHORISED = "User is not authenticated to make this request."
 MESSAGE_NOT_FOUND = "There is no comment with that id."
 ATTACHMENT_NOT_FOUND = "There is no file at this address."
 EVENT_NOT_FOUND = "There is no history entry with that id."
+PERSON_NOT_FOUND = "There is no customer with that id."
+ORGANISATION_NOT_FOUND = "There is no organisation with that id."
 
 Row = TypeVar("Row", bound=Model)
 
@@ -97,6 +99,22 @@ def resolution_for(user: User, ticket: Ticket) -> tuple[str, bool]:
     return shown, bool(shown)
 
 
+def people_visible_to(user: User) -> QuerySet[User]:
+    """The accounts whose details (name, email, organisation) ``user`` may read: staff every
+    person, a customer only themselves. System is nobody's customer."""
+    people = User.objects.exclude(role=Role.SYSTEM)
+    return people if user.is_staff_member else people.filter(pk=user.pk)
+
+
+def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+    """Staff see every organisation, a customer only their own."""
+    if user.is_staff_member:
+        return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(pk=user.organisation_id)
+
+
 def search_scope(user: User) -> tuple[bool, int | None]:
     """The gate in the form the full-text engine takes (tickets/search.py speaks SQL): whether
     internal notes count, and whose tickets only (None: everyone's)."""
@@ -145,6 +163,14 @@ def attachment_get(*, user: User, attachment_id: int) -> Attachment:
 
 def event_get(*, user: User, event_id: int) -> TicketEvent:
     return _one(events_visible_to(user), event_id, EVENT_NOT_FOUND)
+
+
+def person_get(*, user: User, person_id: int) -> User:
+    return _one(people_visible_to(user).select_related("organisation"), person_id, PERSON_NOT_FOUND)
+
+
+def organisation_get(*, user: User, organisation_id: int) -> Organisation:
+    return _one(organisations_visible_to(user), organisation_id, ORGANISATION_NOT_FOUND)
 
 
 def _one(query: QuerySet[Row], object_id: int, not_found: str) -> Row:

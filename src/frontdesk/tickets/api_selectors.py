@@ -209,3 +209,9 @@ def ticket_events_for_api(
     """The change history ``user`` may see (customers: none), newest first."""
     query = _of_ticket(access.events_visible_to(user), ticket, "ticket_id")
     return _rows_page(query, name="history", cursor=cursor, limit=limit)
+
+
+def organisations_list_for_api(*, user: User, cursor: str = "", limit: int = API_LIMIT) -> ApiPage:
+    """The organisations ``user`` may see (a customer: their own), by id."""
+    query = access.organisations_visible_to(user)
+    return _rows_page(query, name="organisations", cursor=cursor, limit=limit)

@@ -21,10 +21,12 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import in_utc, now
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.core.text import is_storable_text
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
 
 UNASSIGNED = "unassigned"
 CHOOSE_AGENT = "Choose an agent from the list."
+ORGANISATION_NAME_MAX = 200
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
 
@@ -98,6 +100,22 @@ def _tag(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _organisation(text: str) -> int | str:
+    """An organisation's id, or its name (any case), as typed in the workspace."""
+    words = " ".join(text.split())
+    if words.isascii() and words.isdigit():
+        return parse_id(words, field="organisation", message="Use an organisation's id or name.")
+    if len(words) > ORGANISATION_NAME_MAX or not is_storable_text(words):
+        raise InvalidInput("Use an organisation's id or name.", field="organisation")
+    return words
+
+
+def _of_organisation(user: User, organisation: int | str) -> Q:
+    if isinstance(organisation, int):
+        return Q(organisation_id=organisation)
+    return Q(organisation__name__iexact=organisation)
+
+
 def _when(flag: bool, condition: Q) -> Q:
     return condition if flag else Q()
 
@@ -162,6 +180,13 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
             lambda user, value: Q(requester_id=value),
         ),
         TicketFilter(
+            "organisation",
+            "Organisation",
+            "Tickets of this organisation (its id, or its name in any case).",
+            _organisation,
+            _of_organisation,
+        ),
+        TicketFilter(
             "my_tickets",
             "My tickets",
             "Agents: assigned to you. Customers: the tickets you opened.",
@@ -203,7 +228,7 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
 }
 
 # The filters the workspace's form shows, in its order.
-WORKSPACE_FILTERS = ("status", "priority", "category", "assigned_to", "tag")
+WORKSPACE_FILTERS = ("status", "priority", "category", "assigned_to", "tag", "organisation")
 
 
 def parse_filters(values: Mapping[str, str]) -> dict[str, Any]:

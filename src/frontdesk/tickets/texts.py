@@ -7,6 +7,8 @@ them, and ``frontdesk demo`` writes the same ones so its conversations read like
 
 from __future__ import annotations
 
+import re
+
 from frontdesk.accounts.models import User
 from frontdesk.tickets.models import Status
 
@@ -43,3 +45,35 @@ def assigned_text(assignee: User, actor: User) -> str:
 
 def unassigned_text(actor: User) -> str:
     return f"This ticket has been unassigned by {by(actor)}."
+
+
+# --- the same lines in plain words, for the pages ---------------------------------------------
+
+# "jane (ID: 7)": how the stored lines name someone (SupportMe's clients read the id).
+_NAMED = re.compile(r"(\S+) \(ID: \d+\)")
+# What a customer reads for a status (the stored line keeps the status's own label).
+CUSTOMER_STATUS_LABELS: dict[str, str] = {Status.PENDING: "Waiting for your reply"}
+
+
+def status_label(status: str, *, for_customer: bool) -> str:
+    """A status in words for its reader: customers read "Waiting for your reply" for
+    Pending (their move, not ours)."""
+    if for_customer and status in CUSTOMER_STATUS_LABELS:
+        return CUSTOMER_STATUS_LABELS[status]
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
+def plain_words(text: str, *, for_customer: bool) -> str:
+    """A stored system line as a page shows it to its reader. A customer reads people by name,
+    without their ids ("closed by jane", not "closed by jane (ID: 7)"), and a status in their
+    words; staff read the line as stored, ids and all. The stored text, which the SupportMe
+    API returns, stays as it is."""
+    if not for_customer:
+        return text
+    plain = _NAMED.sub(r"\1", text)
+    for status, words in CUSTOMER_STATUS_LABELS.items():
+        plain = plain.replace(f"marked as {Status(status).label} by", f"marked as {words} by")
+    return plain

@@ -15,8 +15,9 @@ from django.utils.timesince import timesince
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.tickets.models import Priority, Status, Ticket, TicketEvent
+from frontdesk.tickets.models import Priority, Ticket, TicketEvent
 from frontdesk.tickets.selectors import HistoryEntry
+from frontdesk.tickets.texts import plain_words, status_label
 
 register = template.Library()
 
@@ -80,18 +81,27 @@ def age(moment: datetime) -> SafeString:
     )
 
 
-@register.simple_tag
-def status_badge(status: str) -> SafeString:
-    """The status as a coloured badge that also says it in words."""
-    try:
-        label = Status(status).label
-    except ValueError:
-        label = status
+def _for_customer(context: template.Context) -> bool:
+    """Is the page's reader a customer (not staff)? Pages without a signed-in user: no."""
+    viewer = context.get("user")
+    return isinstance(viewer, User) and not viewer.is_staff_member
+
+
+@register.simple_tag(takes_context=True)
+def status_badge(context: template.Context, status: str) -> SafeString:
+    """The status as a coloured badge that also says it in words, the reader's words."""
+    label = status_label(status, for_customer=_for_customer(context))
     return format_html(
         '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
         status,
         label,
     )
+
+
+@register.simple_tag(takes_context=True)
+def system_line(context: template.Context, text: str) -> str:
+    """A system message in plain words for the page's reader (tickets/texts.plain_words)."""
+    return plain_words(text, for_customer=_for_customer(context))
 
 
 # --- the agent workspace: priorities, due dates, history -----------------------------------

@@ -9,22 +9,34 @@ from frontdesk.web.views.account import (
     profile_page,
     profile_session_end,
     profile_sessions_end_others,
+    profile_time_zone,
     profile_token_create,
     profile_token_revoke,
     register_page,
 )
 from frontdesk.web.views.attachments import attachment_download
+from frontdesk.web.views.customers import (
+    customer_note_save,
+    news,
+    organisation_page,
+    organisations_page,
+)
 from frontdesk.web.views.session_api import session_detail, session_extend, session_status
 from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
 
 __all__ = [
     "attachment_download",
+    "customer_note_save",
     "home_page",
     "login_page",
     "logout_page",
+    "news",
+    "organisation_page",
+    "organisations_page",
     "profile_page",
     "profile_session_end",
     "profile_sessions_end_others",
+    "profile_time_zone",
     "profile_token_create",
     "profile_token_revoke",
     "register_page",

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
+from frontdesk.web.customer_forms import TimeZoneForm
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
 from frontdesk.web.pages import current_user, not_found, page_methods, with_form_error
 
@@ -142,6 +143,7 @@ def _profile(
         "session_timeout_minutes": sessions.session_timeout() // 60,
         "api_tokens": api_tokens.api_tokens_listed_for(user),
         "token_form": ApiTokenForm(),
+        "time_zone_form": TimeZoneForm(initial={"time_zone": user.time_zone}),
         **extra,
     }
     return render(request, "web/profile.html", context, status=status)
@@ -240,3 +242,33 @@ def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         return not_found(request, exc.message)
     messages.success(request, f"Revoked the token “{token.name}”.")
     return redirect("/profile#api-tokens")
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_time_zone(request: HttpRequest) -> HttpResponse:
+    """Choose the time zone times are shown in. The browser also sends its own zone on its
+    own (``auto``), answered in JSON; that one is kept only while no zone is chosen."""
+    user = current_user(request)
+    form = TimeZoneForm(request.POST)
+    auto = request.POST.get("auto") == "1"
+    if form.is_valid():
+        try:
+            accounts.user_set_time_zone(
+                actor=user,
+                user=user,
+                time_zone=form.cleaned_data["time_zone"],
+                only_if_unset=auto,
+            )
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            if auto:
+                return JsonResponse({"time_zone": user.time_zone})
+            zone = user.time_zone or "your browser's time zone"
+            messages.success(request, f"Times are now shown in {zone}.")
+            return redirect("/profile#time-zone")
+    if auto:
+        return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
+    return _profile(request, user, ProfileForm(), user.profile_icon, 400, time_zone_form=form)

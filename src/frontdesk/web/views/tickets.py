@@ -15,8 +15,10 @@ from django.views.decorators.cache import never_cache
 from frontdesk.accounts.models import User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
-from frontdesk.tickets import access, selectors, services
+from frontdesk.tickets import access, customers, selectors, services
 from frontdesk.tickets.models import MessageKind, Status
+from frontdesk.tickets.texts import plain_words
+from frontdesk.web.customer_forms import PhoneInForm
 from frontdesk.web.forms import TicketActionForm, TicketNewForm
 from frontdesk.web.pages import (
     FORM_ERRORS,
@@ -26,6 +28,7 @@ from frontdesk.web.pages import (
     with_form_error,
 )
 from frontdesk.web.views.replies import with_saved_reply
+from frontdesk.web.views.phone_in import ticket_open_for_caller
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
     UPDATE_TEMPLATE,
@@ -65,32 +68,54 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _ticket_new(request, TicketNewForm(for_staff=for_staff), for_staff)
     form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
-    if form.is_valid():
+    caller = PhoneInForm(request.POST if for_staff else None)
+    if caller.is_used():  # a caller without an account: no username needed
+        form.fields["requester"].required = False
+    if form.is_valid() and (not caller.is_used() or caller.is_valid()):
         data = form.cleaned_data
         try:
-            requester = user_get_by_reference(data["requester"]) if for_staff else None
-            opened = services.ticket_open(
-                actor=user,
-                title=data["title"],
-                body=data["message"],
-                requester=requester,
-                files=data["files"],
-            )
+            if caller.is_used():
+                opened = ticket_open_for_caller(
+                    actor=user,
+                    caller=caller,
+                    title=data["title"],
+                    body=data["message"],
+                    files=data["files"],
+                )
+            else:
+                requester = user_get_by_reference(data["requester"]) if for_staff else None
+                opened = services.ticket_open(
+                    actor=user,
+                    title=data["title"],
+                    body=data["message"],
+                    requester=requester,
+                    files=data["files"],
+                )
         except NotFound as exc:
             form.add_error("requester", exc.message)
         except FORM_ERRORS as exc:
-            form.add_domain_error(exc)
-            return with_form_error(_ticket_new(request, form, for_staff), exc)
+            (caller if exc.field in caller.fields else form).add_domain_error(exc)
+            return with_form_error(_ticket_new(request, form, for_staff, caller=caller), exc)
         else:
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
-    return _ticket_new(request, form, for_staff, status=400)
+    return _ticket_new(request, form, for_staff, caller=caller, status=400)
 
 
 def _ticket_new(
-    request: HttpRequest, form: TicketNewForm, for_staff: bool, *, status: int = 200
+    request: HttpRequest,
+    form: TicketNewForm,
+    for_staff: bool,
+    *,
+    caller: PhoneInForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    context = {"form": form, "for_staff": for_staff, "files_dropped": bool(request.FILES)}
+    context = {
+        "form": form,
+        "for_staff": for_staff,
+        "files_dropped": bool(request.FILES),
+        "caller_form": caller or PhoneInForm(),
+    }
     return render(request, "web/ticket_new.html", context, status=status)
 
 
@@ -103,7 +128,9 @@ Action = Callable[[User, int, str, Files], str]
 def _reply(user: User, ticket_id: int, body: str, files: Files) -> str:
     message = services.message_post(actor=user, ticket_id=ticket_id, body=body, files=files)
     # "!close", "!open" and "!claim" are commands: their system message says what happened.
-    return message.body if message.kind == MessageKind.SYSTEM else "Your reply has been sent."
+    if message.kind == MessageKind.SYSTEM:
+        return plain_words(message.body, for_customer=not user.is_staff_member)
+    return "Your reply has been sent."
 
 
 def _note(user: User, ticket_id: int, body: str, files: Files) -> str:
@@ -166,6 +193,7 @@ def _ticket(
         "done": done,
         "partial": partial,
         **sidebar_context(user, ticket, form),
+        "customer_panel": customers.customer_panel(user=user, ticket=ticket),
     }
     template = UPDATE_TEMPLATE if partial else "web/ticket.html"
     return render(request, template, context, status=status)

@@ -47,6 +47,7 @@
 
   for (const type of ["message", "change", "new-ticket", "deleted"]) {
     source.addEventListener(type, refreshSoon);
+    source.addEventListener(type, () => document.dispatchEvent(new CustomEvent("frontdesk:live", { detail: { type } })));
   }
 
   if (!(ticket && staff)) return;
