@@ -27,8 +27,8 @@ from frontdesk.web.pages import (
     page_methods,
     with_form_error,
 )
-from frontdesk.web.views.replies import with_saved_reply
 from frontdesk.web.views.phone_in import ticket_open_for_caller
+from frontdesk.web.views.replies import with_saved_reply
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
     UPDATE_TEMPLATE,
