@@ -115,7 +115,8 @@ def tickets_bulk_change(
     """Apply ``changes`` (``assignee``: an agent's id or None for the queue; ``status``,
     ``priority``, ``category``; ``add_tag``, ``remove_tag``) to each of ``ticket_ids`` (at
     most BULK_LIMIT; agents and admins only), each ticket on its own: what one ticket
-    refuses leaves the others be. Returns what changed, what already was as asked, and what was refused and why."""
+    refuses leaves the others be. Returns what changed, what already was as asked, and what
+    was refused and why."""
     if not actor.is_staff_member:
         raise NotAllowed(STAFF_ONLY)
     ids = _clean_ids(ticket_ids)
