@@ -61,11 +61,19 @@ def _check_name_free(owner: User, name: str, *, other_than: int = 0) -> None:
         raise InvalidInput(f"You already have a view called “{name}”.", field="name")
 
 
+def saved_view_may_change(*, actor: User, view: SavedView) -> bool:
+    """May ``actor`` rename, change or delete ``view``: an admin a shared view, the owner a
+    personal one (what a page offers)."""
+    return actor.is_admin if view.shared else view.owner_id == actor.pk
+
+
 def _check_may_change(actor: User, view: SavedView) -> None:
-    if view.shared and not actor.is_admin:
-        raise NotAllowed(ONLY_ADMINS_CHANGE_SHARED)
-    if not view.shared and view.owner_id != actor.pk:
-        raise NotAllowed("Only its owner can change a personal view.")
+    if not saved_view_may_change(actor=actor, view=view):
+        raise NotAllowed(
+            ONLY_ADMINS_CHANGE_SHARED
+            if view.shared
+            else "Only its owner can change a personal view."
+        )
 
 
 def saved_view_create(*, actor: User, name: str, query: str, shared: bool = False) -> SavedView:

@@ -5,6 +5,7 @@ same without JavaScript (a post then returns to the list it came from)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -118,6 +119,17 @@ def _home(params: QueryDict) -> str:
     return f"/home?{text}" if text else "/home"
 
 
+@dataclass(frozen=True)
+class SavedItem:
+    """A saved view in the left column: its count, whether it is the list shown, and whether
+    the user may rename or delete it (saved_views.py's rule)."""
+
+    view: SavedView
+    count: int
+    current: bool
+    can_change: bool
+
+
 def _context(
     request: HttpRequest,
     user: User,
@@ -135,15 +147,15 @@ def _context(
     mine = selectors.saved_views_for(user=user)
     saved_counts = selectors.saved_view_counts(user=user, views=mine)
     saved = [
-        {
-            "view": view,
-            "count": saved_counts.get(view.pk, 0),
-            "current": view.query == view_text,
-            "can_change": (view.shared and user.is_admin) or view.owner_id == user.pk,
-        }
+        SavedItem(
+            view=view,
+            count=saved_counts.get(view.pk, 0),
+            current=view.query == view_text,
+            can_change=saved_views.saved_view_may_change(actor=user, view=view),
+        )
         for view in mine
     ]
-    current_saved = next((item["view"] for item in saved if item["current"]), None)
+    current_saved = next((item.view for item in saved if item.current), None)
     agents = form.fields["assigned_to"]
     return {
         "form": form,
@@ -151,7 +163,7 @@ def _context(
         "page": page,
         "views": views,
         "saved_views": saved,
-        "changeable_views": [item for item in saved if item["can_change"]],
+        "changeable_views": [item for item in saved if item.can_change],
         "current_saved": current_saved,
         "builtin_current": not query.q and current_saved is None,
         "view_label": current_saved.name if current_saved else WorkspaceView(query.view).label,
@@ -198,7 +210,7 @@ def _answer(request: HttpRequest, user: User, done: str, *, failed: bool = False
     form, query, page = _list(user, back)
     if isinstance(page, HttpResponse):
         page = TicketPage(tickets=[], next_after=None, sort=query.sort)
-    request.GET = back  # the region's links are made from the list's own address
+    request.GET = back  # type: ignore[assignment]  # the region's links are made from it
     context = _context(request, user, form, query, page)
     context.update({"done": done, "failed": failed})
     response = render(request, POSTED, context, status=400 if failed else 200)
