@@ -20,6 +20,7 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets.saved_views import saved_view_create
 from tests.conftest import Clock, open_ticket
 
 # (who asks, path): the queries one request runs. {customer}, {agent} and {ticket} are filled
@@ -50,9 +51,14 @@ QUERIES: dict[tuple[str, str], int] = {
     ("customer", "/api/ticketing/comments/?ticket={ticket}"): 4,
     ("agent", "/api/ticketing/history/?ticket={ticket}"): 4,
     ("agent", "/api/ticketing/attachments/"): 4,
+    # The agent's and the shared saved views; their counts come from the cache.
+    ("agent", "/api/ticketing/views/"): 4,
     ("customer", "/home"): 4,
-    ("agent", "/home"): 6,
-    ("agent", "/home?view=claimable"): 6,
+    # The agents to assign to, "Mine" counted, the saved views (their counts cached), the
+    # page with its latest messages, its tags; and the session and user.
+    ("agent", "/home"): 7,
+    ("agent", "/home?view=claimable"): 7,
+    ("agent", "/home?view=open&priority=medium&sort=priority"): 7,
     # The ticket, its read marker (3), messages, attachments.
     ("customer", "/ticket/{ticket}"): 8,
     # The customer's eight, and tags, the agents to assign to, history.
@@ -62,7 +68,7 @@ QUERIES: dict[tuple[str, str], int] = {
 
 def _grow(customer: User, agent: User, *, tickets: int, replies: int) -> Ticket:
     """More tickets, each with a conversation, a note, tags and history; some assigned, some
-    closed. Returns the first ticket, whose conversation grows too."""
+    closed; and more saved views. Returns the first ticket, whose conversation grows too."""
     opened = [
         open_ticket(
             customer,
@@ -75,6 +81,8 @@ def _grow(customer: User, agent: User, *, tickets: int, replies: int) -> Ticket:
         )
         for number in range(tickets)
     ]
+    for query in ("view=open&priority=urgent", "view=mine&tag=heating"):
+        saved_view_create(actor=agent, name=f"{query} {tickets}", query=query)
     first = opened[0]
     for number in range(replies):
         services.message_post(actor=agent, ticket_id=first.pk, body=f"Reply number {number}.")

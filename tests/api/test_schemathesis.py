@@ -30,6 +30,7 @@ from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
+from frontdesk.tickets.saved_views import saved_view_create
 from frontdesk.wsgi import application
 from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
@@ -43,6 +44,7 @@ PATH_IDS = {
     "comment_id": "comments",
     "event_id": "events",
     "attachment_id": "attachments",
+    "view_id": "views",
 }
 
 
@@ -80,7 +82,9 @@ def known(customer: User, other_customer: User, agent: User) -> dict[str, list[i
             file=SimpleUploadedFile(name, content),
             internal=internal,
         )
+    mine_view = saved_view_create(actor=agent, name="Open", query="view=open&priority=high")
     return {
+        "views": [mine_view.pk],
         "tickets": [mine.pk, theirs.pk],
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),

@@ -19,6 +19,7 @@ from frontdesk.live.announce import STAFF_CHANNEL, user_channel
 from frontdesk.live.broker import Event, broker
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import file_services, services
+from frontdesk.tickets.bulk import tickets_bulk_change
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 from tests.conftest import Clock, open_ticket
 
@@ -159,9 +160,24 @@ CASES: list[tuple[str, bool, Action]] = [
         ),
     ),
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
+    (
+        "tickets_bulk_change status",
+        True,
+        lambda d: tickets_bulk_change(
+            actor=d.agent, ticket_ids=[d.ticket.pk], changes={"status": "pending"}
+        ),
+    ),
+    (
+        "tickets_bulk_change priority and tag",
+        False,
+        lambda d: tickets_bulk_change(
+            actor=d.agent, ticket_ids=[d.ticket.pk], changes={"priority": "high", "add_tag": "vip"}
+        ),
+    ),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
-# and ticket_delete, whose rows go with the ticket (tested below).
+# ticket_delete, whose rows go with the ticket (tested below), and the saved views
+# (tickets/saved_views.py), an agent's own lists that change no ticket.
 
 
 @pytest.fixture
