@@ -39,6 +39,12 @@ ENDPOINTS = [
     ("DELETE", "/attachments/1/"),
     ("GET", "/attachments/1/download/"),
     ("POST", "/tickets/1/add_attachment/"),
+    ("POST", "/tickets/bulk/"),
+    ("GET", "/views/"),
+    ("POST", "/views/"),
+    ("GET", "/views/1/"),
+    ("PATCH", "/views/1/"),
+    ("DELETE", "/views/1/"),
 ]
 
 
