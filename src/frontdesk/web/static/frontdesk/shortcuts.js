@@ -207,6 +207,16 @@
     }
   });
 
+  // Esc folds an open filter panel or save form and puts the focus back on its toggle.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+    const open = event.target.closest("details.filter-more[open], details.save-view[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+    event.preventDefault();
+  });
+
   document.addEventListener("htmx:afterSettle", restoreSelection);
   document.addEventListener("frontdesk:refreshed", restoreSelection);
   showSelection();
@@ -316,7 +326,7 @@
 
   // The workspace's filters, sent by htmx, leave out empty fields: shorter addresses to share.
   document.addEventListener("htmx:configRequest", (event) => {
-    if (!(event.target instanceof Element) || !event.target.matches("form.filters")) return;
+    if (!(event.target instanceof Element) || !event.target.matches("form.filter-bar")) return;
     const parameters = event.detail.parameters;
     for (const name of Object.keys(parameters)) {
       if (parameters[name] === "") delete parameters[name];
