@@ -248,3 +248,20 @@ def test_customers_have_no_bulk_changes(queue: list[Ticket], customer: User) -> 
     assert answer.status_code == 403
     assert Ticket.objects.get(pk=queue[2].pk).status == Status.NEW
     assert client.get("/home/bulk").status_code == 405
+
+
+def test_admins_share_and_unshare_views_from_the_page(admin: User, agent: User) -> None:
+    view = saved_view_create(actor=admin, name="Billing", query="view=open&category=billing")
+    client, token = browser(admin)
+    page = html(client.get("/home"))
+    assert 'Share<span class="visually-hidden"> Billing with every agent' in page
+    shared = client.post(
+        f"/home/views/{view.pk}", {"csrfmiddlewaretoken": token, "action": "share"}, **HTMX
+    )
+    assert "“Billing” is shared with every agent." in html(shared)
+    assert "Stop sharing" in html(shared)
+    assert [v.name for v in SavedView.objects.filter(shared=True)] == ["Billing"]
+    agents_page = html(_signed(agent).get("/home"))
+    assert "Shared view: </span>Billing" in agents_page and "Stop sharing" not in agents_page
+    client.post(f"/home/views/{view.pk}", {"csrfmiddlewaretoken": token, "action": "unshare"})
+    assert not SavedView.objects.get().shared

@@ -297,7 +297,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @friendly_errors()
 def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
-    """Rename or delete a saved view (``action``: rename, delete)."""
+    """Rename, share, unshare or delete a saved view (``action``: rename, share, unshare,
+    delete)."""
     user = current_user(request)
     action = request.POST.get("action", "")
     try:
@@ -305,6 +306,15 @@ def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
             view: SavedView = selectors.saved_view_get(user=user, view_id=view_id)
             saved_views.saved_view_delete(actor=user, view_id=view_id)
             done = f"Deleted the view “{view.name}”."
+        elif action in ("share", "unshare"):
+            view = saved_views.saved_view_update(
+                actor=user, view_id=view_id, shared=action == "share"
+            )
+            done = (
+                f"“{view.name}” is shared with every agent."
+                if view.shared
+                else f"“{view.name}” is yours alone again."
+            )
         elif action == "rename":
             view = saved_views.saved_view_update(
                 actor=user, view_id=view_id, name=request.POST.get("name", "")
