@@ -21,6 +21,7 @@ from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.replies.services import saved_reply_create
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets.saved_views import saved_view_create
 from tests.conftest import Clock, make_user, open_ticket
 
 # (who asks, path): the queries one request runs. {customer}, {agent} and {ticket} are filled
@@ -51,9 +52,14 @@ QUERIES: dict[tuple[str, str], int] = {
     ("customer", "/api/ticketing/comments/?ticket={ticket}"): 4,
     ("agent", "/api/ticketing/history/?ticket={ticket}"): 4,
     ("agent", "/api/ticketing/attachments/"): 4,
+    # The agent's and the shared saved views; their counts come from the cache.
+    ("agent", "/api/ticketing/views/"): 4,
     ("customer", "/home"): 4,
-    ("agent", "/home"): 6,
-    ("agent", "/home?view=claimable"): 6,
+    # The agents to assign to, "Mine" counted, the saved views (their counts cached), the
+    # page with its latest messages, its tags; and the session and user.
+    ("agent", "/home"): 7,
+    ("agent", "/home?view=claimable"): 7,
+    ("agent", "/home?view=open&priority=medium&sort=priority"): 7,
     # The ticket, its read marker (3), messages, attachments.
     ("customer", "/ticket/{ticket}"): 8,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
@@ -75,7 +81,7 @@ QUERIES: dict[tuple[str, str], int] = {
 
 def _grow(customer: User, agent: User, *, tickets: int, replies: int) -> Ticket:
     """More tickets, each with a conversation, a note, tags and history; some assigned, some
-    closed. Returns the first ticket, whose conversation grows too."""
+    closed; and more saved views. Returns the first ticket, whose conversation grows too."""
     opened = [
         open_ticket(
             customer,
@@ -88,6 +94,8 @@ def _grow(customer: User, agent: User, *, tickets: int, replies: int) -> Ticket:
         )
         for number in range(tickets)
     ]
+    for query in ("view=open&priority=urgent", "view=mine&tag=heating"):
+        saved_view_create(actor=agent, name=f"{query} {tickets}", query=query)
     first = opened[0]
     for ticket in opened:  # saved replies grow with the desk: personal and shared
         saved_reply_create(actor=agent, name=f"Heating {ticket.pk}", body="The heating is on.")

@@ -19,6 +19,9 @@ urlpatterns = [
     # SupportMe: pages on GET, the JSON API on POST (see web/dispatch.py).
     path("", web.home_page),
     path("home", web.home_page),
+    path("home/bulk", web.workspace_bulk),
+    path("home/views", web.saved_view_create),
+    path("home/views/<id:view_id>", web.saved_view_change),
     path("register", page_or_api(web.register_page, supportme.register)),
     path("login", page_or_api(web.login_page, supportme.login)),
     path("logout", page_or_api(web.logout_page, None)),

@@ -51,6 +51,12 @@ ENDPOINTS = [
     ("GET", "/organisations/1/"),
     ("POST", "/customers/"),
     ("GET", "/customers/1/"),
+    ("POST", "/tickets/bulk/"),
+    ("GET", "/views/"),
+    ("POST", "/views/"),
+    ("GET", "/views/1/"),
+    ("PATCH", "/views/1/"),
+    ("DELETE", "/views/1/"),
 ]
 
 

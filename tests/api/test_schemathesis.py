@@ -31,6 +31,7 @@ from frontdesk.replies.services import saved_reply_create
 from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
+from frontdesk.tickets.saved_views import saved_view_create
 from frontdesk.wsgi import application
 from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
@@ -47,6 +48,7 @@ PATH_IDS = {
     "reply_id": "saved_replies",
     "organisation_id": "organisations",
     "customer_id": "customers",
+    "view_id": "views",
 }
 
 
@@ -97,8 +99,10 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
             actor=admin, name="Refunds", body="Refunds in 14 days.", shared=True, add_tag="refund"
         ),
     ]
+    mine_view = saved_view_create(actor=agent, name="Open", query="view=open&priority=high")
     return {
         "saved_replies": [reply.pk for reply in replies],
+        "views": [mine_view.pk],
         "tickets": [mine.pk, theirs.pk],
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),

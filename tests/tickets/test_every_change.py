@@ -20,6 +20,7 @@ from frontdesk.live.broker import Event, broker
 from frontdesk.replies.services import saved_reply_apply, saved_reply_create
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import file_services, services
+from frontdesk.tickets.bulk import tickets_bulk_change
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 from tests.conftest import Clock, open_ticket
 
@@ -168,10 +169,25 @@ CASES: list[tuple[str, bool, Action]] = [
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
     ("saved_reply_apply status", True, lambda d: _saved_reply_applied(d, set_status="pending")),
     ("saved_reply_apply tag", False, lambda d: _saved_reply_applied(d, add_tag="refund")),
+    (
+        "tickets_bulk_change status",
+        True,
+        lambda d: tickets_bulk_change(
+            actor=d.agent, ticket_ids=[d.ticket.pk], changes={"status": "pending"}
+        ),
+    ),
+    (
+        "tickets_bulk_change priority and tag",
+        False,
+        lambda d: tickets_bulk_change(
+            actor=d.agent, ticket_ids=[d.ticket.pk], changes={"priority": "high", "add_tag": "vip"}
+        ),
+    ),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
-# ticket_delete, whose rows go with the ticket (tested below), and the saved-reply use cases
-# but saved_reply_apply: they change no ticket.
+# ticket_delete, whose rows go with the ticket (tested below), the saved views
+# (tickets/saved_views.py), an agent's own lists that change no ticket, and the saved-reply use
+# cases but saved_reply_apply: they change no ticket either.
 
 
 @pytest.fixture

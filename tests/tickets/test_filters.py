@@ -88,7 +88,7 @@ def test_the_workspace_and_the_rest_api_keep_the_same_tickets(
         {"assigned_to": str(other_agent.pk)},
     ):
         page = client.get("/home", {"view": "open", **query}).content.decode()
-        on_page = {ticket.title for ticket in tickets if f"{ticket.title}</a>" in page}
+        on_page = {ticket.title for ticket in tickets if f">{ticket.title}</span></a>" in page}
         listed = Api(agent).get("/tickets/", **query).json()["results"]
         assert on_page == {item["subject"] for item in listed}, query
         kept = Ticket.objects.filter(filter_condition(agent, query))

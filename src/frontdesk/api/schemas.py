@@ -236,6 +236,37 @@ class StatusIn(Strict):
     resolution_public: bool | None = None
 
 
+class BulkChangesIn(Strict):
+    """What to change on every ticket; leave a field out to leave it as it is."""
+
+    assigned_to: int | None = Field(
+        None, description="An agent's id, or null to put the tickets back in the queue."
+    )
+    status: str | None = Field(None, description="A status; `closed` closes them.")
+    priority: str | None = None
+    category: str | None = None
+    add_tag: str | None = Field(None, description="A tag to add to each ticket.")
+    remove_tag: str | None = Field(None, description="A tag to take off each ticket.")
+
+
+class BulkIn(Strict):
+    tickets: list[int] = Field(description="The tickets' ids (at most 100).")
+    changes: BulkChangesIn
+
+
+class BulkRefusalOut(Schema):
+    ticket: int
+    reason: str
+
+
+class BulkOut(Schema):
+    """What the change did, ticket by ticket."""
+
+    changed: list[int]
+    unchanged: list[int] = Field(description="Tickets that already were as asked.")
+    refused: list[BulkRefusalOut] = Field(description="Tickets left as they were, and why.")
+
+
 class StatisticsOut(Schema):
     total_tickets: int
     by_status: dict[str, int]
@@ -381,3 +412,39 @@ class AttachmentQuery(Schema):
     ticket: str = ""
     cursor: str = ""
     limit: int = 50
+
+
+# --- saved views --------------------------------------------------------------------------
+
+
+class SavedViewOut(Schema):
+    id: int
+    name: str
+    shared: bool = Field(description="Shared with every agent (admins share and change them).")
+    owner: int
+    query: str = Field(
+        description="The workspace address's query string: `view` (claimable, mine, open, "
+        "pending, overdue, closed), the filters and `sort`."
+    )
+    url: str = Field(description="The workspace page showing this view.")
+    count: int = Field(
+        description="How many tickets it holds (on a large desk, up to a minute old)."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedViewListOut(Schema):
+    results: list[SavedViewOut]
+
+
+class SavedViewCreateIn(Strict):
+    name: str = Field(description="1 to 60 characters.")
+    query: str = Field(description="As in the workspace's address, e.g. `view=open&priority=high`.")
+    shared: bool = False
+
+
+class SavedViewPatchIn(Strict):
+    name: str | None = None
+    query: str | None = None
+    shared: bool | None = None

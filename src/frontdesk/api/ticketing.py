@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import File, Form, NinjaAPI, Query, Router, Status, Swagger, UploadedFile
 
+from frontdesk.accounts.models import User
 from frontdesk.api import errors, people, saved_replies
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.parser import JsonParser
@@ -21,6 +22,8 @@ from frontdesk.api.schemas import (
     AttachmentOut,
     AttachmentPageOut,
     AttachmentQuery,
+    BulkIn,
+    BulkOut,
     CommentCreateIn,
     CommentOut,
     CommentPageOut,
@@ -30,6 +33,10 @@ from frontdesk.api.schemas import (
     HistoryOut,
     HistoryPageOut,
     HistoryQuery,
+    SavedViewCreateIn,
+    SavedViewListOut,
+    SavedViewOut,
+    SavedViewPatchIn,
     StatisticsOut,
     StatusIn,
     TicketCreateIn,
@@ -41,13 +48,25 @@ from frontdesk.api.schemas import (
     ticket_changes,
 )
 from frontdesk.core.errors import InvalidInput, NotFound
-from frontdesk.tickets import access, file_services, services, statistics
+from frontdesk.tickets import access, bulk, file_services, saved_views, services, statistics
 from frontdesk.tickets import api_selectors as selectors
 from frontdesk.tickets.api_selectors import ApiPage
 from frontdesk.tickets.downloads import attachment_response
 from frontdesk.tickets.filters import TICKET_FILTERS
-from frontdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
-from frontdesk.tickets.selectors import requester_get
+from frontdesk.tickets.models import (
+    Attachment,
+    Channel,
+    Message,
+    SavedView,
+    Ticket,
+    TicketEvent,
+)
+from frontdesk.tickets.selectors import (
+    requester_get,
+    saved_view_counts,
+    saved_view_get,
+    saved_views_for,
+)
 
 api = NinjaAPI(
     title="Frontdesk ticketing API",
@@ -66,6 +85,7 @@ errors.install(api)
 tickets = Router(tags=["tickets"])
 comments = Router(tags=["comments"])
 history = Router(tags=["history"])
+views = Router(tags=["views"])
 attachments = Router(tags=["attachments"])
 
 
@@ -254,6 +274,93 @@ def tickets_add_comment(
         internal=payload.is_internal,
     )
     return Status(201, message)
+
+
+# --- changes to many tickets, saved views --------------------------------------------------
+
+
+@tickets.post("/bulk/", response=_answers({200: BulkOut}, WRITE), url_name="tickets_bulk")
+def tickets_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
+    """Agents: one change to many tickets (at most 100). Each ticket changes as it would on
+    its own, with its history and live updates; one that cannot is left as it was and listed
+    in ``refused`` with the reason, and the others still change."""
+    changes = ticket_changes(payload.changes)
+    summary = bulk.tickets_bulk_change(
+        actor=caller(request), ticket_ids=payload.tickets, changes=changes
+    )
+    return {
+        "changed": summary.changed,
+        "unchanged": summary.unchanged,
+        "refused": [{"ticket": r.ticket_id, "reason": r.reason} for r in summary.refused],
+    }
+
+
+def _saved_views(user: User, found: list[SavedView]) -> list[dict[str, Any]]:
+    counts = saved_view_counts(user=user, views=found)
+    return [
+        {
+            "id": view.pk,
+            "name": view.name,
+            "shared": view.shared,
+            "owner": view.owner_id,
+            "query": view.query,
+            "url": f"/home?{view.query}",
+            "count": counts.get(view.pk, 0),
+            "created_at": view.created_at,
+            "updated_at": view.updated_at,
+        }
+        for view in found
+    ]
+
+
+def _saved_view(request: HttpRequest, view_id: int) -> dict[str, Any]:
+    user = caller(request)
+    return _saved_views(user, [saved_view_get(user=user, view_id=view_id)])[0]
+
+
+@views.get("/", response=_answers({200: SavedViewListOut}, LIST | {403}), url_name="views_list")
+def views_list(request: HttpRequest) -> dict[str, Any]:
+    """Agents: your saved views and the shared ones, by name, with their counts."""
+    user = caller(request)
+    return {"results": _saved_views(user, saved_views_for(user=user))}
+
+
+@views.post("/", response=_answers({201: SavedViewOut}, WRITE), url_name="views_create")
+def views_create(request: HttpRequest, payload: SavedViewCreateIn) -> Status[dict[str, Any]]:
+    """Keep a workspace query as a named view: personal, or shared (admins)."""
+    view = saved_views.saved_view_create(
+        actor=caller(request), name=payload.name, query=payload.query, shared=payload.shared
+    )
+    return Status(201, _saved_view(request, view.pk))
+
+
+@views.get(
+    "/{int:view_id}/", response=_answers({200: SavedViewOut}, READ | {403}), url_name="views_detail"
+)
+def views_detail(request: HttpRequest, view_id: int) -> dict[str, Any]:
+    return _saved_view(request, view_id)
+
+
+@views.patch(
+    "/{int:view_id}/", response=_answers({200: SavedViewOut}, WRITE), url_name="views_patch"
+)
+def views_patch(request: HttpRequest, view_id: int, payload: SavedViewPatchIn) -> dict[str, Any]:
+    """Rename, change the query, share or unshare: the owner a personal view, admins a
+    shared one."""
+    saved_views.saved_view_update(
+        actor=caller(request),
+        view_id=view_id,
+        name=payload.name,
+        query=payload.query,
+        shared=payload.shared,
+    )
+    return _saved_view(request, view_id)
+
+
+@views.delete("/{int:view_id}/", response=_answers({204: None}, DELETE), url_name="views_delete")
+def views_delete(request: HttpRequest, view_id: int) -> Status[None]:
+    saved_views.saved_view_delete(actor=caller(request), view_id=view_id)
+    return Status(204, None)
 
 
 # --- comments -----------------------------------------------------------------------------
@@ -455,6 +562,7 @@ def tickets_add_attachment(
 api.add_router("/tickets", tickets)
 api.add_router("/comments", comments)
 api.add_router("/history", history)
+api.add_router("/views", views)
 api.add_router("/attachments", attachments)
 api.add_router("/saved-replies", saved_replies.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)

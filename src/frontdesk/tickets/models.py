@@ -297,3 +297,27 @@ class TicketRead(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} read ticket {self.ticket_id} to {self.last_read_message_id}"
+
+
+class SavedView(models.Model):
+    """A named workspace view an agent keeps: the workspace address's query (a built-in view,
+    filters and an order, as tickets/saved_views.py checks and writes it). Personal, or shared
+    with every agent."""
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared = models.BooleanField(default=False)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["owner", "name"], name="savedview_owner_idx"),
+            models.Index(fields=["name"], condition=Q(shared=True), name="savedview_shared_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -161,6 +161,14 @@ def ticket_page(
     return Page(tickets, encode_after(tickets[-1], keys) if len(found) > limit else None)
 
 
+def cursor_of(query: QuerySet[Ticket], ticket_id: int, keys: tuple[SortKey, ...]) -> str | None:
+    """The cursor that names the place of ``ticket_id`` (one of ``query``) in the ordering
+    ``keys``, None when there is no such ticket: the page after it starts with the ticket
+    that follows it."""
+    ticket = query.filter(pk=ticket_id).annotate(**_sort_values(keys)).first()
+    return None if ticket is None else encode_after(ticket, keys)
+
+
 def id_page(query: QuerySet[Row], *, keys: tuple[SortKey, ...], after: str, limit: int) -> Page:
     """A keyset page of any rows by id (``BY_ID`` or ``BY_ID_DESC``)."""
     if after:

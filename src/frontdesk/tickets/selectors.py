@@ -6,14 +6,18 @@ filters) and tickets/paging.py (keyset pages); nothing here decides visibility i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     BigIntegerField,
     Exists,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -21,14 +25,20 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, Substr
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, User
 from frontdesk.core.clock import now
-from frontdesk.core.errors import InvalidInput, NotAllowed
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access, paging, search, statistics
-from frontdesk.tickets.filters import CHOOSE_AGENT, filter_condition
+from frontdesk.tickets.filters import (
+    CHOOSE_AGENT,
+    UNASSIGNED,
+    WORKSPACE_FILTERS,
+    filter_condition,
+    parse_filters,
+)
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
     IS_ACTIVE,
@@ -37,6 +47,7 @@ from frontdesk.tickets.models import (
     Message,
     MessageKind,
     Priority,
+    SavedView,
     Status,
     Ticket,
     TicketEvent,
@@ -45,6 +56,8 @@ from frontdesk.tickets.models import (
 
 SEARCH_MAX_LENGTH = 200
 WORKSPACE_LIMIT = 50
+PREVIEW_LENGTH = 160  # characters of the latest message shown beside a title
+SAVED_VIEW_NOT_FOUND = "There is no saved view with that id."
 STAFF_ONLY = "Only agents can use the workspace."
 NO_SUCH_CUSTOMER = "There is no customer with that id."
 # "TKT-000123", "tkt123" or "123" names a ticket.
@@ -206,9 +219,23 @@ def _workspace_page(
         keys=WORKSPACE_ORDERINGS[sort],
         after=after,
         limit=limit,
-        decorate=lambda rows: with_unread(rows, user),
+        decorate=lambda rows: with_preview(with_unread(rows, user), user),
     )
     return TicketPage(tickets=page.rows, next_after=page.next_after, sort=sort)
+
+
+def with_preview(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
+    """Annotate each ticket with ``preview``: the start of its latest reply or note that
+    ``user`` may read (system lines are not news). A subquery on the (ticket, id) index, so the
+    page stays one query."""
+    latest = (
+        Message.objects.filter(access.message_kind_condition(user), ticket=OuterRef("pk"))
+        .exclude(kind=MessageKind.SYSTEM)
+        .order_by("-id")
+        .annotate(start=Substr("body", 1, PREVIEW_LENGTH))
+        .values("start")[:1]
+    )
+    return queryset.annotate(preview=Subquery(latest))
 
 
 def tickets_for_workspace(
@@ -246,6 +273,169 @@ def workspace_counts(*, user: User) -> dict[str, int]:
         WorkspaceView.OVERDUE: summary.overdue,
         WorkspaceView.CLOSED: summary.total - active,
     }
+
+
+# --- the workspace's address as the definition of a view -----------------------------------
+
+# What a view's address may name, in the order a saved view writes it.
+VIEW_QUERY_NAMES = ("view", *WORKSPACE_FILTERS, "sort")
+VIEW_QUERY_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """A workspace view as its address says it: a built-in view, filters (as text, as
+    tickets/filters.py takes them) and an order (empty: the view's own)."""
+
+    view: str
+    filters: dict[str, str]
+    sort: str
+
+    @property
+    def text(self) -> str:
+        """The query string, in one canonical form: the same view is always the same text."""
+        pairs = [("view", self.view)]
+        pairs += [(name, text) for name in WORKSPACE_FILTERS if (text := self.filters.get(name))]
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        return urlencode(pairs)
+
+    def condition(self, user: User) -> Q:
+        return _view_condition(self.view, user) & filter_condition(user, self.filters)
+
+
+def view_query_parse(text: str, *, strict: bool = True) -> ViewQuery:
+    """The view a workspace query string (``view=open&status=pending&sort=-created``) defines.
+    Every value is checked (tickets/filters.py for the filters): InvalidInput names the first
+    that is not valid. ``strict`` refuses what a view cannot hold (a search, a page cursor,
+    an unknown name, a name given twice); otherwise those are left out."""
+    if len(text) > VIEW_QUERY_MAX_LENGTH:
+        raise InvalidInput("That view is too long to keep.", field="query")
+    values: dict[str, str] = {}
+    for name, value in parse_qsl(text.lstrip("?"), keep_blank_values=True):
+        if name not in VIEW_QUERY_NAMES or name in values:
+            if strict:
+                what = "is given twice" if name in values else "is not part of a view"
+                raise InvalidInput(f"{name!r} {what}.", field="query")
+            continue
+        values[name] = value.strip()
+    view = values.pop("view", "") or WorkspaceView.CLAIMABLE
+    if view not in WorkspaceView.values:
+        raise InvalidInput(f"Unknown view {view!r}.", field="view")
+    sort = values.pop("sort", "")
+    if sort and sort not in WorkspaceSort.values:
+        raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
+    parsed = parse_filters(values)
+    filters = {name: values[name] for name in WORKSPACE_FILTERS if name in parsed}
+    if "tag" in parsed:
+        filters["tag"] = parsed["tag"]
+    return ViewQuery(view=view, filters=filters, sort=sort)
+
+
+def view_query_check(*, user: User, query: ViewQuery) -> None:
+    """What parsing alone cannot tell: the agent an assignee filter names is one."""
+    agent = query.filters.get("assigned_to", "")
+    if agent and agent != UNASSIGNED:
+        agent_get(user=user, agent_id=int(agent))
+
+
+def saved_views_for(*, user: User) -> list[SavedView]:
+    """The saved views ``user`` sees (staff only): their own and the shared ones, by name."""
+    _check_staff(user)
+    return list(
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by(Lower("name"), "id")
+    )
+
+
+def saved_view_get(*, user: User, view_id: int) -> SavedView:
+    """One saved view ``user`` sees: their own or a shared one (else NotFound)."""
+    _check_staff(user)
+    found = None
+    if is_id(view_id):
+        found = (
+            SavedView.objects.filter(Q(owner=user) | Q(shared=True), pk=view_id)
+            .select_related("owner")
+            .first()
+        )
+    if found is None:
+        raise NotFound(SAVED_VIEW_NOT_FOUND)
+    return found
+
+
+class _Count(Subquery):
+    """``(SELECT COUNT(*) FROM (subquery))``: a count as a column of another query, so that
+    many counts come back in one."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def saved_view_counts(*, user: User, views: Sequence[SavedView]) -> dict[int, int]:
+    """How many tickets each saved view holds, by view id (staff only), counted by the
+    database in one query, each count on the indexes its view's conditions use.
+
+    Kept like the desk summary (statistics.py): recounted after any change while counting is
+    cheap, and at most ``statistics.SUMMARY_MAX_AGE_SECONDS`` old when it is not. A view
+    whose query no longer parses (an agent since removed) counts 0."""
+    _check_staff(user)
+    if not views:
+        return {}
+    signature = tuple((view.pk, view.query) for view in views)
+    key = f"frontdesk:saved-view-counts:{user.pk}"
+    version = cache.get(statistics.DESK_VERSION_KEY, 0)
+    cached = cache.get(key)
+    fresh = isinstance(cached, _CachedCounts) and cached.signature == signature
+    if fresh and (cached.version == version or cached.seconds >= statistics.SUMMARY_CHEAP_SECONDS):
+        return cached.counts
+    counts: dict[int, int] = {}
+    columns: dict[str, _Count] = {}
+    for view in views:
+        try:
+            condition = view_query_parse(view.query).condition(user)
+        except InvalidInput:
+            counts[view.pk] = 0
+            continue
+        tickets = access.tickets_visible_to(user).filter(condition).order_by().values("pk")
+        columns[f"view_{view.pk}"] = _Count(tickets)
+    started = time.monotonic()
+    if columns:
+        row = User.objects.filter(pk=user.pk).values(**columns).first() or {}
+        counts.update({int(name[5:]): int(str(value or 0)) for name, value in row.items()})
+    seconds = time.monotonic() - started
+    cache.set(
+        key,
+        _CachedCounts(signature, version, seconds, counts),
+        statistics.SUMMARY_MAX_AGE_SECONDS,
+    )
+    return counts
+
+
+@dataclass(frozen=True)
+class _CachedCounts:
+    signature: tuple[tuple[int, str], ...]  # the views counted, with their queries
+    version: int  # the desk's version counted
+    seconds: float  # what counting cost
+    counts: dict[int, int]
+
+
+def workspace_next_ticket(*, user: User, query: str, after_ticket: int) -> Ticket | None:
+    """The ticket after ``after_ticket`` in the workspace view that ``query`` (its address's
+    query string) defines, in that view's order; None at the end. The ticket itself need no
+    longer be in the view (it was just closed): the next is the one after its place in the
+    order. Search words and page cursors in ``query`` are ignored. Three queries."""
+    _check_staff(user)
+    view = view_query_parse(query, strict=False)
+    sort = view.sort or DEFAULT_SORT[view.view]
+    keys = WORKSPACE_ORDERINGS[sort]
+    visible = access.tickets_visible_to(user)
+    after = paging.cursor_of(visible, after_ticket, keys) if is_id(after_ticket) else None
+    if after is None:
+        return None
+    tickets = visible.filter(view.condition(user))
+    page = paging.ticket_page(tickets, keys=keys, after=after, limit=1)
+    return page.rows[0] if page.rows else None
 
 
 def search_words(query: str) -> str:

@@ -23,6 +23,7 @@ from frontdesk.web.views.customers import (
 )
 from frontdesk.web.views.session_api import session_detail, session_extend, session_status
 from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
+from frontdesk.web.views.workspace import saved_view_change, saved_view_create, workspace_bulk
 
 __all__ = [
     "attachment_download",
@@ -40,9 +41,12 @@ __all__ = [
     "profile_token_create",
     "profile_token_revoke",
     "register_page",
+    "saved_view_change",
+    "saved_view_create",
     "session_detail",
     "session_extend",
     "session_status",
     "ticket_new_page",
     "ticket_page",
+    "workspace_bulk",
 ]

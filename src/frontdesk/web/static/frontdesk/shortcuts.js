@@ -1,7 +1,7 @@
 // Keyboard shortcuts for agents. Every shortcut is a faster way to a link, field or button
 // that is already on the page, so everything still works without this file.
 //   everywhere: ?  help (a modal dialog)   g h  home
-//   ticket list: j / k  move   Enter  open   /  search
+//   ticket list: j / k  move   Enter  open   /  search   x  select (shift-click: a range)
 //   ticket page: r  reply   n  internal note   c  claim   x  close
 (() => {
   "use strict";
@@ -109,6 +109,118 @@
   document.addEventListener("htmx:afterSettle", reselect);
   document.addEventListener("frontdesk:refreshed", reselect);
 
+  // --- selecting tickets for a change to all of them (the bulk bar) ---------------------
+
+  // The ticked tickets' ids, kept while a live update replaces the list; a new list (another
+  // view, filter or page) or a bulk change that went through starts with none.
+  const ticked = new Set();
+  let lastTicked = null; // where a shift-click's range starts
+
+  function boxes() {
+    return Array.from(document.querySelectorAll("input.row-select"));
+  }
+
+  function tick(box, checked) {
+    box.checked = checked;
+    if (checked) ticked.add(box.value);
+    else ticked.delete(box.value);
+  }
+
+  function showSelection() {
+    const all = boxes();
+    const count = all.filter((box) => box.checked).length;
+    const label = document.getElementById("bulk-count");
+    if (label) label.textContent = count === 1 ? "1 ticket selected" : `${count} tickets selected`;
+    const every = document.getElementById("select-all");
+    if (every) {
+      every.hidden = false;
+      every.checked = all.length > 0 && count === all.length;
+      every.indeterminate = count > 0 && count < all.length;
+    }
+  }
+
+  function restoreSelection() {
+    for (const box of boxes()) box.checked = ticked.has(box.value);
+    if (lastTicked && !document.contains(lastTicked)) {
+      lastTicked = document.getElementById(lastTicked.id);
+    }
+    showSelection();
+  }
+
+  document.addEventListener("click", (event) => {
+    const box = event.target instanceof Element && event.target.closest("input.row-select");
+    if (!box) return;
+    const all = boxes();
+    if (event.shiftKey && lastTicked && lastTicked !== box && all.includes(lastTicked)) {
+      const ends = [all.indexOf(lastTicked), all.indexOf(box)].sort((a, b) => a - b);
+      for (const other of all.slice(ends[0], ends[1] + 1)) tick(other, box.checked);
+    }
+    tick(box, box.checked);
+    lastTicked = box;
+    showSelection();
+  });
+
+  document.addEventListener("change", (event) => {
+    if (!(event.target instanceof Element) || event.target.id !== "select-all") return;
+    for (const box of boxes()) tick(box, event.target.checked);
+    showSelection();
+  });
+
+  function toggleCurrent() {
+    const box = document.querySelector("[data-ticket-row].is-current input.row-select");
+    if (!box) return false;
+    tick(box, !box.checked);
+    lastTicked = box;
+    showSelection();
+    return true;
+  }
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.target instanceof Element && event.target.closest("form");
+    const isBulk = form && form.matches("form.bulk-form");
+    if (!isBulk) {
+      ticked.clear(); // another list
+      lastTicked = null;
+    }
+  });
+  // A bulk change that went through answers with a fresh list: nothing stays selected. (Its
+  // form is gone by the time the request ends, so this is decided as the answer arrives.)
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const fromBulk = source instanceof Element && source.matches("form.bulk-form");
+    if (fromBulk && event.detail.xhr.status < 300) {
+      ticked.clear();
+      lastTicked = null;
+    }
+  });
+
+  // The filter panel stays open (or closed) while the list behind it changes.
+  let filtersOpen = null;
+  document.addEventListener("htmx:beforeSwap", () => {
+    const panel = document.getElementById("filter-more");
+    filtersOpen = panel ? panel.open : null;
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    const panel = document.getElementById("filter-more");
+    if (panel && filtersOpen !== null && !panel.querySelector("[aria-invalid='true']")) {
+      panel.open = filtersOpen;
+    }
+  });
+
+  // Esc folds an open filter panel or save form and puts the focus back on its toggle.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+    const open = event.target.closest("details.filter-more[open], details.save-view[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+    event.preventDefault();
+  });
+
+  document.addEventListener("htmx:afterSettle", restoreSelection);
+  document.addEventListener("frontdesk:refreshed", restoreSelection);
+  showSelection();
+
   // --- the composer: reply or internal note ---------------------------------------------
 
   function composer() {
@@ -175,7 +287,8 @@
     r: () => setMode("reply"),
     n: () => setMode("note"),
     c: () => submitAction("claim"),
-    x: () => submitAction("close"),
+    // On the list: select the current ticket. On a ticket: close it.
+    x: () => toggleCurrent() || submitAction("close"),
   };
 
   document.addEventListener("keydown", (event) => {
@@ -213,7 +326,7 @@
 
   // The workspace's filters, sent by htmx, leave out empty fields: shorter addresses to share.
   document.addEventListener("htmx:configRequest", (event) => {
-    if (!(event.target instanceof Element) || !event.target.matches("form.filters")) return;
+    if (!(event.target instanceof Element) || !event.target.matches("form.filter-bar")) return;
     const parameters = event.detail.parameters;
     for (const name of Object.keys(parameters)) {
       if (parameters[name] === "") delete parameters[name];
