@@ -27,7 +27,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def _rows(page: str) -> list[str]:
     """The ticket titles of the list, in order (without their unread marks)."""
-    links = re.findall(r'<a class="ticket-link" href="/ticket/\d+">(.*?)</a>', page, re.S)
+    links = re.findall(r'<a class="ticket-link" href="/ticket/\d+[^"]*">(.*?)</a>', page, re.S)
     return [re.sub(r"<span.*</span>", "", link, flags=re.S).strip() for link in links]
 
 

@@ -72,6 +72,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(username, email, password, **fields)
 
 
+class AfterSend(models.TextChoices):
+    """Where an agent's ticket page goes once a reply is sent."""
+
+    NEXT = "next", "Open the next ticket of the list I came from"
+    STAY = "stay", "Stay on the ticket"
+
+
 class User(AbstractBaseUser):
     username = models.CharField(max_length=150)
     email = models.EmailField(max_length=254)
@@ -84,6 +91,7 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
+    after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
 
     objects = UserManager()
 

@@ -127,6 +127,20 @@ def _sort_values(keys: tuple[SortKey, ...]) -> dict[str, Any]:
     return {key.name: _ANNOTATIONS[key.name]() for key in keys if key.name in _ANNOTATIONS}
 
 
+def in_order_after(
+    query: QuerySet[Ticket], *, keys: tuple[SortKey, ...], ticket_id: int
+) -> tuple[QuerySet[Ticket], QuerySet[Ticket]]:
+    """``query`` in the order ``keys``, without the ticket ``ticket_id``: its rows that come
+    after that ticket's place (whether or not ``query`` holds it), and all of them."""
+    ordering = _ordering(keys)
+    rows = query.exclude(pk=ticket_id).annotate(**_sort_values(keys))
+    place = Ticket.objects.filter(pk=ticket_id).annotate(**_sort_values(keys)).first()
+    if place is None:
+        return rows.order_by(*ordering), rows.order_by(*ordering)
+    values = [getattr(place, key.name) for key in keys]
+    return rows.filter(after_condition(keys, values)).order_by(*ordering), rows.order_by(*ordering)
+
+
 def ticket_page(
     query: QuerySet[Ticket],
     *,

@@ -43,3 +43,7 @@ def assigned_text(assignee: User, actor: User) -> str:
 
 def unassigned_text(actor: User) -> str:
     return f"This ticket has been unassigned by {by(actor)}."
+
+
+def taken_over_text(actor: User, previous: User) -> str:
+    return f"This ticket has been taken over by {by(actor)} from {by(previous)}."

@@ -6,6 +6,7 @@ from __future__ import annotations
 from frontdesk.web.views.account import (
     login_page,
     logout_page,
+    profile_after_send,
     profile_page,
     profile_session_end,
     profile_sessions_end_others,
@@ -15,13 +16,14 @@ from frontdesk.web.views.account import (
 )
 from frontdesk.web.views.attachments import attachment_download
 from frontdesk.web.views.session_api import session_detail, session_extend, session_status
-from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
+from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page, ticket_thread
 
 __all__ = [
     "attachment_download",
     "home_page",
     "login_page",
     "logout_page",
+    "profile_after_send",
     "profile_page",
     "profile_session_end",
     "profile_sessions_end_others",
@@ -33,4 +35,5 @@ __all__ = [
     "session_status",
     "ticket_new_page",
     "ticket_page",
+    "ticket_thread",
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from frontdesk.accounts import api_tokens, sessions
 from frontdesk.accounts import services as accounts
-from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
+from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
@@ -142,6 +142,7 @@ def _profile(
         "session_timeout_minutes": sessions.session_timeout() // 60,
         "api_tokens": api_tokens.api_tokens_listed_for(user),
         "token_form": ApiTokenForm(),
+        "after_send_choices": AfterSend.choices,
         **extra,
     }
     return render(request, "web/profile.html", context, status=status)
@@ -240,3 +241,18 @@ def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         return not_found(request, exc.message)
     messages.success(request, f"Revoked the token “{token.name}”.")
     return redirect("/profile#api-tokens")
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_after_send(request: HttpRequest) -> HttpResponse:
+    """Where the ticket page goes after a reply (agents): the next ticket, or stay."""
+    user = current_user(request)
+    try:
+        accounts.user_set_after_send(user=user, after_send=request.POST.get("after_send", ""))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Saved: what happens after you send a reply.")
+    return redirect("/profile#after-send")

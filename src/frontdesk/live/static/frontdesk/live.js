@@ -1,6 +1,7 @@
-// Live updates: listen to /live/events and re-fetch the regions of this page that changed.
-// Events say only "ticket N changed"; the fresh HTML comes through the normal, permission-
-// checked page, so nothing reaches a browser that its page would not show.
+// Live updates: listen to /live/events and fetch what changed. Events say only "ticket N
+// changed" (with a message's id); the fresh HTML comes through the normal, permission-checked
+// views, so nothing reaches a browser that its page would not show. A ticket page fetches
+// only the new messages, or its head and sidebar; other pages their live regions.
 (() => {
   "use strict";
   const body = document.body;
@@ -14,27 +15,99 @@
   source.addEventListener("open", () => { body.dataset.liveState = "listening"; });
   source.addEventListener("error", () => { body.dataset.liveState = "reconnecting"; });
 
-  let pending = null;
-  function refreshSoon() {
-    // One action can write several rows (a claim: history + system message): refresh once.
-    clearTimeout(pending);
-    pending = setTimeout(refresh, 80);
-  }
-
   // Never swap a region out from under someone typing in it; the next event catches up.
   function isEditing(region) {
     const active = document.activeElement;
     return region.contains(active) && active.matches("input, textarea, select");
   }
 
-  async function refresh() {
-    const response = await fetch(location.href, {
+  function fragment(html) {
+    const holder = document.createElement("template");
+    holder.innerHTML = html;
+    return holder.content;
+  }
+
+  async function get(url) {
+    const response = await fetch(url, {
       credentials: "same-origin",
       headers: { "X-Frontdesk-Passive": "1" },
     });
-    if (response.status === 404 && ticket) { location.reload(); return; } // deleted
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    if (response.status === 404 && ticket) { location.reload(); return null; } // deleted
+    return response.ok ? response.text() : null;
+  }
+
+  // --- a ticket page: only what changed ---------------------------------------------------
+  // A new message: fetch the messages after the last one shown (rendered for this viewer,
+  // through the same permission checks as the page) and add them. Any other change: fetch
+  // the ticket's head and sidebar. Never the whole page.
+
+  const announcer = document.getElementById("thread-announcer");
+  let fetching = false;
+  let again = false;
+
+  async function addMessages() {
+    if (fetching) { again = true; return; }
+    fetching = true;
+    try {
+      do {
+        again = false;
+        const list = document.getElementById("conversation");
+        if (!list) return;
+        const html = await get(`/ticket/${ticket}/thread?after=${list.dataset.lastMessage || 0}`);
+        if (html !== null) showMessages(fragment(html));
+      } while (again);
+    } finally {
+      fetching = false;
+    }
+  }
+
+  function showMessages(content) {
+    const list = document.getElementById("conversation");
+    if (!list) return;
+    const said = [];
+    for (const item of Array.from(content.children)) {
+      const id = Number(item.dataset.messageId || 0);
+      if (!id || document.getElementById(item.id)) continue; // already shown (our own post)
+      item.classList.add("message--arrived");
+      list.append(item);
+      list.dataset.lastMessage = String(Math.max(id, Number(list.dataset.lastMessage || 0)));
+      const author = item.querySelector(".author");
+      said.push(author ? `New message from ${author.textContent}` : item.textContent.trim());
+    }
+    if (said.length && announcer) announcer.textContent = said.join(". ");
+    if (said.length) document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
+  }
+
+  let changing = null;
+  function changeSoon() {
+    // One action can write several rows (a close: history + status): fetch once.
+    clearTimeout(changing);
+    changing = setTimeout(showChange, 60);
+  }
+
+  async function showChange() {
+    const html = await get(`/ticket/${ticket}/thread?parts=ticket`);
+    if (html === null) return;
+    const content = fragment(html);
+    for (const fresh of Array.from(content.children)) {
+      const region = document.getElementById(fresh.id);
+      if (region && !isEditing(region)) region.replaceWith(fresh);
+    }
+    document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
+  }
+
+  // --- any other page: its live regions, from the page fetched again --------------------
+
+  let pending = null;
+  function refreshSoon() {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 80);
+  }
+
+  async function refresh() {
+    const html = await get(location.href);
+    if (html === null) return;
+    const fresh = new DOMParser().parseFromString(html, "text/html");
     for (const region of document.querySelectorAll("[data-live-region]")) {
       const replacement = fresh.getElementById(region.id);
       if (!replacement || isEditing(region)) continue;
@@ -45,8 +118,14 @@
     document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
   }
 
-  for (const type of ["message", "change", "new-ticket", "deleted"]) {
-    source.addEventListener(type, refreshSoon);
+  if (ticket) {
+    source.addEventListener("message", addMessages);
+    source.addEventListener("change", changeSoon);
+    source.addEventListener("deleted", () => location.reload());
+  } else {
+    for (const type of ["message", "change", "new-ticket", "deleted"]) {
+      source.addEventListener(type, refreshSoon);
+    }
   }
 
   if (!(ticket && staff)) return;
