@@ -51,7 +51,8 @@
     const button = document.getElementById(id);
     event.preventDefault();
     event.stopPropagation();
-    if (button && !button.disabled) form.requestSubmit(button);
+    // A click, not requestSubmit(button): htmx learns which button sent a form from its click.
+    if (button && !button.disabled) button.click();
   }, true);
 
   // --- the sidebar saves each change on its own ---------------------------------------------
