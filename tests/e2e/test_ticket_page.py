@@ -56,9 +56,7 @@ def _loop_done(first: Ticket, agent_name: str = "Alice") -> None:
     assert reply.kind == MessageKind.PUBLIC
 
 
-def test_the_loop_by_mouse_takes_three_clicks(
-    new_page: Callable[..., Page], clock: Clock
-) -> None:
+def test_the_loop_by_mouse_takes_three_clicks(new_page: Callable[..., Page], clock: Clock) -> None:
     _, (first, second, _) = _queue(clock)
     page = new_page()
     sign_in(page, "Alice", PASSWORD)

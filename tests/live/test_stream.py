@@ -82,7 +82,7 @@ def test_customer_hears_public_changes_but_not_internal_notes(
     assert all(
         set(e)
         == {"type", "ticket", "staff_only", "channel"}
-        | ({"message"} if e["type"] == "message" else set())
+        | ({"message", "author"} if e["type"] == "message" else set())
         for e in heard
     )
     assert "Secret note here" not in json.dumps(heard)
@@ -125,6 +125,7 @@ def test_agent_hears_everything_on_the_ticket(
             "staff_only": True,
             "channel": channel,
             "message": note.pk,
+            "author": agent.pk,
         }
     ]
 

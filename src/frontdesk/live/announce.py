@@ -34,11 +34,13 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def announce(ticket: Ticket, kind: str, *, staff_only: bool, message_id: int | None = None) -> None:
+def announce(
+    ticket: Ticket, kind: str, *, staff_only: bool, message: Message | None = None
+) -> None:
     """Publish after commit: nobody hears of a change that is rolled back."""
     event: dict[str, object] = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
-    if message_id is not None:
-        event["message"] = message_id
+    if message is not None:
+        event.update(message=message.pk, author=message.author_id)
     channels = [ticket_channel(ticket.pk), STAFF_CHANNEL]
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
@@ -53,7 +55,7 @@ def _message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any)
             instance.ticket,
             "message",
             staff_only=not requester_sees(instance),
-            message_id=instance.pk,
+            message=instance,
         )
 
 

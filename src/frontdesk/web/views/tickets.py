@@ -204,9 +204,10 @@ def _ticket(
 
 
 def _context(
-    request: HttpRequest, user: User, ticket: Ticket, *, form: TicketPageForm
+    request: HttpRequest, user: User, ticket: Ticket, *, form: TicketPageForm, thread: bool = True
 ) -> dict[str, Any]:
-    """What the page's parts show: the head, the conversation and the sidebar."""
+    """What the page's parts show: the head, the conversation (unless not ``thread``) and the
+    sidebar."""
     return {
         "ticket": ticket,
         "form": form,
@@ -224,7 +225,7 @@ def _context(
         ),
         "page_url": page_url(request, ticket.pk),
         "came_from": came_from(request),
-        **thread_context(request, user, ticket),
+        **(thread_context(request, user, ticket) if thread else {}),
         **sidebar_context(user, ticket, form),
     }
 
@@ -286,16 +287,19 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_thread(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """What a ticket page's scripts fetch, never the page itself, through the same permission
     checks: ``?after=<id>`` the messages after that one (a live update), ``?parts=ticket`` the
-    head and the sidebar (a live update of anything else), else the whole conversation,
+    head and the sidebar (a live update of anything else), ``?read=<id>`` marks the ticket
+    read once the page has shown the new messages (204), else the whole conversation,
     unfolded (``?all=1``, the "earlier messages" link)."""
     user = current_user(request)
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    if "read" in request.GET:
+        # Apart from the fetch of the messages, so that showing them waits for no write.
+        services.ticket_mark_read(user=user, ticket=ticket)
+        return HttpResponse(status=204)
     if request.GET.get("parts") == "ticket":
-        context = _context(request, user, ticket, form=TicketPageForm())
+        context = _context(request, user, ticket, form=TicketPageForm(), thread=False)
         return render(request, "web/_ticket_live.html", context)
     context = {"ticket": ticket, **thread_context(request, user, ticket)}
     if "after" not in request.GET:
         return render(request, "web/ticket.html#conversation", context)
-    if context["conversation"]:
-        services.ticket_mark_read(user=user, ticket=ticket)  # shown on an open page: read
     return render(request, "web/ticket.html#messages", context)

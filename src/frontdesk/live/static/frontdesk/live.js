@@ -8,6 +8,7 @@
   if (body.dataset.live !== "on" || !("EventSource" in window)) return;
 
   const ticket = body.dataset.liveTicket || "";
+  const me = body.dataset.userId;
   const staff = body.dataset.liveStaff === "true";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
@@ -45,7 +46,10 @@
   let fetching = false;
   let again = false;
 
-  async function addMessages() {
+  async function addMessages(event) {
+    // Our own post brings its messages in its answer: no second fetch while it is on its way.
+    const data = event && event.data ? JSON.parse(event.data) : {};
+    if (String(data.author) === me && document.querySelector("#composer.htmx-request")) return;
     if (fetching) { again = true; return; }
     fetching = true;
     try {
@@ -71,11 +75,20 @@
       item.classList.add("message--arrived");
       list.append(item);
       list.dataset.lastMessage = String(Math.max(id, Number(list.dataset.lastMessage || 0)));
+      // Read out what others wrote (the sender has their own confirmation), in words that
+      // do not repeat the message: "New message from Bob", "The ticket was updated".
+      if (item.dataset.authorId === body.dataset.userId) continue;
       const author = item.querySelector(".author");
-      said.push(author ? `New message from ${author.textContent}` : item.textContent.trim());
+      said.push(author ? `New message from ${author.textContent}` : "The ticket was updated");
     }
-    if (said.length && announcer) announcer.textContent = said.join(". ");
-    if (said.length) document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
+    if (said.length && announcer) announcer.textContent = [...new Set(said)].join(". ");
+    if (said.length) {
+      // Seen on an open page: read (after showing them, so the display waits for no write).
+      fetch(`/ticket/${ticket}/thread?read=1`, {
+        credentials: "same-origin", headers: { "X-Frontdesk-Passive": "1" },
+      });
+    }
+    document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
   }
 
   let changing = null;
@@ -131,7 +144,6 @@
   if (!(ticket && staff)) return;
 
   // Presence: tell the other agents on this ticket whether we view or reply, and show theirs.
-  const me = body.dataset.userId;
   const indicator = document.getElementById("presence");
   source.addEventListener("presence", (event) => {
     if (!indicator) return;

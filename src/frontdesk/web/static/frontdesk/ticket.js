@@ -112,4 +112,14 @@
 
   const form = composer();
   if (form) showMode(form);
+
+  // The customer's status line (agents' fades in shortcuts.js): a confirmation goes after a while.
+  const toast = document.getElementById("toast");
+  if (toast && !document.getElementById("shortcuts-dialog")) {
+    let clearing = 0;
+    new MutationObserver(() => {
+      window.clearTimeout(clearing);
+      if (toast.textContent.trim()) clearing = window.setTimeout(() => { toast.innerHTML = ""; }, 6000);
+    }).observe(toast, { childList: true, subtree: true });
+  }
 })();
