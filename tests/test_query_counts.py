@@ -53,10 +53,15 @@ QUERIES: dict[tuple[str, str], int] = {
     ("customer", "/home"): 4,
     ("agent", "/home"): 6,
     ("agent", "/home?view=claimable"): 6,
-    # The ticket, its read marker (3), messages, attachments.
-    ("customer", "/ticket/{ticket}"): 8,
-    # The customer's eight, and tags, the agents to assign to, history.
-    ("agent", "/ticket/{ticket}"): 11,
+    # The ticket, its read marker (3), the message ids (for folding), messages, attachments.
+    ("customer", "/ticket/{ticket}"): 9,
+    # The customer's nine, and tags, the agents to assign to, history.
+    ("agent", "/ticket/{ticket}"): 12,
+    # A live update: the ticket, the messages after one, their attachments.
+    ("customer", "/ticket/{ticket}/thread?after=1"): 5,
+    ("agent", "/ticket/{ticket}/thread?after=1"): 5,
+    # A live update of the head and sidebar: the ticket, tags, agents, history.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 6,
 }
 
 
