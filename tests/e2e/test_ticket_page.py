@@ -183,3 +183,30 @@ def test_a_live_message_arrives_as_a_fragment(
     expect(page.locator("#thread-announcer")).to_have_text(f"New message from {customer.username}")
     assert any(f"/ticket/{ticket.pk}/thread?after=" in url for url in fetched), fetched
     assert not any(url.endswith(f"/ticket/{ticket.pk}") for url in fetched), fetched
+
+
+def test_a_property_saves_as_it_changes_without_a_reload(
+    new_page: Callable[..., Page], customer: User, agent: User
+) -> None:
+    ticket = open_ticket(customer, "Heating broken", "The radiators are cold.")
+    page = new_page()
+    sign_in(page, agent.username, PASSWORD)
+    page.goto(f"/ticket/{ticket.pk}")
+    page.evaluate("window.__notReloaded = true")
+    status = page.get_by_label("Status", exact=True)
+    expect(status).to_have_value("new")  # the control shows what the ticket is now
+    expect(page.locator("#save-priority")).to_be_hidden()  # no button: a change saves
+
+    page.get_by_label("Priority").select_option("high")
+    confirmed(page, "Priority set to High.")
+    # The live update of the sidebar (the change's own event) keeps its forms working.
+    page.wait_for_timeout(500)
+    status.select_option("pending")
+    confirmed(page, "Status changed to Pending.")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("pending")
+    # Resolving waits for its resolution and Save.
+    page.get_by_label("Status", exact=True).select_option("resolved")
+    expect(page.locator("#save-status")).to_be_visible()
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.status) == ("high", Status.PENDING)
+    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"

@@ -104,7 +104,10 @@
     const content = fragment(html);
     for (const fresh of Array.from(content.children)) {
       const region = document.getElementById(fresh.id);
-      if (region && !isEditing(region)) region.replaceWith(fresh);
+      if (region && !isEditing(region)) {
+        region.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh); // its forms post through htmx again
+      }
     }
     document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
   }
@@ -126,6 +129,7 @@
       if (!replacement || isEditing(region)) continue;
       const atBottom = region.scrollHeight - region.scrollTop - region.clientHeight < 40;
       region.replaceWith(replacement);
+      if (window.htmx) window.htmx.process(replacement);
       if (atBottom) replacement.scrollTop = replacement.scrollHeight;
     }
     document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
