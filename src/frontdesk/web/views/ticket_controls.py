@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -135,7 +136,6 @@ def thread_context(request: HttpRequest, user: User, ticket: Ticket) -> dict[str
     return {
         "conversation": shown,
         "folded": len(ids) - len(keep),
-        "folded_after": ids[0] if ids else 0,
         "last_message_id": ids[-1] if ids else 0,
     }
 
@@ -150,7 +150,7 @@ def _after_id(request: HttpRequest) -> int | None:
         return 0
 
 
-def _with_people(messages: Any) -> Any:
+def _with_people(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.select_related("author").prefetch_related("attachments")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -106,7 +105,6 @@ def _ticket_new(
 # web/_ticket_update.html: the sidebar, and out of band the head, the thread, the status line
 # and (for the composer's posts) a fresh composer. The page never reloads for these.
 
-Files = Sequence[UploadedFile]
 Action = Callable[[User, int, dict[str, Any]], str]
 SEND_THEN: dict[str, str | None] = {
     "reply": None,
@@ -287,7 +285,7 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_thread(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """What a ticket page's scripts fetch, never the page itself, through the same permission
     checks: ``?after=<id>`` the messages after that one (a live update), ``?parts=ticket`` the
-    head and the sidebar (a live update of anything else), ``?read=<id>`` marks the ticket
+    head and the sidebar (a live update of anything else), ``?read=1`` marks the ticket
     read once the page has shown the new messages (204), else the whole conversation,
     unfolded (``?all=1``, the "earlier messages" link)."""
     user = current_user(request)
