@@ -276,7 +276,7 @@ def test_the_seeds_front_end_test_plan(
 
     # 12) The assistant opens the unclaimed ticket and claims it.
     row.get_by_role("link", name=re.compile(re.escape(TITLE))).click()
-    assistant.wait_for_url(f"**/ticket/{ticket.pk}")
+    assistant.wait_for_url(f"**/ticket/{ticket.pk}?from=*")
     expect(conversation(assistant)).to_contain_text(CUSTOMER_MESSAGE)
     assistant.get_by_role("button", name="Claim ticket").click()
     claimed = f"This ticket has been claimed by {ASSISTANT} (ID: {alice.pk})."

@@ -33,7 +33,8 @@ def test_internal_note_is_shown_to_agents_and_never_sent_to_the_customer(
     sign_in(staff, agent.username, PASSWORD)
     staff.goto(f"/ticket/{ticket.pk}")
     message = staff.get_by_label("Message", exact=True)
-    message.fill(NOTE)
+    staff.locator("label[for=mode-note]").click()  # the composer's "Internal note" tab
+    staff.get_by_label("Internal note (customers never see this)").fill(NOTE)
     staff.get_by_role("button", name="Add internal note").click()
     confirmed(staff, "Your internal note has been added.")
     message.fill(REPLY)

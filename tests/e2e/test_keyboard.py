@@ -30,13 +30,13 @@ def test_help_move_open_claim_note_and_close_by_keyboard(new_page: Callable[...,
 
     page.keyboard.press("j")  # the oldest claimable ticket
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/ticket/{first.pk}")
+    page.wait_for_url(f"**/ticket/{first.pk}?from=*")
 
     page.keyboard.press("c")
     expect(page.get_by_text("This ticket has been claimed by Alice")).to_be_visible()
 
-    page.keyboard.press("n")
-    expect(page.get_by_label("Message")).to_be_focused()
+    page.keyboard.press("n")  # the composer's note mode: its box says so
+    expect(page.get_by_label("Internal note (customers never see this)")).to_be_focused()
     page.keyboard.type("Boiler checked, part on order.")
     page.keyboard.press("Control+Enter")
     expect(page.get_by_text("Boiler checked, part on order.")).to_be_visible()

@@ -12,7 +12,7 @@ from django.test import Client
 from frontdesk.accounts.models import User
 from frontdesk.live.broker import LocalBroker, broker
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets.models import Message, Status, Ticket
 
 BODY = "The heating in studio 2 is broken again."
 
@@ -78,7 +78,13 @@ def test_customer_hears_public_changes_but_not_internal_notes(
         "change",  # pending
         "message",  # the system message "marked as Pending"
     ]
-    assert all(set(e) == {"type", "ticket", "staff_only", "channel"} for e in heard)
+    # Ids only, never content: a message's event names the message, to fetch it alone.
+    assert all(
+        set(e)
+        == {"type", "ticket", "staff_only", "channel"}
+        | ({"message", "author"} if e["type"] == "message" else set())
+        for e in heard
+    )
     assert "Secret note here" not in json.dumps(heard)
 
 
@@ -111,8 +117,16 @@ def test_agent_hears_everything_on_the_ticket(
         )
     )
     channel = f"ticket:{ticket.pk}"
+    note = Message.objects.get(body="Note for the team")
     assert events_of(stream) == [
-        {"type": "message", "ticket": ticket.pk, "staff_only": True, "channel": channel}
+        {
+            "type": "message",
+            "ticket": ticket.pk,
+            "staff_only": True,
+            "channel": channel,
+            "message": note.pk,
+            "author": agent.pk,
+        }
     ]
 
 

@@ -183,6 +183,28 @@ CASES: list[tuple[str, bool, Action]] = [
             actor=d.agent, ticket_ids=[d.ticket.pk], changes={"priority": "high", "add_tag": "vip"}
         ),
     ),
+    (
+        "ticket_reply and close",
+        True,
+        lambda d: services.ticket_reply(
+            actor=d.agent, ticket_id=d.ticket.pk, body=BODY, then_status="closed"
+        ),
+    ),
+    (
+        "message_post claiming",
+        True,
+        lambda d: services.message_post(
+            actor=d.other_agent, ticket_id=d.ticket.pk, body=BODY, claim_if_unassigned=True
+        ),
+    ),
+    (
+        "ticket_take_over",
+        True,
+        lambda d: (
+            services.ticket_claim(actor=d.other_agent, ticket_id=d.ticket.pk),
+            services.ticket_take_over(actor=d.agent, ticket_id=d.ticket.pk),
+        ),
+    ),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
 # ticket_delete, whose rows go with the ticket (tested below), the saved views

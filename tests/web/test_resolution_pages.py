@@ -204,7 +204,7 @@ def test_a_bad_resolution_when_resolving_keeps_the_choice(ticket: Ticket, agent:
     assert response.status_code == 400
     page = html(response)
     assert 'id="id_status_resolution_error"' in page and "at most 10,000" in page
-    assert '<option value="resolved" selected>Resolved</option>' in page
+    assert '<option value="resolved" data-wait selected>Resolved</option>' in page
     # The unticked box stays unticked.
     checkbox = re.search(r'<input type="checkbox" id="id_status_resolution_public"[^>]*>', page)
     assert checkbox is not None and " checked" not in checkbox.group(0)

@@ -65,7 +65,9 @@ def test_status_offers_only_the_next_statuses(ticket: Ticket, agent: User) -> No
     services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.RESOLVED)
     page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
     select = page.split('<select id="id_status"')[1].split("</select>")[0]
-    assert re.findall(r'<option value="(\w+)">', select) == ["closed", "reopened"]
+    # The current status first, chosen; then where it may go.
+    assert re.findall(r'<option value="(\w+)"', select) == ["resolved", "closed", "reopened"]
+    assert '<option value="resolved" selected>Resolved (now)</option>' in select
 
 
 def test_assignee_offers_active_agents(
@@ -314,9 +316,13 @@ def test_htmx_stale_status_change_is_explained(
     assert "This ticket is already closed." in html(response)
 
 
-def test_other_actions_keep_their_answers_with_htmx(ticket: Ticket, agent: User) -> None:
+def test_the_head_buttons_answer_in_place_with_htmx(ticket: Ticket, agent: User) -> None:
     response = post(signed_in(agent), ticket, {"action": "claim"}, htmx=True)
-    assert response.status_code == 302
+    assert response.status_code == 200
+    page = html(response)
+    assert "You have claimed this ticket." in page
+    assert "This ticket has been claimed by Alice" in page
+    assert '<aside class="ticket-sidebar" id="ticket-sidebar"' in page
 
 
 # --- customers cannot use the controls ------------------------------------------------------

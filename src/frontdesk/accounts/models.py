@@ -72,6 +72,13 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(username, email, password, **fields)
 
 
+class AfterSend(models.TextChoices):
+    """Where an agent's ticket page goes once a reply is sent."""
+
+    NEXT = "next", "Open the next ticket of the list I came from"
+    STAY = "stay", "Stay on the ticket"
+
+
 class User(AbstractBaseUser):
     username = models.CharField(max_length=150)
     email = models.EmailField(max_length=254)
@@ -88,6 +95,7 @@ class User(AbstractBaseUser):
     # pages then use the server's zone until the browser tells its own). The database
     # default lets the column be added in place.
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
 
     objects = UserManager()
 

@@ -20,6 +20,7 @@ from frontdesk.accounts import validators
 from frontdesk.accounts.models import (
     SYSTEM_USER_ID,
     USER_ICONS,
+    AfterSend,
     CustomerNote,
     Organisation,
     Role,
@@ -143,6 +144,16 @@ def user_update_profile(
         user.set_password(new_password)
         fields.append("password")
     user.save(update_fields=fields)
+    return user
+
+
+def user_set_after_send(*, user: User, after_send: str) -> User:
+    """Where ``user``'s ticket page goes after a reply: the next ticket of their list, or
+    nowhere. A preference of the user's own, so no password is asked for."""
+    if after_send not in AfterSend.values:
+        raise InvalidInput("Choose what happens after sending from the list.", field="after_send")
+    user.after_send = after_send
+    user.save(update_fields=["after_send"])
     return user
 
 

@@ -6,8 +6,9 @@ email, admin) without each use case remembering to; a deleted ticket is announce
 Whether the requester hears of a change is tickets/access.py's rule, as for everything they
 see. Bulk imports bypass save() and stay silent.
 
-Events carry only a type and a ticket id, never content: a browser that hears one fetches the
-page again through the same permission checks as any other request.
+Events carry only a type and ids (the ticket; for a message, the message), never content: a
+browser that hears one fetches just the changed piece (the new messages, the ticket's head and
+sidebar) through the same permission checks as any other request.
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def announce(ticket: Ticket, kind: str, *, staff_only: bool) -> None:
+def announce(
+    ticket: Ticket, kind: str, *, staff_only: bool, message: Message | None = None
+) -> None:
     """Publish after commit: nobody hears of a change that is rolled back."""
-    event = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
+    event: dict[str, object] = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
+    if message is not None:
+        event.update(message=message.pk, author=message.author_id)
     channels = [ticket_channel(ticket.pk), STAFF_CHANNEL]
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
@@ -46,7 +51,12 @@ def announce(ticket: Ticket, kind: str, *, staff_only: bool) -> None:
 @receiver(post_save, sender=Message, dispatch_uid="live-message")
 def _message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any) -> None:
     if created:
-        announce(instance.ticket, "message", staff_only=not requester_sees(instance))
+        announce(
+            instance.ticket,
+            "message",
+            staff_only=not requester_sees(instance),
+            message=instance,
+        )
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="live-ticket-event")

@@ -261,10 +261,14 @@ class Applied:
         return f"Saved reply “{self.reply.name}”: {', '.join(self.changes)}."
 
 
-def saved_reply_apply(*, actor: User, ticket_id: int, reply_id: int) -> Applied:
+def saved_reply_apply(
+    *, actor: User, ticket_id: int, reply_id: int, status_chosen: bool = False
+) -> Applied:
     """Apply the reply's macro to the ticket, through the ticket use cases (each change
     recorded and announced as any other): add its tag, then set its status. What is already
-    so is left alone. Returns the reply's text for this ticket and what changed.
+    so is left alone, and so is the status when the agent chose one themselves as they sent
+    (``status_chosen``: "Send and close" wins over the reply's status). Returns the reply's
+    text for this ticket and what changed.
 
     Call it once the message written from the reply is posted, in the same transaction
     (:func:`saved_reply_use`): a refused change then takes the message back with it."""
@@ -279,7 +283,7 @@ def saved_reply_apply(*, actor: User, ticket_id: int, reply_id: int) -> Applied:
                     actor=actor, ticket_id=ticket.pk, changes={"tags": [*tags, reply.add_tag]}
                 )
                 changes.append(f"tag “{reply.add_tag}” added")
-            if reply.set_status and reply.set_status != ticket.status:
+            if reply.set_status and reply.set_status != ticket.status and not status_chosen:
                 services.ticket_change_status(
                     actor=actor, ticket_id=ticket.pk, status=reply.set_status
                 )
@@ -292,16 +296,24 @@ def saved_reply_apply(*, actor: User, ticket_id: int, reply_id: int) -> Applied:
 
 
 def saved_reply_use(
-    *, actor: User, ticket_id: int, reply_id: int | None, send: Callable[[], T]
+    *,
+    actor: User,
+    ticket_id: int,
+    reply_id: int | None,
+    send: Callable[[], T],
+    status_chosen: bool = False,
 ) -> tuple[T, Applied | None]:
     """Send a message written from a saved reply (``send``: the face's own way of posting it)
     and apply the reply's macro, in one transaction: all or nothing. Without a reply, only
-    ``send``."""
+    ``send``. With ``status_chosen`` (the message was sent with its own status, "Send and
+    close") the macro's status yields."""
     if reply_id is None:
         return send(), None
     with transaction.atomic():
         sent = send()
-        applied = saved_reply_apply(actor=actor, ticket_id=ticket_id, reply_id=reply_id)
+        applied = saved_reply_apply(
+            actor=actor, ticket_id=ticket_id, reply_id=reply_id, status_chosen=status_chosen
+        )
     return sent, applied
 
 

@@ -127,6 +127,20 @@ def _sort_values(keys: tuple[SortKey, ...]) -> dict[str, Any]:
     return {key.name: _ANNOTATIONS[key.name]() for key in keys if key.name in _ANNOTATIONS}
 
 
+def in_order_after(
+    query: QuerySet[Ticket], *, keys: tuple[SortKey, ...], ticket_id: int
+) -> tuple[QuerySet[Ticket], QuerySet[Ticket]]:
+    """``query`` in the order ``keys``, without the ticket ``ticket_id``: its rows that come
+    after that ticket's place (whether or not ``query`` holds it), and all of them."""
+    ordering = _ordering(keys)
+    rows = query.exclude(pk=ticket_id).annotate(**_sort_values(keys))
+    place = Ticket.objects.filter(pk=ticket_id).annotate(**_sort_values(keys)).first()
+    if place is None:
+        return rows.order_by(*ordering), rows.order_by(*ordering)
+    values = [getattr(place, key.name) for key in keys]
+    return rows.filter(after_condition(keys, values)).order_by(*ordering), rows.order_by(*ordering)
+
+
 def ticket_page(
     query: QuerySet[Ticket],
     *,
@@ -159,14 +173,6 @@ def ticket_page(
     )
     tickets = found[:limit]
     return Page(tickets, encode_after(tickets[-1], keys) if len(found) > limit else None)
-
-
-def cursor_of(query: QuerySet[Ticket], ticket_id: int, keys: tuple[SortKey, ...]) -> str | None:
-    """The cursor that names the place of ``ticket_id`` (one of ``query``) in the ordering
-    ``keys``, None when there is no such ticket: the page after it starts with the ticket
-    that follows it."""
-    ticket = query.filter(pk=ticket_id).annotate(**_sort_values(keys)).first()
-    return None if ticket is None else encode_after(ticket, keys)
 
 
 def id_page(query: QuerySet[Row], *, keys: tuple[SortKey, ...], after: str, limit: int) -> Page:

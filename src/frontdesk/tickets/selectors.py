@@ -420,24 +420,6 @@ class _CachedCounts:
     counts: dict[int, int]
 
 
-def workspace_next_ticket(*, user: User, query: str, after_ticket: int) -> Ticket | None:
-    """The ticket after ``after_ticket`` in the workspace view that ``query`` (its address's
-    query string) defines, in that view's order; None at the end. The ticket itself need no
-    longer be in the view (it was just closed): the next is the one after its place in the
-    order. Search words and page cursors in ``query`` are ignored. Three queries."""
-    _check_staff(user)
-    view = view_query_parse(query, strict=False)
-    sort = view.sort or DEFAULT_SORT[view.view]
-    keys = WORKSPACE_ORDERINGS[sort]
-    visible = access.tickets_visible_to(user)
-    after = paging.cursor_of(visible, after_ticket, keys) if is_id(after_ticket) else None
-    if after is None:
-        return None
-    tickets = visible.filter(view.condition(user))
-    page = paging.ticket_page(tickets, keys=keys, after=after, limit=1)
-    return page.rows[0] if page.rows else None
-
-
 def search_words(query: str) -> str:
     """The words of a search, spaced once, within the length a search may have."""
     words = " ".join(query.split())

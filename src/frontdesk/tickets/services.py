@@ -52,6 +52,7 @@ from frontdesk.tickets.texts import (
     claimed_text,
     reopened_text,
     status_text,
+    taken_over_text,
     unassigned_text,
 )
 
@@ -284,12 +285,16 @@ def message_post(
     body: str,
     internal: bool = False,
     files: Sequence[UploadedFile] = (),
+    claim_if_unassigned: bool = False,
 ) -> Message:
     """Add a reply or an internal note (with files), or run a SupportMe command (``!close``,
     ``!open``, ``!claim``). Returns the message written: the reply, or the command's system
     message.
 
     A public reply into a closed ticket reopens it first, with the seed's system message.
+    With ``claim_if_unassigned`` (the pages' choice; SupportMe keeps its explicit ``!claim``)
+    an agent's public reply to an unassigned ticket also claims it, as a claim would: a
+    history row and the claim's system message, in the same transaction.
     """
     if body in COMMANDS and not internal:
         if files:
@@ -308,6 +313,8 @@ def message_post(
                 fields += moved
                 changes += [event, _system_message(ticket, reopened_text(actor))]
             is_response = actor.is_staff_member and actor.pk != ticket.requester_id
+            if claim_if_unassigned and is_response and ticket.assignee_id is None:
+                changes += _claim_unassigned(ticket, actor)
             if is_response and ticket.first_response_at is None:
                 ticket.first_response_at = now()
                 fields.append("first_response_at")
@@ -321,6 +328,49 @@ def message_post(
         message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
         attach(staged, message=message, uploader=actor)
         touch(ticket, fields, actor, [*changes, message])
+    return message
+
+
+def _claim_unassigned(ticket: Ticket, actor: User) -> list[Change]:
+    """Give the locked, unassigned ``ticket`` to ``actor`` as a claim does, its status aside.
+    The conditional UPDATE is the arbiter where row locks are not available."""
+    if not Ticket.objects.filter(pk=ticket.pk, assignee__isnull=True).update(assignee=actor):
+        ticket.refresh_from_db(fields=["assignee"])
+        holder = ticket.assignee
+        raise Conflict(
+            f"This ticket has just been claimed by {by(holder) if holder else 'another agent'}."
+        )
+    event = record_change(ticket, actor, TicketEvent.Field.ASSIGNEE, None, actor.pk)
+    ticket.assignee = actor
+    return [event, _system_message(ticket, claimed_text(actor, reopened=False))]
+
+
+def ticket_reply(
+    *,
+    actor: User,
+    ticket_id: int,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    then_status: str | None = None,
+    claim_if_unassigned: bool = False,
+) -> Message:
+    """A public reply and, with ``then_status``, the ticket moved on in the same transaction
+    ("Send and close", "Send and set Pending"): both happen or neither. A ticket already in
+    ``then_status`` after the reply stays as it is. Returns the reply."""
+    if then_status is not None and then_status not in Status.values:
+        raise InvalidInput(f"Unknown status {then_status!r}.", field="status")
+    with transaction.atomic():
+        message = message_post(
+            actor=actor,
+            ticket_id=ticket_id,
+            body=body,
+            files=files,
+            claim_if_unassigned=claim_if_unassigned,
+        )
+        if then_status is not None and message.kind == MessageKind.PUBLIC:
+            current = Ticket.objects.values_list("status", flat=True).get(pk=ticket_id)
+            if current != then_status:
+                ticket_change_status(actor=actor, ticket_id=ticket_id, status=then_status)
     return message
 
 
@@ -432,6 +482,43 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
             changes.append(event)
         message = _system_message(ticket, claimed_text(actor, reopened=reopened))
         touch(ticket, fields, actor, [*changes, message])
+    return message
+
+
+def ticket_claim_possible(*, actor: User, ticket: Ticket) -> bool:
+    """Would :func:`ticket_claim` succeed for ``actor`` now? What a page offers."""
+    if not actor.is_staff_member:
+        return False
+    return ticket.assignee_id is None or (ticket.assignee_id == actor.pk and ticket.is_done)
+
+
+def ticket_take_over_possible(*, actor: User, ticket: Ticket) -> bool:
+    """Would :func:`ticket_take_over` succeed for ``actor`` now? What a page offers."""
+    return actor.is_staff_member and ticket.assignee_id not in (None, actor.pk)
+
+
+def ticket_take_over(*, actor: User, ticket_id: int, from_id: int | None = None) -> Message:
+    """Take a colleague's ticket (any agent may, on purpose: a claim never does). With
+    ``from_id``, only if it is still theirs: a page's confirmation names whom it takes from,
+    and a ticket that changed hands meanwhile is a Conflict, not a silent second take."""
+    _check_staff(actor)
+    with transaction.atomic():
+        ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        previous = ticket.assignee
+        if previous is None:
+            raise Conflict("Nobody has this ticket: claim it instead.")
+        if previous.pk == actor.pk:
+            raise Conflict("This ticket is already yours.")
+        if from_id is not None and previous.pk != from_id:
+            raise Conflict(f"This ticket has meanwhile gone to {by(previous)}.")
+        if not Ticket.objects.filter(pk=ticket.pk, assignee_id=previous.pk).update(assignee=actor):
+            raise Conflict("This ticket has just changed hands; look again.")
+        ticket.assignee = actor
+        changes: list[Change] = [
+            record_change(ticket, actor, TicketEvent.Field.ASSIGNEE, previous.pk, actor.pk)
+        ]
+        message = _system_message(ticket, taken_over_text(actor, previous))
+        touch(ticket, [], actor, [*changes, message])
     return message
 
 

@@ -77,3 +77,7 @@ def plain_words(text: str, *, for_customer: bool) -> str:
     for status, words in CUSTOMER_STATUS_LABELS.items():
         plain = plain.replace(f"marked as {Status(status).label} by", f"marked as {words} by")
     return plain
+
+
+def taken_over_text(actor: User, previous: User) -> str:
+    return f"This ticket has been taken over by {by(actor)} from {by(previous)}."

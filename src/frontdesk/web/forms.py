@@ -382,3 +382,40 @@ class WorkspaceForm(forms.Form):
             sort=data.get("sort", ""),
             after=data.get("after", ""),
         )
+
+
+# --- a ticket's page: the send choices, the composer's mode, taking over --------------------
+
+SEND_ACTIONS = ("reply", "reply_close", "reply_pending")
+NOTE_MODE_GUARD = (
+    "You are writing an internal note: nothing was sent to the customer. "
+    "Switch to Reply to send it to them."
+)
+
+
+class TicketPageForm(TicketActionForm):
+    """Everything a ticket page posts: TicketActionForm's actions, the split send button's
+    other two choices, and taking a colleague's ticket over. ``mode`` is the composer's
+    Reply / Internal note switch; ``take_from`` the agent a take-over was confirmed against."""
+
+    PAGE_ACTIONS = (*TicketActionForm.ACTIONS, "reply_close", "reply_pending", "take_over")
+
+    action = forms.ChoiceField(
+        choices=[(action, action) for action in PAGE_ACTIONS],
+        error_messages={"invalid_choice": UNKNOWN_ACTION, "required": UNKNOWN_ACTION},
+        widget=forms.HiddenInput,
+    )
+    mode = forms.ChoiceField(
+        choices=[("reply", "Reply"), ("note", "Internal note")],
+        required=False,
+        error_messages={"invalid_choice": UNKNOWN_ACTION},
+    )
+    take_from = IdField(label="Take over from", invalid=CHOOSE_AGENT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The guard of the composer's two modes: a public action posted while the switch says
+        # "internal note" (a stale page, a script) sends nothing.
+        if data.get("mode") == "note" and data.get("action") in SEND_ACTIONS:
+            raise forms.ValidationError(NOTE_MODE_GUARD)
+        return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 from frontdesk.web.views.account import (
     login_page,
     logout_page,
+    profile_after_send,
     profile_page,
     profile_session_end,
     profile_sessions_end_others,
@@ -22,7 +23,7 @@ from frontdesk.web.views.customers import (
     organisations_page,
 )
 from frontdesk.web.views.session_api import session_detail, session_extend, session_status
-from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page
+from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page, ticket_thread
 from frontdesk.web.views.workspace import saved_view_change, saved_view_create, workspace_bulk
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "news",
     "organisation_page",
     "organisations_page",
+    "profile_after_send",
     "profile_page",
     "profile_session_end",
     "profile_sessions_end_others",
@@ -48,5 +50,6 @@ __all__ = [
     "session_status",
     "ticket_new_page",
     "ticket_page",
+    "ticket_thread",
     "workspace_bulk",
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from frontdesk.accounts import api_tokens, sessions
 from frontdesk.accounts import services as accounts
-from frontdesk.accounts.models import USER_ICONS, ProfileIcon, User
+from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.web.customer_forms import TimeZoneForm
@@ -144,6 +144,7 @@ def _profile(
         "api_tokens": api_tokens.api_tokens_listed_for(user),
         "token_form": ApiTokenForm(),
         "time_zone_form": TimeZoneForm(initial={"time_zone": user.time_zone}),
+        "after_send_choices": AfterSend.choices,
         **extra,
     }
     return render(request, "web/profile.html", context, status=status)
@@ -272,3 +273,18 @@ def profile_time_zone(request: HttpRequest) -> HttpResponse:
     if auto:
         return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
     return _profile(request, user, ProfileForm(), user.profile_icon, 400, time_zone_form=form)
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_after_send(request: HttpRequest) -> HttpResponse:
+    """Where the ticket page goes after a reply (agents): the next ticket, or stay."""
+    user = current_user(request)
+    try:
+        accounts.user_set_after_send(user=user, after_send=request.POST.get("after_send", ""))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Saved: what happens after you send a reply.")
+    return redirect("/profile#after-send")

@@ -242,7 +242,12 @@ def macro_words(reply: SavedReply) -> str:
 
 
 def with_saved_reply(
-    request: HttpRequest, user: User, ticket_id: int, send: Callable[[], str]
+    request: HttpRequest,
+    user: User,
+    ticket_id: int,
+    send: Callable[[], str],
+    *,
+    status_chosen: bool = False,
 ) -> str:
     """Run the ticket page's ``send`` (a reply or a note, as the page posts it) and, when the
     message was written from a saved reply (the composer's hidden ``saved_reply``), apply the
@@ -255,6 +260,6 @@ def with_saved_reply(
         except NotFound:
             raise InvalidInput(REPLY_GONE, field=FIELD) from None
     done, applied = services.saved_reply_use(
-        actor=user, ticket_id=ticket_id, reply_id=reply_id, send=send
+        actor=user, ticket_id=ticket_id, reply_id=reply_id, send=send, status_chosen=status_chosen
     )
     return f"{done} {applied.summary}".strip() if applied else done

@@ -1,20 +1,27 @@
-"""The agent's controls in a ticket page's sidebar (status, with the resolution when
-resolving; assignee, priority, category, tags, due date; the resolution itself) and the
-history beside them. Each control is a small form posted to the ticket's own path with its
-``action``; ticket_page runs it through CONTROLS. With htmx the sidebar is answered alone,
-with the conversation and the head swapped out of band."""
+"""The parts of a ticket's page: the agent's controls in the sidebar (status, with the
+resolution when resolving; assignee, priority, category, tags, due date; the resolution
+itself) with the history beside them, the conversation (folded when long), and the page's
+address with the list the agent came from.
+
+Each control is a small form posted to the ticket's own path with its ``action``; ticket_page
+runs it through CONTROLS. With JavaScript each saves as soon as it changes (ticket.js); with
+htmx the sidebar is answered, with the conversation and the head swapped out of band."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
+from frontdesk.core.errors import InvalidInput
+from frontdesk.core.ids import parse_id
 from frontdesk.tickets import selectors, services
-from frontdesk.tickets.models import DONE_STATUSES, Category, Priority, Status, Ticket
+from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
 from frontdesk.web.forms import TicketActionForm
 
 Control = Callable[[User, int, dict[str, Any]], str]
@@ -82,10 +89,73 @@ CONTROLS: dict[str, Control] = {
 }
 
 
-def is_control_update(request: HttpRequest, form: TicketActionForm) -> bool:
-    """An htmx post of a sidebar control: answered with the sidebar, not the whole page."""
+def is_htmx_post(request: HttpRequest) -> bool:
+    """A post from the page's scripts: answered with the parts that changed, not the page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and request.method == "POST" and form.data.get("action") in CONTROLS
+    return bool(htmx) and request.method == "POST"
+
+
+# --- the list the agent came from -----------------------------------------------------------
+
+CAME_FROM_MAX = 500  # a workspace address: a view, five filters and a sort
+
+
+def came_from(request: HttpRequest) -> str:
+    """The workspace address (``view=claimable&sort=-created``) the ticket was opened from,
+    carried as ``?from=`` by the list's links and the page's own forms; empty if none."""
+    address = request.GET.get("from", "")
+    return address if len(address) <= CAME_FROM_MAX else ""
+
+
+def page_url(request: HttpRequest, ticket_id: int) -> str:
+    """A ticket page's address, still knowing the list it was opened from."""
+    address = came_from(request)
+    return f"/ticket/{ticket_id}" + (f"?from={quote(address, safe='')}" if address else "")
+
+
+# --- the conversation -----------------------------------------------------------------------
+
+FOLD_OVER = 12  # a thread longer than this folds, keeping its first message and the latest
+FOLD_KEEP_LATEST = 6
+
+
+def thread_context(request: HttpRequest, user: User, ticket: Ticket) -> dict[str, Any]:
+    """The messages the page shows. A long thread folds on the server: its first message
+    (the request), "N earlier messages", and the latest few, so a page with 200 replies
+    renders 7. ``?all=1`` unfolds it; ``?after=<id>`` gives only the messages after that one
+    (live updates)."""
+    conversation = selectors.conversation(user=user, ticket=ticket)
+    if (after := _after_id(request)) is not None:
+        shown = list(_with_people(conversation.filter(id__gt=after)))
+        return {"conversation": shown, "folded": 0, "last_message_id": _last(shown, after)}
+    ids = list(conversation.values_list("id", flat=True))
+    keep = ids
+    if len(ids) > FOLD_OVER and not request.GET.get("all"):
+        keep = [ids[0], *ids[-FOLD_KEEP_LATEST:]]
+    shown = list(_with_people(conversation.filter(id__in=keep))) if keep else []
+    return {
+        "conversation": shown,
+        "folded": len(ids) - len(keep),
+        "last_message_id": ids[-1] if ids else 0,
+    }
+
+
+def _after_id(request: HttpRequest) -> int | None:
+    text = request.GET.get("after", "")
+    if request.method != "GET" or not text:
+        return None
+    try:
+        return parse_id(text, field="after") if text != "0" else 0
+    except InvalidInput:
+        return 0
+
+
+def _with_people(messages: QuerySet[Message]) -> QuerySet[Message]:
+    return messages.select_related("author").prefetch_related("attachments")
+
+
+def _last(messages: list[Message], otherwise: int) -> int:
+    return messages[-1].pk if messages else otherwise
 
 
 def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[str, Any]:
@@ -109,7 +179,11 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
             values["resolution_public"] = "resolution_public" in form.data
     return {
         "agents": selectors.agents_assignable(user=user),
-        "status_choices": services.ticket_status_choices(actor=user, ticket=ticket),
+        # The current status first (what the control shows), then where it may move.
+        "status_choices": [
+            Status(ticket.status),
+            *services.ticket_status_choices(actor=user, ticket=ticket),
+        ],
         "priorities": Priority.choices,
         "categories": Category.choices,
         "control_values": values,

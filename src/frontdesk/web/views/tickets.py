@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
 from frontdesk.tickets import access, customers, selectors, services
-from frontdesk.tickets.models import MessageKind, Status
+from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
+from frontdesk.tickets.next_ticket import workspace_next_ticket
 from frontdesk.tickets.texts import plain_words
 from frontdesk.web.customer_forms import PhoneInForm
-from frontdesk.web.forms import TicketActionForm, TicketNewForm
+from frontdesk.web.forms import SEND_ACTIONS, TicketNewForm, TicketPageForm
 from frontdesk.web.pages import (
     FORM_ERRORS,
     current_user,
@@ -32,8 +34,11 @@ from frontdesk.web.views.replies import with_saved_reply
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
     UPDATE_TEMPLATE,
-    is_control_update,
+    came_from,
+    is_htmx_post,
+    page_url,
     sidebar_context,
+    thread_context,
 )
 from frontdesk.web.views.workspace import workspace_page
 
@@ -120,45 +125,78 @@ def _ticket_new(
 
 
 # --- a ticket's page ----------------------------------------------------------------------
+#
+# Every form on the page posts to the page's own address with an ``action``. Without
+# JavaScript the answer is a redirect to the page (POST/redirect/GET); with htmx it is
+# web/_ticket_update.html: the sidebar, and out of band the head, the thread, the status line
+# and (for the composer's posts) a fresh composer. The page never reloads for these.
 
-Files = Sequence[UploadedFile]
-Action = Callable[[User, int, str, Files], str]
+Action = Callable[[User, int, dict[str, Any]], str]
+SEND_THEN: dict[str, str | None] = {
+    "reply": None,
+    "reply_close": Status.CLOSED,
+    "reply_pending": Status.PENDING,
+}
+COMPOSER_ACTIONS = (*SEND_ACTIONS, "note")
+HEAD_ACTIONS = ("claim", "take_over", "close", "reopen")
 
 
-def _reply(user: User, ticket_id: int, body: str, files: Files) -> str:
-    message = services.message_post(actor=user, ticket_id=ticket_id, body=body, files=files)
+def _send(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    then = SEND_THEN[data["action"]]
+    # The pages' choice (SupportMe keeps its explicit "!claim"): an agent who answers an
+    # unassigned ticket takes it.
+    message = services.ticket_reply(
+        actor=user,
+        ticket_id=ticket_id,
+        body=data["message"],
+        files=data["files"],
+        then_status=then,
+        claim_if_unassigned=True,
+    )
     # "!close", "!open" and "!claim" are commands: their system message says what happened.
     if message.kind == MessageKind.SYSTEM:
         return plain_words(message.body, for_customer=not user.is_staff_member)
+    if then == Status.CLOSED:
+        return "Your reply has been sent and the ticket closed."
+    if then == Status.PENDING:
+        return "Your reply has been sent; the ticket is pending."
     return "Your reply has been sent."
 
 
-def _note(user: User, ticket_id: int, body: str, files: Files) -> str:
-    services.message_post(actor=user, ticket_id=ticket_id, body=body, internal=True, files=files)
+def _note(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.message_post(
+        actor=user, ticket_id=ticket_id, body=data["message"], internal=True, files=data["files"]
+    )
     return "Your internal note has been added."
 
 
-def _close(user: User, ticket_id: int, body: str, files: Files) -> str:
+def _close(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.CLOSED)
     return "The ticket has been closed."
 
 
-def _reopen(user: User, ticket_id: int, body: str, files: Files) -> str:
+def _reopen(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.REOPENED)
     return "The ticket has been reopened."
 
 
-def _claim(user: User, ticket_id: int, body: str, files: Files) -> str:
+def _claim(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_claim(actor=user, ticket_id=ticket_id)
     return "You have claimed this ticket."
 
 
+def _take_over(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    services.ticket_take_over(actor=user, ticket_id=ticket_id, from_id=data["take_from"])
+    return "You have taken over this ticket."
+
+
 ACTIONS: dict[str, Action] = {
-    "reply": _reply,
+    **dict.fromkeys(SEND_ACTIONS, _send),
     "note": _note,
     "close": _close,
     "reopen": _reopen,
     "claim": _claim,
+    "take_over": _take_over,
 }
 
 
@@ -166,22 +204,42 @@ def _ticket(
     request: HttpRequest,
     user: User,
     ticket_id: int,
-    form: TicketActionForm,
     status: int,
     *,
+    form: TicketPageForm | None = None,
+    composer: TicketPageForm | None = None,
     done: str = "",
     partial: bool = False,
 ) -> HttpResponse:
+    """The page, or with ``partial`` its htmx update. ``form`` is a refused sidebar control
+    or head button, ``composer`` a refused reply or note (each shown where it was sent)."""
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
-    conversation = selectors.conversation(user=user, ticket=ticket)
-    conversation = conversation.select_related("author").prefetch_related("attachments")
     services.ticket_mark_read(user=user, ticket=ticket)
-    context = {
+    context = _context(request, user, ticket, form=form or TicketPageForm())
+    context.update(
+        composer=composer or TicketPageForm(),
+        composer_swap=composer is not None or request.POST.get("action") in COMPOSER_ACTIONS,
+        files_dropped=request.method == "POST" and bool(request.FILES),
+        done=done,
+        partial=partial,
+    )
+    template = UPDATE_TEMPLATE if partial else "web/ticket.html"
+    return render(request, template, context, status=status)
+
+
+def _context(
+    request: HttpRequest, user: User, ticket: Ticket, *, form: TicketPageForm, thread: bool = True
+) -> dict[str, Any]:
+    """What the page's parts show: the head, the conversation (unless not ``thread``) and the
+    sidebar."""
+    return {
         "ticket": ticket,
-        "conversation": conversation,
         "form": form,
         "for_staff": user.is_staff_member,
-        "can_claim": user.is_staff_member and ticket.assignee_id != user.pk,
+        "can_claim": services.ticket_claim_possible(actor=user, ticket=ticket),
+        "can_take_over": services.ticket_take_over_possible(actor=user, ticket=ticket),
+        "head_actions": HEAD_ACTIONS,
+        "done_statuses": DONE_STATUSES,
         "closed_at": (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None,
         # The customer's "Resolution" block, once the ticket is done (agents: the sidebar).
         "resolution_shown": (
@@ -189,35 +247,36 @@ def _ticket(
             if ticket.is_done and not user.is_staff_member
             else ""
         ),
-        "files_dropped": request.method == "POST" and bool(request.FILES),
-        "done": done,
-        "partial": partial,
+        "page_url": page_url(request, ticket.pk),
+        "came_from": came_from(request),
+        **(thread_context(request, user, ticket) if thread else {}),
         **sidebar_context(user, ticket, form),
         "customer_panel": customers.customer_panel(user=user, ticket=ticket),
     }
-    template = UPDATE_TEMPLATE if partial else "web/ticket.html"
-    return render(request, template, context, status=status)
 
 
-def _control(
-    request: HttpRequest, user: User, ticket_id: int, form: TicketActionForm
+def _refused(
+    request: HttpRequest, user: User, ticket_id: int, form: TicketPageForm, partial: bool
 ) -> HttpResponse:
-    """Run a sidebar control. With htmx the sidebar is answered in place; without, the page
-    is redirected to (POST/redirect/GET), or shown again with the error."""
-    partial = is_control_update(request, form)
-    if not form.is_valid():
-        return _ticket(request, user, ticket_id, form, 400, partial=partial)
-    control = CONTROLS[form.cleaned_data["action"]]
-    try:
-        done = control(user, ticket_id, form.cleaned_data)
-    except FORM_ERRORS as exc:
-        form.add_domain_error(exc)
-        page = _ticket(request, user, ticket_id, form, 400, partial=partial)
-        return with_form_error(page, exc)
-    if partial:
-        return _ticket(request, user, ticket_id, TicketActionForm(), 200, done=done, partial=True)
-    messages.success(request, done)
-    return redirect(request.path)
+    """The page (or its update) again with ``form``'s errors where they were sent."""
+    in_composer = form.data.get("action") in COMPOSER_ACTIONS or "message" in form.errors
+    if in_composer:
+        return _ticket(request, user, ticket_id, 400, composer=form, partial=partial)
+    return _ticket(request, user, ticket_id, 400, form=form, partial=partial)
+
+
+def _after(request: HttpRequest, user: User, ticket_id: int, action: str) -> str:
+    """Where the page goes once ``action`` is done: the next ticket of the list the agent
+    came from, after a reply, if they chose so (User.after_send); else the page itself."""
+    address = came_from(request)
+    goes_on = user.is_staff_member and user.after_send == AfterSend.NEXT
+    if action in SEND_ACTIONS and goes_on and address:
+        following = workspace_next_ticket(
+            user=user, after_ticket_id=ticket_id, address=QueryDict(address)
+        )
+        if following is not None:
+            return page_url(request, following.pk)
+    return page_url(request, ticket_id)
 
 
 @page_methods
@@ -227,21 +286,54 @@ def _control(
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = current_user(request)
     if request.method != "POST":
-        return _ticket(request, user, ticket_id, TicketActionForm(), 200)
-    form = TicketActionForm(request.POST, request.FILES)
-    if form.data.get("action") in CONTROLS:
-        return _control(request, user, ticket_id, form)
+        return _ticket(request, user, ticket_id, 200)
+    form = TicketPageForm(request.POST, request.FILES)
+    partial = is_htmx_post(request)
     if not form.is_valid():
-        return _ticket(request, user, ticket_id, form, 400)
-    action = ACTIONS[form.cleaned_data["action"]]
+        return _refused(request, user, ticket_id, form, partial)
+    action = form.cleaned_data["action"]
+    run = CONTROLS.get(action) or ACTIONS[action]
 
     def send() -> str:
-        return action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
+        return run(user, ticket_id, form.cleaned_data)
 
     try:
-        done = with_saved_reply(request, user, ticket_id, send)
+        if action in COMPOSER_ACTIONS:
+            # A message written from a saved reply also runs the reply's macro.
+            status_chosen = SEND_THEN.get(action) is not None
+            done = with_saved_reply(request, user, ticket_id, send, status_chosen=status_chosen)
+        else:
+            done = send()
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
-        return with_form_error(_ticket(request, user, ticket_id, form, 400), exc)
+        return with_form_error(_refused(request, user, ticket_id, form, partial), exc)
+    target = _after(request, user, ticket_id, action)
+    if partial and target == page_url(request, ticket_id):
+        return _ticket(request, user, ticket_id, 200, done=done, partial=True)
     messages.success(request, done)
-    return redirect(request.path)
+    return HttpResponseClientRedirect(target) if partial else redirect(target)
+
+
+@never_cache
+@require_GET
+@login_required
+@friendly_errors(not_found_message=TICKET_NOT_FOUND)
+def ticket_thread(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """What a ticket page's scripts fetch, never the page itself, through the same permission
+    checks: ``?after=<id>`` the messages after that one (a live update), ``?parts=ticket`` the
+    head and the sidebar (a live update of anything else), ``?read=1`` marks the ticket
+    read once the page has shown the new messages (204), else the whole conversation,
+    unfolded (``?all=1``, the "earlier messages" link)."""
+    user = current_user(request)
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    if "read" in request.GET:
+        # Apart from the fetch of the messages, so that showing them waits for no write.
+        services.ticket_mark_read(user=user, ticket=ticket)
+        return HttpResponse(status=204)
+    if request.GET.get("parts") == "ticket":
+        context = _context(request, user, ticket, form=TicketPageForm(), thread=False)
+        return render(request, "web/_ticket_live.html", context)
+    context = {"ticket": ticket, **thread_context(request, user, ticket)}
+    if "after" not in request.GET:
+        return render(request, "web/ticket.html#conversation", context)
+    return render(request, "web/ticket.html#messages", context)

@@ -1,12 +1,14 @@
-// Live updates: listen to /live/events and re-fetch the regions of this page that changed.
-// Events say only "ticket N changed"; the fresh HTML comes through the normal, permission-
-// checked page, so nothing reaches a browser that its page would not show.
+// Live updates: listen to /live/events and fetch what changed. Events say only "ticket N
+// changed" (with a message's id); the fresh HTML comes through the normal, permission-checked
+// views, so nothing reaches a browser that its page would not show. A ticket page fetches
+// only the new messages, or its head and sidebar; other pages their live regions.
 (() => {
   "use strict";
   const body = document.body;
   if (body.dataset.live !== "on" || !("EventSource" in window)) return;
 
   const ticket = body.dataset.liveTicket || "";
+  const me = body.dataset.userId;
   const staff = body.dataset.liveStaff === "true";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
@@ -14,46 +16,142 @@
   source.addEventListener("open", () => { body.dataset.liveState = "listening"; });
   source.addEventListener("error", () => { body.dataset.liveState = "reconnecting"; });
 
-  let pending = null;
-  function refreshSoon() {
-    // One action can write several rows (a claim: history + system message): refresh once.
-    clearTimeout(pending);
-    pending = setTimeout(refresh, 80);
-  }
-
   // Never swap a region out from under someone typing in it; the next event catches up.
   function isEditing(region) {
     const active = document.activeElement;
     return region.contains(active) && active.matches("input, textarea, select");
   }
 
-  async function refresh() {
-    const response = await fetch(location.href, {
+  function fragment(html) {
+    const holder = document.createElement("template");
+    holder.innerHTML = html;
+    return holder.content;
+  }
+
+  async function get(url) {
+    const response = await fetch(url, {
       credentials: "same-origin",
       headers: { "X-Frontdesk-Passive": "1" },
     });
-    if (response.status === 404 && ticket) { location.reload(); return; } // deleted
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    if (response.status === 404 && ticket) { location.reload(); return null; } // deleted
+    return response.ok ? response.text() : null;
+  }
+
+  // --- a ticket page: only what changed ---------------------------------------------------
+  // A new message: fetch the messages after the last one shown (rendered for this viewer,
+  // through the same permission checks as the page) and add them. Any other change: fetch
+  // the ticket's head and sidebar. Never the whole page.
+
+  const announcer = document.getElementById("thread-announcer");
+  let fetching = false;
+  let again = false;
+
+  async function addMessages(event) {
+    // Our own post brings its messages in its answer: no second fetch while it is on its way.
+    const data = event && event.data ? JSON.parse(event.data) : {};
+    if (String(data.author) === me && document.querySelector("#composer.htmx-request")) return;
+    if (fetching) { again = true; return; }
+    fetching = true;
+    try {
+      do {
+        again = false;
+        const list = document.getElementById("conversation");
+        if (!list) return;
+        const html = await get(`/ticket/${ticket}/thread?after=${list.dataset.lastMessage || 0}`);
+        if (html !== null) showMessages(fragment(html));
+      } while (again);
+    } finally {
+      fetching = false;
+    }
+  }
+
+  function showMessages(content) {
+    const list = document.getElementById("conversation");
+    if (!list) return;
+    const said = [];
+    for (const item of Array.from(content.children)) {
+      const id = Number(item.dataset.messageId || 0);
+      if (!id || document.getElementById(item.id)) continue; // already shown (our own post)
+      item.classList.add("message--arrived");
+      list.append(item);
+      list.dataset.lastMessage = String(Math.max(id, Number(list.dataset.lastMessage || 0)));
+      // Read out what others wrote (the sender has their own confirmation), in words that
+      // do not repeat the message: "New message from Bob", "The ticket was updated".
+      if (item.dataset.authorId === body.dataset.userId) continue;
+      const author = item.querySelector(".author");
+      said.push(author ? `New message from ${author.textContent}` : "The ticket was updated");
+    }
+    if (said.length && announcer) announcer.textContent = [...new Set(said)].join(". ");
+    if (said.length) {
+      // Seen on an open page: read (after showing them, so the display waits for no write).
+      fetch(`/ticket/${ticket}/thread?read=1`, {
+        credentials: "same-origin", headers: { "X-Frontdesk-Passive": "1" },
+      });
+    }
+    document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
+  }
+
+  let changing = null;
+  function changeSoon() {
+    // One action can write several rows (a close: history + status): fetch once.
+    clearTimeout(changing);
+    changing = setTimeout(showChange, 60);
+  }
+
+  async function showChange() {
+    const html = await get(`/ticket/${ticket}/thread?parts=ticket`);
+    if (html === null) return;
+    const content = fragment(html);
+    for (const fresh of Array.from(content.children)) {
+      const region = document.getElementById(fresh.id);
+      if (region && !isEditing(region)) {
+        region.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh); // its forms post through htmx again
+      }
+    }
+    document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
+  }
+
+  // --- any other page: its live regions, from the page fetched again --------------------
+
+  let pending = null;
+  function refreshSoon() {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 80);
+  }
+
+  async function refresh() {
+    const html = await get(location.href);
+    if (html === null) return;
+    const fresh = new DOMParser().parseFromString(html, "text/html");
     for (const region of document.querySelectorAll("[data-live-region]")) {
       const replacement = fresh.getElementById(region.id);
       if (!replacement || isEditing(region)) continue;
       const atBottom = region.scrollHeight - region.scrollTop - region.clientHeight < 40;
       region.replaceWith(replacement);
+      if (window.htmx) window.htmx.process(replacement);
       if (atBottom) replacement.scrollTop = replacement.scrollHeight;
     }
     document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
   }
 
+  if (ticket) {
+    source.addEventListener("message", addMessages);
+    source.addEventListener("change", changeSoon);
+    source.addEventListener("deleted", () => location.reload());
+  } else {
+    for (const type of ["message", "change", "new-ticket", "deleted"]) {
+      source.addEventListener(type, refreshSoon);
+    }
+  }
+  // Other scripts (the tab title's count) hear every event through one DOM event.
   for (const type of ["message", "change", "new-ticket", "deleted"]) {
-    source.addEventListener(type, refreshSoon);
     source.addEventListener(type, () => document.dispatchEvent(new CustomEvent("frontdesk:live", { detail: { type } })));
   }
 
   if (!(ticket && staff)) return;
 
   // Presence: tell the other agents on this ticket whether we view or reply, and show theirs.
-  const me = body.dataset.userId;
   const indicator = document.getElementById("presence");
   source.addEventListener("presence", (event) => {
     if (!indicator) return;
