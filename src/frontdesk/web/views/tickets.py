@@ -73,7 +73,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 body=data["message"],
                 requester=requester,
-                files=data["files"],
+                files=form.files_to_send(user),
             )
         except NotFound as exc:
             form.add_error("requester", exc.message)
@@ -81,6 +81,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
             return with_form_error(_ticket_new(request, form, for_staff), exc)
         else:
+            form.files_sent(user)
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
     return _ticket_new(request, form, for_staff, status=400)
@@ -89,6 +90,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
 def _ticket_new(
     request: HttpRequest, form: TicketNewForm, for_staff: bool, *, status: int = 200
 ) -> HttpResponse:
+    form.keep_files(current_user(request))  # a form sent back: offer its files again
     context = {"form": form, "for_staff": for_staff, "files_dropped": bool(request.FILES)}
     return render(request, "web/ticket_new.html", context, status=status)
 
@@ -145,6 +147,7 @@ def _ticket(
     partial: bool = False,
 ) -> HttpResponse:
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    form.keep_files(user)  # a form sent back: offer its files again
     conversation = selectors.conversation(user=user, ticket=ticket)
     conversation = conversation.select_related("author").prefetch_related("attachments")
     services.ticket_mark_read(user=user, ticket=ticket)
@@ -206,9 +209,10 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return _ticket(request, user, ticket_id, form, 400)
     action = ACTIONS[form.cleaned_data["action"]]
     try:
-        done = action(user, ticket_id, form.cleaned_data["message"], form.cleaned_data["files"])
+        done = action(user, ticket_id, form.cleaned_data["message"], form.files_to_send(user))
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
         return with_form_error(_ticket(request, user, ticket_id, form, 400), exc)
+    form.files_sent(user)
     messages.success(request, done)
     return redirect(request.path)
