@@ -193,3 +193,15 @@ def test_kept_files_expire_after_a_day(
     with django_capture_on_commit_callbacks(execute=True):
         staged_uploads_expire.call_local()
     assert not StagedUpload.objects.exists() and stored(settings) == set()
+
+
+def test_a_kept_file_lost_from_storage_is_left_out(customer: User, settings: Settings) -> None:
+    [kept] = staging.staged_upload_create(actor=customer, files=[upload("gone.txt", b"gone")])
+    kept.file.storage.delete(kept.file.name)
+    response = post_form(
+        browser(customer),
+        "/ticket/new",
+        {"title": "Lost file", "message": "It was here.", "kept_files": [kept.token]},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get().title == "Lost file" and not Attachment.objects.exists()

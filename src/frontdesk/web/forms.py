@@ -1,5 +1,6 @@
 """The page forms. They only parse what the browser sent and carry errors back to the page;
-every rule is checked by the services, whose errors land next to the matching field."""
+every rule is checked by the services, whose errors land next to the matching field. A form
+with files keeps them across an error through tickets/staging.py (KeepsFilesForm)."""
 
 from __future__ import annotations
 
@@ -186,7 +187,12 @@ class KeepsFilesForm(PageForm):
     def files_to_send(self, user: User) -> list[UploadedFile]:
         """The files kept from earlier tries (but those removed), then those chosen now."""
         self.kept = staged_uploads_of(actor=user, tokens=self._kept_tokens())
-        self._opened = [staged_upload_open(upload) for upload in self.kept]
+        self._opened = []
+        for upload in list(self.kept):
+            try:
+                self._opened.append(staged_upload_open(upload))
+            except OSError:  # its file is gone from storage: it cannot be sent
+                self.kept.remove(upload)
         chosen = self.cleaned_data.get("files", []) if hasattr(self, "cleaned_data") else []
         return [*self._opened, *chosen]
 
