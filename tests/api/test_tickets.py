@@ -183,8 +183,11 @@ def test_create_is_all_or_nothing(as_agent: Api, customer: User) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"subject": "x", "description": "Long enough text."}, "subject"),
-        ({"subject": "Good title here", "description": "short"}, "description"),
+        ({"subject": " ", "description": "Long enough text."}, "subject"),
+        ({"subject": "Bad\u202etitle", "description": "Long enough text."}, "subject"),
+        ({"subject": "x" * 201, "description": "Long enough text."}, "subject"),
+        ({"subject": "Good title here", "description": "\n \t"}, "description"),
+        ({"subject": "Good title here", "description": "x" * 65_537}, "description"),
         ({"subject": 5, "description": "Long enough text."}, "subject"),
         ({"description": "Long enough text."}, "subject"),
     ],

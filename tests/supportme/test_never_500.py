@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from frontdesk.accounts import validators as account_validators
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
-from frontdesk.tickets import validators as ticket_validators
+from frontdesk.supportme import rules as ticket_validators
 from tests.supportme.helpers import bearer, open_ticket, token_for
 
 FAST = settings(

@@ -169,14 +169,24 @@ def test_resolutions_are_written_as_the_use_cases_write_them() -> None:
     )
 
 
-def test_titles_follow_supportme_rules_and_data_looks_real() -> None:
+def test_titles_and_messages_follow_the_rules_and_data_looks_real() -> None:
     run_demo()
     moment = now()
 
     for title in Ticket.objects.values_list("title", flat=True):
-        validators.check_title(title)  # letters, digits and spaces, 8 to 64 characters
+        assert validators.clean_title(title) == title
     for body in Message.objects.values_list("body", flat=True):
         validators.check_message(body)
+    titles = set(Ticket.objects.values_list("title", flat=True))
+    assert any(not all(ch.isalnum() or ch == " " for ch in title) for title in titles)
+    bodies = list(Message.objects.exclude(kind=MessageKind.SYSTEM).values_list("body", flat=True))
+    long = [body for body in bodies if len(body) > 512]
+    assert any("\n\n" in body and "https://studio.example/" in body for body in long)
+    # Long ones from customers and from agents alike.
+    assert (
+        Message.objects.filter(body__in=long, author__role="customer").exists()
+        and Message.objects.filter(body__in=long, author__role="agent").exists()
+    )
     overdue = Ticket.objects.filter(status__in=ACTIVE_STATUSES, due_at__lt=moment)
     assert overdue.exists()
     assert Ticket.objects.filter(tags__isnull=False).exists()

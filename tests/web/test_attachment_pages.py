@@ -46,7 +46,7 @@ def test_forms_accept_several_files(customer: User, ticket: Ticket) -> None:
     for path in ("/ticket/new", f"/ticket/{ticket.pk}"):
         page = html(client.get(path))
         assert 'enctype="multipart/form-data"' in page
-        assert re.search(r'<input type="file" name="files" multiple[^>]*id="id_files"', page)
+        assert re.search(r'<input type="file" name="files"[^>]* multiple[^>]*id="id_files"', page)
         assert "Up to 10 files, at most 25 MB each." in page
 
 
@@ -113,10 +113,12 @@ def test_too_large_is_shown_next_to_the_field_and_nothing_is_saved(
     error = re.search(r'id="id_files_error">(.*?)</p>', page, re.S)
     assert error is not None
     assert "huge.bin is 4.9 KB; a file can be at most 1000 bytes." in error.group(1)
-    assert "Nothing was sent: choose your files again." in page
+    kept = re.search(r'<fieldset class="kept-files".*?</fieldset>', page, re.S)
+    assert kept is not None and "ok.txt" in kept.group() and "huge.bin" not in kept.group()
     assert "Two files for you.</textarea>" in page  # the text is kept
     assert Message.objects.filter(ticket=ticket).count() == 1
-    assert Attachment.objects.count() == 0 and stored_files(settings) == []
+    # Only the file that fits is kept for the next try, and it is no attachment yet.
+    assert Attachment.objects.count() == 0 and len(stored_files(settings)) == 1
 
 
 def test_too_many_files_on_a_new_ticket(customer: User, settings: Settings) -> None:

@@ -15,10 +15,28 @@ from frontdesk.accounts.models import User
 from frontdesk.tickets import access
 from frontdesk.tickets.filters import TICKET_FILTERS, TicketFilter
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+from frontdesk.tickets.validators import MESSAGE_MAX, TITLE_MAX
 
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+# The domain's limits on text (tickets/validators.py), documented for clients; the services
+# check them, so a refusal reads the same here as on the pages (400, in the field's words).
+def _text_field(description: str, *, max_length: int, default: Any = ...) -> Any:
+    return Field(default, description=description, json_schema_extra={"maxLength": max_length})
+
+
+SUBJECT = (
+    f"The title: any printable text on one line, 1 to {TITLE_MAX} characters once the spaces "
+    "around it are trimmed (no control characters or text-direction overrides)."
+)
+MESSAGE = (
+    f"The text, as written: not blank, at most {MESSAGE_MAX:,} characters (a line break "
+    "counts one); besides tab and line breaks, ASCII control characters are refused. Plain text: "
+    "pages show its line breaks and make its links clickable."
+)
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -173,7 +191,7 @@ else:
 
 
 class TicketPatchIn(Strict):
-    subject: str | None = None
+    subject: str | None = _text_field(SUBJECT, max_length=TITLE_MAX, default=None)
     priority: str | None = None
     category: str | None = None
     tags: list[str] | None = None
@@ -190,8 +208,8 @@ class TicketCreateIn(TicketPatchIn):
     """What PATCH may change, plus the opening message. Only ``subject``, ``description`` and
     ``customer`` are for customers; a customer sending any other field is refused (403)."""
 
-    subject: str
-    description: str
+    subject: str = _text_field(SUBJECT, max_length=TITLE_MAX)
+    description: str = _text_field(f"The opening message. {MESSAGE}", max_length=MESSAGE_MAX)
     customer: int | None = None
 
 
@@ -320,7 +338,7 @@ class CommentQuery(Schema):
 
 
 class AddCommentIn(Strict):
-    content: str
+    content: str = _text_field(MESSAGE, max_length=MESSAGE_MAX)
     is_internal: bool = False
 
 
@@ -329,7 +347,7 @@ class CommentCreateIn(AddCommentIn):
 
 
 class CommentUpdateIn(Strict):
-    content: str
+    content: str = _text_field(MESSAGE, max_length=MESSAGE_MAX)
     is_internal: bool | None = None
 
 

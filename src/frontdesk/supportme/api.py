@@ -1,7 +1,8 @@
 """The SupportMe JSON API, an exact contract: the seed's paths, JSON shapes, status codes and
 error texts, so a client written for SupportMe works unchanged (docs/supportme-compat.md).
 
-Each view parses, calls one service or selector, and renders; the rules live in the services.
+Each view parses, calls one service or selector, and renders; the rules live in the services,
+but for the seed's limits on titles and messages, which are this face's contract (rules.py).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from frontdesk.core.errors import (
     http_status,
 )
 from frontdesk.core.text import is_storable_text
+from frontdesk.supportme import rules
 from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import Message, Ticket
 
 PARSE_FAILED = "Server failed to parse the request."
 REQUEST_FAILED = "The request failed."
-BLANK_FIELDS = "Please don't leave any blank fields."
+BLANK_FIELDS = rules.BLANK_FIELDS
 NOT_AUTHENTICATED = "User is not authenticated to make this request."
 USER_NOT_FOUND = "User not found."
 ICON_PREFIX, ICON_SUFFIX = "/profile-icons/", ".png"
@@ -208,6 +210,8 @@ def ticket_new(request: HttpRequest) -> JsonResponse:
         raise NotAllowed(NOT_AUTHENTICATED)
     services.ticket_open_check(actor=user)
     data = _fields(request, {"ticket_title", "message"})
+    rules.check_title(data["ticket_title"])
+    rules.check_message(data["message"])
     opened = services.ticket_open(actor=user, title=data["ticket_title"], body=data["message"])
     return _answer({"ticket_id": opened.ticket.pk, "message_id": opened.message.pk})
 
@@ -223,6 +227,8 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> JsonResponse:
 def ticket_post(request: HttpRequest, ticket_id: int) -> JsonResponse:
     user = _signed_in(request)
     data = _fields(request, {"message"})
+    if data["message"] not in services.COMMANDS:
+        rules.check_message(data["message"])
     message = services.message_post(actor=user, ticket_id=ticket_id, body=data["message"])
     return _answer({"ticket_id": message.ticket_id, "message_id": message.pk})
 

@@ -22,7 +22,14 @@ from django.db.models import Model, Q, QuerySet
 from frontdesk.accounts.models import Organisation, Role, User
 from frontdesk.core.errors import NotFound, NotVisible
 from frontdesk.core.ids import is_id
-from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+from frontdesk.tickets.models import (
+    Attachment,
+    Message,
+    MessageKind,
+    StagedUpload,
+    Ticket,
+    TicketEvent,
+)
 
 TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
 # What may not be done, in SupportMe's words (its clients read them).
@@ -77,6 +84,11 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     if user.is_staff_member:
         return query
     return query.filter(message__ticket__requester=user).exclude(message__kind=MessageKind.INTERNAL)
+
+
+def staged_uploads_visible_to(user: User) -> QuerySet[StagedUpload]:
+    """A file kept for a form is its owner's alone, agents' and admins' too."""
+    return StagedUpload.objects.filter(owner=user)
 
 
 def events_visible_to(user: User) -> QuerySet[TicketEvent]:

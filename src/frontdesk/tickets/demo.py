@@ -44,6 +44,7 @@ from frontdesk.tickets.access import requester_sees_event
 from frontdesk.tickets.demo_text import (
     AGENT_ANSWERS,
     AGENT_FIXES,
+    AGENT_LONG_ANSWERS,
     AGENT_QUESTIONS,
     ASKS,
     CATEGORY_WEIGHTS,
@@ -60,6 +61,8 @@ from frontdesk.tickets.demo_text import (
     GREETINGS,
     INTERNAL_NOTES,
     LAST_NAMES,
+    LONG_DETAILS,
+    LONG_SHARE,
     MONTHS,
     ORGANISATION_KINDS,
     ORGANISATION_WORDS,
@@ -392,8 +395,17 @@ def _tell(
     """The conversation that brings a new ticket to ``target`` status."""
     story, ticket = _Story(rng, planned, moment), planned.ticket
     requester = ticket.requester
-    title = ticket.title[0].lower() + ticket.title[1:]
-    story.open(f"{rng.choice(GREETINGS)} {title}. {rng.choice(DETAILS)} {rng.choice(ASKS)}")
+    about = ticket.title[0].lower() + ticket.title[1:].rstrip("?!.")
+    # The text is filled in like any template: the title's braces must stay text.
+    about = about.replace("{", "{{").replace("}", "}}")
+    opening = f"{rng.choice(GREETINGS)} {about}. {rng.choice(DETAILS)} {rng.choice(ASKS)}"
+    if rng.random() < LONG_SHARE:
+        paragraphs = "\n\n".join(rng.sample(LONG_DETAILS, 3))
+        opening = (
+            f"{rng.choice(GREETINGS)} {about}.\n\n{paragraphs}\n\n"
+            f"{rng.choice(ASKS)}\n{requester.username}"
+        )
+    story.open(opening)
     if target == Status.NEW:
         if rng.random() < 0.3:
             story.wait(60, 1800)
@@ -405,7 +417,7 @@ def _tell(
     if target in DONE_STATUSES and rng.random() < 0.6:
         _tell_quick_fix(story, requester, agent, target)
         return
-    story.answer(agent, AGENT_ANSWERS)
+    story.answer(agent, AGENT_LONG_ANSWERS if rng.random() < LONG_SHARE else AGENT_ANSWERS)
     if rng.random() < 0.35:
         story.wait(1, 120)
         story.note(agent)

@@ -53,7 +53,8 @@ STYLES = ("Salsa", "Ballet", "Tango", "Hip Hop", "Contemporary", "Jazz", "Tap", 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "March", "April", "June", "September", "October", "November", "December")
 
-# Letters, digits and spaces only, 8 to 64 characters once filled in: SupportMe's title rule.
+# Titles as people write them (the domain's rule: any printable text up to 200 characters),
+# punctuation and symbols included.
 TITLES: dict[str, tuple[str, ...]] = {
     Category.TECHNICAL: (
         "Website timetable shows old classes",
@@ -68,6 +69,8 @@ TITLES: dict[str, tuple[str, ...]] = {
         "Direct debit failed for {month}",
         "Refund for the cancelled {style} workshop",
         "Student discount not applied at checkout",
+        "Refund for 10-class pass \u2013 €80",
+        "Invoice #{number}: why is VAT charged twice?",
     ),
     Category.PRODUCT: (
         "How do class passes work for {style}",
@@ -75,6 +78,8 @@ TITLES: dict[str, tuple[str, ...]] = {
         "Private lesson booking for {style}",
         "Studio hire for a {style} rehearsal",
         "Waiting list for {style} beginners",
+        "Can't book Friday's class?",
+        "Kids' {style} (ages 6\u20139): is there a trial lesson?",
     ),
     Category.FEATURE_REQUEST: (
         "Calendar export for my booked classes",
@@ -104,6 +109,7 @@ TITLES: dict[str, tuple[str, ...]] = {
         "Broken mirror in {studio}",
         "Floor is slippery in {studio}",
         "Lights flicker in {studio}",
+        "{studio}: mirror cracked (again!)",
     ),
     Category.OTHER: (
         "Lost property from the {day} {style} class",
@@ -129,6 +135,39 @@ ASKS = (
     "Thanks in advance!",
     "Please let me know what to do.",
     "Is there anything I can do in the meantime?",
+)
+# Some customers write at length: three paragraphs between the greeting and the question,
+# with a link. Together they make a message of well over 512 characters.
+LONG_SHARE = 0.25  # of opening messages, and of agents' first answers
+LONG_DETAILS = (
+    "Some background: I've been coming to the {style} classes since {month}, usually on "
+    "{day}s in {studio}. Until now everything worked well, and I've recommended you to two "
+    "friends who joined in the autumn.",
+    "I checked the help page first (https://studio.example/help/bookings) and followed the "
+    "steps there, but nothing changed. I also cleared the app's data and signed in again, "
+    "just in case.",
+    "My membership number is {number}, in case that helps. I'm usually free to talk after "
+    "6 pm, or you can reach me here; either is fine.",
+    "It isn't the end of the world, but the {day} class is the only one that fits around my "
+    "work, so I'd really like to sort it out before next week if at all possible.",
+)
+AGENT_LONG_ANSWERS = (
+    "Thank you for the detailed message, {name}, and sorry for the trouble.\n\n"
+    "Here is what I have done so far: I checked your bookings and payments for the last "
+    "three months, and everything looks correct on our side except the entry you describe. "
+    "I have asked our booking system's support to look at it as well, and I've added a note "
+    "to your account so that reception knows about it too.\n\n"
+    "In the meantime you can book from the timetable page "
+    "(https://studio.example/timetable) or at reception; either way your place is kept. "
+    "I'll write again here as soon as I hear back, at the latest by tomorrow evening.",
+    "Thanks for getting in touch, {name}.\n\n"
+    "I'm sorry this happened. Our records show the change came through on our side, but "
+    "the confirmation wasn't sent, which is why it looked as if nothing had happened. I have "
+    "now corrected it by hand and re-sent the confirmation to your email address.\n\n"
+    "For the future: you can see all your bookings, passes and invoices at "
+    "https://studio.example/account, and the FAQ at https://studio.example/help answers the "
+    "most common questions about passes, refunds and freezing a membership. Let me know if "
+    "anything still looks wrong!",
 )
 AGENT_ANSWERS = (
     "Thanks for letting us know, {name}. I am looking into it now.",

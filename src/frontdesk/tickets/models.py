@@ -201,7 +201,7 @@ class Message(models.Model):
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-def _attachment_path(instance: Attachment, filename: str) -> str:
+def _attachment_path(instance: models.Model, filename: str) -> str:
     # A random name: the client's file name is kept only as data, never as a path.
     suffix = PurePath(filename).suffix.lower()
     safe_suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
@@ -321,3 +321,23 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StagedUpload(models.Model):
+    """A file chosen on a page whose form came back with an error, kept (checked, hashed and
+    in storage) so the writer need not choose it again. Only its owner can use it, through its
+    random token, for a day (tickets/staging.py)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staged_uploads"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.original_name

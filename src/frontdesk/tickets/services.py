@@ -213,7 +213,7 @@ def ticket_open(
     requester = ticket_open_check(actor=actor, requester=requester)
     if changes and not actor.is_staff_member:
         _refuse_fields(actor, changes, frozenset())
-    validators.check_title(title)
+    title = validators.clean_title(title)
     validators.check_message(body)
     own = requester.pk == actor.pk
     hits = ratelimit.limits_hit((ratelimit.TICKET_OPEN_USER, str(actor.pk) if own else None))
@@ -613,8 +613,7 @@ def ticket_status_choices(*, actor: User, ticket: Ticket) -> list[Status]:
 def _checked_title(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("The title must be text.", field="title")
-    validators.check_title(value)
-    return value
+    return validators.clean_title(value)
 
 
 # The details ticket_update changes itself, each with the rule that cleans its value.

@@ -1,4 +1,7 @@
-"""The ticket and message rules of SupportMe, with its words."""
+"""The domain's rules for what a ticket holds: its title, messages, resolution, details.
+
+They welcome real text (any script, punctuation, emoji, long messages). The SupportMe API's
+narrower limits are that face's contract, in supportme/rules.py."""
 
 from __future__ import annotations
 
@@ -10,50 +13,59 @@ from django.db import models
 
 from frontdesk.core.clock import in_utc
 from frontdesk.core.errors import InvalidInput
-from frontdesk.core.text import is_storable_text
+from frontdesk.core.text import (
+    is_one_printable_line,
+    is_storable_text,
+    with_unix_line_breaks,
+)
 
-TITLE_MIN = 8
-TITLE_MAX = 64
-MESSAGE_MIN = 8
-MESSAGE_MAX = 512
+TITLE_MAX = 200
+MESSAGE_MAX = 65_536  # characters, a line break counting one: 64 Ki of them
 
-TITLE_HINT = f"Letters, digits and spaces, {TITLE_MIN} to {TITLE_MAX} characters."
-MESSAGE_HINT = f"{MESSAGE_MIN} to {MESSAGE_MAX} characters."
+TITLE_HINT = f"Up to {TITLE_MAX} characters: any letters, digits, punctuation or symbols."
+MESSAGE_HINT = f"Up to {MESSAGE_MAX:,} characters. Line breaks are kept; links become clickable."
 
 
-def check_title(title: str) -> None:
-    if not title.strip():
-        raise InvalidInput("Please don't leave any blank fields.", field="title")
-    if not all(ch.isalnum() or ch == " " for ch in title):
-        raise InvalidInput(
-            "Ticket title can only contain spaces and alphanumeric characters.", field="title"
-        )
-    if len(title) < TITLE_MIN:
-        raise InvalidInput(
-            f"Ticket title must be at least {TITLE_MIN} characters - be descriptive.",
-            field="title",
-        )
+def clean_title(value: str) -> str:
+    """A ticket's title without the spaces around it: 1 to TITLE_MAX characters of any
+    printable text, on one line, without bidirectional overrides."""
+    title = value.strip()
+    if not title:
+        raise InvalidInput("Give the ticket a title.", field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(
-            f"Ticket title cannot be more than {TITLE_MAX} characters - keep it concise.",
+            f"A title can be at most {TITLE_MAX} characters; this one has {len(title):,}.",
             field="title",
         )
+    if not is_one_printable_line(title):
+        raise InvalidInput(
+            "A title can't contain line breaks, control characters or "
+            "text-direction overrides (U+202A to U+202E, U+2066 to U+2069).",
+            field="title",
+        )
+    return title
+
+
+def message_length(body: str) -> int:
+    """The length the limit counts: characters, each line break one (as a page counts them)."""
+    return len(with_unix_line_breaks(body))
 
 
 def check_message(body: str) -> None:
+    """A message's text is kept as written: not blank, at most MESSAGE_MAX characters, only
+    characters that can be stored (tab and line breaks, no other control characters)."""
     if not body.strip():
-        raise InvalidInput("Please don't leave any blank fields.", field="message")
-    if len(body) < MESSAGE_MIN:
+        raise InvalidInput("Write a message: it can't be empty.", field="message")
+    length = message_length(body)
+    if length > MESSAGE_MAX:
         raise InvalidInput(
-            f"Message length must be at least {MESSAGE_MIN} characters - be descriptive.",
+            f"A message can be at most {MESSAGE_MAX:,} characters; this one has {length:,}.",
             field="message",
         )
-    if len(body) > MESSAGE_MAX:
-        raise InvalidInput(
-            f"Message length cannot be more than {MESSAGE_MAX} characters.", field="message"
-        )
     if not is_storable_text(body):
-        raise InvalidInput("Message contains characters that cannot be stored.", field="message")
+        raise InvalidInput(
+            "The message contains control characters that cannot be stored.", field="message"
+        )
 
 
 RESOLUTION_MAX = 10_000

@@ -1,5 +1,6 @@
 """The page forms. They only parse what the browser sent and carry errors back to the page;
-every rule is checked by the services, whose errors land next to the matching field."""
+every rule is checked by the services, whose errors land next to the matching field. A form
+with files keeps them across an error through tickets/staging.py (KeepsFilesForm)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from frontdesk.accounts.models import ApiTokenScope, User
 from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
 from frontdesk.core.errors import DomainError, InvalidInput
 from frontdesk.core.ids import parse_id
-from frontdesk.tickets.files import files_hint
+from frontdesk.core.text import with_unix_line_breaks
+from frontdesk.tickets.files import files_hint, human_size, max_bytes, max_files
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
     TICKET_FILTERS,
@@ -22,8 +24,21 @@ from frontdesk.tickets.filters import (
     WORKSPACE_FILTERS,
     TicketFilter,
 )
+from frontdesk.tickets.models import StagedUpload
 from frontdesk.tickets.selectors import SEARCH_MAX_LENGTH, WorkspaceSort, WorkspaceView
-from frontdesk.tickets.validators import MESSAGE_HINT, RESOLUTION_HINT, TITLE_HINT
+from frontdesk.tickets.staging import (
+    staged_upload_create,
+    staged_upload_open,
+    staged_uploads_discard,
+    staged_uploads_of,
+)
+from frontdesk.tickets.validators import (
+    MESSAGE_HINT,
+    MESSAGE_MAX,
+    RESOLUTION_HINT,
+    TITLE_HINT,
+    TITLE_MAX,
+)
 
 PASSWORDS_DIFFER = "Passwords do not match."
 UNKNOWN_ACTION = "That action is not available."
@@ -61,14 +76,24 @@ def _password(label: str, *, hint: str = "", required: str = "", autocomplete: s
     )
 
 
+class MessageField(forms.CharField):
+    """A textarea's text. An HTML form sends each line break as ``\r\n``: kept as ``\n``, as
+    the page counted it."""
+
+    def to_python(self, value: Any) -> str:
+        return with_unix_line_breaks(super().to_python(value) or "")
+
+
 def _message(label: str, *, rows: int) -> forms.CharField:
-    # Not required here: the service answers a blank message in the seed's words.
-    return forms.CharField(
+    # Not required here: the service answers a blank message in its own words. The limit is
+    # shown as a hint and counted by composer-limits.js, not enforced with maxlength, which
+    # would cut a pasted text short without a word.
+    return MessageField(
         label=label,
         help_text=MESSAGE_HINT,
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=forms.Textarea(attrs={"rows": rows, "data-max-length": str(MESSAGE_MAX)}),
     )
 
 
@@ -112,7 +137,88 @@ class FilesField(forms.Field):
 def _files() -> FilesField:
     # Added in __init__, not declared: a class attribute "files" would hide Form.files.
     # Lazy: the hint reads the limits when the page is drawn, so settings can move them.
-    return FilesField(label="Attach files (optional)", help_text=lazy(files_hint, str)())
+    # The data- attributes let composer-limits.js refuse a file before it is uploaded.
+    limits = {
+        "data-max-bytes": str(max_bytes()),
+        "data-max-size": human_size(max_bytes()),
+        "data-max-files": str(max_files()),
+    }
+    return FilesField(
+        label="Attach files (optional)",
+        help_text=lazy(files_hint, str)(),
+        widget=MultipleFileInput(attrs=limits),
+    )
+
+
+class TokensField(forms.Field):
+    """Tokens of files kept from an earlier try (hidden inputs or checkboxes), as a list."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value]
+        return [item for item in values if isinstance(item, str) and item]
+
+
+class KeepsFilesForm(PageForm):
+    """A form with a file picker whose files survive an error: the page that shows the error
+    keeps them (tickets/staging.py) and offers them again, each with a Remove checkbox, so
+    they are sent with the next try unless removed. ``kept`` is what the page lists."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = _files()
+        self.fields["kept_files"] = TokensField()
+        self.fields["remove_files"] = TokensField()
+        self.kept: list[StagedUpload] = []
+        self._opened: list[UploadedFile] = []
+
+    def _posted(self, name: str) -> list[str]:
+        value = self[name].value()
+        return [item for item in value if isinstance(item, str)] if value else []
+
+    def _kept_tokens(self) -> list[str]:
+        removed = set(self._posted("remove_files"))
+        return [token for token in self._posted("kept_files") if token not in removed]
+
+    def files_to_send(self, user: User) -> list[UploadedFile]:
+        """The files kept from earlier tries (but those removed), then those chosen now."""
+        self.kept = staged_uploads_of(actor=user, tokens=self._kept_tokens())
+        self._opened = []
+        for upload in list(self.kept):
+            try:
+                self._opened.append(staged_upload_open(upload))
+            except OSError:  # its file is gone from storage: it cannot be sent
+                self.kept.remove(upload)
+        chosen = self.cleaned_data.get("files", []) if hasattr(self, "cleaned_data") else []
+        return [*self._opened, *chosen]
+
+    def _close_opened(self) -> None:
+        for file in self._opened:
+            file.close()
+        self._opened = []
+
+    def files_sent(self, user: User) -> None:
+        """The message went: its kept files, and those removed, are no longer needed."""
+        self._close_opened()
+        staged_uploads_discard(actor=user, tokens=self._posted("kept_files"))
+
+    def keep_files(self, user: User) -> None:
+        """The form comes back with an error: keep the files chosen with it, besides those
+        kept before and not removed, for the page to offer again."""
+        self._close_opened()
+        if not self.is_bound:
+            return
+        kept_before = staged_uploads_of(actor=user, tokens=self._kept_tokens())
+        removed = set(self._posted("remove_files"))
+        if removed:
+            staged_uploads_discard(actor=user, tokens=list(removed))
+        chosen = [file for file in self.files.getlist("files") if isinstance(file, UploadedFile)]
+        kept_now = staged_upload_create(actor=user, files=chosen, already=len(kept_before))
+        self.kept = [*kept_before, *kept_now]
 
 
 _USERNAME_ATTRS = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
@@ -211,7 +317,7 @@ class ApiTokenForm(PageForm):
     )
 
 
-class TicketNewForm(PageForm):
+class TicketNewForm(KeepsFilesForm):
     requester = _text(
         "Customer's username",
         hint="The customer this ticket is for: it will be theirs, on their home page.",
@@ -219,12 +325,11 @@ class TicketNewForm(PageForm):
         autocomplete="off",
         **_USERNAME_ATTRS,
     )
-    title = _text("Title", hint=TITLE_HINT)
+    title = _text("Title", hint=TITLE_HINT, **{"data-max-length": str(TITLE_MAX)})
     message = _message("Describe the problem", rows=8)
 
     def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"] = _files()
         if not for_staff:
             del self.fields["requester"]
 
@@ -269,7 +374,7 @@ class TicketControlsForm(PageForm):
         return data
 
 
-class TicketActionForm(TicketControlsForm):
+class TicketActionForm(KeepsFilesForm, TicketControlsForm):
     """Everything posted from a ticket page: a reply, a note, a button or a sidebar control."""
 
     ACTIONS = ("reply", "note", "close", "reopen", "claim", *TicketControlsForm.CONTROL_ACTIONS)
@@ -280,10 +385,6 @@ class TicketActionForm(TicketControlsForm):
         widget=forms.HiddenInput,
     )
     message = _message("Message", rows=5)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["files"] = _files()
 
 
 # --- the agent workspace --------------------------------------------------------------------

@@ -85,7 +85,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                     caller=caller,
                     title=data["title"],
                     body=data["message"],
-                    files=data["files"],
+                    files=form.files_to_send(user),
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
@@ -94,7 +94,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                     title=data["title"],
                     body=data["message"],
                     requester=requester,
-                    files=data["files"],
+                    files=form.files_to_send(user),
                 )
         except NotFound as exc:
             form.add_error("requester", exc.message)
@@ -102,6 +102,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
             (caller if exc.field in caller.fields else form).add_domain_error(exc)
             return with_form_error(_ticket_new(request, form, for_staff, caller=caller), exc)
         else:
+            form.files_sent(user)
             messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
             return redirect(f"/ticket/{opened.ticket.pk}")
     return _ticket_new(request, form, for_staff, caller=caller, status=400)
@@ -115,6 +116,7 @@ def _ticket_new(
     caller: PhoneInForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    form.keep_files(current_user(request))  # a form sent back: offer its files again
     context = {
         "form": form,
         "for_staff": for_staff,
@@ -214,6 +216,8 @@ def _ticket(
     """The page, or with ``partial`` its htmx update. ``form`` is a refused sidebar control
     or head button, ``composer`` a refused reply or note (each shown where it was sent)."""
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    if composer is not None:
+        composer.keep_files(user)  # a message sent back: offer its files again
     services.ticket_mark_read(user=user, ticket=ticket)
     context = _context(request, user, ticket, form=form or TicketPageForm())
     context.update(
@@ -295,7 +299,7 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     run = CONTROLS.get(action) or ACTIONS[action]
 
     def send() -> str:
-        return run(user, ticket_id, form.cleaned_data)
+        return run(user, ticket_id, {**form.cleaned_data, "files": form.files_to_send(user)})
 
     try:
         if action in COMPOSER_ACTIONS:
@@ -307,6 +311,7 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
         return with_form_error(_refused(request, user, ticket_id, form, partial), exc)
+    form.files_sent(user)
     target = _after(request, user, ticket_id, action)
     if partial and target == page_url(request, ticket_id):
         return _ticket(request, user, ticket_id, 200, done=done, partial=True)
