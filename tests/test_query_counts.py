@@ -73,8 +73,9 @@ QUERIES: dict[tuple[str, str], int] = {
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
-    # A live update of the head and sidebar: the ticket, tags, agents, history.
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 6,
+    # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
+    # panel (2).
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 8,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,
