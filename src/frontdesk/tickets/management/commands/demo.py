@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.core.errors import InvalidInput
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A fresh data directory has no tables yet: make them, as `frontdesk serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             report = demo_create(
                 tickets=options["tickets"],

@@ -1,0 +1,28 @@
+"""``frontdesk demo`` as a new user runs it first: a real process on a fresh data dir."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_fills_a_fresh_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
+    done = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "demo", "--tickets", "12", "--verbosity", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    database = data / "frontdesk.sqlite3"
+    with sqlite3.connect(database) as db:
+        (tickets,) = db.execute("SELECT count(*) FROM tickets_ticket").fetchone()
+    assert tickets == 12
