@@ -98,9 +98,19 @@
     changing = setTimeout(showChange, 60);
   }
 
+  // While this page's own htmx post is on its way, replacing the regions it answers into
+  // would drop its answer (htmx does not swap into an element that left the page, its
+  // confirmation included): wait for it, then fetch again.
+  function waitForOwnPost(then) {
+    if (!document.querySelector(".htmx-request")) return false;
+    document.addEventListener("htmx:afterRequest", then, { once: true });
+    return true;
+  }
+
   async function showChange() {
+    if (waitForOwnPost(changeSoon)) return;
     const html = await get(`/ticket/${ticket}/thread?parts=ticket`);
-    if (html === null) return;
+    if (html === null || waitForOwnPost(changeSoon)) return;
     const content = fragment(html);
     for (const fresh of Array.from(content.children)) {
       const region = document.getElementById(fresh.id);
@@ -121,8 +131,9 @@
   }
 
   async function refresh() {
+    if (waitForOwnPost(refreshSoon)) return;
     const html = await get(location.href);
-    if (html === null) return;
+    if (html === null || waitForOwnPost(refreshSoon)) return;
     const fresh = new DOMParser().parseFromString(html, "text/html");
     for (const region of document.querySelectorAll("[data-live-region]")) {
       const replacement = fresh.getElementById(region.id);
