@@ -83,6 +83,7 @@ def test_customer_hears_public_changes_but_not_internal_notes(
         set(e)
         == {"type", "ticket", "staff_only", "channel"}
         | ({"message", "author"} if e["type"] == "message" else set())
+        | ({"author"} if e["type"] == "change" else set())
         for e in heard
     )
     assert "Secret note here" not in json.dumps(heard)

@@ -35,12 +35,21 @@ def user_channel(user_id: int) -> str:
 
 
 def announce(
-    ticket: Ticket, kind: str, *, staff_only: bool, message: Message | None = None
+    ticket: Ticket,
+    kind: str,
+    *,
+    staff_only: bool,
+    message: Message | None = None,
+    author: int | None = None,
 ) -> None:
-    """Publish after commit: nobody hears of a change that is rolled back."""
+    """Publish after commit: nobody hears of a change that is rolled back. A message's event
+    names it and its author; a change names who made it (the page that made it already shows
+    it, and need not fetch it again)."""
     event: dict[str, object] = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
     if message is not None:
         event.update(message=message.pk, author=message.author_id)
+    elif author is not None:
+        event.update(author=author)
     channels = [ticket_channel(ticket.pk), STAFF_CHANNEL]
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
@@ -63,8 +72,11 @@ def _message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any)
 def _ticket_event_saved(sender: Any, instance: TicketEvent, created: bool, **kwargs: Any) -> None:
     if not created:
         return
-    kind = "new-ticket" if instance.field == TicketEvent.Field.CREATED else "change"
-    announce(instance.ticket, kind, staff_only=not requester_sees(instance))
+    if instance.field == TicketEvent.Field.CREATED:
+        announce(instance.ticket, "new-ticket", staff_only=not requester_sees(instance))
+    else:
+        author = instance.actor_id
+        announce(instance.ticket, "change", staff_only=not requester_sees(instance), author=author)
 
 
 @receiver(post_delete, sender=Ticket, dispatch_uid="live-ticket-deleted")

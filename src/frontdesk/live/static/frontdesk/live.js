@@ -107,6 +107,17 @@
     return true;
   }
 
+  // A change this page just made came back in its post's answer (head and sidebar): fetching
+  // it again would only replace the controls the agent may be using now. Other tabs of the
+  // same agent made no post, so they still follow.
+  let ownPostAt = 0;
+  document.addEventListener("htmx:afterRequest", () => { ownPostAt = Date.now(); });
+  function isOwnEcho(event) {
+    const data = event && event.data ? JSON.parse(event.data) : {};
+    if (String(data.author) !== me) return false;
+    return Boolean(document.querySelector(".htmx-request")) || Date.now() - ownPostAt < 3000;
+  }
+
   async function showChange() {
     if (waitForOwnPost(changeSoon)) return;
     const html = await get(`/ticket/${ticket}/thread?parts=ticket`);
@@ -148,7 +159,7 @@
 
   if (ticket) {
     source.addEventListener("message", addMessages);
-    source.addEventListener("change", changeSoon);
+    source.addEventListener("change", (event) => { if (!isOwnEcho(event)) changeSoon(); });
     source.addEventListener("deleted", () => location.reload());
   } else {
     for (const type of ["message", "change", "new-ticket", "deleted"]) {
