@@ -18,8 +18,8 @@ from frontdesk.tickets.selectors import (
     DEFAULT_SORT,
     WORKSPACE_ORDERINGS,
     WorkspaceView,
-    _check_staff,
-    _view_condition,
+    check_staff,
+    view_condition,
 )
 
 
@@ -31,7 +31,7 @@ def workspace_next_ticket(
     none comes after; None when the list holds no other ticket. The ticket itself may have
     left the list meanwhile (a reply claimed it, a close ended it): its place is where its
     sort values would put it. An address that does not parse names no list (None)."""
-    _check_staff(user)
+    check_staff(user)
     view = address.get("view") or WorkspaceView.CLAIMABLE
     filters = {name: address.get(name, "") for name in WORKSPACE_FILTERS}
     sort = address.get("sort") or DEFAULT_SORT.get(view, "")
@@ -40,7 +40,7 @@ def workspace_next_ticket(
         return None
     try:
         rows = access.tickets_visible_to(user).filter(
-            _view_condition(view, user), filter_condition(user, filters)
+            view_condition(view, user), filter_condition(user, filters)
         )
     except InvalidInput:
         return None

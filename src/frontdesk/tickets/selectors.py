@@ -64,7 +64,7 @@ NO_SUCH_CUSTOMER = "There is no customer with that id."
 TICKET_NUMBER = re.compile(r"^\s*(?:TKT-?)?0*(\d{1,18})\s*$", re.IGNORECASE)
 
 
-def _check_staff(user: User, message: str = STAFF_ONLY) -> None:
+def check_staff(user: User, message: str = STAFF_ONLY) -> None:
     if not user.is_staff_member:
         raise NotAllowed(message)
 
@@ -97,7 +97,7 @@ def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
 
 def tickets_claimable(*, user: User) -> QuerySet[Ticket]:
     """Unassigned active tickets, oldest first: the agents' priority queue."""
-    _check_staff(user, access.NOT_AUTHORISED)
+    check_staff(user, access.NOT_AUTHORISED)
     return Ticket.objects.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
 
 
@@ -195,7 +195,7 @@ class SearchResult:
     page: TicketPage
 
 
-def _view_condition(view: str, user: User) -> Q:
+def view_condition(view: str, user: User) -> Q:
     conditions: dict[str, Callable[[], Q]] = {
         WorkspaceView.CLAIMABLE: lambda: IS_ACTIVE & Q(assignee__isnull=True),
         WorkspaceView.MINE: lambda: IS_ACTIVE & Q(assignee=user),
@@ -251,9 +251,9 @@ def tickets_for_workspace(
     as text), in ``sort`` order (the view's own order when empty), starting after the cursor
     ``after``. Three queries: the tickets with their requester, assignee and unread mark, and
     their tags."""
-    _check_staff(user)
+    check_staff(user)
     query = access.tickets_visible_to(user).filter(
-        _view_condition(view, user), filter_condition(user, filters or {})
+        view_condition(view, user), filter_condition(user, filters or {})
     )
     return _workspace_page(user, query, sort=sort or DEFAULT_SORT[view], after=after, limit=limit)
 
@@ -262,7 +262,7 @@ def workspace_counts(*, user: User) -> dict[str, int]:
     """How many tickets each workspace view holds (staff only). The desk-wide counts come
     from the desk summary (statistics.py, at most a minute old); "Mine" is counted now, on
     the assignee index. One query, two when the summary is recomputed."""
-    _check_staff(user)
+    check_staff(user)
     summary = statistics.desk_summary()
     active = sum(summary.by_status[status] for status in ACTIVE_STATUSES)
     return {
@@ -301,7 +301,7 @@ class ViewQuery:
         return urlencode(pairs)
 
     def condition(self, user: User) -> Q:
-        return _view_condition(self.view, user) & filter_condition(user, self.filters)
+        return view_condition(self.view, user) & filter_condition(user, self.filters)
 
 
 def view_query_parse(text: str, *, strict: bool = True) -> ViewQuery:
@@ -341,7 +341,7 @@ def view_query_check(*, user: User, query: ViewQuery) -> None:
 
 def saved_views_for(*, user: User) -> list[SavedView]:
     """The saved views ``user`` sees (staff only): their own and the shared ones, by name."""
-    _check_staff(user)
+    check_staff(user)
     return list(
         SavedView.objects.filter(Q(owner=user) | Q(shared=True))
         .select_related("owner")
@@ -351,7 +351,7 @@ def saved_views_for(*, user: User) -> list[SavedView]:
 
 def saved_view_get(*, user: User, view_id: int) -> SavedView:
     """One saved view ``user`` sees: their own or a shared one (else NotFound)."""
-    _check_staff(user)
+    check_staff(user)
     found = None
     if is_id(view_id):
         found = (
@@ -379,7 +379,7 @@ def saved_view_counts(*, user: User, views: Sequence[SavedView]) -> dict[int, in
     Kept like the desk summary (statistics.py): recounted after any change while counting is
     cheap, and at most ``statistics.SUMMARY_MAX_AGE_SECONDS`` old when it is not. A view
     whose query no longer parses (an agent since removed) counts 0."""
-    _check_staff(user)
+    check_staff(user)
     if not views:
         return {}
     signature = tuple((view.pk, view.query) for view in views)
@@ -479,7 +479,7 @@ def tickets_search(
 
 def agents_assignable(*, user: User) -> list[User]:
     """The active agents and admins a ticket can be given to, by name (staff only)."""
-    _check_staff(user)
+    check_staff(user)
     return list(
         User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(Lower("username"), "id")
     )
@@ -487,7 +487,7 @@ def agents_assignable(*, user: User) -> list[User]:
 
 def agent_get(*, user: User, agent_id: int) -> User:
     """An active agent or admin by id, for assigning a ticket (staff only)."""
-    _check_staff(user)
+    check_staff(user)
     agent = None
     if is_id(agent_id):
         agent = User.objects.filter(pk=agent_id, role__in=STAFF_ROLES, is_active=True).first()
