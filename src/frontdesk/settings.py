@@ -11,7 +11,15 @@ from typing import Any
 
 import dj_database_url
 
-from frontdesk.core.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
+from frontdesk.core.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_optional_secret,
+    env_rate,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("FRONTDESK_DATA_DIR", "data")).resolve()
@@ -40,6 +48,8 @@ INSTALLED_APPS = [
     "frontdesk.live",
     "frontdesk.sla",
     "frontdesk.replies",
+    "frontdesk.mail",
+    "frontdesk.notifications",
     "huey.contrib.djhuey",
 ]
 
@@ -215,6 +225,30 @@ FRONTDESK_RATE_LIMITS = {
 # How many active tickets a customer may have at once (0: no cap); agents opening a ticket on
 # a customer's behalf are not capped.
 FRONTDESK_MAX_OPEN_TICKETS = env_int("FRONTDESK_MAX_OPEN_TICKETS", 10, minimum=0)
+
+# Mail out (Django's own names). Without EMAIL_HOST nothing leaves the machine: every mail is
+# written as an .eml file into the data directory, and `serve` says so at start-up.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_optional_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Frontdesk <support@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_FILE_PATH = DATA_DIR / "mail-out"
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "frontdesk.notifications.backends.EmlFileBackend"
+)
+# Mail in: the addresses the desk answers to (the SMTP intake accepts only these; the first is
+# the base of every signed reply address), and the mailboxes the worker polls.
+FRONTDESK_SUPPORT_ADDRESSES = env_list("FRONTDESK_SUPPORT_ADDRESSES", [])
+FRONTDESK_IMAP_URLS = env_str("FRONTDESK_IMAP_URL", "").split()
+# Links in mail point here (the address people use to reach the pages).
+FRONTDESK_SITE_URL = env_str("FRONTDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -70,19 +70,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_secret(name: str, *, data_dir: Path, filename: str) -> str:
     """Return the secret from NAME, NAME_FILE, or a generated file in ``data_dir``."""
+    return env_optional_secret(name) or _stored_secret(data_dir / filename)
+
+
+def env_optional_secret(name: str) -> str:
+    """The secret from NAME or from the file NAME_FILE names; empty when neither is set."""
     value = os.environ.get(name)
     if value:
         return value
     path_from_env = os.environ.get(f"{name}_FILE")
-    if path_from_env:
-        try:
-            value = Path(path_from_env).read_text().strip()
-        except OSError as exc:
-            raise ConfigError(f"{name}_FILE points at an unreadable file: {exc}") from None
-        if not value:
-            raise ConfigError(f"{name}_FILE points at an empty file")
-        return value
-    return _stored_secret(data_dir / filename)
+    if not path_from_env:
+        return ""
+    try:
+        value = Path(path_from_env).read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE points at an unreadable file: {exc}") from None
+    if not value:
+        raise ConfigError(f"{name}_FILE points at an empty file")
+    return value
 
 
 def _stored_secret(path: Path) -> str:

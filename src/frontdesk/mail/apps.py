@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "frontdesk.mail"
+    label = "mail"
+    verbose_name = "Mail in"

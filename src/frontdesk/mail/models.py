@@ -1,0 +1,44 @@
+"""Every mail that arrives, kept raw before anything else is done with it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from frontdesk.core.clock import now
+
+
+class InboundMail(models.Model):
+    """One received mail. The raw bytes are stored first, in their own transaction, so no mail
+    is ever lost to a parsing error or a crash: what cannot be handled stays here, quarantined
+    or held, for an admin or an agent to see."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received, not yet handled"
+        IMPORTED = "imported", "Imported"
+        HELD = "held", "Held for an agent"
+        QUARANTINED = "quarantined", "Quarantined"
+        IGNORED = "ignored", "Ignored"
+
+    received_at = models.DateTimeField(default=now, db_index=True)
+    source = models.CharField(max_length=300, help_text="where it came from (imap://…, smtp, lmtp)")
+    envelope_from = models.CharField(max_length=998, blank=True)
+    envelope_to = models.TextField(blank=True, help_text="the envelope recipients, one a line")
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    message_id_header = models.CharField(max_length=998, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(blank=True, help_text="why it was held, quarantined or ignored")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"], name="mail_status_received")]
+
+    def __str__(self) -> str:
+        return f"mail {self.pk} from {self.envelope_from or '?'} ({self.status})"
