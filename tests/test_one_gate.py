@@ -48,6 +48,13 @@ def _browser(user: User) -> Client:
     return client
 
 
+def _signed_in(user: User) -> Client:
+    """Signed in, CSRF checks off: for the posts a page's scripts send with their token."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 _CSRF_TOKEN = re.compile(rb'(csrf-token" content|csrfmiddlewaretoken" value)="[^"]*"')
 
 
@@ -63,6 +70,9 @@ def _same(first: Any, second: Any) -> bool:
 FACES = {
     "page": lambda user, pk: _browser(user).get(f"/ticket/{pk}"),
     "live stream": lambda user, pk: _browser(user).get("/live/events", {"ticket": pk}),
+    "live presence": lambda user, pk: _signed_in(user).post(
+        f"/live/presence/{pk}", {"state": "viewing"}
+    ),
     "REST detail": lambda user, pk: Api(user).get(f"/tickets/{pk}/"),
     "REST comment": lambda user, pk: Api(user).post(
         f"/tickets/{pk}/add_comment/", {"content": "Let me in, please."}
