@@ -74,6 +74,56 @@ def test_no_modules_import_each_other() -> None:
     assert _cycles(graph) == []
 
 
+def _private_imports(path: Path) -> list[str]:
+    """``from frontdesk.x import _name`` and ``module._name`` uses of another module's private
+    names in ``path``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("frontdesk")
+        for alias in node.names
+    }
+    found = [
+        f"from {node.module} import {alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("frontdesk")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    found += [
+        f"{node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in imported
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and node.attr != "_meta"  # Django's model API
+    ]
+    return found
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    """What another module needs is public (named without ``_``): a private name used from
+    outside is a helper in the wrong module, or a rule about to be written twice."""
+    used = {name: found for name, path in _modules().items() if (found := _private_imports(path))}
+    assert used == {}
+
+
+def test_private_names_are_found(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(
+        "from frontdesk.tickets import selectors\n"
+        "from frontdesk.tickets.paging import _is_integer\n"
+        "selectors._for_reader(None, None)\n"
+    )
+    assert _private_imports(module) == [
+        "from frontdesk.tickets.paging import _is_integer",
+        "selectors._for_reader",
+    ]
+
+
 def test_the_cycle_finder_finds_cycles() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.services import user_set_role
 from frontdesk.core.errors import (
     Conflict,
     InvalidInput,
@@ -47,6 +48,13 @@ def _browser(user: User) -> Client:
     return client
 
 
+def _signed_in(user: User) -> Client:
+    """Signed in, CSRF checks off: for the posts a page's scripts send with their token."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 _CSRF_TOKEN = re.compile(rb'(csrf-token" content|csrfmiddlewaretoken" value)="[^"]*"')
 
 
@@ -62,6 +70,9 @@ def _same(first: Any, second: Any) -> bool:
 FACES = {
     "page": lambda user, pk: _browser(user).get(f"/ticket/{pk}"),
     "live stream": lambda user, pk: _browser(user).get("/live/events", {"ticket": pk}),
+    "live presence": lambda user, pk: _signed_in(user).post(
+        f"/live/presence/{pk}", {"state": "viewing"}
+    ),
     "REST detail": lambda user, pk: Api(user).get(f"/tickets/{pk}/"),
     "REST comment": lambda user, pk: Api(user).post(
         f"/tickets/{pk}/add_comment/", {"content": "Let me in, please."}
@@ -110,6 +121,25 @@ def test_supportme_keeps_its_403_for_another_customers_ticket(
     missing = client.get(f"/get-ticket/{MISSING}", HTTP_AUTHORIZATION=token)
     assert (theirs.status_code, theirs.json()) == (403, {"error": NOT_AUTHENTICATED})
     assert missing.status_code == 404
+
+
+def test_an_agent_made_a_customer_no_longer_lists_the_tickets_assigned_to_them(
+    customer: User, agent: User, admin: User
+) -> None:
+    """Demoting keeps the assignee; the home page and the SupportMe lists still go through
+    the gate, like the ticket's page, so the old assignee sees none of those tickets."""
+    active = open_ticket(customer, "Heating in studio two", staff=agent, assignee=agent)
+    open_ticket(customer, "Mirror in the hall", staff=agent, assignee=agent, status="closed")
+    user_set_role(actor=admin, user=agent, role="customer")
+    agent.refresh_from_db()
+    browser = _browser(agent)
+    assert browser.get(f"/ticket/{active.pk}").status_code == 404
+    home = browser.get("/").content.decode()
+    assert "Heating in studio two" not in home and "Mirror in the hall" not in home
+    token = bearer(token_for(agent))
+    for path in ("/get-open-tickets", "/get-closed-tickets"):
+        answer = Client().get(f"{path}/{agent.pk}", HTTP_AUTHORIZATION=token)
+        assert (answer.status_code, answer.json()) == (200, {"tickets": []}), path
 
 
 # --- ids from outside ----------------------------------------------------------------------

@@ -10,16 +10,10 @@ from frontdesk.accounts.models import User
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket, TicketEvent
 from tests.api.helpers import Api, error_of
-from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
 FIXED = "Replaced the toner.\nPrints again."
-
-
-@pytest.fixture
-def ticket(customer: User) -> Ticket:
-    return open_ticket(customer)
 
 
 def resolution_of(response: Any) -> tuple[str, bool]:

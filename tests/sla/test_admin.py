@@ -6,22 +6,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from frontdesk.accounts.models import User
 from frontdesk.sla.models import OverdueAlert
 from frontdesk.sla.services import sla_alert_if_overdue
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket
 from tests.admin_forms import admin_browser, change_form
+from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
 ALERTS = "/admin/sla/overduealert/"
 
 
-def test_overdue_alerts_are_neither_changed_nor_deleted(customer: User, admin: User) -> None:
-    ticket = services.ticket_open(actor=customer, title="Heating broken", body="x" * 20).ticket
-    Ticket.objects.filter(pk=ticket.pk).update(due_at=ticket.created_at - timedelta(hours=1))
+def test_overdue_alerts_are_neither_changed_nor_deleted(
+    customer: User, agent: User, admin: User
+) -> None:
+    ticket = open_ticket(customer, staff=agent, due_at=timezone.now() - timedelta(hours=1))
     assert sla_alert_if_overdue(ticket_id=ticket.pk)
     alert = OverdueAlert.objects.get()
     client = admin_browser(admin)

@@ -23,7 +23,7 @@ from tests.admin_forms import (
     post_form,
     read_form,
 )
-from tests.conftest import Clock
+from tests.conftest import Clock, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,9 @@ FILES = "/admin/tickets/attachment/"
 
 
 def _open(customer: User, title: str = "Heating not working") -> Ticket:
-    return services.ticket_open(
-        actor=customer,
-        title=title,
-        body="The heating in studio 2 is off.",
-        files=[SimpleUploadedFile("plan.txt", b"Studio plan, second floor.", "text/plain")],
-    ).ticket
+    """A customer's ticket with a file on its first message (tests.conftest.open_ticket)."""
+    plan = SimpleUploadedFile("plan.txt", b"Studio plan, second floor.", "text/plain")
+    return open_ticket(customer, title, files=[plan])
 
 
 @pytest.fixture

@@ -110,6 +110,29 @@ CASES: list[tuple[str, bool, Action]] = [
         ),
     ),
     (
+        "ticket_change_status resolved, a public resolution",
+        True,
+        lambda d: services.ticket_change_status(
+            actor=d.agent, ticket_id=d.ticket.pk, status="resolved", resolution="New fuse."
+        ),
+    ),
+    (
+        "ticket_update resolution, public",
+        True,
+        lambda d: services.ticket_update(
+            actor=d.agent, ticket_id=d.ticket.pk, changes={"resolution": "New fuse."}
+        ),
+    ),
+    (
+        "ticket_update resolution, staff-only",
+        False,
+        lambda d: services.ticket_update(
+            actor=d.agent,
+            ticket_id=d.ticket.pk,
+            changes={"resolution": "Customer broke it.", "resolution_public": False},
+        ),
+    ),
+    (
         "message_edit reply",
         True,
         lambda d: services.message_edit(

@@ -47,6 +47,34 @@ def test_agent_opens_ticket_on_behalf_of_customer(agent: User, customer: User) -
     assert ticket.requester == customer and ticket.created_by == agent
 
 
+def test_agent_opens_ticket_for_a_caller_without_an_account(agent: User) -> None:
+    opened = services.ticket_open_for_caller(
+        actor=agent, name="María López", email="maria@example.org", title="Lost bottle", body=BODY
+    )
+    person = opened.ticket.requester
+    assert (person.username, person.email) == ("MariaLopez", "maria@example.org")
+    assert not person.has_usable_password() and opened.ticket.created_by == agent
+
+
+@pytest.mark.parametrize(
+    ("who", "title", "refusal"),
+    [("agent", "", InvalidInput), ("customer", "Lost bottle", NotAllowed)],
+)
+def test_a_caller_whose_ticket_is_refused_gets_no_account(
+    request: pytest.FixtureRequest, who: str, title: str, refusal: type[Exception]
+) -> None:
+    with pytest.raises(refusal):
+        services.ticket_open_for_caller(
+            actor=request.getfixturevalue(who),
+            name="María López",
+            email="maria@example.org",
+            title=title,
+            body=BODY,
+        )
+    assert not User.objects.filter(email="maria@example.org").exists()
+    assert not Ticket.objects.exists()
+
+
 def test_agent_naming_themselves_as_requester_is_told_why(agent: User) -> None:
     with pytest.raises(InvalidInput, match=r"Tickets can only be opened for a customer\."):
         services.ticket_open(actor=agent, title="Fans not working", body=BODY, requester=agent)

@@ -20,7 +20,8 @@ def is_id(value: int) -> bool:
 
 def parse_id(text: str, *, field: str, message: str = NOT_AN_ID) -> int:
     """``text`` as an id, or InvalidInput(``message``) naming ``field``. ASCII digits only:
-    ``"²"`` and ``"٣"`` are digits to ``str.isdigit`` but not to ``int``."""
+    ``"²"`` is a digit to ``str.isdigit`` but ``int`` raises on it, and ``"٣"`` is 3 to ``int``
+    but not how Frontdesk ever writes an id."""
     value = text.strip()
     if not (value.isascii() and value.isdigit()) or len(value) > _DIGITS_MAX:
         raise InvalidInput(message, field=field)

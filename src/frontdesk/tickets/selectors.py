@@ -78,18 +78,21 @@ def conversation(*, user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:
-    """Open tickets the user requested or is assigned to, oldest first (SupportMe order).
-    With ``reader``, each carries ``unread`` and its last reply as that reader sees them."""
-    # A UNION of two index-backed queries rather than one "requester OR assignee" scan.
-    mine = _for_reader(Ticket.objects.filter(IS_ACTIVE), reader)
+    """Open tickets the user requested or is assigned to and may see, oldest first (SupportMe
+    order). With ``reader``, each carries ``unread`` and its last reply as that reader sees
+    them."""
+    # A UNION of two index-backed queries rather than one "requester OR assignee" scan, both
+    # inside the gate: an agent made a customer stays the assignee of tickets not theirs.
+    mine = _for_reader(access.tickets_visible_to(user).filter(IS_ACTIVE), reader)
     query = mine.filter(requester=user).union(mine.filter(assignee=user))
     return list(query.order_by("created_at", "id"))
 
 
 def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
-    """Closed tickets the user requested or is assigned to, most recently closed first.
-    With ``reader``, each carries ``unread`` and its last reply as that reader sees them."""
-    done = _for_reader(Ticket.objects.filter(IS_DONE), reader)
+    """Closed tickets the user requested or is assigned to and may see, most recently closed
+    first. With ``reader``, each carries ``unread`` and its last reply as that reader sees
+    them."""
+    done = _for_reader(access.tickets_visible_to(user).filter(IS_DONE), reader)
     done = done.annotate(done_at=Coalesce("closed_at", "resolved_at"))
     query = done.filter(requester=user).union(done.filter(assignee=user))
     return list(query.order_by("-done_at", "-id"))

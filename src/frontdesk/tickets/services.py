@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
+from frontdesk.accounts.services import customer_create_for_phone_in
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -233,6 +234,23 @@ def ticket_open(
     except DomainError:
         ratelimit.limits_release(hits)
         raise
+
+
+def ticket_open_for_caller(
+    *,
+    actor: User,
+    name: str,
+    email: str,
+    title: str,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+) -> Opened:
+    """Open a ticket for someone who phoned and has no account: their account
+    (customer_create_for_phone_in, staff only, without a password) and the ticket, in one
+    transaction, so that a ticket refused leaves no account behind."""
+    with transaction.atomic():
+        requester = customer_create_for_phone_in(actor=actor, name=name, email=email)
+        return ticket_open(actor=actor, title=title, body=body, requester=requester, files=files)
 
 
 def _open_tickets_cap(requester: User) -> None:

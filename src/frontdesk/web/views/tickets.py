@@ -29,7 +29,6 @@ from frontdesk.web.pages import (
     page_methods,
     with_form_error,
 )
-from frontdesk.web.views.phone_in import ticket_open_for_caller
 from frontdesk.web.views.replies import with_saved_reply
 from frontdesk.web.views.ticket_controls import (
     CONTROLS,
@@ -80,9 +79,10 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if caller.is_used():
-                opened = ticket_open_for_caller(
+                opened = services.ticket_open_for_caller(
                     actor=user,
-                    caller=caller,
+                    name=caller.cleaned_data["name"],
+                    email=caller.cleaned_data["email"],
                     title=data["title"],
                     body=data["message"],
                     files=form.files_to_send(user),
