@@ -1,0 +1,76 @@
+"""Which ticket a mail answers, and whether its sender may add to it.
+
+Only what the desk signed is trusted, in this order:
+
+1. a signed reply address among the recipients (``support+t12u34-<mac>@…``);
+2. a signed Message-ID the desk sent, in ``In-Reply-To`` or ``References``.
+
+A ticket number in the subject is never trusted: anyone can type one. Even a signed match only
+names the ticket; the sender (their From address) must be one of its participants: the
+requester, the user the signed address or Message-ID was made for, or a staff member. Anyone
+else's mail is held for an agent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from frontdesk.accounts.models import User
+from frontdesk.mail.addresses import ReplyTarget, parse_message_id, parse_reply_address
+from frontdesk.mail.parsing import ParsedMail
+from frontdesk.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Thread:
+    target: ReplyTarget
+    how: str  # "reply address" or "Message-ID"
+
+
+def thread_of(parsed: ParsedMail) -> Thread | None:
+    for recipient in parsed.recipients:
+        target = parse_reply_address(recipient)
+        if target is not None:
+            return Thread(target, "reply address")
+    for message_id in parsed.answers_to:
+        target = parse_message_id(message_id)
+        if target is not None:
+            return Thread(target, "Message-ID")
+    return None
+
+
+def user_with_address(address: str) -> User | None:
+    return User.objects.filter(email__lower=address.lower()).first() if address else None
+
+
+def participant(ticket: Ticket, user: User | None, target: ReplyTarget) -> bool:
+    """May ``user`` (the account with the sender's address) add to ``ticket`` by mail?"""
+    if user is None or not user.is_active or user.is_system:
+        return False
+    return user.pk in {ticket.requester_id, target.user_id} or user.is_staff_member
+
+
+# --- look-alike addresses -----------------------------------------------------------------
+
+# Letters from other scripts that render like Latin ones (a small table of the usual suspects:
+# Cyrillic and Greek), so "suppоrt@" with a Cyrillic о is seen for what it imitates.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅοαν", "aeopcyxijsdqwABEKMHOPCTXIJSoav"
+)
+
+
+def skeleton(address: str) -> str:
+    text = unicodedata.normalize("NFKC", address).translate(_CONFUSABLES)
+    return text.lower()
+
+
+def imitated(address: str, genuine: list[str]) -> str | None:
+    """The genuine address ``address`` imitates with look-alike letters, or None."""
+    if address.isascii():
+        return None
+    shape = skeleton(address)
+    for real in genuine:
+        if real and real != address and skeleton(real) == shape:
+            return real
+    return None
