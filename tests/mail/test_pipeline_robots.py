@@ -186,6 +186,7 @@ def test_a_failure_inside_the_pipeline_quarantines_and_is_logged(
     assert inbound.status == Status.QUARANTINED
     assert "disk on fire" in inbound.reason
     assert [r.levelname for r in caplog.records if "quarantined" in r.getMessage()] == ["ERROR"]
-    assert not Ticket.objects.exists() and not User.objects.filter(
-        email="maria.lopez@example.org"
-    ).exists()
+    assert (
+        not Ticket.objects.exists()
+        and not User.objects.filter(email="maria.lopez@example.org").exists()
+    )

@@ -24,7 +24,15 @@ HEADERS_SHOWN = 60
 
 @admin.register(InboundMail)
 class InboundMailAdmin(ReadOnlyAdmin):
-    list_display = ("id", "received_at", "status", "from_address", "subject", "ticket", "size_shown")
+    list_display = (
+        "id",
+        "received_at",
+        "status",
+        "from_address",
+        "subject",
+        "ticket",
+        "size_shown",
+    )
     list_filter = ("status", "source")
     search_fields = ("from_address", "subject", "message_id_header", "reason")
     date_hierarchy = "received_at"
@@ -69,7 +77,7 @@ class InboundMailAdmin(ReadOnlyAdmin):
         try:
             message = parse(bytes(mail.raw))
             items = [(name, str(value)) for name, value in message.raw_items()][:HEADERS_SHOWN]
-        except (Unusable, Exception):  # noqa: BLE001 (an admin page shows what it can)
+        except (Unusable, Exception):
             return "(the headers could not be read)"
         rows = format_html_join(
             "", "<tr><th>{}</th><td>{}</td></tr>", ((name, value) for name, value in items)

@@ -41,7 +41,7 @@ def part_text(part: Message) -> str:
     else Windows-1252, else Latin-1 (which reads any byte)."""
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 (a broken transfer encoding reads as its raw text)
+    except Exception:
         payload = None
     if not isinstance(payload, bytes):
         raw = part.get_payload()
@@ -74,7 +74,9 @@ class _TextFromHtml(HTMLParser):
         if tag == "br":
             self.out.append("\n")
         elif tag in _BLOCKS:
-            self.out.append("\n\n" if tag in {"p", "blockquote", "table", "h1", "h2", "h3"} else "\n")
+            self.out.append(
+                "\n\n" if tag in {"p", "blockquote", "table", "h1", "h2", "h3"} else "\n"
+            )
             if tag == "li":
                 self.out.append("- ")
             if tag == "hr":
@@ -138,17 +140,20 @@ def body_and_files(message: EmailMessage) -> tuple[str, list[FilePart], bool]:
         disposition = (part.get_content_disposition() or "").lower()
         if kind in {"message/delivery-status", "message/disposition-notification"}:
             continue
-        if kind in {"text/plain", "text/html"} and disposition != "attachment":
-            if not _has_filename(part):
-                text = part_text(part)
-                if kind == "text/plain":
-                    # A second text part is more of the body (Apple Mail puts one after an
-                    # inline picture; a list appends its footer as one).
-                    plain = text if plain is None else f"{plain}\n\n{text}"
-                    continue
-                if html is None:
-                    html = text
-                    continue
+        if (
+            kind in {"text/plain", "text/html"}
+            and disposition != "attachment"
+            and not _has_filename(part)
+        ):
+            text = part_text(part)
+            if kind == "text/plain":
+                # A second text part is more of the body (Apple Mail puts one after an inline
+                # picture; a list appends its footer as one).
+                plain = text if plain is None else f"{plain}\n\n{text}"
+                continue
+            if html is None:
+                html = text
+                continue
         files.append(_file(part, index))
     if plain is not None and plain.strip():
         return storable(plain), files, False
@@ -160,7 +165,7 @@ def body_and_files(message: EmailMessage) -> tuple[str, list[FilePart], bool]:
 def _has_filename(part: Message) -> bool:
     try:
         return bool(part.get_filename())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -170,7 +175,7 @@ def _leaves(message: Message) -> list[Message]:
     if message.is_multipart():
         try:
             children = message.get_payload()
-        except Exception:  # noqa: BLE001
+        except Exception:
             return []
         if not isinstance(children, list):
             return []
@@ -186,7 +191,7 @@ def _file(part: Message, index: int) -> FilePart:
     kind = part.get_content_type()
     try:
         name = part.get_filename() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         name = ""
     if kind == "message/rfc822":
         inner = part.get_payload()
@@ -195,7 +200,7 @@ def _file(part: Message, index: int) -> FilePart:
         return FilePart(name or "forwarded.eml", content, kind, inline=False)
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         payload = None
     content = payload if isinstance(payload, bytes) else str(part.get_payload()).encode()
     inline = bool(part.get("Content-ID")) and part.get_content_maintype() == "image"

@@ -45,7 +45,9 @@ def content_of(parsed: ParsedMail) -> Content:
     if too_long:
         files.append(_upload(FULL_TEXT_NAME, text.encode(), "text/plain"))
         text = _cut(text, MESSAGE_MAX - NOTES_RESERVE)
-        text += f"\n\n[The mail's text was too long for one message: all of it is in {FULL_TEXT_NAME}.]"
+        text += (
+            f"\n\n[The mail's text was too long for one message: all of it is in {FULL_TEXT_NAME}.]"
+        )
     if not text.strip():
         text = ONLY_FILES if files else NO_TEXT
     if left_out:
@@ -74,7 +76,9 @@ def _files_that_fit(parts: list[FilePart], slots: int) -> tuple[list[FilePart], 
                 f"{upload_rules.human_size(limit)})"
             )
         elif len(kept) >= slots:
-            left_out.append(f"{name} (a message can carry at most {upload_rules.max_files()} files)")
+            left_out.append(
+                f"{name} (a message can carry at most {upload_rules.max_files()} files)"
+            )
         else:
             kept.append(part)
     return kept, left_out
@@ -95,7 +99,7 @@ def _cut(text: str, limit: int) -> str:
 # --- the title of a ticket a mail opens --------------------------------------------------
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:re|fwd?|aw|sv|wg|vs|antw|tr|rif|odp)(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
+    r"^\s*(?:(?:re|fwd?|aw|sv|wg|vs|antw|tr|rif|odp)(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:\uff1a]\s*)+",
     re.IGNORECASE,
 )
 _NOT_IN_A_TITLE = re.compile(

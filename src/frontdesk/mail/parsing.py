@@ -59,7 +59,7 @@ def header(message: Message, name: str) -> str:
     read as the raw text it arrived as."""
     try:
         value = message.get(name)
-    except Exception:  # noqa: BLE001 (a malformed header of any kind reads as its raw text)
+    except Exception:
         value = _raw_header(message, name)
     if value is None:
         return ""
@@ -69,7 +69,7 @@ def header(message: Message, name: str) -> str:
 def headers(message: Message, name: str) -> list[str]:
     try:
         values = message.get_all(name) or []
-    except Exception:  # noqa: BLE001
+    except Exception:
         values = [_raw_header(message, name) or ""]
     return [_SPACES.sub(" ", str(value)).strip() for value in values]
 
@@ -87,7 +87,7 @@ def addresses(message: Message, name: str) -> list[Address]:
     for value in headers(message, name):
         try:
             pairs = getaddresses([value])
-        except Exception:  # noqa: BLE001
+        except Exception:
             pairs = [parseaddr(value)]
         for display, address in pairs:
             address = address.strip().strip("<>").lower()

@@ -105,7 +105,10 @@ def _process(inbound: InboundMail) -> InboundMail:
     earlier = _imported_before(inbound)
     if earlier is not None:
         return _settle(
-            inbound, Status.IGNORED, f"Already imported as mail {earlier.pk}.", ticket=earlier.ticket
+            inbound,
+            Status.IGNORED,
+            f"Already imported as mail {earlier.pk}.",
+            ticket=earlier.ticket,
         )
     verdict = classify(
         parsed.message,
@@ -129,7 +132,9 @@ def _process(inbound: InboundMail) -> InboundMail:
             Status.HELD,
             f"The sender's address {sender.address} imitates {genuine} with look-alike letters.",
         )
-    quiet = no_automatic_mail_to(sender.address) if verdict.kind is Kind.AUTOMATIC else nullcontext()
+    quiet = (
+        no_automatic_mail_to(sender.address) if verdict.kind is Kind.AUTOMATIC else nullcontext()
+    )
     with quiet:
         if thread is not None:
             return _reply(inbound, parsed, sender, thread)
@@ -240,9 +245,7 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
             )
     except DomainError as exc:
         field = f" ({exc.field})" if exc.field else ""
-        return _settle(
-            inbound, Status.HELD, f"No ticket could be opened{field}: {exc.message}"
-        )
+        return _settle(inbound, Status.HELD, f"No ticket could be opened{field}: {exc.message}")
 
 
 # --- bounces and mail too large -----------------------------------------------------------
@@ -253,9 +256,7 @@ def _bounce(inbound: InboundMail, raw: bytes, verdict: Verdict) -> InboundMail:
     diagnostic = "; ".join(
         match.decode("utf-8", "replace").strip() for match in _DIAGNOSTIC.findall(raw)[:2]
     )
-    named = [
-        found.decode("ascii", "replace") for found in _MESSAGE_ID_LINE.findall(raw)
-    ]
+    named = [found.decode("ascii", "replace") for found in _MESSAGE_ID_LINE.findall(raw)]
     ours = [message_id for message_id in named if parse_message_id(message_id)]
     rows = OutboxMail.objects.filter(message_id_header__in=ours + [m.lower() for m in ours])
     sent = rows.first()
@@ -279,7 +280,7 @@ def _too_large(inbound: InboundMail, raw: bytes) -> InboundMail:
     )
     try:
         message = parse_headers(raw)
-    except Exception:  # noqa: BLE001 (the quarantine below keeps the mail either way)
+    except Exception:
         return _settle(inbound, Status.QUARANTINED, reason)
     senders = addresses(message, "From")
     sender = senders[0].address if senders else ""

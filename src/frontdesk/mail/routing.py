@@ -54,9 +54,10 @@ def participant(ticket: Ticket, user: User | None, target: ReplyTarget) -> bool:
 # --- look-alike addresses -----------------------------------------------------------------
 
 # Letters from other scripts that render like Latin ones (a small table of the usual suspects:
-# Cyrillic and Greek), so "suppоrt@" with a Cyrillic о is seen for what it imitates.
+# Cyrillic and Greek), so "support@" spelled with a Cyrillic o is seen for what it imitates.
 _CONFUSABLES = str.maketrans(
-    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅοαν", "aeopcyxijsdqwABEKMHOPCTXIJSoav"
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u051b\u051d\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405\u03bf\u03b1\u03bd",
+    "aeopcyxijsdqwABEKMHOPCTXIJSoav",
 )
 
 

@@ -148,7 +148,8 @@ def _sender_account(parsed: ParsedMail) -> User:
 
 
 def _append(actor: User, inbound: InboundMail, parsed: ParsedMail) -> Message:
-    assert inbound.ticket is not None and parsed.sender is not None
+    assert inbound.ticket is not None
+    assert parsed.sender is not None
     ticket = inbound.ticket
     sender = _sender_account(parsed)
     content = content_of(parsed)
