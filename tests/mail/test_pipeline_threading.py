@@ -159,6 +159,7 @@ def test_a_look_alike_of_the_desks_address_is_held() -> None:
     inbound = receive(eml("lookalike.eml"))
     assert inbound.status == Held
     assert "imitates support@studio.example" in inbound.reason
+    assert "(U+043E CYRILLIC SMALL LETTER O)" in inbound.reason  # what no reader can see
     assert not Ticket.objects.exists()
 
 

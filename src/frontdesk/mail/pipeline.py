@@ -40,7 +40,14 @@ from frontdesk.mail.parsing import (
     read,
 )
 from frontdesk.mail.robots import Kind, Verdict, classify
-from frontdesk.mail.routing import Thread, imitated, participant, thread_of, user_with_address
+from frontdesk.mail.routing import (
+    Thread,
+    foreign_letters,
+    imitated,
+    participant,
+    thread_of,
+    user_with_address,
+)
 from frontdesk.notifications.models import OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.tickets.files import human_size
@@ -130,7 +137,8 @@ def _process(inbound: InboundMail) -> InboundMail:
         return _settle(
             inbound,
             Status.HELD,
-            f"The sender's address {sender.address} imitates {genuine} with look-alike letters.",
+            f"The sender's address imitates {genuine} with look-alike letters "
+            f"({foreign_letters(sender.address)}).",
         )
     quiet = (
         no_automatic_mail_to(sender.address) if verdict.kind is Kind.AUTOMATIC else nullcontext()

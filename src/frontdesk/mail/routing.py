@@ -66,6 +66,12 @@ def skeleton(address: str) -> str:
     return text.lower()
 
 
+def foreign_letters(address: str) -> str:
+    """The letters of ``address`` outside ASCII, named: what a reader cannot see."""
+    names = [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in address if not ch.isascii()]
+    return ", ".join(dict.fromkeys(names))
+
+
 def imitated(address: str, genuine: list[str]) -> str | None:
     """The genuine address ``address`` imitates with look-alike letters, or None."""
     if address.isascii():
