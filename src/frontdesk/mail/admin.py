@@ -17,7 +17,7 @@ from frontdesk.core.admin import ReadOnlyAdmin, apply_to_each
 from frontdesk.core.errors import DomainError
 from frontdesk.mail import services
 from frontdesk.mail.models import InboundMail
-from frontdesk.mail.parsing import Unusable, parse
+from frontdesk.mail.parsing import parse
 
 HEADERS_SHOWN = 60
 
@@ -77,7 +77,7 @@ class InboundMailAdmin(ReadOnlyAdmin):
         try:
             message = parse(bytes(mail.raw))
             items = [(name, str(value)) for name, value in message.raw_items()][:HEADERS_SHOWN]
-        except (Unusable, Exception):
+        except Exception:  # an admin page shows what it can
             return "(the headers could not be read)"
         rows = format_html_join(
             "", "<tr><th>{}</th><td>{}</td></tr>", ((name, value) for name, value in items)

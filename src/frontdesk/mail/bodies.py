@@ -41,7 +41,7 @@ def part_text(part: Message) -> str:
     else Windows-1252, else Latin-1 (which reads any byte)."""
     try:
         payload = part.get_payload(decode=True)
-    except Exception:
+    except Exception:  # a broken transfer encoding reads as its raw text
         payload = None
     if not isinstance(payload, bytes):
         raw = part.get_payload()
@@ -165,7 +165,7 @@ def body_and_files(message: EmailMessage) -> tuple[str, list[FilePart], bool]:
 def _has_filename(part: Message) -> bool:
     try:
         return bool(part.get_filename())
-    except Exception:
+    except Exception:  # a name the policy cannot decode is no name
         return False
 
 
@@ -175,7 +175,7 @@ def _leaves(message: Message) -> list[Message]:
     if message.is_multipart():
         try:
             children = message.get_payload()
-        except Exception:
+        except Exception:  # a malformed multipart has no parts to read
             return []
         if not isinstance(children, list):
             return []
@@ -191,16 +191,19 @@ def _file(part: Message, index: int) -> FilePart:
     kind = part.get_content_type()
     try:
         name = part.get_filename() or ""
-    except Exception:
+    except Exception:  # a name the policy cannot decode is no name
         name = ""
     if kind == "message/rfc822":
         inner = part.get_payload()
         first = inner[0] if isinstance(inner, list) and inner else None
-        content = first.as_bytes() if isinstance(first, Message) else b""
+        try:
+            content = first.as_bytes() if isinstance(first, Message) else b""
+        except Exception:  # a forwarded mail the policy cannot write back
+            content = str(first).encode("utf-8", "replace")
         return FilePart(name or "forwarded.eml", content, kind, inline=False)
     try:
         payload = part.get_payload(decode=True)
-    except Exception:
+    except Exception:  # a broken transfer encoding reads as its raw text
         payload = None
     content = payload if isinstance(payload, bytes) else str(part.get_payload()).encode()
     inline = bool(part.get("Content-ID")) and part.get_content_maintype() == "image"

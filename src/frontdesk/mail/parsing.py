@@ -59,7 +59,7 @@ def header(message: Message, name: str) -> str:
     read as the raw text it arrived as."""
     try:
         value = message.get(name)
-    except Exception:
+    except Exception:  # any malformed header reads as its raw text
         value = _raw_header(message, name)
     if value is None:
         return ""
@@ -69,7 +69,7 @@ def header(message: Message, name: str) -> str:
 def headers(message: Message, name: str) -> list[str]:
     try:
         values = message.get_all(name) or []
-    except Exception:
+    except Exception:  # as above
         values = [_raw_header(message, name) or ""]
     return [_SPACES.sub(" ", str(value)).strip() for value in values]
 
@@ -87,7 +87,7 @@ def addresses(message: Message, name: str) -> list[Address]:
     for value in headers(message, name):
         try:
             pairs = getaddresses([value])
-        except Exception:
+        except Exception:  # an address list the parser chokes on, read loosely
             pairs = [parseaddr(value)]
         for display, address in pairs:
             address = address.strip().strip("<>").lower()
@@ -115,9 +115,16 @@ def read(raw: bytes, *, envelope_to: list[str]) -> ParsedMail:
         sender=senders[0] if senders else None,
         recipients=list(dict.fromkeys(recipients)),
         subject=header(message, "Subject"),
-        message_id=(message_ids(header(message, "Message-ID")) or [""])[0][:998],
+        message_id=_message_id(header(message, "Message-ID")),
         answers_to=list(
             dict.fromkeys([*message_ids(header(message, "In-Reply-To")), *reversed(references)])
         ),
         return_path=header(message, "Return-Path"),
     )
+
+
+def _message_id(value: str) -> str:
+    """The mail's own Message-ID; one written without its angle brackets (some scripts do)
+    counts as written, so that it still deduplicates."""
+    found = message_ids(value)
+    return (found[0] if found else value.split(" ")[0] if value else "")[:998]

@@ -80,6 +80,26 @@ def mail_process(inbound: InboundMail) -> InboundMail:
         return _settle(inbound, Status.QUARANTINED, f"Could not be handled: {exc!r}"[:2000])
 
 
+WAITING_AFTER = timedelta(minutes=5)
+WAITING_BATCH = 500
+
+
+def mail_process_waiting(*, older_than: timedelta = WAITING_AFTER) -> int:
+    """Handle the mails kept but never handled: the process stopped between storing a mail and
+    handling it (a crash, a restart). A mail whose copy was imported meanwhile is ignored as
+    a duplicate. Returns how many were handled."""
+    waiting = list(
+        InboundMail.objects.filter(status=Status.RECEIVED, received_at__lt=now() - older_than)
+        .order_by("id")
+        .values_list("pk", flat=True)[:WAITING_BATCH]
+    )
+    for inbound_id in waiting:
+        inbound = InboundMail.objects.filter(pk=inbound_id, status=Status.RECEIVED).first()
+        if inbound is not None:
+            mail_process(inbound)
+    return len(waiting)
+
+
 def _settle(inbound: InboundMail, status: str, reason: str, **fields: object) -> InboundMail:
     """Write the outcome. Inside a use case's transaction, it commits or rolls back with it."""
     inbound.status = status
@@ -132,7 +152,11 @@ def _process(inbound: InboundMail) -> InboundMail:
     if verdict.kind is Kind.AUTO_REPLY:
         ticket = Ticket.objects.filter(pk=thread.target.ticket_id).first() if thread else None
         return _settle(inbound, Status.IGNORED, f"{verdict.why.capitalize()}.", ticket=ticket)
-    genuine = imitated(sender.address, [*_own_addresses(), *_staff_addresses()])
+    genuine = (
+        None
+        if sender.address.isascii()
+        else imitated(sender.address, [*_own_addresses(), *_staff_addresses()])
+    )
     if genuine is not None:
         return _settle(
             inbound,
@@ -231,6 +255,13 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
             f"Sent by the agent {user.username} and answering no ticket: tickets are opened "
             "for customers, so an agent decides what to do with it.",
         )
+    if user is not None and not user.is_active:
+        return _settle(
+            inbound,
+            Status.HELD,
+            f"The account with this address ({user.username}) is deactivated, so it cannot "
+            "open tickets; an agent decides what to do with the mail.",
+        )
     content = content_of(parsed)
     title = title_of(parsed.subject, content.body, sender.address)
     try:
@@ -252,8 +283,11 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
                 message=opened.message,
             )
     except DomainError as exc:
-        field = f" ({exc.field})" if exc.field else ""
-        return _settle(inbound, Status.HELD, f"No ticket could be opened{field}: {exc.message}")
+        if exc.field == "email":
+            why = f"The sender's address {sender.address} cannot be a customer's: {exc.message}"
+        else:
+            why = f"No ticket could be opened: {exc.message}"
+        return _settle(inbound, Status.HELD, why)
 
 
 # --- bounces and mail too large -----------------------------------------------------------
@@ -288,7 +322,7 @@ def _too_large(inbound: InboundMail, raw: bytes) -> InboundMail:
     )
     try:
         message = parse_headers(raw)
-    except Exception:
+    except Exception:  # the quarantine below keeps the mail either way
         return _settle(inbound, Status.QUARANTINED, reason)
     senders = addresses(message, "From")
     sender = senders[0].address if senders else ""
