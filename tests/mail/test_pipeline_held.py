@@ -182,12 +182,34 @@ def test_the_admin_lists_stored_mail_with_headers_and_raw(admin: User) -> None:
     listing = client.get("/admin/mail/inboundmail/?status__exact=imported")
     assert listing.status_code == 200
     assert "maria.lopez@example.org" in html(listing)
+    assert 'value="accept_held"' in html(listing) and 'value="dismiss_held"' in html(listing)
     detail = client.get(f"/admin/mail/inboundmail/{inbound.pk}/change/")
     assert detail.status_code == 200
     assert "<th>Message-ID</th><td>&lt;plain-1@mail.example.org&gt;</td>" in html(detail)
     raw = client.get(f"/admin/mail/inboundmail/{inbound.pk}/raw/")
     assert raw.status_code == 200 and raw["Content-Type"] == "message/rfc822"
     assert raw.content == eml("plain.eml")
+
+
+def test_the_admin_actions_decide_through_the_services(
+    admin: User, ticket: Ticket, customer: User
+) -> None:
+    held = _held_reply(ticket, customer)
+    client = signed_in(admin)
+    answer = client.post(
+        "/admin/mail/inboundmail/",
+        {"action": "dismiss_held", "_selected_action": [str(held.pk)]},
+        follow=True,
+    )
+    assert "1 held mail dismissed." in html(answer)
+    held.refresh_from_db()
+    assert held.status == Status.IGNORED and held.decided_by == admin
+    again = client.post(
+        "/admin/mail/inboundmail/",
+        {"action": "accept_held", "_selected_action": [str(held.pk)]},
+        follow=True,
+    )
+    assert "no longer held" in html(again)
 
 
 def test_the_ticket_page_folds_quoted_history(ticket: Ticket, customer: User) -> None:

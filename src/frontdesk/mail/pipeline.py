@@ -80,6 +80,18 @@ def mail_process(inbound: InboundMail) -> InboundMail:
         return _settle(inbound, Status.QUARANTINED, f"Could not be handled: {exc!r}"[:2000])
 
 
+# What the pipeline writes on a stored mail.
+OUTCOME_FIELDS = [
+    "status",
+    "reason",
+    "processed_at",
+    "message_id_header",
+    "from_address",
+    "from_name",
+    "subject",
+    "ticket",
+    "message",
+]
 WAITING_AFTER = timedelta(minutes=5)
 WAITING_BATCH = 500
 
@@ -108,7 +120,7 @@ def _settle(inbound: InboundMail, status: str, reason: str, **fields: object) ->
     for name, value in fields.items():
         setattr(inbound, name, value)
     try:
-        inbound.save()
+        inbound.save(update_fields=OUTCOME_FIELDS)  # never the raw bytes again
     except Exception:
         if transaction.get_connection().in_atomic_block:
             raise
