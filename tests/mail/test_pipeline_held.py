@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.services import user_set_active
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.mail import services
 from frontdesk.mail.addresses import make_message_id, reply_address
@@ -225,3 +226,18 @@ def test_the_ticket_page_folds_quoted_history(ticket: Ticket, customer: User) ->
         "</summary>On Tue, 1 Dec 2026 at 10:00, Studio Support &lt;support@studio.example&gt; "
         "wrote:<br>&gt; We sent someone round."
     ) in page
+
+
+def test_a_refusal_of_the_senders_is_shown_beside_the_mail(
+    customer: User, agent: User, admin: User
+) -> None:
+    user_set_active(actor=admin, user=customer, active=False)
+    held = receive(eml("plain.eml").replace(b"maria.lopez@example.org", b"john@example.com"))
+    assert held.status == Status.HELD
+    assert "(John) is deactivated" in held.reason
+    with pytest.raises(InvalidInput, match="could not be added for its sender"):
+        services.held_mail_accept(actor=agent, inbound_id=held.pk)
+    page = signed_in(agent).post(f"/mail/held/{held.pk}/accept", follow=True)
+    assert page.status_code == 200 and "could not be added for its sender" in html(page)
+    held.refresh_from_db()
+    assert held.status == Status.HELD

@@ -205,3 +205,10 @@ def test_a_customer_over_the_open_ticket_cap_is_held_not_lost(
     assert second.status == Held
     assert "open tickets" in second.reason
     assert Ticket.objects.count() == 1
+
+
+def test_a_reply_to_a_mail_about_no_ticket_opens_a_ticket() -> None:
+    raw = eml("reply_non_participant.eml", message_id=make_message_id(0, 0), ticket_number="x")
+    inbound = receive(raw)
+    assert inbound.status == Imported
+    assert inbound.reason.startswith("Opened TKT-")

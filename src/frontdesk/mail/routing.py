@@ -29,13 +29,16 @@ class Thread:
 
 
 def thread_of(parsed: ParsedMail) -> Thread | None:
+    """The ticket a mail answers, by what the desk signed; None for a new conversation. A
+    signed mark of a mail about no ticket (ticket 0, such as the notice that a mail was too
+    large) starts a new one too."""
     for recipient in parsed.recipients:
         target = parse_reply_address(recipient)
-        if target is not None:
+        if target is not None and target.ticket_id:
             return Thread(target, "reply address")
     for message_id in parsed.answers_to:
         target = parse_message_id(message_id)
-        if target is not None:
+        if target is not None and target.ticket_id:
             return Thread(target, "Message-ID")
     return None
 

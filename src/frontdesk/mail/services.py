@@ -39,6 +39,7 @@ SENT_BY_AGENT = (
     "to open a ticket for. Open one for the customer from the workspace, then dismiss this mail."
 )
 NO_SENDER = "This mail names no sender, so there is nobody to add it for. Dismiss it."
+NOT_ADDED = "The mail could not be added for its sender:"
 HELD_SHOWN = 100
 PREVIEW_CHARS = 600
 
@@ -98,12 +99,16 @@ def held_mail_accept(*, actor: User, inbound_id: int) -> InboundMail:
     with transaction.atomic():
         inbound = _held_for_update(inbound_id)
         parsed = _parsed(inbound)
-        if inbound.ticket_id is not None:
-            message = _append(actor, inbound, parsed)
-            outcome = f"added to {Ticket.number_for(message.ticket_id)}"
-        else:
-            message = _open(actor, parsed)
-            outcome = f"opened {Ticket.number_for(message.ticket_id)}"
+        try:
+            if inbound.ticket_id is not None:
+                message = _append(actor, inbound, parsed)
+                outcome = f"added to {Ticket.number_for(message.ticket_id)}"
+            else:
+                message = _open(actor, parsed)
+                outcome = f"opened {Ticket.number_for(message.ticket_id)}"
+        except (NotAllowed, NotFound) as exc:
+            # The sender's refusal, not the agent's: say so beside the mail, not as a 403.
+            raise InvalidInput(f"{NOT_ADDED} {exc.message}") from exc
         inbound.status = Status.IMPORTED
         inbound.reason = f"Held, then accepted by {actor.username}: {outcome}. ({inbound.reason})"
         inbound.ticket_id = message.ticket_id
