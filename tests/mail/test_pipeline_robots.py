@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
+from frontdesk.mail import pipeline
 from frontdesk.mail.addresses import make_message_id
 from frontdesk.mail.loop import automatic_mail_allowed
 from frontdesk.mail.models import InboundMail
@@ -190,3 +191,24 @@ def test_a_failure_inside_the_pipeline_quarantines_and_is_logged(
         not Ticket.objects.exists()
         and not User.objects.filter(email="maria.lopez@example.org").exists()
     )
+
+
+def test_a_failure_after_the_ticket_was_written_leaves_no_dangling_link(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_settle = pipeline._settle
+
+    def failing_when_imported(
+        inbound: InboundMail, status: str, reason: str, **fields: object
+    ) -> InboundMail:
+        if status == Status.IMPORTED:
+            for name, value in fields.items():  # in memory, as the real one does first
+                setattr(inbound, name, value)
+            raise RuntimeError("lost the connection")
+        return real_settle(inbound, status, reason, **fields)
+
+    monkeypatch.setattr(pipeline, "_settle", failing_when_imported)
+    inbound = receive(eml("plain.eml"))
+    assert inbound.status == Status.QUARANTINED
+    assert inbound.ticket_id is None and inbound.message_id is None
+    assert not Ticket.objects.exists()

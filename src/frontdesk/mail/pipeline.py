@@ -77,7 +77,14 @@ def mail_process(inbound: InboundMail) -> InboundMail:
         return _process(inbound)
     except Exception as exc:
         logger.exception("Mail %s could not be handled; it is quarantined", inbound.pk)
-        return _settle(inbound, Status.QUARANTINED, f"Could not be handled: {exc!r}"[:2000])
+        # What a rolled-back attempt wrote does not exist: the mail points at nothing.
+        return _settle(
+            inbound,
+            Status.QUARANTINED,
+            f"Could not be handled: {exc!r}"[:2000],
+            ticket=None,
+            message=None,
+        )
 
 
 # What the pipeline writes on a stored mail.
