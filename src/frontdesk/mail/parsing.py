@@ -63,7 +63,7 @@ def header(message: Message, name: str) -> str:
         value = _raw_header(message, name)
     if value is None:
         return ""
-    return _SPACES.sub(" ", str(value)).strip()
+    return _SPACES.sub(" ", _text(str(value))).strip()
 
 
 def headers(message: Message, name: str) -> list[str]:
@@ -71,20 +71,44 @@ def headers(message: Message, name: str) -> list[str]:
         values = message.get_all(name) or []
     except Exception:  # as above
         values = [_raw_header(message, name) or ""]
-    return [_SPACES.sub(" ", str(value)).strip() for value in values]
+    return [_SPACES.sub(" ", _text(str(value))).strip() for value in values]
 
 
 def _raw_header(message: Message, name: str) -> str | None:
     for key, value in message.raw_items():
         if key.lower() == name.lower():
-            return str(value)
+            return _text(str(value))
     return None
 
 
-def addresses(message: Message, name: str) -> list[Address]:
-    """The addresses of a header (every copy of it), lower case, without the empty ones."""
+def raw_headers(message: Message, name: str) -> list[str]:
+    """A header's every copy as it arrived (unfolded, not decoded): for headers made of ASCII
+    tokens (Message-IDs, Auto-Submitted, addresses whose names do not matter), read without
+    the cost of the policy's parsing."""
+    wanted = name.lower()
+    return [
+        _SPACES.sub(" ", _text(str(value))).strip()
+        for key, value in message.raw_items()
+        if key.lower() == wanted
+    ]
+
+
+def _text(value: str) -> str:
+    """8-bit bytes in a raw header (kept by the parser as lone surrogates) read as UTF-8,
+    anything else as the replacement character: text that can be stored and compared."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def raw_header(message: Message, name: str) -> str:
+    found = raw_headers(message, name)
+    return found[0] if found else ""
+
+
+def addresses(message: Message, name: str, *, decoded: bool = True) -> list[Address]:
+    """The addresses of a header (every copy of it), lower case, without the empty ones;
+    ``decoded=False`` when only the addresses matter, not the names beside them."""
     found: list[Address] = []
-    for value in headers(message, name):
+    for value in headers(message, name) if decoded else raw_headers(message, name):
         try:
             pairs = getaddresses([value])
         except Exception:  # an address list the parser chokes on, read loosely
@@ -106,20 +130,20 @@ def read(raw: bytes, *, envelope_to: list[str]) -> ParsedMail:
     recipients = [
         item.address
         for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
-        for item in addresses(message, name)
+        for item in addresses(message, name, decoded=False)
     ]
     recipients += [parseaddr(item)[1].lower() for item in envelope_to if item]
-    references = message_ids(header(message, "References"))
+    references = message_ids(raw_header(message, "References"))
     return ParsedMail(
         message=message,
         sender=senders[0] if senders else None,
         recipients=list(dict.fromkeys(recipients)),
         subject=header(message, "Subject"),
-        message_id=_message_id(header(message, "Message-ID")),
+        message_id=_message_id(raw_header(message, "Message-ID")),
         answers_to=list(
-            dict.fromkeys([*message_ids(header(message, "In-Reply-To")), *reversed(references)])
+            dict.fromkeys([*message_ids(raw_header(message, "In-Reply-To")), *reversed(references)])
         ),
-        return_path=header(message, "Return-Path"),
+        return_path=raw_header(message, "Return-Path"),
     )
 
 

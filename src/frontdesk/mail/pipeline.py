@@ -99,6 +99,8 @@ OUTCOME_FIELDS = [
     "ticket",
     "message",
 ]
+_TEXT_FIELDS = ("reason", "message_id_header", "from_address", "from_name", "subject")
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 WAITING_AFTER = timedelta(minutes=5)
 WAITING_BATCH = 500
 
@@ -126,6 +128,8 @@ def _settle(inbound: InboundMail, status: str, reason: str, **fields: object) ->
     inbound.processed_at = now()
     for name, value in fields.items():
         setattr(inbound, name, value)
+    for name in _TEXT_FIELDS:  # whatever a header held, it can be stored
+        setattr(inbound, name, _UNSTORABLE.sub("\ufffd", getattr(inbound, name)))
     try:
         inbound.save(update_fields=OUTCOME_FIELDS)  # never the raw bytes again
     except Exception:

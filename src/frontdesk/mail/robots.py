@@ -16,7 +16,7 @@ import enum
 from dataclasses import dataclass
 from email.message import Message
 
-from frontdesk.mail.parsing import header
+from frontdesk.mail.parsing import raw_header as header
 
 DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
 NULL_SENDER = "<>"
