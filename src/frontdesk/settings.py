@@ -260,3 +260,7 @@ LOGGING = {
 # USERNAME_FIELD is unique case-insensitively through a functional constraint (Lower), which
 # Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Mail in: the largest mail the pipeline imports (larger ones are quarantined, raw kept, and
+# the sender is told once a day).
+FRONTDESK_MAIL_MAX_BYTES = env_int("FRONTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1)

@@ -11,6 +11,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
+from frontdesk.web.views import held_mail
 from frontdesk.web.views import replies as saved_replies
 
 register_converter(IdConverter, "id")
@@ -58,6 +59,10 @@ urlpatterns = [
     path("api/news/", web.news),
     path("live/events", live.events),
     path("live/presence/<id:ticket_id>", live.presence),
+    # Held mail: agents accept or dismiss what the mail intake would not add on its own.
+    path("mail/held", held_mail.held_mail_page),
+    path("mail/held/<id:inbound_id>/accept", held_mail.held_mail_accept),
+    path("mail/held/<id:inbound_id>/dismiss", held_mail.held_mail_dismiss),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     path("admin/", admin.site.urls),
 ]

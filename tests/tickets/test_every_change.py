@@ -17,6 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from frontdesk.accounts.models import User
 from frontdesk.live.announce import STAFF_CHANNEL, user_channel
 from frontdesk.live.broker import Event, broker
+from frontdesk.mail.addresses import make_message_id, reply_address
+from frontdesk.mail.intake import mail_receive
+from frontdesk.mail.services import held_mail_accept
 from frontdesk.replies.services import saved_reply_apply, saved_reply_create
 from frontdesk.sla.services import sla_alert_if_overdue
 from frontdesk.tickets import file_services, services
@@ -53,6 +56,26 @@ def _saved_reply_applied(desk: Desk, **macro: str) -> Any:
     """A shared saved reply's macro, applied as when a message written from it is sent."""
     reply = saved_reply_create(actor=desk.admin, name="Macro", body="Thanks!", shared=True, **macro)
     return saved_reply_apply(actor=desk.agent, ticket_id=desk.ticket.pk, reply_id=reply.pk)
+
+
+def _mail_from(sender: str, thread_header: str) -> bytes:
+    return (
+        f"From: {sender}\r\n{thread_header}\r\nSubject: Re: heating\r\n"
+        f"Message-ID: <every-change-{sender}>\r\n\r\n{BODY}\r\n"
+    ).encode()
+
+
+def _mail_reply(desk: Desk) -> Any:
+    """The customer answers a notification by mail (its signed reply address)."""
+    to = f"To: {reply_address(desk.ticket.pk, desk.customer.pk)}"
+    return mail_receive(_mail_from(desk.customer.email, to), source="test")
+
+
+def _held_mail_accepted(desk: Desk) -> Any:
+    """A stranger's reply is held, then an agent accepts it (an internal note)."""
+    answers = f"In-Reply-To: {make_message_id(desk.ticket.pk, desk.customer.pk)}"
+    held = mail_receive(_mail_from("stranger@elsewhere.example", answers), source="test")
+    return held_mail_accept(actor=desk.agent, inbound_id=held.pk)
 
 
 # (name, what the requester sees, the action). The action runs on a desk prepared before the
@@ -220,6 +243,8 @@ CASES: list[tuple[str, bool, Action]] = [
             actor=d.other_agent, ticket_id=d.ticket.pk, body=BODY, claim_if_unassigned=True
         ),
     ),
+    ("mail_receive reply", True, _mail_reply),
+    ("held_mail_accept", False, _held_mail_accepted),
     (
         "ticket_take_over",
         True,

@@ -369,7 +369,12 @@ def customer_create_for_phone_in(*, actor: User, name: str, email: str) -> User:
     email = _text(email, "email").strip().lower()
     validators.check_email(email)
     _check_not_taken({"email": email})
-    base = _username_base(name)
+    return _customer_without_password(email=email, base=_username_base(name), field="name")
+
+
+def _customer_without_password(*, email: str, base: str, field: str) -> User:
+    """A customer account with a free username made from ``base`` and no password, for an
+    address already checked (valid, not in use)."""
     for _attempt in range(3):
         user = User(
             username=_free_username(base),
@@ -385,7 +390,29 @@ def customer_create_for_phone_in(*, actor: User, name: str, email: str) -> User:
             _check_not_taken({"email": email})  # the address was taken meanwhile: say so
             continue  # the username was: choose again
         return user
-    raise InvalidInput(USERNAME_TAKEN, field="name")
+    raise InvalidInput(USERNAME_TAKEN, field=field)
+
+
+def customer_create_from_mail(*, email: str, name: str = "") -> User:
+    """A customer account for someone who wrote to the desk by mail and has none (the mail
+    intake; no actor). The username comes from the mail's display name, or from the address
+    when the name is empty or names the desk itself (a display name such as "Support" is the
+    oldest trick in spoofed mail); the address must be valid and not in use. No password is
+    set: the person claims the account by resetting the password for that address."""
+    email = _text(email, "email").strip().lower()
+    validators.check_email(email)
+    _check_not_taken({"email": email})
+    name = " ".join(_text(name, "name").split())
+    local = email.partition("@")[0]
+    if not name or "@" in name or _username_base(name).lower() in _DESK_NAMES:
+        name = local
+    return _customer_without_password(email=email, base=_username_base(name), field="email")
+
+
+# Display names a stranger's account is never named after.
+_DESK_NAMES = frozenset(
+    {"support", "helpdesk", "frontdesk", "system", "admin", "administrator", "postmaster", "staff"}
+)
 
 
 def customer_note_set(*, actor: User, customer: User, text: str) -> CustomerNote:

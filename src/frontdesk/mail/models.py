@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from frontdesk.core.clock import now
@@ -35,6 +36,19 @@ class InboundMail(models.Model):
     message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the pipeline read from the headers, for the lists agents and admins see.
+    from_address = models.CharField(max_length=254, blank=True, db_index=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    # An agent's decision on a held mail (accepted: imported; dismissed: ignored).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

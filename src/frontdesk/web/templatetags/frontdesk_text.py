@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from frontdesk.core.text import with_unix_line_breaks
+from frontdesk.mail.bodies import fold_start
 
 register = template.Library()
 
@@ -68,3 +69,20 @@ def message_text(value: object) -> SafeString:
     (``rel="noopener noreferrer nofollow"``, opened in a new tab)."""
     text = with_unix_line_breaks("" if value is None else str(value))
     return mark_safe("<br>".join(_linked(line) for line in text.split("\n")))  # noqa: S308
+
+
+@register.filter
+def message_folded(value: object) -> SafeString:
+    """:func:`message_text`, with a mail's quoted history and signature (from where
+    mail/bodies.py's ``fold_start`` finds them) folded under "Show quoted text". The whole
+    text is in the page; only its display is folded."""
+    text = with_unix_line_breaks("" if value is None else str(value))
+    start = fold_start(text)
+    if start is None:
+        return message_text(text)
+    shown, folded = text[:start].rstrip("\n"), text[start:]
+    return format_html(
+        '{}<details class="quoted"><summary>Show quoted text</summary>{}</details>',
+        message_text(shown),
+        message_text(folded),
+    )
