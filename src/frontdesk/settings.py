@@ -260,3 +260,7 @@ LOGGING = {
 # USERNAME_FIELD is unique case-insensitively through a functional constraint (Lower), which
 # Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
+# flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
+FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
