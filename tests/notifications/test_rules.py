@@ -281,3 +281,42 @@ def test_an_agent_with_a_digest_gets_items_instead_of_mails(
     open_ticket(customer, "Unassigned")
     assert DigestItem.objects.filter(user=agent, kind=kinds.NEW_TICKET).count() == 1
     assert outbox(recipient=other_agent, kind="new_ticket") == [("new_ticket", "Bob")]
+
+
+# --- a reply and a status change together: one mail ---------------------------------------
+
+
+def test_send_and_close_is_one_mail_telling_both(ticket: Ticket, agent: User) -> None:
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+    _reset()
+    services.ticket_reply(
+        actor=agent, ticket_id=ticket.pk, body="Fixed it.", then_status=Status.RESOLVED
+    )
+    assert outbox() == [("public_reply", "John")]
+    mail = OutboxMail.objects.get()
+    assert mail.data["status"] == "resolved"
+    assert mail.message is not None and mail.message.body == "Fixed it."
+
+
+def test_a_reply_that_reopens_is_one_mail(ticket: Ticket, agent: User) -> None:
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
+    _reset()
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="One more thing.")
+    assert outbox() == [("public_reply", "John")]
+    assert OutboxMail.objects.get().data["status"] == "reopened"
+
+
+def test_a_status_change_after_the_reply_was_sent_is_its_own_mail(
+    ticket: Ticket, agent: User, clock: object
+) -> None:
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+    _reset()
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Fixed it.")
+    OutboxMail.objects.update(status=OutboxMail.Status.SENT)
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.RESOLVED)
+    assert outbox() == [("public_reply", "John"), ("status_changed", "John")]
+    _reset()
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Later.")
+    clock.advance(120)  # type: ignore[attr-defined]
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
+    assert outbox() == [("public_reply", "John"), ("status_changed", "John")]

@@ -167,3 +167,13 @@ def test_a_deleted_message_renders_a_placeholder(ticket: Ticket, agent: User) ->
     mail.refresh_from_db()
     rendered = render(mail)
     assert "(This message has since been deleted.)" in rendered.text
+
+
+def test_a_reply_sent_with_a_status_tells_both(ticket: Ticket, agent: User) -> None:
+    services.ticket_reply(
+        actor=agent, ticket_id=ticket.pk, body="Fixed it.", then_status=Status.PENDING
+    )
+    _, rendered = _rendered("public_reply")
+    assert "Fixed it." in rendered.text
+    assert "We are waiting for your reply" in rendered.text
+    assert "waiting for your reply</strong>" in rendered.html

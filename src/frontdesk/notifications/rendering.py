@@ -65,7 +65,8 @@ def context_for(mail: OutboxMail) -> dict[str, Any]:
 
 def _for_kind(mail: OutboxMail) -> dict[str, Any]:
     ticket = mail.ticket
-    if mail.kind == kinds.STATUS_CHANGED:
+    if mail.kind == kinds.STATUS_CHANGED or "status" in mail.data:
+        # A reply sent with a change of status ("Send and close") tells both in one mail.
         status = str(mail.data.get("status", ticket.status if ticket else ""))
         resolution = ""
         if ticket is not None and status in DONE_STATUSES:

@@ -53,6 +53,9 @@ MENTIONS_MAX = 20  # names looked up per note
 # The statuses the requester is told of; New, Open and In progress are the desk's business.
 TOLD_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.REOPENED, Status.PENDING})
 
+# A reply and a status change this close together are told in one mail.
+TOGETHER_SECONDS = 60
+
 WITHDRAWN = "The ticket was assigned before this was sent."
 
 
@@ -178,6 +181,8 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
         _hold_for_digest(ticket, held)
     mailed = [n for n in chosen if n not in held]
     for notice, user in _within_limits([(n, people[n.recipient_id]) for n in mailed]):
+        if _told_with_the_other(ticket, notice, user):
+            continue
         outbox_enqueue(
             kind=notice.kind,
             recipient=user,
@@ -186,6 +191,29 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
             event=notice.event,
             data=notice.data,
         )
+
+
+def _told_with_the_other(ticket: Ticket, notice: Notice, user: User) -> bool:
+    """A reply and a status change made together ("Send and close"; a reply that reopens)
+    are one mail to the requester: the reply, telling the new status too. The other's row
+    is changed while it still waits (the worker has not claimed it), else this one is
+    written on its own."""
+    partner = {kinds.STATUS_CHANGED: kinds.PUBLIC_REPLY, kinds.PUBLIC_REPLY: kinds.STATUS_CHANGED}
+    if notice.kind not in partner:
+        return False
+    latest = OutboxMail.objects.filter(
+        ticket=ticket,
+        recipient=user,
+        kind=partner[notice.kind],
+        created_at__gte=now() - timedelta(seconds=TOGETHER_SECONDS),
+    ).order_by("-id")
+    # One UPDATE: the latest such row, if it still waits.
+    waiting = OutboxMail.objects.filter(
+        pk__in=latest.values("pk")[:1], status=OutboxMail.Status.PENDING
+    )
+    if notice.kind == kinds.STATUS_CHANGED:
+        return bool(waiting.update(data=notice.data, event=notice.event))
+    return bool(waiting.update(kind=kinds.PUBLIC_REPLY, message=notice.message))
 
 
 def _first_of_each(notices: Iterable[Notice]) -> list[Notice]:
