@@ -154,7 +154,10 @@ def test_saving_with_htmx_answers_the_section(customer: User) -> None:
     )
     assert response.status_code == 200
     body = html(response)
-    assert body.lstrip().startswith("{#") is False and '<section class="card" id="notifications"' in body
+    assert (
+        body.lstrip().startswith("{#") is False
+        and '<section class="card" id="notifications"' in body
+    )
     assert "Saved: which mails you get." in body
     assert _on(customer) == {
         "ticket_received": True,

@@ -3,6 +3,8 @@ rows are read straight from the outbox, written in the same transaction as the c
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -157,7 +159,9 @@ def test_the_requesters_reply_goes_to_the_assignee(
     assert outbox() == [("customer_replied", "Alice")]
 
 
-def test_the_requesters_reply_on_an_unassigned_ticket_tells_nobody(ticket: Ticket, customer: User) -> None:
+def test_the_requesters_reply_on_an_unassigned_ticket_tells_nobody(
+    ticket: Ticket, customer: User
+) -> None:
     _reset()
     services.message_post(actor=customer, ticket_id=ticket.pk, body="Hello?")
     assert outbox() == []
@@ -191,7 +195,9 @@ def test_a_mention_in_a_note_tells_the_active_staff_member_named(
     assert sorted(outbox()) == [("mentioned", "Ada"), ("mentioned", "Bob")]
 
 
-def test_a_mention_in_a_public_reply_is_no_mention(ticket: Ticket, agent: User, other_agent: User) -> None:
+def test_a_mention_in_a_public_reply_is_no_mention(
+    ticket: Ticket, agent: User, other_agent: User
+) -> None:
     _reset()
     services.message_post(actor=agent, ticket_id=ticket.pk, body="@bob will call you.")
     assert outbox() == [("public_reply", "John")]
@@ -245,13 +251,35 @@ def test_at_most_n_mails_per_address_per_day(customer: User, agent: User, clock:
     assert len(outbox(recipient=customer)) == 4
 
 
+def _reply_then_fail(agent: User, ticket: Ticket) -> None:
+    """A reply whose transaction fails after the reply was written (and its mail with it)."""
+    with transaction.atomic():
+        services.message_post(actor=agent, ticket_id=ticket.pk, body="Never sent")
+        assert ("public_reply", "John") in outbox()
+        raise RuntimeError
+
+
 def test_a_rolled_back_change_writes_no_mail(ticket: Ticket, agent: User) -> None:
     _reset()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.message_post(actor=agent, ticket_id=ticket.pk, body="Never sent")
-        assert outbox() == [("public_reply", "John")]
-        raise RuntimeError
+    with pytest.raises(RuntimeError):
+        _reply_then_fail(agent, ticket)
     assert outbox() == []
+
+
+def test_a_rolled_back_change_sends_nothing_and_a_committed_one_is_sent(
+    ticket: Ticket, agent: User, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        _reply_then_fail(agent, ticket)
+    assert callbacks == []
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_post(actor=agent, ticket_id=ticket.pk, body="Sent")
+    assert [mail.to for mail in mailoutbox] == [["john@example.com"]]
+    assert mailoutbox[0].subject == f"[{ticket.number}] Re: {ticket.title}"
 
 
 def test_a_failing_use_case_writes_no_mail(ticket: Ticket, customer: User, agent: User) -> None:

@@ -21,7 +21,7 @@ from tests.conftest import Clock, open_ticket
 pytestmark = pytest.mark.django_db
 
 HOSTILE_TITLE = "<script>alert('t')</script> & co"
-HOSTILE_BODY = "Line one <img src=x onerror=alert(1)>\nLine two & \"three\""
+HOSTILE_BODY = 'Line one <img src=x onerror=alert(1)>\nLine two & "three"'
 
 
 def _rendered(kind: str, **filters: object) -> tuple[OutboxMail, RenderedMail]:
@@ -43,7 +43,7 @@ def _site(settings: object) -> None:
 
 def test_ticket_received(customer: User, agent: User) -> None:
     ticket = open_ticket(customer, HOSTILE_TITLE)
-    mail, rendered = _rendered("ticket_received")
+    _, rendered = _rendered("ticket_received")
     assert rendered.subject == f"[{ticket.number}] We received your request: {HOSTILE_TITLE}"
     assert HOSTILE_TITLE in rendered.text  # plain text: as written
     assert f"https://desk.example.org/ticket/{ticket.pk}" in rendered.text
@@ -63,7 +63,7 @@ def test_public_reply_in_the_recipients_time_zone_with_the_text_as_written(
     customer.refresh_from_db()
     ticket = open_ticket(customer, "Heating")
     services.message_post(actor=agent, ticket_id=ticket.pk, body=HOSTILE_BODY)
-    mail, rendered = _rendered("public_reply")
+    _, rendered = _rendered("public_reply")
     assert rendered.subject == f"[{ticket.number}] Re: Heating"
     assert HOSTILE_BODY in rendered.text
     assert "15 Jan 2026, 21:00 JST" in rendered.text
@@ -141,7 +141,9 @@ def test_ticket_assigned(ticket: Ticket, agent: User, other_agent: User) -> None
     assert "john@example.com" in rendered.text
 
 
-def test_mentioned_shows_the_note_marked_internal(ticket: Ticket, agent: User, other_agent: User) -> None:
+def test_mentioned_shows_the_note_marked_internal(
+    ticket: Ticket, agent: User, other_agent: User
+) -> None:
     services.message_post(
         actor=agent, ticket_id=ticket.pk, body="@bob <b>look</b> at this", internal=True
     )

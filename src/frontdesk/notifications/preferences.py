@@ -46,9 +46,7 @@ def _receives(user: User) -> list[Kind]:
 
 def preferences_of(user: User) -> Preferences:
     """``user``'s choices (the defaults where they made none). Two queries."""
-    stored = dict(
-        NotificationPreference.objects.filter(user=user).values_list("kind", "enabled")
-    )
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "enabled"))
     kinds = [(kind, stored.get(kind.name, kind.default)) for kind in _receives(user)]
     digest = DigestPeriod.OFF.value
     if user.is_staff_member:

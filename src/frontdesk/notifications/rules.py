@@ -116,7 +116,10 @@ def _mentions(note: Message) -> list[Notice]:
     staff = User.objects.filter(
         username__lower__in=names[:MENTIONS_MAX], role__in=STAFF_ROLES, is_active=True
     )
-    return [Notice(kinds.MENTIONED, user_id, message=note) for user_id in staff.values_list("pk", flat=True)]
+    return [
+        Notice(kinds.MENTIONED, user_id, message=note)
+        for user_id in staff.values_list("pk", flat=True)
+    ]
 
 
 def notices_for_event(event: TicketEvent) -> list[Notice]:
@@ -145,7 +148,7 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
 
 
 def _withdraw_new_ticket(ticket: Ticket) -> None:
-    """"Nobody has this ticket" is no longer true: the notices not yet sent are not sent
+    """ "Nobody has this ticket" is no longer true: the notices not yet sent are not sent
     (an agent opening a ticket and assigning it at once, a claim a minute later)."""
     OutboxMail.objects.filter(
         ticket=ticket, kind=kinds.NEW_TICKET, status=OutboxMail.Status.PENDING
@@ -296,7 +299,9 @@ def mails_today(addresses: set[str]) -> dict[str, int]:
     """How many mails each address was written in the last 24 hours (withdrawn ones aside):
     one query on the outbox's (address, time) index."""
     rows = (
-        OutboxMail.objects.filter(to_address__in=addresses, created_at__gte=now() - timedelta(days=1))
+        OutboxMail.objects.filter(
+            to_address__in=addresses, created_at__gte=now() - timedelta(days=1)
+        )
         .exclude(status=OutboxMail.Status.SKIPPED)
         .order_by()
         .values("to_address")
