@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import QuerySet
 
-from frontdesk.accounts.models import STAFF_ROLES, User
+from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.notifications.kinds import KINDS, DigestPeriod, Kind, kinds_for
@@ -127,14 +126,19 @@ def wanted(user_ids: Iterable[int], kind: str) -> set[int]:
     return {user_id for user_id in ids if choices.get(user_id, default)}
 
 
-def staff_who_want(kind: str) -> QuerySet[User]:
-    """Active agents and admins with an address who receive ``kind`` (their choice, else its
-    default): one query, however many staff."""
-    chose = NotificationPreference.objects.filter(kind=kind)
-    staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
-    if KINDS[kind].default:
-        return staff.exclude(pk__in=chose.filter(enabled=False).values("user_id"))
-    return staff.filter(pk__in=chose.filter(enabled=True).values("user_id"))
+def wanted_pairs(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Of ``(user id, kind)`` pairs, those whose user receives that kind (their choice, else
+    the kind's default). One query for any number of people and kinds."""
+    asked = set(pairs)
+    if not asked:
+        return set()
+    choices = {
+        (user_id, kind): enabled
+        for user_id, kind, enabled in NotificationPreference.objects.filter(
+            user_id__in={user_id for user_id, _ in asked}, kind__in={kind for _, kind in asked}
+        ).values_list("user_id", "kind", "enabled")
+    }
+    return {pair for pair in asked if choices.get(pair, KINDS[pair[1]].default)}
 
 
 def digest_periods(user_ids: Iterable[int]) -> dict[int, str]:

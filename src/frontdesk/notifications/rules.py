@@ -40,7 +40,7 @@ from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
 from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
-from frontdesk.notifications.preferences import digest_periods, wanted
+from frontdesk.notifications.preferences import digest_periods, wanted_pairs
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class Notice:
     message: Message | None = None
     event: TicketEvent | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    recipient: User | None = None  # when a rule has loaded them already
 
 
 # --- the receivers --------------------------------------------------------------------------
@@ -129,8 +130,8 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
         if ticket.assignee_id is None:
             staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
             notices += [
-                Notice(kinds.NEW_TICKET, user_id, event=event)
-                for user_id in staff.values_list("pk", flat=True)
+                Notice(kinds.NEW_TICKET, person.pk, event=event, recipient=person)
+                for person in staff
             ]
         return notices
     if event.field == TicketEvent.Field.STATUS:
@@ -169,15 +170,14 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
     )
     if not chosen:
         return
-    people = _people(ticket, {notice.recipient_id for notice in chosen})
+    people = _people(ticket, chosen)
     chosen = [
         notice
         for notice in chosen
         if _may_receive(people.get(notice.recipient_id), notice.kind, ticket)
     ]
-    for kind in {notice.kind for notice in chosen}:
-        takers = wanted((n.recipient_id for n in chosen if n.kind == kind), kind)
-        chosen = [n for n in chosen if n.kind != kind or n.recipient_id in takers]
+    takers = wanted_pairs((n.recipient_id, n.kind) for n in chosen)
+    chosen = [n for n in chosen if (n.recipient_id, n.kind) in takers]
     digests = digest_periods(n.recipient_id for n in chosen if n.kind in DIGESTIBLE)
     held = [n for n in chosen if n.kind in DIGESTIBLE and n.recipient_id in digests]
     if held:
@@ -230,10 +230,11 @@ def _first_of_each(notices: Iterable[Notice]) -> list[Notice]:
     return kept
 
 
-def _people(ticket: Ticket, ids: set[int]) -> dict[int, User]:
-    """The recipients, in one query; the requester and assignee the use case already holds
-    are taken as they are."""
-    people: dict[int, User] = {}
+def _people(ticket: Ticket, notices: list[Notice]) -> dict[int, User]:
+    """The recipients, in one query at most: those a rule already loaded, and the requester
+    and assignee the use case holds, are taken as they are."""
+    ids = {notice.recipient_id for notice in notices}
+    people = {n.recipient_id: n.recipient for n in notices if n.recipient is not None}
     for name in ("requester", "assignee"):
         if Ticket._meta.get_field(name).is_cached(ticket):  # type: ignore[union-attr]
             person = getattr(ticket, name)
