@@ -31,7 +31,7 @@ def _rendered(kind: str, **filters: object) -> tuple[OutboxMail, RenderedMail]:
 
 def _unsubscribe_payload(rendered: RenderedMail) -> object:
     header = rendered.headers["List-Unsubscribe"]
-    assert header.startswith("<http://testserver/unsubscribe/") or header.startswith("<http")
+    assert header.startswith("<https://desk.example.org/unsubscribe/")
     token = header.strip("<>").rsplit("/", 1)[1]
     return signing.loads(token, salt=UNSUBSCRIBE_SALT)
 
@@ -53,6 +53,10 @@ def test_ticket_received(customer: User, agent: User) -> None:
     assert "Reply to this mail to answer" in rendered.html
     assert rendered.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert _unsubscribe_payload(rendered) == {"u": customer.pk, "k": "ticket_received"}
+    link = rendered.headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith("https://desk.example.org/unsubscribe/")
+    assert f"Turn them off: {link}" in rendered.text
+    assert f'<a href="{link}"' in rendered.html
 
 
 def test_public_reply_in_the_recipients_time_zone_with_the_text_as_written(

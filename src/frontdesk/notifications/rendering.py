@@ -51,7 +51,6 @@ def context_for(mail: OutboxMail) -> dict[str, Any]:
         "ticket_url": f"{site}/ticket/{ticket.pk}" if ticket else "",
         "preferences_url": f"{site}/profile#notifications",
         "for_customer": for_customer,
-        "can_turn_off": kind is not None and mail.recipient is not None,
     }
     if mail.message is not None:
         context["author"] = mail.message.author
@@ -102,12 +101,11 @@ def unsubscribe_headers(mail: OutboxMail) -> dict[str, str]:
 def render(mail: OutboxMail) -> RenderedMail:
     folder = f"notifications/mail/{mail.kind}"
     zone = getattr(mail.recipient, "time_zone", "") or settings.TIME_ZONE
+    headers = unsubscribe_headers(mail)
     with timezone.override(zone):
         context = context_for(mail)
-        if context["can_turn_off"]:
-            context["unsubscribe_url"] = unsubscribe_url(
-                user_id=mail.recipient_id or 0, kind=mail.kind
-            )
+        if headers:  # the same link in the mail's footer
+            context["unsubscribe_url"] = headers["List-Unsubscribe"].strip("<>")
         subject = render_to_string(f"{folder}/subject.txt", context)
         text = render_to_string(f"{folder}/body.txt", context)
         html = render_to_string(f"{folder}/body.html", context)
@@ -115,5 +113,5 @@ def render(mail: OutboxMail) -> RenderedMail:
         subject=" ".join(subject.split()),
         text=text.strip() + "\n",
         html=html,
-        headers=unsubscribe_headers(mail),
+        headers=headers,
     )
