@@ -3,6 +3,8 @@ rows are read straight from the outbox, written in the same transaction as the c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -348,3 +350,49 @@ def test_a_status_change_after_the_reply_was_sent_is_its_own_mail(
     clock.advance(120)  # type: ignore[attr-defined]
     services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.CLOSED)
     assert outbox() == [("public_reply", "John"), ("status_changed", "John")]
+
+
+def test_nothing_staff_only_ever_reaches_the_requester(
+    ticket: Ticket, agent: User, other_agent: User, admin: User, customer: User
+) -> None:
+    """Every staff-only thing the desk can do to a ticket, one after the other: the requester
+    gets no row at all, and the staff what the rules give them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from frontdesk.tickets import file_services
+
+    services.ticket_claim(actor=agent, ticket_id=ticket.pk)
+    _reset()
+    note = services.message_post(
+        actor=agent,
+        ticket_id=ticket.pk,
+        body="Internal: @john @Bob the customer owes us money",
+        internal=True,
+        files=[SimpleUploadedFile("debts.txt", b"owed", content_type="text/plain")],
+    )
+    services.message_edit(actor=agent, message_id=note.pk, body="Internal, edited")
+    file_services.attachment_add(
+        actor=agent,
+        ticket_id=ticket.pk,
+        internal=True,
+        file=SimpleUploadedFile("more.txt", b"more", content_type="text/plain"),
+    )
+    services.ticket_update(
+        actor=agent,
+        ticket_id=ticket.pk,
+        changes={
+            "priority": "high",
+            "category": "billing",
+            "tags": ["debt"],
+            "due_at": datetime(2030, 1, 1, 10, tzinfo=UTC),
+            "estimated_hours": Decimal("2"),
+            "actual_hours": Decimal("1"),
+            "resolution": "Staff only text",
+            "resolution_public": False,
+        },
+    )
+    services.message_delete(actor=agent, message_id=note.pk)
+    services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=other_agent.pk)
+    assert not OutboxMail.objects.filter(recipient=customer).exists()
+    assert not OutboxMail.objects.filter(to_address=customer.email).exists()
+    assert sorted(outbox()) == [("mentioned", "Bob"), ("ticket_assigned", "Bob")]
