@@ -117,10 +117,7 @@ def _mentions(note: Message) -> list[Notice]:
     staff = User.objects.filter(
         username__lower__in=names[:MENTIONS_MAX], role__in=STAFF_ROLES, is_active=True
     )
-    return [
-        Notice(kinds.MENTIONED, user_id, message=note)
-        for user_id in staff.values_list("pk", flat=True)
-    ]
+    return [Notice(kinds.MENTIONED, person.pk, message=note, recipient=person) for person in staff]
 
 
 def notices_for_event(event: TicketEvent) -> list[Notice]:
