@@ -264,3 +264,7 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # Mail in: the largest mail the pipeline imports (larger ones are quarantined, raw kept, and
 # the sender is told once a day).
 FRONTDESK_MAIL_MAX_BYTES = env_int("FRONTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+
+# Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
+# flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
+FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)

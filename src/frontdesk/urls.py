@@ -66,3 +66,9 @@ urlpatterns = [
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     path("admin/", admin.site.urls),
 ]
+
+# Notifications: the profile page's choices and the one-click unsubscribe link of each mail.
+urlpatterns += [
+    path("profile/notifications", web.profile_notifications),
+    path("unsubscribe/<str:token>", web.unsubscribe_page),
+]

@@ -5,3 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "frontdesk.notifications"
     label = "notifications"
     verbose_name = "Mail out"
+
+    def ready(self) -> None:
+        # Connect the rules' signal receivers and register the digest's periodic job.
+        from frontdesk.notifications import digest_tasks, rules  # noqa: F401

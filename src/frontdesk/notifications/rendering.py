@@ -2,19 +2,29 @@
 
 Each kind has a folder ``templates/notifications/mail/<kind>/`` with ``subject.txt``,
 ``body.txt`` and ``body.html``; a missing file is an error at render time (a mail is never sent
-silently empty).
+silently empty). A mail of a kind its recipient can turn off carries RFC 8058 one-click
+unsubscribe headers (``headers``), which delivery adds to the mail as they are.
+
+The context holds only what the recipient may read: a customer's mail is built from the public
+message it tells of, the ticket's title, number and status, and the resolution only while it
+is public (tickets/access.py). Internal notes reach only staff kinds (notifications/rules.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from frontdesk.notifications.models import OutboxMail
+from frontdesk.notifications import kinds
+from frontdesk.notifications.kinds import KINDS, Audience
+from frontdesk.notifications.models import DigestItem, OutboxMail
+from frontdesk.notifications.preferences import unsubscribe_url
+from frontdesk.tickets.access import requester_resolution
+from frontdesk.tickets.models import DONE_STATUSES, Message, MessageKind, Status
 
 
 @dataclass(frozen=True)
@@ -22,28 +32,86 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def context_for(mail: OutboxMail) -> dict[str, Any]:
     ticket = mail.ticket
-    return {
+    site = settings.FRONTDESK_SITE_URL
+    kind = KINDS.get(mail.kind)
+    for_customer = kind is not None and kind.audience == Audience.REQUESTER
+    context: dict[str, Any] = {
         "mail": mail,
         "recipient": mail.recipient,
         "ticket": ticket,
         "message": mail.message,
         "event": mail.event,
         "data": mail.data,
-        "site_url": settings.FRONTDESK_SITE_URL,
-        "ticket_url": f"{settings.FRONTDESK_SITE_URL}/ticket/{ticket.pk}" if ticket else "",
+        "site_url": site,
+        "ticket_url": f"{site}/ticket/{ticket.pk}" if ticket else "",
+        "preferences_url": f"{site}/profile#notifications",
+        "for_customer": for_customer,
     }
+    if mail.message is not None:
+        context["author"] = mail.message.author
+    if mail.event is not None:
+        context["actor"] = mail.event.actor
+    if ticket is not None:
+        context["requester"] = ticket.requester
+    context.update(_for_kind(mail))
+    return context
+
+
+def _for_kind(mail: OutboxMail) -> dict[str, Any]:
+    ticket = mail.ticket
+    if mail.kind == kinds.STATUS_CHANGED or "status" in mail.data:
+        # A reply sent with a change of status ("Send and close") tells both in one mail.
+        status = str(mail.data.get("status", ticket.status if ticket else ""))
+        resolution = ""
+        if ticket is not None and status in DONE_STATUSES:
+            resolution = requester_resolution(ticket.resolution, ticket.resolution_public)
+        return {
+            "status": status,
+            "status_label": Status(status).label if status in Status.values else status,
+            "resolution": resolution,
+        }
+    if mail.kind == kinds.NEW_TICKET and ticket is not None:
+        opening = (
+            Message.objects.filter(ticket=ticket, kind=MessageKind.PUBLIC).order_by("pk").first()
+        )
+        return {"opening": opening}
+    if mail.kind == kinds.DIGEST:
+        items = list(
+            DigestItem.objects.filter(digest=mail).select_related(
+                "ticket", "message__author", "event__actor"
+            )
+        )
+        return {"items": items, "item_kinds": {name: kind.label for name, kind in KINDS.items()}}
+    return {}
+
+
+def unsubscribe_headers(mail: OutboxMail) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers for a kind the recipient can turn off."""
+    if mail.kind not in KINDS or mail.recipient_id is None:
+        return {}
+    url = unsubscribe_url(user_id=mail.recipient_id, kind=mail.kind)
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def render(mail: OutboxMail) -> RenderedMail:
     folder = f"notifications/mail/{mail.kind}"
     zone = getattr(mail.recipient, "time_zone", "") or settings.TIME_ZONE
-    context = context_for(mail)
+    headers = unsubscribe_headers(mail)
     with timezone.override(zone):
+        context = context_for(mail)
+        if headers:  # the same link in the mail's footer
+            context["unsubscribe_url"] = headers["List-Unsubscribe"].strip("<>")
         subject = render_to_string(f"{folder}/subject.txt", context)
         text = render_to_string(f"{folder}/body.txt", context)
         html = render_to_string(f"{folder}/body.html", context)
-    return RenderedMail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+    return RenderedMail(
+        subject=" ".join(subject.split()),
+        text=text.strip() + "\n",
+        html=html,
+        headers=headers,
+    )

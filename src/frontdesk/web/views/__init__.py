@@ -22,6 +22,7 @@ from frontdesk.web.views.customers import (
     organisation_page,
     organisations_page,
 )
+from frontdesk.web.views.notifications import profile_notifications, unsubscribe_page
 from frontdesk.web.views.session_api import session_detail, session_extend, session_status
 from frontdesk.web.views.tickets import home_page, ticket_new_page, ticket_page, ticket_thread
 from frontdesk.web.views.workspace import saved_view_change, saved_view_create, workspace_bulk
@@ -36,6 +37,7 @@ __all__ = [
     "organisation_page",
     "organisations_page",
     "profile_after_send",
+    "profile_notifications",
     "profile_page",
     "profile_session_end",
     "profile_sessions_end_others",
@@ -51,5 +53,6 @@ __all__ = [
     "ticket_new_page",
     "ticket_page",
     "ticket_thread",
+    "unsubscribe_page",
     "workspace_bulk",
 ]

@@ -19,8 +19,10 @@ from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
+from frontdesk.notifications.preferences import preferences_of
 from frontdesk.web.customer_forms import TimeZoneForm
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
+from frontdesk.web.notification_forms import NotificationSettingsForm
 from frontdesk.web.pages import current_user, not_found, page_methods, with_form_error
 
 HOME = "/home"
@@ -147,7 +149,14 @@ def _profile(
         "after_send_choices": AfterSend.choices,
         **extra,
     }
+    if "notifications_form" not in context:
+        context["notifications_form"] = NotificationSettingsForm(preferences=preferences_of(user))
     return render(request, "web/profile.html", context, status=status)
+
+
+def profile_with(request: HttpRequest, user: User, status: int, **extra: Any) -> HttpResponse:
+    """The profile page with one section's form (and its errors) in ``extra``."""
+    return _profile(request, user, ProfileForm(), user.profile_icon, status, **extra)
 
 
 @page_methods

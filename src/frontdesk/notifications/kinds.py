@@ -1,0 +1,105 @@
+"""The kinds of notification: who each is for, whether it is on by default, and how the
+profile page describes it. notifications/rules.py decides when one is written; the templates
+under ``templates/notifications/mail/<kind>/`` say what it reads like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    REQUESTER = "requester"  # the customer whose ticket it is
+    STAFF = "staff"  # agents and admins
+
+
+TICKET_RECEIVED = "ticket_received"
+PUBLIC_REPLY = "public_reply"
+STATUS_CHANGED = "status_changed"
+CUSTOMER_REPLIED = "customer_replied"
+TICKET_ASSIGNED = "ticket_assigned"
+MENTIONED = "mentioned"
+NEW_TICKET = "new_ticket"
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    audience: Audience
+    label: str  # what the profile page's checkbox says
+    hint: str  # under it
+    default: bool = True
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            TICKET_RECEIVED,
+            Audience.REQUESTER,
+            "When we receive your request",
+            "A receipt with the ticket's number and a link to it.",
+        ),
+        Kind(
+            PUBLIC_REPLY,
+            Audience.REQUESTER,
+            "When we reply to you",
+            "Each answer, in full. Reply to the mail to answer it.",
+        ),
+        Kind(
+            STATUS_CHANGED,
+            Audience.REQUESTER,
+            "When your request's status changes",
+            "Resolved, closed, reopened, or waiting for your reply.",
+        ),
+        Kind(
+            CUSTOMER_REPLIED,
+            Audience.STAFF,
+            "A customer replies on one of my tickets",
+            "Only on tickets assigned to you.",
+        ),
+        Kind(
+            TICKET_ASSIGNED,
+            Audience.STAFF,
+            "A ticket is assigned to me",
+            "Not when you take one yourself.",
+        ),
+        Kind(
+            MENTIONED,
+            Audience.STAFF,
+            "Someone mentions me in an internal note",
+            "When a colleague writes @ and your username in a note.",
+        ),
+        Kind(
+            NEW_TICKET,
+            Audience.STAFF,
+            "A new ticket arrives that nobody has",
+            "Every new ticket that is not assigned to anyone when it is opened.",
+        ),
+    )
+}
+
+# The kinds that go through a digest when an agent chose one (all of the staff's).
+DIGESTIBLE = frozenset(name for name, kind in KINDS.items() if kind.audience == Audience.STAFF)
+
+
+class DigestPeriod(StrEnum):
+    OFF = "off"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+DIGEST_CHOICES = (
+    (DigestPeriod.OFF, "No digest: send each notification at once"),
+    (DigestPeriod.HOURLY, "Hourly: one mail an hour at most"),
+    (DigestPeriod.DAILY, "Daily: one mail a day at most"),
+)
+
+DIGEST_SECONDS = {DigestPeriod.HOURLY: 3600, DigestPeriod.DAILY: 86400}
+
+
+def kinds_for(*, staff: bool) -> list[Kind]:
+    """The kinds a user can receive (and so turn on or off): a customer's or the staff's."""
+    audience = Audience.STAFF if staff else Audience.REQUESTER
+    return [kind for kind in KINDS.values() if kind.audience == audience]
