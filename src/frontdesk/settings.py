@@ -260,3 +260,9 @@ LOGGING = {
 # USERNAME_FIELD is unique case-insensitively through a functional constraint (Lower), which
 # Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Mail in, the intakes (docs/email.md, "Intakes"): how often the worker polls each IMAP folder
+# (its job runs every minute, so less than 60 means every minute; `frontdesk mail-poll` loops at
+# any interval), and the largest mail accepted (the SMTP intake announces it and refuses more).
+FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum=1)
+FRONTDESK_MAIL_MAX_BYTES = env_int("FRONTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
