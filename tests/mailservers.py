@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # === Dovecot: a real IMAP server the IMAP intake polls (tests/mail/test_imap*.py, bench/) ===
-
 import os
 import pwd
 import secrets
@@ -71,6 +70,8 @@ service anvil {
 
 
 SPARE_ACCOUNTS = 200
+# Debian installs it in /usr/sbin, not on every user's PATH (scripts/ensure-services installs it).
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
 def free_port() -> int:
@@ -128,7 +129,9 @@ class ImapAccount:
                 return {}
             client.select_folder(folder, readonly=True)
             found = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]", "FLAGS"])
-            return {uid: (bytes(data[b"BODY[]"]), tuple(data[b"FLAGS"])) for uid, data in found.items()}
+            return {
+                uid: (bytes(data[b"BODY[]"]), tuple(data[b"FLAGS"])) for uid, data in found.items()
+            }
         finally:
             client.logout()
 
@@ -191,7 +194,7 @@ class Dovecot:
             config = config.replace(f"default_internal_group = {internal}\n", "")
         (root / "dovecot.conf").write_text(config + services)
         self.process = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(root / "dovecot.conf")],
+            [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
             stderr=open(root / "stderr.log", "wb"),  # noqa: SIM115 - kept open by the child
         )

@@ -31,7 +31,9 @@ def test_imaps_url_with_the_default_port_and_folder() -> None:
 
 
 def test_user_and_password_are_percent_decoded() -> None:
-    (folder,) = parse_imap_url("imaps://help%40example.com:p%40ss%2Fw%3Ard%23@Mail.Example.com:1993/INBOX")
+    (folder,) = parse_imap_url(
+        "imaps://help%40example.com:p%40ss%2Fw%3Ard%23@Mail.Example.com:1993/INBOX"
+    )
     assert (folder.username, folder.password, folder.host, folder.port) == (
         "help@example.com",
         "p@ss/w:rd#",

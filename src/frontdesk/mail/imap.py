@@ -30,6 +30,7 @@ its process on this host is gone. A folder that cannot be polled is logged once 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -250,7 +251,7 @@ def folder_poll(folder: ImapFolder) -> PollResult:
     try:
         with _Connection(folder) as client:
             _poll_selected(client, folder, mailbox, owner, result)
-    except Exception as exc:  # noqa: BLE001 - one folder's failure must not stop the others
+    except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         _incident(mailbox, folder, exc, result.error)
     else:
@@ -290,11 +291,10 @@ class _Connection:
             return
         try:
             self.client.logout()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            try:
+        except Exception as error:
+            log.debug("IMAP %s: logout failed (%s); closing the socket", self.folder, error)
+            with contextlib.suppress(OSError):
                 self.client.shutdown()
-            except Exception:  # noqa: BLE001
-                pass
 
 
 def _poll_selected(

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         try:
             controller.start()
         except OSError as exc:
-            raise CommandError(f"cannot listen on {options['host']}:{options['port']}: {exc}")
+            raise CommandError(
+                f"cannot listen on {options['host']}:{options['port']}: {exc}"
+            ) from None
         protocol = "LMTP" if options["lmtp"] else "SMTP"
         self.stdout.write(
             f"Mail intake ({protocol}) on {options['host']}:{options['port']} for "
