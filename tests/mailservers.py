@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # === Dovecot: a real IMAP server the IMAP intake polls (tests/mail/test_imap*.py, bench/) ===
+import grp
 import os
 import pwd
 import secrets
@@ -184,14 +185,12 @@ class Dovecot:
             uid=mail_user.pw_uid,
             gid=mail_user.pw_gid,
             internal_user=internal,
-            internal_group=internal,
+            internal_group=grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name,
             login_user=login,
             imap_port=self.imap_port,
             imaps_port=self.imaps_port,
             unprivileged=unprivileged,
         )
-        if os.geteuid() != 0:
-            config = config.replace(f"default_internal_group = {internal}\n", "")
         (root / "dovecot.conf").write_text(config + services)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
