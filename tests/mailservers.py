@@ -60,14 +60,15 @@ service imap-login {{
     ssl = yes
   }}
 {unprivileged}}}
+# No growing delay after wrong passwords (the tests try some on purpose).
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+{unprivileged}}}
 """
 # Without root there is no chroot, and every service runs as the one user there is.
 UNPRIVILEGED = "  chroot =\n"
-UNPRIVILEGED_SERVICES = """
-service anvil {
-  chroot =
-}
-"""
 
 
 SPARE_ACCOUNTS = 200
@@ -175,11 +176,11 @@ class Dovecot:
             root.chmod(0o755)  # the mail processes run as dovecot and must reach their maildirs
             for name in ("mail", "home"):
                 os.chown(root / name, mail_user.pw_uid, mail_user.pw_gid)
-            unprivileged, services = "", ""
+            unprivileged = ""
         else:
             mail_user = pwd.getpwuid(os.geteuid())
             internal = login = mail_user.pw_name
-            unprivileged, services = UNPRIVILEGED, UNPRIVILEGED_SERVICES
+            unprivileged = UNPRIVILEGED
         config = DOVECOT_CONF.format(
             root=root,
             uid=mail_user.pw_uid,
@@ -191,7 +192,7 @@ class Dovecot:
             imaps_port=self.imaps_port,
             unprivileged=unprivileged,
         )
-        (root / "dovecot.conf").write_text(config + services)
+        (root / "dovecot.conf").write_text(config)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
