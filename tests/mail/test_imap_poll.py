@@ -232,3 +232,21 @@ def test_the_operators_command(
     assert f"{imap_account.user}@127.0.0.1:{imap_account.server.imap_port}/INBOX: 2 imported" in (
         capsys.readouterr().out
     )
+
+
+def test_move_on_a_server_without_the_move_extension(
+    imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = imap.IMAPClient.has_capability
+
+    def without_move(self: imap.IMAPClient, capability: str) -> bool:
+        return capability.upper() != "MOVE" and bool(real(self, capability))
+
+    monkeypatch.setattr(imap.IMAPClient, "has_capability", without_move)
+    mails = [a_mail(n) for n in range(3)]
+    imap_account.deliver(mails)
+
+    assert folder_poll(the_folder(imap_account, move="Done")).imported == 3
+
+    assert imap_account.folder("INBOX") == {}  # copied, flagged deleted, expunged by UID
+    assert sorted(raw for raw, _ in imap_account.folder("Done").values()) == sorted(mails)

@@ -240,8 +240,8 @@ def _due(folder: ImapFolder) -> bool:
 
 def folder_poll(folder: ImapFolder) -> PollResult:
     """Import what is new in one folder; never raises for the folder's own trouble (network,
-    login, TLS, a folder that does not exist, a database error): it is logged once per
-    incident and the next poll tries again."""
+    login, TLS, a folder that does not exist): it is logged once per incident and the next
+    poll tries again."""
     result = PollResult(folder)
     mailbox = _mailbox_row(folder)
     owner = _lease_owner()
@@ -258,7 +258,7 @@ def folder_poll(folder: ImapFolder) -> PollResult:
         _incident_over(mailbox, folder)
     finally:
         ImapMailbox.objects.filter(pk=mailbox.pk, lease_owner=owner).update(
-            lease_owner="", lease_until=None, last_polled_at=now()
+            lease_owner="", lease_until=None
         )
     return result
 
@@ -280,10 +280,15 @@ class _Connection:
             ssl_context=context,
             timeout=TIMEOUT_SECONDS,
         )
+        try:
+            if folder.security == "starttls":
+                client.starttls(context)
+            client.login(folder.username, folder.password)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                client.shutdown()
+            raise
         self.client = client
-        if folder.security == "starttls":
-            client.starttls(context)
-        client.login(folder.username, folder.password)
         return client
 
     def __exit__(self, *exc: object) -> None:
@@ -398,15 +403,15 @@ def _lease_take(mailbox: ImapMailbox, owner: str) -> bool:
     moment = now()
     free = Q(lease_owner="") | Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
     rows = ImapMailbox.objects.filter(pk=mailbox.pk)
-    if rows.filter(free).update(lease_owner=owner, lease_until=moment + LEASE):
+    # The poll's start counts as its time (a long poll does not push the next one back).
+    taken = {"lease_owner": owner, "lease_until": moment + LEASE, "last_polled_at": moment}
+    if rows.filter(free).update(**taken):
         return True
     holder = rows.values_list("lease_owner", flat=True).first() or ""
     if not _owner_is_gone(holder):
         return False
     # The poller that held it was killed on this host: no need to wait for the lease to lapse.
-    return bool(
-        rows.filter(lease_owner=holder).update(lease_owner=owner, lease_until=moment + LEASE)
-    )
+    return bool(rows.filter(lease_owner=holder).update(**taken))
 
 
 def _owner_is_gone(owner: str) -> bool:
