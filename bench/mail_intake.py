@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,6 +135,13 @@ def main() -> None:
     print(f"database: {database}")
     subprocess.run([*FRONTDESK, "migrate", "-v0"], env=env, check=True)
 
+    try:
+        run(options, env)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run(options: argparse.Namespace, env: dict[str, str]) -> None:
     with dovecot_running() as dovecot:
         # 1. throughput
         first = dovecot.add_user()
