@@ -254,3 +254,8 @@ def open_ticket(
 def ticket(customer: User) -> Ticket:
     """The customer's ticket, just opened."""
     return open_ticket(customer)
+
+
+# --- real mail servers: Dovecot for the IMAP intake (tests/mailservers.py) ----------------
+
+from tests.mailservers import dovecot, imap_account  # noqa: E402, F401

@@ -261,9 +261,12 @@ LOGGING = {
 # Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
-# Mail in: the largest mail the pipeline imports (larger ones are quarantined, raw kept, and
-# the sender is told once a day).
-FRONTDESK_MAIL_MAX_BYTES = env_int("FRONTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+# Mail in: the largest mail accepted (the SMTP intake announces it and refuses more; larger ones
+# from other intakes are quarantined, raw kept, and the sender is told once a day), and how often
+# the worker polls each IMAP folder (its job runs every minute, so less than 60 means every
+# minute; `frontdesk mail-poll` loops at any interval). docs/email.md.
+FRONTDESK_MAIL_MAX_BYTES = env_int("FRONTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum=1)
 
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).

@@ -5,3 +5,10 @@ class MailConfig(AppConfig):
     name = "frontdesk.mail"
     label = "mail"
     verbose_name = "Mail in"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from frontdesk.mail.checks import check_imap_urls
+
+        checks.register(check_imap_urls, "mail")

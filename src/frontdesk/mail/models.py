@@ -56,3 +56,48 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"mail {self.pk} from {self.envelope_from or '?'} ({self.status})"
+
+
+# --- the IMAP poller's own records (mail/imap.py) -------------------------------------------
+
+
+class ImapMailbox(models.Model):
+    """One polled folder (``user@host:port/folder``): who polls it now, as a lease a poller
+    renews while it works and its successor takes over once it lapses (or its process is
+    gone), and the state of the current incident, so that a mailbox that cannot be reached is
+    logged once, not every minute."""
+
+    key = models.CharField(max_length=300, unique=True)
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ImapImported(models.Model):
+    """A message the poller has handed to the intake, by its IMAP identity (UIDVALIDITY and
+    UID in the folder). Written in the transaction that keeps the raw, so a poll interrupted
+    before the message was marked seen (or moved) does not import it again, Message-ID or
+    not."""
+
+    mailbox = models.ForeignKey(ImapMailbox, on_delete=models.CASCADE, related_name="imported")
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    inbound = models.ForeignKey(
+        InboundMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "uidvalidity", "uid"], name="mail_imap_imported_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id}:{self.uidvalidity}:{self.uid}"
