@@ -254,3 +254,8 @@ def open_ticket(
 def ticket(customer: User) -> Ticket:
     """The customer's ticket, just opened."""
     return open_ticket(customer)
+
+
+# --- mail servers: real ones on loopback (tests/mailservers.py) ----------------------------
+
+from tests.mailservers import smtp_sink  # noqa: E402, F401

@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "frontdesk.notifications"
     label = "notifications"
     verbose_name = "Mail out"
+
+    def ready(self) -> None:
+        from frontdesk.notifications import delivery  # noqa: F401  (its pre_delete receivers)

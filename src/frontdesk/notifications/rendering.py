@@ -7,7 +7,7 @@ silently empty).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
 
 
 def context_for(mail: OutboxMail) -> dict[str, Any]:
