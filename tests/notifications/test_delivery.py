@@ -314,9 +314,7 @@ class Crash(BaseException):
     """The process dies here (a kill, a power cut): nothing after this line runs."""
 
 
-def _crash_when(
-    monkeypatch: pytest.MonkeyPatch, name: str, condition: Callable[..., bool]
-) -> None:
+def _crash_when(monkeypatch: pytest.MonkeyPatch, name: str, condition: Callable[..., bool]) -> None:
     original = getattr(delivery, name)
 
     def crashing(*args: Any, **kwargs: Any) -> Any:
@@ -328,7 +326,11 @@ def _crash_when(
 
 
 def test_a_crash_after_handing_over_sends_once_more_with_the_same_message_id(
-    smtp_sink: SmtpSink, customer: User, ticket: Ticket, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    smtp_sink: SmtpSink,
+    customer: User,
+    ticket: Ticket,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     mail = enqueue(customer, ticket)
     with monkeypatch.context() as patch:
@@ -354,7 +356,11 @@ def test_a_crash_after_handing_over_sends_once_more_with_the_same_message_id(
 
 
 def test_a_crash_before_handing_over_sends_it_once_after_the_claim_lapses(
-    smtp_sink: SmtpSink, customer: User, ticket: Ticket, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    smtp_sink: SmtpSink,
+    customer: User,
+    ticket: Ticket,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     mail = enqueue(customer, ticket)
     with monkeypatch.context() as patch:

@@ -101,6 +101,9 @@ def test_only_admins_send_mail_again(
         outbox_retry(actor=agent, mail_ids=[mail.pk])
     client.force_login(agent)
     assert client.get(OUTBOX).status_code == 302  # to the admin's sign-in page
-    assert client.post(OUTBOX, {"action": "send_again", "_selected_action": [mail.pk]}).status_code == 302
+    assert (
+        client.post(OUTBOX, {"action": "send_again", "_selected_action": [mail.pk]}).status_code
+        == 302
+    )
     mail.refresh_from_db()
     assert mail.status == Status.FAILED

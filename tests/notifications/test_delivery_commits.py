@@ -26,9 +26,18 @@ def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(
 ) -> None:
     before = len(smtp_sink.received)
     rows_before = OutboxMail.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        rolled_back = outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
-        raise RuntimeError("the use case failed after writing the row")
+    written: list[OutboxMail] = []
+
+    def use_case_that_fails() -> None:
+        with transaction.atomic():
+            written.append(
+                outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
+            )
+            raise RuntimeError("the use case failed after writing the row")
+
+    with pytest.raises(RuntimeError):
+        use_case_that_fails()
+    rolled_back = written[0]
     assert OutboxMail.objects.count() == rows_before
     assert not OutboxMail.objects.filter(message_id_header=rolled_back.message_id_header).exists()
     assert outbox_sweep() == {}
@@ -63,7 +72,7 @@ def _race(runs: int, work: object) -> list[object]:
         try:
             start.wait()
             results.append(work())  # type: ignore[operator]
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()

@@ -51,9 +51,7 @@ def test_the_smtp_password_can_come_from_a_file(tmp_path: Path) -> None:
         "from-a-mounted-secret",
     ]
     # The variable itself wins over the file.
-    done = _settings(
-        tmp_path, EMAIL_HOST_PASSWORD="direct", EMAIL_HOST_PASSWORD_FILE=str(secret)
-    )
+    done = _settings(tmp_path, EMAIL_HOST_PASSWORD="direct", EMAIL_HOST_PASSWORD_FILE=str(secret))
     assert done.stdout.split() == ["frontdesk.notifications.backends.EmlFileBackend", "direct"]
 
 
@@ -73,7 +71,9 @@ def test_a_password_file_that_cannot_be_used_stops_the_start(
 
 
 def test_tls_and_ssl_at_once_is_refused_at_start(tmp_path: Path) -> None:
-    done = _settings(tmp_path, EMAIL_HOST="smtp.example.com", EMAIL_USE_TLS="true", EMAIL_USE_SSL="1")
+    done = _settings(
+        tmp_path, EMAIL_HOST="smtp.example.com", EMAIL_USE_TLS="true", EMAIL_USE_SSL="1"
+    )
     assert done.returncode != 0
     assert "ConfigError: EMAIL_USE_TLS and EMAIL_USE_SSL are both true; choose one" in done.stderr
 
@@ -82,7 +82,15 @@ def _serve_first_lines(tmp_path: Path, **values: str) -> str:
     """Start `frontdesk serve` (no worker) and return what it prints up to its mail line."""
     env = _environment(tmp_path, **values)
     process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "serve", "--no-worker", "--port", str(_free_port())],
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(_free_port()),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -77,7 +77,7 @@ def retry_wait(attempt: int) -> timedelta:
     """The wait after failed attempt ``attempt`` (1, 2, ...): 1, 2, 4, 8 ... minutes, at most
     an hour, each ±20 %."""
     wait = min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_WAIT)
-    return wait * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 - not a secret
+    return wait * random.uniform(1 - JITTER, 1 + JITTER)
 
 
 def outbox_deliver(*, mail_id: int) -> Outcome:
@@ -175,9 +175,7 @@ def _record(mail: OutboxMail, attempt: int, **fields: Any) -> None:
         log.warning("outbox mail %s: claim lapsed before the outcome was recorded", mail.pk)
 
 
-def _after_error(
-    mail: OutboxMail, attempt: int, exc: Exception, *, subject: str = ""
-) -> Outcome:
+def _after_error(mail: OutboxMail, attempt: int, exc: Exception, *, subject: str = "") -> Outcome:
     error = describe_error(exc)
     extra: dict[str, Any] = {"subject": subject[:998]} if subject else {}
     if is_permanent(exc):
@@ -191,7 +189,9 @@ def _after_error(
     _record(
         mail, attempt, status=Status.PENDING, next_attempt_at=retry_at, last_error=error, **extra
     )
-    log.info("outbox mail %s: attempt %s failed (%s); again at %s", mail.pk, attempt, error, retry_at)
+    log.info(
+        "outbox mail %s: attempt %s failed (%s); again at %s", mail.pk, attempt, error, retry_at
+    )
     return Outcome.UNREACHABLE if is_unreachable(exc) else Outcome.RETRY
 
 
@@ -286,7 +286,6 @@ def thread_headers(mail: OutboxMail) -> dict[str, str]:
             status=Status.SENT,
             pk__lt=mail.pk,
         )
-        .exclude(sent_at=None)
         .order_by("-sent_at", "-pk")
         .values_list("sent_at", "message_id_header")[:THREAD_DEPTH]
     )
@@ -296,9 +295,10 @@ def thread_headers(mail: OutboxMail) -> dict[str, str]:
         .order_by("-received_at", "-pk")
         .values_list("received_at", "message_id_header")[: 2 * THREAD_DEPTH]  # some may be bad
     )
-    earlier = sorted([*sent, *received], key=lambda pair: pair[0])
+    earlier: list[tuple[datetime, str]] = [(at, value) for at, value in sent if at is not None]
+    earlier += received
     ids: list[str] = []
-    for _, value in earlier:
+    for _, value in sorted(earlier, key=lambda pair: pair[0]):
         message_id = _clean_message_id(value)
         if message_id and message_id != root and message_id != mail.message_id_header:
             if message_id in ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 
@@ -29,7 +30,7 @@ def outbox_retry(*, actor: User, mail_ids: Iterable[int]) -> int:
             status=OutboxMail.Status.PENDING, attempts=0, next_attempt_at=now()
         )
         for mail_id in ids:
-            transaction.on_commit(lambda mail_id=mail_id: _deliver_soon(mail_id))
+            transaction.on_commit(partial(_deliver_soon, mail_id))
     return len(ids)
 
 
