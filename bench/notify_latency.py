@@ -48,7 +48,7 @@ class Sink:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.time()
         headers = email.parser.BytesHeaderParser().parsebytes(envelope.original_content or b"")
         with self.lock:
