@@ -3,7 +3,8 @@
 ``smtp_sink``: an SMTP server (aiosmtpd) that keeps every mail it accepts, parsed with the
 standard library (policy.default) beside its envelope, and points Django's SMTP backend at
 itself. ``sink.refuse("451 4.3.0 Try again later", times=2)`` makes it answer the next RCPTs
-(or ``at="DATA"``) with a refusal first, as a real server under load or a missing mailbox does.
+(or ``at="MAIL"``, ``at="DATA"``) with a refusal first, as a real server under load or a
+missing mailbox does.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ class _Handler:
         if self.refusals and self.refusals[0][0] == stage:
             return self.refusals.popleft()[1]
         return None
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
+    ) -> str:
+        refusal = self._refusal("MAIL")
+        if refusal:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -87,7 +98,7 @@ class SmtpSink:
             return list(self._handler.received)
 
     def refuse(self, answer: str, *, times: int = 1, at: str = "RCPT") -> None:
-        """Answer the next ``times`` RCPT (or DATA) commands with ``answer``."""
+        """Answer the next ``times`` RCPT (or MAIL, or DATA) commands with ``answer``."""
         self._handler.refusals.extend([(at, answer)] * times)
 
     def wait_for(self, count: int, timeout: float = 10) -> list[Received]:

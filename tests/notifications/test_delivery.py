@@ -239,6 +239,29 @@ def test_a_permanent_refusal_fails_the_mail_at_once(
     assert smtp_sink.received == []
 
 
+def test_a_refused_sender_is_the_desks_configuration_and_is_retried(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket, clock: Clock
+) -> None:
+    smtp_sink.refuse("553 5.7.1 Sender address rejected: not owned by user", at="MAIL")
+    mail = enqueue(customer, ticket)
+    assert outbox_deliver(mail_id=mail.pk) == Outcome.RETRY
+    row = reloaded(mail)
+    assert row.status == Status.PENDING and "553" in row.last_error
+    clock.advance(90)
+    assert outbox_sweep() == {Outcome.SENT: 1}
+
+
+def test_the_sweep_runs_every_minute_in_the_worker() -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from frontdesk.notifications import tasks
+
+    start = now().replace(second=0, microsecond=0)
+    for minute in range(3):
+        due = HUEY.read_periodic(start + timedelta(minutes=minute))
+        assert any(isinstance(task, tasks.outbox_sweep.task_class) for task in due)
+
+
 def test_an_unreachable_server_is_retried_and_stops_the_sweep(
     customer: User, ticket: Ticket, settings: Settings
 ) -> None:
