@@ -45,7 +45,7 @@ class _Handler:
             return self.refusals.popleft()[1]
         return None
 
-    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
     ) -> str:
         refusal = self._refusal("MAIL")
