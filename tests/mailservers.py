@@ -112,6 +112,19 @@ class SmtpSink:
                 self._handler.arrived.wait(left)
             return list(self._handler.received)
 
+    def wait_for_message_id(self, message_id: str, timeout: float = 10) -> Received:
+        """Block until the mail with ``message_id`` arrived (or fail the test)."""
+        deadline = time.monotonic() + timeout
+        with self._handler.arrived:
+            while True:
+                for mail in self._handler.received:
+                    if mail.message["Message-ID"] == message_id:
+                        return mail
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"no mail with Message-ID {message_id} came")
+                self._handler.arrived.wait(left)
+
     def with_message_id(self, message_id: str) -> list[Received]:
         return [mail for mail in self.received if mail.message["Message-ID"] == message_id]
 

@@ -30,12 +30,21 @@ from frontdesk.notifications.models import OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.notifications.rendering import RenderedMail
 from frontdesk.tickets.models import Ticket
-from tests.conftest import Clock
+from tests.conftest import Clock, open_ticket
 from tests.mailservers import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
 Status = OutboxMail.Status
+
+
+@pytest.fixture
+def ticket(customer: User) -> Ticket:
+    """The customer's ticket, just opened, with no mail about it yet: rows the notification
+    rules wrote for its opening are cleared, so that each test sees only the rows it writes."""
+    opened = open_ticket(customer)
+    OutboxMail.objects.all().delete()
+    return opened
 
 
 def enqueue(recipient: User, ticket: Ticket | None, kind: str = "ticket_received") -> OutboxMail:
