@@ -82,7 +82,7 @@ class _Handler:
 class SmtpSink:
     def __init__(self) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self._handler = _Handler()
         self._controller = Controller(self._handler, hostname=self.host, port=self.port)
 
@@ -129,7 +129,7 @@ class SmtpSink:
         return [mail for mail in self.received if mail.message["Message-ID"] == message_id]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

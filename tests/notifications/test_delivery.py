@@ -274,10 +274,10 @@ def test_the_sweep_runs_every_minute_in_the_worker() -> None:
 def test_an_unreachable_server_is_retried_and_stops_the_sweep(
     customer: User, ticket: Ticket, settings: Settings
 ) -> None:
-    from tests.mailservers import _free_port
+    from tests.mailservers import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     first, second = enqueue(customer, ticket), enqueue(customer, ticket)
 
     assert outbox_sweep() == {Outcome.UNREACHABLE: 1}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailservers import _free_port
+from tests.mailservers import free_port
 
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings; "
@@ -89,7 +89,7 @@ def _serve_first_lines(tmp_path: Path, **values: str) -> str:
             "serve",
             "--no-worker",
             "--port",
-            str(_free_port()),
+            str(free_port()),
         ],
         env=env,
         stdout=subprocess.PIPE,
