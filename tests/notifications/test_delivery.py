@@ -230,6 +230,20 @@ def test_waits_grow_exponentially_and_the_last_attempt_fails_the_mail(
     assert smtp_sink.received == []
 
 
+def test_mail_waiting_when_the_attempts_are_lowered_fails_at_its_next_turn(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket, clock: Clock, settings: Settings
+) -> None:
+    smtp_sink.refuse("451 4.3.0 Try again later", times=3)
+    mail = enqueue(customer, ticket)
+    for _ in range(3):
+        outbox_sweep()
+        clock.advance(3600)
+    settings.FRONTDESK_MAIL_ATTEMPTS = 2
+    assert outbox_sweep() == {Outcome.FAILED: 1}
+    row = reloaded(mail)
+    assert (row.status, row.attempts) == (Status.FAILED, 3) and "451" in row.last_error
+
+
 @pytest.mark.parametrize(
     ("stage", "answer"),
     [("RCPT", "550 5.1.1 No such user here"), ("DATA", "554 5.7.1 Message refused")],

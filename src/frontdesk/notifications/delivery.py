@@ -125,6 +125,10 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
         last_error="The worker stopped while sending the last attempt; whether the mail left "
         "is not known.",
     )
+    # Rows left with no attempt to spare after FRONTDESK_MAIL_ATTEMPTS was lowered.
+    exhausted += OutboxMail.objects.filter(
+        status=Status.PENDING, next_attempt_at__lte=moment, attempts__gte=max_attempts()
+    ).update(status=Status.FAILED)
     if exhausted:
         counts[Outcome.FAILED] = exhausted
     due = (
