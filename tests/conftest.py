@@ -256,6 +256,6 @@ def ticket(customer: User) -> Ticket:
     return open_ticket(customer)
 
 
-# --- real mail servers: Dovecot for the IMAP intake (tests/mailservers.py) ----------------
+# --- real mail servers on loopback: Dovecot (IMAP) and an SMTP sink (tests/mailservers.py) --
 
-from tests.mailservers import dovecot, imap_account  # noqa: E402, F401
+from tests.mailservers import dovecot, imap_account, smtp_sink  # noqa: E402, F401

@@ -12,6 +12,7 @@ from typing import Any
 import dj_database_url
 
 from frontdesk.core.env import (
+    ConfigError,
     env_bool,
     env_int,
     env_list,
@@ -243,6 +244,13 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "frontdesk.notifications.backends.EmlFileBackend"
 )
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both true; choose one: EMAIL_USE_TLS for STARTTLS "
+        "(usually port 587), EMAIL_USE_SSL for TLS from the start (usually port 465)."
+    )
+# Attempts per mail before it is marked failed (the waits between them grow: 1, 2, 4 ... minutes).
+FRONTDESK_MAIL_ATTEMPTS = env_int("FRONTDESK_MAIL_ATTEMPTS", 8, minimum=1)
 # Mail in: the addresses the desk answers to (the SMTP intake accepts only these; the first is
 # the base of every signed reply address), and the mailboxes the worker polls.
 FRONTDESK_SUPPORT_ADDRESSES = env_list("FRONTDESK_SUPPORT_ADDRESSES", [])

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
     process = subprocess.Popen(

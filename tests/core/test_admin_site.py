@@ -22,6 +22,7 @@ TESTED = {
     "tickets.tag": "tickets/test_admin.py",
     "tickets.ticketevent": "tickets/test_admin.py",
     "sla.overduealert": "sla/test_admin.py",
+    "notifications.outboxmail": "notifications/test_delivery_admin.py",
 }
 
 

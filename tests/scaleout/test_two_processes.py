@@ -29,7 +29,7 @@ import psycopg
 import pytest
 import redis
 
-from ..cli.test_serve import _free_port
+from ..cli.test_serve import free_port
 
 POSTGRES = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -84,7 +84,7 @@ def profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
         "FRONTDESK_LIVE_HEARTBEAT_SECONDS": "1",
     }
     subprocess.run([sys.executable, "-m", "frontdesk.cli", "migrate", "-v0"], env=env, check=True)
-    port_a, port_b, port_live = _free_port(), _free_port(), _free_port()
+    port_a, port_b, port_live = free_port(), free_port(), free_port()
     app = ("serve", "--no-migrate", "--no-worker", "--port")
     processes = [
         _frontdesk(env, *app, str(port_a)),

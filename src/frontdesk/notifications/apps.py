@@ -7,5 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Mail out"
 
     def ready(self) -> None:
-        # Connect the rules' signal receivers and register the digest's periodic job.
-        from frontdesk.notifications import digest_tasks, rules  # noqa: F401
+        # The rules' and delivery's signal receivers, and the digest's periodic job.
+        from frontdesk.notifications import delivery, digest_tasks, rules  # noqa: F401

@@ -33,3 +33,20 @@ class EmlFileBackend(BaseEmailBackend):
             partial.write_bytes(message.message().as_bytes(linesep="\r\n"))
             os.replace(partial, self.folder / name)
         return len(email_messages)
+
+
+def mail_out_summary() -> str:
+    """One line for start-up: where mail goes (never the password)."""
+    if not settings.EMAIL_HOST:
+        return (
+            f"Mail is not sent: each mail is written as an .eml file to {settings.EMAIL_FILE_PATH} "
+            "(set EMAIL_HOST to send through an SMTP server)."
+        )
+    security = (
+        "TLS" if settings.EMAIL_USE_SSL else "STARTTLS" if settings.EMAIL_USE_TLS else "no TLS"
+    )
+    login = f", signing in as {settings.EMAIL_HOST_USER}" if settings.EMAIL_HOST_USER else ""
+    return (
+        f"Mail is sent through SMTP at {settings.EMAIL_HOST}:{settings.EMAIL_PORT} "
+        f"({security}{login}), from {settings.DEFAULT_FROM_EMAIL}."
+    )

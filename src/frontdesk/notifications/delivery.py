@@ -1,33 +1,344 @@
-"""Send one outbox row: claim it, render it, hand it to the mail backend, mark it sent."""
+"""Send the outbox: claim a row, render it, hand it to the mail backend, record what happened.
+
+What is guaranteed (docs/email.md, "Sending"):
+
+* A row is sent only by whoever claims it, and claiming is one conditional UPDATE (pending or
+  lapsed, and due → sending, one more attempt), so any number of workers and sweeps may try
+  the same row at once: one wins, the others do nothing.
+* A claim lapses after :func:`claim_lapses_after`. A row still ``sending`` then was claimed by
+  a worker that stopped (a crash, a kill) between claiming and recording the outcome; it is
+  tried again, with the same Message-ID. If that worker had already handed the mail over, the
+  recipient gets it twice, under one Message-ID, which mail clients and servers show once.
+  That window (handed over, not yet marked) is the only way a mail can leave twice.
+* A temporary refusal (4xx), an unreachable server or any unexpected error is retried after
+  an exponentially growing, jittered wait; after ``FRONTDESK_MAIL_ATTEMPTS`` attempts the row
+  is ``failed``. A permanent refusal of the recipient or of the message (5xx) fails it at once.
+  Failed rows are listed for admins (notifications/admin.py), who can send them again.
+* A row whose ticket or message was deleted, or whose recipient's account was deleted or
+  deactivated, is ``skipped`` with the reason, never sent.
+"""
 
 from __future__ import annotations
 
-from django.core.mail import EmailMultiAlternatives
+import enum
+import logging
+import random
+import re
+import smtplib
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F, QuerySet
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from frontdesk.core.clock import now
+from frontdesk.mail.addresses import parse_message_id, reply_address, thread_root_id
+from frontdesk.mail.models import InboundMail
 from frontdesk.notifications.models import OutboxMail
-from frontdesk.notifications.rendering import render
+from frontdesk.notifications.rendering import RenderedMail, render
+from frontdesk.tickets.models import Message, Ticket
+
+log = logging.getLogger(__name__)
+
+Status = OutboxMail.Status
+
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+JITTER = 0.2  # each wait is stretched or shrunk by up to this fraction, so retries spread out
+THREAD_DEPTH = 10  # Message-IDs after the thread root in References
+SWEEP_BATCH = 200
+_MESSAGE_ID = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII, no spaces or brackets
 
 
-def outbox_deliver(*, mail_id: int) -> bool:
-    claimed = OutboxMail.objects.filter(pk=mail_id, status=OutboxMail.Status.PENDING).update(
-        status=OutboxMail.Status.SENDING
-    )
-    if not claimed:
-        return False
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    RETRY = "retry"  # back to pending, due again later
+    UNREACHABLE = "unreachable"  # the mail server could not be talked to (also retried)
+    NOT_CLAIMED = "not claimed"  # not due, already claimed, or already done
+
+
+def max_attempts() -> int:
+    return int(settings.FRONTDESK_MAIL_ATTEMPTS)
+
+
+def claim_lapses_after() -> timedelta:
+    """How long a claim holds. Well past the time one mail can take to hand over: Django's
+    SMTP backend waits up to EMAIL_TIMEOUT for each step (connect, TLS, login, send)."""
+    return max(timedelta(minutes=5), timedelta(seconds=4 * int(settings.EMAIL_TIMEOUT) + 60))
+
+
+def retry_wait(attempt: int) -> timedelta:
+    """The wait after failed attempt ``attempt`` (1, 2, ...): 1, 2, 4, 8 ... minutes, at most
+    an hour, each ±20 %."""
+    wait = min(FIRST_RETRY * 2 ** (attempt - 1), LONGEST_WAIT)
+    return wait * random.uniform(1 - JITTER, 1 + JITTER)
+
+
+def outbox_deliver(*, mail_id: int) -> Outcome:
+    """Claim the row and send it, if it is due and nobody holds it. Never raises for a mail
+    that cannot be sent: the row records why, and when it will be tried again."""
+    attempt = _claim(mail_id)
+    if attempt is None:
+        return Outcome.NOT_CLAIMED
     mail = OutboxMail.objects.select_related("recipient", "ticket", "message", "event").get(
         pk=mail_id
     )
-    rendered = render(mail)
-    message = EmailMultiAlternatives(
+    reason = _reason_to_skip(mail)
+    if reason:
+        _record(mail, attempt, status=Status.SKIPPED, last_error=reason)
+        return Outcome.SKIPPED
+    try:
+        rendered = render(mail)
+        email = build_email(mail, rendered)
+        email.message()  # a bad address or header fails here, before the server is asked
+    except (TemplateDoesNotExist, TemplateSyntaxError, ValueError) as exc:
+        _record(mail, attempt, status=Status.FAILED, last_error=f"Could not be written: {exc}")
+        return Outcome.FAILED
+    except Exception as exc:
+        log.exception("outbox mail %s could not be rendered", mail_id)
+        return _after_error(mail, attempt, exc)
+    try:
+        email.send()
+    except Exception as exc:  # the backend's errors are many: SMTP, socket, TLS, disk
+        return _after_error(mail, attempt, exc, subject=rendered.subject)
+    _record(mail, attempt, status=Status.SENT, sent_at=now(), subject=rendered.subject[:998])
+    return Outcome.SENT
+
+
+def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
+    """Send what is due: rows whose prompt delivery was missed (the worker was down when they
+    were written), retries whose wait is over, and claims that lapsed. At most ``batch`` rows,
+    oldest due first; stops early when the mail server cannot be reached (the rest stay due
+    for the next run). Harmless when several workers run it at once."""
+    moment = now()
+    counts: dict[str, int] = {}
+    exhausted = OutboxMail.objects.filter(
+        status=Status.SENDING, next_attempt_at__lte=moment, attempts__gte=max_attempts()
+    ).update(
+        status=Status.FAILED,
+        last_error="The worker stopped while sending the last attempt; whether the mail left "
+        "is not known.",
+    )
+    # Rows left with no attempt to spare after FRONTDESK_MAIL_ATTEMPTS was lowered.
+    exhausted += OutboxMail.objects.filter(
+        status=Status.PENDING, next_attempt_at__lte=moment, attempts__gte=max_attempts()
+    ).update(status=Status.FAILED)
+    if exhausted:
+        counts[Outcome.FAILED] = exhausted
+    due = (
+        OutboxMail.objects.filter(
+            status__in=(Status.PENDING, Status.SENDING), next_attempt_at__lte=moment
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for mail_id in list(due):
+        outcome = outbox_deliver(mail_id=mail_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == Outcome.UNREACHABLE:
+            break
+    return counts
+
+
+# --- claiming and recording -----------------------------------------------------------------
+
+
+def _claim(mail_id: int) -> int | None:
+    """The conditional UPDATE every sender goes through; the attempt it won, or None. While a
+    row is ``sending``, ``next_attempt_at`` is when the claim lapses."""
+    moment = now()
+    won = OutboxMail.objects.filter(
+        pk=mail_id,
+        status__in=(Status.PENDING, Status.SENDING),
+        next_attempt_at__lte=moment,
+        attempts__lt=max_attempts(),
+    ).update(
+        status=Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=moment + claim_lapses_after(),
+    )
+    if not won:
+        return None
+    attempts = OutboxMail.objects.filter(pk=mail_id).values_list("attempts", flat=True).first()
+    return attempts
+
+
+def _record(mail: OutboxMail, attempt: int, **fields: Any) -> None:
+    """The outcome of our attempt, unless our claim lapsed and another took the row over
+    (then theirs is the outcome that counts)."""
+    done = OutboxMail.objects.filter(pk=mail.pk, status=Status.SENDING, attempts=attempt).update(
+        **fields
+    )
+    if not done:
+        log.warning("outbox mail %s: claim lapsed before the outcome was recorded", mail.pk)
+
+
+def _after_error(mail: OutboxMail, attempt: int, exc: Exception, *, subject: str = "") -> Outcome:
+    error = describe_error(exc)
+    extra: dict[str, Any] = {"subject": subject[:998]} if subject else {}
+    if is_permanent(exc):
+        _record(mail, attempt, status=Status.FAILED, last_error=error, **extra)
+        return Outcome.FAILED
+    if attempt >= max_attempts():
+        error = f"Gave up after {attempt} attempts. {error}"
+        _record(mail, attempt, status=Status.FAILED, last_error=error, **extra)
+        return Outcome.FAILED
+    retry_at: datetime = now() + retry_wait(attempt)
+    _record(
+        mail, attempt, status=Status.PENDING, next_attempt_at=retry_at, last_error=error, **extra
+    )
+    log.info(
+        "outbox mail %s: attempt %s failed (%s); again at %s", mail.pk, attempt, error, retry_at
+    )
+    return Outcome.UNREACHABLE if is_unreachable(exc) else Outcome.RETRY
+
+
+def is_permanent(exc: Exception) -> bool:
+    """The server refused this recipient or this message for good (5xx). Other 5xx answers
+    (a refused sender, a failed login) are the desk's configuration: they are retried, so that
+    mail flows again once an admin fixes it."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+def is_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def describe_error(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(
+            f"{code} {_decode(answer)} ({address})"
+            for address, (code, answer) in exc.recipients.items()
+        )
+        return f"Recipient refused: {text}"[:2000]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code} {_decode(exc.smtp_error)}"[:2000]
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _decode(answer: bytes | str) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
+
+
+def _reason_to_skip(mail: OutboxMail) -> str:
+    made_for = parse_message_id(mail.message_id_header)
+    if made_for and made_for.ticket_id and mail.ticket_id is None:
+        return "The ticket was deleted before the mail was sent."
+    if made_for and made_for.user_id and mail.recipient_id is None:
+        return "The recipient's account was deleted before the mail was sent."
+    if mail.recipient is not None and not mail.recipient.is_active:
+        return "The recipient's account is deactivated."
+    if not mail.to_address:
+        return "There is no address to send it to."
+    return ""
+
+
+# --- the mail itself --------------------------------------------------------------------------
+
+
+def build_email(mail: OutboxMail, rendered: RenderedMail) -> EmailMultiAlternatives:
+    """The mail as it leaves: the rendered text and HTML, with the headers that thread it,
+    bring replies back, and keep auto-responders quiet (RFC 3834; Exchange's own header)."""
+    headers = {
+        **rendered.headers,
+        "Message-ID": mail.message_id_header,
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+        **thread_headers(mail),
+    }
+    reply_to = []
+    if mail.ticket_id is not None and mail.recipient_id is not None:
+        reply_to = [reply_address(mail.ticket_id, mail.recipient_id)]
+    email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[mail.to_address],
-        headers={"Message-ID": mail.message_id_header, "Auto-Submitted": "auto-generated"},
+        reply_to=reply_to,
+        headers=headers,
+        connection=get_connection(fail_silently=False),
     )
-    message.attach_alternative(rendered.html, "text/html")
-    message.send()
-    OutboxMail.objects.filter(pk=mail_id).update(
-        status=OutboxMail.Status.SENT, sent_at=now(), subject=rendered.subject[:998]
+    if rendered.html:
+        email.attach_alternative(rendered.html, "text/html")
+    return email
+
+
+def thread_headers(mail: OutboxMail) -> dict[str, str]:
+    """``References``: the ticket's thread root, then the Message-IDs of the latest mails of
+    this ticket's conversation with this address (mails sent to it, mails that came in on the
+    ticket), at most THREAD_DEPTH; ``In-Reply-To``: the newest of those (else the root)."""
+    if mail.ticket_id is None:
+        return {}
+    root = thread_root_id(mail.ticket_id)
+    sent = (
+        OutboxMail.objects.filter(
+            ticket_id=mail.ticket_id,
+            to_address=mail.to_address,
+            status=Status.SENT,
+            pk__lt=mail.pk,
+        )
+        .order_by("-sent_at", "-pk")
+        .values_list("sent_at", "message_id_header")[:THREAD_DEPTH]
     )
-    return True
+    received = (
+        InboundMail.objects.filter(ticket_id=mail.ticket_id)
+        .exclude(message_id_header="")
+        .order_by("-received_at", "-pk")
+        .values_list("received_at", "message_id_header")[: 2 * THREAD_DEPTH]  # some may be bad
+    )
+    earlier: list[tuple[datetime, str]] = [(at, value) for at, value in sent if at is not None]
+    earlier += received
+    ids: list[str] = []
+    for _, value in sorted(earlier, key=lambda pair: pair[0]):
+        message_id = _clean_message_id(value)
+        if message_id and message_id != root and message_id != mail.message_id_header:
+            if message_id in ids:
+                ids.remove(message_id)
+            ids.append(message_id)
+    ids = ids[-THREAD_DEPTH:]
+    return {"In-Reply-To": ids[-1] if ids else root, "References": " ".join([root, *ids])}
+
+
+def _clean_message_id(value: str) -> str:
+    """A Message-ID as a header may carry it, or "" (Message-IDs that came in are strangers'
+    text: nothing but one well-formed id goes into a header)."""
+    value = value.strip()
+    if value and not value.startswith("<"):
+        value = f"<{value}>"
+    return value if _MESSAGE_ID.match(value) else ""
+
+
+# --- rows that must not be sent any more -------------------------------------------------------
+
+_NOT_SENT_YET = (Status.PENDING, Status.FAILED)
+
+
+@receiver(pre_delete, sender=Ticket, dispatch_uid="outbox-ticket-deleted")
+def _skip_mail_about_deleted_ticket(sender: type[Ticket], instance: Ticket, **kwargs: Any) -> None:
+    OutboxMail.objects.filter(ticket=instance, status__in=_NOT_SENT_YET).update(
+        status=Status.SKIPPED, last_error="The ticket was deleted before the mail was sent."
+    )
+
+
+@receiver(pre_delete, sender=Message, dispatch_uid="outbox-message-deleted")
+def _skip_mail_about_deleted_message(
+    sender: type[Message], instance: Message, origin: Any = None, **kwargs: Any
+) -> None:
+    if isinstance(origin, Ticket) or (isinstance(origin, QuerySet) and origin.model is Ticket):
+        return  # the ticket's own receiver has skipped every mail about it
+    OutboxMail.objects.filter(message=instance, status__in=_NOT_SENT_YET).update(
+        status=Status.SKIPPED, last_error="The message was deleted before the mail was sent."
+    )

@@ -25,6 +25,7 @@ from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.memory import return_large_blocks_to_the_system
+from frontdesk.notifications.backends import mail_out_summary
 
 ADMIN_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 (a file name)
 NEEDS_REDIS = (
@@ -93,6 +94,7 @@ class Command(BaseCommand):
             f"Frontdesk is at http://{options['host']}:{options['port']}/ "
             f"(data in {settings.DATA_DIR}). Stop with Ctrl+C."
         )
+        self.stdout.write(mail_out_summary())
         if options["threads"] is None and not options["live_port"]:
             self.stdout.write(
                 "Every open page keeps a live-update stream on a thread of its own, so the "

@@ -1,0 +1,40 @@
+"""Use cases on the outbox itself (what admins do with mail that could not be sent)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import transaction
+
+from frontdesk.accounts.models import User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import NotAllowed
+from frontdesk.notifications.models import OutboxMail
+
+
+def outbox_retry(*, actor: User, mail_ids: Iterable[int]) -> int:
+    """Send failed mails again: each goes back to pending with its attempts counted afresh and
+    is handed to the worker once this commits. The same Message-ID is kept (the mail may have
+    reached the recipient after all: a client shows it once). Rows that are not failed are
+    left as they are; returns how many were queued again."""
+    if not actor.is_admin:
+        raise NotAllowed("Only admins can send mail again.")
+    with transaction.atomic():
+        ids = list(
+            OutboxMail.objects.select_for_update()
+            .filter(pk__in=list(mail_ids), status=OutboxMail.Status.FAILED)
+            .values_list("pk", flat=True)
+        )
+        OutboxMail.objects.filter(pk__in=ids).update(
+            status=OutboxMail.Status.PENDING, attempts=0, next_attempt_at=now()
+        )
+        for mail_id in ids:
+            transaction.on_commit(partial(_deliver_soon, mail_id))
+    return len(ids)
+
+
+def _deliver_soon(mail_id: int) -> None:
+    from frontdesk.notifications.tasks import deliver
+
+    deliver(mail_id)

@@ -1,0 +1,112 @@
+"""Delivery as committed transactions see it (real commits, real threads): a change that rolls
+back mails nobody, a committed one is handed to the worker at once, and workers racing for one
+row send it once. Runs on SQLite and, with DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from frontdesk.accounts.models import User
+from frontdesk.mail.addresses import make_message_id
+from frontdesk.notifications.delivery import Outcome, outbox_deliver, outbox_sweep
+from frontdesk.notifications.models import OutboxMail
+from frontdesk.notifications.outbox import outbox_enqueue
+from frontdesk.tickets.models import Ticket
+from tests.mailservers import SmtpSink
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket
+) -> None:
+    before = len(smtp_sink.received)
+    rows_before = OutboxMail.objects.count()
+    written: list[OutboxMail] = []
+
+    def use_case_that_fails() -> None:
+        with transaction.atomic():
+            written.append(
+                outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
+            )
+            raise RuntimeError("the use case failed after writing the row")
+
+    with pytest.raises(RuntimeError):
+        use_case_that_fails()
+    rolled_back = written[0]
+    assert OutboxMail.objects.count() == rows_before
+    assert not OutboxMail.objects.filter(message_id_header=rolled_back.message_id_header).exists()
+    assert outbox_sweep() == {}
+
+    with transaction.atomic():
+        committed = outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
+    # Handed to the worker on commit (jobs run at once in tests), not by a sweep.
+    assert OutboxMail.objects.get(pk=committed.pk).status == OutboxMail.Status.SENT
+    time.sleep(0.2)  # anything else on its way would have arrived by now
+    arrived = smtp_sink.received[before:]
+    assert [mail.message["Message-ID"] for mail in arrived] == [committed.message_id_header]
+
+
+def _pending(recipient: User, ticket: Ticket) -> OutboxMail:
+    """A committed row nobody has been asked to send yet (as after a worker outage)."""
+    return OutboxMail.objects.create(
+        kind="ticket_received",
+        recipient=recipient,
+        to_address=recipient.email,
+        ticket=ticket,
+        message_id_header=make_message_id(ticket.pk, recipient.pk),
+    )
+
+
+def _race(runs: int, work: object) -> list[object]:
+    """Run ``work()`` in ``runs`` threads released at the same moment; their results."""
+    start = threading.Barrier(runs)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(work())  # type: ignore[operator]
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results
+
+
+def test_workers_racing_for_one_row_send_it_once(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket
+) -> None:
+    mail = _pending(customer, ticket)
+    outcomes = _race(4, lambda: outbox_deliver(mail_id=mail.pk))
+    assert sorted(outcomes) == sorted([Outcome.SENT] + [Outcome.NOT_CLAIMED] * 3)
+    time.sleep(0.2)
+    assert len(smtp_sink.with_message_id(mail.message_id_header)) == 1
+    row = OutboxMail.objects.get(pk=mail.pk)
+    assert (row.status, row.attempts) == (OutboxMail.Status.SENT, 1)
+
+
+def test_sweeps_running_at_once_send_each_row_once(
+    smtp_sink: SmtpSink, customer: User, other_customer: User, ticket: Ticket
+) -> None:
+    mails = [_pending(customer if n % 2 else other_customer, ticket) for n in range(6)]
+    results = _race(3, outbox_sweep)
+    sent = sum(result.get(Outcome.SENT, 0) for result in results)  # type: ignore[attr-defined]
+    assert sent == 6
+    time.sleep(0.2)
+    for mail in mails:
+        assert len(smtp_sink.with_message_id(mail.message_id_header)) == 1
+    assert set(OutboxMail.objects.values_list("status", flat=True)) == {OutboxMail.Status.SENT}
