@@ -23,6 +23,7 @@ TESTED = {
     "tickets.ticketevent": "tickets/test_admin.py",
     "sla.overduealert": "sla/test_admin.py",
     "notifications.outboxmail": "notifications/test_delivery_admin.py",
+    "mail.inboundmail": "mail/test_pipeline_held.py",
 }
 
 
