@@ -45,6 +45,10 @@ class Command(BaseCommand):
             worker_type="thread",
             periodic=not options["no_periodic"],
             check_worker_health=True,
+            # An idle worker asks the queue for work at least once a second (Huey's default
+            # backs off to 10 s): a notification written on a quiet desk would otherwise wait
+            # up to that long before it is sent. One cheap read a second is nothing here.
+            max_delay=1.0,
         )
         config.validate()
         HUEY.create_consumer(**config.values).run()
