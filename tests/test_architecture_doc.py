@@ -26,12 +26,12 @@ def _paths(text: str) -> set[str]:
     for stem, suffix in PATH.findall(text):
         if "/" not in stem and suffix != "py":
             continue  # "access.ticket_get", "services.record_change": names, not paths
-        found.add(f"{stem}.py")
+        found.add(f"{stem}.{suffix}" if suffix == "md" else f"{stem}.py")
     return found
 
 
 def _exists(path: str) -> bool:
-    if path.startswith("tests/"):
+    if path.startswith(("tests/", "docs/")):
         return (ROOT / path).exists()
     if "/" not in path or path.startswith("*/"):
         return any(SRC.rglob(path.removeprefix("*/")))
