@@ -308,6 +308,7 @@ class Received:
     raw: bytes
     message: EmailMessage
     accepted_at: float  # time.time() when the server answered 250
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one per connection
 
 
 class _Handler:
@@ -349,7 +350,14 @@ class _Handler:
         assert isinstance(message, EmailMessage)
         with self.arrived:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), raw, message, time.time())
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    raw,
+                    message,
+                    time.time(),
+                    tuple(session.peer),
+                )
             )
             self.arrived.notify_all()
         return "250 Message accepted for delivery"

@@ -25,7 +25,12 @@ from frontdesk.core.clock import now
 from frontdesk.mail.addresses import ReplyTarget, parse_reply_address, thread_root_id
 from frontdesk.mail.models import InboundMail
 from frontdesk.notifications import delivery
-from frontdesk.notifications.delivery import Outcome, outbox_deliver, outbox_sweep
+from frontdesk.notifications.delivery import (
+    Outcome,
+    outbox_deliver,
+    outbox_deliver_promptly,
+    outbox_sweep,
+)
 from frontdesk.notifications.models import OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.notifications.rendering import RenderedMail
@@ -459,3 +464,48 @@ def test_without_a_mail_server_each_mail_is_one_eml_file(
         assert isinstance(message, EmailMessage)
         assert message["Auto-Submitted"] == "auto-generated"
         assert set(parts(message)) >= {"text/plain", "text/html"}
+
+
+# --- one connection for a burst -----------------------------------------------------------
+
+
+def test_a_prompt_delivery_takes_the_other_due_mails_along_on_one_connection(
+    smtp_sink: SmtpSink, customer: User, agent: User, ticket: Ticket
+) -> None:
+    burst = [enqueue(customer, ticket) for _ in range(3)] + [enqueue(agent, ticket)]
+    outbox_deliver_promptly(mail_id=burst[0].pk)
+    arrived = smtp_sink.wait_for(4)
+    assert sorted(mail.message["Message-ID"] for mail in arrived) == sorted(
+        mail.message_id_header for mail in burst
+    )
+    assert len({mail.peer for mail in arrived}) == 1  # one connection, not four
+    assert {reloaded(mail).status for mail in burst} == {Status.SENT}
+    # The jobs the other rows asked for find them sent: nothing leaves twice.
+    for mail in burst[1:]:
+        outbox_deliver_promptly(mail_id=mail.pk)
+    assert len(smtp_sink.received) == 4
+
+
+def test_a_prompt_delivery_leaves_mails_not_yet_due_alone(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket, clock: Clock
+) -> None:
+    first, later = enqueue(customer, ticket), enqueue(customer, ticket)
+    OutboxMail.objects.filter(pk=later.pk).update(next_attempt_at=now() + timedelta(minutes=4))
+    outbox_deliver_promptly(mail_id=first.pk)
+    assert [mail.message["Message-ID"] for mail in smtp_sink.wait_for(1)] == [
+        first.message_id_header
+    ]
+    assert reloaded(later).status == Status.PENDING
+
+
+def test_a_prompt_delivery_with_the_server_down_records_the_mail_for_a_retry(
+    settings: Settings, customer: User, ticket: Ticket
+) -> None:
+    from tests.mailservers import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    first, second = enqueue(customer, ticket), enqueue(customer, ticket)
+    outbox_deliver_promptly(mail_id=first.pk)
+    assert reloaded(first).status == Status.PENDING and reloaded(first).attempts == 1
+    assert reloaded(second).attempts == 0  # not tried against a server known to be down

@@ -25,11 +25,14 @@ import logging
 import random
 import re
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, QuerySet
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -51,6 +54,7 @@ LONGEST_WAIT = timedelta(hours=1)
 JITTER = 0.2  # each wait is stretched or shrunk by up to this fraction, so retries spread out
 THREAD_DEPTH = 10  # Message-IDs after the thread root in References
 SWEEP_BATCH = 200
+FOLLOWERS = 20  # other due mails a prompt delivery job takes along on its connection
 _MESSAGE_ID = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII, no spaces or brackets
 
 
@@ -80,9 +84,10 @@ def retry_wait(attempt: int) -> timedelta:
     return wait * random.uniform(1 - JITTER, 1 + JITTER)
 
 
-def outbox_deliver(*, mail_id: int) -> Outcome:
-    """Claim the row and send it, if it is due and nobody holds it. Never raises for a mail
-    that cannot be sent: the row records why, and when it will be tried again."""
+def outbox_deliver(*, mail_id: int, connection: BaseEmailBackend | None = None) -> Outcome:
+    """Claim the row and send it, if it is due and nobody holds it (over ``connection`` when
+    given, an open one shared by several mails). Never raises for a mail that cannot be sent:
+    the row records why, and when it will be tried again."""
     attempt = _claim(mail_id)
     if attempt is None:
         return Outcome.NOT_CLAIMED
@@ -95,7 +100,7 @@ def outbox_deliver(*, mail_id: int) -> Outcome:
         return Outcome.SKIPPED
     try:
         rendered = render(mail)
-        email = build_email(mail, rendered)
+        email = build_email(mail, rendered, connection=connection)
         email.message()  # a bad address or header fails here, before the server is asked
     except (TemplateDoesNotExist, TemplateSyntaxError, ValueError) as exc:
         _record(mail, attempt, status=Status.FAILED, last_error=f"Could not be written: {exc}")
@@ -138,12 +143,50 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:batch]
     )
-    for mail_id in list(due):
-        outcome = outbox_deliver(mail_id=mail_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == Outcome.UNREACHABLE:
-            break
+    with shared_connection() as connection:
+        for mail_id in list(due):
+            outcome = outbox_deliver(mail_id=mail_id, connection=connection)
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome == Outcome.UNREACHABLE:
+                break
     return counts
+
+
+def outbox_deliver_promptly(*, mail_id: int, followers: int = FOLLOWERS) -> None:
+    """The job a commit asks for: this mail, then up to ``followers`` other mails already due
+    (written by the same burst of changes), over one connection to the mail server instead of
+    one each: a TLS handshake with a real provider costs more than the mail. Each row is still
+    claimed on its own, so the jobs of those other mails find them sent and do nothing."""
+    with shared_connection() as connection:
+        if outbox_deliver(mail_id=mail_id, connection=connection) == Outcome.UNREACHABLE:
+            return
+        due = (
+            OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now())
+            .exclude(pk=mail_id)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:followers]
+        )
+        for other_id in list(due):
+            if outbox_deliver(mail_id=other_id, connection=connection) == Outcome.UNREACHABLE:
+                return
+
+
+@contextmanager
+def shared_connection() -> Iterator[BaseEmailBackend]:
+    """One connection to the mail server for several mails. If it cannot be opened now, each
+    mail tries on its own and records why it failed (and when it will be tried again)."""
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # the backend's errors are many: SMTP, socket, TLS
+        log.info("mail server not reachable for a batch (%s); each mail tries alone", exc)
+    try:
+        yield connection
+    finally:
+        try:
+            connection.close()
+        except Exception:  # a connection that broke midway: nothing left to close
+            log.debug("closing the mail connection failed", exc_info=True)
 
 
 # --- claiming and recording -----------------------------------------------------------------
@@ -249,7 +292,9 @@ def _reason_to_skip(mail: OutboxMail) -> str:
 # --- the mail itself --------------------------------------------------------------------------
 
 
-def build_email(mail: OutboxMail, rendered: RenderedMail) -> EmailMultiAlternatives:
+def build_email(
+    mail: OutboxMail, rendered: RenderedMail, *, connection: BaseEmailBackend | None = None
+) -> EmailMultiAlternatives:
     """The mail as it leaves: the rendered text and HTML, with the headers that thread it,
     bring replies back, and keep auto-responders quiet (RFC 3834; Exchange's own header)."""
     headers = {
@@ -269,7 +314,7 @@ def build_email(mail: OutboxMail, rendered: RenderedMail) -> EmailMultiAlternati
         to=[mail.to_address],
         reply_to=reply_to,
         headers=headers,
-        connection=get_connection(fail_silently=False),
+        connection=connection or get_connection(fail_silently=False),
     )
     if rendered.html:
         email.attach_alternative(rendered.html, "text/html")

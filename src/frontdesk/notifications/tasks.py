@@ -15,7 +15,7 @@ from frontdesk.notifications import delivery
 @db_task()
 def deliver(mail_id: int) -> None:
     """Asked for by outbox_enqueue once the change that wrote the row commits."""
-    delivery.outbox_deliver(mail_id=mail_id)
+    delivery.outbox_deliver_promptly(mail_id=mail_id)
 
 
 @db_periodic_task(crontab(minute="*"))
