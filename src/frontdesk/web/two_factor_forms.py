@@ -1,0 +1,45 @@
+"""The two-factor forms: they only parse; accounts/two_factor.py checks every code."""
+
+from __future__ import annotations
+
+from django import forms
+
+from frontdesk.web.forms import PageForm
+
+CODE_HINT = "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+
+
+def _code_field(label: str, hint: str, *, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        max_length=64,
+        error_messages={"required": "Enter the code.", "max_length": "That is not a code."},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class TwoFactorCodeForm(PageForm):
+    """The sign-in's second step, and the first code of enrolment."""
+
+    code = _code_field("Code", CODE_HINT, required=True)
+
+
+class TwoFactorConfirmForm(PageForm):
+    """Turning two-factor off or making new recovery codes: the password, or a code."""
+
+    password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = _code_field("Or a code", CODE_HINT, required=False)
