@@ -62,7 +62,9 @@ def test_the_secret_is_not_stored_as_it_is(customer: User, settings: object) -> 
     assert two_factor.secret_open(stored) == enrolment.secret
     with override_settings(SECRET_KEY="another key" * 5, SECRET_KEY_FALLBACKS=[]):
         assert two_factor.secret_open(stored) is None
-    with override_settings(SECRET_KEY="another key" * 5, SECRET_KEY_FALLBACKS=["x", *[settings.SECRET_KEY]]):  # type: ignore[attr-defined]
+    with override_settings(
+        SECRET_KEY="another key" * 5, SECRET_KEY_FALLBACKS=["x", *[settings.SECRET_KEY]]
+    ):  # type: ignore[attr-defined]
         assert two_factor.secret_open(stored) == enrolment.secret
 
 
@@ -80,7 +82,7 @@ def test_a_wrong_first_code_is_refused_and_audited(customer: User, clock: Clock)
 def test_the_right_first_code_turns_it_on_with_ten_recovery_codes(
     customer: User, clock: Clock
 ) -> None:
-    secret, codes = enrol(customer, clock)
+    _, codes = enrol(customer, clock)
     assert two_factor.two_factor_is_on(customer)
     assert len(codes) == 10 and len(set(codes)) == 10
     stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
@@ -96,10 +98,21 @@ def test_the_right_first_code_turns_it_on_with_ten_recovery_codes(
 def test_a_code_of_now_or_one_step_either_side_is_accepted(customer: User, clock: Clock) -> None:
     secret, _ = enrol(customer, clock)
     clock.advance(STEP)  # the step before is then not the one enrolment used
-    assert two_factor.two_factor_verify(user=customer, code=code_now(secret, clock, -1), client=CLIENT) == "totp"
-    assert two_factor.two_factor_verify(user=customer, code=code_now(secret, clock), client=CLIENT) == "totp"
+    assert (
+        two_factor.two_factor_verify(user=customer, code=code_now(secret, clock, -1), client=CLIENT)
+        == "totp"
+    )
+    assert (
+        two_factor.two_factor_verify(user=customer, code=code_now(secret, clock), client=CLIENT)
+        == "totp"
+    )
     spaced = code_now(secret, clock, 1)
-    assert two_factor.two_factor_verify(user=customer, code=f"{spaced[:3]} {spaced[3:]}", client=CLIENT) == "totp"
+    assert (
+        two_factor.two_factor_verify(
+            user=customer, code=f"{spaced[:3]} {spaced[3:]}", client=CLIENT
+        )
+        == "totp"
+    )
 
 
 def test_a_code_two_steps_away_is_refused(customer: User, clock: Clock) -> None:
@@ -134,14 +147,19 @@ def test_the_enrolment_code_cannot_sign_in_again(customer: User, clock: Clock) -
 
 def test_a_recovery_code_works_once_and_is_audited(customer: User, clock: Clock) -> None:
     _, codes = enrol(customer, clock)
-    assert two_factor.two_factor_verify(user=customer, code=codes[0].upper(), client=CLIENT) == "recovery"
+    assert (
+        two_factor.two_factor_verify(user=customer, code=codes[0].upper(), client=CLIENT)
+        == "recovery"
+    )
     assert two_factor.recovery_codes_left(customer) == 9
     with pytest.raises(InvalidInput):
         two_factor.two_factor_verify(user=customer, code=codes[0], client=CLIENT)
     assert SessionEventKind.RECOVERY_CODE_USED in kinds(customer)
 
 
-def test_another_users_recovery_code_does_not_work(customer: User, other_customer: User, clock: Clock) -> None:
+def test_another_users_recovery_code_does_not_work(
+    customer: User, other_customer: User, clock: Clock
+) -> None:
     _, codes = enrol(customer, clock)
     enrol(other_customer, clock)
     with pytest.raises(InvalidInput):

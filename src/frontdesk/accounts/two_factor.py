@@ -249,7 +249,9 @@ def _confirm_it_is_you(user: User, *, password: str, code: str, client: ClientIn
     raise InvalidInput(CONFIRM_WITH, field="password")
 
 
-def two_factor_disable(*, user: User, password: str = "", code: str = "", client: ClientInfo) -> None:
+def two_factor_disable(
+    *, user: User, password: str = "", code: str = "", client: ClientInfo
+) -> None:
     """Turn two-factor off, after the password or a current code. Where the user's role must
     use it, the pages then send them straight to enrolment again (a new phone)."""
     if not two_factor_is_on(user):
@@ -391,8 +393,10 @@ def pending_user(session: SessionBase) -> User | None:
         return None
     user = User.objects.filter(pk=state.get("user"), is_active=True).first()
     fresh = float(state.get("until", 0)) > clock.timestamp()
-    if user is None or not fresh or not hmac.compare_digest(
-        str(state.get("auth", "")), user.get_session_auth_hash()
+    if (
+        user is None
+        or not fresh
+        or not hmac.compare_digest(str(state.get("auth", "")), user.get_session_auth_hash())
     ):
         pending_end(session)
         return None

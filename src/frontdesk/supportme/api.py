@@ -195,7 +195,6 @@ def login(request: HttpRequest) -> JsonResponse:
     return _answer({"access_token": access_token_issue(user)})
 
 
-
 @_only("GET")
 def get_profile(request: HttpRequest, user_id: int) -> JsonResponse:
     _signed_in(request)

@@ -85,7 +85,9 @@ def login_page(request: HttpRequest) -> HttpResponse:
             if two_factor.sign_in_second_step(request.session, user):
                 # Not signed in yet: the code comes next (accounts/two_factor.py).
                 target = request.GET.get("next", "")
-                return redirect(f"/login/code?{urlencode({'next': target})}" if target else "/login/code")
+                return redirect(
+                    f"/login/code?{urlencode({'next': target})}" if target else "/login/code"
+                )
             _sign_in(request, user)
             return redirect(_after_sign_in(request))
     return _refused(request, "web/login.html", form, refusal)
