@@ -12,6 +12,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts import two_factor
+from frontdesk.accounts.admin import TWO_FACTOR_SIGN_IN
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User
 from frontdesk.accounts.tokens import access_token_user
 from tests.accounts.test_two_factor import STEP, code_now, enrol
@@ -163,14 +164,21 @@ def test_the_admin_login_goes_through_the_two_steps(admin: User, clock: Clock) -
     assert response["Location"].startswith("/admin/login/")
     response = client.get(response["Location"])
     assert response["Location"] == "/login?next=%2Fadmin%2F"
-    # The admin's own form is not there to post a password to.
+    # The admin's own form, posted to directly, does not take a password alone.
     posted = post(client, "/admin/login/", {"username": admin.username, "password": PASSWORD})
-    assert posted.status_code == 302 and client.get("/admin/").status_code == 302
+    assert posted.status_code == 200 and TWO_FACTOR_SIGN_IN in posted.content.decode()
+    assert client.get("/admin/").status_code == 302
     password_step(client, admin, "/login?next=/admin/")
     assert client.get("/admin/").status_code == 302  # password alone: still out
     response = post(client, "/login/code?next=/admin/", {"code": code_now(secret, clock)})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_form_still_signs_in_an_admin_without_two_factor(admin: User) -> None:
+    client = browser("/login")
+    response = post(client, "/admin/login/", {"username": admin.username, "password": PASSWORD})
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
 
 
 def test_the_admin_login_refuses_a_signed_in_non_admin(agent: User) -> None:

@@ -78,8 +78,9 @@ class SecondFactorSetupRequired(NotAllowed):
 # --- the secret at rest ---------------------------------------------------------------------
 
 
-def _key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), b"frontdesk.two_factor.secret", hashlib.sha256).digest()
+def _key(secret_key: str | bytes) -> bytes:
+    raw = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(raw, b"frontdesk.two_factor.secret", hashlib.sha256).digest()
 
 
 def _pad(key: bytes, nonce: bytes, length: int) -> bytes:
@@ -389,9 +390,9 @@ def pending_user(session: SessionBase) -> User | None:
     """The user whose password was right in this session, while it is fresh; else None (and
     a stale state is dropped)."""
     state: Any = session.get(PENDING)
-    if not isinstance(state, dict):
+    if not isinstance(state, dict) or not isinstance(state.get("user"), int):
         return None
-    user = User.objects.filter(pk=state.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=state["user"], is_active=True).first()
     fresh = float(state.get("until", 0)) > clock.timestamp()
     if (
         user is None

@@ -28,9 +28,15 @@ def _code_field(label: str, hint: str, *, required: bool) -> forms.CharField:
 
 
 class TwoFactorCodeForm(PageForm):
-    """The sign-in's second step, and the first code of enrolment."""
+    """The sign-in's second step."""
 
     code = _code_field("Code", CODE_HINT, required=True)
+
+
+class TwoFactorEnrolForm(PageForm):
+    """Set-up: the first code from the app (recovery codes do not exist yet)."""
+
+    code = _code_field("Code", "The 6-digit code the app shows now.", required=True)
 
 
 class TwoFactorConfirmForm(PageForm):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +20,11 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, RateLimited
 from frontdesk.web.pages import current_user, forbidden, page_methods, with_form_error
-from frontdesk.web.two_factor_forms import TwoFactorCodeForm, TwoFactorConfirmForm
+from frontdesk.web.two_factor_forms import (
+    TwoFactorCodeForm,
+    TwoFactorConfirmForm,
+    TwoFactorEnrolForm,
+)
 from frontdesk.web.views.account import BACKEND, after_sign_in
 
 PAGE = "/profile/two-factor"
@@ -67,8 +71,12 @@ def login_code_page(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-    """The admin signs in through the site's own sign-in (password, then the code)."""
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the site's own sign-in (password, then the code). Django's
+    admin form still takes a POST made directly (scripts, its own rate limits), but refuses
+    an account with two-factor on."""
+    if request.method == "POST":
+        return admin.site.login(request)
     target = request.GET.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -94,7 +102,7 @@ def _page(request: HttpRequest, user: User, status: int = 200, **extra: Any) -> 
         context["codes_left"] = two_factor.recovery_codes_left(user)
     elif "recovery_codes" not in context:
         context["enrolment"] = two_factor.two_factor_enrol_start(user=user)
-        context.setdefault("form", TwoFactorCodeForm())
+        context.setdefault("form", TwoFactorEnrolForm())
     return render(request, "web/two_factor.html", context, status=status)
 
 
@@ -106,7 +114,7 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method != "POST":
         return _page(request, user)
-    form = TwoFactorCodeForm(request.POST)
+    form = TwoFactorEnrolForm(request.POST)
     if form.is_valid():
         try:
             codes = two_factor.two_factor_enrol_confirm(
