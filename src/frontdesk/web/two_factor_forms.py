@@ -32,6 +32,10 @@ class TwoFactorCodeForm(PageForm):
 
     code = _code_field("Code", CODE_HINT, required=True)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["code"].widget.attrs["autofocus"] = True  # the page's one field
+
 
 class TwoFactorEnrolForm(PageForm):
     """Set-up: the first code from the app (recovery codes do not exist yet)."""
