@@ -279,3 +279,17 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+
+# Two-factor authentication (accounts/two_factor.py, docs/security.md). The roles listed here
+# ("agent", "admin") must turn it on: until they do, every page sends them to enrolment.
+FRONTDESK_2FA_REQUIRED_FOR = env_list("FRONTDESK_2FA_REQUIRED_FOR", [])
+_unknown_2fa_roles = sorted(set(FRONTDESK_2FA_REQUIRED_FOR) - {"customer", "agent", "admin"})
+if _unknown_2fa_roles:
+    raise ConfigError(
+        "FRONTDESK_2FA_REQUIRED_FOR lists roles (customer, agent, admin), "
+        f"not {', '.join(_unknown_2fa_roles)}"
+    )
+# Wrong codes per account (sign-in second step on every face, turning it off): only
+# failures count; 0 turns the limit off.
+FRONTDESK_RATE_LIMITS["two_factor_user"] = env_rate("FRONTDESK_RATE_TWO_FACTOR", "10/hour")
+MIDDLEWARE.append("frontdesk.accounts.middleware.TwoFactorRequiredMiddleware")

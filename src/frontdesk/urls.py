@@ -13,6 +13,7 @@ from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import two_factor as two_factor_views
 
 register_converter(IdConverter, "id")
 
@@ -64,6 +65,8 @@ urlpatterns = [
     path("mail/held/<id:inbound_id>/accept", held_mail.held_mail_accept),
     path("mail/held/<id:inbound_id>/dismiss", held_mail.held_mail_dismiss),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
+    # The admin signs in through /login (password, then the two-factor code).
+    path("admin/login/", two_factor_views.admin_login),
     path("admin/", admin.site.urls),
 ]
 
@@ -71,4 +74,12 @@ urlpatterns = [
 urlpatterns += [
     path("profile/notifications", web.profile_notifications),
     path("unsubscribe/<str:token>", web.unsubscribe_page),
+]
+
+# Two-factor authentication: the sign-in's second step and the profile's set-up page.
+urlpatterns += [
+    path("login/code", two_factor_views.login_code_page),
+    path("profile/two-factor", two_factor_views.two_factor_page),
+    path("profile/two-factor/disable", two_factor_views.two_factor_disable),
+    path("profile/two-factor/recovery-codes", two_factor_views.two_factor_recovery_codes),
 ]

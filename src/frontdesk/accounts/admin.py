@@ -28,6 +28,7 @@ from frontdesk.accounts.services import (
     user_update_details,
 )
 from frontdesk.accounts.sessions import ClientInfo, session_revoke
+from frontdesk.accounts.two_factor import two_factor_is_on
 from frontdesk.core import ratelimit
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import RateLimited
@@ -48,10 +49,15 @@ class RateLimitedAdminLoginForm(AdminAuthenticationForm):
             raise ValidationError(exc.message, code="rate_limited") from None
         data = super().clean()  # a failure raises here and keeps its reservation
         ratelimit.limits_release(hits)
+        if two_factor_is_on(self.get_user()):
+            # The page at /admin/login/ sends to /login; only a form posted here directly
+            # gets this far, and a password alone must not sign in.
+            raise ValidationError(TWO_FACTOR_SIGN_IN, code="two_factor")
         return data
 
 
 admin.site.login_form = RateLimitedAdminLoginForm
+TWO_FACTOR_SIGN_IN = "This account uses two-factor authentication: sign in at /login."
 
 
 @admin.register(Organisation)

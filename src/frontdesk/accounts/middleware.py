@@ -12,10 +12,11 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
-from frontdesk.accounts import sessions
+from frontdesk.accounts import sessions, two_factor
 from frontdesk.accounts.models import User
 from frontdesk.core.middleware import is_passive
 
@@ -66,3 +67,43 @@ class TimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+# Where someone who must set up two-factor may still go: the set-up page itself, signing
+# out, and what those pages load.
+TWO_FACTOR_SETUP = "/profile/two-factor"
+TWO_FACTOR_OPEN_PATHS = (
+    TWO_FACTOR_SETUP,
+    "/logout",
+    "/static/",
+    "/profile-icons/",
+    "/api/session-status/",
+    "/api/session/extend/",
+)
+
+
+class TwoFactorRequiredMiddleware:
+    """FRONTDESK_2FA_REQUIRED_FOR: a signed-in user of those roles without two-factor can do
+    nothing but set it up (or sign out). Pages are sent to the set-up page; anything else gets
+    a JSON 403. Bearer tokens are not sessions and pass by here unseen: SupportMe ``POST
+    /login`` refuses them a token instead, and personal API tokens stay the way for scripts.
+    After AuthenticationMiddleware; one indexed read, only for users of those roles."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            isinstance(user, User)
+            and not request.path.startswith(TWO_FACTOR_OPEN_PATHS)
+            and two_factor.two_factor_missing(user)
+        ):
+            page = request.method in ("GET", "HEAD") and "HX-Request" not in request.headers
+            if page and not request.path.startswith("/api/"):
+                return redirect(TWO_FACTOR_SETUP)
+            return JsonResponse(
+                {"error": two_factor.SETUP_REQUIRED, "two_factor_setup_required": True},
+                status=403,
+            )
+        return self.get_response(request)

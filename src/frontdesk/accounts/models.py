@@ -152,6 +152,10 @@ class SessionEventKind(models.TextChoices):
     FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
     EXPIRED = "expired", "Expired (inactivity)"
     REVOKED = "revoked", "Ended from another device"
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor turned on"
+    TWO_FACTOR_DISABLED = "2fa_disabled", "Two-factor turned off"
+    TWO_FACTOR_FAILED = "2fa_failed", "Wrong two-factor code"
+    RECOVERY_CODE_USED = "2fa_recovery", "Recovery code used"
 
 
 class SessionEvent(models.Model):
@@ -254,3 +258,42 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note about {self.customer}"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP authenticator (accounts/two_factor.py). The row exists from the start of
+    enrolment; it counts only once ``confirmed_at`` is set (the first code was right). The
+    secret is sealed with a key derived from SECRET_KEY, never stored as it is."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret_sealed = models.CharField(max_length=200)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last TOTP time step accepted: a code of that step or an earlier one is refused, so a
+    # code seen over someone's shoulder cannot be used again.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"Two-factor of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code: only its SHA-256 is kept; the code is shown once."""
+
+    two_factor = models.ForeignKey(
+        TwoFactor, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["two_factor", "code_hash"], name="recoverycode_lookup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.two_factor.user}"

@@ -30,6 +30,7 @@ SIGN_IN_USERNAME = "sign_in_username"
 REGISTER_IP = "register_ip"
 TICKET_OPEN_USER = "ticket_open_user"
 API_USER = "api_user"
+TWO_FACTOR_USER = "two_factor_user"  # wrong second-factor codes, per account
 KEY_PREFIX = "frontdesk:ratelimit"
 
 

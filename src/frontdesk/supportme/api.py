@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from frontdesk.accounts import selectors as account_selectors
 from frontdesk.accounts import services as accounts
+from frontdesk.accounts import two_factor
 from frontdesk.accounts.models import SYSTEM_USER_ID, User
 from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
@@ -101,10 +102,15 @@ def _only(*methods: str) -> Callable[[View], View]:
 
 
 def _fields(
-    request: HttpRequest, keys: set[str], *, may_be_blank: frozenset[str] = frozenset()
+    request: HttpRequest,
+    keys: set[str],
+    *,
+    may_be_blank: frozenset[str] = frozenset(),
+    optional: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """The request's JSON object, checked as SupportMe checks it: parseable, an object, exactly
-    the expected keys, string values, no blank fields."""
+    the expected keys (and any of this face's ``optional`` extensions), string values, no
+    blank fields."""
     try:
         data = json.loads(request.body)
     except RequestDataTooBig:
@@ -113,7 +119,7 @@ def _fields(
         raise _Refused(_error(PARSE_FAILED, 400)) from None
     if not isinstance(data, dict):
         raise _Refused(_error(PARSE_FAILED, 400))
-    if set(data) != keys:
+    if not keys <= set(data) <= keys | optional:
         raise _Refused(_error(REQUEST_FAILED, 400))
     if not all(isinstance(value, str) and is_storable_text(value) for value in data.values()):
         raise _Refused(_error(PARSE_FAILED, 400))
@@ -171,12 +177,21 @@ def register(request: HttpRequest) -> JsonResponse:
 
 @_only("POST")
 def login(request: HttpRequest) -> JsonResponse:
-    data = _fields(request, {"username", "password"})
-    user = accounts.user_authenticate(
-        username=data["username"],
-        password=data["password"],
-        client=ClientInfo.from_request(request),
-    )
+    """The seed's login; an extension for two-factor accounts (docs/supportme-compat.md):
+    the code goes in an extra field ``otp``, and without it (or with a wrong one) the answer
+    is 401 with ``"two_factor_required": true``."""
+    data = _fields(request, {"username", "password"}, optional=frozenset({"otp"}))
+    try:
+        user = two_factor.user_authenticate_with_code(
+            username=data["username"],
+            password=data["password"],
+            code=data.get("otp"),
+            client=ClientInfo.from_request(request),
+        )
+    except two_factor.SecondFactorNeeded as exc:
+        return _answer({"error": exc.message, "two_factor_required": True}, 401)
+    except two_factor.SecondFactorSetupRequired as exc:
+        return _answer({"error": exc.message, "two_factor_setup_required": True}, 403)
     return _answer({"access_token": access_token_issue(user)})
 
 

@@ -10,11 +10,11 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from frontdesk.accounts import api_tokens, sessions
+from frontdesk.accounts import api_tokens, sessions, two_factor
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
 from frontdesk.core import clock
@@ -39,6 +39,9 @@ def _after_sign_in(request: HttpRequest) -> str:
     if safe and target.startswith("/") and target not in ("/login", "/logout", "/register"):
         return target
     return HOME
+
+
+after_sign_in = _after_sign_in  # the second step (web/views/two_factor.py) ends the same way
 
 
 def _sign_in(request: HttpRequest, user: User) -> None:
@@ -79,6 +82,12 @@ def login_page(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
             refusal = exc
         else:
+            if two_factor.sign_in_second_step(request.session, user):
+                # Not signed in yet: the code comes next (accounts/two_factor.py).
+                target = request.GET.get("next", "")
+                return redirect(
+                    f"/login/code?{urlencode({'next': target})}" if target else "/login/code"
+                )
             _sign_in(request, user)
             return redirect(_after_sign_in(request))
     return _refused(request, "web/login.html", form, refusal)
