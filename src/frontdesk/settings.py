@@ -279,3 +279,14 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+
+# --- Recovery: "forgot password" (accounts/recovery.py, docs/security.md) --------------------
+# Reset requests per client address and per account (address or username asked for); the
+# answer is the same whether or not the account exists, so the account limit counts both.
+FRONTDESK_RATE_LIMITS = {
+    **FRONTDESK_RATE_LIMITS,
+    "password_reset_ip": env_rate("FRONTDESK_RATE_PASSWORD_RESET_IP", "10/hour"),
+    "password_reset_account": env_rate("FRONTDESK_RATE_PASSWORD_RESET_ACCOUNT", "3/hour"),
+}
+# How long a reset link works, in seconds.
+FRONTDESK_PASSWORD_RESET_SECONDS = env_int("FRONTDESK_PASSWORD_RESET_SECONDS", 3600, minimum=60)

@@ -12,6 +12,7 @@ from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
+from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 
 register_converter(IdConverter, "id")
@@ -71,4 +72,10 @@ urlpatterns = [
 urlpatterns += [
     path("profile/notifications", web.profile_notifications),
     path("unsubscribe/<str:token>", web.unsubscribe_page),
+]
+
+# Recovery: "forgot password" and the link it mails (accounts/recovery.py).
+urlpatterns += [
+    path("password/forgot", recovery_pages.password_forgot_page),
+    path("password/reset/<str:token>", recovery_pages.password_reset_page),
 ]

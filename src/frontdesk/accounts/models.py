@@ -152,6 +152,8 @@ class SessionEventKind(models.TextChoices):
     FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
     EXPIRED = "expired", "Expired (inactivity)"
     REVOKED = "revoked", "Ended from another device"
+    RESET_REQUESTED = "reset_requested", "Password reset requested"
+    RESET_USED = "reset_used", "Password reset used"
 
 
 class SessionEvent(models.Model):
@@ -254,3 +256,24 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note about {self.customer}"
+
+
+class PasswordResetToken(models.Model):
+    """A "forgot password" link (accounts/recovery.py). Only the SHA-256 of its secret is
+    kept; the link works once, for an hour, and only while the password is the one it was
+    issued under (``password_fingerprint``: the SHA-256 of the password hash at issue)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "used_at"], name="resettoken_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset for {self.user} at {self.created_at}"

@@ -30,6 +30,8 @@ SIGN_IN_USERNAME = "sign_in_username"
 REGISTER_IP = "register_ip"
 TICKET_OPEN_USER = "ticket_open_user"
 API_USER = "api_user"
+PASSWORD_RESET_IP = "password_reset_ip"
+PASSWORD_RESET_ACCOUNT = "password_reset_account"
 KEY_PREFIX = "frontdesk:ratelimit"
 
 
