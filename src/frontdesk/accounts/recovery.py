@@ -41,7 +41,7 @@ from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.text import is_storable_text
 from frontdesk.notifications.outbox import outbox_enqueue
 
-PASSWORD_RESET = "password_reset"  # the mail's kind (a security mail: it cannot be turned off)
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a mail kind; a security mail: never turned off)
 TOKEN_BYTES = 32
 LOGIN_MAX = 254
 

@@ -7,7 +7,18 @@ from typing import Any
 from django import forms
 
 from frontdesk.accounts.validators import PASSWORD_HINT
-from frontdesk.web.forms import PASSWORDS_DIFFER, PageForm, _password
+from frontdesk.web.forms import PASSWORDS_DIFFER, PageForm
+
+
+def _new_password(label: str, *, hint: str = "", required: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=True,
+        strip=False,
+        error_messages={"required": required},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 class ForgotPasswordForm(PageForm):
@@ -26,16 +37,9 @@ class ForgotPasswordForm(PageForm):
 
 
 class ResetPasswordForm(PageForm):
-    password = _password(
-        "New password",
-        hint=PASSWORD_HINT,
-        required="Choose a password.",
-        autocomplete="new-password",
-    )
-    password_confirm = _password(
-        "Confirm the new password",
-        required="Type the password again.",
-        autocomplete="new-password",
+    password = _new_password("New password", hint=PASSWORD_HINT, required="Choose a password.")
+    password_confirm = _new_password(
+        "Confirm the new password", required="Type the password again."
     )
 
     def clean(self) -> dict[str, Any]:

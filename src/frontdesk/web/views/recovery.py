@@ -20,7 +20,7 @@ SENT = (
     "The link works for one hour. Nothing arrived? Look in your spam folder, or ask again in "
     "a few minutes."
 )
-PASSWORD_SET = "Your password is set. Sign in with it."
+PASSWORD_SET = "Your password is set. Sign in with it."  # noqa: S105 (a message)
 
 
 @page_methods
