@@ -290,3 +290,11 @@ FRONTDESK_RATE_LIMITS = {
 }
 # How long a reset link works, in seconds.
 FRONTDESK_PASSWORD_RESET_SECONDS = env_int("FRONTDESK_PASSWORD_RESET_SECONDS", 3600, minimum=60)
+
+# --- Email verification (accounts/verification.py, docs/security.md) -------------------------
+# How long a verification link works, in seconds (3 days), and how many "resend" a user gets.
+FRONTDESK_EMAIL_VERIFY_SECONDS = env_int("FRONTDESK_EMAIL_VERIFY_SECONDS", 3 * 86400, minimum=60)
+FRONTDESK_RATE_LIMITS = {
+    **FRONTDESK_RATE_LIMITS,
+    "email_verify_user": env_rate("FRONTDESK_RATE_EMAIL_VERIFY", "3/hour"),
+}

@@ -14,6 +14,7 @@ from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import verification as verification_pages
 
 register_converter(IdConverter, "id")
 
@@ -78,4 +79,11 @@ urlpatterns += [
 urlpatterns += [
     path("password/forgot", recovery_pages.password_forgot_page),
     path("password/reset/<str:token>", recovery_pages.password_reset_page),
+]
+
+# Email verification: the mailed link, "resend", and changing the address.
+urlpatterns += [
+    path("email/verify/resend", verification_pages.email_verify_resend),
+    path("email/verify/<str:token>", verification_pages.email_verify_page),
+    path("profile/email", verification_pages.profile_email_page),
 ]

@@ -96,6 +96,10 @@ class User(AbstractBaseUser):
     # default lets the column be added in place.
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
     after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
+    # Email verification (accounts/verification.py): when the address was proved by a link
+    # mailed to it (None: not yet), and an address asked for that takes effect once proved.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    email_pending = models.EmailField(max_length=254, blank=True, default="", db_default="")
 
     objects = UserManager()
 

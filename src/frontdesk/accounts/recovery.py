@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from huey.contrib.djhuey import db_task
 
-from frontdesk.accounts import services
+from frontdesk.accounts import services, verification
 from frontdesk.accounts.models import PasswordResetToken, Role, SessionEventKind, User
 from frontdesk.accounts.sessions import ClientInfo, event_record
 from frontdesk.core import clock, ratelimit
@@ -188,5 +188,7 @@ def reset_complete(*, raw: str, new_password: str, client: ClientInfo | None = N
         moment = clock.now()
         # This link and every other one still open for the account.
         PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=moment)
+        # The link reached the account's address: that proves it (claims verify this way).
+        verification.email_verified_on_reset(user=user)
         event_record(SessionEventKind.RESET_USED, client=client, user=user)
     return user
