@@ -183,7 +183,7 @@ def test_reset_sets_the_password_and_sends_to_sign_in(
 ) -> None:
     token = requested(customer, commits)
     page = browser().get(f"/password/reset/{token}")
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     assert "Choose a new password" in html(page)
     response = set_password(token)
     assert response.status_code == 302 and response["Location"] == "/login"

@@ -3,6 +3,7 @@ expiry, single use and signature, "resend" and its limit, the banner (accounts/v
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -294,3 +295,19 @@ def test_every_post_needs_the_csrf_token(registered: User) -> None:
     assert client.post("/profile/email", data).status_code == 403
     registered.refresh_from_db()
     assert registered.email_verified_at is None and registered.email_pending == ""
+
+
+def test_accounts_from_before_count_as_verified_but_passwordless_ones_do_not(
+    customer: User,
+) -> None:
+    """The migration's decision (0007_email_verification)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("frontdesk.accounts.migrations.0007_email_verification")
+    claimable = services.customer_create_from_mail(email="maria@example.org", name="Maria")
+    migration.existing_addresses_count_as_verified(apps, None)
+    customer.refresh_from_db()
+    claimable.refresh_from_db()
+    assert customer.email_verified_at == customer.created_at
+    assert claimable.email_verified_at is None
+    assert User.objects.get(username="System").email_verified_at is None

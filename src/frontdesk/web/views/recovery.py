@@ -45,12 +45,6 @@ def password_forgot_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/password_forgot.html", {"form": form}, status=400)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """The token is in the page's address: never sent on to another site."""
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @page_methods
 @never_cache
 def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -60,9 +54,9 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
         except NotFound as exc:
             page = render(request, "web/password_reset_invalid.html", {"error": exc.message})
             page.status_code = 404
-            return _private(page)
+            return page
         context = {"form": ResetPasswordForm(), "claim": link.claim, "account": link.user}
-        return _private(render(request, "web/password_reset.html", context))
+        return render(request, "web/password_reset.html", context)
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -74,15 +68,15 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
         except NotFound as exc:
             page = render(request, "web/password_reset_invalid.html", {"error": exc.message})
             page.status_code = 404
-            return _private(page)
+            return page
         except InvalidInput as exc:
             form.add_domain_error(exc)
             page = render(request, "web/password_reset.html", _again(request, form))
-            return _private(with_form_error(page, exc))
+            return with_form_error(page, exc)
         messages.success(request, PASSWORD_SET)
         return redirect("/login")
     page = render(request, "web/password_reset.html", _again(request, form), status=400)
-    return _private(page)
+    return page
 
 
 def _again(request: HttpRequest, form: ResetPasswordForm) -> dict[str, object]:

@@ -26,14 +26,9 @@ CHANGE_ASKED = (
 )
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _invalid(request: HttpRequest, exc: DomainError, status: int) -> HttpResponse:
     page = render(request, "web/email_verify.html", {"error": exc.message}, status=status)
-    return _private(page)
+    return page
 
 
 @page_methods
@@ -45,7 +40,7 @@ def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
         except NotFound as exc:
             return _invalid(request, exc, 404)
         context = {"address": address, "account": user}
-        return _private(render(request, "web/email_verify.html", context))
+        return render(request, "web/email_verify.html", context)
     try:
         user = verification.email_verify(raw=token)
     except NotFound as exc:
