@@ -293,3 +293,22 @@ if _unknown_2fa_roles:
 # failures count; 0 turns the limit off.
 FRONTDESK_RATE_LIMITS["two_factor_user"] = env_rate("FRONTDESK_RATE_TWO_FACTOR", "10/hour")
 MIDDLEWARE.append("frontdesk.accounts.middleware.TwoFactorRequiredMiddleware")
+
+# --- Recovery: "forgot password" (accounts/recovery.py, docs/security.md) --------------------
+# Reset requests per client address and per account (address or username asked for); the
+# answer is the same whether or not the account exists, so the account limit counts both.
+FRONTDESK_RATE_LIMITS = {
+    **FRONTDESK_RATE_LIMITS,
+    "password_reset_ip": env_rate("FRONTDESK_RATE_PASSWORD_RESET_IP", "10/hour"),
+    "password_reset_account": env_rate("FRONTDESK_RATE_PASSWORD_RESET_ACCOUNT", "3/hour"),
+}
+# How long a reset link works, in seconds.
+FRONTDESK_PASSWORD_RESET_SECONDS = env_int("FRONTDESK_PASSWORD_RESET_SECONDS", 3600, minimum=60)
+
+# --- Email verification (accounts/verification.py, docs/security.md) -------------------------
+# How long a verification link works, in seconds (3 days), and how many "resend" a user gets.
+FRONTDESK_EMAIL_VERIFY_SECONDS = env_int("FRONTDESK_EMAIL_VERIFY_SECONDS", 3 * 86400, minimum=60)
+FRONTDESK_RATE_LIMITS = {
+    **FRONTDESK_RATE_LIMITS,
+    "email_verify_user": env_rate("FRONTDESK_RATE_EMAIL_VERIFY", "3/hour"),
+}

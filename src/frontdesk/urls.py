@@ -12,8 +12,10 @@ from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
+from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
+from frontdesk.web.views import verification as verification_pages
 
 register_converter(IdConverter, "id")
 
@@ -82,4 +84,17 @@ urlpatterns += [
     path("profile/two-factor", two_factor_views.two_factor_page),
     path("profile/two-factor/disable", two_factor_views.two_factor_disable),
     path("profile/two-factor/recovery-codes", two_factor_views.two_factor_recovery_codes),
+]
+
+# Recovery: "forgot password" and the link it mails (accounts/recovery.py).
+urlpatterns += [
+    path("password/forgot", recovery_pages.password_forgot_page),
+    path("password/reset/<str:token>", recovery_pages.password_reset_page),
+]
+
+# Email verification: the mailed link, "resend", and changing the address.
+urlpatterns += [
+    path("email/verify/resend", verification_pages.email_verify_resend),
+    path("email/verify/<str:token>", verification_pages.email_verify_page),
+    path("profile/email", verification_pages.profile_email_page),
 ]

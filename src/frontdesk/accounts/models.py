@@ -96,6 +96,10 @@ class User(AbstractBaseUser):
     # default lets the column be added in place.
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
     after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
+    # Email verification (accounts/verification.py): when the address was proved by a link
+    # mailed to it (None: not yet), and an address asked for that takes effect once proved.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    email_pending = models.EmailField(max_length=254, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -156,6 +160,9 @@ class SessionEventKind(models.TextChoices):
     TWO_FACTOR_DISABLED = "2fa_disabled", "Two-factor turned off"
     TWO_FACTOR_FAILED = "2fa_failed", "Wrong two-factor code"
     RECOVERY_CODE_USED = "2fa_recovery", "Recovery code used"
+
+    RESET_REQUESTED = "reset_requested", "Password reset requested"
+    RESET_USED = "reset_used", "Password reset used"
 
 
 class SessionEvent(models.Model):
@@ -297,3 +304,24 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code of {self.two_factor.user}"
+
+
+class PasswordResetToken(models.Model):
+    """A "forgot password" link (accounts/recovery.py). Only the SHA-256 of its secret is
+    kept; the link works once, for an hour, and only while the password is the one it was
+    issued under (``password_fingerprint``: the SHA-256 of the password hash at issue)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "used_at"], name="resettoken_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset for {self.user} at {self.created_at}"

@@ -11,3 +11,9 @@ from huey.contrib.djhuey import db_periodic_task
 def sessions_clear_expired() -> None:
     """Expired sessions are refused when used but stay as rows until cleared: once an hour."""
     call_command("clearsessions")
+
+
+# The worker learns the recovery jobs by importing this module.
+from frontdesk.accounts.recovery import reset_mail_job  # noqa: E402
+
+__all__ = ["reset_mail_job", "sessions_clear_expired"]

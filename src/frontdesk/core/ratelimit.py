@@ -31,6 +31,10 @@ REGISTER_IP = "register_ip"
 TICKET_OPEN_USER = "ticket_open_user"
 API_USER = "api_user"
 TWO_FACTOR_USER = "two_factor_user"  # wrong second-factor codes, per account
+
+PASSWORD_RESET_IP = "password_reset_ip"  # noqa: S105 (a limit's name)
+PASSWORD_RESET_ACCOUNT = "password_reset_account"  # noqa: S105 (a limit's name)
+EMAIL_VERIFY_USER = "email_verify_user"
 KEY_PREFIX = "frontdesk:ratelimit"
 
 

@@ -112,8 +112,23 @@ def outbox_deliver(*, mail_id: int, connection: BaseEmailBackend | None = None) 
         email.send()
     except Exception as exc:  # the backend's errors are many: SMTP, socket, TLS, disk
         return _after_error(mail, attempt, exc, subject=rendered.subject)
-    _record(mail, attempt, status=Status.SENT, sent_at=now(), subject=rendered.subject[:998])
+    _record(
+        mail,
+        attempt,
+        status=Status.SENT,
+        sent_at=now(),
+        subject=rendered.subject[:998],
+        **_without_secrets(mail),
+    )
     return Outcome.SENT
+
+
+def _without_secrets(mail: OutboxMail) -> dict[str, Any]:
+    """Data whose key starts with ``secret_`` (a password reset link) is kept only until the
+    mail has left: the row outlives it, and the secret must not rest in the database."""
+    if not any(key.startswith("secret_") for key in mail.data):
+        return {}
+    return {"data": {k: v for k, v in mail.data.items() if not k.startswith("secret_")}}
 
 
 def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
