@@ -96,6 +96,13 @@ class User(AbstractBaseUser):
     # default lets the column be added in place.
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
     after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
+    # SupportMe JWTs carry the version they were issued at (claim ``ver``); bumping it ends
+    # every one issued before (accounts/tokens.py). The JWT that caused the last bump (its
+    # ``jti`` and the version it carries) stays valid: the client that changed its password
+    # keeps working. Empty: no token is kept.
+    token_version = models.PositiveIntegerField(default=0, db_default=0)
+    token_kept_jti = models.CharField(max_length=32, blank=True, default="", db_default="")
+    token_kept_version = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = UserManager()
 

@@ -25,10 +25,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
+from frontdesk.accounts.tokens import token_version_bump
 from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.text import is_storable_text
@@ -317,7 +317,7 @@ def _django_sessions_delete(hashes: set[str]) -> None:
             store(session_key=session_key).delete()
 
 
-def _revoke(*, actor: User, user_sessions: list[UserSession]) -> int:
+def _revoke(*, actor: User | None, user_sessions: list[UserSession]) -> int:
     if not user_sessions:
         return 0
     with transaction.atomic():
@@ -352,6 +352,17 @@ def session_revoke(
 
 
 def sessions_revoke_others(*, actor: User, current_key: str | None) -> int:
-    """End every session of ``actor`` except the one making the request."""
-    others = actor.browser_sessions.filter(~Q(session_key_hash=key_hash(current_key)))
+    """ "Sign out everywhere": end every session of ``actor`` except the one making the request,
+    and every SupportMe JWT (a browser session asked, so no JWT is kept)."""
+    with transaction.atomic():
+        token_version_bump(actor)
+        return sessions_end_for(actor, actor=actor, keep_key=current_key)
+
+
+def sessions_end_for(user: User, *, actor: User | None, keep_key: str | None = None) -> int:
+    """End every browser session of ``user`` but the one with key ``keep_key`` (recorded as
+    revoked by ``actor``; None: the server itself, e.g. a password reset)."""
+    others = UserSession.objects.filter(user=user)
+    if keep_key:
+        others = others.exclude(session_key_hash=key_hash(keep_key))
     return _revoke(actor=actor, user_sessions=list(others))
