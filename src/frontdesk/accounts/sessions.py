@@ -317,6 +317,46 @@ def _django_sessions_delete(hashes: set[str]) -> None:
             store(session_key=session_key).delete()
 
 
+def sessions_record_expired() -> int:
+    """Record ``expired`` once for every listed session that has lapsed; how many.
+
+    A session on a real server mostly ends by lapsing, not through the middleware: the
+    session row expires (SESSION_COOKIE_AGE) at the same moment as the inactivity deadline,
+    and Django then loads it as empty, so no request ever sees a signed-in session to end.
+    The clean-up job (accounts/tasks.py) calls this before ``clearsessions`` deletes the rows:
+    every ``UserSession`` without a live Django session is recorded and dropped from the list
+    (so each is recorded once). Rows seen in the last TOUCH_INTERVAL are left alone: a
+    sign-in lists its session before its response saves the session row."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model = store.get_model_class()
+    now = clock.now()
+    live = {
+        key_hash(session_key)
+        for session_key in model.objects.filter(expire_date__gt=now)
+        .values_list("session_key", flat=True)
+        .iterator()
+    }
+    settled = now - timedelta(seconds=TOUCH_INTERVAL)
+    lapsed = [
+        row
+        for row in UserSession.objects.filter(last_seen_at__lt=settled).iterator()
+        if row.session_key_hash not in live
+    ]
+    with transaction.atomic():
+        for row in lapsed:
+            deleted, _ = UserSession.objects.filter(pk=row.pk).delete()
+            if deleted:  # not recorded by a job running at the same time
+                SessionEvent.objects.create(
+                    kind=SessionEventKind.EXPIRED,
+                    user_id=row.user_id,
+                    session_key_hash=row.session_key_hash,
+                    ip=row.ip,
+                    user_agent=row.user_agent,
+                    created_at=now,
+                )
+    return len(lapsed)
+
+
 def _revoke(*, actor: User | None, user_sessions: list[UserSession]) -> int:
     if not user_sessions:
         return 0
