@@ -147,4 +147,3 @@ def test_deactivation_ends_browser_sessions(customer: User, admin: User) -> None
     services.user_set_active(actor=admin, user=customer, active=False)
     assert not is_signed_in(browser)
     assert not UserSession.objects.filter(user=customer).exists()
-
