@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
+from django.db.models import Exists
 from django.http import HttpRequest
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
@@ -271,6 +272,24 @@ def _new_location_notices(request: HttpRequest, user: User, key: str, stamp: flo
             f"New sign-in from {alert.ip} ({device_label(alert.user_agent)}). "
             "Not you? End that session on your profile.",
         )
+
+
+def session_alive(*, session_key: str | None, user_id: int, role: str) -> bool:
+    """Whether a long-lived response (a live stream) may go on: its session still exists and
+    has not lapsed (signed out, revoked, ended by a password change, or expired), and its
+    user is still active in the role the stream was opened with (not demoted, promoted or
+    deactivated). One query on database-backed sessions, which a live stream runs at every
+    heartbeat."""
+    if not session_key:
+        return False
+    users = User.objects.filter(pk=user_id, is_active=True, role=role)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):  # a cache-only engine: two lookups
+        return users.exists() and store().exists(session_key)
+    live = store.get_model_class().objects.filter(
+        session_key=session_key, expire_date__gt=clock.now()
+    )
+    return users.filter(Exists(live)).exists()
 
 
 def session_extend(request: HttpRequest) -> int:
