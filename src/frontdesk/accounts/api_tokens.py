@@ -107,11 +107,14 @@ def api_token_create(
 
 
 def _check_password(user: User, password: str, client: ClientInfo) -> None:
-    from frontdesk.accounts.services import sign_in_limits_hit
-
     if not isinstance(password, str) or not password:
         raise InvalidInput(PASSWORD_NEEDED, field="password")
-    hits = sign_in_limits_hit(username=user.username, client=client)
+    # The sign-in page's buckets (accounts.services.sign_in_limits_hit): this address, and
+    # the account's name as a sign-in would try it.
+    hits = ratelimit.limits_hit(
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, user.username.lower()),
+    )
     if not user.check_password(password):
         sign_in_failed_record(username=user.username, client=client)
         raise NotAllowed(PASSWORD_WRONG, field="password")
