@@ -68,14 +68,17 @@ def test_the_profile_page_ends_everything_else(
     assert "List-Unsubscribe" not in sent.extra_headers
 
 
-def test_keep_my_api_tokens(customer: User) -> None:
-    _, api_token = api_token_create(user=customer, name="Script", scope="read", password=PASSWORD)
-    browser, csrf = csrf_client(customer)
+def test_keep_my_api_tokens(agent: User, customer: User) -> None:
+    _, api_token = api_token_create(user=agent, name="Script", scope="read", password=PASSWORD)
+    browser, csrf = csrf_client(agent)
     assert page_change(browser, csrf, keep_api_tokens="on").status_code == 302
     assert api_token_user(api_token) is not None
     [sent] = OutboxMail.objects.filter(kind=PASSWORD_CHANGED)
     assert "your personal API tokens were kept" in render(sent).text
     assert 'name="keep_api_tokens"' in browser.get("/profile").content.decode()
+    # Customers have no API tokens section, so no box either (theirs are revoked, if any).
+    customer_page, _ = csrf_client(customer)
+    assert 'name="keep_api_tokens"' not in customer_page.get("/profile").content.decode()
 
 
 def test_without_the_csrf_token_nothing_changes(customer: User) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from frontdesk.accounts import services
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import SessionEvent, SessionEventKind, User
 from frontdesk.accounts.tokens import access_token_issue, access_token_user
 from tests.conftest import PASSWORD
 from tests.supportme.helpers import NOT_AUTHENTICATED, get_json, post_json, token_for
@@ -143,3 +143,16 @@ def test_the_version_is_checked_in_the_one_user_read(customer: User) -> None:
         assert access_token_user(header) == customer
     assert len(queries) == 1
     assert "token_version" in queries[0]["sql"]
+
+
+def test_every_bump_is_in_the_audit_trail(client: Client, customer: User, admin: User) -> None:
+    change_password(client, sign_in(client, customer), PASSWORD, NEW_PASSWORD)
+    services.user_set_password(actor=None, user=customer, new_password=PASSWORD)
+    services.user_set_active(actor=admin, user=customer, active=False)
+    ended = SessionEvent.objects.filter(kind=SessionEventKind.TOKENS_ENDED).order_by("id")
+    assert [(event.user, event.actor) for event in ended] == [
+        (customer, customer),
+        (customer, None),
+        (customer, admin),
+    ]
+    assert ended[0].ip == "127.0.0.1"

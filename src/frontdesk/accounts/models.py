@@ -159,6 +159,7 @@ class SessionEventKind(models.TextChoices):
     FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
     EXPIRED = "expired", "Expired (inactivity)"
     REVOKED = "revoked", "Ended from another device"
+    TOKENS_ENDED = "tokens_ended", "Every older token ended (token version bumped)"
 
 
 class SessionEvent(models.Model):

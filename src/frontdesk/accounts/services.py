@@ -190,7 +190,9 @@ def _password_changed(
     from frontdesk.notifications.outbox import outbox_enqueue
 
     client = client or ClientInfo()
-    token_version_bump(user, keep=keep_token)
+    token_version_bump(
+        user, keep=keep_token, actor=actor, ip=client.ip, user_agent=client.user_agent
+    )
     ended = sessions_end_for(user, actor=actor, keep_key=session_key)
     revoked = 0 if keep_api_tokens else api_tokens.api_tokens_revoke_all(user)
     if user.email:
@@ -260,7 +262,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
             locked.is_active = active
             locked.save(update_fields=["is_active"])
             if not active:  # its JWTs and browser sessions end now, not at their next use
-                token_version_bump(locked)
+                token_version_bump(locked, actor=actor)
                 sessions_end_for(locked, actor=actor)
     user.is_active = active
     user.token_version = locked.token_version

@@ -414,7 +414,7 @@ def sessions_revoke_others(*, actor: User, current_key: str | None) -> int:
     """ "Sign out everywhere": end every session of ``actor`` except the one making the request,
     and every SupportMe JWT (a browser session asked, so no JWT is kept)."""
     with transaction.atomic():
-        token_version_bump(actor)
+        token_version_bump(actor, actor=actor)
         return sessions_end_for(actor, actor=actor, keep_key=current_key)
 
 

@@ -23,7 +23,7 @@ import jwt
 from django.conf import settings
 from django.db import connection, models
 
-from frontdesk.accounts.models import Role, User
+from frontdesk.accounts.models import Role, SessionEvent, SessionEventKind, User
 from frontdesk.core import clock
 
 ACCOUNT_TYPE_CUSTOMER = 1
@@ -76,15 +76,31 @@ def token_of(user: User) -> TokenId | None:
     return token if isinstance(token, TokenId) else None
 
 
-def token_version_bump(user: User, *, keep: TokenId | None = None) -> None:
+def token_version_bump(
+    user: User,
+    *,
+    keep: TokenId | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> None:
     """End every JWT of ``user`` (inside the caller's transaction) except ``keep``, the token
-    that asked for the change, if it is still valid. One UPDATE; ``user`` is refreshed."""
+    that asked for the change, if it is still valid; ``user`` is refreshed. The audit trail
+    records ``tokens_ended`` with who did it (``actor``; None: the server, e.g. a reset)."""
     User.objects.filter(pk=user.pk).update(
         token_version=models.F("token_version") + 1,
         token_kept_jti=keep.jti if keep else "",
         token_kept_version=keep.version if keep else 0,
     )
     user.refresh_from_db(fields=["token_version", "token_kept_jti", "token_kept_version"])
+    SessionEvent.objects.create(
+        kind=SessionEventKind.TOKENS_ENDED,
+        user=user,
+        actor=actor,
+        ip=ip,
+        user_agent=user_agent,
+        created_at=clock.now(),
+    )
 
 
 def access_token_user(authorization: str | None) -> User | None:
