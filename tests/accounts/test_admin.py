@@ -21,7 +21,7 @@ from frontdesk.accounts.models import (
 from frontdesk.accounts.services import EMAIL_TAKEN, LAST_ADMIN, USERNAME_TAKEN
 from frontdesk.core.clock import now
 from tests.admin_forms import admin_browser, change_form, form_errors, read_form
-from tests.conftest import make_user, open_ticket
+from tests.conftest import PASSWORD, make_user, open_ticket
 
 USERS = "/admin/accounts/user/"
 
@@ -180,7 +180,7 @@ def test_the_audit_trail_sessions_and_tokens_are_read_only(
     actions that call their services); kept so."""
     client = Client()
     client.force_login(customer)  # a session, its audit row
-    api_token_create(user=customer, name="Laptop", scope=ApiTokenScope.READ)
+    api_token_create(user=customer, name="Laptop", scope=ApiTokenScope.READ, password=PASSWORD)
     row = {
         "sessionevent": SessionEvent,
         "usersession": UserSession,

@@ -16,7 +16,7 @@ from pytest_django.fixtures import Settings
 from frontdesk.accounts.api_tokens import api_token_create, api_token_revoke
 from frontdesk.accounts.models import ApiToken, User
 from tests.api.helpers import BASE, Api, error_of
-from tests.conftest import Clock, open_ticket
+from tests.conftest import PASSWORD, Clock, open_ticket
 
 UNSAFE = ("post", "put", "patch", "delete")
 READ_ONLY = "This token can only read."
@@ -30,7 +30,7 @@ class TokenApi(Api):
 
 def token_for(user: User, scope: str = "read_write", **fields: Any) -> str:
     name = f"token {user.api_tokens.count() + 1}"
-    return api_token_create(user=user, name=name, scope=scope, **fields)[1]
+    return api_token_create(user=user, name=name, scope=scope, password=PASSWORD, **fields)[1]
 
 
 def unsafe_operations() -> list[tuple[str, str]]:
@@ -94,7 +94,9 @@ def test_a_read_token_reads_everything_its_user_may(customer: User, agent: User)
 def test_revoked_expired_and_unknown_tokens_are_401(
     customer: User, clock: Clock, scheme: str
 ) -> None:
-    revoked, revoked_text = api_token_create(user=customer, name="Revoked", scope="read")
+    revoked, revoked_text = api_token_create(
+        user=customer, name="Revoked", scope="read", password=PASSWORD
+    )
     api_token_revoke(actor=customer, token_id=revoked.pk)
     expiring = token_for(customer, "read", expires_at=clock.current + timedelta(days=1))
     clock.advance(86400)
@@ -116,7 +118,7 @@ def test_the_token_scheme_takes_only_personal_tokens(customer: User) -> None:
 
 
 def test_using_a_token_records_when(customer: User) -> None:
-    token, plaintext = api_token_create(user=customer, name="Used", scope="read")
+    token, plaintext = api_token_create(user=customer, name="Used", scope="read", password=PASSWORD)
     TokenApi(plaintext).get("/tickets/")
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
 

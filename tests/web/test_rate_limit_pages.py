@@ -97,7 +97,9 @@ def test_customers_see_no_token_section(customer: User) -> None:
 
 
 def test_the_profile_lists_tokens_without_secrets(agent: User) -> None:
-    token, plaintext = api_token_create(user=agent, name="Reporting", scope="read")
+    token, plaintext = api_token_create(
+        user=agent, name="Reporting", scope="read", password=PASSWORD
+    )
     page = html(signed_in(agent).get("/profile"))
     assert "API tokens" in page
     assert "Reporting" in page and f"fd_{token.prefix}" in page and "Read only" in page
@@ -107,7 +109,12 @@ def test_the_profile_lists_tokens_without_secrets(agent: User) -> None:
 
 def test_creating_shows_the_token_once(agent: User) -> None:
     client = signed_in(agent)
-    data = {"name": "Laptop script", "scope": "read_write", "expires_in_days": "30"}
+    data = {
+        "name": "Laptop script",
+        "scope": "read_write",
+        "expires_in_days": "30",
+        "password": PASSWORD,
+    }
     response = submit(client, "/profile/tokens", data)
     assert response.status_code == 200
     page = html(response)
@@ -130,15 +137,15 @@ def test_creating_shows_the_token_once(agent: User) -> None:
     ],
 )
 def test_creating_refuses_bad_input(agent: User, data: dict[str, str], error: str) -> None:
-    response = submit(signed_in(agent), "/profile/tokens", data)
+    response = submit(signed_in(agent), "/profile/tokens", {**data, "password": PASSWORD})
     assert response.status_code == 400
     assert error in html(response)
     assert not ApiToken.objects.exists()
 
 
 def test_revoking_from_the_profile(agent: User, other_agent: User) -> None:
-    token, plaintext = api_token_create(user=agent, name="Old", scope="read")
-    theirs, _ = api_token_create(user=other_agent, name="Theirs", scope="read")
+    token, plaintext = api_token_create(user=agent, name="Old", scope="read", password=PASSWORD)
+    theirs, _ = api_token_create(user=other_agent, name="Theirs", scope="read", password=PASSWORD)
     client = signed_in(agent)
     assert submit(client, f"/profile/tokens/{theirs.pk}/revoke", {}).status_code == 404
     response = submit(client, f"/profile/tokens/{token.pk}/revoke", {})

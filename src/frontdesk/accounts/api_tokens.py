@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from frontdesk.accounts.models import ApiToken, ApiTokenScope, User
-from frontdesk.core import clock
+from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
+from frontdesk.core import clock, ratelimit
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
 
@@ -30,6 +31,8 @@ MAX_ACTIVE = 20
 TOUCH_INTERVAL = timedelta(seconds=60)  # last_used_at is written at most once a minute
 _PREFIX_ALPHABET = string.ascii_letters + string.digits
 TOKEN_NOT_FOUND = "That token does not exist or has already been revoked."  # noqa: S105
+PASSWORD_NEEDED = "Enter your password to make a token."  # noqa: S105 (a message)
+PASSWORD_WRONG = "That password is not right; no token was made."  # noqa: S105 (a message)
 
 
 class TokenCaller(NamedTuple):
@@ -55,9 +58,20 @@ def api_tokens_listed_for(user: User) -> list[ApiToken]:
 
 
 def api_token_create(
-    *, user: User, name: str, scope: str, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    scope: str,
+    password: str,
+    expires_at: datetime | None = None,
+    client: ClientInfo | None = None,
 ) -> tuple[ApiToken, str]:
-    """Make a token; answers it with its plaintext, which is never available again."""
+    """Make a token; answers it with its plaintext, which is never available again.
+
+    A token acts as its owner for as long as it lives, so the owner's password is asked for
+    again (a session left open on a shared computer is not enough). The check shares the
+    sign-in limits (per account and per address, reserved before hashing); a wrong password
+    is a failed sign-in in the audit trail, and nothing is made."""
     if user.is_system or not user.is_active:
         raise NotAllowed("This account cannot have API tokens.")
     name = name.strip() if is_storable_text(name) else ""
@@ -67,6 +81,7 @@ def api_token_create(
         raise InvalidInput("Choose read or read_write as the scope.", field="scope")
     if expires_at is not None and expires_at <= clock.now():
         raise InvalidInput("The expiry must be in the future.", field="expires_at")
+    _check_password(user, password, client or ClientInfo())
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -91,6 +106,21 @@ def api_token_create(
     return token, f"{TOKEN_START}{prefix}_{secret}"
 
 
+def _check_password(user: User, password: str, client: ClientInfo) -> None:
+    if not isinstance(password, str) or not password:
+        raise InvalidInput(PASSWORD_NEEDED, field="password")
+    # The sign-in page's buckets (accounts.services.sign_in_limits_hit): this address, and
+    # the account's name as a sign-in would try it.
+    hits = ratelimit.limits_hit(
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, user.username.lower()),
+    )
+    if not user.check_password(password):
+        sign_in_failed_record(username=user.username, client=client)
+        raise NotAllowed(PASSWORD_WRONG, field="password")
+    ratelimit.limits_release(hits)
+
+
 def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     """Revoke one of one's own tokens (an admin: anyone's). Others' are "not found"; revoking
     a revoked token changes nothing."""
@@ -104,6 +134,14 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
             revoked_at=token.revoked_at
         )
     return token
+
+
+def api_tokens_revoke_all(user: User) -> int:
+    """Revoke every token of ``user`` not revoked yet (a password change or reset, unless the
+    user keeps them); how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
 
 
 def _parse(raw: str) -> tuple[str, str] | None:

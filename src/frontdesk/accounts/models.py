@@ -101,6 +101,14 @@ class User(AbstractBaseUser):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     email_pending = models.EmailField(max_length=254, blank=True, default="", db_default="")
 
+    # SupportMe JWTs carry the version they were issued at (claim ``ver``); bumping it ends
+    # every one issued before (accounts/tokens.py). The JWT that caused the last bump (its
+    # ``jti`` and the version it carries) stays valid: the client that changed its password
+    # keeps working. Empty: no token is kept.
+    token_version = models.PositiveIntegerField(default=0, db_default=0)
+    token_kept_jti = models.CharField(max_length=32, blank=True, default="", db_default="")
+    token_kept_version = models.PositiveIntegerField(default=0, db_default=0)
+
     objects = UserManager()
 
     USERNAME_FIELD = "username"
@@ -163,6 +171,8 @@ class SessionEventKind(models.TextChoices):
 
     RESET_REQUESTED = "reset_requested", "Password reset requested"
     RESET_USED = "reset_used", "Password reset used"
+
+    TOKENS_ENDED = "tokens_ended", "Every older token ended (token version bumped)"
 
 
 class SessionEvent(models.Model):

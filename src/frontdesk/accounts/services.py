@@ -13,10 +13,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
-from frontdesk.accounts import validators, verification
+from frontdesk.accounts import api_tokens, validators, verification
 from frontdesk.accounts.models import (
     SYSTEM_USER_ID,
     USER_ICONS,
@@ -26,12 +27,19 @@ from frontdesk.accounts.models import (
     Role,
     User,
 )
-from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
+from frontdesk.accounts.sessions import (
+    ClientInfo,
+    device_label,
+    sessions_end_for,
+    sign_in_failed_record,
+)
+from frontdesk.accounts.tokens import TokenId, token_of, token_version_bump
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
 from frontdesk.core.ids import is_id
 from frontdesk.core.text import is_storable_text
+from frontdesk.notifications.kinds import PASSWORD_CHANGED
 
 LOGIN_FAILED = "A user with the supplied username and password was not found."
 USERNAME_TAKEN = "That username is already taken."
@@ -131,11 +139,21 @@ def sign_in_limits_hit(*, username: str, client: ClientInfo) -> list[ratelimit.H
 
 
 def user_update_profile(
-    *, user: User, old_password: str, new_password: str, profile_icon: str
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    profile_icon: str,
+    session_key: str | None = None,
+    keep_api_tokens: bool = False,
+    client: ClientInfo | None = None,
 ) -> User:
     """Change password and/or picture; the current password is always required.
 
-    An empty ``new_password`` keeps the current one (SupportMe's rule).
+    An empty ``new_password`` keeps the current one (SupportMe's rule). A new one ends every
+    other session and JWT, and the API tokens unless ``keep_api_tokens``
+    (:func:`_password_changed`); the browser session ``session_key``, or the JWT the user was
+    authenticated with (accounts/tokens.py), keeps working.
     """
     if not user.check_password(old_password):
         raise NotAllowed(WRONG_PASSWORD, field="old_password")
@@ -144,11 +162,58 @@ def user_update_profile(
     validators.check_profile_icon(profile_icon, is_admin=user.is_admin)
     fields = ["profile_icon"]
     user.profile_icon = profile_icon
-    if new_password:
-        user.set_password(new_password)
-        fields.append("password")
-    user.save(update_fields=fields)
+    with transaction.atomic():
+        if new_password:
+            user.set_password(new_password)
+            fields.append("password")
+        user.save(update_fields=fields)
+        if new_password:
+            _password_changed(
+                user,
+                actor=user,
+                session_key=session_key,
+                keep_token=token_of(user),
+                keep_api_tokens=keep_api_tokens,
+                client=client,
+            )
     return user
+
+
+def _password_changed(
+    user: User,
+    *,
+    actor: User | None,
+    session_key: str | None = None,
+    keep_token: TokenId | None = None,
+    keep_api_tokens: bool = False,
+    client: ClientInfo | None = None,
+) -> None:
+    """After a new password (in its transaction): end every other browser session, every JWT
+    but ``keep_token``, the API tokens unless kept, and tell the user by mail (a security mail:
+    it cannot be turned off)."""
+    from frontdesk.notifications.outbox import outbox_enqueue
+
+    client = client or ClientInfo()
+    token_version_bump(
+        user, keep=keep_token, actor=actor, ip=client.ip, user_agent=client.user_agent
+    )
+    ended = sessions_end_for(user, actor=actor, keep_key=session_key)
+    revoked = 0 if keep_api_tokens else api_tokens.api_tokens_revoke_all(user)
+    if user.email:
+        outbox_enqueue(
+            kind=PASSWORD_CHANGED,
+            recipient=user,
+            data={
+                "changed_at": now().isoformat(),
+                "ip": client.ip or "",
+                "device": device_label(client.user_agent) if client.user_agent else "",
+                "by_admin": actor is not None and actor.pk != user.pk,
+                "sessions_ended": ended,
+                "api_tokens_revoked": revoked,
+                "api_tokens_kept": keep_api_tokens,
+                "contact": settings.DEFAULT_FROM_EMAIL,
+            },
+        )
 
 
 def user_set_after_send(*, user: User, after_send: str) -> User:
@@ -200,7 +265,11 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
                 _check_not_last_admin(locked, field="is_active")
             locked.is_active = active
             locked.save(update_fields=["is_active"])
+            if not active:  # its JWTs and browser sessions end now, not at their next use
+                token_version_bump(locked, actor=actor)
+                sessions_end_for(locked, actor=actor)
     user.is_active = active
+    user.token_version = locked.token_version
     return user
 
 
@@ -294,15 +363,26 @@ def user_create_admin(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def user_set_password(*, actor: User | None, user: User, new_password: str) -> User:
-    """Set a password without the old one: for admins, and the server administrator (CLI)."""
+def user_set_password(
+    *,
+    actor: User | None,
+    user: User,
+    new_password: str,
+    keep_api_tokens: bool = False,
+    client: ClientInfo | None = None,
+) -> User:
+    """Set a password without the old one: for admins, the server administrator (CLI) and a
+    password reset (``actor`` None). Every session and JWT of ``user`` ends, and its API
+    tokens unless ``keep_api_tokens``; the user is told by mail (:func:`_password_changed`)."""
     if actor is not None and not actor.is_admin:
         raise NotAllowed("Only an admin can set another account's password.")
     if user.is_system:
         raise NotAllowed("The System account cannot sign in.")
     validators.check_password(new_password)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _password_changed(user, actor=actor, keep_api_tokens=keep_api_tokens, client=client)
     return user
 
 

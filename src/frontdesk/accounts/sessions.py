@@ -25,10 +25,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists
 from django.http import HttpRequest
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
+from frontdesk.accounts.tokens import token_version_bump
 from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.text import is_storable_text
@@ -273,6 +274,24 @@ def _new_location_notices(request: HttpRequest, user: User, key: str, stamp: flo
         )
 
 
+def session_alive(*, session_key: str | None, user_id: int, role: str) -> bool:
+    """Whether a long-lived response (a live stream) may go on: its session still exists and
+    has not lapsed (signed out, revoked, ended by a password change, or expired), and its
+    user is still active in the role the stream was opened with (not demoted, promoted or
+    deactivated). One query on database-backed sessions, which a live stream runs at every
+    heartbeat."""
+    if not session_key:
+        return False
+    users = User.objects.filter(pk=user_id, is_active=True, role=role)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):  # a cache-only engine: two lookups
+        return users.exists() and store().exists(session_key)
+    live = store.get_model_class().objects.filter(
+        session_key=session_key, expire_date__gt=clock.now()
+    )
+    return users.filter(Exists(live)).exists()
+
+
 def session_extend(request: HttpRequest) -> int:
     request.session[LAST_ACTIVITY] = _timestamp()
     return session_seconds_left(request)
@@ -317,7 +336,47 @@ def _django_sessions_delete(hashes: set[str]) -> None:
             store(session_key=session_key).delete()
 
 
-def _revoke(*, actor: User, user_sessions: list[UserSession]) -> int:
+def sessions_record_expired() -> int:
+    """Record ``expired`` once for every listed session that has lapsed; how many.
+
+    A session on a real server mostly ends by lapsing, not through the middleware: the
+    session row expires (SESSION_COOKIE_AGE) at the same moment as the inactivity deadline,
+    and Django then loads it as empty, so no request ever sees a signed-in session to end.
+    The clean-up job (accounts/tasks.py) calls this before ``clearsessions`` deletes the rows:
+    every ``UserSession`` without a live Django session is recorded and dropped from the list
+    (so each is recorded once). Rows seen in the last TOUCH_INTERVAL are left alone: a
+    sign-in lists its session before its response saves the session row."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model = store.get_model_class()
+    now = clock.now()
+    live = {
+        key_hash(session_key)
+        for session_key in model.objects.filter(expire_date__gt=now)
+        .values_list("session_key", flat=True)
+        .iterator()
+    }
+    settled = now - timedelta(seconds=TOUCH_INTERVAL)
+    lapsed = [
+        row
+        for row in UserSession.objects.filter(last_seen_at__lt=settled).iterator()
+        if row.session_key_hash not in live
+    ]
+    with transaction.atomic():
+        for row in lapsed:
+            deleted, _ = UserSession.objects.filter(pk=row.pk).delete()
+            if deleted:  # not recorded by a job running at the same time
+                SessionEvent.objects.create(
+                    kind=SessionEventKind.EXPIRED,
+                    user_id=row.user_id,
+                    session_key_hash=row.session_key_hash,
+                    ip=row.ip,
+                    user_agent=row.user_agent,
+                    created_at=now,
+                )
+    return len(lapsed)
+
+
+def _revoke(*, actor: User | None, user_sessions: list[UserSession]) -> int:
     if not user_sessions:
         return 0
     with transaction.atomic():
@@ -352,6 +411,17 @@ def session_revoke(
 
 
 def sessions_revoke_others(*, actor: User, current_key: str | None) -> int:
-    """End every session of ``actor`` except the one making the request."""
-    others = actor.browser_sessions.filter(~Q(session_key_hash=key_hash(current_key)))
+    """ "Sign out everywhere": end every session of ``actor`` except the one making the request,
+    and every SupportMe JWT (a browser session asked, so no JWT is kept)."""
+    with transaction.atomic():
+        token_version_bump(actor, actor=actor)
+        return sessions_end_for(actor, actor=actor, keep_key=current_key)
+
+
+def sessions_end_for(user: User, *, actor: User | None, keep_key: str | None = None) -> int:
+    """End every browser session of ``user`` but the one with key ``keep_key`` (recorded as
+    revoked by ``actor``; None: the server itself, e.g. a password reset)."""
+    others = UserSession.objects.filter(user=user)
+    if keep_key:
+        others = others.exclude(session_key_hash=key_hash(keep_key))
     return _revoke(actor=actor, user_sessions=list(others))

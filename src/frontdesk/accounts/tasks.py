@@ -6,10 +6,15 @@ from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from frontdesk.accounts.sessions import sessions_record_expired
 
-@db_periodic_task(crontab(minute="17"))
+
+@db_periodic_task(crontab(minute="*/5"))
 def sessions_clear_expired() -> None:
-    """Expired sessions are refused when used but stay as rows until cleared: once an hour."""
+    """Sessions that lapsed get their ``expired`` audit event (the list of devices drops
+    them); then the rows Django keeps after expiry are cleared. Every 5 minutes, so the
+    audit trail's time is close to the real one."""
+    sessions_record_expired()
     call_command("clearsessions")
 
 

@@ -2,18 +2,28 @@
 
 The claims are informational for clients (the seed's pages decode them); authorisation always
 reads the user's current role from the database, so a demoted agent loses access at once.
+
+Each token also carries ``ver``, the user's ``token_version`` when it was issued, and ``jti``,
+an id of its own. The same single read that fetches the user (by primary key) accepts the token
+only at the current version, or as the one token kept through the last bump (the JWT that
+changed the password: ``token_kept_jti`` at ``token_kept_version``). Bumping the version
+(:func:`token_version_bump`: password change or reset, "sign out everywhere", deactivation)
+ends every other token at once. A token issued before versions existed has neither claim and
+counts as version 0 (what every account starts at), so an upgrade signs no one out.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import jwt
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 
-from frontdesk.accounts.models import Role, User
+from frontdesk.accounts.models import Role, SessionEvent, SessionEventKind, User
 from frontdesk.core import clock
 
 ACCOUNT_TYPE_CUSTOMER = 1
@@ -37,13 +47,60 @@ def account_type_of(user: User) -> int:
     return _ACCOUNT_TYPES[Role(user.role)]
 
 
+JTI_BYTES = 16  # 128 bits, 22 characters in URL-safe base64
+_MAX_VERSION = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class TokenId:
+    """Which JWT a request came with: its id and the version it was issued at."""
+
+    jti: str
+    version: int
+
+
 def access_token_issue(user: User) -> str:
     claims = {
         "user_id": user.pk,
         "account_type": account_type_of(user),
         "exp": int(clock.timestamp()) + settings.JWT_LIFETIME_SECONDS,
+        "ver": user.token_version,
+        "jti": secrets.token_urlsafe(JTI_BYTES),
     }
     return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm="HS256")
+
+
+def token_of(user: User) -> TokenId | None:
+    """The JWT ``user`` was authenticated with by :func:`access_token_user`, if any."""
+    token = getattr(user, "_frontdesk_token", None)
+    return token if isinstance(token, TokenId) else None
+
+
+def token_version_bump(
+    user: User,
+    *,
+    keep: TokenId | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> None:
+    """End every JWT of ``user`` (inside the caller's transaction) except ``keep``, the token
+    that asked for the change, if it is still valid; ``user`` is refreshed. The audit trail
+    records ``tokens_ended`` with who did it (``actor``; None: the server, e.g. a reset)."""
+    User.objects.filter(pk=user.pk).update(
+        token_version=models.F("token_version") + 1,
+        token_kept_jti=keep.jti if keep else "",
+        token_kept_version=keep.version if keep else 0,
+    )
+    user.refresh_from_db(fields=["token_version", "token_kept_jti", "token_kept_version"])
+    SessionEvent.objects.create(
+        kind=SessionEventKind.TOKENS_ENDED,
+        user=user,
+        actor=actor,
+        ip=ip,
+        user_agent=user_agent,
+        created_at=clock.now(),
+    )
 
 
 def access_token_user(authorization: str | None) -> User | None:
@@ -68,9 +125,16 @@ def access_token_user(authorization: str | None) -> User | None:
     user_id = claims.get("user_id")
     if type(user_id) is not int or not 0 < user_id < 2**63:
         return None
-    user = next(iter(User.objects.raw(_active_user_sql(), [user_id, True])), None)
+    version, jti = claims.get("ver", 0), claims.get("jti")
+    if type(version) is not int or not 0 <= version <= _MAX_VERSION:
+        return None
+    if not (isinstance(jti, str) and 0 < len(jti) <= 32):
+        jti = None  # never equal to anything in SQL: a token without an id is never "kept"
+    params = [user_id, True, version, jti, version]
+    user = next(iter(User.objects.raw(_active_user_sql(), params)), None)
     if user is None or user.is_system:
         return None
+    user._frontdesk_token = TokenId(jti or "", version)  # type: ignore[attr-defined]
     return user
 
 
@@ -85,10 +149,17 @@ def _unexpired(exp: Any) -> bool:
 
 @cache
 def _active_user_sql() -> str:
-    """``User.objects.filter(pk=…, is_active=True)`` as SQL, written once: this lookup runs on
-    every API request, and compiling the query each time cost four times running it (0.4 of
-    0.5 ms; bench/README.md, "Flow")."""
+    """``User.objects.filter(pk=…, is_active=True)`` and the token's version (current, or the
+    kept token's) as SQL, written once: this lookup runs on every API request, and compiling
+    the query each time cost four times running it (0.4 of 0.5 ms; bench/README.md, "Flow").
+    Still one read by primary key."""
     quote = connection.ops.quote_name
     table, pk = quote(User._meta.db_table), quote(User._meta.pk.column)
     active = quote(User._meta.get_field("is_active").column)
-    return f"SELECT * FROM {table} WHERE {pk} = %s AND {active} = %s"  # noqa: S608 (no input)
+    version = quote(User._meta.get_field("token_version").column)
+    kept_jti = quote(User._meta.get_field("token_kept_jti").column)
+    kept_version = quote(User._meta.get_field("token_kept_version").column)
+    return (
+        f"SELECT * FROM {table} WHERE {pk} = %s AND {active} = %s"  # noqa: S608 (no input)
+        f" AND ({version} = %s OR ({kept_jti} = %s AND {kept_version} = %s))"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.http import (
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.sessions import session_alive
 from frontdesk.core.errors import DomainError, http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
@@ -73,25 +75,59 @@ def _release_database() -> None:
         connection.close()
 
 
-def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
+@dataclass(frozen=True)
+class _Holder:
+    """Who a stream was opened for: it ends when that session ends (sign-out, revoked, ended
+    by a password change, expired) or the user is deactivated or changes role, checked at
+    most once a heartbeat (sessions.session_alive, one query)."""
+
+    session_key: str | None
+    user_id: int
+    role: str
+
+    def alive(self) -> bool:
+        return session_alive(session_key=self.session_key, user_id=self.user_id, role=self.role)
+
+
+def _holder(request: HttpRequest, user: User) -> _Holder:
+    return _Holder(request.session.session_key, user.pk, user.role)
+
+
+def _stream(subscription: Subscription, *, staff: bool, holder: _Holder) -> Iterator[str]:
     try:
         _release_database()
         yield RETRY
+        heartbeat = settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS
         deadline = time.monotonic() + settings.FRONTDESK_LIVE_STREAM_SECONDS
+        checked = time.monotonic()
         while time.monotonic() < deadline:
-            event = subscription.get(timeout=settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS)
+            event = subscription.get(timeout=heartbeat)
+            if time.monotonic() - checked >= heartbeat:
+                alive = holder.alive()
+                _release_database()
+                if not alive:
+                    return
+                checked = time.monotonic()
             if (frame := _frame(event, staff=staff)) is not None:
                 yield frame
     finally:
         subscription.close()
 
 
-async def _astream(subscription: AsyncSubscription, *, staff: bool) -> AsyncIterator[str]:
+async def _astream(
+    subscription: AsyncSubscription, *, staff: bool, holder: _Holder
+) -> AsyncIterator[str]:
     try:
         yield RETRY
+        heartbeat = settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS
         deadline = time.monotonic() + settings.FRONTDESK_LIVE_STREAM_SECONDS
+        checked = time.monotonic()
         while time.monotonic() < deadline:
-            event = await subscription.aget(timeout=settings.FRONTDESK_LIVE_HEARTBEAT_SECONDS)
+            event = await subscription.aget(timeout=heartbeat)
+            if time.monotonic() - checked >= heartbeat:
+                if not await sync_to_async(holder.alive)():
+                    return
+                checked = time.monotonic()
             if (frame := _frame(event, staff=staff)) is not None:
                 yield frame
     finally:
@@ -116,7 +152,8 @@ def events(request: HttpRequest) -> HttpResponseBase:
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
     subscription = broker().subscribe(channels)
-    return _event_stream(_stream(subscription, staff=user.is_staff_member))
+    holder = _holder(request, user)
+    return _event_stream(_stream(subscription, staff=user.is_staff_member, holder=holder))
 
 
 @passive
@@ -133,7 +170,8 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
     subscription = broker().subscribe_async(channels)
-    return _event_stream(_astream(subscription, staff=user.is_staff_member))
+    holder = _holder(request, user)
+    return _event_stream(_astream(subscription, staff=user.is_staff_member, holder=holder))
 
 
 @passive  # a heartbeat is not activity

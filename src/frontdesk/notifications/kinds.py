@@ -21,6 +21,10 @@ TICKET_ASSIGNED = "ticket_assigned"
 MENTIONED = "mentioned"
 NEW_TICKET = "new_ticket"
 DIGEST = "digest"
+# Security mails: always sent, never listed on the profile page (so no one can turn them off),
+# no unsubscribe link; they are not in KINDS.
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a kind of mail)
+SECURITY_KINDS = frozenset({PASSWORD_CHANGED})
 
 
 @dataclass(frozen=True)

@@ -284,6 +284,14 @@ class ProfileForm(PageForm):
         required="Enter your current password to save your changes.",
         autocomplete="current-password",
     )
+    keep_api_tokens = forms.BooleanField(
+        label="Keep my API tokens working",
+        help_text=(
+            "A new password signs out your other browsers and apps; it also revokes your "
+            "API tokens unless you tick this."
+        ),
+        required=False,
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -314,6 +322,12 @@ class ApiTokenForm(PageForm):
             "min_value": "Enter at least 1 day.",
             "max_value": "Enter at most 3650 days.",
         },
+    )
+    password = _password(
+        "Your password",
+        hint="A token acts as you: confirm it's you to make one.",
+        required="Enter your password to make a token.",
+        autocomplete="current-password",
     )
 
 

@@ -185,6 +185,9 @@ def profile_page(request: HttpRequest) -> HttpResponse:
                 old_password=data["old_password"],
                 new_password=data["new_password"],
                 profile_icon=data["profile_icon"],
+                session_key=request.session.session_key,
+                keep_api_tokens=data["keep_api_tokens"],
+                client=sessions.ClientInfo.from_request(request),
             )
         except (InvalidInput, NotAllowed) as exc:
             form.add_domain_error(exc)
@@ -241,8 +244,10 @@ def profile_token_create(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_at=clock.now() + timedelta(days=days) if days else None,
+                password=form.cleaned_data["password"],
+                client=sessions.ClientInfo.from_request(request),
             )
-        except (InvalidInput, NotAllowed) as exc:
+        except (InvalidInput, NotAllowed, RateLimited) as exc:
             form.add_domain_error(exc)
         else:
             extra = {"new_token": token, "new_token_plaintext": plaintext}
