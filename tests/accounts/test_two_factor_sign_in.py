@@ -257,7 +257,9 @@ def test_personal_api_tokens_need_no_code(agent: User, clock: Clock) -> None:
     from frontdesk.accounts.api_tokens import api_token_create
 
     enrol(agent, clock)
-    _, token = api_token_create(user=agent, name="script", scope="read", expires_at=None)
+    _, token = api_token_create(
+        user=agent, name="script", scope="read", expires_at=None, password=PASSWORD
+    )
     response = Client().get("/api/ticketing/tickets/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
 
