@@ -279,3 +279,22 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+
+# === Limits where money or availability is at stake (docs/security.md, "Limits") ===
+# Behind FRONTDESK_BEHIND_PROXY, how many proxies (counted from the right of X-Forwarded-For)
+# wrote entries that can be trusted; the client address is the one the outermost wrote.
+FRONTDESK_TRUSTED_PROXIES = env_int("FRONTDESK_TRUSTED_PROXIES", 1, minimum=1)
+# Replies (and files added as replies) a customer may post; staff are not limited.
+FRONTDESK_RATE_LIMITS["reply_user"] = env_rate("FRONTDESK_RATE_REPLY", "30/minute")
+# Bytes of files one person may upload per day (a fixed UTC day; 0: no budget).
+FRONTDESK_UPLOAD_BYTES_PER_DAY = env_int(
+    "FRONTDESK_UPLOAD_BYTES_PER_DAY", 200 * 1024 * 1024, minimum=0
+)
+FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF = env_int(
+    "FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF", 2 * 1024 * 1024 * 1024, minimum=0
+)
+# A file is refused (507) when storing it would leave less than this free in MEDIA_ROOT's
+# file system (0: no guard).
+FRONTDESK_MIN_FREE_DISK_BYTES = env_int(
+    "FRONTDESK_MIN_FREE_DISK_BYTES", 500 * 1024 * 1024, minimum=0
+)

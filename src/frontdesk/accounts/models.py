@@ -152,6 +152,7 @@ class SessionEventKind(models.TextChoices):
     FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
     EXPIRED = "expired", "Expired (inactivity)"
     REVOKED = "revoked", "Ended from another device"
+    PASSWORD_CHECK_FAILED = "password_failed", "Wrong current password"
 
 
 class SessionEvent(models.Model):

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from frontdesk.core import clock
-from frontdesk.core.env import RATE_PERIODS
+from frontdesk.core.env import RATE_PERIODS, rate_normalised
 from frontdesk.core.errors import RateLimited
 
 SIGN_IN_IP = "sign_in_ip"
@@ -40,8 +40,12 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        count, _, unit = text.partition("/")
-        return cls(int(count), RATE_PERIODS[unit.removesuffix("s")])
+        """``10/minute``; a count of 0 (``0/hour``, or ``0`` alone) is a rate that is off."""
+        normal = rate_normalised(text)
+        if normal is None:
+            raise ValueError(f"Not a rate: {text!r}")
+        count, _, unit = normal.partition("/")
+        return cls(int(count), RATE_PERIODS[unit])
 
 
 def rate_of(limit: str) -> Rate:

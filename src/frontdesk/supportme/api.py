@@ -287,5 +287,6 @@ def profile(request: HttpRequest) -> JsonResponse:
         old_password=data["old_password"],
         new_password=data["new_password"],
         profile_icon=icon,
+        client=ClientInfo.from_request(request),
     )
     return _answer({"msg": "Profile has been updated."})

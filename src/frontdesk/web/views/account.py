@@ -176,9 +176,13 @@ def profile_page(request: HttpRequest) -> HttpResponse:
                 old_password=data["old_password"],
                 new_password=data["new_password"],
                 profile_icon=data["profile_icon"],
+                client=sessions.ClientInfo.from_request(request),
             )
-        except (InvalidInput, NotAllowed) as exc:
+        except (InvalidInput, NotAllowed, RateLimited) as exc:
             form.add_domain_error(exc)
+            if isinstance(exc, RateLimited):
+                response = _profile(request, user, form, chosen, 400)
+                return with_form_error(response, exc)
         else:
             update_session_auth_hash(request, user)  # a new password keeps this session
             messages.success(request, "Your profile has been saved.")
