@@ -298,3 +298,8 @@ FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF = env_int(
 FRONTDESK_MIN_FREE_DISK_BYTES = env_int(
     "FRONTDESK_MIN_FREE_DISK_BYTES", 500 * 1024 * 1024, minimum=0
 )
+# Live-update streams open at once per user and per client address (0: no cap), and per WSGI
+# process (0: the threads `frontdesk serve` runs less 4). Beyond them the page polls instead.
+FRONTDESK_LIVE_STREAMS_PER_USER = env_int("FRONTDESK_LIVE_STREAMS_PER_USER", 6, minimum=0)
+FRONTDESK_LIVE_STREAMS_PER_IP = env_int("FRONTDESK_LIVE_STREAMS_PER_IP", 20, minimum=0)
+FRONTDESK_LIVE_STREAMS_PER_PROCESS = env_int("FRONTDESK_LIVE_STREAMS_PER_PROCESS", 0, minimum=0)

@@ -27,11 +27,13 @@ from django.http import (
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import DomainError, http_status
+from frontdesk.accounts.sessions import client_ip
+from frontdesk.core.errors import DomainError, RateLimited, http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
 from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
 from frontdesk.live.broker import AsyncSubscription, Event, Subscription, broker
+from frontdesk.live.limits import StreamLease, stream_lease_take
 from frontdesk.live.presence import presence_update
 from frontdesk.tickets import access
 
@@ -73,7 +75,34 @@ def _release_database() -> None:
         connection.close()
 
 
-def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
+def _refused(exc: RateLimited) -> HttpResponse:
+    """Too many streams: the page's script polls instead (live.js)."""
+    response = HttpResponse(exc.message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class _Leased:
+    """The stream's frames; closing it (the server does, when the stream ends or its client
+    went away) gives the lease back, even if not one frame was sent."""
+
+    def __init__(self, frames: Iterator[str], lease: StreamLease) -> None:
+        self.frames = frames
+        self.lease = lease
+
+    def __iter__(self) -> Iterator[str]:
+        return self.frames
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.frames, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.lease.release()
+
+
+def _stream(subscription: Subscription, lease: StreamLease, *, staff: bool) -> Iterator[str]:
     try:
         _release_database()
         yield RETRY
@@ -84,9 +113,12 @@ def _stream(subscription: Subscription, *, staff: bool) -> Iterator[str]:
                 yield frame
     finally:
         subscription.close()
+        lease.release()
 
 
-async def _astream(subscription: AsyncSubscription, *, staff: bool) -> AsyncIterator[str]:
+async def _astream(
+    subscription: AsyncSubscription, lease: StreamLease, *, staff: bool
+) -> AsyncIterator[str]:
     try:
         yield RETRY
         deadline = time.monotonic() + settings.FRONTDESK_LIVE_STREAM_SECONDS
@@ -96,9 +128,10 @@ async def _astream(subscription: AsyncSubscription, *, staff: bool) -> AsyncIter
                 yield frame
     finally:
         subscription.close()
+        await sync_to_async(lease.release)()
 
 
-def _event_stream(content: Iterator[str] | AsyncIterator[str]) -> StreamingHttpResponse:
+def _event_stream(content: _Leased | AsyncIterator[str]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
@@ -115,8 +148,13 @@ def events(request: HttpRequest) -> HttpResponseBase:
         channels = _channels_for(user, request.GET.get("ticket"))
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
+    try:
+        lease = stream_lease_take(user_id=user.pk, ip=client_ip(request), wsgi=True)
+    except RateLimited as exc:
+        return _refused(exc)
     subscription = broker().subscribe(channels)
-    return _event_stream(_stream(subscription, staff=user.is_staff_member))
+    frames = _stream(subscription, lease, staff=user.is_staff_member)
+    return _event_stream(_Leased(frames, lease))
 
 
 @passive
@@ -132,8 +170,14 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
         channels = await sync_to_async(_channels_for)(user, request.GET.get("ticket"))
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
+    try:
+        lease = await sync_to_async(stream_lease_take)(
+            user_id=user.pk, ip=client_ip(request), wsgi=False
+        )
+    except RateLimited as exc:
+        return _refused(exc)
     subscription = broker().subscribe_async(channels)
-    return _event_stream(_astream(subscription, staff=user.is_staff_member))
+    return _event_stream(_astream(subscription, lease, staff=user.is_staff_member))
 
 
 @passive  # a heartbeat is not activity
