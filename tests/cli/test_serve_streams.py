@@ -35,8 +35,17 @@ def sixteen_threads(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port), "--threads", "16",
-         "--no-worker"],
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            "16",
+            "--no-worker",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -45,7 +54,7 @@ def sixteen_threads(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1)
             break
         except OSError:
             if process.poll() is not None:
@@ -93,7 +102,7 @@ def test_sixteen_streams_leave_the_sign_in_page_answering(
         assert statuses.count(200) == 12
         assert statuses.count(429) == 4
         started = time.monotonic()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
             assert page.status == 200
         assert time.monotonic() - started < 5
     finally:

@@ -53,7 +53,11 @@ def profile_post(client: Client, token: str, old_password: str, ip: str = IP) ->
 
 
 def supportme_profile(user: User, old_password: str, ip: str = IP) -> Any:
-    body = {"old_password": old_password, "new_password": "", "profile_icon": "/profile-icons/blue.png"}
+    body = {
+        "old_password": old_password,
+        "new_password": "",
+        "profile_icon": "/profile-icons/blue.png",
+    }
     return Client(enforce_csrf_checks=True).post(
         "/profile",
         json.dumps(body),
@@ -242,7 +246,9 @@ def test_forging_addresses_does_not_escape_the_sign_in_limit(
 
 
 @pytest.mark.parametrize("value", ["0", "0/second", "0/minute", "0/hours", "0/day", " 0 / minute "])
-def test_zero_in_any_unit_is_off(value: str, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+def test_zero_in_any_unit_is_off(
+    value: str, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     monkeypatch.setitem(os.environ, "FRONTDESK_RATE_TEST", value)
     rate = env_rate("FRONTDESK_RATE_TEST", "10/minute")
     assert ratelimit.Rate.parse(rate).count == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
-from frontdesk.core.errors import InsufficientStorage, RateLimited, http_status
+from frontdesk.core.errors import (
+    InsufficientStorage,
+    NotAllowed,
+    RateLimited,
+    TooLarge,
+    http_status,
+)
 from frontdesk.tickets import services
 from frontdesk.tickets.files import DISK_SHORT
 from frontdesk.tickets.models import Attachment, Message, Ticket
@@ -47,9 +54,7 @@ def stored_files(settings: Settings) -> list[Path]:
 def api_upload(user: User, ticket: Ticket, name: str, size: int) -> Any:
     api = Api(user)
     data = {"file": SimpleUploadedFile(name, b"x" * size, content_type="text/plain")}
-    return api.client.post(
-        f"{BASE}/tickets/{ticket.pk}/add_attachment/", data, headers=api.headers
-    )
+    return api.client.post(f"{BASE}/tickets/{ticket.pk}/add_attachment/", data, headers=api.headers)
 
 
 def browser(user: User, ticket: Ticket) -> tuple[Client, str]:
@@ -159,7 +164,9 @@ def test_supportme_replies_stop_at_the_rate(
 ) -> None:
     clock.current = clock.current.replace(second=0, microsecond=0)
     for number in range(30):  # FRONTDESK_RATE_REPLY: 30/minute
-        assert supportme_reply(customer, ticket, f"This is reply number {number}.").status_code == 200
+        assert (
+            supportme_reply(customer, ticket, f"This is reply number {number}.").status_code == 200
+        )
     response = supportme_reply(customer, ticket, "This is one reply too many.")
     assert response.status_code == 429
     assert response.json() == {"error": "Too many requests. Try again in 60 seconds."}
@@ -169,9 +176,7 @@ def test_supportme_replies_stop_at_the_rate(
     assert supportme_reply(customer, ticket, "A reply a minute later.").status_code == 200
 
 
-def test_page_replies_stop_at_the_rate(
-    customer: User, ticket: Ticket, settings: Settings
-) -> None:
+def test_page_replies_stop_at_the_rate(customer: User, ticket: Ticket, settings: Settings) -> None:
     settings.FRONTDESK_RATE_LIMITS = {**settings.FRONTDESK_RATE_LIMITS, "reply_user": "2/minute"}
     client, token = browser(customer, ticket)
     assert page_reply(client, token, ticket, "One").status_code == 302
@@ -182,7 +187,9 @@ def test_page_replies_stop_at_the_rate(
     assert not Message.objects.filter(body="Three").exists()
 
 
-def test_staff_replies_are_not_rate_limited(agent: User, ticket: Ticket, settings: Settings) -> None:
+def test_staff_replies_are_not_rate_limited(
+    agent: User, ticket: Ticket, settings: Settings
+) -> None:
     settings.FRONTDESK_RATE_LIMITS = {**settings.FRONTDESK_RATE_LIMITS, "reply_user": "2/minute"}
     for number in range(5):
         services.message_post(actor=agent, ticket_id=ticket.pk, body=f"Answer {number}")
@@ -193,10 +200,11 @@ def test_a_reply_refused_by_a_rule_is_not_counted(
 ) -> None:
     settings.FRONTDESK_RATE_LIMITS = {**settings.FRONTDESK_RATE_LIMITS, "reply_user": "2/minute"}
     for _ in range(5):
-        with pytest.raises(Exception):  # noqa: B017,PT011 (not the customer's to write)
+        with pytest.raises(NotAllowed):  # not the customer's to write
             services.message_post(actor=customer, ticket_id=ticket.pk, body="x", internal=True)
-    too_large = [SimpleUploadedFile("big.bin", b"z" * (settings.FRONTDESK_ATTACHMENT_MAX_BYTES + 1))]
-    with pytest.raises(Exception):  # noqa: B017,PT011
+    size = settings.FRONTDESK_ATTACHMENT_MAX_BYTES + 1
+    too_large = [SimpleUploadedFile("big.bin", b"z" * size)]
+    with pytest.raises(TooLarge):
         services.message_post(actor=customer, ticket_id=ticket.pk, body="x", files=too_large)
     services.message_post(actor=customer, ticket_id=ticket.pk, body="One")
     services.message_post(actor=customer, ticket_id=ticket.pk, body="Two")
@@ -249,8 +257,6 @@ def test_disk_short_on_opening_a_ticket_with_files(customer: User, disk_short: N
 def test_the_guard_counts_the_file_itself(
     customer: User, ticket: Ticket, settings: Settings
 ) -> None:
-    import shutil
-
     free = shutil.disk_usage(Path(settings.MEDIA_ROOT).parent).free
     settings.FRONTDESK_MIN_FREE_DISK_BYTES = free - 50 * KB  # room for about 50 KB
     assert api_upload(customer, ticket, "small.txt", 1 * KB).status_code == 201

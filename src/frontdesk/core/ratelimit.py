@@ -136,7 +136,7 @@ def amount_hit(
 
 
 def wait_text(seconds: int) -> str:
-    """"5 hours", "12 minutes", "40 seconds": how long until a window ends, rounded up."""
+    """ "5 hours", "12 minutes", "40 seconds": how long until a window ends, rounded up."""
     for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
         if seconds >= size or size == 1:
             count = math.ceil(seconds / size)
