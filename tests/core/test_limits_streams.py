@@ -42,10 +42,23 @@ def close(stream: Any) -> None:
         request_finished.connect(close_old_connections)
 
 
+_opened: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _every_stream_closed() -> Iterator[None]:
+    """Streams left open would keep their subscriptions in the process's broker."""
+    yield
+    while _opened:
+        close(_opened.pop())
+
+
 def open_stream(user: User, ip: str = "198.51.100.7") -> Any:
     client = Client()
     client.force_login(user)
-    return client.get("/live/events", REMOTE_ADDR=ip)
+    response = client.get("/live/events", REMOTE_ADDR=ip)
+    _opened.append(response)
+    return response
 
 
 def test_streams_per_user_are_capped(customer: User) -> None:
@@ -124,9 +137,21 @@ def test_the_async_endpoint_has_the_same_user_cap(customer: User, settings: Sett
         client = AsyncClient()
         await client.aforce_login(customer)
         statuses = []
+        streams = []
         for _ in range(7):
             response = await client.get("/live/events", REMOTE_ADDR="203.0.113.4")
             statuses.append(response.status_code)
+            if response.status_code == 200:
+                chunks = aiter(response.streaming_content)
+                await anext(chunks)  # started, as a server starts it
+                streams.append(chunks)
+        for chunks in streams:
+            await chunks.aclose()
+        again = await client.get("/live/events")  # the leases were given back
+        assert again.status_code == 200
+        chunks = aiter(again.streaming_content)
+        await anext(chunks)
+        await chunks.aclose()
         await sync_to_async(connections.close_all)()
         return statuses
 

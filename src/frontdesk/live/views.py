@@ -84,10 +84,12 @@ def _refused(exc: RateLimited) -> HttpResponse:
 
 class _Leased:
     """The stream's frames; closing it (the server does, when the stream ends or its client
-    went away) gives the lease back, even if not one frame was sent."""
+    went away) ends the subscription and gives the lease back, even if not one frame was
+    sent (a generator closed before it started runs no ``finally``)."""
 
-    def __init__(self, frames: Iterator[str], lease: StreamLease) -> None:
+    def __init__(self, frames: Iterator[str], subscription: Subscription, lease: StreamLease):
         self.frames = frames
+        self.subscription = subscription
         self.lease = lease
 
     def __iter__(self) -> Iterator[str]:
@@ -99,7 +101,27 @@ class _Leased:
             if close is not None:
                 close()
         finally:
+            self.subscription.close()
             self.lease.release()
+
+
+class _ALeased:
+    """The async stream's frames, with the same ``close`` (Django's ASGI handler calls it
+    once the response is over, however it ended)."""
+
+    def __init__(
+        self, frames: AsyncIterator[str], subscription: AsyncSubscription, lease: StreamLease
+    ) -> None:
+        self.frames = frames
+        self.subscription = subscription
+        self.lease = lease
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self.frames
+
+    def close(self) -> None:
+        self.subscription.close()
+        self.lease.release()
 
 
 def _stream(subscription: Subscription, lease: StreamLease, *, staff: bool) -> Iterator[str]:
@@ -131,7 +153,7 @@ async def _astream(
         await sync_to_async(lease.release)()
 
 
-def _event_stream(content: _Leased | AsyncIterator[str]) -> StreamingHttpResponse:
+def _event_stream(content: _Leased | _ALeased) -> StreamingHttpResponse:
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
@@ -154,7 +176,7 @@ def events(request: HttpRequest) -> HttpResponseBase:
         return _refused(exc)
     subscription = broker().subscribe(channels)
     frames = _stream(subscription, lease, staff=user.is_staff_member)
-    return _event_stream(_Leased(frames, lease))
+    return _event_stream(_Leased(frames, subscription, lease))
 
 
 @passive
@@ -177,7 +199,8 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
     except RateLimited as exc:
         return _refused(exc)
     subscription = broker().subscribe_async(channels)
-    return _event_stream(_astream(subscription, lease, staff=user.is_staff_member))
+    frames = _astream(subscription, lease, staff=user.is_staff_member)
+    return _event_stream(_ALeased(frames, subscription, lease))
 
 
 @passive  # a heartbeat is not activity
