@@ -87,7 +87,9 @@ class _Leased:
     went away) ends the subscription and gives the lease back, even if not one frame was
     sent (a generator closed before it started runs no ``finally``)."""
 
-    def __init__(self, frames: Iterator[str], subscription: Subscription, lease: StreamLease):
+    def __init__(
+        self, frames: Iterator[str], subscription: Subscription, lease: StreamLease
+    ) -> None:
         self.frames = frames
         self.subscription = subscription
         self.lease = lease
