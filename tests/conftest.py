@@ -128,6 +128,7 @@ def _limits_out_of_the_way(request: pytest.FixtureRequest, settings: Settings) -
     settings.FRONTDESK_RATE_LIMITS = {
         **settings.FRONTDESK_RATE_LIMITS,
         "ticket_open_user": "0/hour",
+        "reply_user": "0/minute",
     }
     settings.FRONTDESK_MAX_OPEN_TICKETS = 0
 

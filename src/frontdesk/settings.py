@@ -312,3 +312,27 @@ FRONTDESK_RATE_LIMITS = {
     **FRONTDESK_RATE_LIMITS,
     "email_verify_user": env_rate("FRONTDESK_RATE_EMAIL_VERIFY", "3/hour"),
 }
+
+# === Limits where money or availability is at stake (docs/security.md, "Limits") ===
+# Behind FRONTDESK_BEHIND_PROXY, how many proxies (counted from the right of X-Forwarded-For)
+# wrote entries that can be trusted; the client address is the one the outermost wrote.
+FRONTDESK_TRUSTED_PROXIES = env_int("FRONTDESK_TRUSTED_PROXIES", 1, minimum=1)
+# Replies (and files added as replies) a customer may post; staff are not limited.
+FRONTDESK_RATE_LIMITS["reply_user"] = env_rate("FRONTDESK_RATE_REPLY", "30/minute")
+# Bytes of files one person may upload per day (a fixed UTC day; 0: no budget).
+FRONTDESK_UPLOAD_BYTES_PER_DAY = env_int(
+    "FRONTDESK_UPLOAD_BYTES_PER_DAY", 200 * 1024 * 1024, minimum=0
+)
+FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF = env_int(
+    "FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF", 2 * 1024 * 1024 * 1024, minimum=0
+)
+# A file is refused (507) when storing it would leave less than this free in MEDIA_ROOT's
+# file system (0: no guard).
+FRONTDESK_MIN_FREE_DISK_BYTES = env_int(
+    "FRONTDESK_MIN_FREE_DISK_BYTES", 500 * 1024 * 1024, minimum=0
+)
+# Live-update streams open at once per user and per client address (0: no cap), and per WSGI
+# process (0: the threads `frontdesk serve` runs less 4). Beyond them the page polls instead.
+FRONTDESK_LIVE_STREAMS_PER_USER = env_int("FRONTDESK_LIVE_STREAMS_PER_USER", 6, minimum=0)
+FRONTDESK_LIVE_STREAMS_PER_IP = env_int("FRONTDESK_LIVE_STREAMS_PER_IP", 20, minimum=0)
+FRONTDESK_LIVE_STREAMS_PER_PROCESS = env_int("FRONTDESK_LIVE_STREAMS_PER_PROCESS", 0, minimum=0)

@@ -135,7 +135,7 @@ def test_forwarded_for_is_trusted_only_behind_a_proxy(
 ) -> None:
     settings.FRONTDESK_BEHIND_PROXY = behind_proxy
     request = RequestFactory().get(
-        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1"
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9"
     )
     assert sessions.client_ip(request) == expected
 

@@ -113,7 +113,7 @@ def _check_password(user: User, password: str, client: ClientInfo) -> None:
     # the account's name as a sign-in would try it.
     hits = ratelimit.limits_hit(
         (ratelimit.SIGN_IN_IP, client.ip),
-        (ratelimit.SIGN_IN_USERNAME, user.username.lower()),
+        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
     )
     if not user.check_password(password):
         sign_in_failed_record(username=user.username, client=client)

@@ -174,6 +174,8 @@ class SessionEventKind(models.TextChoices):
 
     TOKENS_ENDED = "tokens_ended", "Every older token ended (token version bumped)"
 
+    PASSWORD_CHECK_FAILED = "password_failed", "Wrong current password"
+
 
 class SessionEvent(models.Model):
     """The session audit trail. Never holds a session key: only its SHA-256."""

@@ -30,6 +30,7 @@ from frontdesk.accounts.models import (
 from frontdesk.accounts.sessions import (
     ClientInfo,
     device_label,
+    password_check_failed_record,
     sessions_end_for,
     sign_in_failed_record,
 )
@@ -130,12 +131,22 @@ def user_authenticate(*, username: str, password: str, client: ClientInfo | None
 
 
 def sign_in_limits_hit(*, username: str, client: ClientInfo) -> list[ratelimit.Hit]:
-    """Reserve one sign-in attempt for the address and the name tried (any case)."""
-    name = username.strip().lower() if is_storable_text(username) else repr(username)
+    """Reserve one sign-in attempt for the address and the account tried: a name or an
+    address (any case) that belongs to an account counts as that account, so "alice" and
+    "alice@example.com" share one bucket; a name that belongs to none counts on its own."""
     return ratelimit.limits_hit(
         (ratelimit.SIGN_IN_IP, client.ip),
-        (ratelimit.SIGN_IN_USERNAME, name[:254]),
+        (ratelimit.SIGN_IN_USERNAME, _sign_in_identity(username)),
     )
+
+
+def _sign_in_identity(username: str) -> str:
+    if not is_storable_text(username):
+        return f"name:{username!r}"[:260]
+    name = username.strip().lower()[:254]
+    field = "email__lower" if "@" in name else "username__lower"
+    account = User.objects.filter(**{field: name}).values_list("pk", flat=True).first()
+    return ratelimit.account_key(account) if account is not None else f"name:{name}"
 
 
 def user_update_profile(
@@ -150,13 +161,22 @@ def user_update_profile(
 ) -> User:
     """Change password and/or picture; the current password is always required.
 
-    An empty ``new_password`` keeps the current one (SupportMe's rule). A new one ends every
-    other session and JWT, and the API tokens unless ``keep_api_tokens``
-    (:func:`_password_changed`); the browser session ``session_key``, or the JWT the user was
-    authenticated with (accounts/tokens.py), keeps working.
+    The current password is checked under the sign-in limits (per address and per account,
+    RateLimited), reserved before any hashing, so guessing it is no faster than signing in;
+    a wrong one goes to the audit trail. An empty ``new_password`` keeps the current one
+    (SupportMe's rule). A new one ends every other session and JWT, and the API tokens unless
+    ``keep_api_tokens`` (:func:`_password_changed`); the browser session ``session_key``, or
+    the JWT the user was authenticated with (accounts/tokens.py), keeps working.
     """
+    client = client or ClientInfo()
+    hits = ratelimit.limits_hit(
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
+    )
     if not user.check_password(old_password):
+        password_check_failed_record(user=user, client=client)
         raise NotAllowed(WRONG_PASSWORD, field="old_password")
+    ratelimit.limits_release(hits)
     if new_password:
         validators.check_password(new_password, field="new_password")
     validators.check_profile_icon(profile_icon, is_admin=user.is_admin)

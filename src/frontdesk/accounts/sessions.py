@@ -64,12 +64,19 @@ class ClientInfo:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or behind a trusted proxy the first X-Forwarded-For hop (the client as
-    the proxy saw it; the proxy must overwrite, not append to, what the client sent)."""
+    """REMOTE_ADDR, or behind proxies the X-Forwarded-For entry that the outermost trusted
+    proxy wrote: ``FRONTDESK_TRUSTED_PROXIES`` (default 1) counted from the right. Entries
+    further left came from the client, which can write anything there, so they are never
+    used. A header with fewer entries than trusted proxies gives its leftmost one (every
+    entry was written by a proxy); an entry that is not an address gives REMOTE_ADDR."""
     candidates = []
     if settings.FRONTDESK_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        candidates.append(forwarded.split(",")[0].strip())
+        # Several X-Forwarded-For lines arrive joined by commas, in order.
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        trusted = max(1, int(settings.FRONTDESK_TRUSTED_PROXIES))
+        if hops:
+            candidates.append(hops[-min(trusted, len(hops))])
     candidates.append(request.META.get("REMOTE_ADDR", ""))
     for candidate in candidates:
         try:
@@ -161,6 +168,11 @@ def sign_in_failed_record(*, username: str, client: ClientInfo) -> None:
         field = "email__lower" if "@" in username else "username__lower"
         user = User.objects.filter(**{field: username.lower()}).first()
     event_record(SessionEventKind.FAILED_SIGN_IN, client=client, user=user, username_tried=username)
+
+
+def password_check_failed_record(*, user: User, client: ClientInfo) -> None:
+    """A wrong current password where one is asked for again (the profile's password check)."""
+    event_record(SessionEventKind.PASSWORD_CHECK_FAILED, client=client, user=user)
 
 
 # --- the session's life: signals and middleware call these ---------------------------------

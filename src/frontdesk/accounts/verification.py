@@ -161,7 +161,8 @@ def email_change_request(
         raise NotAllowed(NOT_FOR_SYSTEM)
     client = client or ClientInfo()
     hits = ratelimit.limits_hit(
-        (ratelimit.SIGN_IN_IP, client.ip), (ratelimit.SIGN_IN_USERNAME, user.username.lower())
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
     )
     if not isinstance(password, str) or not user.check_password(password):
         raise NotAllowed(WRONG_PASSWORD, field="password")

@@ -34,6 +34,7 @@ CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    507: "insufficient_storage",
     500: "server_error",
 }
 # The services name the model's fields; the API's JSON uses the seed's names.

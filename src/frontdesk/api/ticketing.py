@@ -437,7 +437,7 @@ def history_detail(request: HttpRequest, event_id: int) -> TicketEvent:
 
 # The upload endpoints read a multipart form (api/parser.py: only they do): one ``file``,
 # an optional ``description``, ``is_internal`` (an agent's internal note).
-UPLOAD = WRITE
+UPLOAD = WRITE | {507}  # 507: the server is short of disk space (tickets/files.py)
 UPLOAD_FIELDS = frozenset({"description", "is_internal", "ticket", "message"})
 ONE_FILE = "Send one file per request, in the field file."
 DOWNLOAD_DOC = {

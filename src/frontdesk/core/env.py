@@ -50,15 +50,30 @@ RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 def env_rate(name: str, default: str) -> str:
-    """A rate such as ``10/minute`` (units: second, minute, hour, day; ``0/minute`` turns the
-    limit off), checked here so a typo stops the start-up."""
+    """A rate such as ``10/minute`` (units: second, minute, hour, day); a count of 0 turns the
+    limit off whatever the unit, and ``0`` alone does too. Checked here so a typo stops the
+    start-up; the answer is always ``<count>/<unit>``."""
     value = env_str(name, default).strip().lower()
-    count, _, unit = value.partition("/")
-    if not count.isdigit() or unit.removesuffix("s") not in RATE_PERIODS:
+    rate = rate_normalised(value)
+    if rate is None:
         raise ConfigError(
-            f"{name} must look like 10/minute (second, minute, hour, day), not {value!r}"
+            f"{name} must look like 10/minute (second, minute, hour, day) or 0 for off, "
+            f"not {value!r}"
         )
-    return f"{int(count)}/{unit.removesuffix('s')}"
+    return rate
+
+
+def rate_normalised(value: str) -> str | None:
+    """``value`` as ``<count>/<unit>``, or None when it is not a rate. ``0`` is off."""
+    count, slash, unit = (part.strip() for part in value.strip().lower().partition("/"))
+    unit = unit.removesuffix("s")
+    if not count.isdigit():
+        return None
+    if int(count) == 0 and (not slash or unit in RATE_PERIODS):
+        return "0/minute" if not slash else f"0/{unit}"
+    if unit not in RATE_PERIODS:
+        return None
+    return f"{int(count)}/{unit}"
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -35,6 +35,11 @@ class TooLarge(DomainError):
     """The input is over a size limit (an attachment, a request)."""
 
 
+class InsufficientStorage(TooLarge):
+    """The server has too little disk space left to store the input (507); nothing was
+    stored. A TooLarge, so every form that shows a size error shows this one too."""
+
+
 class Conflict(DomainError):
     """The object changed under the actor (someone else claimed it first, ...)."""
 
@@ -53,6 +58,7 @@ _STATUSES: tuple[tuple[type[DomainError], int], ...] = (
     (NotAllowed, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (InsufficientStorage, 507),
     (TooLarge, 413),
     (RateLimited, 429),
 )

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from frontdesk.core import clock
-from frontdesk.core.env import RATE_PERIODS
+from frontdesk.core.env import RATE_PERIODS, rate_normalised
 from frontdesk.core.errors import RateLimited
 
 SIGN_IN_IP = "sign_in_ip"
@@ -35,7 +35,16 @@ TWO_FACTOR_USER = "two_factor_user"  # wrong second-factor codes, per account
 PASSWORD_RESET_IP = "password_reset_ip"  # noqa: S105 (a limit's name)
 PASSWORD_RESET_ACCOUNT = "password_reset_account"  # noqa: S105 (a limit's name)
 EMAIL_VERIFY_USER = "email_verify_user"
+
+REPLY_USER = "reply_user"
+UPLOAD_BYTES_USER = "upload_bytes_user"
 KEY_PREFIX = "frontdesk:ratelimit"
+
+
+def account_key(user_id: int) -> str:
+    """The one sign-in bucket of an account, however its name was typed (username or email,
+    any case): password guesses on every path that checks a password count here together."""
+    return f"user:{user_id}"
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,12 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        count, _, unit = text.partition("/")
-        return cls(int(count), RATE_PERIODS[unit.removesuffix("s")])
+        """``10/minute``; a count of 0 (``0/hour``, or ``0`` alone) is a rate that is off."""
+        normal = rate_normalised(text)
+        if normal is None:
+            raise ValueError(f"Not a rate: {text!r}")
+        count, _, unit = normal.partition("/")
+        return cls(int(count), RATE_PERIODS[unit])
 
 
 def rate_of(limit: str) -> Rate:
@@ -60,14 +73,15 @@ def too_many_message(retry_after: int) -> str:
 
 @dataclass(frozen=True)
 class Hit:
-    """One unit reserved in one window; ``release`` gives it back."""
+    """Units (one attempt, or bytes) reserved in one window; ``release`` gives them back."""
 
     key: str
+    amount: int = 1
 
     def release(self) -> None:
         # The window may have expired (or been evicted) meanwhile: nothing to give back.
         with contextlib.suppress(ValueError):
-            cache.decr(self.key)
+            cache.decr(self.key, self.amount)
 
 
 def _window(limit: str, identity: str, rate: Rate) -> tuple[str, int]:
@@ -80,13 +94,13 @@ def _window(limit: str, identity: str, rate: Rate) -> tuple[str, int]:
     return f"{KEY_PREFIX}:{limit}:{digest}:{index}", left
 
 
-def _incr(key: str, timeout: int) -> int:
+def _incr(key: str, timeout: int, amount: int = 1) -> int:
     cache.add(key, 0, timeout)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, amount))
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout)
-        return 1
+        cache.add(key, amount, timeout)
+        return amount
 
 
 def limits_hit(*checks: tuple[str, str | None]) -> list[Hit]:
@@ -115,3 +129,28 @@ def limits_hit(*checks: tuple[str, str | None]) -> list[Hit]:
 def limits_release(hits: list[Hit]) -> None:
     for hit in hits:
         hit.release()
+
+
+def amount_hit(
+    limit: str, identity: str | None, amount: int, *, allowance: int, period: int
+) -> tuple[Hit | None, int]:
+    """Reserve ``amount`` units (bytes, say) of ``identity``'s ``allowance`` per window of
+    ``period`` seconds. An identity of None or an allowance of 0 is not limited (None, 0).
+    When the amount does not fit, nothing is reserved and the answer is (None, seconds until
+    the window ends); else (the reservation, 0)."""
+    if identity is None or allowance <= 0 or amount <= 0:
+        return None, 0
+    key, left = _window(limit, identity, Rate(allowance, period))
+    if _incr(key, period + 60, amount) > allowance:
+        Hit(key, amount).release()
+        return None, left
+    return Hit(key, amount), 0
+
+
+def wait_text(seconds: int) -> str:
+    """ "5 hours", "12 minutes", "40 seconds": how long until a window ends, rounded up."""
+    for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds >= size or size == 1:
+            count = math.ceil(seconds / size)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"  # pragma: no cover

@@ -28,12 +28,13 @@ from django.http import (
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
-from frontdesk.accounts.sessions import session_alive
-from frontdesk.core.errors import DomainError, http_status
+from frontdesk.accounts.sessions import client_ip, session_alive
+from frontdesk.core.errors import DomainError, RateLimited, http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
 from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
 from frontdesk.live.broker import AsyncSubscription, Event, Subscription, broker
+from frontdesk.live.limits import StreamLease, stream_lease_take
 from frontdesk.live.presence import presence_update
 from frontdesk.tickets import access
 
@@ -93,7 +94,60 @@ def _holder(request: HttpRequest, user: User) -> _Holder:
     return _Holder(request.session.session_key, user.pk, user.role)
 
 
-def _stream(subscription: Subscription, *, staff: bool, holder: _Holder) -> Iterator[str]:
+def _refused(exc: RateLimited) -> HttpResponse:
+    """Too many streams: the page's script polls instead (live.js)."""
+    response = HttpResponse(exc.message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class _Leased:
+    """The stream's frames; closing it (the server does, when the stream ends or its client
+    went away) ends the subscription and gives the lease back, even if not one frame was
+    sent (a generator closed before it started runs no ``finally``)."""
+
+    def __init__(
+        self, frames: Iterator[str], subscription: Subscription, lease: StreamLease
+    ) -> None:
+        self.frames = frames
+        self.subscription = subscription
+        self.lease = lease
+
+    def __iter__(self) -> Iterator[str]:
+        return self.frames
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.frames, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.subscription.close()
+            self.lease.release()
+
+
+class _ALeased:
+    """The async stream's frames, with the same ``close`` (Django's ASGI handler calls it
+    once the response is over, however it ended)."""
+
+    def __init__(
+        self, frames: AsyncIterator[str], subscription: AsyncSubscription, lease: StreamLease
+    ) -> None:
+        self.frames = frames
+        self.subscription = subscription
+        self.lease = lease
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self.frames
+
+    def close(self) -> None:
+        self.subscription.close()
+        self.lease.release()
+
+
+def _stream(
+    subscription: Subscription, lease: StreamLease, *, staff: bool, holder: _Holder
+) -> Iterator[str]:
     try:
         _release_database()
         yield RETRY
@@ -112,10 +166,11 @@ def _stream(subscription: Subscription, *, staff: bool, holder: _Holder) -> Iter
                 yield frame
     finally:
         subscription.close()
+        lease.release()
 
 
 async def _astream(
-    subscription: AsyncSubscription, *, staff: bool, holder: _Holder
+    subscription: AsyncSubscription, lease: StreamLease, *, staff: bool, holder: _Holder
 ) -> AsyncIterator[str]:
     try:
         yield RETRY
@@ -132,9 +187,10 @@ async def _astream(
                 yield frame
     finally:
         subscription.close()
+        await sync_to_async(lease.release)()
 
 
-def _event_stream(content: Iterator[str] | AsyncIterator[str]) -> StreamingHttpResponse:
+def _event_stream(content: _Leased | _ALeased) -> StreamingHttpResponse:
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
@@ -151,9 +207,14 @@ def events(request: HttpRequest) -> HttpResponseBase:
         channels = _channels_for(user, request.GET.get("ticket"))
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
+    try:
+        lease = stream_lease_take(user_id=user.pk, ip=client_ip(request), wsgi=True)
+    except RateLimited as exc:
+        return _refused(exc)
     subscription = broker().subscribe(channels)
     holder = _holder(request, user)
-    return _event_stream(_stream(subscription, staff=user.is_staff_member, holder=holder))
+    frames = _stream(subscription, lease, staff=user.is_staff_member, holder=holder)
+    return _event_stream(_Leased(frames, subscription, lease))
 
 
 @passive
@@ -169,9 +230,16 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
         channels = await sync_to_async(_channels_for)(user, request.GET.get("ticket"))
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
+    try:
+        lease = await sync_to_async(stream_lease_take)(
+            user_id=user.pk, ip=client_ip(request), wsgi=False
+        )
+    except RateLimited as exc:
+        return _refused(exc)
     subscription = broker().subscribe_async(channels)
     holder = _holder(request, user)
-    return _event_stream(_astream(subscription, staff=user.is_staff_member, holder=holder))
+    frames = _astream(subscription, lease, staff=user.is_staff_member, holder=holder)
+    return _event_stream(_ALeased(frames, subscription, lease))
 
 
 @passive  # a heartbeat is not activity

@@ -81,7 +81,7 @@ def _attachment_add_to_message(
     if message.author_id != actor.pk:
         raise NotAllowed("You can only attach files to messages you wrote.")
     already = message.attachments.count()
-    with staged_files([file], already=already) as staged, transaction.atomic():
+    with staged_files([file], already=already, uploader=actor) as staged, transaction.atomic():
         # The lock makes concurrent additions count one after the other.
         Message.objects.select_for_update().filter(pk=message.pk).first()
         check_files([file], already=message.attachments.count())

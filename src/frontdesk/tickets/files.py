@@ -3,6 +3,10 @@ delete files are in services.py; who may see a file is tickets/access.py (as its
 
 - A message carries at most FRONTDESK_ATTACHMENTS_PER_MESSAGE files, each at most
   FRONTDESK_ATTACHMENT_MAX_BYTES (TooLarge, which the API answers with 413).
+- Per day a person may upload FRONTDESK_UPLOAD_BYTES_PER_DAY bytes (staff:
+  FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF; RateLimited, 429), and no file is stored when it would
+  leave less than FRONTDESK_MIN_FREE_DISK_BYTES free on MEDIA_ROOT's disk
+  (InsufficientStorage, 507).
 - The type is sniffed from the content, never taken from the client's label or name.
 - Files are stored under random names in MEDIA_ROOT (never served statically) with their
   SHA-256; the client's name is kept only as sanitised text.
@@ -17,11 +21,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import filetype
 from django.conf import settings
@@ -30,7 +35,8 @@ from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import InvalidInput, TooLarge
+from frontdesk.core import ratelimit
+from frontdesk.core.errors import InsufficientStorage, InvalidInput, RateLimited, TooLarge
 from frontdesk.tickets.models import Attachment, Message
 
 FIELD = "files"
@@ -38,6 +44,8 @@ NAME_MAX = 255
 DESCRIPTION_MAX = 500
 FALLBACK_NAME = "attachment"
 SNIFF_BYTES = 8192  # what filetype reads to recognise a format
+DAY = 86400
+DISK_SHORT = "The server is short of disk space; the file was not saved."
 
 OCTET_STREAM = "application/octet-stream"
 TEXT = "text/plain"
@@ -57,6 +65,18 @@ def max_bytes() -> int:
 
 def max_files() -> int:
     return int(settings.FRONTDESK_ATTACHMENTS_PER_MESSAGE)
+
+
+def upload_budget(user: User) -> int:
+    """The bytes ``user`` may upload per day (0: no budget)."""
+    if user.is_staff_member:
+        return int(settings.FRONTDESK_UPLOAD_BYTES_PER_DAY_STAFF)
+    return int(settings.FRONTDESK_UPLOAD_BYTES_PER_DAY)
+
+
+class StagedAgain(UploadedFile):
+    """A staged upload on its way into a message: it was counted against its owner's upload
+    budget when it was staged, so it is not counted again."""
 
 
 def files_hint() -> str:
@@ -161,15 +181,20 @@ class Staged:
 
 
 @contextmanager
-def staged_files(files: Sequence[UploadedFile], *, already: int = 0) -> Iterator[list[Staged]]:
+def staged_files(
+    files: Sequence[UploadedFile], *, already: int = 0, uploader: User | None = None
+) -> Iterator[list[Staged]]:
     """Check ``files``, read each once (size, SHA-256, type) and put it in storage under a
     random name, all before the caller's transaction, so that no database lock is held while
-    25 MB are hashed or copied. If the block fails, the stored files are deleted again: a
-    use case that fails or rolls back leaves no file behind.
+    25 MB are hashed or copied. If the block fails, the stored files are deleted again (and
+    their bytes given back to ``uploader``'s daily budget): a use case that fails or rolls
+    back leaves no file behind.
 
     Use it outside ``transaction.atomic()``. An outer transaction of the caller's own that
     rolls back later is not seen here; its files stay unreferenced on disk."""
     check_files(files, already=already)
+    check_free_disk(sum(file.size or 0 for file in files))
+    budget = _budget_hit(files, uploader)
     staged: list[Staged] = []
     try:
         for file in files:
@@ -179,7 +204,41 @@ def staged_files(files: Sequence[UploadedFile], *, already: int = 0) -> Iterator
         storage = _file_field().storage
         for item in staged:
             storage.delete(item.storage_name)
+        if budget is not None:
+            budget.release()
         raise
+
+
+def check_free_disk(size: int) -> None:
+    """Refuse (InsufficientStorage) to store ``size`` bytes when that would leave less than
+    FRONTDESK_MIN_FREE_DISK_BYTES free in MEDIA_ROOT's file system."""
+    reserve = int(settings.FRONTDESK_MIN_FREE_DISK_BYTES)
+    if reserve <= 0 or size <= 0:
+        return
+    path = Path(settings.MEDIA_ROOT)
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    if shutil.disk_usage(path).free - size < reserve:
+        raise InsufficientStorage(DISK_SHORT, field=FIELD)
+
+
+def _budget_hit(files: Sequence[UploadedFile], uploader: User | None) -> ratelimit.Hit | None:
+    if uploader is None:
+        return None
+    amount = sum(file.size or 0 for file in files if not isinstance(file, StagedAgain))
+    allowance = upload_budget(uploader)
+    hit, wait = ratelimit.amount_hit(
+        ratelimit.UPLOAD_BYTES_USER, str(uploader.pk), amount, allowance=allowance, period=DAY
+    )
+    if wait:
+        refused = RateLimited(
+            f"You have reached your upload allowance of {human_size(allowance)} a day; the "
+            f"file was not saved. Try again in {ratelimit.wait_text(wait)}.",
+            retry_after=wait,
+        )
+        refused.field = FIELD
+        raise refused
+    return hit
 
 
 def attach(
@@ -222,6 +281,7 @@ def _stage(file: UploadedFile) -> Staged:
     _check_size(name, size)
     if file.size is not None and size != file.size:
         raise InvalidInput(f"{name} did not arrive completely. Please send it again.", field=FIELD)
+    check_free_disk(size)
     field = _file_field()
     # upload_to gives a random name; the storage moves a temporary upload into place.
     random_name = field.generate_filename(None, name)

@@ -219,7 +219,7 @@ def ticket_open(
     own = requester.pk == actor.pk
     hits = ratelimit.limits_hit((ratelimit.TICKET_OPEN_USER, str(actor.pk) if own else None))
     try:
-        with staged_files(files) as staged, transaction.atomic():
+        with staged_files(files, uploader=actor) as staged, transaction.atomic():
             opened = _ticket_open(
                 actor=actor,
                 title=title,
@@ -321,7 +321,34 @@ def message_post(
     validators.check_message(body)
     if internal and not actor.is_staff_member:
         raise NotAllowed("Only agents can write internal notes.")
-    with staged_files(files) as staged, transaction.atomic():
+    # Customers' replies are rate limited (staff's are not); one refused by a rule is not
+    # counted.
+    customer = None if actor.is_staff_member else str(actor.pk)
+    hits = ratelimit.limits_hit((ratelimit.REPLY_USER, customer))
+    try:
+        return _message_post(
+            actor=actor,
+            ticket_id=ticket_id,
+            body=body,
+            internal=internal,
+            files=files,
+            claim_if_unassigned=claim_if_unassigned,
+        )
+    except DomainError:
+        ratelimit.limits_release(hits)
+        raise
+
+
+def _message_post(
+    *,
+    actor: User,
+    ticket_id: int,
+    body: str,
+    internal: bool,
+    files: Sequence[UploadedFile],
+    claim_if_unassigned: bool,
+) -> Message:
+    with staged_files(files, uploader=actor) as staged, transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         fields: list[str] = []
         changes: list[Change] = []

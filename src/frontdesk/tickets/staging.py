@@ -20,7 +20,13 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import DomainError, NotAllowed
 from frontdesk.tickets import access
-from frontdesk.tickets.files import check_files, delete_after_commit, max_files, staged_files
+from frontdesk.tickets.files import (
+    StagedAgain,
+    check_files,
+    delete_after_commit,
+    max_files,
+    staged_files,
+)
 from frontdesk.tickets.models import StagedUpload
 
 STAGED_FOR = timedelta(days=1)
@@ -67,7 +73,7 @@ def staged_upload_create(
     kept: list[StagedUpload] = []
     for file in fitting:
         try:
-            with staged_files([file]) as [stored], transaction.atomic():
+            with staged_files([file], uploader=actor) as [stored], transaction.atomic():
                 kept.append(
                     StagedUpload.objects.create(
                         token=secrets.token_urlsafe(32),
@@ -85,8 +91,9 @@ def staged_upload_create(
 
 
 def staged_upload_open(upload: StagedUpload) -> UploadedFile:
-    """The staged file as an upload again, for the use case that sends it."""
-    return UploadedFile(
+    """The staged file as an upload again, for the use case that sends it (its bytes were
+    counted against the upload budget when it was staged)."""
+    return StagedAgain(
         file=upload.file.open("rb"),
         name=upload.original_name,
         content_type=upload.content_type,

@@ -189,8 +189,11 @@ def profile_page(request: HttpRequest) -> HttpResponse:
                 keep_api_tokens=data["keep_api_tokens"],
                 client=sessions.ClientInfo.from_request(request),
             )
-        except (InvalidInput, NotAllowed) as exc:
+        except (InvalidInput, NotAllowed, RateLimited) as exc:
             form.add_domain_error(exc)
+            if isinstance(exc, RateLimited):
+                response = _profile(request, user, form, chosen, 400)
+                return with_form_error(response, exc)
         else:
             update_session_auth_hash(request, user)  # a new password keeps this session
             messages.success(request, "Your profile has been saved.")

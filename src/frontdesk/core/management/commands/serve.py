@@ -130,13 +130,17 @@ class Command(BaseCommand):
         from granian import Granian
         from granian.constants import Interfaces
 
+        # Granian's own default, made explicit so that each process knows how many threads
+        # it has and keeps some free of live streams (frontdesk.live.limits).
+        threads = options["threads"] or max(1, (1024 // options["workers"]) // 2)
+        os.environ["FRONTDESK_WSGI_THREADS"] = str(threads)
         Granian(
             "frontdesk.wsgi:application",
             address=options["host"],
             port=options["port"],
             interface=Interfaces.WSGI,
             workers=options["workers"],
-            blocking_threads=options["threads"],
+            blocking_threads=threads,
             respawn_failed_workers=True,
         ).serve()
 

@@ -14,7 +14,22 @@
   const source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
   // The page says whether it is live (styles, and tests waiting for the stream, read it).
   source.addEventListener("open", () => { body.dataset.liveState = "listening"; });
-  source.addEventListener("error", () => { body.dataset.liveState = "reconnecting"; });
+  source.addEventListener("error", () => {
+    // A stream refused (429: too many open) or failed for good is not retried by the
+    // browser: check the same fragment endpoints every little while instead.
+    if (source.readyState === EventSource.CLOSED) { startPolling(); return; }
+    body.dataset.liveState = "reconnecting";
+  });
+  const POLL_SECONDS = 30;
+  let polling = null;
+  function startPolling() {
+    body.dataset.liveState = "polling";
+    if (polling) return;
+    polling = setInterval(() => {
+      if (document.hidden) return;
+      if (ticket) { addMessages(); changeSoon(); } else { refreshSoon(); }
+    }, POLL_SECONDS * 1000);
+  }
 
   // Never swap a region out from under someone typing in it; the next event catches up.
   function isEditing(region) {
