@@ -279,3 +279,29 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+
+# === Hardening (docs/security.md "Hardening") ===
+# Content-Security-Policy on every answer (django-csp): scripts and styles only from our own
+# static files (no inline code, no style="" attributes), nothing may frame a page, and the
+# browser reports violations to /csp-report, which logs one line each. Images may also be
+# data: URIs (enrolment QR codes). The Swagger UI at /api/ticketing/docs runs under the same
+# policy (its settings are a JSON block, its scripts files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": ["/csp-report"],
+    },
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+INSTALLED_APPS.append("csp")
+FRONTDESK_RATE_LIMITS["csp_report_ip"] = env_rate("FRONTDESK_RATE_CSP_REPORT", "30/minute")

@@ -12,6 +12,7 @@ from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
+from frontdesk.web.views.csp_report import csp_report
 from frontdesk.web.views import replies as saved_replies
 
 register_converter(IdConverter, "id")
@@ -66,6 +67,9 @@ urlpatterns = [
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     path("admin/", admin.site.urls),
 ]
+
+# Content-Security-Policy violation reports (settings CONTENT_SECURITY_POLICY).
+urlpatterns += [path("csp-report", csp_report)]
 
 # Notifications: the profile page's choices and the one-click unsubscribe link of each mail.
 urlpatterns += [
