@@ -164,5 +164,3 @@ def test_reports_are_rate_limited_per_address(caplog: pytest.LogCaptureFixture, 
 @pytest.mark.django_db
 def test_the_report_endpoint_takes_only_post() -> None:
     assert Client().get("/csp-report").status_code == 405
-
-
