@@ -12,8 +12,8 @@ from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail
-from frontdesk.web.views.csp_report import csp_report
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views.csp_report import csp_report
 
 register_converter(IdConverter, "id")
 
