@@ -307,3 +307,7 @@ MIDDLEWARE.insert(
 )
 INSTALLED_APPS.append("csp")
 FRONTDESK_RATE_LIMITS["csp_report_ip"] = env_rate("FRONTDESK_RATE_CSP_REPORT", "30/minute")
+# The data directory is private (core/datadir.py): uploads are written 0600 in 0700 directories
+# (Django's default chmods every upload to 0644, whatever the umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
