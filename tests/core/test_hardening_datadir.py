@@ -21,7 +21,7 @@ from tests.conftest import open_ticket
 def _frontdesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
     env.pop("DATABASE_URL", None)  # the embedded profile: SQLite in the data directory
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "frontdesk.cli", *args],
         env=env,
         capture_output=True,
@@ -55,11 +55,12 @@ def test_a_fresh_data_directory_is_private(tmp_path: Path) -> None:
 def test_an_older_installation_is_fixed_at_start_up_with_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _frontdesk(data, "migrate", "--verbosity", "0")
-    os.chmod(data, 0o755)
+    # As an installation from before: readable by every account on the machine.
+    os.chmod(data, 0o755)  # noqa: S103
     os.chmod(data / "frontdesk.sqlite3", 0o644)
     (data / "attachments" / "ab").mkdir(parents=True)
-    os.chmod(data / "attachments", 0o755)
-    os.chmod(data / "attachments" / "ab", 0o755)
+    os.chmod(data / "attachments", 0o755)  # noqa: S103
+    os.chmod(data / "attachments" / "ab", 0o755)  # noqa: S103
     (data / "attachments" / "ab" / "file").write_bytes(b"private")
     os.chmod(data / "attachments" / "ab" / "file", 0o644)
 
