@@ -311,3 +311,22 @@ FRONTDESK_RATE_LIMITS["csp_report_ip"] = env_rate("FRONTDESK_RATE_CSP_REPORT", "
 # (Django's default chmods every upload to 0644, whatever the umask).
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Nothing a signed-in caller sees, and no JSON answer, is kept by a cache (core/middleware.py).
+MIDDLEWARE.append("frontdesk.core.middleware.NoStoreMiddleware")
+# HTTPS: an installation is served over HTTPS when it sits behind the TLS proxy
+# (FRONTDESK_BEHIND_PROXY) or says its cookies are HTTPS-only (SESSION_COOKIE_SECURE). Then
+# browsers are told to use nothing else for a year (HSTS; sent only on HTTPS answers), and the
+# CSRF cookie is HTTPS-only like the session's. docs/deploy.md, "The production profile".
+FRONTDESK_HTTPS = FRONTDESK_BEHIND_PROXY or SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if FRONTDESK_HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SILENCED_SYSTEM_CHECKS += [
+    # HSTS for subdomains and the browsers' preload list bind every host of the domain, which
+    # a help desk on one host cannot promise; SECURE_HSTS_INCLUDE_SUBDOMAINS opts in.
+    "security.W005",
+    "security.W021",
+    # TLS ends at the proxy, which redirects plain HTTP (docs/deploy.md): Django redirecting
+    # too would also redirect the proxy's own health checks and the local live endpoint.
+    "security.W008",
+]

@@ -67,7 +67,7 @@ def test_an_older_installation_is_fixed_at_start_up_with_one_line(tmp_path: Path
     first = _frontdesk(data, "check")
     lines = [line for line in first.stderr.splitlines() if "private" in line]
     assert len(lines) == 1, first.stderr
-    assert "5 files and directories" in lines[0]
+    assert "5 of its files and directories" in lines[0]
     modes = _modes(data)
     assert _loose(modes) == {}, modes
     assert modes["attachments/ab/file"] == "0o600"

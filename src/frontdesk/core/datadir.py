@@ -45,9 +45,8 @@ def make_private(data_dir: Path) -> int:
             changed += 1
     if changed:
         logger.warning(
-            "Made the data directory %s private: %d files and directories could be read by "
-            "other accounts on this machine; now only its owner can (0600 files, 0700 "
-            "directories).",
+            "Made the data directory %s private: %d of its files and directories could be read "
+            "by other accounts on this machine; now only its owner can (0600/0700).",
             data_dir,
             changed,
         )
