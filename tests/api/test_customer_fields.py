@@ -85,3 +85,27 @@ def test_the_schema_says_these_fields_are_staff_only(anonymous: Api) -> None:
     for name in WORKINGS_FIELDS:
         assert "null for customers" in ticket[name]["description"], name
         assert any(option.get("type") == "null" for option in ticket[name].get("anyOf", [])), name
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"priority": "urgent"}, "priority"),
+        ({"category": "billing"}, "category"),
+        ({"tag": "vip"}, "tag"),
+        ({"overdue": "true"}, "overdue"),
+        ({"ordering": "priority"}, "sort"),
+        ({"ordering": "due_date"}, "sort"),
+    ],
+)
+def test_customers_cannot_learn_workings_by_filtering(
+    as_customer: Api, as_agent: Api, worked_ticket, query: dict[str, str], field: str
+) -> None:  # type: ignore[no-untyped-def]
+    refused = as_customer.get("/tickets/", **query)
+    assert refused.status_code == 400, refused.content
+    assert "Only staff" in refused.json()["error"]["message"]
+    assert as_agent.get("/tickets/", **query).status_code == 200
+
+
+def test_customers_overdue_list_is_refused(as_customer: Api, worked_ticket) -> None:  # type: ignore[no-untyped-def]
+    assert as_customer.get("/tickets/overdue/").status_code == 400

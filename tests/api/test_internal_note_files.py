@@ -4,7 +4,6 @@ seen here from the customer's side of the API)."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
