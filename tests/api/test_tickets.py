@@ -376,7 +376,8 @@ def test_a_due_date_moved_out_of_the_calendar_is_refused(as_agent: Api, customer
     ticket = open_ticket(customer)
     response = as_agent.patch(f"/tickets/{ticket.pk}/", {"due_date": "9999-12-31T23:00:00-05:00"})
     assert response.status_code == 400
-    assert error_of(response)["fields"]["due_date"] == ["The due date is outside the calendar."]
+    [message] = error_of(response)["fields"]["due_date"]
+    assert message.startswith("The due date is outside the calendar")
     ticket.refresh_from_db()
     assert ticket.due_at is None
 
