@@ -4,6 +4,7 @@ load in a real browser without a single policy violation or console error."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -43,13 +44,20 @@ def _visit(page: Page, errors: list[str], path: str) -> None:
 
 
 def test_main_pages_have_no_policy_violations(
-    new_page: Callable[..., Page], agent: User, customer: User, admin: User, ticket: Ticket
+    new_page: Callable[..., Page],
+    agent: User,
+    customer: User,
+    admin: User,
+    ticket: Ticket,
+    screenshot: Callable[..., Path],
 ) -> None:
     page, errors = _watched(new_page)
     _visit(page, errors, "/login")
     sign_in(page, agent.username, PASSWORD)
     for path in ("/home", f"/ticket/{ticket.pk}", "/profile", "/replies", "/api/ticketing/docs"):
         _visit(page, errors, path)
+    _visit(page, errors, f"/ticket/{ticket.pk}")
+    screenshot(page, "csp-agent-ticket-desktop")
     # An htmx swap: the workspace's filter answers a fragment.
     page.goto("/home")
     page.goto("/home?status=open")
@@ -59,6 +67,7 @@ def test_main_pages_have_no_policy_violations(
     sign_in(page, customer.username, PASSWORD)
     for path in ("/home", f"/ticket/{ticket.pk}", "/profile", "/ticket/new"):
         _visit(page, errors, path)
+    screenshot(page, "csp-customer-ticket-new-phone")
 
     page, errors = _watched(new_page)
     page.goto("/admin/login/")
