@@ -313,9 +313,9 @@ class BulkOut(Schema):
 class StatisticsOut(Schema):
     total_tickets: int
     by_status: dict[str, int]
-    by_priority: dict[str, int]
-    by_category: dict[str, int]
-    overdue_count: int
+    by_priority: dict[str, int] = Field(description="Staff only: empty for customers.")
+    by_category: dict[str, int] = Field(description="Staff only: empty for customers.")
+    overdue_count: int | None = Field(description="Staff only: null for customers.")
     unassigned_count: int
     my_tickets_count: int
     avg_resolution_time_hours: float | None
