@@ -11,13 +11,33 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Everything this process creates (database, job queue, attachments, secrets, mail) is
+    # private to its account: core/datadir.py.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
     from django.core.management import execute_from_command_line
+
+    _data_dir_made_private()
 
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
     execute_from_command_line(["frontdesk", *args])
+
+
+def _data_dir_made_private() -> None:
+    """Fix an installation made before the data directory was private (one log line). A
+    configuration error is left for the command to report."""
+    from django.conf import settings
+
+    from frontdesk.core.datadir import make_private
+    from frontdesk.core.env import ConfigError
+
+    try:
+        data_dir = settings.DATA_DIR
+    except ConfigError:
+        return
+    make_private(data_dir)
 
 
 if __name__ == "__main__":

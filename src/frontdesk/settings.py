@@ -336,3 +336,54 @@ FRONTDESK_MIN_FREE_DISK_BYTES = env_int(
 FRONTDESK_LIVE_STREAMS_PER_USER = env_int("FRONTDESK_LIVE_STREAMS_PER_USER", 6, minimum=0)
 FRONTDESK_LIVE_STREAMS_PER_IP = env_int("FRONTDESK_LIVE_STREAMS_PER_IP", 20, minimum=0)
 FRONTDESK_LIVE_STREAMS_PER_PROCESS = env_int("FRONTDESK_LIVE_STREAMS_PER_PROCESS", 0, minimum=0)
+
+# === Hardening (docs/security.md "Hardening") ===
+# Content-Security-Policy on every answer (django-csp): scripts and styles only from our own
+# static files (no inline code, no style="" attributes), nothing may frame a page, and the
+# browser reports violations to /csp-report, which logs one line each. Images may also be
+# data: URIs (enrolment QR codes). The Swagger UI at /api/ticketing/docs runs under the same
+# policy (its settings are a JSON block, its scripts files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": ["/csp-report"],
+    },
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+INSTALLED_APPS.append("csp")
+FRONTDESK_RATE_LIMITS["csp_report_ip"] = env_rate("FRONTDESK_RATE_CSP_REPORT", "30/minute")
+# The data directory is private (core/datadir.py): uploads are written 0600 in 0700 directories
+# (Django's default chmods every upload to 0644, whatever the umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Nothing a signed-in caller sees, and no JSON answer, is kept by a cache (core/middleware.py).
+MIDDLEWARE.append("frontdesk.core.middleware.NoStoreMiddleware")
+# HTTPS: an installation is served over HTTPS when it sits behind the TLS proxy
+# (FRONTDESK_BEHIND_PROXY) or says its cookies are HTTPS-only (SESSION_COOKIE_SECURE). Then
+# browsers are told to use nothing else for a year (HSTS; sent only on HTTPS answers), and the
+# CSRF cookie is HTTPS-only like the session's. docs/deploy.md, "The production profile".
+FRONTDESK_HTTPS = FRONTDESK_BEHIND_PROXY or SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if FRONTDESK_HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SILENCED_SYSTEM_CHECKS += [
+    # HSTS for subdomains and the browsers' preload list bind every host of the domain, which
+    # a help desk on one host cannot promise; SECURE_HSTS_INCLUDE_SUBDOMAINS opts in.
+    "security.W005",
+    "security.W021",
+    # TLS ends at the proxy, which redirects plain HTTP (docs/deploy.md): Django redirecting
+    # too would also redirect the proxy's own health checks and the local live endpoint.
+    "security.W008",
+]

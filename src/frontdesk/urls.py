@@ -16,6 +16,7 @@ from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
+from frontdesk.web.views.csp_report import csp_report
 
 register_converter(IdConverter, "id")
 
@@ -71,6 +72,9 @@ urlpatterns = [
     path("admin/login/", two_factor_views.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+# Content-Security-Policy violation reports (settings CONTENT_SECURITY_POLICY).
+urlpatterns += [path("csp-report", csp_report)]
 
 # Notifications: the profile page's choices and the one-click unsubscribe link of each mail.
 urlpatterns += [

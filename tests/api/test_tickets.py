@@ -98,7 +98,8 @@ def test_customer_opens_for_themselves(as_customer: Api, customer: User) -> None
     assert data["customer"] == customer.pk
     assert data["created_by"] == customer.pk
     assert data["description"] == NEW["description"]
-    assert data["channel"] == Channel.API
+    assert data["channel"] is None  # staff only (tests/api/test_customer_fields.py)
+    assert Ticket.objects.get(pk=data["id"]).channel == Channel.API
     assert as_customer.post("/tickets/", {**NEW, "customer": customer.pk}).status_code == 201
 
 
@@ -375,7 +376,8 @@ def test_a_due_date_moved_out_of_the_calendar_is_refused(as_agent: Api, customer
     ticket = open_ticket(customer)
     response = as_agent.patch(f"/tickets/{ticket.pk}/", {"due_date": "9999-12-31T23:00:00-05:00"})
     assert response.status_code == 400
-    assert error_of(response)["fields"]["due_date"] == ["The due date is outside the calendar."]
+    [message] = error_of(response)["fields"]["due_date"]
+    assert message.startswith("The due date is outside the calendar")
     ticket.refresh_from_db()
     assert ticket.due_at is None
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import ConfigDict, Field, create_model
+from pydantic import ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets import access
@@ -66,14 +66,29 @@ class PersonOut(Schema):
         return obj.organisation_id
 
 
+# How staff work a ticket: the customer's ticket page shows none of it, so customers read
+# these fields as null (the gate: tickets/access.sees_ticket_workings).
+_WORKINGS = "Staff only: null for customers."
+WORKINGS_FIELDS = (
+    "priority",
+    "category",
+    "due_date",
+    "estimated_hours",
+    "actual_hours",
+    "tags",
+    "first_response_at",
+    "channel",
+)
+
+
 class TicketOut(Schema):
     id: int
     ticket_number: str
     subject: str
     description: str
     status: str
-    priority: str
-    category: str
+    priority: str | None = Field(description=_WORKINGS)
+    category: str | None = Field(description=_WORKINGS)
     customer: int
     customer_detail: PersonOut
     assigned_to: int | None
@@ -86,12 +101,12 @@ class TicketOut(Schema):
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
-    due_date: datetime | None
-    estimated_hours: float | None
-    actual_hours: float | None
-    tags: list[str]
-    first_response_at: datetime | None
-    channel: str
+    due_date: datetime | None = Field(description=_WORKINGS)
+    estimated_hours: float | None = Field(description=_WORKINGS)
+    actual_hours: float | None = Field(description=_WORKINGS)
+    tags: list[str] | None = Field(description=_WORKINGS)
+    first_response_at: datetime | None = Field(description=_WORKINGS)
+    channel: str | None = Field(description=_WORKINGS)
     resolution: str = Field(
         description="How the problem was solved. Customers read it only when it is public: "
         "otherwise it is empty."
@@ -148,6 +163,16 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_resolution_public(obj: Ticket, context: dict[str, Any]) -> bool:
         return _resolution_for_caller(obj, context)[1]
+
+    @model_validator(mode="after")
+    def _as_the_caller_may_read_it(self, info: ValidationInfo) -> TicketOut:
+        """The one place that decides which fields the caller reads."""
+        context = info.context or {}
+        user = getattr(context.get("request"), "auth", None)
+        if not (isinstance(user, User) and access.sees_ticket_workings(user)):
+            for name in WORKINGS_FIELDS:
+                setattr(self, name, None)
+        return self
 
 
 def _resolution_for_caller(ticket: Ticket, context: dict[str, Any]) -> tuple[str, bool]:
@@ -288,9 +313,9 @@ class BulkOut(Schema):
 class StatisticsOut(Schema):
     total_tickets: int
     by_status: dict[str, int]
-    by_priority: dict[str, int]
-    by_category: dict[str, int]
-    overdue_count: int
+    by_priority: dict[str, int] = Field(description="Staff only: empty for customers.")
+    by_category: dict[str, int] = Field(description="Staff only: empty for customers.")
+    overdue_count: int | None = Field(description="Staff only: null for customers.")
     unassigned_count: int
     my_tickets_count: int
     avg_resolution_time_hours: float | None

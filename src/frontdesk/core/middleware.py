@@ -71,3 +71,26 @@ class SecureCookiesMiddleware:
                 if name in response.cookies:
                     response.cookies[name]["secure"] = True
         return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer for a signed-in caller (a session cookie or
+    an Authorization header came with the request) and on every JSON answer, so that neither a
+    shared proxy nor the browser's disk keeps a page or an API answer with someone's data (the
+    back button on a shared computer after signing out). An answer that says its own caching
+    keeps it: attachments (private, revalidated), profile pictures (public), live streams."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        signed_in = (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META
+        )
+        json = response.get("Content-Type", "").split(";")[0].strip().endswith("json")
+        if signed_in or json:
+            response["Cache-Control"] = "no-store"
+        return response

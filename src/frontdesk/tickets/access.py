@@ -111,6 +111,13 @@ def resolution_for(user: User, ticket: Ticket) -> tuple[str, bool]:
     return shown, bool(shown)
 
 
+def sees_ticket_workings(user: User) -> bool:
+    """Whether ``user`` reads how staff work a ticket: its priority, category, tags, due date,
+    hours, first response and channel. The requester's ticket page shows none of them, so no
+    face shows them to a customer (the REST API answers them as null)."""
+    return user.is_staff_member
+
+
 def people_visible_to(user: User) -> QuerySet[User]:
     """The accounts whose details (name, email, organisation) ``user`` may read: staff every
     person, a customer only themselves. System is nobody's customer."""

@@ -32,6 +32,8 @@ API_ORDERINGS: dict[str, tuple[paging.SortKey, ...]] = {
     "priority": paging.BY_PRIORITY,
     "due_date": paging.BY_DUE,
 }
+# Orderings that would tell a customer how staff work their tickets (filters.WORKINGS_FILTERS).
+WORKINGS_ORDERINGS = frozenset({"priority", "due_date"})
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def tickets_list_for_api(
     if ordering not in API_ORDERINGS:
         allowed = ", ".join(API_ORDERINGS)
         raise InvalidInput(f"Unknown ordering {ordering!r}: use one of {allowed}.", field="sort")
+    if ordering in WORKINGS_ORDERINGS and not access.sees_ticket_workings(user):
+        raise InvalidInput(f"Only staff can order by {ordering}.", field="sort")
     limit = _api_limit(limit)
     after = _decode_cursor(cursor, ordering) if cursor else ""
     query = access.tickets_visible_to(user).filter(

@@ -22,6 +22,7 @@ from frontdesk.core.clock import in_utc, now
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.core.text import is_storable_text
+from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
 
 UNASSIGNED = "unassigned"
@@ -243,10 +244,17 @@ def parse_filters(values: Mapping[str, str]) -> dict[str, Any]:
     return parsed
 
 
+# Filters on how staff work a ticket: a customer, who reads none of it
+# (access.sees_ticket_workings), may not learn it by filtering either.
+WORKINGS_FILTERS = frozenset({"priority", "category", "tag", "overdue"})
+
+
 def filter_condition(user: User, values: Mapping[str, str]) -> Q:
     """The tickets every filter set in ``values`` keeps, for ``user``."""
     condition = Q()
     for name, value in parse_filters(values).items():
+        if name in WORKINGS_FILTERS and not access.sees_ticket_workings(user):
+            raise InvalidInput(f"Only staff can filter by {name}.", field=name)
         condition &= TICKET_FILTERS[name].keep(user, value)
     return condition
 

@@ -143,7 +143,7 @@ class TicketStatistics:
     by_status: dict[str, int]
     by_priority: dict[str, int]
     by_category: dict[str, int]
-    overdue_count: int
+    overdue_count: int | None
     unassigned_count: int
     my_tickets_count: int
     avg_resolution_time_hours: float | None
@@ -165,12 +165,14 @@ def ticket_statistics(*, user: User) -> TicketStatistics:
     def average(hours: float, count: int) -> float | None:
         return round(hours / count, 2) if count else None
 
+    # How staff work the tickets (priority, category, due dates) is not the customer's to read.
+    workings = access.sees_ticket_workings(user)
     return TicketStatistics(
         total_tickets=summary.total,
         by_status=summary.by_status,
-        by_priority=summary.by_priority,
-        by_category=summary.by_category,
-        overdue_count=summary.overdue,
+        by_priority=summary.by_priority if workings else {},
+        by_category=summary.by_category if workings else {},
+        overdue_count=summary.overdue if workings else None,
         unassigned_count=summary.unassigned,
         my_tickets_count=mine,
         avg_resolution_time_hours=average(summary.resolution_hours, summary.resolved),

@@ -6,7 +6,7 @@ narrower limits are that face's contract, in supportme/rules.py."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
@@ -126,15 +126,27 @@ def clean_tags(value: object) -> list[str]:
     return tags
 
 
+DUE_AT_FIRST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+DUE_AT_LAST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+DUE_AT_OUTSIDE = (
+    "The due date is outside the calendar: use a date between 2 January 0001 and 30 December 9999."
+)
+
+
 def clean_due_at(value: object) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidInput("The due date must be a date and time with a time zone.", field="due_at")
     try:
-        return in_utc(value)
+        moment = in_utc(value)
     except OverflowError as exc:
-        raise InvalidInput("The due date is outside the calendar.", field="due_at") from exc
+        raise InvalidInput(DUE_AT_OUTSIDE, field="due_at") from exc
+    # Pages show it in each reader's time zone (up to 14 hours either side of UTC): a moment
+    # on the calendar's first or last day would leave it there.
+    if not DUE_AT_FIRST <= moment <= DUE_AT_LAST:
+        raise InvalidInput(DUE_AT_OUTSIDE, field="due_at")
+    return moment
 
 
 def clean_hours(value: object, *, field: str) -> Decimal | None:

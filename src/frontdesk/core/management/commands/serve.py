@@ -162,9 +162,14 @@ class Command(BaseCommand):
             fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(password + "\n")
-        if password_file.exists():
-            password = password_file.read_text().strip()
+            # Said once, when it is made: start-up output often ends up in logs kept for long.
             self.stdout.write(
                 f"Sign in as an admin: username 'admin', password '{password}' "
                 f"(kept in {password_file}; change it on the Profile page, then delete the file)."
+            )
+            return
+        if password_file.exists():
+            self.stdout.write(
+                f"The first admin's password is in {password_file}: sign in as 'admin', change "
+                "it on the Profile page, then delete the file."
             )
