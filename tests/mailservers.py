@@ -212,6 +212,12 @@ class Dovecot:
             unprivileged=unprivileged,
         )
         (root / "dovecot.conf").write_text(config)
+        # Dovecot's own processes (dovecot, dovenull) read these: readable whatever the umask
+        # of the test process (a test that loads frontdesk's server entry sets 077).
+        for name in ("dovecot.conf", "users", "cert.pem"):
+            (root / name).chmod(0o644)
+        for name in ("run", "state"):
+            (root / name).chmod(0o755)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
@@ -264,6 +270,7 @@ class Dovecot:
         with (self.root / "users").open("a") as users:
             for account in accounts:
                 users.write(f"{account.user}:{{PLAIN}}{account.password}::::::\n")
+        (self.root / "users").chmod(0o644)
 
 
 @contextmanager

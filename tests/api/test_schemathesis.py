@@ -17,6 +17,7 @@ import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -32,12 +33,14 @@ from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
 from frontdesk.tickets.saved_views import saved_view_create
-from frontdesk.wsgi import application
 from tests.conftest import open_ticket
 from tests.tickets.test_attachments import HTML, image_bytes
 
 pytestmark = pytest.mark.django_db
 
+# Django's own WSGI application, not frontdesk.wsgi: that module is the server's entry and sets
+# the process's umask, which would leak into every later test of this worker.
+application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/ticketing/openapi.json", application)
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 PATH_IDS = {

@@ -144,14 +144,18 @@ def test_the_async_endpoint_has_the_same_user_cap(customer: User, settings: Sett
             if response.status_code == 200:
                 chunks = aiter(response.streaming_content)
                 await anext(chunks)  # started, as a server starts it
-                streams.append(chunks)
-        for chunks in streams:
+                streams.append((response, chunks))
+        for response, chunks in streams:
             await chunks.aclose()
+            # What Django's ASGI handler does once a response is over, however it ended: the
+            # lease is given back here, not whenever the stream's generator is collected.
+            await sync_to_async(response.close)()
         again = await client.get("/live/events")  # the leases were given back
         assert again.status_code == 200
         chunks = aiter(again.streaming_content)
         await anext(chunks)
         await chunks.aclose()
+        await sync_to_async(again.close)()
         await sync_to_async(connections.close_all)()
         return statuses
 

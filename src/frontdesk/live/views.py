@@ -165,8 +165,10 @@ def _stream(
             if (frame := _frame(event, staff=staff)) is not None:
                 yield frame
     finally:
-        subscription.close()
-        lease.release()
+        try:
+            subscription.close()
+        finally:
+            lease.release()
 
 
 async def _astream(
@@ -186,8 +188,10 @@ async def _astream(
             if (frame := _frame(event, staff=staff)) is not None:
                 yield frame
     finally:
-        subscription.close()
-        await sync_to_async(lease.release)()
+        try:
+            subscription.close()
+        finally:
+            await sync_to_async(lease.release)()
 
 
 def _event_stream(content: _Leased | _ALeased) -> StreamingHttpResponse:
