@@ -13,11 +13,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='sessionevent',
-            name='kind',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_out', 'Signed out'), ('failed_sign_in', 'Failed sign-in'), ('expired', 'Expired (inactivity)'), ('revoked', 'Ended from another device'), ('2fa_enrolled', 'Two-factor turned on'), ('2fa_disabled', 'Two-factor turned off'), ('2fa_failed', 'Wrong two-factor code'), ('2fa_recovery', 'Recovery code used')], max_length=16),
-        ),
         migrations.CreateModel(
             name='TwoFactor',
             fields=[

@@ -25,22 +25,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="sessionevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("sign_in", "Signed in"),
-                    ("sign_out", "Signed out"),
-                    ("failed_sign_in", "Failed sign-in"),
-                    ("expired", "Expired (inactivity)"),
-                    ("revoked", "Ended from another device"),
-                    ("reset_requested", "Password reset requested"),
-                    ("reset_used", "Password reset used"),
-                ],
-                max_length=16,
-            ),
-        ),
         migrations.CreateModel(
             name="PasswordResetToken",
             fields=[
