@@ -31,7 +31,10 @@ def _frontdesk(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Co
     base = {
         name: value
         for name, value in os.environ.items()
-        if name not in PRODUCTION and name not in ("DATABASE_URL", "SECRET_KEY")
+        if name not in PRODUCTION
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set for the whole test process while the browser tests'
+        # session runs (tests/e2e/conftest.py); a deployment never has it.
+        and name not in ("DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     return subprocess.run(
         [sys.executable, "-m", "frontdesk.cli", *args],
