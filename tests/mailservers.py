@@ -409,7 +409,7 @@ class SmtpSink:
         with self._handler.arrived:
             while True:
                 for mail in self._handler.received:
-                    if mail.message["Message-ID"] == message_id:
+                    if str(mail.message["Message-ID"]).strip() == message_id:
                         return mail
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -417,7 +417,9 @@ class SmtpSink:
                 self._handler.arrived.wait(left)
 
     def with_message_id(self, message_id: str) -> list[Received]:
-        return [mail for mail in self.received if mail.message["Message-ID"] == message_id]
+        return [
+            mail for mail in self.received if str(mail.message["Message-ID"]).strip() == message_id
+        ]
 
 
 @pytest.fixture

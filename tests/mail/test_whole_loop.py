@@ -86,7 +86,7 @@ def test_mail_in_reply_out_answer_in_and_an_outsider_kept_out(
     # She is told it arrived, threaded under her own mail.
     [receipt] = delivered_to(parent_box, smtp_sink, 1)
     receipt_mail = message_from_bytes(receipt, policy=policy.default)
-    first_id = message_from_bytes(first, policy=policy.default)["Message-ID"]
+    first_id = message_from_bytes(first, policy=policy.default)["Message-ID"].strip()
     assert ticket.number in receipt_mail["Subject"]
     assert first_id in receipt_mail["References"]
     assert receipt_mail["Auto-Submitted"] == "auto-generated"
@@ -115,7 +115,7 @@ def test_mail_in_reply_out_answer_in_and_an_outsider_kept_out(
                 f"Re: {answer['Subject']}",
                 "Thank you! We'll order size 8.\n\nOn Tuesday the studio wrote:\n> Size 8 fits",
                 to=answer["Reply-To"],
-                In_Reply_To=answer["Message-ID"],
+                In_Reply_To=answer["Message-ID"].strip(),
                 References=f"{answer['References']} {answer['Message-ID']}",
             )
         ]

@@ -105,7 +105,7 @@ def test_a_mail_leaves_with_the_headers_that_thread_it_and_bring_replies_back(
         "<first-from-phone@mail.example>",
         first.message_id_header,
     ]
-    assert message["In-Reply-To"] == first.message_id_header
+    assert message["In-Reply-To"].strip() == first.message_id_header
     assert parse_reply_address(message["Reply-To"]) == ReplyTarget(ticket.pk, customer.pk)
     assert message["Reply-To"].endswith("@studio.example")
     assert message["Auto-Submitted"] == "auto-generated"
@@ -128,8 +128,8 @@ def test_the_first_mail_of_a_ticket_answers_its_thread_root(
     outbox_deliver(mail_id=mail.pk)
     [arrived] = smtp_sink.with_message_id(mail.message_id_header)
     root = thread_root_id(ticket.pk)
-    assert arrived.message["References"] == root
-    assert arrived.message["In-Reply-To"] == root
+    assert arrived.message["References"].strip() == root
+    assert arrived.message["In-Reply-To"].strip() == root
 
 
 def test_references_stay_bounded_and_take_only_well_formed_ids(
@@ -398,7 +398,10 @@ def test_a_crash_after_handing_over_sends_once_more_with_the_same_message_id(
     assert outbox_sweep() == {Outcome.SENT: 1}
 
     again = smtp_sink.with_message_id(mail.message_id_header)
-    assert len(again) == 2 and again[0].message["Message-ID"] == again[1].message["Message-ID"]
+    assert (
+        len(again) == 2
+        and again[0].message["Message-ID"].strip() == again[1].message["Message-ID"].strip()
+    )
     row = reloaded(mail)
     assert (row.status, row.attempts) == (Status.SENT, 2)
     clock.advance(3600)
@@ -459,7 +462,9 @@ def test_without_a_mail_server_each_mail_is_one_eml_file(
     files = sorted((tmp_path / "mail-out").iterdir())
     assert len(files) == 2 and all(path.suffix == ".eml" for path in files)
     read = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in files]
-    assert {message["Message-ID"] for message in read} == {m.message_id_header for m in mails}
+    assert {message["Message-ID"].strip() for message in read} == {
+        m.message_id_header for m in mails
+    }
     for message in read:
         assert isinstance(message, EmailMessage)
         assert message["Auto-Submitted"] == "auto-generated"
@@ -475,7 +480,7 @@ def test_a_prompt_delivery_takes_the_other_due_mails_along_on_one_connection(
     burst = [enqueue(customer, ticket) for _ in range(3)] + [enqueue(agent, ticket)]
     outbox_deliver_promptly(mail_id=burst[0].pk)
     arrived = smtp_sink.wait_for(4)
-    assert sorted(mail.message["Message-ID"] for mail in arrived) == sorted(
+    assert sorted(mail.message["Message-ID"].strip() for mail in arrived) == sorted(
         mail.message_id_header for mail in burst
     )
     assert len({mail.peer for mail in arrived}) == 1  # one connection, not four
@@ -492,7 +497,7 @@ def test_a_prompt_delivery_leaves_mails_not_yet_due_alone(
     first, later = enqueue(customer, ticket), enqueue(customer, ticket)
     OutboxMail.objects.filter(pk=later.pk).update(next_attempt_at=now() + timedelta(minutes=4))
     outbox_deliver_promptly(mail_id=first.pk)
-    assert [mail.message["Message-ID"] for mail in smtp_sink.wait_for(1)] == [
+    assert [mail.message["Message-ID"].strip() for mail in smtp_sink.wait_for(1)] == [
         first.message_id_header
     ]
     assert reloaded(later).status == Status.PENDING

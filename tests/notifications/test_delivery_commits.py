@@ -48,7 +48,7 @@ def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(
     assert OutboxMail.objects.get(pk=committed.pk).status == OutboxMail.Status.SENT
     time.sleep(0.2)  # anything else on its way would have arrived by now
     arrived = smtp_sink.received[before:]
-    assert [mail.message["Message-ID"] for mail in arrived] == [committed.message_id_header]
+    assert [mail.message["Message-ID"].strip() for mail in arrived] == [committed.message_id_header]
 
 
 def _pending(recipient: User, ticket: Ticket) -> OutboxMail:
