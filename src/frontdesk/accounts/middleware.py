@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -93,6 +94,10 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.FRONTDESK_2FA_REQUIRED_FOR:
+            # The default: nothing to enforce, and no reason to load the signed-in user (the
+            # isinstance check below would) on requests that never look at it.
+            return self.get_response(request)
         user = request.user
         if (
             isinstance(user, User)
