@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from frontdesk.accounts.models import ApiToken, ApiTokenScope, User
-from frontdesk.accounts.sessions import ClientInfo, sign_in_failed_record
-from frontdesk.core import clock, ratelimit
+from frontdesk.accounts.sessions import ClientInfo, password_recheck, sign_in_failed_record
+from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_storable_text
 
@@ -111,14 +111,9 @@ def _check_password(user: User, password: str, client: ClientInfo) -> None:
         raise InvalidInput(PASSWORD_NEEDED, field="password")
     # The sign-in page's buckets (accounts.services.sign_in_limits_hit): this address, and
     # the account's name as a sign-in would try it.
-    hits = ratelimit.limits_hit(
-        (ratelimit.SIGN_IN_IP, client.ip),
-        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
-    )
-    if not user.check_password(password):
+    if not password_recheck(user, password, client):
         sign_in_failed_record(username=user.username, client=client)
         raise NotAllowed(PASSWORD_WRONG, field="password")
-    ratelimit.limits_release(hits)
 
 
 def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:

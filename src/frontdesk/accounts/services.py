@@ -31,6 +31,7 @@ from frontdesk.accounts.sessions import (
     ClientInfo,
     device_label,
     password_check_failed_record,
+    password_recheck,
     sessions_end_for,
     sign_in_failed_record,
 )
@@ -169,14 +170,9 @@ def user_update_profile(
     the JWT the user was authenticated with (accounts/tokens.py), keeps working.
     """
     client = client or ClientInfo()
-    hits = ratelimit.limits_hit(
-        (ratelimit.SIGN_IN_IP, client.ip),
-        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
-    )
-    if not user.check_password(old_password):
+    if not password_recheck(user, old_password, client):
         password_check_failed_record(user=user, client=client)
         raise NotAllowed(WRONG_PASSWORD, field="old_password")
-    ratelimit.limits_release(hits)
     if new_password:
         validators.check_password(new_password, field="new_password")
     validators.check_profile_icon(profile_icon, is_admin=user.is_admin)

@@ -30,7 +30,7 @@ from django.http import HttpRequest
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
 from frontdesk.accounts.tokens import token_version_bump
-from frontdesk.core import clock
+from frontdesk.core import clock, ratelimit
 from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.text import is_storable_text
 
@@ -437,3 +437,19 @@ def sessions_end_for(user: User, *, actor: User | None, keep_key: str | None = N
     if keep_key:
         others = others.exclude(session_key_hash=key_hash(keep_key))
     return _revoke(actor=actor, user_sessions=list(others))
+
+
+def password_recheck(user: User, password: object, client: ClientInfo) -> bool:
+    """Whether ``password`` is the signed-in user's own, asked again before a sensitive change
+    (a new password, address or API token; turning two-factor off). Each wrong guess counts
+    against the sign-in limits (this address, this account), reserved before the hash is
+    computed, so guessing here is no faster than at the sign-in page: RateLimited once full.
+    A right password gives its attempt back. The caller says what a wrong one means."""
+    hits = ratelimit.limits_hit(
+        (ratelimit.SIGN_IN_IP, client.ip),
+        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
+    )
+    if not isinstance(password, str) or not password or not user.check_password(password):
+        return False
+    ratelimit.limits_release(hits)
+    return True

@@ -40,7 +40,7 @@ from frontdesk.accounts.models import (
     User,
 )
 from frontdesk.accounts.services import user_authenticate
-from frontdesk.accounts.sessions import ClientInfo, event_record
+from frontdesk.accounts.sessions import ClientInfo, event_record, password_recheck
 from frontdesk.core import clock, ratelimit
 from frontdesk.core.errors import InvalidInput, NotAllowed, RateLimited
 from frontdesk.core.text import is_storable_text
@@ -241,7 +241,7 @@ def _recovery_hash(user_id: int, code: str) -> str:
 
 def _confirm_it_is_you(user: User, *, password: str, code: str, client: ClientInfo) -> None:
     if password:
-        if not user.check_password(password):
+        if not password_recheck(user, password, client):
             raise NotAllowed("Incorrect password was provided.", field="password")
         return
     if code:

@@ -27,7 +27,7 @@ from django.db import transaction
 
 from frontdesk.accounts import validators
 from frontdesk.accounts.models import Role, User
-from frontdesk.accounts.sessions import ClientInfo
+from frontdesk.accounts.sessions import ClientInfo, password_recheck
 from frontdesk.core import clock, ratelimit
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.notifications.outbox import outbox_enqueue
@@ -160,13 +160,8 @@ def email_change_request(
     if user.role == Role.SYSTEM:
         raise NotAllowed(NOT_FOR_SYSTEM)
     client = client or ClientInfo()
-    hits = ratelimit.limits_hit(
-        (ratelimit.SIGN_IN_IP, client.ip),
-        (ratelimit.SIGN_IN_USERNAME, ratelimit.account_key(user.pk)),
-    )
-    if not isinstance(password, str) or not user.check_password(password):
+    if not password_recheck(user, password, client):
         raise NotAllowed(WRONG_PASSWORD, field="password")
-    ratelimit.limits_release(hits)
     if not isinstance(new_email, str):
         raise InvalidInput("The provided email was invalid.", field="email")
     email = new_email.strip().lower()
