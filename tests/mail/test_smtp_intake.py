@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from email import policy
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -258,3 +259,31 @@ def test_the_command_needs_support_addresses(settings: Settings) -> None:
     settings.FRONTDESK_SUPPORT_ADDRESSES = []
     with pytest.raises(CommandError, match="FRONTDESK_SUPPORT_ADDRESSES is not set"):
         call_command("mail_intake", "--port", str(free_port()))
+
+
+def test_the_command_sets_up_a_new_data_directory_itself(tmp_path: Path) -> None:
+    """A new user may start the intake before anything else: it keeps the first mail."""
+    port = free_port()
+    data = tmp_path / "new-data"
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    env["FRONTDESK_SUPPORT_ADDRESSES"] = "support@example.com"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "mail-intake", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline()]
+        while "Mail intake (SMTP)" not in lines[-1] and lines[-1] and len(lines) < 50:
+            lines.append(server.stdout.readline())
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            assert client.sendmail("parent@example.net", ["support@example.com"], a_mail()) == {}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=20)[0]
+    assert server.returncode == 0, output
+    assert (data / "frontdesk.sqlite3").exists()

@@ -8,6 +8,7 @@ import signal
 import threading
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.mail.smtp_intake import IntakeController, accepted_addresses
@@ -26,6 +27,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "FRONTDESK_SUPPORT_ADDRESSES is not set: there is no address to accept mail for."
             )
+        # Like `serve` and `demo`: an intake started first, on a new data directory, would
+        # otherwise answer every mail with 451 (nowhere to keep it).
+        call_command("migrate", interactive=False, verbosity=0)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

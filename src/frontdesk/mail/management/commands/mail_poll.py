@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.env import ConfigError
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not folders:
             raise CommandError("FRONTDESK_IMAP_URL is not set: there is no mailbox to poll.")
+        call_command("migrate", interactive=False, verbosity=0)  # as `serve` and `demo` do
         interval = options["interval"] or settings.FRONTDESK_IMAP_POLL_SECONDS
         while True:
             results = imap.imap_poll(folders)
