@@ -2,14 +2,16 @@
 
 What is guaranteed (docs/email.md, "Sending"):
 
-* A row is sent only by whoever claims it, and claiming is one conditional UPDATE (pending or
-  lapsed, and due → sending, one more attempt), so any number of workers and sweeps may try
-  the same row at once: one wins, the others do nothing.
+* A row is sent only by whoever claims it. Mails are claimed in batches (up to CLAIM_BATCH,
+  pending or lapsed, and due → sending, one more attempt) in one transaction that skips rows
+  another worker holds, so any number of workers and sweeps may try the same row at once: one
+  wins, the others do nothing. The outcomes of a batch are recorded in one more commit.
 * A claim lapses after :func:`claim_lapses_after`. A row still ``sending`` then was claimed by
   a worker that stopped (a crash, a kill) between claiming and recording the outcome; it is
   tried again, with the same Message-ID. If that worker had already handed the mail over, the
   recipient gets it twice, under one Message-ID, which mail clients and servers show once.
-  That window (handed over, not yet marked) is the only way a mail can leave twice.
+  That window (handed over, batch not yet recorded, at most CLAIM_BATCH mails) is the only way
+  a mail can leave twice.
 * A temporary refusal (4xx), an unreachable server or any unexpected error is retried after
   an exponentially growing, jittered wait; after ``FRONTDESK_MAIL_ATTEMPTS`` attempts the row
   is ``failed``. A permanent refusal of the recipient or of the message (5xx) fails it at once.
@@ -33,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -55,6 +58,7 @@ JITTER = 0.2  # each wait is stretched or shrunk by up to this fraction, so retr
 THREAD_DEPTH = 10  # Message-IDs after the thread root in References
 SWEEP_BATCH = 200
 FOLLOWERS = 20  # other due mails a prompt delivery job takes along on its connection
+CLAIM_BATCH = FOLLOWERS + 1  # mails claimed, sent and recorded together
 _MESSAGE_ID = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII, no spaces or brackets
 
 
@@ -88,39 +92,67 @@ def outbox_deliver(*, mail_id: int, connection: BaseEmailBackend | None = None) 
     """Claim the row and send it, if it is due and nobody holds it (over ``connection`` when
     given, an open one shared by several mails). Never raises for a mail that cannot be sent:
     the row records why, and when it will be tried again."""
-    attempt = _claim(mail_id)
-    if attempt is None:
-        return Outcome.NOT_CLAIMED
-    mail = OutboxMail.objects.select_related("recipient", "ticket", "message", "event").get(
-        pk=mail_id
+    return outbox_deliver_batch(mail_ids=[mail_id], connection=connection).get(
+        mail_id, Outcome.NOT_CLAIMED
     )
+
+
+def outbox_deliver_batch(
+    *, mail_ids: list[int], connection: BaseEmailBackend | None = None
+) -> dict[int, Outcome]:
+    """Claim those of ``mail_ids`` that are due and free in one commit, send them in that order,
+    and record every outcome in one more commit: two writes per batch instead of two per mail,
+    which is what lets the worker keep up while requests hold SQLite's one write lock
+    (bench/README.md, "Mail"). If the mail server cannot be reached, the mails not yet tried
+    go back to waiting without spending an attempt. The outcome of each mail claimed."""
+    claimed = _claim(mail_ids)
+    if not claimed:
+        return {}
+    mails = OutboxMail.objects.select_related("recipient", "ticket", "message", "event").in_bulk(
+        list(claimed)
+    )
+    outcomes: dict[int, Outcome] = {}
+    records: list[tuple[OutboxMail, int, dict[str, Any]]] = []
+    for mail_id, attempt in claimed.items():
+        mail = mails[mail_id]
+        if Outcome.UNREACHABLE in outcomes.values():
+            records.append((mail, attempt, _released(attempt)))
+            continue
+        outcomes[mail_id], fields = _attempt(mail, attempt, connection)
+        records.append((mail, attempt, fields))
+    _record_all(records)
+    return outcomes
+
+
+def _attempt(
+    mail: OutboxMail, attempt: int, connection: BaseEmailBackend | None
+) -> tuple[Outcome, dict[str, Any]]:
+    """Send one claimed mail; its outcome and the fields that record it."""
     reason = _reason_to_skip(mail)
     if reason:
-        _record(mail, attempt, status=Status.SKIPPED, last_error=reason)
-        return Outcome.SKIPPED
+        return Outcome.SKIPPED, {"status": Status.SKIPPED, "last_error": reason}
     try:
         rendered = render(mail)
         email = build_email(mail, rendered, connection=connection)
         email.message()  # a bad address or header fails here, before the server is asked
     except (TemplateDoesNotExist, TemplateSyntaxError, ValueError) as exc:
-        _record(mail, attempt, status=Status.FAILED, last_error=f"Could not be written: {exc}")
-        return Outcome.FAILED
+        return Outcome.FAILED, {
+            "status": Status.FAILED,
+            "last_error": f"Could not be written: {exc}",
+        }
     except Exception as exc:
-        log.exception("outbox mail %s could not be rendered", mail_id)
+        log.exception("outbox mail %s could not be rendered", mail.pk)
         return _after_error(mail, attempt, exc)
     try:
         email.send()
     except Exception as exc:  # the backend's errors are many: SMTP, socket, TLS, disk
         return _after_error(mail, attempt, exc, subject=rendered.subject)
-    _record(
-        mail,
-        attempt,
-        status=Status.SENT,
-        sent_at=now(),
-        subject=rendered.subject[:998],
+    return Outcome.SENT, {
+        "status": Status.SENT,
+        "sent_at": now(),
+        "subject": rendered.subject[:998],
         **_without_secrets(mail),
-    )
-    return Outcome.SENT
+    }
 
 
 def _without_secrets(mail: OutboxMail) -> dict[str, Any]:
@@ -158,32 +190,32 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:batch]
     )
+    due_ids = list(due)
     with shared_connection() as connection:
-        for mail_id in list(due):
-            outcome = outbox_deliver(mail_id=mail_id, connection=connection)
-            counts[outcome] = counts.get(outcome, 0) + 1
-            if outcome == Outcome.UNREACHABLE:
+        for start in range(0, len(due_ids), CLAIM_BATCH):
+            outcomes = outbox_deliver_batch(
+                mail_ids=due_ids[start : start + CLAIM_BATCH], connection=connection
+            )
+            for outcome in outcomes.values():
+                counts[outcome] = counts.get(outcome, 0) + 1
+            if Outcome.UNREACHABLE in outcomes.values():
                 break
     return counts
 
 
 def outbox_deliver_promptly(*, mail_id: int, followers: int = FOLLOWERS) -> None:
     """The job a commit asks for: this mail, then up to ``followers`` other mails already due
-    (written by the same burst of changes), over one connection to the mail server instead of
-    one each: a TLS handshake with a real provider costs more than the mail. Each row is still
-    claimed on its own, so the jobs of those other mails find them sent and do nothing."""
+    (written by the same burst of changes), as one batch over one connection to the mail server
+    instead of one each: a TLS handshake with a real provider costs more than the mail. The
+    jobs of those other mails find them sent and do nothing (a read, no write)."""
+    due = (
+        OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now())
+        .exclude(pk=mail_id)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:followers]
+    )
     with shared_connection() as connection:
-        if outbox_deliver(mail_id=mail_id, connection=connection) == Outcome.UNREACHABLE:
-            return
-        due = (
-            OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now())
-            .exclude(pk=mail_id)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:followers]
-        )
-        for other_id in list(due):
-            if outbox_deliver(mail_id=other_id, connection=connection) == Outcome.UNREACHABLE:
-                return
+        outbox_deliver_batch(mail_ids=[mail_id, *due], connection=connection)
 
 
 @contextmanager
@@ -207,24 +239,42 @@ def shared_connection() -> Iterator[BaseEmailBackend]:
 # --- claiming and recording -----------------------------------------------------------------
 
 
-def _claim(mail_id: int) -> int | None:
-    """The conditional UPDATE every sender goes through; the attempt it won, or None. While a
-    row is ``sending``, ``next_attempt_at`` is when the claim lapses."""
+def _claim(mail_ids: list[int]) -> dict[int, int]:
+    """Claim those of ``mail_ids`` that are due and free, in one transaction; the attempt each
+    is now on, in the order given. While a row is ``sending``, ``next_attempt_at`` is when the
+    claim lapses. Rows another worker holds are skipped, not waited for (PostgreSQL's SKIP
+    LOCKED; SQLite runs one writing transaction at a time). A first read without the write
+    lock lets the jobs of mails a batch already sent finish without writing anything."""
     moment = now()
-    won = OutboxMail.objects.filter(
-        pk=mail_id,
+    due = OutboxMail.objects.filter(
+        pk__in=mail_ids,
         status__in=(Status.PENDING, Status.SENDING),
         next_attempt_at__lte=moment,
         attempts__lt=max_attempts(),
-    ).update(
-        status=Status.SENDING,
-        attempts=F("attempts") + 1,
-        next_attempt_at=moment + claim_lapses_after(),
     )
-    if not won:
-        return None
-    attempts = OutboxMail.objects.filter(pk=mail_id).values_list("attempts", flat=True).first()
-    return attempts
+    if not due.exists():
+        return {}
+    with transaction.atomic():
+        won = dict(due.select_for_update(skip_locked=True).values_list("pk", "attempts"))
+        OutboxMail.objects.filter(pk__in=list(won)).update(
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=moment + claim_lapses_after(),
+        )
+    return {pk: won[pk] + 1 for pk in dict.fromkeys(mail_ids) if pk in won}
+
+
+def _released(attempt: int) -> dict[str, Any]:
+    """A claimed mail that was not tried (the server was found unreachable first): waiting
+    again at once, the attempt not spent."""
+    return {"status": Status.PENDING, "attempts": attempt - 1, "next_attempt_at": now()}
+
+
+def _record_all(records: list[tuple[OutboxMail, int, dict[str, Any]]]) -> None:
+    """The outcomes of one batch, in one commit."""
+    with transaction.atomic():
+        for mail, attempt, fields in records:
+            _record(mail, attempt, **fields)
 
 
 def _record(mail: OutboxMail, attempt: int, **fields: Any) -> None:
@@ -237,24 +287,26 @@ def _record(mail: OutboxMail, attempt: int, **fields: Any) -> None:
         log.warning("outbox mail %s: claim lapsed before the outcome was recorded", mail.pk)
 
 
-def _after_error(mail: OutboxMail, attempt: int, exc: Exception, *, subject: str = "") -> Outcome:
+def _after_error(
+    mail: OutboxMail, attempt: int, exc: Exception, *, subject: str = ""
+) -> tuple[Outcome, dict[str, Any]]:
     error = describe_error(exc)
     extra: dict[str, Any] = {"subject": subject[:998]} if subject else {}
     if is_permanent(exc):
-        _record(mail, attempt, status=Status.FAILED, last_error=error, **extra)
-        return Outcome.FAILED
+        return Outcome.FAILED, {"status": Status.FAILED, "last_error": error, **extra}
     if attempt >= max_attempts():
         error = f"Gave up after {attempt} attempts. {error}"
-        _record(mail, attempt, status=Status.FAILED, last_error=error, **extra)
-        return Outcome.FAILED
+        return Outcome.FAILED, {"status": Status.FAILED, "last_error": error, **extra}
     retry_at: datetime = now() + retry_wait(attempt)
-    _record(
-        mail, attempt, status=Status.PENDING, next_attempt_at=retry_at, last_error=error, **extra
-    )
     log.info(
         "outbox mail %s: attempt %s failed (%s); again at %s", mail.pk, attempt, error, retry_at
     )
-    return Outcome.UNREACHABLE if is_unreachable(exc) else Outcome.RETRY
+    return Outcome.UNREACHABLE if is_unreachable(exc) else Outcome.RETRY, {
+        "status": Status.PENDING,
+        "next_attempt_at": retry_at,
+        "last_error": error,
+        **extra,
+    }
 
 
 def is_permanent(exc: Exception) -> bool:
