@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,8 @@ class Server:
     base_url: str
     env: dict[str, str]  # environment under which `frontdesk` commands see the same database
     pid: int | None  # the serve process, when known: its tree is sampled for RSS and CPU
+    # Makes these accounts agents; None: Django's user_set_role through `frontdesk shell`.
+    promote: Callable[[list[Account]], None] | None = None
 
 
 def free_port() -> int:
@@ -65,7 +67,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"frontdesk exited with {process.returncode}:\n{log.read_text()}")
+            sys.exit(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -283,8 +285,12 @@ class Client:
                 method, self.base_url + path, json=body, headers=headers
             ) as response:
                 status = response.status
-                data = await response.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+                text = await response.text()
+            try:
+                data = json.loads(text)
+            except ValueError:  # an error page (a server's 500) instead of JSON
+                data = {"error": text[:200]}
+        except (TimeoutError, aiohttp.ClientError) as exc:
             status, data = 0, {"error": repr(exc)}
         elapsed = time.perf_counter() - started
         error = None if status == 200 else f"{status} {data.get('error', data)}"

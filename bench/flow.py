@@ -3,6 +3,7 @@ API, with C customers and a few agents working at once, and the server's peak me
 
     .venv/bin/python bench/flow.py --concurrency 1 8 32 [--duration 20] [--workers 2] [--pin]
     .venv/bin/python bench/flow.py --base-url http://127.0.0.1:8000 [--server-pid PID]
+    .venv/bin/python bench/flow.py --peer [PATH] [--rounds 3] [--concurrency 32] [--peer-only]
 
 Without ``--base-url`` each concurrency level gets its own ``frontdesk serve --workers N`` on a
 fresh temporary data directory (SQLite, or DATABASE_URL), rate limits off. With it, run this
@@ -22,6 +23,16 @@ or a close of a ticket just closed is counted as a race, not an error), the CPU 
 the server used, and the peak RSS and USS of each server process (psutil, every 0.2 s). One
 aiohttp session; connections limited to C + A. ``--pin`` puts the server on core 0 and this
 client on core 1. ``--json FILE`` writes everything.
+
+``--peer`` sets Frontdesk side by side with the seed's design (a rebuild kept outside the
+project, by default in ../shared/peers/supportme): it is copied into a temporary directory
+with a virtual environment of its own and served by gunicorn, 2 sync workers, ``--preload``,
+on a fresh data.db, its agents promoted with its own tools/promote.py. Each round runs the
+seed's design, ``frontdesk serve`` as ``make run`` starts it (one process) and ``frontdesk
+serve --workers 2`` (``--workers`` chooses), each pinned to core 0 with this client on core 1,
+at C = 32 unless told. Printed: a table per server (req/s; p50/p95/p99 of the whole phase 2,
+posting a message, opening a ticket, !claim, !close) and Frontdesk / seed design for req/s and
+p95, round by round and their median.
 """
 
 from __future__ import annotations
@@ -33,9 +44,15 @@ import os
 import random
 import string
 import time
-from contextlib import nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from _peer import DEFAULT_PATH as DEFAULT_PEER
+from _peer import peer_install, peer_served
 from _server import (
     PASSWORD,
     Account,
@@ -50,6 +67,7 @@ from _server import (
     pin_client,
     served,
 )
+from _side_by_side import ratio_table, ratios, server_table
 
 HASHING = ("register", "login", "POST /profile")
 ALREADY = ("already open", "already closed", "already been claimed", "already claimed")
@@ -163,7 +181,12 @@ async def run_level(server: Server, concurrency: int, duration: float) -> dict[s
     try:
         staff = [await client.register(f"{tag}a{i}") for i in range(n_agents)]
         agents = [a for a in staff if a is not None]
-        make_agents(server.env, [a.username for a in agents])
+        if server.promote is not None:
+            server.promote(agents)
+        else:
+            make_agents(server.env, [a.username for a in agents])
+        for account in agents:  # a token may carry the role it was made with (the seed's do)
+            await client.login(account)
 
         hashing = client.stats = Stats()
         hashing.start()
@@ -186,6 +209,7 @@ async def run_level(server: Server, concurrency: int, duration: float) -> dict[s
         flow.stop()
         client_cpu.stop()
         server_cpu_end = sampler.cpu_now()
+        load_average = os.getloadavg()[0]
     finally:
         await client.close()
         sampler.stop()
@@ -203,11 +227,13 @@ async def run_level(server: Server, concurrency: int, duration: float) -> dict[s
             else None
         ),
         "rss": sampler.report(server_cpu, server_cpu_end, flow.wall),
+        "load_average": load_average,
     }
 
 
 def show(result: dict[str, Any]) -> None:
-    print(f"\n### C = {result['concurrency']} customers, {result['agents']} agents\n")
+    workers = f", {result['workers']} server processes" if result["workers"] else ""
+    print(f"\n### C = {result['concurrency']} customers, {result['agents']} agents{workers}\n")
     print("Phase 1 — password hashing (register, log in, profile update, all at once):\n")
     print(markdown(result["hashing"]))
     print("\nPhase 2 — the story without hashing:\n")
@@ -233,28 +259,131 @@ def row_of(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
 def summary(results: list[dict[str, Any]]) -> None:
     print("\n### Summary\n")
     print(
-        "| C | flow req/s (no hashing) | flow p95 | flow errors | login p95 | register p95 | "
-        "peak RSS per web worker | client CPU | server CPU |"
+        "| C | workers | flow req/s (no hashing) | flow p95 | flow errors | login p95 | "
+        "register p95 | peak RSS per web worker | client CPU | server CPU |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         flow = r["flow"][-1]
         workers = [s["peak_rss_mb"] for s in r["rss"] if s["process"] == "web worker"]
         rss = f"{max(workers):.0f} MB" if workers else "-"
         server = "-" if r["server_cpu_pct"] is None else f"{r['server_cpu_pct']:.0f}%"
         print(
-            f"| {r['concurrency']} | {flow['rps']:.0f} | {flow['p95_ms']:.1f} ms | "
+            f"| {r['concurrency']} | {r['workers'] or '?'} | {flow['rps']:.0f} | "
+            f"{flow['p95_ms']:.1f} ms | "
             f"{flow['errors']} | {row_of(r['hashing'], 'login')['p95_ms']:.0f} ms | "
             f"{row_of(r['hashing'], 'register')['p95_ms']:.0f} ms | {rss} | "
             f"{r['client_cpu_pct']:.0f}% | {server} |"
         )
 
 
+@dataclass
+class Contender:
+    label: str
+    start: Callable[[], AbstractContextManager[Server]]
+    is_peer: bool = False
+
+
+def contenders(args: argparse.Namespace, peer_app: Path | None) -> list[Contender]:
+    """The seed's design, then Frontdesk as `make run` starts it (one process) and with
+    ``--workers 2``; each server on core 0."""
+    out = []
+    if peer_app is not None:
+        out.append(
+            Contender(
+                f"seed design (gunicorn, {args.peer_workers} sync workers, --preload)",
+                partial(
+                    peer_served,
+                    peer_app,
+                    workers=args.peer_workers,
+                    core=0,
+                    close_bug=args.peer_close_bug,
+                ),
+                is_peer=True,
+            )
+        )
+    if not args.peer_only:
+        for workers in args.workers or [1, 2]:
+            label = (
+                "frontdesk serve (one process, as make run)"
+                if workers == 1
+                else (f"frontdesk serve --workers {workers}")
+            )
+            start = partial(
+                served,
+                workers=workers,
+                threads=args.threads,
+                database_url=os.environ.get("DATABASE_URL"),
+                core=0,
+            )
+            out.append(Contender(label, start))
+    return out
+
+
+def side_by_side(args: argparse.Namespace) -> None:
+    """Each round runs every contender once, one after the other, at each concurrency."""
+    pin_client(1)
+    report: dict[str, Any] = {"args": {**vars(args), "peer": str(args.peer)}, "levels": []}
+    with peer_install(args.peer) as peer_app:
+        entrants = contenders(args, peer_app)
+        for concurrency in args.concurrency:
+            runs: dict[str, list[dict[str, Any]]] = {c.label: [] for c in entrants}
+            for number in range(1, args.rounds + 1):
+                for contender in entrants:
+                    print(f"C = {concurrency}, round {number}: {contender.label}", flush=True)
+                    with contender.start() as server:
+                        result = asyncio.run(run_level(server, concurrency, args.duration))
+                    runs[contender.label].append({"server": contender.label, **result})
+                    for error in result["errors"]:
+                        print(f"- error: {error}")
+            report["levels"].append(show_side_by_side(entrants, runs, concurrency, args))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(report, out, indent=2)
+
+
+def show_side_by_side(
+    entrants: list[Contender],
+    runs: dict[str, list[dict[str, Any]]],
+    concurrency: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    agents = agents_for(concurrency)
+    print(
+        f"\n### C = {concurrency} customers + {agents} agents, phase 2 (no hashing), "
+        f"{args.duration:.0f} s per run, {args.rounds} rounds; server on core 0, client on core 1\n"
+    )
+    for contender in entrants:
+        print(server_table(contender.label, runs[contender.label]) + "\n")
+    peer = next((c.label for c in entrants if c.is_peer), None)
+    compared = []
+    if peer is not None:
+        compared = [(c.label, ratios(runs[peer], runs[c.label])) for c in entrants if not c.is_peer]
+    if compared:
+        print(ratio_table(compared) + "\n")
+    loads = [r["load_average"] for results in runs.values() for r in results]
+    print(
+        f"load average (1 min) at the end of each run: {min(loads):.1f} to {max(loads):.1f}; "
+        f"peer's !close: {'original bug' if args.peer_close_bug else 'fixed'}"
+    )
+    return {
+        "concurrency": concurrency,
+        "agents": agents,
+        "runs": runs,
+        "ratios": dict(compared),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--concurrency", type=int, nargs="+", help="default: 1 8 32; --peer: 32")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of phase 2")
-    parser.add_argument("--workers", type=int, default=2, help="frontdesk serve --workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        help="frontdesk serve --workers, one run each (default: 2; with --peer: 1 2)",
+    )
     parser.add_argument("--threads", type=int, help="frontdesk serve --threads (default: its own)")
     parser.add_argument("--pin", action="store_true", help="server on core 0, client on core 1")
     parser.add_argument(
@@ -264,27 +393,55 @@ def main() -> None:
     )
     parser.add_argument("--server-pid", type=int, help="with --base-url: sample its RSS/CPU")
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--peer",
+        nargs="?",
+        type=Path,
+        const=DEFAULT_PEER,
+        help="also run the seed's design from this folder (default: ../shared/peers/supportme "
+        "beside the repository), side by side, pinned as with --pin",
+    )
+    parser.add_argument("--peer-only", action="store_true", help="with --peer: no Frontdesk")
+    parser.add_argument("--rounds", type=int, default=1, help="with --peer: alternating rounds")
+    parser.add_argument("--peer-workers", type=int, default=2, help="the peer's gunicorn -w")
+    parser.add_argument(
+        "--peer-close-bug",
+        action="store_true",
+        help="run the peer's '!close' as the seed wrote it (fails every time; default: fixed)",
+    )
     args = parser.parse_args()
+    if args.peer_only and args.peer is None:
+        args.peer = DEFAULT_PEER
+    if args.peer is not None:
+        if args.base_url:
+            parser.error("--peer starts its own servers: leave out --base-url")
+        args.concurrency = args.concurrency or [32]
+        side_by_side(args)
+        return
+    args.concurrency = args.concurrency or [1, 8, 32]
+    args.workers = args.workers or [2]
 
     pin_client(1 if args.pin else None)
     results = []
     for concurrency in args.concurrency:
-        if args.base_url:
-            server = Server(args.base_url, dict(os.environ), args.server_pid)
-            context: Any = nullcontext(server)
-        else:
-            context = served(
-                workers=args.workers,
-                threads=args.threads,
-                database_url=os.environ.get("DATABASE_URL"),
-                core=0 if args.pin else None,
-            )
-        with context as server:
-            results.append(asyncio.run(run_level(server, concurrency, args.duration)))
-        show(results[-1])
+        for workers in [None] if args.base_url else args.workers:
+            if workers is None:
+                server = Server(args.base_url, dict(os.environ), args.server_pid)
+                context: Any = nullcontext(server)
+            else:
+                context = served(
+                    workers=workers,
+                    threads=args.threads,
+                    database_url=os.environ.get("DATABASE_URL"),
+                    core=0 if args.pin else None,
+                )
+            with context as server:
+                result = asyncio.run(run_level(server, concurrency, args.duration))
+            results.append({"workers": workers, **result})
+            show(results[-1])
     summary(results)
     print(
-        f"\nworkers: {'?' if args.base_url else args.workers}, "
+        f"\nworkers: {'?' if args.base_url else ' / '.join(map(str, args.workers))}, "
         f"threads: {args.threads or 'default'}; "
         f"pinned: {'server core 0, client core 1' if args.pin else 'no'}; "
         f"phase 2: {args.duration:.0f} s; load average: {os.getloadavg()[0]:.2f}"
