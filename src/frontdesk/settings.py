@@ -93,6 +93,9 @@ def _database_from_url(url: str) -> dict[str, Any]:
     config: dict[str, Any] = dict(dj_database_url.parse(url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Django's SQLite backend, with writers served in order of arrival instead of in
+        # SQLite's busy handler (frontdesk/core/sqlite/writers.py says why).
+        config["ENGINE"] = "frontdesk.core.sqlite"
         config["OPTIONS"] = {
             # WAL lets readers run beside the one writer; synchronous=FULL makes every
             # acknowledged commit durable across a crash or power loss.

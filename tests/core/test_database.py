@@ -29,6 +29,7 @@ def test_sqlite_profile_is_wal_full_sync_immediate(tmp_path: Path, django_db_blo
         assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert wrapper.transaction_mode == "IMMEDIATE"
+        assert config["ENGINE"] == "frontdesk.core.sqlite"  # writers take turns in order
         assert config["OPTIONS"]["timeout"] >= 5
     finally:
         wrapper.close()
