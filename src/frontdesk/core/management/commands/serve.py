@@ -1,9 +1,10 @@
 """``frontdesk serve``: apply migrations, make sure an admin exists, and serve.
 
-Pages and APIs go through granian's WSGI server, N processes (see docs/decisions.md for why
-WSGI). Beside it, unless told otherwise, one background worker (``frontdesk worker``) runs the
-jobs; with ``--live-port``, the async live endpoint (``frontdesk serve-live``) holds the
-browsers' event streams on an event loop. docs/deploy.md shows both profiles.
+Each of N granian processes runs frontdesk.asgi: the browsers' live event streams on its event
+loop, pages and APIs on a small pool of request threads (docs/decisions.md, 38). Beside them,
+unless told otherwise, one background worker (``frontdesk worker``) runs the jobs; with
+``--live-port``, the async live endpoint (``frontdesk serve-live``) also serves the streams on
+a port of its own, for a proxy to route to. docs/deploy.md shows both profiles.
 """
 
 from __future__ import annotations
@@ -59,9 +60,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=None,
-            help="most threads per process (default: granian's, created on demand; each open "
-            "live-update stream served here holds one)",
+            default=env_int("FRONTDESK_REQUEST_THREADS", 8, minimum=1),
+            help="request threads per process (default 8); live-update streams take none",
         )
         parser.add_argument(
             "--live-port",
@@ -95,11 +95,6 @@ class Command(BaseCommand):
             f"(data in {settings.DATA_DIR}). Stop with Ctrl+C."
         )
         self.stdout.write(mail_out_summary())
-        if options["threads"] is None and not options["live_port"]:
-            self.stdout.write(
-                "Every open page keeps a live-update stream on a thread of its own, so the "
-                "server allows many threads; its warning about that is expected."
-            )
         self.stdout.flush()
         _close_database_connections()
         return_large_blocks_to_the_system()
@@ -130,17 +125,17 @@ class Command(BaseCommand):
         from granian import Granian
         from granian.constants import Interfaces
 
-        # Granian's own default, made explicit so that each process knows how many threads
-        # it has and keeps some free of live streams (frontdesk.live.limits).
-        threads = options["threads"] or max(1, (1024 // options["workers"]) // 2)
-        os.environ["FRONTDESK_WSGI_THREADS"] = str(threads)
+        if options["threads"] < 1:
+            raise CommandError("--threads must be at least 1.")
+        # Read by frontdesk.asgi in each server process.
+        os.environ["FRONTDESK_REQUEST_THREADS"] = str(options["threads"])
         Granian(
-            "frontdesk.wsgi:application",
+            "frontdesk.asgi:application",
             address=options["host"],
             port=options["port"],
-            interface=Interfaces.WSGI,
+            # Django's handlers speak no lifespan protocol.
+            interface=Interfaces.ASGINL,
             workers=options["workers"],
-            blocking_threads=threads,
             respawn_failed_workers=True,
         ).serve()
 
