@@ -41,9 +41,10 @@ def lease_seconds() -> int:
 
 
 def wsgi_stream_cap() -> int:
-    """Streams one WSGI process may serve (0: no cap). FRONTDESK_LIVE_STREAMS_PER_PROCESS
-    when set; else, under ``frontdesk serve`` (which names its thread count in
-    FRONTDESK_WSGI_THREADS), the threads less RESERVED_THREADS."""
+    """Streams one process may serve on WSGI threads (0: no cap), which happens only when
+    frontdesk.wsgi runs under another WSGI server (``frontdesk serve`` streams on its event
+    loop). FRONTDESK_LIVE_STREAMS_PER_PROCESS when set; else, when the deployment names the
+    server's thread count in FRONTDESK_WSGI_THREADS, the threads less RESERVED_THREADS."""
     explicit = int(settings.FRONTDESK_LIVE_STREAMS_PER_PROCESS)
     if explicit > 0:
         return explicit
