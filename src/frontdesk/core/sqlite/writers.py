@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections import deque
 from pathlib import Path
 
@@ -63,10 +64,13 @@ class WriterTurns:
 
     def _hand_on(self) -> None:
         with self._mutex:
-            if self._waiting:
+            handed = bool(self._waiting)
+            if handed:
                 self._waiting.popleft().set()  # still taken: it passes to the next in line
             else:
                 self._taken = False
+        if handed:
+            time.sleep(0)  # let the next writer have the interpreter now, not in 5 ms
 
     def _lock_file(self) -> None:
         if self._lock_path is None:
