@@ -23,12 +23,18 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serve_args() -> list[str]:
+    """More arguments for ``frontdesk serve`` (a test module may override this fixture)."""
+    return []
+
+
+@pytest.fixture
+def server(tmp_path: Path, serve_args: list[str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
     process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port), *serve_args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
