@@ -20,6 +20,7 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from frontdesk.accounts.models import Organisation, Role, User
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotFound, NotVisible
 from frontdesk.core.ids import is_id
 from frontdesk.tickets.models import (
@@ -48,6 +49,18 @@ Row = TypeVar("Row", bound=Model)
 def ticket_condition(user: User) -> Q:
     """The tickets ``user`` may see, as a condition on Ticket."""
     return Q() if user.is_staff_member else Q(requester=user)
+
+
+def gate_shape(user: User) -> bool:
+    """All that the conditions in this module read of a user besides their id: a read
+    compiled once (core/compiled.py) is compiled once per shape. Whatever a condition starts
+    to read of the user must be added here and to :func:`gate_stand_in`."""
+    return user.is_staff_member
+
+
+def gate_stand_in(shape: bool, pk: int) -> User:
+    """A user with id ``pk`` whom the conditions here treat as any user of ``shape``."""
+    return User(pk=pk, role=Role.AGENT if shape else Role.CUSTOMER, is_active=True)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -154,15 +167,24 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     if for_update:
         # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
         # not the outer-joined ones, so a joined assignee could be stale.
-        query = tickets_visible_to(user).select_for_update()
+        ticket = tickets_visible_to(user).select_for_update().filter(pk=ticket_id).first()
     else:
-        query = tickets_visible_to(user).select_related("requester", "assignee")
-    ticket = query.filter(pk=ticket_id).first()
+        ticket = next(iter(_ticket_with_people(gate_shape(user), user.pk, ticket_id)), None)
     if ticket is None:
         if Ticket.objects.filter(pk=ticket_id).exists():
             raise NotVisible(TICKET_NOT_FOUND)
         raise NotFound(TICKET_NOT_FOUND)
     return ticket
+
+
+def _visible_ticket_with_people(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+    query = tickets_visible_to(gate_stand_in(shape, user_id))
+    return query.select_related("requester", "assignee").filter(pk=ticket_id)[:1]
+
+
+# Every page and API request about one ticket starts here: compiled once, it takes 0.2 ms
+# instead of 0.6 (bench/README.md, "CPU per request").
+_ticket_with_people = CompiledRead(_visible_ticket_with_people)
 
 
 def message_get(*, user: User, message_id: int, for_update: bool = False) -> Message:
