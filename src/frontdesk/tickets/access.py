@@ -164,12 +164,9 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     differently. ``for_update`` locks the row (inside a transaction)."""
     if not is_id(ticket_id):
         raise NotFound(TICKET_NOT_FOUND)
-    if for_update:
-        # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
-        # not the outer-joined ones, so a joined assignee could be stale.
-        ticket = tickets_visible_to(user).select_for_update().filter(pk=ticket_id).first()
-    else:
-        ticket = next(iter(_ticket_with_people(gate_shape(user), user.pk, ticket_id)), None)
+    read = _ticket_locked if for_update else _ticket_with_people
+    found = read(gate_shape(user), user.pk, ticket_id)
+    ticket = found[0] if found else None
     if ticket is None:
         if Ticket.objects.filter(pk=ticket_id).exists():
             raise NotVisible(TICKET_NOT_FOUND)
@@ -182,9 +179,17 @@ def _visible_ticket_with_people(shape: bool, user_id: int, ticket_id: int) -> Qu
     return query.select_related("requester", "assignee").filter(pk=ticket_id)[:1]
 
 
-# Every page and API request about one ticket starts here: compiled once, it takes 0.2 ms
-# instead of 0.6 (bench/README.md, "CPU per request").
+def _visible_ticket_locked(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+    # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
+    # not the outer-joined ones, so a joined assignee could be stale.
+    query = tickets_visible_to(gate_stand_in(shape, user_id)).select_for_update()
+    return query.filter(pk=ticket_id)[:1]
+
+
+# Every page and API request about one ticket starts here, and compiling the query cost more
+# than running it: compiled once (core/compiled.py; bench/README.md, "CPU per request").
 _ticket_with_people = CompiledRead(_visible_ticket_with_people)
+_ticket_locked = CompiledRead(_visible_ticket_locked)
 
 
 def message_get(*, user: User, message_id: int, for_update: bool = False) -> Message:
