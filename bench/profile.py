@@ -83,7 +83,9 @@ class Api:
     def endpoints(self, user_id: int, tickets: list[int]) -> dict[str, Call]:
         post = json.dumps({"message": "One more message."}).encode()
         return {
-            "get-messages": lambda: self.send("GET", f"/get-messages/{tickets[0]}", b"", self.token),
+            "get-messages": lambda: self.send(
+                "GET", f"/get-messages/{tickets[0]}", b"", self.token
+            ),
             "get-open-tickets": lambda: self.send(
                 "GET", f"/get-open-tickets/{user_id}", b"", self.token
             ),
@@ -136,28 +138,28 @@ def wsgi_sender() -> Callable[[str, str, bytes, str], tuple[int, bytes]]:
 
 
 def in_process(args: argparse.Namespace) -> None:
-    data_dir = tempfile.mkdtemp(prefix="fd-profile-")
-    os.environ.update({**PROFILE_ENV, "FRONTDESK_DATA_DIR": data_dir})
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
-    import django
-    from django.core.management import call_command
+    with tempfile.TemporaryDirectory(prefix="fd-profile-") as data_dir:
+        os.environ.update({**PROFILE_ENV, "FRONTDESK_DATA_DIR": data_dir})
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
+        import django
+        from django.core.management import call_command
 
-    django.setup()
-    call_command("migrate", verbosity=0)
-    api = Api(wsgi_sender())
-    endpoints = api.endpoints(*api.prepare())
-    print(f"CPU per request, in process (data in {data_dir}); load average {_load()}")
-    for name, request in endpoints.items():
-        for _ in range(50):  # warm: first-use imports, the statement cache
-            request()
-        start = time.process_time()
-        for _ in range(args.requests):
-            request()
-        ms = (time.process_time() - start) * 1000 / args.requests
-        print(f"  {name:18} {ms:6.2f} ms CPU per request ({args.requests} requests)")
-        if args.flame:
-            flame(request, Path(args.flame) / f"{name}-{args.tag}.svg", args.seconds)
+        django.setup()
+        call_command("migrate", verbosity=0)
+        api = Api(wsgi_sender())
+        endpoints = api.endpoints(*api.prepare())
+        print(f"CPU per request, in process (SQLite); load average {_load()}")
+        for name, request in endpoints.items():
+            for _ in range(50):  # warm: first-use imports, the statement cache
+                request()
+            start = time.process_time()
+            for _ in range(args.requests):
+                request()
+            ms = (time.process_time() - start) * 1000 / args.requests
+            print(f"  {name:18} {ms:6.2f} ms CPU per request ({args.requests} requests)")
+            if args.flame:
+                flame(request, Path(args.flame) / f"{name}-{args.tag}.svg", args.seconds)
 
 
 def flame(request: Call, svg: Path, seconds: int) -> None:

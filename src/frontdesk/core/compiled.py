@@ -11,7 +11,8 @@ the way a queryset would (Django's own converters and related-object populators)
 
 To be sure the values only fill parameters, each shape is compiled twice with different
 stand-in values: the SQL must be the same, and the parameters must differ exactly where the
-values go (a value may also go nowhere: staff see every ticket, whoever they are). A queryset whose form depends on the values (say ``filter(x=None)`` becoming
+values go (a value may also go nowhere: staff see every ticket, whoever they are). A
+queryset whose form depends on the values (say ``filter(x=None)`` becoming
 ``IS NULL``), or that puts something else that changes into the parameters (the time now), is
 refused with an error the first time it runs.
 """
@@ -24,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=Model)
 Value = int | str
@@ -96,11 +97,12 @@ class CompiledRead(Generic[M]):
             if one not in first or first.index(one) != second.index(two):
                 raise NotCompilable(f"parameter {position} changes by itself: {one!r}, {two!r}")
             slots.append((position, first.index(one)))
+        filled = {position for position, _ in slots}
         select, klass_info = compiler.select, compiler.klass_info
         fields = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         return _Plan(
             sql=sql,
-            params=tuple(None if any(p == at for p, _ in slots) else v for at, v in enumerate(params)),
+            params=tuple(None if at in filled else value for at, value in enumerate(params)),
             slots=tuple(slots),
             compiler=compiler,
             converters=compiler.get_converters([column for column, _, _ in select]),
