@@ -86,9 +86,7 @@ def conversation_newest_first(*, user: User, ticket: Ticket) -> list[Message]:
 
 
 def _newest_first(shape: bool, ticket_id: int) -> QuerySet[Message]:
-    reader = access.gate_stand_in(shape, pk=0)
-    ticket = Ticket(pk=ticket_id, requester_id=reader.pk)
-    return conversation(user=reader, ticket=ticket).order_by("-id")
+    return access.messages_on_any(shape, ticket_id).order_by("-id")
 
 
 def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:
