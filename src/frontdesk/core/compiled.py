@@ -115,10 +115,12 @@ class CompiledRead(Generic[M]):
 
 
 def _stand_ins(values: tuple[Value, ...], round_: int) -> tuple[Value, ...]:
-    """Values of the same types as ``values``, unlike each other and unlike any constant a
-    query would hold."""
+    """Values of the same types as ``values``, unlike each other and from one round to the
+    next. Small numbers: on PostgreSQL a number out of a column's range makes the lookup
+    match nothing, which changes the SQL. A constant of the query equal to a stand-in does no
+    harm: it is the same in both rounds, and a stand-in is not."""
     stand_ins: list[Value] = []
     for index, value in enumerate(values):
-        number = 7_000_000_000 + 1000 * round_ + index
+        number = 1000 * round_ + 100 + index
         stand_ins.append(f"~stand-in-{number}~" if isinstance(value, str) else number)
     return tuple(stand_ins)
