@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -86,3 +88,12 @@ def test_a_read_whose_sql_changes_with_the_values_is_refused() -> None:
     read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk if pk % 3 else None))
     with pytest.raises(NotCompilable):
         read(None, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_read_outside_a_transaction_is_refused_as_django_would(customer: User) -> None:
+    ticket = open_ticket(customer)
+    with pytest.raises(TransactionManagementError):
+        access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True)
+    with transaction.atomic():
+        assert access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True) == ticket

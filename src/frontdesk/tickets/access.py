@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from frontdesk.accounts.models import Organisation, Role, User
@@ -171,6 +172,11 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     differently. ``for_update`` locks the row (inside a transaction)."""
     if not is_id(ticket_id):
         raise NotFound(TICKET_NOT_FOUND)
+    if for_update and transaction.get_autocommit():
+        # What the queryset would say: a compiled read does not check it.
+        raise transaction.TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
     read = _ticket_locked if for_update else _ticket_with_people
     found = read(gate_shape(user), user.pk, ticket_id)
     ticket = found[0] if found else None
