@@ -40,8 +40,7 @@ class _Plan:
     sql: str
     params: tuple[Any, ...]  # with None where a value goes
     slots: tuple[tuple[int, int], ...]  # (parameter position, value index)
-    compiler: Any
-    converters: dict[int, Any]
+    converters: dict[int, tuple[list[Any], Any]]  # column: (converters, expression)
     model: type[Model]
     init_list: list[str]
     fields: slice
@@ -52,11 +51,14 @@ class _Plan:
         params = list(self.params)
         for position, index in self.slots:
             params[position] = values[index]
-        with connections[using].cursor() as cursor:
+        connection = connections[using]  # this thread's, not the one that compiled the plan
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            rows: Any = cursor.fetchall()
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:  # as SQLCompiler.apply_converters does
+            for position, (converters, expression) in self.converters.items():
+                for convert in converters:
+                    row[position] = convert(row[position], expression, connection)
         found = []
         for row in rows:
             instance = self.model.from_db(using, self.init_list, row[self.fields])
@@ -104,7 +106,6 @@ class CompiledRead(Generic[M]):
             sql=sql,
             params=tuple(None if at in filled else value for at, value in enumerate(params)),
             slots=tuple(slots),
-            compiler=compiler,
             converters=compiler.get_converters([column for column, _, _ in select]),
             model=klass_info["model"],
             init_list=[column.target.attname for column, _, _ in select[fields]],
