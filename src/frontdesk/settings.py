@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "frontdesk.core.middleware.ActivitySessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "frontdesk.accounts.middleware.BearerAwareAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "frontdesk.accounts.middleware.SessionTimeoutMiddleware",
     "frontdesk.accounts.middleware.TimeZoneMiddleware",

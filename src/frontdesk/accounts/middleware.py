@@ -13,13 +13,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from frontdesk.accounts import sessions, two_factor
 from frontdesk.accounts.models import User
-from frontdesk.core.middleware import is_passive
+from frontdesk.core.middleware import is_bearer_only, is_passive
+
+
+class BearerAwareAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's, but a bearer request without cookies (core.middleware.is_bearer_only) is
+    anonymous at once: it has no session to look a user up in. The APIs read the token."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_bearer_only(request):
+            request.user = AnonymousUser()
+            request.auser = _anonymous
+            return
+        super().process_request(request)
+
+
+async def _anonymous() -> AnonymousUser:
+    return AnonymousUser()
 
 
 class SessionTimeoutMiddleware:
@@ -29,6 +47,8 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_bearer_only(request):
+            return self.get_response(request)  # no session: nothing to time out or prolong
         expired = request.user.is_authenticated and sessions.session_expire_if_idle(request)
         # Tell the person on the next page they see. A passive request (session.js asking for
         # the status) is not seen: it sends the browser to /login?expired=1, which says it.
@@ -55,6 +75,8 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_bearer_only(request):
+            return self.get_response(request)  # the server's zone, as for anyone anonymous
         user = request.user
         zone = user.time_zone if isinstance(user, User) and user.is_authenticated else ""
         if zone and not request.path.startswith(API_PREFIX):

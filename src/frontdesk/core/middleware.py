@@ -44,8 +44,20 @@ def is_passive(request: HttpRequest) -> bool:
     return known
 
 
+def is_bearer_only(request: HttpRequest) -> bool:
+    """A request that speaks for someone with a bearer token (the SupportMe and REST APIs)
+    and carries no cookie at all. The cookie machinery has nothing to do for it: it has no
+    session to load, time out or prolong, no flash messages, no page time zone; and it must
+    not be given a session. Without cookies it cannot pass a CSRF check either, so no form
+    (signing in included) can succeed through it."""
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    return authorization[:7].lower() == "bearer " and not request.COOKIES
+
+
 class ActivitySessionMiddleware(SessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if is_bearer_only(request):
+            return response  # never saved, never sent: a bearer request gets no session
         if is_passive(request) and not request.session.modified:
             return response  # neither saved nor re-sent: the deadline stays where it was
         return super().process_response(request, response)

@@ -280,8 +280,7 @@ def get_unclaimed_tickets(request: HttpRequest, user_id: int | None = None) -> J
 def get_messages(request: HttpRequest, ticket_id: int) -> JsonResponse:
     user = _signed_in(request)
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
-    # SupportMe lists the newest message first.
-    messages = selectors.conversation(user=user, ticket=ticket).order_by("-id")
+    messages = selectors.conversation_newest_first(user=user, ticket=ticket)
     return _answer({"ticket_id": ticket.pk, "message_list": [_message_data(m) for m in messages]})
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from frontdesk.accounts.models import Organisation, Role, User
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotFound, NotVisible
 from frontdesk.core.ids import is_id
 from frontdesk.tickets.models import (
@@ -50,6 +52,18 @@ def ticket_condition(user: User) -> Q:
     return Q() if user.is_staff_member else Q(requester=user)
 
 
+def gate_shape(user: User) -> bool:
+    """All that the conditions in this module read of a user besides their id: a read
+    compiled once (core/compiled.py) is compiled once per shape. Whatever a condition starts
+    to read of the user must be added here and to :func:`gate_stand_in`."""
+    return user.is_staff_member
+
+
+def gate_stand_in(shape: bool, pk: int) -> User:
+    """A user with id ``pk`` whom the conditions here treat as any user of ``shape``."""
+    return User(pk=pk, role=Role.AGENT if shape else Role.CUSTOMER, is_active=True)
+
+
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(ticket_condition(user))
 
@@ -76,6 +90,13 @@ def messages_on(user: User, ticket: Ticket) -> QuerySet[Message]:
     if not may_see_ticket(user, ticket):
         return Message.objects.none()
     return Message.objects.filter(message_kind_condition(user), ticket=ticket)
+
+
+def messages_on_any(shape: bool, ticket_id: int) -> QuerySet[Message]:
+    """:func:`messages_on` for any user of ``shape`` (:func:`gate_shape`) who may see ticket
+    ``ticket_id``: for a read compiled once; the caller checks :func:`may_see_ticket`."""
+    reader = gate_stand_in(shape, pk=0)
+    return messages_on(reader, Ticket(pk=ticket_id, requester_id=reader.pk))
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
@@ -151,18 +172,37 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     differently. ``for_update`` locks the row (inside a transaction)."""
     if not is_id(ticket_id):
         raise NotFound(TICKET_NOT_FOUND)
-    if for_update:
-        # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
-        # not the outer-joined ones, so a joined assignee could be stale.
-        query = tickets_visible_to(user).select_for_update()
-    else:
-        query = tickets_visible_to(user).select_related("requester", "assignee")
-    ticket = query.filter(pk=ticket_id).first()
+    if for_update and transaction.get_autocommit():
+        # What the queryset would say: a compiled read does not check it.
+        raise transaction.TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    read = _ticket_locked if for_update else _ticket_with_people
+    found = read(gate_shape(user), user.pk, ticket_id)
+    ticket = found[0] if found else None
     if ticket is None:
         if Ticket.objects.filter(pk=ticket_id).exists():
             raise NotVisible(TICKET_NOT_FOUND)
         raise NotFound(TICKET_NOT_FOUND)
     return ticket
+
+
+def _visible_ticket_with_people(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+    query = tickets_visible_to(gate_stand_in(shape, user_id))
+    return query.select_related("requester", "assignee").filter(pk=ticket_id)[:1]
+
+
+def _visible_ticket_locked(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+    # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
+    # not the outer-joined ones, so a joined assignee could be stale.
+    query = tickets_visible_to(gate_stand_in(shape, user_id)).select_for_update()
+    return query.filter(pk=ticket_id)[:1]
+
+
+# Every page and API request about one ticket starts here, and compiling the query cost more
+# than running it: compiled once (core/compiled.py; bench/README.md, "CPU per request").
+_ticket_with_people = CompiledRead(_visible_ticket_with_people)
+_ticket_locked = CompiledRead(_visible_ticket_locked)
 
 
 def message_get(*, user: User, message_id: int, for_update: bool = False) -> Message:

@@ -17,12 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import QuerySet
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.accounts.services import customer_create_for_phone_in
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from frontdesk.tickets import access, validators, workflow
 from frontdesk.tickets.files import (
@@ -788,12 +789,23 @@ def ticket_delete(*, actor: User, ticket_id: int) -> None:
         delete_after_commit(stored)
 
 
+def _newest_message_query(shape: bool, ticket_id: int) -> QuerySet[Message]:
+    return access.messages_on_any(shape, ticket_id).order_by("-id").only("id")[:1]
+
+
+# Every reply and page view marks the ticket read: compiled once (core/compiled.py).
+_newest_message = CompiledRead(_newest_message_query)
+
+
 def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
     """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
     Never moves backwards, so an older page view finishing late cannot undo a newer one."""
-    newest = access.messages_on(user, ticket).aggregate(newest=Max("id"))["newest"]
-    if newest is None:
+    if not access.may_see_ticket(user, ticket):
+        return  # messages_on: nothing to read
+    found = _newest_message(access.gate_shape(user), ticket.pk)
+    if not found:
         return
+    newest = found[0].pk
     moment = now()
     moved = TicketRead.objects.filter(
         user=user, ticket=ticket, last_read_message_id__lt=newest

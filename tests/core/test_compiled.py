@@ -1,0 +1,99 @@
+"""Reads compiled once (core/compiled.py) answer what their querysets answer, for every member
+of the cast, and a queryset that cannot be compiled once is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+
+from frontdesk.accounts.models import User
+from frontdesk.core.clock import now
+from frontdesk.core.compiled import CompiledRead, NotCompilable
+from frontdesk.core.errors import NotFound
+from frontdesk.tickets import access, selectors, services
+from frontdesk.tickets.models import MessageKind, Status, Ticket
+from tests.conftest import open_ticket
+
+
+@pytest.fixture
+def desk(customer: User, other_customer: User, agent: User, other_agent: User) -> list[Ticket]:
+    mine = open_ticket(customer, messages=[(agent, "A reply.")], assignee=agent)
+    services.message_post(actor=agent, ticket_id=mine.pk, body="A note.", internal=True)
+    done = open_ticket(customer, assignee=other_agent, status=Status.CLOSED)
+    theirs = open_ticket(other_customer)
+    return [mine, done, theirs]
+
+
+@pytest.fixture
+def cast(admin: User, agent: User, other_agent: User, customer: User, other_customer: User):
+    return [admin, agent, other_agent, customer, other_customer]
+
+
+def _ids(rows: list) -> list[int]:
+    return [row.pk for row in rows]
+
+
+@pytest.mark.django_db
+def test_own_lists_match_their_querysets(desk: list[Ticket], cast: list[User]) -> None:
+    for user in cast:
+        active = selectors.tickets_active_for(user=user)
+        assert _ids(active) == _ids(list(selectors._active_for(user, None)))
+        done = selectors.tickets_done_for(user=user)
+        assert _ids(done) == _ids(list(selectors._done_for(user, None)))
+    assert _ids(selectors.tickets_active_for(user=cast[1])) == [desk[0].pk]
+
+
+@pytest.mark.django_db
+def test_conversation_matches_its_queryset(desk: list[Ticket], cast: list[User]) -> None:
+    for user in cast:
+        for ticket in desk:
+            compiled = selectors.conversation_newest_first(user=user, ticket=ticket)
+            expected = selectors.conversation(user=user, ticket=ticket).order_by("-id")
+            assert _ids(compiled) == _ids(list(expected))
+            assert all(isinstance(message.created_at, datetime) for message in compiled)
+    agent, customer = cast[1], cast[3]
+    # The requester reads the reply but not the internal note.
+    kinds = {m.kind for m in selectors.conversation_newest_first(user=customer, ticket=desk[0])}
+    assert MessageKind.PUBLIC in kinds and MessageKind.INTERNAL not in kinds
+    kinds = {m.kind for m in selectors.conversation_newest_first(user=agent, ticket=desk[0])}
+    assert MessageKind.INTERNAL in kinds
+
+
+@pytest.mark.django_db
+def test_ticket_get_sees_what_the_gate_allows(desk: list[Ticket], cast: list[User]) -> None:
+    for user in cast:
+        for ticket in desk:
+            if access.may_see_ticket(user, ticket):
+                found = access.ticket_get(user=user, ticket_id=ticket.pk)
+                assert found.pk == ticket.pk
+                assert found.requester.pk == ticket.requester_id  # joined, not fetched
+                assert found.created_at == ticket.created_at
+            else:
+                with pytest.raises(NotFound):
+                    access.ticket_get(user=user, ticket_id=ticket.pk)
+
+
+@pytest.mark.django_db
+def test_a_read_whose_parameters_change_by_themselves_is_refused() -> None:
+    read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk, created_at__lt=now()))
+    with pytest.raises(NotCompilable):
+        read(None, 1)
+
+
+@pytest.mark.django_db
+def test_a_read_whose_sql_changes_with_the_values_is_refused() -> None:
+    read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk if pk % 3 else None))
+    with pytest.raises(NotCompilable):
+        read(None, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_read_outside_a_transaction_is_refused_as_django_would(customer: User) -> None:
+    ticket = open_ticket(customer)
+    with pytest.raises(TransactionManagementError):
+        access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True)
+    with transaction.atomic():
+        assert access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True) == ticket
