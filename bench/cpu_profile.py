@@ -1,8 +1,8 @@
 """CPU per request of the SupportMe API: where a read and a message post spend their time.
 
-    .venv/bin/python bench/profile.py                      # CPU ms per request, in process
-    .venv/bin/python bench/profile.py --flame bench/profiles --tag after   # + flame graphs
-    .venv/bin/python bench/profile.py --served             # req/s against `frontdesk serve`
+    .venv/bin/python bench/cpu_profile.py                      # CPU ms per request, in process
+    .venv/bin/python bench/cpu_profile.py --flame bench/profiles --tag after   # + flame graphs
+    .venv/bin/python bench/cpu_profile.py --served             # req/s against `frontdesk serve`
 
 In process (the default), on a fresh SQLite data directory with the rate limits off, it signs
 up one customer through the API, opens five tickets and writes 50 messages into the first,
