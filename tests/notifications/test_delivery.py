@@ -514,3 +514,24 @@ def test_a_prompt_delivery_with_the_server_down_records_the_mail_for_a_retry(
     outbox_deliver_promptly(mail_id=first.pk)
     assert reloaded(first).status == Status.PENDING and reloaded(first).attempts == 1
     assert reloaded(second).attempts == 0  # not tried against a server known to be down
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+
+def test_each_mail_of_a_batch_costs_a_few_queries_whatever_it_is_about(
+    smtp_sink: SmtpSink, customer: User, agent: User, ticket: Ticket
+) -> None:
+    """The people a mail names (requester, author, actor) come with the batch's one read: a
+    mail's own queries are its thread headers and its recorded outcome, not a lookup each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(mails: int) -> int:
+        ids = [enqueue(customer if n % 2 else agent, ticket).pk for n in range(mails)]
+        with CaptureQueriesContext(connection) as queries:
+            delivery.outbox_deliver_batch(mail_ids=ids)
+        return len(queries)
+
+    five, ten = cost(5), cost(10)
+    assert (ten - five) / 5 <= 3

@@ -108,9 +108,9 @@ def outbox_deliver_batch(
     claimed = _claim(mail_ids)
     if not claimed:
         return {}
-    mails = OutboxMail.objects.select_related("recipient", "ticket", "message", "event").in_bulk(
-        list(claimed)
-    )
+    mails = OutboxMail.objects.select_related(
+        "recipient", "ticket__requester", "message__author", "event__actor"
+    ).in_bulk(list(claimed))
     outcomes: dict[int, Outcome] = {}
     records: list[tuple[OutboxMail, int, dict[str, Any]]] = []
     for mail_id, attempt in claimed.items():
@@ -134,17 +134,15 @@ def _attempt(
     try:
         rendered = render(mail)
         email = build_email(mail, rendered, connection=connection)
-        email.message()  # a bad address or header fails here, before the server is asked
     except (TemplateDoesNotExist, TemplateSyntaxError, ValueError) as exc:
-        return Outcome.FAILED, {
-            "status": Status.FAILED,
-            "last_error": f"Could not be written: {exc}",
-        }
+        return _unwritable(exc)
     except Exception as exc:
         log.exception("outbox mail %s could not be rendered", mail.pk)
         return _after_error(mail, attempt, exc)
     try:
         email.send()
+    except ValueError as exc:  # a bad address or header, found as the backend writes it out
+        return _unwritable(exc)
     except Exception as exc:  # the backend's errors are many: SMTP, socket, TLS, disk
         return _after_error(mail, attempt, exc, subject=rendered.subject)
     return Outcome.SENT, {
@@ -153,6 +151,11 @@ def _attempt(
         "subject": rendered.subject[:998],
         **_without_secrets(mail),
     }
+
+
+def _unwritable(exc: Exception) -> tuple[Outcome, dict[str, Any]]:
+    """A mail that can never be written (a missing template, a bad address or header)."""
+    return Outcome.FAILED, {"status": Status.FAILED, "last_error": f"Could not be written: {exc}"}
 
 
 def _without_secrets(mail: OutboxMail) -> dict[str, Any]:
