@@ -478,7 +478,7 @@ def test_a_prompt_delivery_takes_the_other_due_mails_along_on_one_connection(
     smtp_sink: SmtpSink, customer: User, agent: User, ticket: Ticket
 ) -> None:
     burst = [enqueue(customer, ticket) for _ in range(3)] + [enqueue(agent, ticket)]
-    outbox_deliver_promptly(mail_id=burst[0].pk)
+    outbox_deliver_promptly(mail_ids=[burst[0].pk])
     arrived = smtp_sink.wait_for(4)
     assert sorted(mail.message["Message-ID"].strip() for mail in arrived) == sorted(
         mail.message_id_header for mail in burst
@@ -487,7 +487,7 @@ def test_a_prompt_delivery_takes_the_other_due_mails_along_on_one_connection(
     assert {reloaded(mail).status for mail in burst} == {Status.SENT}
     # The jobs the other rows asked for find them sent: nothing leaves twice.
     for mail in burst[1:]:
-        outbox_deliver_promptly(mail_id=mail.pk)
+        outbox_deliver_promptly(mail_ids=[mail.pk])
     assert len(smtp_sink.received) == 4
 
 
@@ -496,7 +496,7 @@ def test_a_prompt_delivery_leaves_mails_not_yet_due_alone(
 ) -> None:
     first, later = enqueue(customer, ticket), enqueue(customer, ticket)
     OutboxMail.objects.filter(pk=later.pk).update(next_attempt_at=now() + timedelta(minutes=4))
-    outbox_deliver_promptly(mail_id=first.pk)
+    outbox_deliver_promptly(mail_ids=[first.pk])
     assert [mail.message["Message-ID"].strip() for mail in smtp_sink.wait_for(1)] == [
         first.message_id_header
     ]
@@ -511,7 +511,7 @@ def test_a_prompt_delivery_with_the_server_down_records_the_mail_for_a_retry(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     first, second = enqueue(customer, ticket), enqueue(customer, ticket)
-    outbox_deliver_promptly(mail_id=first.pk)
+    outbox_deliver_promptly(mail_ids=[first.pk])
     assert reloaded(first).status == Status.PENDING and reloaded(first).attempts == 1
     assert reloaded(second).attempts == 0  # not tried against a server known to be down
 

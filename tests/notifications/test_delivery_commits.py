@@ -150,12 +150,63 @@ def test_a_burst_of_mails_is_claimed_in_one_commit_and_recorded_in_one_more(
     burst = [_pending(customer if n % 2 else other_customer, ticket) for n in range(6)]
     commits = WriteCommits(monkeypatch)
     with connection.execute_wrapper(commits):
-        outbox_deliver_promptly(mail_id=burst[0].pk)
+        outbox_deliver_promptly(mail_ids=[burst[0].pk])
         assert commits.count == 2
         for mail in burst[1:]:  # the jobs the other rows asked for: a read each, no write
-            outbox_deliver_promptly(mail_id=mail.pk)
+            outbox_deliver_promptly(mail_ids=[mail.pk])
         assert commits.count == 2
     smtp_sink.wait_for(6)
     assert set(OutboxMail.objects.values_list("status", "attempts")) == {
         (OutboxMail.Status.SENT, 1)
     }
+
+
+def test_a_change_that_writes_many_mails_asks_for_one_job_that_sends_them_all(
+    smtp_sink: SmtpSink,
+    customer: User,
+    other_customer: User,
+    ticket: Ticket,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One job per committed change, not one per mail (a new ticket tells every agent), and
+    more mails than one batch holds all leave at once, not some at the next sweep."""
+    from frontdesk.notifications import tasks
+
+    jobs: list[list[int]] = []
+    real = tasks.deliver_all
+
+    def counted(mail_ids: list[int]) -> None:
+        jobs.append(list(mail_ids))
+        real(mail_ids)
+
+    monkeypatch.setattr(tasks, "deliver_all", counted)
+    with transaction.atomic():
+        mails = [
+            outbox_enqueue(
+                kind="ticket_received",
+                recipient=customer if n % 2 else other_customer,
+                ticket=ticket,
+            )
+            for n in range(30)
+        ]
+    assert jobs == [[mail.pk for mail in mails]]
+    smtp_sink.wait_for(30)
+    assert set(OutboxMail.objects.values_list("status", flat=True)) == {OutboxMail.Status.SENT}
+
+
+def test_a_mail_written_after_a_rolled_back_savepoint_still_has_its_job(
+    smtp_sink: SmtpSink, customer: User, ticket: Ticket
+) -> None:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                dropped = outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
+                raise RuntimeError("this part of the change fails")
+        except RuntimeError:
+            pass
+        kept = outbox_enqueue(kind="ticket_received", recipient=customer, ticket=ticket)
+    # SQLite may give the kept row the dropped one's id: rows are told apart by Message-ID.
+    assert OutboxMail.objects.get(message_id_header=kept.message_id_header).status == (
+        OutboxMail.Status.SENT
+    )
+    assert not OutboxMail.objects.filter(message_id_header=dropped.message_id_header).exists()

@@ -206,19 +206,26 @@ def outbox_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
     return counts
 
 
-def outbox_deliver_promptly(*, mail_id: int, followers: int = FOLLOWERS) -> None:
-    """The job a commit asks for: this mail, then up to ``followers`` other mails already due
-    (written by the same burst of changes), as one batch over one connection to the mail server
-    instead of one each: a TLS handshake with a real provider costs more than the mail. The
-    jobs of those other mails find them sent and do nothing (a read, no write)."""
+def outbox_deliver_promptly(*, mail_ids: list[int], followers: int = FOLLOWERS) -> None:
+    """The job a commit asks for: the mails that change wrote, then up to ``followers`` other
+    mails already due (written by the same burst of changes), in batches over one connection
+    to the mail server instead of one each: a TLS handshake with a real provider costs more
+    than the mail. The jobs of those other mails find them sent and do nothing (a read, no
+    write). If the server cannot be reached, what was not claimed yet waits for the sweep."""
     due = (
         OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now())
-        .exclude(pk=mail_id)
+        .exclude(pk__in=mail_ids)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:followers]
     )
+    todo = [*dict.fromkeys(mail_ids), *due]
     with shared_connection() as connection:
-        outbox_deliver_batch(mail_ids=[mail_id, *due], connection=connection)
+        for start in range(0, len(todo), CLAIM_BATCH):
+            outcomes = outbox_deliver_batch(
+                mail_ids=todo[start : start + CLAIM_BATCH], connection=connection
+            )
+            if Outcome.UNREACHABLE in outcomes.values():
+                return
 
 
 @contextmanager

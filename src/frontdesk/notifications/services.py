@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 
@@ -11,6 +10,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import NotAllowed
 from frontdesk.notifications.models import OutboxMail
+from frontdesk.notifications.outbox import deliver_after_commit
 
 
 def outbox_retry(*, actor: User, mail_ids: Iterable[int]) -> int:
@@ -30,11 +30,5 @@ def outbox_retry(*, actor: User, mail_ids: Iterable[int]) -> int:
             status=OutboxMail.Status.PENDING, attempts=0, next_attempt_at=now()
         )
         for mail_id in ids:
-            transaction.on_commit(partial(_deliver_soon, mail_id))
+            deliver_after_commit(mail_id)
     return len(ids)
-
-
-def _deliver_soon(mail_id: int) -> None:
-    from frontdesk.notifications.tasks import deliver
-
-    deliver(mail_id)

@@ -13,9 +13,15 @@ from frontdesk.notifications import delivery
 
 
 @db_task()
+def deliver_all(mail_ids: list[int]) -> None:
+    """Asked for once a change that wrote outbox rows commits, with all of them."""
+    delivery.outbox_deliver_promptly(mail_ids=mail_ids)
+
+
+@db_task()
 def deliver(mail_id: int) -> None:
-    """Asked for by outbox_enqueue once the change that wrote the row commits."""
-    delivery.outbox_deliver_promptly(mail_id=mail_id)
+    """One mail: what earlier versions queued, still run if found in the queue."""
+    delivery.outbox_deliver_promptly(mail_ids=[mail_id])
 
 
 @db_periodic_task(crontab(minute="*"))
