@@ -7,11 +7,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Organisation, Role, User
 from frontdesk.accounts.services import user_authenticate
 from frontdesk.core.clock import now
-from frontdesk.tickets import services, validators
+from frontdesk.tickets import demo, search, services, validators
 from frontdesk.tickets.demo import DEMO_PASSWORD, _unique
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
@@ -297,9 +298,10 @@ def test_names_taken_in_the_database_or_the_batch_get_numbers() -> None:
     assert names == ["MiaKim7x3", "MiaKim7x4", "Other1"]
 
 
-def test_planning_in_a_second_process_writes_the_same_desk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above one batch the demo plans in a forked process while it writes; the result is the
-    one planning in line gives, ticket numbers and history included."""
+def test_planning_beside_the_writing_writes_the_same_desk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above one batch the demo plans in a thread while it writes, without the big tables'
+    indexes; the result is the one planning in line gives, ticket numbers and history
+    included."""
 
     def desk() -> tuple[list[tuple[str, str, str]], list[bool], int]:
         tickets = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
@@ -313,9 +315,82 @@ def test_planning_in_a_second_process_writes_the_same_desk(monkeypatch: pytest.M
     Ticket.objects.all().delete()
     Organisation.objects.all().delete()
     User.objects.exclude(pk=SYSTEM_USER_ID).exclude(role=Role.ADMIN).delete()
-    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches: forked
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches: a thread
     run_demo("--seed", "7")
     tickets, numbered, messages = desk()
     assert (tickets, messages) == (inline[0], inline[2])
     assert len(numbered) == TICKETS
     assert all(numbered)
+
+
+def _schema() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        return list(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's indexes and triggers")
+def test_a_large_demo_leaves_every_index_and_search_trigger_as_it_found_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A demo larger than the desk loads without indexes and full-text triggers and makes
+    them again afterwards, to the character."""
+    before = _schema()
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)
+    run_demo()
+    assert Ticket.objects.count() == TICKETS
+    assert _schema() == before
+
+
+def test_the_demo_is_found_by_search_and_so_is_what_comes_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # the bulk load's own path
+    run_demo()
+
+    def found(query: str) -> set[int]:
+        return set(search.ticket_ids_matching(query=query, include_internal=True, limit=1000))
+
+    ticket = Ticket.objects.order_by("-id").first()
+    assert ticket is not None
+    title_word = max(re.findall(r"[A-Za-z]{5,}", ticket.title), key=len)
+    assert ticket.pk in found(f'"{ticket.title}"')
+    assert ticket.pk in found(title_word)
+    message = Message.objects.filter(ticket=ticket).order_by("-id").first()
+    assert message is not None
+    assert ticket.pk in found(f'"{" ".join(message.body.split()[:6])}"')
+    customer = ticket.requester
+    opened = services.ticket_open(actor=customer, title="Zanzibar mirror", body="Quixotic glue")
+    assert found("zanzibar") == found("quixotic") == {opened.ticket.pk}  # the triggers are back
+
+
+def test_tickets_opened_while_the_demo_writes_push_its_numbers_along(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo plans its ticket ids ahead; a ticket someone opens meanwhile takes one of
+    them, and the next batches move past it, numbers and conversations with them."""
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)
+    write = demo._write
+    written: list[int] = []
+
+    def write_after_someone(rows: demo.BatchRows) -> tuple[int, int]:
+        if written:
+            customer = User.objects.filter(role=Role.CUSTOMER).first()
+            assert customer is not None
+            services.ticket_open(actor=customer, title="Meanwhile", body="Opened meanwhile")
+        written.append(rows.first)
+        return write(rows)
+
+    monkeypatch.setattr("frontdesk.tickets.demo._write", write_after_someone)
+    run_demo()
+
+    assert Ticket.objects.count() == TICKETS + 2
+    for ticket in Ticket.objects.exclude(title="Meanwhile").prefetch_related("messages"):
+        created = ticket.events.get(field=TicketEvent.Field.CREATED)
+        assert created.new_value == Ticket.number_for(ticket.pk)
+        first = min(ticket.messages.all(), key=id_of)
+        assert first.created_at == ticket.created_at
+    assert not Message.objects.filter(ticket__title="Meanwhile").exclude(body="Opened meanwhile")

@@ -12,10 +12,13 @@ account (hashing is deliberately slow: 2,000 accounts would take half a minute a
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import gc
 import queue
 import random
 import secrets
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,20 +28,21 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
-from django.db.models import DateTimeField, Max
+from django.db.models import Max
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Organisation, Role, User
 from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.bulk import (
     batches,
-    datetime_adapter,
+    indexes_deferred,
     insert_rows,
     lock_for_explicit_ids,
     next_free_id,
     progress,
     reset_id_sequences,
+    utc_datetime_adapter,
 )
-from frontdesk.core.clock import now
+from frontdesk.core.clock import in_utc, now
 from frontdesk.core.unique import UniqueValues
 from frontdesk.tickets.access import requester_sees_event
 from frontdesk.tickets.demo_text import (
@@ -89,6 +93,7 @@ from frontdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from frontdesk.tickets.search_index import search_index_deferred
 
 # The use cases' own wording for system messages, so demo threads read like real ones.
 from frontdesk.tickets.texts import claimed_text, status_text
@@ -99,6 +104,7 @@ ADMIN_USERNAME = "admin"
 DEMO_DOMAIN = "frontdesk-demo.example"  # RFC 2606: mail to demo people goes nowhere
 BATCH_SIZE = 5_000  # tickets per transaction, with their messages, tags and history
 DAY = timedelta(days=1)
+SWITCH_INTERVAL = 0.0005  # seconds; see _planned_alongside
 
 
 def _weighted(weights: dict[Any, int]) -> tuple[list[Any], list[int]]:
@@ -270,27 +276,55 @@ def _ensure_tags() -> tuple[list[Tag], int]:
 # --- one ticket's story -------------------------------------------------------------------
 
 
-@dataclass
-class PlannedMessage:
-    author_id: int
-    kind: str
-    body: str
+@dataclass(slots=True)
+class TicketDraft:
+    """A ticket as planned: the columns it is written with, without a model instance (a
+    million Ticket objects cost a fifth of the planning). Times are naive UTC."""
+
+    title: str
+    requester: User
+    created_by: User
+    organisation_id: int | None
+    priority: str
+    category: str
+    channel: str
     created_at: datetime
+    due_at: datetime | None
+    status: str = Status.NEW
+    assignee: User | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    estimated_hours: Decimal | None = None
+    actual_hours: Decimal | None = None
+    updated_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    resolution: str = ""
+    resolution_public: bool = True
+
+    @property
+    def requester_id(self) -> int:
+        return self.requester.pk
+
+    @property
+    def created_by_id(self) -> int:
+        return self.created_by.pk
+
+    @property
+    def assignee_id(self) -> int | None:
+        return None if self.assignee is None else self.assignee.pk
 
 
-@dataclass
-class PlannedEvent:
-    actor_id: int
-    field: str
-    old_value: str
-    new_value: str  # "" for the "created" event: the ticket number is known once saved
-    created_at: datetime
-    staff_only: bool = False
+# (author_id, body, kind, created_at) and (actor_id, field, old_value, new_value, created_at,
+# staff_only): plain tuples, since a million tickets have five million of each. An event's
+# new_value is "" for the "created" event: the ticket number is known once the batch is saved.
+PlannedMessage = tuple[int, str, str, datetime]
+PlannedEvent = tuple[int, str, str, str, datetime, bool]
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedTicket:
-    ticket: Ticket
+    ticket: TicketDraft
     messages: list[PlannedMessage] = field(default_factory=list)
     events: list[PlannedEvent] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
@@ -318,7 +352,7 @@ class _Story:
 
     def say(self, author: User, texts: Sequence[str], kind: str = MessageKind.PUBLIC) -> None:
         body = _fill(self.rng, self.rng.choice(texts), name=self.ticket.requester.username)
-        self.planned.messages.append(PlannedMessage(author.pk, kind, body, self.at))
+        self.planned.messages.append((author.pk, body, kind, self.at))
 
     def answer(self, agent: User, texts: Sequence[str]) -> None:
         self.say(agent, texts)
@@ -329,15 +363,13 @@ class _Story:
         self.say(agent, INTERNAL_NOTES, MessageKind.INTERNAL)
 
     def _system(self, text: str) -> None:
-        self.planned.messages.append(
-            PlannedMessage(SYSTEM_USER_ID, MessageKind.SYSTEM, text, self.at)
-        )
+        self.planned.messages.append((SYSTEM_USER_ID, text, MessageKind.SYSTEM, self.at))
 
     def _event(
         self, actor: User, name: str, old: object, new: object, *, staff_only: bool = False
     ) -> None:
         self.planned.events.append(
-            PlannedEvent(actor.pk, name, str(old or ""), str(new or ""), self.at, staff_only)
+            (actor.pk, name, str(old or ""), str(new or ""), self.at, staff_only)
         )
 
     def claim(self, agent: User) -> None:
@@ -486,12 +518,11 @@ def _plan_ticket(rng: random.Random, index: int, cast: Cast, moment: datetime) -
     # Now and then an agent opens a ticket for a customer who phoned.
     creator = agent if status != Status.NEW and rng.random() < 0.05 else requester
     created_at = moment - rng.uniform(0, STATUS_MAX_AGE_DAYS[status]) * DAY
-    ticket = Ticket(
+    ticket = TicketDraft(
         title=_fill(rng, rng.choice(TITLES[category])),
         requester=requester,
         created_by=creator,
         organisation_id=requester.organisation_id,
-        status=Status.NEW,
         priority=priority,
         category=category,
         channel=rng.choices(*CHANNEL_CHOICES)[0],
@@ -504,7 +535,7 @@ def _plan_ticket(rng: random.Random, index: int, cast: Cast, moment: datetime) -
         ticket=ticket, tags=rng.sample(cast.tags, k=rng.choices((0, 1, 2, 3), (40, 35, 20, 5))[0])
     )
     _tell(rng, planned, agent, status, moment)
-    ticket.updated_at = ticket.last_activity_at = planned.messages[-1].created_at
+    ticket.updated_at = ticket.last_activity_at = planned.messages[-1][-1]
     if rng.random() < 0.4:
         ticket.estimated_hours = rng.choice(ESTIMATES)
         if ticket.status in (Status.RESOLVED, Status.CLOSED):
@@ -531,49 +562,83 @@ TICKET_COLUMNS = (
     "estimated_hours", "actual_hours", "created_by_id", "created_at", "updated_at",
     "last_activity_at", "resolution", "resolution_public",
 )  # fmt: skip
-TICKET_TIMES = frozenset(
-    field.attname for field in Ticket._meta.concrete_fields if isinstance(field, DateTimeField)
-)
 MESSAGE_COLUMNS = ("ticket_id", "author_id", "body", "kind", "created_at")
 EVENT_COLUMNS = (
     "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at", "staff_only",
 )  # fmt: skip
+DbTime = Callable[[datetime | None], Any]
 
 
 @dataclass
 class BatchRows:
-    """A batch of planned tickets as database rows, each row pointing at its ticket by its
-    position in the batch: the ids are given when the batch is written."""
+    """A batch of planned tickets as database rows, numbered from ``first``: the ids the
+    tickets will get unless another writer takes some first (then :func:`_renumbered`)."""
 
-    tickets: list[tuple[Any, ...]]  # TICKET_COLUMNS without the id
-    messages: list[tuple[Any, ...]]  # (position, *MESSAGE_COLUMNS[1:])
-    events: list[tuple[Any, ...]]  # (position, *EVENT_COLUMNS[1:]); new_value None: the number
-    tags: list[tuple[int, int]]  # (position, tag id)
+    first: int
+    tickets: list[tuple[Any, ...]]  # TICKET_COLUMNS
+    messages: list[tuple[Any, ...]]  # MESSAGE_COLUMNS
+    events: list[tuple[Any, ...]]  # EVENT_COLUMNS
+    tags: list[tuple[int, int]]  # (ticket id, tag id)
 
 
-def _rows(batch: list[PlannedTicket], db_time: Callable[[datetime | None], Any]) -> BatchRows:
+def _rows(batch: list[PlannedTicket], first: int, db_time: DbTime) -> BatchRows:
+    created = TicketEvent.Field.CREATED
     return BatchRows(
-        tickets=[_ticket_values(planned.ticket, db_time) for planned in batch],
+        first=first,
+        tickets=[
+            (first + n, *_ticket_values(planned.ticket, db_time)) for n, planned in enumerate(batch)
+        ],
         messages=[
-            (position, m.author_id, m.body, m.kind, db_time(m.created_at))
-            for position, planned in enumerate(batch)
-            for m in planned.messages
+            (first + n, author, body, kind, db_time(at))
+            for n, planned in enumerate(batch)
+            for author, body, kind, at in planned.messages
         ],
         events=[
             (
-                position,
-                e.actor_id,
-                e.field,
-                e.old_value,
-                e.new_value or (None if e.field == TicketEvent.Field.CREATED else ""),
-                db_time(e.created_at),
-                e.staff_only,
+                first + n,
+                actor,
+                name,
+                old,
+                Ticket.number_for(first + n) if name == created else new,
+                db_time(at),
+                staff,
             )
-            for position, planned in enumerate(batch)
-            for e in planned.events
+            for n, planned in enumerate(batch)
+            for actor, name, old, new, at, staff in planned.events
         ],
-        tags=[(position, tag.pk) for position, planned in enumerate(batch) for tag in planned.tags],
+        tags=[(first + n, tag.pk) for n, planned in enumerate(batch) for tag in planned.tags],
     )
+
+
+def _renumbered(rows: BatchRows, first: int) -> BatchRows:
+    """The batch numbered from ``first`` instead: someone opened tickets while it was planned."""
+    by = first - rows.first
+    created = TicketEvent.Field.CREATED
+    return BatchRows(
+        first=first,
+        tickets=[(ticket + by, *rest) for ticket, *rest in rows.tickets],
+        messages=[(ticket + by, *rest) for ticket, *rest in rows.messages],
+        events=[
+            (
+                ticket + by,
+                actor,
+                name,
+                old,
+                Ticket.number_for(ticket + by) if name == created else new,
+                *rest,
+            )
+            for ticket, actor, name, old, new, *rest in rows.events
+        ],
+        tags=[(ticket + by, tag) for ticket, tag in rows.tags],
+    )
+
+
+def _planned_rows(
+    plans: Iterator[PlannedTicket], first: int, db_time: DbTime
+) -> Iterator[BatchRows]:
+    for batch in batches(plans, BATCH_SIZE):
+        yield _rows(batch, first, db_time)
+        first += len(batch)
 
 
 def _write(rows: BatchRows) -> tuple[int, int]:
@@ -582,80 +647,97 @@ def _write(rows: BatchRows) -> tuple[int, int]:
 
     Rows go through insert_rows rather than bulk_create, which spent two thirds of the time
     preparing values one field at a time (measured: 52 s for 100,000 tickets, against 18 s).
-    Tickets are numbered here, under a lock, so their messages can point at them; messages
-    are inserted in each ticket's reading order, so the ids they get keep that order."""
+    The batch was numbered when it was planned; under the lock it is checked that those ids
+    are still free, so its messages can point at its tickets. Messages are inserted in each
+    ticket's reading order, so the ids they get keep that order."""
     with transaction.atomic():
         lock_for_explicit_ids(Ticket)
         first = next_free_id(Ticket)
-        insert_rows(
-            Ticket, TICKET_COLUMNS, [(first + n, *values) for n, values in enumerate(rows.tickets)]
-        )
-        insert_rows(Message, MESSAGE_COLUMNS, [(first + at, *rest) for at, *rest in rows.messages])
-        events = [
-            (
-                first + at,
-                actor,
-                name,
-                old,
-                Ticket.number_for(first + at) if new is None else new,
-                *rest,
-            )
-            for at, actor, name, old, new, *rest in rows.events
-        ]
-        insert_rows(TicketEvent, EVENT_COLUMNS, events)
-        insert_rows(
-            Ticket.tags.through,
-            ("ticket_id", "tag_id"),
-            [(first + at, tag) for at, tag in rows.tags],
-        )
+        if first != rows.first:
+            rows = _renumbered(rows, first)
+        insert_rows(Ticket, TICKET_COLUMNS, rows.tickets)
+        insert_rows(Message, MESSAGE_COLUMNS, rows.messages)
+        insert_rows(TicketEvent, EVENT_COLUMNS, rows.events)
+        insert_rows(Ticket.tags.through, ("ticket_id", "tag_id"), rows.tags)
         reset_id_sequences(Ticket)
     return len(rows.messages), len(rows.events)
 
 
-def _ticket_values(ticket: Ticket, db_time: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
-    return tuple(
-        db_time(getattr(ticket, column)) if column in TICKET_TIMES else getattr(ticket, column)
-        for column in TICKET_COLUMNS[1:]
-    )
+def _ticket_values(ticket: TicketDraft | Ticket, db_time: DbTime) -> tuple[Any, ...]:
+    """TICKET_COLUMNS without the id, in order."""
+    return (
+        ticket.title, ticket.requester_id, ticket.assignee_id, ticket.organisation_id,
+        ticket.status, ticket.priority, ticket.category, ticket.channel,
+        db_time(ticket.due_at), db_time(ticket.first_response_at), db_time(ticket.resolved_at),
+        db_time(ticket.closed_at), ticket.estimated_hours, ticket.actual_hours,
+        ticket.created_by_id, db_time(ticket.created_at), db_time(ticket.updated_at),
+        db_time(ticket.last_activity_at), ticket.resolution, ticket.resolution_public,
+    )  # fmt: skip
 
 
-def _planned_elsewhere(batches_: Iterator[BatchRows]) -> Iterator[BatchRows]:
-    """The same batches, planned in a forked process while this one writes the previous ones.
+def _planned_alongside(batches_: Iterator[BatchRows]) -> Iterator[BatchRows]:
+    """The same batches, planned in a thread while this one writes the previous ones.
 
-    Planning (Python) and writing (the database) take about as long as each other, so on two
-    cores the demo takes about half the time. The child only computes: it never touches the
-    database connection it inherited, and it leaves with os._exit (multiprocessing's way), so
-    nothing of the parent's is closed behind its back."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from batches_
-        return
-    context = multiprocessing.get_context("fork")
-    ready: multiprocessing.Queue[BatchRows | None] = context.Queue(maxsize=3)
-    planner = context.Process(target=_plan_into, args=(batches_, ready), daemon=True)
+    Planning is Python; writing is mostly the database's own code, and sqlite3 and psycopg
+    let go of the interpreter lock while it runs, so the two share two cores. A thread
+    rather than a process: handing the rows over from a forked planner (pickling) cost the
+    writer 9 s per 100,000 tickets. The switch interval is shortened meanwhile, so the
+    writer gets the lock back soon after each statement instead of after 5 ms."""
+    ready: queue.Queue[BatchRows | BaseException | None] = queue.Queue(maxsize=2)
+    stopping = threading.Event()
+
+    def plan() -> None:
+        try:
+            for rows in batches_:
+                if stopping.is_set():
+                    return
+                ready.put(rows)
+        except BaseException as failure:
+            ready.put(failure)
+            return
+        ready.put(None)
+
+    planner = threading.Thread(target=plan, name="demo-planner", daemon=True)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     planner.start()
     try:
-        while (rows := _next_from(ready, planner)) is not None:
-            yield rows
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
-        if planner.is_alive():
-            planner.kill()
-        planner.join()
+        stopping.set()
+        while planner.is_alive():  # a planner waiting to hand over a batch gets its place
+            with contextlib.suppress(queue.Empty):
+                ready.get_nowait()
+            planner.join(0.1)
+        sys.setswitchinterval(switch_interval)
 
 
-def _plan_into(batches_: Iterator[BatchRows], ready: multiprocessing.Queue[Any]) -> None:
-    for rows in batches_:
-        ready.put(rows)
-    ready.put(None)
+def _indexes_deferred_when_large(tickets: int) -> contextlib.AbstractContextManager[None]:
+    """Without the big tables' indexes while a demo at least as large as the desk is loaded:
+    making them again afterwards then costs at most what the new rows would have. Those
+    that start with the ticket stay: rows arrive in ticket order, so they only grow at the
+    end, and the writer keeps them up while it waits for the planner."""
+    if tickets > BATCH_SIZE and tickets >= Ticket.objects.count():
+        tables = (Ticket, Message, TicketEvent, Ticket.tags.through)
+        return indexes_deferred(*tables, keep_leading=("ticket_id",))
+    return contextlib.nullcontext()
 
 
-def _next_from(ready: multiprocessing.Queue[Any], planner: Any) -> BatchRows | None:
-    while True:
-        try:
-            rows: BatchRows | None = ready.get(timeout=1)
-            return rows
-        except queue.Empty:
-            if not planner.is_alive():
-                raise RuntimeError("The demo's planning process stopped unexpectedly.") from None
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """The planner makes millions of tuples and no reference cycles, and the cycle collector
+    kept scanning them: half of the planning (200,000 tickets: 29-33 s of CPU with it, 15 s
+    without). Whatever cycles the load leaves are collected once it is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _widen_sqlite_cache() -> None:
@@ -711,11 +793,16 @@ def demo_create(
     report.sample_customer, report.sample_agent = customers[0].username, agents[0].username
     cast = Cast(customers=customers, agents=agents, tags=tags)
     _widen_sqlite_cache()
-    plans = (_plan_ticket(rng, index, cast, moment) for index in range(tickets))
-    db_time = datetime_adapter()
-    planned = (_rows(batch, db_time) for batch in batches(plans, BATCH_SIZE))
-    with progress(tickets, "Tickets", "ticket", show=show_progress) as bar:
-        for rows in _planned_elsewhere(planned) if tickets > BATCH_SIZE else planned:
+    utc = in_utc(moment).replace(tzinfo=None)  # tickets are planned in naive UTC
+    plans = (_plan_ticket(rng, index, cast, utc) for index in range(tickets))
+    planned = _planned_rows(plans, next_free_id(Ticket), utc_datetime_adapter())
+    with (
+        _cycle_collector_paused(),
+        search_index_deferred(),
+        _indexes_deferred_when_large(tickets),
+        progress(tickets, "Tickets", "ticket", show=show_progress) as bar,
+    ):
+        for rows in _planned_alongside(planned) if tickets > BATCH_SIZE else planned:
             messages, events = _write(rows)
             report.tickets += len(rows.tickets)
             report.messages += messages

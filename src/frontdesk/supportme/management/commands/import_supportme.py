@@ -6,6 +6,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.supportme.importer import ImportFailed, supportme_import
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A fresh data directory has no tables yet: make them, as `frontdesk serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             report = supportme_import(
                 options["path"],
