@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain, islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.management.color import no_style
@@ -102,15 +103,43 @@ def indexes_deferred(
             and "UNIQUE" not in sql.split("(")[0]
             and _first_column(sql) not in keep_leading
         ]
+    if not indexes:
+        yield
+        return
+    # Written down before they go: a process killed inside (kill -9, a power cut) cannot run
+    # the ``finally``, and the next migrate puts them back from this file.
+    pending = _pending_indexes_file()
+    pending.write_text(";\n".join(_if_not_exists(sql) for _, sql in indexes) + ";\n")
     with transaction.atomic(), connection.cursor() as cursor:
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     try:
         yield
     finally:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for _, sql in indexes:
-                cursor.execute(sql)
+        indexes_restore_pending()
+
+
+def _pending_indexes_file() -> Path:
+    return Path(f"{connection.settings_dict['NAME']}-indexes-to-restore.sql")
+
+
+def _if_not_exists(index_sql: str) -> str:
+    return re.sub(r"^CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", index_sql.strip())
+
+
+def indexes_restore_pending(**_signal: Any) -> None:
+    """Make again the indexes a bulk load dropped and did not live to restore (run after every
+    ``migrate``, so ``serve``, ``demo`` and the other commands that migrate first repair it)."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return
+    pending = _pending_indexes_file()
+    if not pending.exists():
+        return
+    statements = [sql for sql in pending.read_text().split(";\n") if sql.strip()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    pending.unlink()
 
 
 def _first_column(index_sql: str) -> str:
