@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from frontdesk import asgi
+
+
+def _run(coroutine: Any) -> Any:
+    """Run on a thread of its own: a browser test earlier in the same worker can leave an
+    event loop running on this one, and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def _call(path: str, accept: bytes = b"application/json") -> list[dict[str, Any]]:
@@ -28,7 +36,7 @@ def _call(path: str, accept: bytes = b"application/json") -> list[dict[str, Any]
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(asgi.application(scope, receive, send))
+    _run(asgi.application(scope, receive, send))
     return sent
 
 
@@ -61,4 +69,4 @@ def test_a_stream_is_not_counted_against_the_request_queue(
 
 def test_other_protocols_are_refused() -> None:
     with pytest.raises(ValueError, match="HTTP only"):
-        asyncio.run(asgi.application({"type": "websocket", "path": "/"}, None, None))
+        _run(asgi.application({"type": "websocket", "path": "/"}, None, None))
