@@ -97,3 +97,29 @@ def test_a_locked_read_outside_a_transaction_is_refused_as_django_would(customer
         access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True)
     with transaction.atomic():
         assert access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True) == ticket
+
+
+@pytest.mark.django_db
+def test_values_rows_datetimes_and_lists_match_their_querysets(
+    desk: list[Ticket], cast: list[User]
+) -> None:
+    def build(count: int, since: datetime, *ids: int):  # type: ignore[no-untyped-def]
+        return (
+            Ticket.objects.filter(pk__in=ids, created_at__gte=since)
+            .order_by("-id")
+            .values_list("pk", "status", "created_at")
+        )
+
+    read = CompiledRead(build)
+    ids = [ticket.pk for ticket in desk]
+    for since in (desk[0].created_at, desk[-1].created_at, now()):
+        for some in (ids, ids[:1], ids[1:]):
+            assert read(len(some), since, *some) == list(build(len(some), since, *some))
+    assert read(len(ids), desk[0].created_at, *ids)[0][2] == desk[-1].created_at
+
+
+@pytest.mark.django_db
+def test_a_flat_values_list_is_refused() -> None:
+    read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk).values_list("pk", flat=True))
+    with pytest.raises(NotCompilable):
+        read(None, 1)

@@ -15,20 +15,31 @@ values go (a value may also go nowhere: staff see every ticket, whoever they are
 queryset whose form depends on the values (say ``filter(x=None)`` becoming
 ``IS NULL``), or that puts something else that changes into the parameters (the time now), is
 refused with an error the first time it runs.
+
+A queryset of ``values_list()`` gives its rows as tuples (converted as Django converts them), so
+the checks and counts on hot write paths (notifications, the outbox) compile once too. A value
+may be an int, a string or an aware datetime (compared with a ``DateTimeField``: it is adapted
+as the field adapts it). A lookup ``__in`` a list has one placeholder per item: its length
+belongs to the shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
-M = TypeVar("M", bound=Model)
-Value = int | str
+R = TypeVar("R")  # what a row becomes: a model instance, or a tuple for values_list()
+Value = int | str | datetime
 
 
 class NotCompilable(Exception):
@@ -41,7 +52,7 @@ class _Plan:
     params: tuple[Any, ...]  # with None where a value goes
     slots: tuple[tuple[int, int], ...]  # (parameter position, value index)
     converters: dict[int, tuple[list[Any], Any]]  # column: (converters, expression)
-    model: type[Model]
+    model: type[Model] | None  # None: a values_list() query, whose rows are tuples
     init_list: list[str]
     fields: slice
     populators: list[Any]
@@ -49,9 +60,9 @@ class _Plan:
 
     def run(self, values: tuple[Value, ...], using: str) -> list[Any]:
         params = list(self.params)
-        for position, index in self.slots:
-            params[position] = values[index]
         connection = connections[using]  # this thread's, not the one that compiled the plan
+        for position, index in self.slots:
+            params[position] = _adapted(values[index], connection)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = [list(row) for row in cursor.fetchall()]
@@ -59,6 +70,8 @@ class _Plan:
             for position, (converters, expression) in self.converters.items():
                 for convert in converters:
                     row[position] = convert(row[position], expression, connection)
+        if self.model is None:
+            return [tuple(row[self.fields]) for row in rows]
         found = []
         for row in rows:
             instance = self.model.from_db(using, self.init_list, row[self.fields])
@@ -70,15 +83,15 @@ class _Plan:
         return found
 
 
-class CompiledRead(Generic[M]):
+class CompiledRead(Generic[R]):
     """``build(shape, *values)`` → a queryset, compiled once per shape; call the read with a
     shape and the values (ints or strings) to get the list the queryset would give."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, R]]) -> None:
         self.build = build
         self.plans: dict[tuple[str, Hashable], _Plan] = {}
 
-    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> list[M]:
+    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> list[R]:
         key = (using, shape)
         plan = self.plans.get(key)
         if plan is None:
@@ -87,11 +100,17 @@ class CompiledRead(Generic[M]):
 
     def _compile(self, shape: Hashable, values: tuple[Value, ...], using: str) -> _Plan:
         first, second = _stand_ins(values, 1), _stand_ins(values, 2)
-        compiler = self.build(shape, *first).query.get_compiler(using=using)
+        queryset = self.build(shape, *first)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise NotCompilable("only querysets of instances or of values_list() tuples")
+        compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         other_sql, other_params = self.build(shape, *second).query.get_compiler(using).as_sql()
         if sql != other_sql or len(params) != len(other_params):
             raise NotCompilable(f"the SQL changes with the values: {sql}")
+        connection = connections[using]
+        first = tuple(_adapted(value, connection) for value in first)
+        second = tuple(_adapted(value, connection) for value in second)
         slots = []
         for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
             if one == two:
@@ -101,12 +120,20 @@ class CompiledRead(Generic[M]):
             slots.append((position, first.index(one)))
         filled = {position for position, _ in slots}
         select, klass_info = compiler.select, compiler.klass_info
+        common = {
+            "sql": sql,
+            "params": tuple(None if at in filled else value for at, value in enumerate(params)),
+            "slots": tuple(slots),
+            "converters": compiler.get_converters([column for column, _, _ in select]),
+        }
+        if queryset._iterable_class is ValuesListIterable:  # the selected columns, a tuple a row
+            rows = slice(0, compiler.col_count)
+            return _Plan(
+                **common, model=None, init_list=[], fields=rows, populators=[], annotations={}
+            )
         fields = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         return _Plan(
-            sql=sql,
-            params=tuple(None if at in filled else value for at, value in enumerate(params)),
-            slots=tuple(slots),
-            converters=compiler.get_converters([column for column, _, _ in select]),
+            **common,
             model=klass_info["model"],
             init_list=[column.target.attname for column, _, _ in select[fields]],
             fields=fields,
@@ -123,5 +150,16 @@ def _stand_ins(values: tuple[Value, ...], round_: int) -> tuple[Value, ...]:
     stand_ins: list[Value] = []
     for index, value in enumerate(values):
         number = 1000 * round_ + 100 + index
-        stand_ins.append(f"~stand-in-{number}~" if isinstance(value, str) else number)
+        if isinstance(value, datetime):
+            stand_ins.append(datetime(2000 + round_, 1, 1, 0, 0, index % 60, index, tzinfo=UTC))
+        else:
+            stand_ins.append(f"~stand-in-{number}~" if isinstance(value, str) else number)
     return tuple(stand_ins)
+
+
+def _adapted(value: Value, connection: Any) -> Any:
+    """A value as the query's parameters hold it: a datetime as a DateTimeField adapts it
+    (on SQLite, text in UTC), the rest as it is."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
