@@ -28,15 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.sql import UpdateQuery
 
 R = TypeVar("R")  # what a row becomes: a model instance, or a tuple for values_list()
 Value = int | str | datetime
@@ -106,24 +107,12 @@ class CompiledRead(Generic[R]):
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         other_sql, other_params = self.build(shape, *second).query.get_compiler(using).as_sql()
-        if sql != other_sql or len(params) != len(other_params):
-            raise NotCompilable(f"the SQL changes with the values: {sql}")
-        connection = connections[using]
-        first = tuple(_adapted(value, connection) for value in first)
-        second = tuple(_adapted(value, connection) for value in second)
-        slots = []
-        for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
-            if one == two:
-                continue
-            if one not in first or first.index(one) != second.index(two):
-                raise NotCompilable(f"parameter {position} changes by itself: {one!r}, {two!r}")
-            slots.append((position, first.index(one)))
-        filled = {position for position, _ in slots}
+        params, slots = _slots(sql, (first, params), (second, other_params), other_sql, using)
         select, klass_info = compiler.select, compiler.klass_info
         common = {
             "sql": sql,
-            "params": tuple(None if at in filled else value for at, value in enumerate(params)),
-            "slots": tuple(slots),
+            "params": params,
+            "slots": slots,
             "converters": compiler.get_converters([column for column, _, _ in select]),
         }
         if queryset._iterable_class is ValuesListIterable:  # the selected columns, a tuple a row
@@ -140,6 +129,34 @@ class CompiledRead(Generic[R]):
             populators=get_related_populators(klass_info, select, using),
             annotations=dict(compiler.annotation_col_map or {}),
         )
+
+
+def _slots(
+    sql: str,
+    first: tuple[tuple[Value, ...], tuple[Any, ...]],
+    second: tuple[tuple[Value, ...], tuple[Any, ...]],
+    other_sql: str,
+    using: str,
+) -> tuple[tuple[Any, ...], tuple[tuple[int, int], ...]]:
+    """From the SQL compiled with two rounds of stand-ins (each: the stand-ins and the
+    parameters they gave), the parameters (None where a value goes) and where each value goes:
+    refused unless the SQL is the same and the parameters differ exactly where values go."""
+    (first_values, params), (second_values, other_params) = first, second
+    if sql != other_sql or len(params) != len(other_params):
+        raise NotCompilable(f"the SQL changes with the values: {sql}")
+    connection = connections[using]
+    one_round = tuple(_adapted(value, connection) for value in first_values)
+    two_round = tuple(_adapted(value, connection) for value in second_values)
+    slots = []
+    for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
+        if one == two:
+            continue
+        if one not in one_round or one_round.index(one) != two_round.index(two):
+            raise NotCompilable(f"parameter {position} changes by itself: {one!r}, {two!r}")
+        slots.append((position, one_round.index(one)))
+    filled = {position for position, _ in slots}
+    kept = tuple(None if at in filled else value for at, value in enumerate(params))
+    return kept, tuple(slots)
 
 
 def _stand_ins(values: tuple[Value, ...], round_: int) -> tuple[Value, ...]:
@@ -163,3 +180,54 @@ def _adapted(value: Value, connection: Any) -> Any:
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+class CompiledUpdate(Generic[R]):
+    """An UPDATE compiled once per shape: ``build(shape, *values)`` → (a queryset, the fields
+    to set, as ``queryset.update`` takes them); calling it updates what the queryset selects,
+    as ``update`` would, and returns the number of rows. Checked as :class:`CompiledRead`
+    checks a read; only an UPDATE of one table (no join, no related model's fields) compiles:
+    Django runs a SELECT first for the others."""
+
+    def __init__(self, build: Callable[..., tuple[QuerySet[Any, R], dict[str, Any]]]) -> None:
+        self.build = build
+        self.plans: dict[tuple[str, Hashable], _Plan] = {}
+
+    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> int:
+        key = (using, shape)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = self._compile(shape, values, using)
+        params = list(plan.params)
+        connection = connections[using]
+        for position, index in plan.slots:
+            params[position] = _adapted(values[index], connection)
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return int(cursor.rowcount)
+
+    def _compile(self, shape: Hashable, values: tuple[Value, ...], using: str) -> _Plan:
+        compiled = []
+        for round_ in (1, 2):
+            stand_ins = _stand_ins(values, round_)
+            queryset, fields = self.build(shape, *stand_ins)
+            query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))  # as update() does
+            query.add_update_values(fields)
+            query.annotations = {}
+            query.get_initial_alias()
+            if query.related_updates or query.count_active_tables() != 1:
+                raise NotCompilable("only an UPDATE of one table compiles once")
+            compiled.append((stand_ins, *query.get_compiler(using=using).as_sql()))
+        (first, sql, params), (second, other_sql, other_params) = compiled
+        params, slots = _slots(sql, (first, params), (second, other_params), other_sql, using)
+        return _Plan(
+            sql=sql,
+            params=params,
+            slots=slots,
+            converters={},
+            model=None,
+            init_list=[],
+            fields=slice(0),
+            populators=[],
+            annotations={},
+        )
