@@ -35,7 +35,7 @@ from django.dispatch import receiver
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.clock import now
-from frontdesk.core.compiled import CompiledRead
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate
 from frontdesk.mail.loop import automatic_mail_allowed
 from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
@@ -141,7 +141,7 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
     if event.field == TicketEvent.Field.CREATED:
         notices = [Notice(kinds.TICKET_RECEIVED, ticket.requester_id, event=event)]
         if ticket.assignee_id is None:
-            staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
+            staff = _staff_with_mail(None)
             notices += [
                 Notice(kinds.NEW_TICKET, person.pk, event=event, recipient=person)
                 for person in staff
@@ -164,10 +164,24 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
 def _withdraw_new_ticket(ticket: Ticket) -> None:
     """ "Nobody has this ticket" is no longer true: the notices not yet sent are not sent
     (an agent opening a ticket and assigning it at once, a claim a minute later)."""
-    OutboxMail.objects.filter(
-        ticket=ticket, kind=kinds.NEW_TICKET, status=OutboxMail.Status.PENDING
-    ).update(status=OutboxMail.Status.SKIPPED, last_error=WITHDRAWN)
+    _withdrawn(None, ticket.pk)
     DigestItem.objects.filter(ticket=ticket, kind=kinds.NEW_TICKET, digest__isnull=True).delete()
+
+
+def _staff_with_mail_query(shape: None) -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
+
+
+def _withdrawn_query(shape: None, ticket_id: int) -> tuple[QuerySet[OutboxMail], dict[str, Any]]:
+    waiting = OutboxMail.objects.filter(
+        ticket_id=ticket_id, kind=kinds.NEW_TICKET, status=OutboxMail.Status.PENDING
+    )
+    return waiting, {"status": OutboxMail.Status.SKIPPED, "last_error": WITHDRAWN}
+
+
+# A new ticket asks who the staff are, and its claim withdraws their notices: compiled once.
+_staff_with_mail = CompiledRead(_staff_with_mail_query)
+_withdrawn = CompiledUpdate(_withdrawn_query)
 
 
 # --- the checks, then the outbox ------------------------------------------------------------
