@@ -124,8 +124,11 @@ def _respond(
 def _stream(
     started: list[Start], chunks: Iterable[bytes], loop: asyncio.AbstractEventLoop, send: Any
 ) -> None:
+    async def on_the_loop(message: dict[str, Any]) -> None:
+        await send(message)  # granian's send must be called on the loop, not just awaited there
+
     def deliver(message: dict[str, Any]) -> None:
-        asyncio.run_coroutine_threadsafe(send(message), loop).result()
+        asyncio.run_coroutine_threadsafe(on_the_loop(message), loop).result()
 
     sent_start = False
     for chunk in chunks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -94,10 +95,24 @@ def _exchange(
         body = waiting.pop(0) if waiting else b""
         return {"type": "http.request", "body": body, "more_body": bool(waiting)}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    loop_threads: list[int] = []
 
-    _run(asgi.application(scope, receive, send))
+    def send(message: dict[str, Any]) -> Any:
+        # granian's send is bound to the loop: calling it from a request thread fails there
+        # (a 500 for every static file once), so this one checks where it is called.
+        loop_threads.append(threading.get_ident())
+        assert threading.get_ident() == loop_threads[0], "send called off the event loop"
+
+        async def sending() -> None:
+            sent.append(message)
+
+        return sending()
+
+    async def main() -> None:
+        loop_threads.append(threading.get_ident())
+        await asgi.application(scope, receive, send)
+
+    _run(main())
     return sent
 
 
