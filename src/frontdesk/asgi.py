@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
 
+from frontdesk.core.lifecycle import die_with_parent
 from frontdesk.live.asgi import application as live_application
 from frontdesk.wsgi import application as wsgi_application
+
+# A web worker whose ``serve`` died is killed outright: nobody is left to stop it, and its
+# open streams would keep a graceful stop waiting for ever (core/lifecycle.py).
+die_with_parent(signal.SIGKILL)
 
 LIVE_PATH = "/live/events"
 BUSY = "Frontdesk is busy; try again in a moment."
