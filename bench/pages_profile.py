@@ -117,7 +117,7 @@ def reads(handler: Handler, rng: random.Random) -> dict[str, list[tuple[str, dic
     chosen = rng.sample(customers, min(10, len(customers)))
     threads = list(Ticket.objects.filter(title=LONG_TITLE).values_list("pk", flat=True))
     if not threads:
-        sys.exit("No 50-message conversations: run bench/scale.py once on this desk first.")
+        print("No 50-message conversations (bench/scale.py writes them): no ticket page.")
     api = "/api/ticketing/tickets/"
     filters = [
         {"status": status, "priority": priority}
@@ -128,7 +128,8 @@ def reads(handler: Handler, rng: random.Random) -> dict[str, list[tuple[str, dic
         f"page /home?view={view}": [(f"/home?view={view}", page) for page in pages]
         for view in VIEWS
     }
-    found["page /ticket/<50 messages>"] = [(f"/ticket/{t}", p) for t in threads for p in pages]
+    if threads:
+        found["page /ticket/<50 messages>"] = [(f"/ticket/{t}", p) for t in threads for p in pages]
     found["REST unassigned/"] = [(f"{api}unassigned/", token) for token in tokens]
     found["REST ?status=&priority="] = [
         (f"{api}?{urlencode(f)}", rng.choice(tokens)) for f in filters

@@ -154,7 +154,8 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
-        return [tag.name for tag in obj.tags.all()]
+        names: list[str] | None = getattr(obj, "tag_names", None)  # a list's (paging.py)
+        return names if names is not None else [tag.name for tag in obj.tags.all()]
 
     @staticmethod
     def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:

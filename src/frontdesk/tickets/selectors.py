@@ -247,17 +247,24 @@ def view_condition(view: str, user: User) -> Q:
     return conditions[view]()
 
 
+def workspace_keys(view: str, sort: str) -> tuple[paging.SortKey, ...] | None:
+    """The keys a workspace list in ``view`` is ordered by for ``sort`` (None: no such sort).
+    Every overdue ticket has a due date, so "due soonest" sorts them on the column itself,
+    which the index of active tickets' due dates serves; the general key (a COALESCE) no
+    index serves, and sorting every overdue ticket took 0.4 s at a million tickets."""
+    if view == WorkspaceView.OVERDUE and sort == WorkspaceSort.DUE:
+        return paging.BY_DUE_AT
+    return WORKSPACE_ORDERINGS.get(sort)
+
+
 def _workspace_page(
-    user: User, query: QuerySet[Ticket], *, sort: str, after: str, limit: int
+    user: User, query: QuerySet[Ticket], *, sort: str, after: str, limit: int, view: str = ""
 ) -> TicketPage:
-    if sort not in WORKSPACE_ORDERINGS:
+    keys = workspace_keys(view, sort)
+    if keys is None:
         raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
     page = paging.ticket_page(
-        query,
-        keys=WORKSPACE_ORDERINGS[sort],
-        after=after,
-        limit=limit,
-        decorate=lambda rows: with_preview(with_unread(rows, user), user),
+        query, keys=keys, after=after, limit=limit, rows=_workspace_rows, reader=user
     )
     return TicketPage(tickets=page.rows, next_after=page.next_after, sort=sort)
 
@@ -274,6 +281,12 @@ def with_preview(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
         .values("start")[:1]
     )
     return queryset.annotate(preview=Subquery(latest))
+
+
+# A workspace page's tickets: with their unread mark and preview for the agent reading them.
+_workspace_rows = paging.PageRows(
+    lambda rows, reader: with_preview(with_unread(rows, reader), reader)
+)
 
 
 def tickets_for_workspace(
@@ -293,7 +306,8 @@ def tickets_for_workspace(
     query = access.tickets_visible_to(user).filter(
         view_condition(view, user), filter_condition(user, filters or {})
     )
-    return _workspace_page(user, query, sort=sort or DEFAULT_SORT[view], after=after, limit=limit)
+    sort = sort or DEFAULT_SORT[view]
+    return _workspace_page(user, query, sort=sort, after=after, limit=limit, view=view)
 
 
 def workspace_counts(*, user: User) -> dict[str, int]:
@@ -516,11 +530,11 @@ def tickets_search(
 
 
 def agents_assignable(*, user: User) -> list[User]:
-    """The active agents and admins a ticket can be given to, by name (staff only)."""
+    """The active agents and admins a ticket can be given to, by name (staff only): their id
+    and username (what a choice of agent shows), the rest of each account left unread."""
     check_staff(user)
-    return list(
-        User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by(Lower("username"), "id")
-    )
+    agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).only("id", "username")
+    return list(agents.order_by(Lower("username"), "id"))
 
 
 def agent_get(*, user: User, agent_id: int) -> User:

@@ -4,12 +4,13 @@ badges, due dates and history lines."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
@@ -48,17 +49,22 @@ def relative_time(moment: datetime, *, reference: datetime | None = None) -> str
     return f"{timesince(moment, reference, depth=1)} ago"
 
 
+def _time(moment: datetime, title: str, text: str, css: str = "") -> SafeString:
+    """``<time class="css" datetime="…" title="…">text</time>``: what format_html would
+    write, put together directly (a list of 50 tickets writes 100 of these)."""
+    classes = f' class="{escape(css)}"' if css else ""
+    return mark_safe(  # noqa: S308  (every part escaped)
+        f'<time{classes} datetime="{escape(moment.isoformat())}" title="{escape(title)}">'
+        f"{escape(text)}</time>"
+    )
+
+
 @register.simple_tag
 def when(moment: datetime | None) -> SafeString:
     """A ``<time>`` saying "3 hours ago", with the exact time on hover."""
     if moment is None:
         return format_html("{}", "")
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        exact_time(moment),
-        relative_time(moment),
-    )
+    return _time(moment, exact_time(moment), relative_time(moment))
 
 
 @register.simple_tag
@@ -79,13 +85,7 @@ def age(moment: datetime) -> SafeString:
         if waited < timedelta(minutes=1)
         else (f"Waiting {timesince(moment, depth=1)}")
     )
-    return format_html(
-        '<time class="age age--{}" datetime="{}" title="Opened {}">{}</time>',
-        level,
-        moment.isoformat(),
-        exact_time(moment),
-        text,
-    )
+    return _time(moment, f"Opened {exact_time(moment)}", text, css=f"age age--{level}")
 
 
 def _for_customer(context: template.Context) -> bool:
@@ -97,7 +97,12 @@ def _for_customer(context: template.Context) -> bool:
 @register.simple_tag(takes_context=True)
 def status_badge(context: template.Context, status: str) -> SafeString:
     """The status as a coloured badge that also says it in words, the reader's words."""
-    label = status_label(status, for_customer=_for_customer(context))
+    return _status_badge(status, _for_customer(context))
+
+
+@lru_cache(maxsize=64)  # a few statuses, two kinds of reader: written once each
+def _status_badge(status: str, for_customer: bool) -> SafeString:
+    label = status_label(status, for_customer=for_customer)
     return format_html(
         '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
         status,
@@ -127,6 +132,7 @@ HISTORY_QUOTE_CHARS = 120  # a resolution in the history: its beginning (the API
 
 
 @register.simple_tag
+@lru_cache(maxsize=64)  # a few priorities: each written once
 def priority_badge(priority: str) -> SafeString:
     """The priority as a badge: a sign and the word, coloured by level."""
     try:
@@ -148,12 +154,8 @@ def due_or_age(ticket: Ticket) -> SafeString:
     it is), or else how long it has waited."""
     if ticket.is_done:
         closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
-        return format_html(
-            '<span class="due due--done">Closed <time datetime="{}" title="{}">{}</time></span>',
-            closed.isoformat(),
-            exact_time(closed),
-            relative_time(closed),
-        )
+        shown = _time(closed, exact_time(closed), relative_time(closed))
+        return format_html('<span class="due due--done">Closed {}</span>', shown)
     if ticket.due_at is None:
         return age(ticket.created_at)
     left = ticket.due_at - now()
@@ -162,13 +164,7 @@ def due_or_age(ticket: Ticket) -> SafeString:
     else:
         level = "soon" if left < DUE_SOON else "later"
         text = f"Due in {timesince(now(), ticket.due_at, depth=1)}"
-    return format_html(
-        '<time class="due due--{}" datetime="{}" title="Due {}">{}</time>',
-        level,
-        ticket.due_at.isoformat(),
-        exact_time(ticket.due_at),
-        text,
-    )
+    return _time(ticket.due_at, f"Due {exact_time(ticket.due_at)}", text, css=f"due due--{level}")
 
 
 def _history_value(value: object) -> str:
