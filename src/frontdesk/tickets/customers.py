@@ -75,7 +75,7 @@ def customer_panel(*, user: User, ticket: Ticket) -> CustomerPanel | None:
         customer=customer,
         note=note,
         other_tickets=other_tickets,
-        other_count=customer.other_count,
+        other_count=customer.other_count,  # type: ignore[attr-defined]  # annotated (_person)
     )
 
 

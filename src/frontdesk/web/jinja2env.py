@@ -18,17 +18,19 @@ from django.templatetags.static import static
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from frontdesk.tickets.texts import plain_words
 from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
 
 
 @pass_context
 def status_badge(context: Context, status: str) -> str:
-    return frontdesk_ui.status_badge(context, status)
+    customer = frontdesk_ui.is_customer(context.get("user"))
+    return frontdesk_ui.status_badge_html(status, for_customer=customer)
 
 
 @pass_context
 def system_line(context: Context, text: str) -> str:
-    return frontdesk_ui.system_line(context, text)
+    return plain_words(text, for_customer=frontdesk_ui.is_customer(context.get("user")))
 
 
 @pass_context

@@ -88,20 +88,23 @@ def age(moment: datetime) -> SafeString:
     return _time(moment, f"Opened {exact_time(moment)}", text, css=f"age age--{level}")
 
 
-def _for_customer(context: template.Context) -> bool:
+def is_customer(viewer: object) -> bool:
     """Is the page's reader a customer (not staff)? Pages without a signed-in user: no."""
-    viewer = context.get("user")
     return isinstance(viewer, User) and not viewer.is_staff_member
+
+
+def _for_customer(context: template.Context) -> bool:
+    return is_customer(context.get("user"))
 
 
 @register.simple_tag(takes_context=True)
 def status_badge(context: template.Context, status: str) -> SafeString:
     """The status as a coloured badge that also says it in words, the reader's words."""
-    return _status_badge(status, _for_customer(context))
+    return status_badge_html(status, for_customer=_for_customer(context))
 
 
 @lru_cache(maxsize=64)  # a few statuses, two kinds of reader: written once each
-def _status_badge(status: str, for_customer: bool) -> SafeString:
+def status_badge_html(status: str, *, for_customer: bool) -> SafeString:
     label = status_label(status, for_customer=for_customer)
     return format_html(
         '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
