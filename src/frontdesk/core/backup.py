@@ -26,13 +26,16 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+
+from frontdesk.core import clock
+from frontdesk.core.clock import in_utc
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -95,7 +98,7 @@ class Manifest:
 
 
 def default_backup_path(now: datetime | None = None) -> Path:
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or in_utc(clock.now())).strftime("%Y%m%d-%H%M%S")
     return Path(settings.DATA_DIR) / "backups" / f"frontdesk-{stamp}"
 
 
@@ -123,7 +126,7 @@ def backup_create(target: Path) -> Manifest:
         secrets = _copy_secrets(Path(settings.DATA_DIR), partial)
         manifest = Manifest(
             database=connection.vendor,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            created_at=in_utc(clock.now()).isoformat(timespec="seconds"),
             row_counts=row_counts,
             attachment_count=count,
             attachment_bytes=size,
@@ -379,7 +382,7 @@ def safety_copy_before_migrating(keep: int) -> Path | None:
             f"({needed / 1e9:.1f} GB). Free some, or set FRONTDESK_MIGRATE_COPIES=0 to migrate "
             "without one."
         )
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = in_utc(clock.now()).strftime("%Y%m%d-%H%M%S")
     target = folder / f"{SAFETY_COPY_PREFIX}{stamp}.sqlite3"
     partial = target.with_name(target.name + ".partial")
     try:
