@@ -39,6 +39,7 @@ LONG_THREADS = 5
 UNPAGED_REQUESTS = 20
 COMMON_WORDS = ["class", "app", "thanks", "studio", "booking"]
 PHRASES = ['"dark mode"', '"door entry code"', '"refunded the difference"', '"main hall"']
+WORKSPACE_VIEWS = ["claimable", "mine", "open", "pending", "overdue", "closed"]
 
 
 @dataclass
@@ -225,18 +226,23 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
         )
 
     threads = fixtures.long_threads
+    views = [
+        Read(f"queue page /home?view={view}", 15, cycle([(f"/home?view={view}", p) for p in pages]))
+        for view in WORKSPACE_VIEWS
+    ]
     return [
+        *views,
         Read(
-            "queue page /home?view=claimable",
+            "ticket page /ticket/<50 messages>",
             15,
-            cycle([("/home?view=claimable", page) for page in pages]),
+            cycle([(f"/ticket/{t}", page) for t in threads for page in pages]),
         ),
         Read(
             "queue REST unassigned/ (page 1)",
-            15,
+            10,
             cycle([(f"{api}unassigned/", headers) for headers in agents]),
         ),
-        Read("queue REST unassigned/ (page 2, cursor)", 15, cycle(second_pages)),
+        Read("queue REST unassigned/ (page 2, cursor)", 10, cycle(second_pages)),
         Read(
             "/get-unclaimed-tickets (whole queue)",
             None,
@@ -245,7 +251,7 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
         ),
         Read(
             "/get-open-tickets/<customer>",
-            15,
+            10,
             cycle([(f"/get-open-tickets/{pk}", headers) for pk, headers in customers]),
             "SupportMe contract: all of a customer's open tickets",
         ),
@@ -256,11 +262,11 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
         ),
         Read(
             "REST tickets/?status=&priority=",
-            25,
+            10,
             cycle([(f"{api}?{urlencode(f)}", rng.choice(agents)) for f in filters]),
         ),
         Read("REST tickets/statistics/", 100, cycle([(f"{api}statistics/", a) for a in agents])),
-        Read("REST tickets/overdue/", 25, cycle([(f"{api}overdue/", a) for a in agents])),
+        Read("REST tickets/overdue/", 10, cycle([(f"{api}overdue/", a) for a in agents])),
         Read("search: common word", 50, searching(COMMON_WORDS)),
         Read("search: rare word", 50, searching(fixtures.rare_words)),
         Read("search: phrase", 50, searching(PHRASES)),
@@ -299,10 +305,13 @@ def main() -> None:
     parser.add_argument("--generate", type=int, metavar="N", help="make sure of N tickets first")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per read")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per read first")
-    parser.add_argument("--only", default="", help="reads whose name contains this text")
+    parser.add_argument(
+        "--only", nargs="*", default=[""], help="reads whose name contains one of these texts"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
     if args.generate:
         generate(args.generate)
     fixtures = prepare(rng)
@@ -311,7 +320,8 @@ def main() -> None:
     server = start_server(port, log)
     try:
         client = Client(port)
-        chosen = [read for read in reads(client, fixtures, rng) if args.only in read.name]
+        every = reads(client, fixtures, rng)
+        chosen = [read for read in every if any(text in read.name for text in args.only)]
         for read in chosen:
             measure(client, read, warmup=args.warmup, count=args.requests)
             print(f"{read.name}: p95 {read.percentile(0.95):.1f} ms", file=sys.stderr)
@@ -322,7 +332,8 @@ def main() -> None:
     print(
         f"\n{database}: {fixtures.tickets:,} tickets, {fixtures.messages:,} messages; "
         f"{args.requests} requests per read after {args.warmup} warm-up "
-        f"({UNPAGED_REQUESTS} for the unpaged lists), one client\n"
+        f"({UNPAGED_REQUESTS} for the unpaged lists), one client; load average "
+        f"{load_before} before, {' '.join(f'{v:.2f}' for v in os.getloadavg())} after\n"
     )
     print(report(chosen))
 

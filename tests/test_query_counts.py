@@ -37,15 +37,17 @@ QUERIES: dict[tuple[str, str], int] = {
     ("customer", "/get-closed-tickets/{customer}"): 4,
     ("agent", "/get-open-tickets/{agent}"): 4,
     ("agent", "/get-closed-tickets/{agent}"): 4,
-    ("agent", "/api/ticketing/tickets/"): 5,
-    ("customer", "/api/ticketing/tickets/"): 5,
+    # A ticket list: the page's ids, its tickets (compiled once: tickets/paging.PageRows),
+    # their tags; and the session, its user and the token's user.
+    ("agent", "/api/ticketing/tickets/"): 6,
+    ("customer", "/api/ticketing/tickets/"): 6,
     ("agent", "/api/ticketing/tickets/?status=open&priority=high"): 4,
     # The ranked search, the visible ids among its hits, the page, the page's tags.
     ("agent", "/api/ticketing/tickets/?search=heating"): 7,
     ("agent", "/api/ticketing/tickets/{ticket}/"): 5,
     ("customer", "/api/ticketing/tickets/{ticket}/"): 5,
-    ("agent", "/api/ticketing/tickets/my_tickets/"): 5,
-    ("agent", "/api/ticketing/tickets/unassigned/"): 5,
+    ("agent", "/api/ticketing/tickets/my_tickets/"): 6,
+    ("agent", "/api/ticketing/tickets/unassigned/"): 6,
     ("agent", "/api/ticketing/tickets/overdue/"): 4,
     ("agent", "/api/ticketing/tickets/statistics/"): 4,
     ("agent", "/api/ticketing/comments/?ticket={ticket}"): 4,
@@ -56,10 +58,10 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/api/ticketing/views/"): 4,
     ("customer", "/home"): 4,
     # The agents to assign to, "Mine" counted, the saved views (their counts cached), the
-    # page with its latest messages, its tags; and the session and user.
-    ("agent", "/home"): 7,
-    ("agent", "/home?view=claimable"): 7,
-    ("agent", "/home?view=open&priority=medium&sort=priority"): 7,
+    # page's ids, its tickets with their latest messages, their tags; the session and user.
+    ("agent", "/home"): 8,
+    ("agent", "/home?view=claimable"): 8,
+    ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
     # The ticket, its read marker (3), the message ids (for folding), messages, attachments.
     ("customer", "/ticket/{ticket}"): 9,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.

@@ -23,14 +23,20 @@ import asyncio
 import io
 import json
 import os
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from a2wsgi.wsgi import Body, build_environ
 
+from frontdesk.core.lifecycle import die_with_parent
 from frontdesk.live.asgi import application as live_application
 from frontdesk.wsgi import application as wsgi_application
+
+# A web worker whose ``serve`` died is killed outright: nobody is left to stop it, and its
+# open streams would keep a graceful stop waiting for ever (core/lifecycle.py).
+die_with_parent(signal.SIGKILL)
 
 LIVE_PATH = "/live/events"
 BUSY = "Frontdesk is busy; try again in a moment."

@@ -14,6 +14,10 @@ def main(argv: list[str] | None = None) -> None:
     # Everything this process creates (database, job queue, attachments, secrets, mail) is
     # private to its account: core/datadir.py.
     os.umask(0o077)
+    # A worker or live endpoint ``serve`` started stops when it dies (core/lifecycle.py).
+    from frontdesk.core.lifecycle import die_with_parent
+
+    die_with_parent()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
     from django.core.management import execute_from_command_line
 

@@ -86,6 +86,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The pages' hot regions (the workspace's list, a ticket's conversation and sidebar),
+        # included by their Django templates with {% jinja %}: docs/decisions.md.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "frontdesk.web.jinja2env.environment"},
+    },
 ]
 
 

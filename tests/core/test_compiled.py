@@ -147,3 +147,28 @@ def test_an_update_through_a_join_is_refused() -> None:
     )
     with pytest.raises(NotCompilable):
         update(None, 1)
+
+
+@pytest.mark.django_db
+def test_page_rows_match_their_queryset(desk: list[Ticket], cast: list[User]) -> None:
+    """A list page's tickets (tickets/paging.PageRows): the REST list's for everyone, the
+    workspace's for staff, with their decorations, as the plain queryset gives them."""
+    from frontdesk.tickets import api_selectors, paging, selectors
+
+    ids = [ticket.pk for ticket in desk]
+    for user in cast:
+        kinds = [(api_selectors._api_rows, ("description",))]
+        if user.is_staff_member:
+            kinds.append((selectors._workspace_rows, ("unread", "preview")))
+        for rows, names in kinds:
+            for keys in (paging.BY_CREATED_DESC, paging.BY_PRIORITY, paging.BY_DONE_DESC):
+                compiled = rows(user, keys, ids)
+                plain = rows.decorate(Ticket.objects.filter(pk__in=ids), user)
+                plain = plain.annotate(**paging._sort_values(keys)).order_by(
+                    *paging._ordering(keys)
+                )
+                expected = list(plain.select_related("requester", "assignee"))
+                assert _ids(compiled) == _ids(expected)
+                for got, want in zip(compiled, expected, strict=True):
+                    assert [getattr(got, n) for n in names] == [getattr(want, n) for n in names]
+                    assert got.requester.username == want.requester.username

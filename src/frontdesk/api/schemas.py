@@ -154,7 +154,8 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Ticket) -> list[str]:
-        return [tag.name for tag in obj.tags.all()]
+        names: list[str] | None = getattr(obj, "tag_names", None)  # a list's (paging.py)
+        return names if names is not None else [tag.name for tag in obj.tags.all()]
 
     @staticmethod
     def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:
@@ -185,6 +186,52 @@ def _resolution_for_caller(ticket: Ticket, context: dict[str, Any]) -> tuple[str
 class TicketPageOut(Schema):
     results: list[TicketOut]
     next: str | None
+
+
+def ticket_out(ticket: Ticket, user: User) -> dict[str, Any]:
+    """What ``TicketOut`` makes of ``ticket`` for the caller ``user`` (its ``model_dump()``),
+    written directly: the lists answer with these. Ninja resolves a schema field by field
+    through a wrapper object; for a page of 50 tickets that was ~6 ms of a REST list's CPU
+    (bench/README.md, "Pages at a million tickets"). tests/api/test_ticket_out.py checks the
+    two agree for every kind of ticket and caller; the OpenAPI document still says TicketOut."""
+    workings = access.sees_ticket_workings(user)
+    resolution, resolution_public = access.resolution_for(user, ticket)
+    requester = ticket.requester
+    return {
+        "id": ticket.pk,
+        "ticket_number": ticket.number,
+        "subject": ticket.title,
+        "description": getattr(ticket, "description", None) or "",
+        "status": str(ticket.status),
+        "priority": str(ticket.priority) if workings else None,
+        "category": str(ticket.category) if workings else None,
+        "customer": ticket.requester_id,
+        "customer_detail": {
+            "id": requester.pk,
+            "username": requester.username,
+            "email": requester.email,
+            "organisation": requester.organisation_id,
+        },
+        "assigned_to": ticket.assignee_id,
+        "organisation": ticket.organisation_id,
+        "created_by": ticket.created_by_id,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "due_date": ticket.due_at if workings else None,
+        "estimated_hours": _hours(ticket.estimated_hours) if workings else None,
+        "actual_hours": _hours(ticket.actual_hours) if workings else None,
+        "tags": TicketOut.resolve_tags(ticket) if workings else None,
+        "first_response_at": ticket.first_response_at if workings else None,
+        "channel": str(ticket.channel) if workings else None,
+        "resolution": resolution,
+        "resolution_public": resolution_public,
+    }
+
+
+def _hours(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 class TicketListQuery(Schema):

@@ -72,6 +72,10 @@ def _with_description(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.annotate(description=Subquery(first.values("body")[:1]))
 
 
+# A REST page's tickets, with their description (the same for every reader).
+_api_rows = paging.PageRows(lambda rows, reader: _with_description(rows))
+
+
 def _encode_cursor(ordering: str, after: str) -> str:
     return base64.urlsafe_b64encode(f"{ordering}~{after}".encode()).decode().rstrip("=")
 
@@ -130,7 +134,7 @@ def tickets_list_for_api(
     if ordering == "due_date" and flag_set(filters, "overdue"):
         keys = paging.BY_DUE_AT
     page = paging.ticket_page(
-        query, keys=keys, after=after, limit=limit, decorate=_with_description
+        query, keys=keys, after=after, limit=limit, rows=_api_rows, reader=user
     )
     return _api_page(page, ordering)
 

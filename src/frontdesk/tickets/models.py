@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from frontdesk.accounts.models import Organisation
 from frontdesk.core.clock import now
@@ -152,6 +153,15 @@ class Ticket(models.Model):
             ),
             models.Index(
                 fields=["due_at"], condition=_ACTIVE_INDEX_CONDITION, name="ticket_due_idx"
+            ),
+            # "Recently closed": done tickets by when they were done, newest first (the
+            # workspace's view, paging.BY_DONE_DESC). Without it the view sorted every done
+            # ticket: 2.4 s at a million tickets on SQLite.
+            models.Index(
+                Coalesce("closed_at", "resolved_at", "updated_at").desc(),
+                F("id").desc(),
+                condition=Q(status__in=DONE_STATUSES),
+                name="ticket_done_idx",
             ),
         ]
 

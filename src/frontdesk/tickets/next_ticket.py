@@ -16,10 +16,10 @@ from frontdesk.tickets.filters import WORKSPACE_FILTERS, filter_condition
 from frontdesk.tickets.models import Ticket
 from frontdesk.tickets.selectors import (
     DEFAULT_SORT,
-    WORKSPACE_ORDERINGS,
     WorkspaceView,
     check_staff,
     view_condition,
+    workspace_keys,
 )
 
 
@@ -35,7 +35,7 @@ def workspace_next_ticket(
     view = address.get("view") or WorkspaceView.CLAIMABLE
     filters = {name: address.get(name, "") for name in WORKSPACE_FILTERS}
     sort = address.get("sort") or DEFAULT_SORT.get(view, "")
-    keys = WORKSPACE_ORDERINGS.get(sort)
+    keys = workspace_keys(view, sort)
     if view not in WorkspaceView.values or keys is None:
         return None
     try:

@@ -4,12 +4,13 @@ badges, due dates and history lines."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.dates import MONTHS_3
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
@@ -21,7 +22,7 @@ from frontdesk.tickets.texts import plain_words, status_label
 
 register = template.Library()
 
-EXACT_FORMAT = "j M Y, H:i T"
+EXACT_FORMAT = "j M Y, H:i T"  # Django's date format that exact_time writes
 
 # A queued ticket older than these stands out (the seed's "priority queue" concern).
 AGE_AGING = timedelta(hours=24)
@@ -29,8 +30,15 @@ AGE_OLD = timedelta(days=3)
 
 
 def exact_time(moment: datetime) -> str:
-    """``21 Nov 2025, 14:03 UTC`` in the server's time zone."""
-    return str(format_date(timezone.localtime(moment), EXACT_FORMAT))
+    """``21 Nov 2025, 14:03 UTC`` in the page's time zone: Django's ``date:EXACT_FORMAT``,
+    written directly (a list of 50 tickets shows 100 of these; Django's formatter cost 30 µs
+    each, a fifth of the list's rendering)."""
+    local = timezone.localtime(moment)
+    month = MONTHS_3[local.month].title()
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    # In the hour a clock turns back the zone's name is not said, as Django leaves it out.
+    ambiguous = local.replace(fold=not local.fold).utcoffset() != local.utcoffset()
+    return f"{local.day} {month} {local.year:04d}, {clock} {'' if ambiguous else local.tzname()}"
 
 
 def relative_time(moment: datetime, *, reference: datetime | None = None) -> str:
@@ -41,17 +49,22 @@ def relative_time(moment: datetime, *, reference: datetime | None = None) -> str
     return f"{timesince(moment, reference, depth=1)} ago"
 
 
+def _time(moment: datetime, title: str, text: str, css: str = "") -> SafeString:
+    """``<time class="css" datetime="…" title="…">text</time>``: what format_html would
+    write, put together directly (a list of 50 tickets writes 100 of these)."""
+    classes = f' class="{escape(css)}"' if css else ""
+    return mark_safe(  # noqa: S308  (every part escaped)
+        f'<time{classes} datetime="{escape(moment.isoformat())}" title="{escape(title)}">'
+        f"{escape(text)}</time>"
+    )
+
+
 @register.simple_tag
 def when(moment: datetime | None) -> SafeString:
     """A ``<time>`` saying "3 hours ago", with the exact time on hover."""
     if moment is None:
         return format_html("{}", "")
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        exact_time(moment),
-        relative_time(moment),
-    )
+    return _time(moment, exact_time(moment), relative_time(moment))
 
 
 @register.simple_tag
@@ -72,25 +85,27 @@ def age(moment: datetime) -> SafeString:
         if waited < timedelta(minutes=1)
         else (f"Waiting {timesince(moment, depth=1)}")
     )
-    return format_html(
-        '<time class="age age--{}" datetime="{}" title="Opened {}">{}</time>',
-        level,
-        moment.isoformat(),
-        exact_time(moment),
-        text,
-    )
+    return _time(moment, f"Opened {exact_time(moment)}", text, css=f"age age--{level}")
+
+
+def is_customer(viewer: object) -> bool:
+    """Is the page's reader a customer (not staff)? Pages without a signed-in user: no."""
+    return isinstance(viewer, User) and not viewer.is_staff_member
 
 
 def _for_customer(context: template.Context) -> bool:
-    """Is the page's reader a customer (not staff)? Pages without a signed-in user: no."""
-    viewer = context.get("user")
-    return isinstance(viewer, User) and not viewer.is_staff_member
+    return is_customer(context.get("user"))
 
 
 @register.simple_tag(takes_context=True)
 def status_badge(context: template.Context, status: str) -> SafeString:
     """The status as a coloured badge that also says it in words, the reader's words."""
-    label = status_label(status, for_customer=_for_customer(context))
+    return status_badge_html(status, for_customer=_for_customer(context))
+
+
+@lru_cache(maxsize=64)  # a few statuses, two kinds of reader: written once each
+def status_badge_html(status: str, *, for_customer: bool) -> SafeString:
+    label = status_label(status, for_customer=for_customer)
     return format_html(
         '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
         status,
@@ -120,6 +135,7 @@ HISTORY_QUOTE_CHARS = 120  # a resolution in the history: its beginning (the API
 
 
 @register.simple_tag
+@lru_cache(maxsize=64)  # a few priorities: each written once
 def priority_badge(priority: str) -> SafeString:
     """The priority as a badge: a sign and the word, coloured by level."""
     try:
@@ -141,12 +157,8 @@ def due_or_age(ticket: Ticket) -> SafeString:
     it is), or else how long it has waited."""
     if ticket.is_done:
         closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
-        return format_html(
-            '<span class="due due--done">Closed <time datetime="{}" title="{}">{}</time></span>',
-            closed.isoformat(),
-            exact_time(closed),
-            relative_time(closed),
-        )
+        shown = _time(closed, exact_time(closed), relative_time(closed))
+        return format_html('<span class="due due--done">Closed {}</span>', shown)
     if ticket.due_at is None:
         return age(ticket.created_at)
     left = ticket.due_at - now()
@@ -155,13 +167,7 @@ def due_or_age(ticket: Ticket) -> SafeString:
     else:
         level = "soon" if left < DUE_SOON else "later"
         text = f"Due in {timesince(now(), ticket.due_at, depth=1)}"
-    return format_html(
-        '<time class="due due--{}" datetime="{}" title="Due {}">{}</time>',
-        level,
-        ticket.due_at.isoformat(),
-        exact_time(ticket.due_at),
-        text,
-    )
+    return _time(ticket.due_at, f"Due {exact_time(ticket.due_at)}", text, css=f"due due--{level}")
 
 
 def _history_value(value: object) -> str:

@@ -13,6 +13,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from django.db import connections
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import user_create_admin
+from frontdesk.core.backup import BackupError, safety_copy_before_migrating
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
+from frontdesk.core.lifecycle import name_this_process_the_parent
 from frontdesk.core.memory import return_large_blocks_to_the_system
 from frontdesk.notifications.backends import mail_out_summary
 
@@ -33,6 +36,26 @@ NEEDS_REDIS = (
     "{what} needs REDIS_URL: several processes share rate limits, presence and live updates "
     "through Redis. Set REDIS_URL (docs/deploy.md), or serve with one process."
 )
+
+
+# Ctrl+C or SIGTERM: the web workers get WEB_STOP_SECONDS, then the job worker and the live
+# endpoint COMPANIONS_STOP_SECONDS (a job in progress finishes or is retried from the queue);
+# whatever is left is killed, so ``serve`` is gone within ten seconds.
+WEB_STOP_SECONDS = 3
+COMPANIONS_STOP_SECONDS = 5
+
+
+def _stop(children: list[subprocess.Popen[bytes]], *, within: float) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + within
+    for child in children:
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _close_database_connections() -> None:
@@ -88,6 +111,7 @@ class Command(BaseCommand):
         if options["live_port"] and not settings.REDIS_URL:
             raise CommandError(NEEDS_REDIS.format(what="--live-port"))
         if not options["no_migrate"]:
+            self._copy_before_migrating()
             call_command("migrate", interactive=False, verbosity=0)
         self._announce_admin()
         self.stdout.write(
@@ -98,14 +122,24 @@ class Command(BaseCommand):
         self.stdout.flush()
         _close_database_connections()
         return_large_blocks_to_the_system()
+        name_this_process_the_parent()
         children = self._start_companions(options)
         try:
             self._serve(options)
         finally:
-            for child in children:
-                child.terminate()
-            for child in children:
-                child.wait(timeout=15)
+            _stop(children, within=COMPANIONS_STOP_SECONDS)
+
+    def _copy_before_migrating(self) -> None:
+        keep = env_int("FRONTDESK_MIGRATE_COPIES", 3, minimum=0)
+        try:
+            copy = safety_copy_before_migrating(keep)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        if copy is not None:
+            self.stdout.write(
+                f"Migrations are pending, so the database was first copied to {copy} "
+                f"(the last {keep} such copies are kept; FRONTDESK_MIGRATE_COPIES)."
+            )
 
     def _start_companions(self, options: dict[str, Any]) -> list[subprocess.Popen[bytes]]:
         """The worker and the live endpoint, as child processes that stop with this one."""
@@ -137,6 +171,9 @@ class Command(BaseCommand):
             interface=Interfaces.ASGINL,
             workers=options["workers"],
             respawn_failed_workers=True,
+            # A web worker gets this long to finish its requests after Ctrl+C or SIGTERM, then
+            # is killed: open live streams never finish by themselves (browsers reconnect).
+            workers_kill_timeout=WEB_STOP_SECONDS,
         ).serve()
 
     def _announce_admin(self) -> None:

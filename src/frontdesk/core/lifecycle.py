@@ -1,0 +1,35 @@
+"""Processes that stop together: what ``frontdesk serve`` starts dies with it.
+
+``serve`` names itself in ``FRONTDESK_PARENT_PID``; a child it started (the job worker, the
+live endpoint, a web worker) asks the kernel for a signal when that parent dies
+(``PR_SET_PDEATHSIG``), so killing only the main process (``kill -9``, an OOM kill) never
+leaves children serving the port beside a new ``serve``. Linux only; elsewhere nothing."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+PARENT_PID = "FRONTDESK_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
+
+
+def name_this_process_the_parent() -> None:
+    os.environ[PARENT_PID] = str(os.getpid())
+
+
+def die_with_parent(death_signal: int = signal.SIGTERM) -> None:
+    """If ``serve`` started this process, ask for ``death_signal`` when it dies; then name this
+    process the parent of its own children. A parent already gone means exit now."""
+    parent = os.environ.get(PARENT_PID)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    if int(parent) != os.getppid():
+        return  # started by someone else (a grandchild of serve, a shell): not ours to tie
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, int(death_signal), 0, 0, 0)
+    if os.getppid() != int(parent):  # it died between the check and the prctl
+        os._exit(1)
+    name_this_process_the_parent()

@@ -1,0 +1,80 @@
+"""The Jinja2 environment of the pages' hot regions (docs/decisions.md, "Jinja2 for the hot
+regions"): the workspace's list, a ticket's conversation and sidebar. Their page frame
+(web/base.html) and every other page stay Django templates; a Django template renders a
+region with ``{% jinja "web/<region>.html" %}`` (templatetags/jinja.py), passing its whole
+context.
+
+The helpers are the Django templates' own (templatetags/frontdesk_ui.py and friends), so
+a badge or a time reads the same in both; the ones that read the page's reader take the
+template context, as their Django tags do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import QueryDict
+from django.templatetags.static import static
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+from frontdesk.tickets.texts import plain_words
+from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
+
+
+@pass_context
+def status_badge(context: Context, status: str) -> str:
+    customer = frontdesk_ui.is_customer(context.get("user"))
+    return frontdesk_ui.status_badge_html(status, for_customer=customer)
+
+
+@pass_context
+def system_line(context: Context, text: str) -> str:
+    return plain_words(text, for_customer=frontdesk_ui.is_customer(context.get("user")))
+
+
+@pass_context
+def querystring(context: Context, query_dict: QueryDict | None = None, **kwargs: Any) -> str:
+    """Django's ``{% querystring %}``: the request's query string with ``kwargs`` set, or
+    removed when None."""
+    if query_dict is None:
+        query_dict = context["request"].GET
+    params = query_dict.copy()
+    for key, value in kwargs.items():
+        if value is None:
+            params.pop(key, None)
+        elif isinstance(value, Iterable) and not isinstance(value, str):
+            params.setlist(key, list(value))
+        else:
+            params[key] = value
+    if not params and not query_dict:
+        return ""
+    return f"?{params.urlencode()}"
+
+
+def pluralize(count: int, suffix: str = "s") -> str:
+    """Django's ``|pluralize`` for a number."""
+    return "" if count == 1 else suffix
+
+
+def environment(**options: Any) -> Environment:
+    options.setdefault("keep_trailing_newline", True)  # as Django templates keep it
+    env = Environment(**options)  # noqa: S701  (autoescape is on: Django's backend sets it)
+    env.globals.update(
+        static=static,
+        querystring=querystring,
+        status_badge=status_badge,
+        system_line=system_line,
+        priority_badge=frontdesk_ui.priority_badge,
+        due_or_age=frontdesk_ui.due_or_age,
+        when=frontdesk_ui.when,
+        exact=frontdesk_ui.exact,
+        history_line=frontdesk_ui.history_line,
+        ticket_url=ticket_links.ticket_url,
+    )
+    env.filters.update(
+        message_text=frontdesk_text.message_text,
+        message_folded=frontdesk_text.message_folded,
+        pluralize=pluralize,
+    )
+    return env

@@ -1,0 +1,106 @@
+"""``frontdesk serve`` stops when told, also with live streams open, and takes its children
+with it when it dies (core/lifecycle.py, serve's stop deadlines)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_serve import free_port
+from tests.cli.test_serve_streams import sign_in
+
+pytestmark = pytest.mark.limits
+
+
+def _start(data: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port), "--threads", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1)
+            return process, port
+        except OSError:
+            assert process.poll() is None, "serve died while starting"
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("serve did not answer within 60 s")
+
+
+def _open_streams(port: int, data: Path, count: int) -> list[http.client.HTTPConnection]:
+    cookies = sign_in(port, data)
+    streams = []
+    for _ in range(count):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/live/events", headers={"Cookie": cookies})
+        response = connection.getresponse()
+        assert response.status == 200
+        response.fp.readline()  # the stream is being served
+        streams.append(connection)
+    return streams
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(line) for line in found.stdout.split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # exited, not yet reaped
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_serve_stops_within_ten_seconds_with_streams_open(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    for trial in range(3):
+        data = tmp_path / f"data-{trial}"
+        process, port = _start(data)
+        children = _children(process.pid)
+        streams = _open_streams(port, data, 3)
+        started = time.monotonic()
+        process.send_signal(stop_signal)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"trial {trial}: serve still running 10 s after {stop_signal.name}")
+        finally:
+            for stream in streams:
+                stream.close()
+        assert time.monotonic() - started < 10
+        assert children and all(_gone(child) for child in children)
+
+
+def test_children_die_with_a_killed_serve_and_free_the_port(tmp_path: Path) -> None:
+    process, port = _start(tmp_path / "data")
+    children = _children(process.pid)
+    assert len(children) >= 2  # the web worker and the job worker
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(child) for child in children):
+        time.sleep(0.1)
+    assert all(_gone(child) for child in children)
+    with pytest.raises(OSError, match="refused"):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
