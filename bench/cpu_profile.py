@@ -22,7 +22,9 @@ CAP_SYS_PTRACE, or ``kernel.yama.ptrace_scope`` = 0).
 
 With ``--served`` it starts ``frontdesk serve --workers 1`` pinned to core 0 instead, runs one
 client on core 1 (one keep-alive connection, one request at a time) and prints requests/s per
-endpoint: the whole path, with the server's own CPU in it.
+endpoint, and the CPU time the server's processes used per request (psutil; the web process,
+its job worker, and both together): the whole path, the serving layer and the jobs a request
+asks for included.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _server import LOAD_TEST_ENV, PASSWORD, pin_client, served
+from _server import LOAD_TEST_ENV, PASSWORD, ProcessSampler, pin_client, served
 
 MESSAGES = 50
 TICKETS = 5
@@ -198,16 +200,32 @@ def over_http(args: argparse.Namespace) -> None:
 
         api = Api(send)
         endpoints = api.endpoints(*api.prepare())
+        sampler = ProcessSampler(server.pid)
         print(f"One client against `frontdesk serve` on core 0; load average {_load()}")
         for name, request in endpoints.items():
             for _ in range(50):
                 request()
+            time.sleep(1)  # the jobs the warm-up asked for are done
+            before = sampler.cpu_now()
             count, deadline = 0, time.monotonic() + args.seconds
             while time.monotonic() < deadline:
                 request()
                 count += 1
+            time.sleep(1)  # and those of the timed requests (a post's notification mail)
+            used = _cpu_by_process(sampler, before, sampler.cpu_now())
             rate = count / args.seconds
-            print(f"  {name:18} {rate:7.0f} req/s  ({1000 / rate:.2f} ms per request)")
+            cpu = "  ".join(f"{label} {1000 * seconds / count:.2f}" for label, seconds in used)
+            print(f"  {name:18} {rate:7.0f} req/s  server CPU ms per request: {cpu}")
+
+
+def _cpu_by_process(
+    sampler: ProcessSampler, before: dict[int, float], after: dict[int, float]
+) -> list[tuple[str, float]]:
+    """CPU seconds between two samples: the whole server, then each kind of process."""
+    kinds: dict[str, float] = {}
+    for pid, (label, _, _) in sampler.peaks.items():
+        kinds[label] = kinds.get(label, 0.0) + after.get(pid, 0.0) - before.get(pid, 0.0)
+    return [("all", sum(kinds.values())), *sorted(kinds.items())]
 
 
 def _load() -> str:

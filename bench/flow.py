@@ -43,7 +43,10 @@ import json
 import os
 import random
 import string
+import subprocess
+import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -172,7 +175,30 @@ def merged(first: Stats, second: Stats) -> Stats:
     return both
 
 
-async def run_level(server: Server, concurrency: int, duration: float) -> dict[str, Any]:
+def sample_flames(sampler: ProcessSampler, folder: Path, tag: str, seconds: float) -> list[Any]:
+    """py-spy (the ``bench`` extra) on each server process but the main one, for ``seconds``:
+    where its CPU goes (the threads holding the interpreter lock), one flame graph each,
+    ``<folder>/flow-<process>-<tag>.svg``."""
+    spy = Path(sys.executable).parent / "py-spy"
+    folder.mkdir(parents=True, exist_ok=True)
+    samplers: list[Any] = []
+    seen: Counter[str] = Counter()
+    for process in sampler._tree()[1:]:
+        label = sampler._label(process).replace(" ", "-")
+        seen[label] += 1
+        name = f"flow-{label}{'' if seen[label] == 1 else seen[label]}-{tag}.svg"
+        command = [str(spy), "record", "--pid", str(process.pid), "--gil", "--rate", "250"]
+        command += ["--duration", str(int(seconds)), "--function", "--format", "flamegraph"]
+        command += ["-o", str(folder / name)]
+        samplers.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+    return samplers
+
+
+async def run_level(
+    server: Server, concurrency: int, duration: float, flame: tuple[Path, str] | None = None
+) -> dict[str, Any]:
     tag = "".join(random.choices(string.ascii_lowercase, k=4)) + str(concurrency)
     n_agents = agents_for(concurrency)
     client = Client(server.base_url, connections=concurrency + n_agents)
@@ -202,11 +228,14 @@ async def run_level(server: Server, concurrency: int, duration: float) -> dict[s
         flow.start()
         deadline = time.perf_counter() + duration
         rng = random.Random(concurrency)
+        flames = sample_flames(sampler, *flame, min(10.0, duration)) if flame else []
         await asyncio.gather(
             *(customer(client, c, deadline, rng) for c in customers),
             *(agent(client, a, deadline, rng) for a in agents),
         )
         flow.stop()
+        for spy in flames:
+            spy.wait()
         client_cpu.stop()
         server_cpu_end = sampler.cpu_now()
         load_average = os.getloadavg()[0]
@@ -394,6 +423,14 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, help="with --base-url: sample its RSS/CPU")
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument(
+        "--flame",
+        metavar="DIR",
+        type=Path,
+        help="py-spy each server process for the first 10 s of phase 2: DIR/flow-<process>-"
+        "<tag>.svg (one concurrency level)",
+    )
+    parser.add_argument("--tag", default="now", help="suffix of the flame graphs' file names")
+    parser.add_argument(
         "--peer",
         nargs="?",
         type=Path,
@@ -436,7 +473,8 @@ def main() -> None:
                     core=0 if args.pin else None,
                 )
             with context as server:
-                result = asyncio.run(run_level(server, concurrency, args.duration))
+                flame = (args.flame, args.tag) if args.flame else None
+                result = asyncio.run(run_level(server, concurrency, args.duration, flame))
             results.append({"workers": workers, **result})
             show(results[-1])
     summary(results)

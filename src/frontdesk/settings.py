@@ -372,7 +372,7 @@ CONTENT_SECURITY_POLICY = {
 }
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
+    "frontdesk.core.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, built once
 )
 INSTALLED_APPS.append("csp")
 FRONTDESK_RATE_LIMITS["csp_report_ip"] = env_rate("FRONTDESK_RATE_CSP_REPORT", "30/minute")

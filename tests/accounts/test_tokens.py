@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
 from django.conf import settings
 
 from frontdesk.accounts.models import Role, User
-from frontdesk.accounts.tokens import access_token_issue, access_token_user
+from frontdesk.accounts.tokens import access_token_issue, access_token_user, token_version_bump
 from tests.conftest import Clock
 
 
@@ -75,3 +76,26 @@ def test_role_comes_from_database_not_claim(agent: User) -> None:
     agent.save()
     user = access_token_user(token)
     assert user is not None and not user.is_staff_member
+
+
+def test_a_token_seen_before_still_expires_and_is_still_ended(customer: User, clock: Clock) -> None:
+    """Its signature is checked once (tokens._verified keeps what it says); the expiry and
+    whether it was ended are asked again on every request."""
+    token = "Bearer " + access_token_issue(customer)
+    assert access_token_user(token) == customer
+    assert access_token_user(token) == customer  # from what was kept
+    clock.current = clock.current + timedelta(seconds=settings.JWT_LIFETIME_SECONDS)
+    assert access_token_user(token) is None
+    clock.current = clock.current - timedelta(seconds=60)
+    assert access_token_user(token) == customer
+    token_version_bump(customer)
+    assert access_token_user(token) is None
+
+
+def test_a_token_checked_under_another_secret_is_checked_again(
+    customer: User, settings: Any
+) -> None:
+    token = "Bearer " + access_token_issue(customer)
+    assert access_token_user(token) == customer
+    settings.JWT_SECRET_KEY = "another-secret-" * 4
+    assert access_token_user(token) is None

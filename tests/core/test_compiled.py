@@ -11,7 +11,7 @@ from django.db.transaction import TransactionManagementError
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.core.compiled import CompiledRead, NotCompilable
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate, NotCompilable
 from frontdesk.core.errors import NotFound
 from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import MessageKind, Status, Ticket
@@ -97,6 +97,56 @@ def test_a_locked_read_outside_a_transaction_is_refused_as_django_would(customer
         access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True)
     with transaction.atomic():
         assert access.ticket_get(user=customer, ticket_id=ticket.pk, for_update=True) == ticket
+
+
+@pytest.mark.django_db
+def test_values_rows_datetimes_and_lists_match_their_querysets(
+    desk: list[Ticket], cast: list[User]
+) -> None:
+    def build(count: int, since: datetime, *ids: int):  # type: ignore[no-untyped-def]
+        return (
+            Ticket.objects.filter(pk__in=ids, created_at__gte=since)
+            .order_by("-id")
+            .values_list("pk", "status", "created_at")
+        )
+
+    read = CompiledRead(build)
+    ids = [ticket.pk for ticket in desk]
+    for since in (desk[0].created_at, desk[-1].created_at, now()):
+        for some in (ids, ids[:1], ids[1:]):
+            assert read(len(some), since, *some) == list(build(len(some), since, *some))
+    assert read(len(ids), desk[0].created_at, *ids)[0][2] == desk[-1].created_at
+
+
+@pytest.mark.django_db
+def test_a_flat_values_list_is_refused() -> None:
+    read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk).values_list("pk", flat=True))
+    with pytest.raises(NotCompilable):
+        read(None, 1)
+
+
+@pytest.mark.django_db
+def test_an_update_sets_what_its_queryset_would(desk: list[Ticket]) -> None:
+    def build(shape: None, status: str, moment: datetime, *ids: int):  # type: ignore[no-untyped-def]
+        query = Ticket.objects.filter(pk__in=ids).exclude(status=status)
+        return query, {"status": status, "last_activity_at": moment}
+
+    update = CompiledUpdate(build)
+    moment = now()
+    assert update(None, Status.PENDING, moment, desk[0].pk, desk[1].pk) == 2
+    assert update(None, Status.PENDING, moment, desk[0].pk, desk[2].pk) == 1  # one was already
+    for ticket in desk:
+        ticket.refresh_from_db()
+        assert ticket.status == Status.PENDING and ticket.last_activity_at == moment
+
+
+@pytest.mark.django_db
+def test_an_update_through_a_join_is_refused() -> None:
+    update = CompiledUpdate(
+        lambda shape, pk: (Ticket.objects.filter(requester__pk=pk, requester__username="x"), {})
+    )
+    with pytest.raises(NotCompilable):
+        update(None, 1)
 
 
 @pytest.mark.django_db

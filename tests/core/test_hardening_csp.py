@@ -164,3 +164,51 @@ def test_reports_are_rate_limited_per_address(caplog: pytest.LogCaptureFixture, 
 @pytest.mark.django_db
 def test_the_report_endpoint_takes_only_post() -> None:
     assert Client().get("/csp-report").status_code == 405
+
+
+def _both_ways(
+    request_nonce: bool = False, **response_attributes: object
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The CSP headers django-csp's own middleware sets, and ours."""
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from frontdesk.core.middleware import ContentSecurityPolicyMiddleware
+
+    answers = []
+    for middleware in (CSPMiddleware, ContentSecurityPolicyMiddleware):
+        request = RequestFactory().get("/get-open-tickets/1")
+        handler = middleware(lambda request: HttpResponse("{}"))  # type: ignore[arg-type]
+        handler.process_request(request)
+        if request_nonce:
+            str(request.csp_nonce)  # type: ignore[attr-defined]
+        response = HttpResponse("{}")
+        for name, value in response_attributes.items():
+            setattr(response, name, value)
+        handler.process_response(request, response)
+        answers.append({k: v for k, v in response.headers.items() if "Security-Policy" in k})
+    return answers[0], answers[1]
+
+
+def test_the_policy_built_once_is_django_csps(settings) -> None:  # type: ignore[no-untyped-def]
+    theirs, ours = _both_ways()
+    assert ours == theirs and ours["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    theirs, ours = _both_ways()
+    assert ours == theirs and "Content-Security-Policy-Report-Only" in ours
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": ["/get-open"],
+    }
+    theirs, ours = _both_ways()
+    assert ours == theirs and "Content-Security-Policy" not in ours
+
+
+def test_a_nonce_or_a_views_own_policy_is_left_to_django_csp() -> None:
+    theirs, ours = _both_ways(request_nonce=True)  # the policy names no nonce: the same
+    assert ours == theirs and ours["Content-Security-Policy"]
+    theirs, ours = _both_ways(_csp_update={"img-src": ["https://example.com"]})
+    assert ours == theirs and "https://example.com" in ours["Content-Security-Policy"]
+    theirs, ours = _both_ways(_csp_exempt=True)
+    assert ours == theirs == {}

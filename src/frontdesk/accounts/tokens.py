@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -113,17 +114,52 @@ def access_token_user(authorization: str | None) -> User | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    token = token.strip()
+    verify = _verified if len(token) <= MAX_KEPT_TOKEN else _verified.__wrapped__
+    claims = verify(token, settings.JWT_SECRET_KEY)
+    if claims is None or not _unexpired(claims.exp):
+        return None
+    user_id, version, jti = claims.user_id, claims.version, claims.jti
+    # A token without an id is never "kept": compared with an id no token can have.
+    found = _active_user(None, user_id, version, jti or NO_JTI)
+    user = found[0] if found else None
+    if user is None or user.is_system:
+        return None
+    user._frontdesk_token = TokenId(jti or "", version)  # type: ignore[attr-defined]
+    return user
+
+
+@dataclass(frozen=True)
+class _Claims:
+    """What a request's JWT says, once its signature is checked and its claims are well formed."""
+
+    exp: Any
+    user_id: int
+    version: int
+    jti: str | None
+
+
+# The same token comes with every request of a session: its signature is checked once and what
+# it says kept (checking it was an eighth of a SupportMe read; bench/README.md, "CPU per
+# request"). What depends on time or on the database is asked on every request all the same:
+# the expiry (against the clock) and whether the token was ended (the user's read). Keyed by
+# the secret too, so a changed secret checks every token again. Bounded: the least recently
+# used go first, and a token longer than any Frontdesk issues is never kept.
+MAX_KEPT_TOKEN = 512
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> _Claims | None:
     try:
         claims = jwt.decode(
-            token.strip(),
-            settings.JWT_SECRET_KEY,
+            token,
+            secret,
             algorithms=["HS256"],
-            # The expiry is checked below, against the same clock every other deadline reads.
+            # The expiry is checked by the caller, on every request, against the same clock
+            # every other deadline reads.
             options={"require": ["exp", "user_id"], "verify_exp": False},
         )
     except jwt.PyJWTError:
-        return None
-    if not _unexpired(claims["exp"]):
         return None
     user_id = claims.get("user_id")
     if type(user_id) is not int or not 0 < user_id < 2**63:
@@ -133,13 +169,7 @@ def access_token_user(authorization: str | None) -> User | None:
         return None
     if not (isinstance(jti, str) and 0 < len(jti) <= MAX_JTI_LENGTH):
         jti = None
-    # A token without an id is never "kept": compared with an id no token can have.
-    found = _active_user(None, user_id, version, jti or NO_JTI)
-    user = found[0] if found else None
-    if user is None or user.is_system:
-        return None
-    user._frontdesk_token = TokenId(jti or "", version)  # type: ignore[attr-defined]
-    return user
+    return _Claims(exp=claims["exp"], user_id=user_id, version=version, jti=jti)
 
 
 def _unexpired(exp: Any) -> bool:

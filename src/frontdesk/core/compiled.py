@@ -15,20 +15,32 @@ values go (a value may also go nowhere: staff see every ticket, whoever they are
 queryset whose form depends on the values (say ``filter(x=None)`` becoming
 ``IS NULL``), or that puts something else that changes into the parameters (the time now), is
 refused with an error the first time it runs.
+
+A queryset of ``values_list()`` gives its rows as tuples (converted as Django converts them), so
+the checks and counts on hot write paths (notifications, the outbox) compile once too. A value
+may be an int, a string or an aware datetime (compared with a ``DateTimeField``: it is adapted
+as the field adapts it). A lookup ``__in`` a list has one placeholder per item: its length
+belongs to the shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.sql import UpdateQuery
 
-M = TypeVar("M", bound=Model)
-Value = int | str
+R = TypeVar("R")  # what a row becomes: a model instance, or a tuple for values_list()
+Value = int | str | datetime
 
 
 class NotCompilable(Exception):
@@ -41,7 +53,7 @@ class _Plan:
     params: tuple[Any, ...]  # with None where a value goes
     slots: tuple[tuple[int, int], ...]  # (parameter position, value index)
     converters: dict[int, tuple[list[Any], Any]]  # column: (converters, expression)
-    model: type[Model]
+    model: type[Model] | None  # None: a values_list() query, whose rows are tuples
     init_list: list[str]
     fields: slice
     populators: list[Any]
@@ -49,9 +61,9 @@ class _Plan:
 
     def run(self, values: tuple[Value, ...], using: str) -> list[Any]:
         params = list(self.params)
-        for position, index in self.slots:
-            params[position] = values[index]
         connection = connections[using]  # this thread's, not the one that compiled the plan
+        for position, index in self.slots:
+            params[position] = _adapted(values[index], connection)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = [list(row) for row in cursor.fetchall()]
@@ -59,6 +71,8 @@ class _Plan:
             for position, (converters, expression) in self.converters.items():
                 for convert in converters:
                     row[position] = convert(row[position], expression, connection)
+        if self.model is None:
+            return [tuple(row[self.fields]) for row in rows]
         found = []
         for row in rows:
             instance = self.model.from_db(using, self.init_list, row[self.fields])
@@ -70,15 +84,15 @@ class _Plan:
         return found
 
 
-class CompiledRead(Generic[M]):
+class CompiledRead(Generic[R]):
     """``build(shape, *values)`` → a queryset, compiled once per shape; call the read with a
     shape and the values (ints or strings) to get the list the queryset would give."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, R]]) -> None:
         self.build = build
         self.plans: dict[tuple[str, Hashable], _Plan] = {}
 
-    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> list[M]:
+    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> list[R]:
         key = (using, shape)
         plan = self.plans.get(key)
         if plan is None:
@@ -87,32 +101,62 @@ class CompiledRead(Generic[M]):
 
     def _compile(self, shape: Hashable, values: tuple[Value, ...], using: str) -> _Plan:
         first, second = _stand_ins(values, 1), _stand_ins(values, 2)
-        compiler = self.build(shape, *first).query.get_compiler(using=using)
+        queryset = self.build(shape, *first)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise NotCompilable("only querysets of instances or of values_list() tuples")
+        compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         other_sql, other_params = self.build(shape, *second).query.get_compiler(using).as_sql()
-        if sql != other_sql or len(params) != len(other_params):
-            raise NotCompilable(f"the SQL changes with the values: {sql}")
-        slots = []
-        for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
-            if one == two:
-                continue
-            if one not in first or first.index(one) != second.index(two):
-                raise NotCompilable(f"parameter {position} changes by itself: {one!r}, {two!r}")
-            slots.append((position, first.index(one)))
-        filled = {position for position, _ in slots}
+        params, slots = _slots(sql, (first, params), (second, other_params), other_sql, using)
         select, klass_info = compiler.select, compiler.klass_info
+        common = {
+            "sql": sql,
+            "params": params,
+            "slots": slots,
+            "converters": compiler.get_converters([column for column, _, _ in select]),
+        }
+        if queryset._iterable_class is ValuesListIterable:  # the selected columns, a tuple a row
+            rows = slice(0, compiler.col_count)
+            return _Plan(
+                **common, model=None, init_list=[], fields=rows, populators=[], annotations={}
+            )
         fields = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         return _Plan(
-            sql=sql,
-            params=tuple(None if at in filled else value for at, value in enumerate(params)),
-            slots=tuple(slots),
-            converters=compiler.get_converters([column for column, _, _ in select]),
+            **common,
             model=klass_info["model"],
             init_list=[column.target.attname for column, _, _ in select[fields]],
             fields=fields,
             populators=get_related_populators(klass_info, select, using),
             annotations=dict(compiler.annotation_col_map or {}),
         )
+
+
+def _slots(
+    sql: str,
+    first: tuple[tuple[Value, ...], tuple[Any, ...]],
+    second: tuple[tuple[Value, ...], tuple[Any, ...]],
+    other_sql: str,
+    using: str,
+) -> tuple[tuple[Any, ...], tuple[tuple[int, int], ...]]:
+    """From the SQL compiled with two rounds of stand-ins (each: the stand-ins and the
+    parameters they gave), the parameters (None where a value goes) and where each value goes:
+    refused unless the SQL is the same and the parameters differ exactly where values go."""
+    (first_values, params), (second_values, other_params) = first, second
+    if sql != other_sql or len(params) != len(other_params):
+        raise NotCompilable(f"the SQL changes with the values: {sql}")
+    connection = connections[using]
+    one_round = tuple(_adapted(value, connection) for value in first_values)
+    two_round = tuple(_adapted(value, connection) for value in second_values)
+    slots = []
+    for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
+        if one == two:
+            continue
+        if one not in one_round or one_round.index(one) != two_round.index(two):
+            raise NotCompilable(f"parameter {position} changes by itself: {one!r}, {two!r}")
+        slots.append((position, one_round.index(one)))
+    filled = {position for position, _ in slots}
+    kept = tuple(None if at in filled else value for at, value in enumerate(params))
+    return kept, tuple(slots)
 
 
 def _stand_ins(values: tuple[Value, ...], round_: int) -> tuple[Value, ...]:
@@ -123,5 +167,67 @@ def _stand_ins(values: tuple[Value, ...], round_: int) -> tuple[Value, ...]:
     stand_ins: list[Value] = []
     for index, value in enumerate(values):
         number = 1000 * round_ + 100 + index
-        stand_ins.append(f"~stand-in-{number}~" if isinstance(value, str) else number)
+        if isinstance(value, datetime):
+            stand_ins.append(datetime(2000 + round_, 1, 1, 0, 0, index % 60, index, tzinfo=UTC))
+        else:
+            stand_ins.append(f"~stand-in-{number}~" if isinstance(value, str) else number)
     return tuple(stand_ins)
+
+
+def _adapted(value: Value, connection: Any) -> Any:
+    """A value as the query's parameters hold it: a datetime as a DateTimeField adapts it
+    (on SQLite, text in UTC), the rest as it is."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+class CompiledUpdate(Generic[R]):
+    """An UPDATE compiled once per shape: ``build(shape, *values)`` → (a queryset, the fields
+    to set, as ``queryset.update`` takes them); calling it updates what the queryset selects,
+    as ``update`` would, and returns the number of rows. Checked as :class:`CompiledRead`
+    checks a read; only an UPDATE of one table (no join, no related model's fields) compiles:
+    Django runs a SELECT first for the others."""
+
+    def __init__(self, build: Callable[..., tuple[QuerySet[Any, R], dict[str, Any]]]) -> None:
+        self.build = build
+        self.plans: dict[tuple[str, Hashable], _Plan] = {}
+
+    def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> int:
+        key = (using, shape)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = self._compile(shape, values, using)
+        params = list(plan.params)
+        connection = connections[using]
+        for position, index in plan.slots:
+            params[position] = _adapted(values[index], connection)
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return int(cursor.rowcount)
+
+    def _compile(self, shape: Hashable, values: tuple[Value, ...], using: str) -> _Plan:
+        compiled = []
+        for round_ in (1, 2):
+            stand_ins = _stand_ins(values, round_)
+            queryset, fields = self.build(shape, *stand_ins)
+            query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))  # as update() does
+            query.add_update_values(fields)
+            query.annotations = {}
+            query.get_initial_alias()
+            if query.related_updates or query.count_active_tables() != 1:
+                raise NotCompilable("only an UPDATE of one table compiles once")
+            compiled.append((stand_ins, *query.get_compiler(using=using).as_sql()))
+        (first, sql, params), (second, other_sql, other_params) = compiled
+        params, slots = _slots(sql, (first, params), (second, other_params), other_sql, using)
+        return _Plan(
+            sql=sql,
+            params=params,
+            slots=slots,
+            converters={},
+            model=None,
+            init_list=[],
+            fields=slice(0),
+            populators=[],
+            annotations={},
+        )

@@ -9,12 +9,19 @@ caused by a live event says so with the ``X-Frontdesk-Passive`` header.
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
@@ -106,3 +113,67 @@ class NoStoreMiddleware:
         if signed_in or json:
             response["Cache-Control"] = "no-store"
         return response
+
+
+# What a view's decorators (csp.decorators) put on its answer to change the policy.
+_OWN_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the headers of a plain answer built once per process.
+
+    The policy is the same for every answer whose page asked for no nonce and whose view set
+    no policy of its own, and django-csp built it again for each one: 6 % of the web process's
+    CPU under the SupportMe flow (bench/README.md, "CPU per request"). Such an answer gets the
+    headers built once, under the same conditions as django-csp sets them; any other answer is
+    left to django-csp."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _OWN_POLICY
+        ):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (
+            http.client.INTERNAL_SERVER_ERROR,
+            http.client.NOT_FOUND,
+        ):
+            return response
+        policy, report_only = _plain_policy()
+        for header, value, exempt, setting in (
+            (HEADER, policy, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (
+                HEADER_REPORT_ONLY,
+                report_only,
+                "_csp_exempt_ro",
+                "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+            ),
+        ):
+            if value and header not in response and not getattr(response, exempt, False):
+                prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES")
+                if not request.path_info.startswith(tuple(prefixes or ())):
+                    response[header] = value
+        # As django-csp does: a nonce asked for after the headers are written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+@lru_cache(maxsize=1)
+def _plain_policy() -> tuple[str, str]:
+    """The Content-Security-Policy and its report-only twin for an answer with no nonce and no
+    policy of its own, as django-csp builds them."""
+    return build_policy(), build_policy(report_only=True)
+
+
+@receiver(setting_changed, dispatch_uid="csp-plain-policy")
+def _policy_changed(setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _plain_policy.cache_clear()

@@ -42,6 +42,7 @@ from django.dispatch import receiver
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from frontdesk.core.clock import now
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.mail.addresses import parse_message_id, reply_address, thread_root_id
 from frontdesk.mail.models import InboundMail
 from frontdesk.notifications.models import OutboxMail
@@ -108,9 +109,8 @@ def outbox_deliver_batch(
     claimed = _claim(mail_ids)
     if not claimed:
         return {}
-    mails = OutboxMail.objects.select_related(
-        "recipient", "ticket__requester", "message__author", "event__actor"
-    ).in_bulk(list(claimed))
+    ids = sorted(claimed)
+    mails = {mail.pk: mail for mail in _mails_with_people(len(ids), *ids)}
     outcomes: dict[int, Outcome] = {}
     records: list[tuple[OutboxMail, int, dict[str, Any]]] = []
     for mail_id, attempt in claimed.items():
@@ -212,12 +212,8 @@ def outbox_deliver_promptly(*, mail_ids: list[int], followers: int = FOLLOWERS) 
     to the mail server instead of one each: a TLS handshake with a real provider costs more
     than the mail. The jobs of those other mails find them sent and do nothing (a read, no
     write). If the server cannot be reached, what was not claimed yet waits for the sweep."""
-    due = (
-        OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now())
-        .exclude(pk__in=mail_ids)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:followers]
-    )
+    ids = sorted(set(mail_ids))
+    due = [pk for (pk,) in _followers((len(ids), followers), now(), *ids)]
     todo = [*dict.fromkeys(mail_ids), *due]
     with shared_connection() as connection:
         for start in range(0, len(todo), CLAIM_BATCH):
@@ -249,6 +245,76 @@ def shared_connection() -> Iterator[BaseEmailBackend]:
 # --- claiming and recording -----------------------------------------------------------------
 
 
+def _mails_with_people_query(count: int, *mail_ids: int) -> QuerySet[OutboxMail]:
+    return (
+        OutboxMail.objects.select_related(
+            "recipient", "ticket__requester", "message__author", "event__actor"
+        )
+        .filter(pk__in=mail_ids)
+        .order_by()
+    )
+
+
+def _due_query(count: int, moment: datetime, attempts: int, *mail_ids: int) -> QuerySet[Any, Any]:
+    return (
+        OutboxMail.objects.filter(
+            pk__in=mail_ids,
+            status__in=(Status.PENDING, Status.SENDING),
+            next_attempt_at__lte=moment,
+            attempts__lt=attempts,
+        )
+        .order_by()
+        .values_list("pk", "attempts")
+    )
+
+
+def _locked_due_query(count: int, moment: datetime, attempts: int, *mail_ids: int) -> Any:
+    return _due_query(count, moment, attempts, *mail_ids).select_for_update(skip_locked=True)
+
+
+def _followers_query(
+    counts: tuple[int, int], moment: datetime, *mail_ids: int
+) -> QuerySet[OutboxMail, tuple[int]]:
+    return (
+        OutboxMail.objects.filter(status=Status.PENDING, next_attempt_at__lte=moment)
+        .exclude(pk__in=mail_ids)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk")[: counts[1]]
+    )
+
+
+def _sent_before_query(
+    shape: None, ticket_id: int, address: str, mail_id: int
+) -> QuerySet[OutboxMail, tuple[datetime | None, str]]:
+    return (
+        OutboxMail.objects.filter(
+            ticket_id=ticket_id, to_address=address, status=Status.SENT, pk__lt=mail_id
+        )
+        .order_by("-sent_at", "-pk")
+        .values_list("sent_at", "message_id_header")[:THREAD_DEPTH]
+    )
+
+
+def _received_query(shape: None, ticket_id: int) -> QuerySet[InboundMail, tuple[datetime, str]]:
+    return (
+        InboundMail.objects.filter(ticket_id=ticket_id)
+        .exclude(message_id_header="")
+        .order_by("-received_at", "-pk")
+        .values_list("received_at", "message_id_header")[: 2 * THREAD_DEPTH]  # some may be bad
+    )
+
+
+# The worker's reads for each batch and each mail: compiled once (core/compiled.py), once per
+# number of ids where they take a list; compiling them was most of the worker's CPU
+# (bench/README.md, "Side by side").
+_mails_with_people = CompiledRead(_mails_with_people_query)
+_due = CompiledRead(_due_query)
+_locked_due = CompiledRead(_locked_due_query)
+_followers = CompiledRead(_followers_query)
+_sent_before = CompiledRead(_sent_before_query)
+_received = CompiledRead(_received_query)
+
+
 def _claim(mail_ids: list[int]) -> dict[int, int]:
     """Claim those of ``mail_ids`` that are due and free, in one transaction; the attempt each
     is now on, in the order given. While a row is ``sending``, ``next_attempt_at`` is when the
@@ -256,16 +322,11 @@ def _claim(mail_ids: list[int]) -> dict[int, int]:
     LOCKED; SQLite runs one writing transaction at a time). A first read without the write
     lock lets the jobs of mails a batch already sent finish without writing anything."""
     moment = now()
-    due = OutboxMail.objects.filter(
-        pk__in=mail_ids,
-        status__in=(Status.PENDING, Status.SENDING),
-        next_attempt_at__lte=moment,
-        attempts__lt=max_attempts(),
-    )
-    if not due.exists():
+    ids, attempts = sorted(set(mail_ids)), max_attempts()
+    if not _due(len(ids), moment, attempts, *ids):
         return {}
     with transaction.atomic():
-        won = dict(due.select_for_update(skip_locked=True).values_list("pk", "attempts"))
+        won = dict(_locked_due(len(ids), moment, attempts, *ids))
         OutboxMail.objects.filter(pk__in=list(won)).update(
             status=Status.SENDING,
             attempts=F("attempts") + 1,
@@ -405,22 +466,8 @@ def thread_headers(mail: OutboxMail) -> dict[str, str]:
     if mail.ticket_id is None:
         return {}
     root = thread_root_id(mail.ticket_id)
-    sent = (
-        OutboxMail.objects.filter(
-            ticket_id=mail.ticket_id,
-            to_address=mail.to_address,
-            status=Status.SENT,
-            pk__lt=mail.pk,
-        )
-        .order_by("-sent_at", "-pk")
-        .values_list("sent_at", "message_id_header")[:THREAD_DEPTH]
-    )
-    received = (
-        InboundMail.objects.filter(ticket_id=mail.ticket_id)
-        .exclude(message_id_header="")
-        .order_by("-received_at", "-pk")
-        .values_list("received_at", "message_id_header")[: 2 * THREAD_DEPTH]  # some may be bad
-    )
+    sent = _sent_before(None, mail.ticket_id, mail.to_address, mail.pk)
+    received = _received(None, mail.ticket_id)
     earlier: list[tuple[datetime, str]] = [(at, value) for at, value in sent if at is not None]
     earlier += received
     ids: list[str] = []

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.notifications.kinds import KINDS, DigestPeriod, Kind, kinds_for
 from frontdesk.notifications.models import DigestPreference, NotificationPreference
@@ -132,22 +134,41 @@ def wanted_pairs(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     asked = set(pairs)
     if not asked:
         return set()
+    user_ids = sorted({user_id for user_id, _ in asked})
+    kinds = sorted({kind for _, kind in asked})
     choices = {
         (user_id, kind): enabled
-        for user_id, kind, enabled in NotificationPreference.objects.filter(
-            user_id__in={user_id for user_id, _ in asked}, kind__in={kind for _, kind in asked}
-        ).values_list("user_id", "kind", "enabled")
+        for user_id, kind, enabled in _choices((len(user_ids), len(kinds)), *user_ids, *kinds)
     }
     return {pair for pair in asked if choices.get(pair, KINDS[pair[1]].default)}
 
 
+def _choices_query(
+    counts: tuple[int, int], *values: int | str
+) -> QuerySet[NotificationPreference, tuple[int, str, bool]]:
+    user_ids, kinds = values[: counts[0]], values[counts[0] :]
+    return NotificationPreference.objects.filter(user_id__in=user_ids, kind__in=kinds).values_list(
+        "user_id", "kind", "enabled"
+    )
+
+
 def digest_periods(user_ids: Iterable[int]) -> dict[int, str]:
     """The digest each of ``user_ids`` chose, for those with one on. One query."""
-    ids = set(user_ids)
+    ids = sorted(set(user_ids))
     if not ids:
         return {}
-    rows = DigestPreference.objects.filter(user_id__in=ids).exclude(period=DigestPeriod.OFF)
-    return dict(rows.values_list("user_id", "period"))
+    return dict(_digests(len(ids), *ids))
+
+
+def _digests_query(count: int, *user_ids: int) -> QuerySet[DigestPreference, tuple[int, str]]:
+    rows = DigestPreference.objects.filter(user_id__in=user_ids).exclude(period=DigestPeriod.OFF)
+    return rows.values_list("user_id", "period")
+
+
+# Asked by every change that notifies anyone: compiled once per number of people and kinds
+# (core/compiled.py), since compiling them cost more than running them.
+_choices = CompiledRead(_choices_query)
+_digests = CompiledRead(_digests_query)
 
 
 # --- unsubscribe links ----------------------------------------------------------------------

@@ -25,16 +25,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.clock import now
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate
 from frontdesk.mail.loop import automatic_mail_allowed
 from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
@@ -107,7 +108,22 @@ def notices_for_message(message: Message) -> list[Notice]:
 
 
 def _opens_ticket(message: Message) -> bool:
-    return not Message.objects.filter(ticket_id=message.ticket_id, pk__lt=message.pk).exists()
+    return not _earlier_message(None, message.ticket_id, message.pk)
+
+
+def _earlier_message_query(
+    shape: None, ticket_id: int, message_id: int
+) -> QuerySet[Message, tuple[int]]:
+    return (
+        Message.objects.filter(ticket_id=ticket_id, pk__lt=message_id)
+        .order_by()
+        .values_list("pk")[:1]
+    )
+
+
+# The reads below run inside every change that notifies anyone (a reply, a claim, a close):
+# each compiled once (core/compiled.py), since compiling one cost more than running it.
+_earlier_message = CompiledRead(_earlier_message_query)
 
 
 def _mentions(note: Message) -> list[Notice]:
@@ -125,7 +141,7 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
     if event.field == TicketEvent.Field.CREATED:
         notices = [Notice(kinds.TICKET_RECEIVED, ticket.requester_id, event=event)]
         if ticket.assignee_id is None:
-            staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
+            staff = _staff_with_mail(None)
             notices += [
                 Notice(kinds.NEW_TICKET, person.pk, event=event, recipient=person)
                 for person in staff
@@ -148,10 +164,24 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
 def _withdraw_new_ticket(ticket: Ticket) -> None:
     """ "Nobody has this ticket" is no longer true: the notices not yet sent are not sent
     (an agent opening a ticket and assigning it at once, a claim a minute later)."""
-    OutboxMail.objects.filter(
-        ticket=ticket, kind=kinds.NEW_TICKET, status=OutboxMail.Status.PENDING
-    ).update(status=OutboxMail.Status.SKIPPED, last_error=WITHDRAWN)
+    _withdrawn(None, ticket.pk)
     DigestItem.objects.filter(ticket=ticket, kind=kinds.NEW_TICKET, digest__isnull=True).delete()
+
+
+def _staff_with_mail_query(shape: None) -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(email="")
+
+
+def _withdrawn_query(shape: None, ticket_id: int) -> tuple[QuerySet[OutboxMail], dict[str, Any]]:
+    waiting = OutboxMail.objects.filter(
+        ticket_id=ticket_id, kind=kinds.NEW_TICKET, status=OutboxMail.Status.PENDING
+    )
+    return waiting, {"status": OutboxMail.Status.SKIPPED, "last_error": WITHDRAWN}
+
+
+# A new ticket asks who the staff are, and its claim withdraws their notices: compiled once.
+_staff_with_mail = CompiledRead(_staff_with_mail_query)
+_withdrawn = CompiledUpdate(_withdrawn_query)
 
 
 # --- the checks, then the outbox ------------------------------------------------------------
@@ -201,19 +231,31 @@ def _told_with_the_other(ticket: Ticket, notice: Notice, user: User) -> bool:
     partner = {kinds.STATUS_CHANGED: kinds.PUBLIC_REPLY, kinds.PUBLIC_REPLY: kinds.STATUS_CHANGED}
     if notice.kind not in partner:
         return False
-    latest = OutboxMail.objects.filter(
-        ticket=ticket,
-        recipient=user,
-        kind=partner[notice.kind],
-        created_at__gte=now() - timedelta(seconds=TOGETHER_SECONDS),
-    ).order_by("-id")
-    # One UPDATE: the latest such row, if it still waits.
-    waiting = OutboxMail.objects.filter(
-        pk__in=latest.values("pk")[:1], status=OutboxMail.Status.PENDING
-    )
+    since = now() - timedelta(seconds=TOGETHER_SECONDS)
+    found = _latest_partner(None, ticket.pk, user.pk, partner[notice.kind], since)
+    if not found or found[0][1] != OutboxMail.Status.PENDING:
+        return False
+    # Changed only while it still waits: the worker may have claimed it since it was read.
+    waiting = OutboxMail.objects.filter(pk=found[0][0], status=OutboxMail.Status.PENDING)
     if notice.kind == kinds.STATUS_CHANGED:
         return bool(waiting.update(data=notice.data, event=notice.event))
     return bool(waiting.update(kind=kinds.PUBLIC_REPLY, message=notice.message))
+
+
+def _latest_partner_query(
+    shape: None, ticket_id: int, user_id: int, kind: str, since: datetime
+) -> QuerySet[OutboxMail, tuple[int, str]]:
+    """The latest mail of ``kind`` to the user about the ticket since then: id and status."""
+    return (
+        OutboxMail.objects.filter(
+            ticket_id=ticket_id, recipient_id=user_id, kind=kind, created_at__gte=since
+        )
+        .order_by("-id")
+        .values_list("pk", "status")[:1]
+    )
+
+
+_latest_partner = CompiledRead(_latest_partner_query)
 
 
 def _first_of_each(notices: Iterable[Notice]) -> list[Notice]:
@@ -237,10 +279,17 @@ def _people(ticket: Ticket, notices: list[Notice]) -> dict[int, User]:
             person = getattr(ticket, name)
             if person is not None and person.pk in ids:
                 people[person.pk] = person
-    missing = ids - set(people)
+    missing = sorted(ids - set(people))
     if missing:
-        people.update(User.objects.in_bulk(missing))
+        people.update((person.pk, person) for person in _users(len(missing), *missing))
     return people
+
+
+def _users_query(count: int, *user_ids: int) -> QuerySet[User]:
+    return User.objects.filter(pk__in=user_ids)
+
+
+_users = CompiledRead(_users_query)  # compiled once per number of ids
 
 
 def _may_receive(user: User | None, kind: str, ticket: Ticket) -> bool:
@@ -296,14 +345,21 @@ def _within_limits(pairs: list[tuple[Notice, User]]) -> list[tuple[Notice, User]
 def mails_today(addresses: set[str]) -> dict[str, int]:
     """How many mails each address was written in the last 24 hours (withdrawn ones aside):
     one query on the outbox's (address, time) index."""
-    rows = (
-        OutboxMail.objects.filter(
-            to_address__in=addresses, created_at__gte=now() - timedelta(days=1)
-        )
+    since = now() - timedelta(days=1)
+    return dict(_mails_since(len(addresses), since, *sorted(addresses)))
+
+
+def _mails_since_query(
+    count: int, since: datetime, *addresses: str
+) -> QuerySet[Any, tuple[str, int]]:
+    return (
+        OutboxMail.objects.filter(to_address__in=addresses, created_at__gte=since)
         .exclude(status=OutboxMail.Status.SKIPPED)
         .order_by()
         .values("to_address")
         .annotate(count=Count("id"))
         .values_list("to_address", "count")
     )
-    return dict(rows)
+
+
+_mails_since = CompiledRead(_mails_since_query)  # compiled once per number of addresses

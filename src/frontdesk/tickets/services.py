@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.accounts.services import customer_create_for_phone_in
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.compiled import CompiledRead
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from frontdesk.tickets import access, validators, workflow
 from frontdesk.tickets.files import (
@@ -793,8 +794,18 @@ def _newest_message_query(shape: bool, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id").only("id")[:1]
 
 
+def _read_marker_query(
+    shape: None, user_id: int, ticket_id: int, newest: int, moment: datetime
+) -> tuple[QuerySet[TicketRead], dict[str, Any]]:
+    marker = TicketRead.objects.filter(
+        user_id=user_id, ticket_id=ticket_id, last_read_message_id__lt=newest
+    )
+    return marker, {"last_read_message_id": newest, "read_at": moment}
+
+
 # Every reply and page view marks the ticket read: compiled once (core/compiled.py).
 _newest_message = CompiledRead(_newest_message_query)
+_read_marker_moved = CompiledUpdate(_read_marker_query)
 
 
 def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
@@ -807,9 +818,7 @@ def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
         return
     newest = found[0].pk
     moment = now()
-    moved = TicketRead.objects.filter(
-        user=user, ticket=ticket, last_read_message_id__lt=newest
-    ).update(last_read_message_id=newest, read_at=moment)
+    moved = _read_marker_moved(None, user.pk, ticket.pk, newest, moment)
     if not moved:
         # The first visit (or nothing new): a concurrent first visit may insert the row too.
         TicketRead.objects.bulk_create(

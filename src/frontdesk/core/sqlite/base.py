@@ -8,6 +8,7 @@ given back at commit, rollback or close. A write statement outside a transaction
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db import OperationalError
@@ -23,8 +24,25 @@ def is_write(query: str) -> bool:
     return bool(words) and words[0].upper() in WRITE_VERBS
 
 
+# Django turns each statement's "%s" placeholders into sqlite3's "?" with a regular expression,
+# on every execution: 5 % of the web process's CPU under the SupportMe flow. The same
+# statements come again and again (compiled reads run the very same text), so the converted
+# text is kept, for statements of a sensible length only (a bulk insert's is long and rare).
+CONVERTED_MAX_LENGTH = 4096
+
+
+@lru_cache(maxsize=1024)
+def _qmark_style(query: str) -> str:
+    return sqlite3_base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
 class QueuedWritesCursor(sqlite3_base.SQLiteCursorWrapper):
     database: DatabaseWrapper
+
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is None and len(query) <= CONVERTED_MAX_LENGTH:
+            return _qmark_style(query)
+        return super().convert_query(query, param_names=param_names)  # type: ignore[misc]
 
     def execute(self, query: str, params: Any = None) -> Any:
         if self.connection.in_transaction or not is_write(query):
