@@ -12,7 +12,7 @@ A request crosses between the loop and its thread once each way (:func:`_pages`)
 read on the loop first, the thread runs Django and hands back the whole answer, and the loop
 sends it. Passing every message across instead, as a general ASGI-to-WSGI adapter does (start,
 each chunk, the end, each piece of body: a wake-up of the other side each), cost more CPU than
-a SupportMe read itself (decision NN). Only what is large or of unknown length crosses piece by
+a SupportMe read itself (decision 43). Only what is large or of unknown length crosses piece by
 piece: a request body over :data:`WHOLE_BODY` or without a length (a2wsgi's reader) and a
 streaming answer (a file download).
 """
