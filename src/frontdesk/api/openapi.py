@@ -41,12 +41,11 @@ class DocumentedAPI(NinjaAPI):
                     continue
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
                 responses = operation.setdefault("responses", {})
+                declared = {str(status) for status in responses}  # Ninja's keys are ints
                 for status, description in KEY_ANSWERS.items():
-                    responses.setdefault(
-                        status,
-                        {
+                    if status not in declared:
+                        responses[int(status)] = {
                             "description": description,
                             "content": {"application/json": {"schema": ERROR}},
-                        },
-                    )
+                        }
         return schema
