@@ -20,7 +20,7 @@ from collections.abc import Callable
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
 os.environ.setdefault("FRONTDESK_DATA_DIR", tempfile.mkdtemp(prefix="fd-bench-"))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
