@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, the access line and the latency metric (core/request_log.py).
+    "frontdesk.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "frontdesk.core.middleware.SecureCookiesMiddleware",
@@ -270,10 +272,33 @@ FRONTDESK_IMAP_URLS = env_str("FRONTDESK_IMAP_URL", "").split()
 # Links in mail point here (the address people use to reach the pages).
 FRONTDESK_SITE_URL = env_str("FRONTDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Logs: plain lines by default, JSON lines (one object per record, with the request id) with
+# FRONTDESK_LOG_FORMAT=json. Every record carries the id of the request, or of the request
+# that queued the job, it belongs to (core/request_id.py); each request writes one access line
+# (core/request_log.py) unless FRONTDESK_ACCESS_LOG is false.
+FRONTDESK_LOG_FORMAT = env_str("FRONTDESK_LOG_FORMAT", "plain").lower()
+if FRONTDESK_LOG_FORMAT not in ("plain", "json"):
+    raise ConfigError(f"FRONTDESK_LOG_FORMAT is plain or json, not {FRONTDESK_LOG_FORMAT!r}")
+FRONTDESK_ACCESS_LOG = env_bool("FRONTDESK_ACCESS_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "frontdesk.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": FRONTDESK_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -399,3 +424,14 @@ SILENCED_SYSTEM_CHECKS += [
     # too would also redirect the proxy's own health checks and the local live endpoint.
     "security.W008",
 ]
+
+# === Operations: health checks, metrics (docs/deploy.md, "Health checks, metrics and logs") ===
+# /readyz answers 503 when the data directory has less than this free (0: never); below the
+# upload guard's FRONTDESK_MIN_FREE_DISK_BYTES, so files are refused before the desk is
+# taken out of the load balancer.
+FRONTDESK_READY_MIN_FREE_BYTES = env_int(
+    "FRONTDESK_READY_MIN_FREE_BYTES", 100 * 1024 * 1024, minimum=0
+)
+# /metrics answers this bearer token; without one, only requests from this machine that no
+# proxy forwarded (core/metrics.py).
+FRONTDESK_METRICS_TOKEN = env_optional_secret("FRONTDESK_METRICS_TOKEN")

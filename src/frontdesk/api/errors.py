@@ -33,6 +33,7 @@ CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    422: "idempotency_key_reused",
     429: "rate_limited",
     507: "insufficient_storage",
     500: "server_error",
