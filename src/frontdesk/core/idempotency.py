@@ -4,7 +4,7 @@ A client that sent a write and heard nothing back (a timeout, a dropped connecti
 killed before it answered) cannot know whether the write happened. With a key, it sends the
 same request again: the first answer is kept for a day and given again, and the write is done
 once. The answer is recorded in the same transaction as the write, so a crash keeps both or
-neither: a retry after a crash that lost the write runs it again (docs/decisions.md, NN,
+neither: a retry after a crash that lost the write runs it again (docs/decisions.md, 44,
 "Idempotency keys").
 
 :func:`idempotent` wraps a face's view; the face says who is calling (keys are per user) and

@@ -8,7 +8,7 @@ and on PostgreSQL the database's connections by state.
 ``frontdesk serve`` runs several server processes, and one scrape reaches one of them. So
 serve gives every process the same ``PROMETHEUS_MULTIPROC_DIR`` (``<data dir>/metrics``, emptied
 at start): prometheus-client's multiprocess mode, where each process writes its numbers to
-memory-mapped files there and a scrape adds them all up (docs/decisions.md, NN). Without it
+memory-mapped files there and a scrape adds them all up (docs/decisions.md, 45). Without it
 (``frontdesk.wsgi`` under another server), a scrape shows the process it reached.
 
 The endpoint answers a bearer token (``FRONTDESK_METRICS_TOKEN``), or without a token only a
