@@ -102,3 +102,6 @@ urlpatterns += [
     path("email/verify/<str:token>", verification_pages.email_verify_page),
     path("profile/email", verification_pages.profile_email_page),
 ]
+
+# A database, disk or Redis failure is answered 503/507 with Retry-After, anything else 500.
+handler500 = "frontdesk.core.outage.server_error"

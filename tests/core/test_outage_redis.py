@@ -1,0 +1,278 @@
+"""Redis goes away under a running desk (the production profile: REDIS_URL set), then comes
+back. A real ``frontdesk serve`` and a real, throw-away ``redis-server`` that the test stops
+and starts again: nothing a person or an API client does answers 500, a committed write is
+never answered as an error, and live updates resume without a restart."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from ..cli.test_serve import free_port
+
+PASSWORD = "securepassword"
+
+
+class RedisProcess:
+    """A redis-server of the test's own, on its own port, that can be stopped and restarted."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisProcess]:
+    server = RedisProcess(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Desk:
+    base: str
+    process: subprocess.Popen[str]
+    data: Path
+    log: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        """Everything the server wrote so far (it is stopped to read it)."""
+        self.process.terminate()
+        out = self.process.communicate(timeout=30)[0]
+        return out
+
+
+@pytest.fixture
+def desk(tmp_path: Path, redis_server: RedisProcess) -> Iterator[Desk]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "FRONTDESK_DATA_DIR": str(tmp_path / "data"),
+        "REDIS_URL": redis_server.url,
+        "FRONTDESK_REDIS_RETRY_SECONDS": "1",
+        "FRONTDESK_LIVE_HEARTBEAT_SECONDS": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if call(base, "GET", "/login", accept="text/html")[0] == 200:
+                break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(process.stdout.read() if process.stdout else "server died")
+            time.sleep(0.2)
+    desk = Desk(base, process, tmp_path / "data")
+    yield desk
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def call(
+    base: str,
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    token: str = "",
+    cookie: str = "",
+    form: dict[str, str] | None = None,
+    accept: str = "application/json",
+    timeout: float = 10,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request; (status, headers, body). Never follows redirects."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    headers = {"Accept": accept}
+    data: bytes | None = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
+    try:
+        connection.request(method, path, data, headers)
+        response = connection.getresponse()
+        answer = response.read() if not path.startswith("/live/events") else response.read(0)
+        if path.startswith("/live/events") and response.status == 200:
+            answer = response.fp.readline() if response.fp else b""
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, answer
+    finally:
+        connection.close()
+
+
+def token_of(base: str, path: str, body: dict[str, str]) -> str:
+    status, _, answer = call(base, "POST", path, body)
+    assert status == 200, answer
+    return str(json.loads(answer)["access_token"])
+
+
+def sign_in_page(base: str, username: str, password: str) -> tuple[int, str]:
+    """Sign in through the form as a browser does: (status, the Cookie header to send)."""
+    status, headers, page = call(base, "GET", "/login", accept="text/html")
+    assert status == 200
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", ""))
+    csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf_cookie and csrf
+    cookie = f"csrftoken={csrf_cookie.group(1)}"
+    form = {"csrfmiddlewaretoken": csrf.group(1).decode(), "username": username}
+    form["password"] = password
+    status, headers, _ = call(base, "POST", "/login", form=form, cookie=cookie, accept="text/html")
+    session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
+    if session is None:
+        return status, cookie
+    return status, f"{cookie}; sessionid={session.group(1)}"
+
+
+def csrf_of(cookie: str) -> str:
+    match = re.search(r"csrftoken=([^;]+)", cookie)
+    assert match
+    return match.group(1)
+
+
+def test_a_redis_outage_degrades_and_recovers_without_a_restart(
+    desk: Desk, redis_server: RedisProcess
+) -> None:
+    base = desk.base
+    admin_password = (desk.data / "initial_admin_password").read_text().strip()
+    admin = token_of(base, "/login", {"username": "admin", "password": admin_password})
+    customer = token_of(
+        base,
+        "/register",
+        {"username": "John", "email": "john@example.net", "password": PASSWORD},
+    )
+    status, _, answer = call(
+        base, "POST", "/ticket/new", {"ticket_title": "Heating is broken", "message": "Studio 2 is cold."}, token=customer
+    )
+    assert status == 200, answer
+    ticket = json.loads(answer)["ticket_id"]
+    _, agent_cookie = sign_in_page(base, "admin", admin_password)
+    assert call(base, "GET", "/live/events", cookie=agent_cookie, accept="text/event-stream")[0] == 200
+
+    redis_server.stop()
+
+    # A SupportMe message: saved once, and answered as saved (clients retry an error).
+    status, _, answer = call(
+        base, "POST", f"/ticket/{ticket}", {"message": "Still cold."}, token=customer
+    )
+    assert status == 200, answer
+    status, _, answer = call(base, "GET", f"/get-messages/{ticket}", token=customer)
+    assert status == 200, answer
+    bodies = [m["body"] for m in json.loads(answer)["message_list"]]
+    assert bodies.count("Still cold.") == 1
+
+    # Sign-in on both faces (rate limits count in this process meanwhile).
+    assert token_of(base, "/login", {"username": "John", "password": PASSWORD})
+    status, cookie = sign_in_page(base, "admin", admin_password)
+    assert status == 302 and "sessionid=" in cookie
+
+    # The REST API, reading and writing.
+    status, _, answer = call(base, "GET", "/api/ticketing/tickets/", token=admin)
+    assert status == 200, answer
+    status, _, answer = call(
+        base,
+        "POST",
+        f"/api/ticketing/tickets/{ticket}/add_comment/",
+        {"content": "On our way."},
+        token=admin,
+    )
+    assert status == 201, answer
+
+    # The workspace and the ticket page, which say that live updates are paused.
+    for path in ("/home", f"/ticket/{ticket}"):
+        status, _, page = call(base, "GET", path, cookie=cookie, accept="text/html")
+        assert status == 200, page[:500]
+        paused = re.search(rb'<p class="live-paused" id="live-paused" role="status"( hidden)?>', page)
+        assert paused and paused.group(1) is None, path
+
+    # Presence still answers; the live stream cannot work and says so.
+    presence = {"state": "viewing"}
+    headers_cookie = cookie
+    status, _, answer = call(
+        base,
+        "POST",
+        f"/live/presence/{ticket}",
+        form=presence,
+        cookie=headers_cookie + "",
+        accept="application/json",
+    )
+    # The CSRF token travels in a header for presence beats (live.js); a form field works too.
+    if status == 403:
+        presence["csrfmiddlewaretoken"] = csrf_of(cookie)
+        status, _, answer = call(
+            base, "POST", f"/live/presence/{ticket}", form=presence, cookie=cookie
+        )
+    assert status == 200, answer
+    status, headers, _ = call(
+        base, "GET", "/live/events", cookie=cookie, accept="text/event-stream"
+    )
+    assert status == 503 and headers["retry-after"].isdigit()
+
+    # Redis returns: live updates resume, no restart.
+    redis_server.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = call(base, "GET", "/live/events", cookie=cookie, accept="text/event-stream")[0]
+        if status == 200:
+            break
+        time.sleep(0.3)
+    assert status == 200
+    status, _, page = call(base, "GET", "/home", cookie=cookie, accept="text/html")
+    assert b'id="live-paused" role="status" hidden' in page
+
+    # One line for the incident and one for the recovery, not a traceback per request.
+    output = desk.output()
+    assert output.count("Redis is unavailable") == 1, output
+    assert output.count("Redis answers again") == 1, output
+    assert "Traceback" not in output, output
+    assert " 500 " not in output
