@@ -90,7 +90,10 @@ class _IncidentLog:
         self._last: dict[str, float] = {}
         self._quiet: dict[str, int] = {}
 
-    def __call__(self, key: str, text: str, exc: BaseException) -> bool:
+    def __call__(self, key: str, text: str, exc: BaseException, *, trace: bool = True) -> bool:
+        """Log ``text`` and ``exc`` unless ``key`` was logged within LOG_EVERY_SECONDS. With
+        ``trace``, the first line of an incident carries the traceback: the rest would
+        repeat it. Infrastructure failures need none: the exception's words say it all."""
         moment = time.monotonic()
         with self._lock:
             last = self._last.get(key)
@@ -100,11 +103,9 @@ class _IncidentLog:
             self._last[key] = moment
             quiet = self._quiet.pop(key, 0)
         more = f" ({quiet} more since the last line)" if quiet else ""
-        # A traceback only for the first line of an incident: the rest would repeat it.
         first = last is None or moment - last > 10 * LOG_EVERY_SECONDS
-        log.error(
-            "%s: %s: %s%s", text, type(exc).__name__, exc, more, exc_info=exc if first else None
-        )
+        stack = exc if trace and first else None
+        log.error("%s: %s: %s%s", text, type(exc).__name__, exc, more, exc_info=stack)
         return True
 
     def reset(self) -> None:
@@ -165,6 +166,7 @@ def log_outage(request: HttpRequest, outage: Outage, exc: BaseException) -> None
         f"outage:{outage.kind}",
         f"{request.method} {request.path} answered {outage.status}: {outage.kind} unavailable",
         exc,
+        trace=False,
     )
 
 
