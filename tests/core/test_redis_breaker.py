@@ -155,12 +155,21 @@ def test_memory_filled_in_one_outage_is_not_read_in_the_next(hung_redis: HungRed
     assert cache.get("desk-counts") is None
 
 
+def away_queue(url: str) -> GuardedRedisHuey:
+    """The production job queue on ``url``, knowing every job the desk's queue knows."""
+    from huey.contrib.djhuey import HUEY
+
+    queue = GuardedRedisHuey("frontdesk-test", url=url)
+    queue._registry = HUEY._registry
+    return queue
+
+
 @pytest.fixture
 def redis_away(hung_redis: HungRedis, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
     """Live updates and the job queue on a Redis that does not answer."""
     settings.REDIS_URL = hung_redis.url
     live_broker.broker.cache_clear()
-    queue = GuardedRedisHuey("frontdesk-test", url=hung_redis.url)
+    queue = away_queue(hung_redis.url)
     from frontdesk.notifications import tasks as mail_tasks
     from frontdesk.sla import tasks as sla_tasks
 
@@ -200,7 +209,7 @@ def test_a_password_reset_asked_for_while_redis_is_away_still_writes_its_mail(
 ) -> None:
     from frontdesk.accounts import recovery
 
-    monkeypatch.setattr(recovery.reset_mail_job, "huey", GuardedRedisHuey("t", url=redis_away))
+    monkeypatch.setattr(recovery.reset_mail_job, "huey", away_queue(redis_away))
     with django_capture_on_commit_callbacks(execute=True):
         recovery.reset_request(login=customer.email)
     assert OutboxMail.objects.filter(recipient=customer, kind=recovery.PASSWORD_RESET).count() == 1
