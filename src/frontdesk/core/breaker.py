@@ -1,11 +1,11 @@
 """A circuit breaker for Redis: one failed call opens it, and for the next few seconds every
 caller is told at once that Redis is away instead of each waiting out its own timeout.
 
-Redis holds nothing the desk cannot do without for a while (decision "Degrade when Redis or
-the disk fails"): the cache falls back to this process's memory, live announcements are
-dropped, jobs are left to the sweeps. What matters is that a dead or hung Redis costs a
-request at most one short timeout per process every ``FRONTDESK_REDIS_RETRY_SECONDS``, not
-one per call. An incident is logged once when it starts and once when Redis answers again.
+Redis holds nothing the desk cannot do without for a while (docs/decisions.md, "Degrade
+when Redis, the database or the disk fails"): the cache falls back to this process's memory,
+live announcements are dropped, jobs are left to the sweeps. What matters is that a dead or
+hung Redis costs a request at most one short timeout per process every
+``FRONTDESK_REDIS_RETRY_SECONDS``, not one per call. An incident is logged once when it starts and once when Redis answers again.
 """
 
 from __future__ import annotations
