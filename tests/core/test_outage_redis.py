@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -277,3 +278,45 @@ def test_a_redis_outage_degrades_and_recovers_without_a_restart(
     assert output.count("Redis answers again") == 1, output
     assert "Traceback" not in output, output
     assert " 500 " not in output
+
+
+def test_a_hung_redis_does_not_hold_requests(desk: Desk, redis_server: RedisProcess) -> None:
+    """SIGSTOP: Redis's port still accepts connections, and nothing answers. Requests that
+    each touch Redis (rate limits, the job queue, live announcements) all finish, each within
+    a client timeout that a request waiting on Redis unboundedly would exceed (a liveness
+    check, not a timing budget: the breaker's skipping is counted in test_redis_breaker.py)."""
+    base = desk.base
+    customer = token_of(
+        base,
+        "/register",
+        {"username": "John", "email": "john@example.net", "password": PASSWORD},
+    )
+    status, _, answer = call(
+        base,
+        "POST",
+        "/ticket/new",
+        {"ticket_title": "Heating is broken", "message": "Studio 2 is cold."},
+        token=customer,
+    )
+    ticket = json.loads(answer)["ticket_id"]
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        for number in range(10):
+            status, _, answer = call(
+                base,
+                "POST",
+                f"/ticket/{ticket}",
+                {"message": f"Still cold ({number})."},
+                token=customer,
+                timeout=10,
+            )
+            assert status == 200, answer
+            status, _, answer = call(base, "GET", "/api/ticketing/tickets/", token=customer)
+            assert status == 200, answer
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    status, _, answer = call(base, "GET", f"/get-messages/{ticket}", token=customer)
+    bodies = [m["body"] for m in json.loads(answer)["message_list"]]
+    saved = sorted(b for b in bodies if b.startswith("Still cold"))
+    assert saved == [f"Still cold ({number})." for number in range(10)]  # each once
