@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -320,3 +321,62 @@ def test_a_hung_redis_does_not_hold_requests(desk: Desk, redis_server: RedisProc
     bodies = [m["body"] for m in json.loads(answer)["message_list"]]
     saved = sorted(b for b in bodies if b.startswith("Still cold"))
     assert saved == [f"Still cold ({number})." for number in range(10)]  # each once
+
+
+def test_the_worker_waits_out_a_redis_outage_quietly_and_takes_up_the_queue_again(
+    tmp_path: Path, redis_server: RedisProcess
+) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from frontdesk.accounts.recovery import reset_mail_job
+    from frontdesk.core.jobs import GuardedRedisHuey
+
+    env = {
+        **os.environ,
+        "FRONTDESK_DATA_DIR": str(tmp_path / "data"),
+        "REDIS_URL": redis_server.url,
+        "FRONTDESK_REDIS_RETRY_SECONDS": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    frontdesk = [sys.executable, "-m", "frontdesk.cli"]
+    subprocess.run([*frontdesk, "migrate", "-v0"], env=env, check=True)
+    worker = subprocess.Popen(
+        [*frontdesk, "worker", "--threads", "2", "--no-periodic"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(worker.stdout or []), daemon=True)
+    reader.start()
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 60
+        while not any(text in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    try:
+        wait_for("Huey consumer started")
+        redis_server.stop()
+        wait_for("Redis is unavailable")
+        time.sleep(2)  # more of the worker's reads fail meanwhile: none is logged again
+        redis_server.start()
+        # A job queued once Redis is back is taken up by the same worker.
+        queue = GuardedRedisHuey("frontdesk", url=redis_server.url)
+        queue._registry = HUEY._registry
+        queue.enqueue(reset_mail_job.s(0))
+        store = redis.Redis.from_url(redis_server.url)
+        deadline = time.monotonic() + 30
+        while store.llen("huey.redis.frontdesk") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert store.llen("huey.redis.frontdesk") == 0
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        reader.join(timeout=10)
+    output = "".join(lines)
+    assert output.count("Redis is unavailable") == 1, output
+    assert output.count("Redis answers again") == 1, output
+    assert "Traceback" not in output, output

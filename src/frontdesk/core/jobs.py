@@ -52,6 +52,12 @@ class GuardedRedisHuey(RedisHuey):
             time.sleep(self.IDLE_SECONDS)
             return None
 
+    def read_periodic(self, timestamp: Any) -> Any:
+        # Periodic jobs due while Redis is away are not queued (Huey would log a traceback
+        # for each); they are the sweeps, and the next minute's run after Redis is back does
+        # their work.
+        return [] if redis_breaker.is_open else super().read_periodic(timestamp)
+
     def read_schedule(self, timestamp: Any = None) -> Any:
         try:
             with redis_breaker.call():
