@@ -115,6 +115,7 @@ def desk(tmp_path: Path, redis_server: RedisProcess) -> Iterator[Desk]:
         tmp_path / "data",
         REDIS_URL=redis_server.url,
         FRONTDESK_REDIS_RETRY_SECONDS="1",
+        FRONTDESK_LIVE_HEARTBEAT_SECONDS="1",  # an open stream notices the outage within 1 s
     )
     yield started
     started.stop()
