@@ -2,7 +2,10 @@
 disk full. A real ``frontdesk serve`` meets a real fault: a SQLite write lock held by another
 program, a PostgreSQL database that refuses connections, a tmpfs that is full. The answer is
 503 (507 for the disk) with Retry-After, JSON on both APIs and a plain page for people, one log
-line per incident, and the desk works again by itself once the fault is gone."""
+line per incident, and the desk works again by itself once the fault is gone.
+
+Each starts its own server (and migrates its own database): tens of seconds, so they run in
+the slow fault lane (tests/faults, `make test-faults` once that lane is set up)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from .test_outage_redis import PASSWORD, Desk, call, sign_in_page, start_desk, token_of
+from ..core.test_outage_redis import PASSWORD, Desk, call, sign_in_page, start_desk, token_of
 
 POSTGRES = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 
