@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="client timeout, seconds")
     arguments = parser.parse_args()
     count = arguments.requests
-    global TIMEOUT  # noqa: PLW0603 - a script's one setting
+    global TIMEOUT  # a script's one setting
     TIMEOUT = arguments.timeout
     redis_port, port = free_port(), free_port()
     redis = subprocess.Popen(
