@@ -5,7 +5,8 @@ Redis holds nothing the desk cannot do without for a while (docs/decisions.md, "
 when Redis, the database or the disk fails"): the cache falls back to this process's memory,
 live announcements are dropped, jobs are left to the sweeps. What matters is that a dead or
 hung Redis costs a request at most one short timeout per process every
-``FRONTDESK_REDIS_RETRY_SECONDS``, not one per call. An incident is logged once when it starts and once when Redis answers again.
+``FRONTDESK_REDIS_RETRY_SECONDS``, not one per call. An incident is logged once when it
+starts and once when Redis answers again.
 """
 
 from __future__ import annotations

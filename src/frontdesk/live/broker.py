@@ -13,6 +13,7 @@ A subscription is read either by a server thread (``get``, WSGI streams) or by a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import queue
@@ -180,9 +181,9 @@ class RedisBroker(LocalBroker):
 
     def _run(self) -> None:
         while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 with redis_breaker.call():
-                    pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                     pubsub.subscribe(self._channel)
                     pubsub.get_message(timeout=5)  # the confirmation
                 self._ready.set()
@@ -203,6 +204,9 @@ class RedisBroker(LocalBroker):
                 self._ready.clear()
                 log.exception("Live updates lost their Redis subscription; reconnecting")
                 time.sleep(self.RECONNECT_SECONDS)
+            finally:
+                with contextlib.suppress(Exception):
+                    pubsub.close()  # its connection, which the next try does not reuse
 
 
 @cache
