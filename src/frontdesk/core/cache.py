@@ -19,12 +19,16 @@ from django.core.cache.backends.redis import RedisCache
 from frontdesk.core.breaker import RedisUnavailable, redis_breaker
 
 T = TypeVar("T")
+LOCAL_MAX_ENTRIES = 50_000
 
 
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         local = {k: v for k, v in params.items() if k in {"TIMEOUT", "KEY_PREFIX", "VERSION"}}
+        # Room for every rate-limit window and presence entry of a busy desk: LocMemCache's
+        # default of 300 would drop a third of them at random once full.
+        local["OPTIONS"] = {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}
         self._local = LocMemCache(f"frontdesk-redis-stand-in-{id(self)}", local)
         self._local_incident = -1
 
