@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import uuid
@@ -218,15 +217,3 @@ def _post_multipart(
         return response.status, {k.lower(): v for k, v in response.getheaders()}, answer
     finally:
         connection.close()
-
-
-def test_outage_pages_say_what_happened_in_words() -> None:
-    """The plain page for people (not a traceback, not JSON)."""
-    from django.test import RequestFactory
-
-    from frontdesk.core.outage import DISK_FULL, outage_response
-
-    request = RequestFactory().get("/home", HTTP_ACCEPT="text/html")
-    response = outage_response(request, DISK_FULL)
-    assert response.status_code == 507
-    assert re.search(rb"<h1>Disk full</h1>", response.content)
