@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontdesk.live.context_processors.live_status",
             ],
         },
     },
@@ -155,12 +156,23 @@ LOGIN_REDIRECT_URL = "/home"
 REDIS_URL = env_str("REDIS_URL", "")
 # Every key and channel starts with this, so several installations can share one Redis.
 FRONTDESK_REDIS_PREFIX = env_str("FRONTDESK_REDIS_PREFIX", "frontdesk")
+# A Redis call gives up after this long, and after a failure Redis is left alone for
+# FRONTDESK_REDIS_RETRY_SECONDS (core/breaker.py): a dead or hung Redis costs a request at most
+# one short wait per process and incident, never one per call.
+FRONTDESK_REDIS_TIMEOUT = env_int("FRONTDESK_REDIS_TIMEOUT_MS", 500, minimum=10) / 1000
+FRONTDESK_REDIS_RETRY_SECONDS = env_int("FRONTDESK_REDIS_RETRY_SECONDS", 5, minimum=1)
+REDIS_SOCKET_OPTIONS = {
+    "socket_timeout": FRONTDESK_REDIS_TIMEOUT,
+    "socket_connect_timeout": FRONTDESK_REDIS_TIMEOUT,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, falling back to this process's memory while Redis is away.
+            "BACKEND": "frontdesk.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": FRONTDESK_REDIS_PREFIX,
+            "OPTIONS": REDIS_SOCKET_OPTIONS,
         }
     }
 
@@ -173,7 +185,10 @@ HUEY = {
     "utc": True,
     "consumer": {"workers": env_int("FRONTDESK_WORKER_THREADS", 2, minimum=1)},
     **(
-        {"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}}
+        {
+            "huey_class": "frontdesk.core.jobs.GuardedRedisHuey",
+            "connection": {"url": REDIS_URL},
+        }
         if REDIS_URL
         else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
     ),
@@ -216,6 +231,11 @@ STATIC_ROOT = None  # WhiteNoise serves from the apps (finders); no collectstati
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps: `serve` needs no collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "attachments"
+STORAGES = {
+    # Written under a temporary name and renamed into place: a failed write leaves no file.
+    "default": {"BACKEND": "frontdesk.core.uploads.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Attachments: files live under MEDIA_ROOT with random names and are only ever served by the
 # permission-checked download view (MEDIA_URL stays unset on purpose).
 FRONTDESK_ATTACHMENT_MAX_BYTES = env_int(

@@ -110,3 +110,6 @@ urlpatterns += [
     path("readyz", health.readyz),
     path("metrics", metrics.metrics),
 ]
+
+# A database, disk or Redis failure is answered 503/507 with Retry-After, anything else 500.
+handler500 = "frontdesk.core.outage.server_error"
