@@ -532,6 +532,10 @@ class TicketPageForm(TicketActionForm):
     )
     take_from = IdField(label="Take over from", invalid=CHOOSE_AGENT)
 
+    # The composer's widgets from Django's Jinja2 templates, as the workspace's form
+    # (docs/decisions.md): the same elements, in less time.
+    default_renderer = JINJA2_WIDGETS
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         # The guard of the composer's two modes: a public action posted while the switch says
