@@ -44,6 +44,7 @@ from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
     IS_ACTIVE,
     IS_DONE,
+    Attachment,
     Category,
     Message,
     MessageKind,
@@ -76,6 +77,41 @@ def check_staff(user: User, message: str = STAFF_ONLY) -> None:
 def conversation(*, user: User, ticket: Ticket) -> QuerySet[Message]:
     """The messages of ``ticket`` that ``user`` may read, in reading order."""
     return access.messages_on(user, ticket).order_by("id")
+
+
+def conversation_ids(*, user: User, ticket: Ticket) -> list[int]:
+    """The ids of :func:`conversation`, in reading order."""
+    if not access.may_see_ticket(user, ticket):
+        return []
+    return [pk for (pk,) in _conversation_ids(access.gate_shape(user), ticket.pk)]
+
+
+def conversation_shown(
+    *, user: User, ticket: Ticket, ids: Sequence[int] | None = None
+) -> list[Message]:
+    """The messages of :func:`conversation` whose ids are in ``ids`` (None: all of them), in
+    reading order, each with its author and its files in ``files`` (a ticket page's thread).
+    Compiled once (core/compiled.py): building these queries was most of the thread's CPU."""
+    if not access.may_see_ticket(user, ticket) or (ids is not None and not ids):
+        return []
+    shape = access.gate_shape(user)
+    if ids is None:
+        messages = _conversation_all(shape, ticket.pk)
+    else:
+        messages = _conversation_among((shape, len(ids)), ticket.pk, *ids)
+    with_files(messages, ticket_id=ticket.pk)
+    return messages
+
+
+def with_files(messages: list[Message], *, ticket_id: int) -> None:
+    """Give each of ``messages`` (of ticket ``ticket_id``) ``files``: its attachments, in the
+    order they were added. One query for the ticket's files, which are few."""
+    files: dict[int, list[Attachment]] = {message.pk: [] for message in messages}
+    if files:
+        for attachment in _ticket_files(None, ticket_id):
+            files.get(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.files = files[message.pk]  # type: ignore[attr-defined]
 
 
 def conversation_newest_first(*, user: User, ticket: Ticket) -> list[Message]:
@@ -144,6 +180,31 @@ def _listed(tickets: QuerySet[Ticket], reader: User | None) -> QuerySet[Ticket]:
 # SupportMe's reads, compiled once (core/compiled.py): compiling these querysets took more
 # CPU than running them (bench/README.md, "CPU per request").
 _conversation_newest_first = CompiledRead(_newest_first)
+_conversation_ids = CompiledRead(
+    lambda shape, ticket_id: (
+        access.messages_on_any(shape, ticket_id).order_by("id").values_list("id")
+    )
+)
+_conversation_all = CompiledRead(
+    lambda shape, ticket_id: (
+        access.messages_on_any(shape, ticket_id).select_related("author").order_by("id")
+    )
+)
+_conversation_among = CompiledRead(
+    lambda shape, ticket_id, *ids: (
+        access.messages_on_any(shape[0], ticket_id)
+        .filter(id__in=ids)
+        .select_related("author")
+        .order_by("id")
+    )
+)
+# The files of a ticket's messages, those the reader may not see included: with_files only
+# gives them to messages the reader was given.
+_ticket_files = CompiledRead(
+    lambda shape, ticket_id: Attachment.objects.filter(message__ticket_id=ticket_id).order_by(
+        "message_id", "id"
+    )
+)
 _tickets_active_for = CompiledRead(
     lambda shape, user_id: _active_for(access.gate_stand_in(shape, user_id), None)
 )
@@ -612,9 +673,9 @@ _CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
 def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
     """Every recorded change of ``ticket`` that ``user`` may see (a customer: none), oldest
     first. Two queries at most: the events with their actors, and the assignees they name."""
-    events = list(
-        access.events_visible_to(user).filter(ticket=ticket).select_related("actor").order_by("id")
-    )
+    if not user.is_staff_member:  # access.events_visible_to: a customer's history is empty
+        return []
+    events = _ticket_events(access.gate_shape(user), ticket.pk)
     assignee_ids = {
         int(value)
         for event in events
@@ -631,6 +692,23 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
         )
         for event in events
     ]
+
+
+# A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
+_ticket_events = CompiledRead(
+    lambda shape, ticket_id: (
+        access.events_visible_to(access.gate_stand_in(shape, 0))
+        .filter(ticket_id=ticket_id)
+        .select_related("actor")
+        .order_by("id")
+    )
+)
+
+
+def ticket_tag_names(*, ticket: Ticket) -> list[str]:
+    """The names of ``ticket``'s tags, in order (its sidebar's tags control)."""
+    paging.with_tag_names([ticket])
+    return ticket.tag_names  # type: ignore[attr-defined]
 
 
 def _history_value(field: str, value: str, people: dict[int, User]) -> HistoryValue:

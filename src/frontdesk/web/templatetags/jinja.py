@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import template
-from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template import engines
+from django.template.backends.jinja2 import Template as Jinja2Template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
