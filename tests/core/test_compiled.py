@@ -39,12 +39,21 @@ def _ids(rows: list) -> list[int]:
 
 @pytest.mark.django_db
 def test_own_lists_match_their_querysets(desk: list[Ticket], cast: list[User]) -> None:
+    fields = selectors.ROW_FIELDS
     for user in cast:
-        active = selectors.tickets_active_for(user=user)
-        assert _ids(active) == _ids(list(selectors._active_for(user, None)))
-        done = selectors.tickets_done_for(user=user)
-        assert _ids(done) == _ids(list(selectors._done_for(user, None)))
-    assert _ids(selectors.tickets_active_for(user=cast[1])) == [desk[0].pk]
+        active = selectors.ticket_rows_active_for(user=user)
+        expected = list(selectors._active_for(user, None).values_list(*fields))
+        assert active == expected
+        done = selectors.ticket_rows_done_for(user=user)
+        expected = [
+            row[:-1] for row in selectors._done_for(user, None).values_list(*fields, "done_at")
+        ]
+        assert done == expected
+        assert [row.pk for row in done] == _ids(selectors.tickets_done_for(user=user))
+        assert all(isinstance(row.created_at, datetime) for row in active + done)
+    assert [row.pk for row in selectors.ticket_rows_active_for(user=cast[1])] == [desk[0].pk]
+    row = selectors.ticket_rows_done_for(user=cast[3])[0]
+    assert (row.pk, row.status, row.closed_at) == (desk[1].pk, Status.CLOSED, desk[1].closed_at)
 
 
 @pytest.mark.django_db
