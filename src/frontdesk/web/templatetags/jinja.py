@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import template
 from django.template import engines
 from django.template.backends.jinja2 import Template as Jinja2Template
+from django.utils.functional import LazyObject, empty
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,6 +19,13 @@ register = template.Library()
 def jinja(context: template.Context, name: str) -> SafeString:
     region = cast(Jinja2Template, engines["jinja2"].get_template(name))
     values = cast(dict[str, Any], context.flatten())
+    user = values.get("user")
+    if isinstance(user, LazyObject):
+        # request.user: the region reads the user itself, not through the lazy proxy, which
+        # cost a method call on every attribute read (every row asks whose page it is).
+        # Once the authentication middleware has read it (every signed-in page has).
+        wrapped = user._wrapped  # type: ignore[attr-defined]
+        values["user"] = user if wrapped is empty else wrapped
     if "csrf_token" in values:
         # The page's one CSRF token (Django's context processor makes it once a request), in
         # each of the region's forms as {% csrf_token %} writes it. The Jinja2 backend's own
