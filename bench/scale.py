@@ -5,7 +5,10 @@
 Uses the database the app would (DATABASE_URL, or SQLite in FRONTDESK_DATA_DIR). With
 ``--generate N`` it first migrates and runs ``frontdesk demo`` for the tickets missing up to N.
 It then makes sure a few 50-message conversations exist (through the services, as a real
-conversation would be written), starts ``frontdesk serve --no-migrate`` on a free port, signs
+conversation would be written), starts ``frontdesk serve --no-migrate --no-worker`` on a free
+port (the job worker runs as its own unit, as docs/deploy.md's larger profile runs it: at a
+million tickets its SLA and statistics jobs keep a core busy and write messages while the
+reads are timed; ``--with-worker`` starts it beside the server as ``make run`` does), signs
 in demo agents and customers like any client (``POST /login`` for a bearer token, the login
 form for a page's session cookie), and times each read: a warm-up, then ``--requests``
 requests rotating over varied agents, customers, tickets, filters and words. Prints p50, p95
@@ -136,8 +139,10 @@ def _write_long_thread(rng: random.Random, agent_name: str, customer_id: int) ->
 # --- the server and the client ------------------------------------------------------------
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, log: Path, *, worker: bool) -> subprocess.Popen[bytes]:
     command = [FRONTDESK, "serve", "--no-migrate", "--port", str(port), "--threads", "4"]
+    if not worker:
+        command.append("--no-worker")
     with log.open("wb") as out:
         server = subprocess.Popen(
             command, env={**os.environ, **LOAD_TEST_ENV}, stdout=out, stderr=subprocess.STDOUT
@@ -309,6 +314,11 @@ def main() -> None:
         "--only", nargs="*", default=[""], help="reads whose name contains one of these texts"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="start the job worker beside the server (its jobs then run during the timing)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -317,7 +327,7 @@ def main() -> None:
     fixtures = prepare(rng)
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"frontdesk-scale-{port}.log"
-    server = start_server(port, log)
+    server = start_server(port, log, worker=args.with_worker)
     try:
         client = Client(port)
         every = reads(client, fixtures, rng)
@@ -332,7 +342,8 @@ def main() -> None:
     print(
         f"\n{database}: {fixtures.tickets:,} tickets, {fixtures.messages:,} messages; "
         f"{args.requests} requests per read after {args.warmup} warm-up "
-        f"({UNPAGED_REQUESTS} for the unpaged lists), one client; load average "
+        f"({UNPAGED_REQUESTS} for the unpaged lists), one client, "
+        f"{'with' if args.with_worker else 'without'} the job worker; load average "
         f"{load_before} before, {' '.join(f'{v:.2f}' for v in os.getloadavg())} after\n"
     )
     print(report(chosen))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
@@ -14,7 +15,7 @@ from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead, CompiledUpdate, NotCompilable
 from frontdesk.core.errors import NotFound
 from frontdesk.tickets import access, selectors, services
-from frontdesk.tickets.models import MessageKind, Status, Ticket
+from frontdesk.tickets.models import Message, MessageKind, Status, Ticket
 from tests.conftest import open_ticket
 
 
@@ -38,12 +39,21 @@ def _ids(rows: list) -> list[int]:
 
 @pytest.mark.django_db
 def test_own_lists_match_their_querysets(desk: list[Ticket], cast: list[User]) -> None:
+    fields = selectors.ROW_FIELDS
     for user in cast:
-        active = selectors.tickets_active_for(user=user)
-        assert _ids(active) == _ids(list(selectors._active_for(user, None)))
-        done = selectors.tickets_done_for(user=user)
-        assert _ids(done) == _ids(list(selectors._done_for(user, None)))
-    assert _ids(selectors.tickets_active_for(user=cast[1])) == [desk[0].pk]
+        active = selectors.ticket_rows_active_for(user=user)
+        expected = list(selectors._active_for(user, None).values_list(*fields))
+        assert active == expected
+        done = selectors.ticket_rows_done_for(user=user)
+        expected = [
+            row[:-1] for row in selectors._done_for(user, None).values_list(*fields, "done_at")
+        ]
+        assert done == expected
+        assert [row.pk for row in done] == _ids(selectors.tickets_done_for(user=user))
+        assert all(isinstance(row.created_at, datetime) for row in active + done)
+    assert [row.pk for row in selectors.ticket_rows_active_for(user=cast[1])] == [desk[0].pk]
+    row = selectors.ticket_rows_done_for(user=cast[3])[0]
+    assert (row.pk, row.status, row.closed_at) == (desk[1].pk, Status.CLOSED, desk[1].closed_at)
 
 
 @pytest.mark.django_db
@@ -60,6 +70,49 @@ def test_conversation_matches_its_queryset(desk: list[Ticket], cast: list[User])
     assert MessageKind.PUBLIC in kinds and MessageKind.INTERNAL not in kinds
     kinds = {m.kind for m in selectors.conversation_newest_first(user=agent, ticket=desk[0])}
     assert MessageKind.INTERNAL in kinds
+
+
+@pytest.mark.django_db
+def test_a_ticket_pages_reads_match_their_querysets(
+    desk: list[Ticket], cast: list[User], agent: User
+) -> None:
+    """The thread (ids, messages among them or all, their files), the history and the tags,
+    as the page read them before they were compiled."""
+    photo = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
+    note = SimpleUploadedFile("note.txt", b"hello", "text/plain")
+    services.message_post(actor=agent, ticket_id=desk[0].pk, body="Two files.", files=[photo])
+    services.message_post(
+        actor=agent, ticket_id=desk[0].pk, body="Staff eyes.", internal=True, files=[note]
+    )
+    services.ticket_update(actor=agent, ticket_id=desk[0].pk, changes={"tags": ["zeta", "alpha"]})
+    for user in cast:
+        for ticket in desk:
+            expected = list(
+                selectors.conversation(user=user, ticket=ticket)
+                .select_related("author")
+                .prefetch_related("attachments")
+            )
+            ids = selectors.conversation_ids(user=user, ticket=ticket)
+            assert ids == _ids(expected)
+            every = list(Message.objects.filter(ticket=ticket).values_list("id", flat=True))
+            for among in (None, every[:1], every[-2:], every):
+                shown = selectors.conversation_shown(user=user, ticket=ticket, ids=among)
+                wanted = [m for m in expected if among is None or m.pk in among]
+                assert _ids(shown) == _ids(wanted)
+                assert [m.author.username for m in shown] == [m.author.username for m in wanted]
+                assert [_ids(m.files) for m in shown] == [
+                    _ids(list(m.attachments.all())) for m in wanted
+                ]
+            history = selectors.ticket_history(user=user, ticket=ticket)
+            events = list(access.events_visible_to(user).filter(ticket=ticket).order_by("id"))
+            assert [entry.event.pk for entry in history] == _ids(events)
+            assert [e.event.actor_id for e in history] == [e.actor_id for e in events]
+        names = selectors.ticket_tag_names(ticket=desk[0])
+        assert names == [tag.name for tag in desk[0].tags.all()] == ["alpha", "zeta"]
+    files = selectors.conversation_shown(user=cast[3], ticket=desk[0])
+    assert [f.original_name for m in files for f in m.files] == ["photo.png"]  # not the note's
+    files = selectors.conversation_shown(user=agent, ticket=desk[0])
+    assert [f.original_name for m in files for f in m.files] == ["photo.png", "note.txt"]
 
 
 @pytest.mark.django_db

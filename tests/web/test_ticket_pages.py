@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets import services
@@ -308,3 +309,33 @@ def test_closed_ticket_says_a_reply_reopens_it(ticket: Ticket, customer: User) -
     submit(client, f"/ticket/{ticket.pk}", {"action": "reply", "message": "It broke again."})
     ticket.refresh_from_db()
     assert ticket.status == Status.REOPENED
+
+
+# --- the page's Jinja2 regions (docs/decisions.md, "Jinja2 for a ticket page's regions") -----
+
+
+def test_every_form_of_a_ticket_page_carries_the_pages_one_csrf_token(
+    agent: User, customer: User
+) -> None:
+    ticket = open_ticket(customer, title="Printer is jammed")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    page = html(client.get(f"/ticket/{ticket.pk}"))
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) >= 8 and len(set(tokens)) == 1  # the sidebar's controls and the head
+    # And it passes the real check, as the browser's post would.
+    response = client.post(
+        f"/ticket/{ticket.pk}",
+        {"csrfmiddlewaretoken": tokens[0], "action": "priority", "priority": "high"},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).priority == "high"
+
+
+def test_quotes_in_a_ticket_are_escaped_as_django_escapes_them(agent: User, customer: User) -> None:
+    ticket = open_ticket(customer, title='The "studio" door\'s code')
+    escaped = "The &quot;studio&quot; door&#x27;s code"
+    page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
+    assert escaped in page and "&#34;" not in page and "&#39;" not in page
+    workspace = html(signed_in(agent).get("/home?view=open"))
+    assert escaped in workspace and "&#34;" not in workspace

@@ -35,7 +35,7 @@ from frontdesk.core.errors import (
 from frontdesk.core.text import is_storable_text
 from frontdesk.supportme import rules
 from frontdesk.tickets import access, selectors, services
-from frontdesk.tickets.models import Message, Ticket
+from frontdesk.tickets.models import DONE_STATUSES, Message, Ticket
 
 PARSE_FAILED = "Server failed to parse the request."
 REQUEST_FAILED = "The request failed."
@@ -163,8 +163,8 @@ def _timestamp(moment: datetime | None) -> int:
     return -1 if moment is None else int(moment.timestamp())
 
 
-def _ticket_data(ticket: Ticket) -> dict[str, Any]:
-    done_at = (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None
+def _ticket_data(ticket: Ticket | selectors.TicketRow) -> dict[str, Any]:
+    done_at = (ticket.closed_at or ticket.resolved_at) if ticket.status in DONE_STATUSES else None
     return {
         "ticket_id": ticket.pk,
         "customer_id": ticket.requester_id,
@@ -282,14 +282,14 @@ def _own_lists(request: HttpRequest, user_id: int) -> User:
 @_only("GET")
 def get_open_tickets(request: HttpRequest, user_id: int) -> JsonResponse:
     user = _own_lists(request, user_id)
-    tickets = selectors.tickets_active_for(user=user)
+    tickets = selectors.ticket_rows_active_for(user=user)
     return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
 
 
 @_only("GET")
 def get_closed_tickets(request: HttpRequest, user_id: int) -> JsonResponse:
     user = _own_lists(request, user_id)
-    tickets = selectors.tickets_done_for(user=user)
+    tickets = selectors.ticket_rows_done_for(user=user)
     return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.cache import cache
@@ -44,6 +45,7 @@ from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
     IS_ACTIVE,
     IS_DONE,
+    Attachment,
     Category,
     Message,
     MessageKind,
@@ -78,6 +80,41 @@ def conversation(*, user: User, ticket: Ticket) -> QuerySet[Message]:
     return access.messages_on(user, ticket).order_by("id")
 
 
+def conversation_ids(*, user: User, ticket: Ticket) -> list[int]:
+    """The ids of :func:`conversation`, in reading order."""
+    if not access.may_see_ticket(user, ticket):
+        return []
+    return [pk for (pk,) in _conversation_ids(access.gate_shape(user), ticket.pk)]
+
+
+def conversation_shown(
+    *, user: User, ticket: Ticket, ids: Sequence[int] | None = None
+) -> list[Message]:
+    """The messages of :func:`conversation` whose ids are in ``ids`` (None: all of them), in
+    reading order, each with its author and its files in ``files`` (a ticket page's thread).
+    Compiled once (core/compiled.py): building these queries was most of the thread's CPU."""
+    if not access.may_see_ticket(user, ticket) or (ids is not None and not ids):
+        return []
+    shape = access.gate_shape(user)
+    if ids is None:
+        messages = _conversation_all(shape, ticket.pk)
+    else:
+        messages = _conversation_among((shape, len(ids)), ticket.pk, *ids)
+    with_files(messages, ticket_id=ticket.pk)
+    return messages
+
+
+def with_files(messages: list[Message], *, ticket_id: int) -> None:
+    """Give each of ``messages`` (of ticket ``ticket_id``) ``files``: its attachments, in the
+    order they were added. One query for the ticket's files, which are few."""
+    files: dict[int, list[Attachment]] = {message.pk: [] for message in messages}
+    if files:
+        for attachment in _ticket_files(None, ticket_id):
+            files.get(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.files = files[message.pk]  # type: ignore[attr-defined]
+
+
 def conversation_newest_first(*, user: User, ticket: Ticket) -> list[Message]:
     """:func:`conversation`, newest message first (SupportMe's order)."""
     if not access.may_see_ticket(user, ticket):
@@ -89,47 +126,26 @@ def _newest_first(shape: bool, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id")
 
 
-def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:
-    """Open tickets the user requested or is assigned to and may see, oldest first (SupportMe
-    order). With ``reader``, each carries ``unread`` and its last reply as that reader sees
-    them; without, each has only ``LIST_FIELDS`` (SupportMe's lists)."""
-    if reader is None:
-        return _tickets_active_for(access.gate_shape(user), user.pk)
-    return list(_active_for(user, reader))
+class TicketRow(NamedTuple):
+    """What SupportMe's lists show of a ticket, as a row: a customer may have thousands of
+    open tickets, and the list is unpaged by contract."""
+
+    pk: int
+    title: str
+    requester_id: int
+    assignee_id: int | None
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
 
 
-def _active_for(user: User, reader: User | None) -> QuerySet[Ticket]:
-    # A UNION of two index-backed queries rather than one "requester OR assignee" scan, both
-    # inside the gate: an agent made a customer stays the assignee of tickets not theirs.
-    mine = _for_reader(_listed(access.tickets_visible_to(user), reader).filter(IS_ACTIVE), reader)
-    query = mine.filter(requester=user).union(mine.filter(assignee=user))
-    return query.order_by("created_at", "id")
-
-
-def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
-    """Closed tickets the user requested or is assigned to and may see, most recently closed
-    first. With ``reader``, each carries ``unread`` and its last reply as that reader sees
-    them; without, each has only ``LIST_FIELDS`` (SupportMe's lists)."""
-    if reader is None:
-        return _tickets_done_for(access.gate_shape(user), user.pk)
-    return list(_done_for(user, reader))
-
-
-def _done_for(user: User, reader: User | None) -> QuerySet[Ticket]:
-    done = _for_reader(_listed(access.tickets_visible_to(user), reader).filter(IS_DONE), reader)
-    done = done.annotate(done_at=Coalesce("closed_at", "resolved_at"))
-    query = done.filter(requester=user).union(done.filter(assignee=user))
-    return query.order_by("-done_at", "-id")
-
-
-# What SupportMe's lists show of a ticket. A customer may have thousands of open tickets and
-# the list is unpaged by contract: reading these columns instead of all 21 took the Python work
-# per ticket from ~23 to ~9 µs (bench/README.md, "Pages at a million tickets").
-LIST_FIELDS = (
+# TicketRow's columns, in its order.
+ROW_FIELDS = (
     "id",
     "title",
-    "requester",
-    "assignee",
+    "requester_id",
+    "assignee_id",
     "status",
     "created_at",
     "resolved_at",
@@ -137,18 +153,86 @@ LIST_FIELDS = (
 )
 
 
-def _listed(tickets: QuerySet[Ticket], reader: User | None) -> QuerySet[Ticket]:
-    return tickets if reader is not None else tickets.only(*LIST_FIELDS)
+def tickets_active_for(*, user: User, reader: User | None = None) -> list[Ticket]:
+    """Open tickets the user requested or is assigned to and may see, oldest first (SupportMe
+    order). With ``reader``, each carries ``unread`` and its last reply as that reader sees
+    them."""
+    return list(_active_for(user, reader))
+
+
+def ticket_rows_active_for(*, user: User) -> list[TicketRow]:
+    """:func:`tickets_active_for` as rows (SupportMe's lists)."""
+    rows = _ticket_rows_active_for(access.gate_shape(user), user.pk)
+    return [TicketRow(*row) for row in rows]
+
+
+def _active_for(user: User, reader: User | None) -> QuerySet[Ticket]:
+    # A UNION of two index-backed queries rather than one "requester OR assignee" scan, both
+    # inside the gate: an agent made a customer stays the assignee of tickets not theirs.
+    mine = _for_reader(access.tickets_visible_to(user).filter(IS_ACTIVE), reader)
+    query = mine.filter(requester=user).union(mine.filter(assignee=user))
+    return query.order_by("created_at", "id")
+
+
+def tickets_done_for(*, user: User, reader: User | None = None) -> list[Ticket]:
+    """Closed tickets the user requested or is assigned to and may see, most recently closed
+    first. With ``reader``, each carries ``unread`` and its last reply as that reader sees
+    them."""
+    return list(_done_for(user, reader))
+
+
+def ticket_rows_done_for(*, user: User) -> list[TicketRow]:
+    """:func:`tickets_done_for` as rows (SupportMe's lists)."""
+    rows = _ticket_rows_done_for(access.gate_shape(user), user.pk)
+    return [TicketRow(*row[: len(ROW_FIELDS)]) for row in rows]  # without the sort key
+
+
+def _done_for(user: User, reader: User | None) -> QuerySet[Ticket]:
+    done = _for_reader(access.tickets_visible_to(user).filter(IS_DONE), reader)
+    done = done.annotate(done_at=Coalesce("closed_at", "resolved_at"))
+    query = done.filter(requester=user).union(done.filter(assignee=user))
+    return query.order_by("-done_at", "-id")
 
 
 # SupportMe's reads, compiled once (core/compiled.py): compiling these querysets took more
 # CPU than running them (bench/README.md, "CPU per request").
 _conversation_newest_first = CompiledRead(_newest_first)
-_tickets_active_for = CompiledRead(
-    lambda shape, user_id: _active_for(access.gate_stand_in(shape, user_id), None)
+_conversation_ids = CompiledRead(
+    lambda shape, ticket_id: (
+        access.messages_on_any(shape, ticket_id).order_by("id").values_list("id")
+    )
 )
-_tickets_done_for = CompiledRead(
-    lambda shape, user_id: _done_for(access.gate_stand_in(shape, user_id), None)
+_conversation_all = CompiledRead(
+    lambda shape, ticket_id: (
+        access.messages_on_any(shape, ticket_id).select_related("author").order_by("id")
+    )
+)
+_conversation_among = CompiledRead(
+    lambda shape, ticket_id, *ids: (
+        access.messages_on_any(shape[0], ticket_id)
+        .filter(id__in=ids)
+        .select_related("author")
+        .order_by("id")
+    )
+)
+# The files of a ticket's messages, those the reader may not see included: with_files only
+# gives them to messages the reader was given.
+_ticket_files = CompiledRead(
+    lambda shape, ticket_id: Attachment.objects.filter(message__ticket_id=ticket_id).order_by(
+        "message_id", "id"
+    )
+)
+# Rows, not model instances: making a Ticket and three aware datetimes cost 13 µs of the 28
+# per ticket of a customer's open tickets (bench/README.md, "Pages at a million tickets").
+_ticket_rows_active_for = CompiledRead(
+    lambda shape, user_id: _active_for(access.gate_stand_in(shape, user_id), None).values_list(
+        *ROW_FIELDS
+    )
+)
+_ticket_rows_done_for = CompiledRead(
+    lambda shape, user_id: _done_for(access.gate_stand_in(shape, user_id), None).values_list(
+        *ROW_FIELDS, "done_at"
+    )
 )
 
 
@@ -548,20 +632,28 @@ def tickets_search(
 # --- the people a ticket names ------------------------------------------------------------
 
 
-def agents_assignable(*, user: User) -> list[User]:
+class AgentName(NamedTuple):
+    """An agent or admin as a choice of assignee shows them."""
+
+    pk: int
+    username: str
+
+
+def agents_assignable(*, user: User) -> list[AgentName]:
     """The active agents and admins a ticket can be given to, by name (staff only): their id
     and username (what a choice of agent shows), the rest of each account left unread."""
     check_staff(user)
-    return _agents_assignable(None)
+    return [AgentName(pk, username) for pk, username in _agents_assignable(None)]
 
 
 # Every workspace and agent's ticket page lists the agents: compiled once (core/compiled.py),
-# 1.8 -> 0.6 ms of CPU at 50 agents.
+# 1.8 -> 0.6 ms of CPU at 50 agents; as pairs, not users (each User cost ~7 µs to make): 1.3
+# -> 0.9 ms under load.
 _agents_assignable = CompiledRead(
     lambda shape: (
         User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .only("id", "username")
         .order_by(Lower("username"), "id")
+        .values_list("id", "username")
     )
 )
 
@@ -612,9 +704,9 @@ _CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
 def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
     """Every recorded change of ``ticket`` that ``user`` may see (a customer: none), oldest
     first. Two queries at most: the events with their actors, and the assignees they name."""
-    events = list(
-        access.events_visible_to(user).filter(ticket=ticket).select_related("actor").order_by("id")
-    )
+    if not user.is_staff_member:  # access.events_visible_to: a customer's history is empty
+        return []
+    events = _ticket_events(access.gate_shape(user), ticket.pk)
     assignee_ids = {
         int(value)
         for event in events
@@ -631,6 +723,23 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
         )
         for event in events
     ]
+
+
+# A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
+_ticket_events = CompiledRead(
+    lambda shape, ticket_id: (
+        access.events_visible_to(access.gate_stand_in(shape, 0))
+        .filter(ticket_id=ticket_id)
+        .select_related("actor")
+        .order_by("id")
+    )
+)
+
+
+def ticket_tag_names(*, ticket: Ticket) -> list[str]:
+    """The names of ``ticket``'s tags, in order (its sidebar's tags control)."""
+    paging.with_tag_names([ticket])
+    return ticket.tag_names  # type: ignore[attr-defined]
 
 
 def _history_value(field: str, value: str, people: dict[int, User]) -> HistoryValue:

@@ -14,10 +14,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
+from django.utils import dateformat, timezone
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from frontdesk.core.clock import now
 from frontdesk.tickets.texts import plain_words
 from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
 
@@ -52,6 +55,11 @@ def querystring(context: Context, query_dict: QueryDict | None = None, **kwargs:
     return f"?{params.urlencode()}"
 
 
+def time_zone_name() -> str:
+    """Django's ``{% now "T" %}``: the page's time zone as its clock names it now (UTC, CET)."""
+    return dateformat.format(timezone.localtime(now()), "T")
+
+
 def pluralize(count: int, suffix: str = "s") -> str:
     """Django's ``|pluralize`` for a number."""
     return "" if count == 1 else suffix
@@ -71,10 +79,13 @@ def environment(**options: Any) -> Environment:
         exact=frontdesk_ui.exact,
         history_line=frontdesk_ui.history_line,
         ticket_url=ticket_links.ticket_url,
+        time_zone_name=time_zone_name,
     )
     env.filters.update(
         message_text=frontdesk_text.message_text,
         message_folded=frontdesk_text.message_folded,
         pluralize=pluralize,
+        # Django's: "1.2\xa0KB" (Jinja2's own writes "1.2 kB").
+        filesizeformat=filesizeformat,
     )
     return env

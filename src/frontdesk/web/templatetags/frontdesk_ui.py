@@ -3,13 +3,14 @@ badges, due dates and history lines."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
@@ -52,10 +53,12 @@ def relative_time(moment: datetime, *, reference: datetime | None = None) -> str
 def _time(moment: datetime, title: str, text: str, css: str = "") -> SafeString:
     """``<time class="css" datetime="…" title="…">text</time>``: what format_html would
     write, put together directly (a list of 50 tickets writes 100 of these)."""
-    classes = f' class="{escape(css)}"' if css else ""
+    # html.escape is what Django's escape runs, without its lazy-text wrapper (a third of
+    # this function's time).
+    classes = f' class="{html.escape(css)}"' if css else ""
     return mark_safe(  # noqa: S308  (every part escaped)
-        f'<time{classes} datetime="{escape(moment.isoformat())}" title="{escape(title)}">'
-        f"{escape(text)}</time>"
+        f'<time{classes} datetime="{html.escape(moment.isoformat())}" '
+        f'title="{html.escape(title)}">{html.escape(text)}</time>'
     )
 
 

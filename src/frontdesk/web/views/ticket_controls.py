@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -124,15 +123,18 @@ def thread_context(request: HttpRequest, user: User, ticket: Ticket) -> dict[str
     (the request), "N earlier messages", and the latest few, so a page with 200 replies
     renders 7. ``?all=1`` unfolds it; ``?after=<id>`` gives only the messages after that one
     (live updates)."""
-    conversation = selectors.conversation(user=user, ticket=ticket)
     if (after := _after_id(request)) is not None:
-        shown = list(_with_people(conversation.filter(id__gt=after)))
+        conversation = selectors.conversation(user=user, ticket=ticket)
+        shown = list(conversation.filter(id__gt=after).select_related("author"))
+        selectors.with_files(shown, ticket_id=ticket.pk)
         return {"conversation": shown, "folded": 0, "last_message_id": _last(shown, after)}
-    ids = list(conversation.values_list("id", flat=True))
+    ids = selectors.conversation_ids(user=user, ticket=ticket)
     keep = ids
     if len(ids) > FOLD_OVER and not request.GET.get("all"):
         keep = [ids[0], *ids[-FOLD_KEEP_LATEST:]]
-    shown = list(_with_people(conversation.filter(id__in=keep))) if keep else []
+    shown = selectors.conversation_shown(
+        user=user, ticket=ticket, ids=None if keep is ids else keep
+    )
     return {
         "conversation": shown,
         "folded": len(ids) - len(keep),
@@ -150,10 +152,6 @@ def _after_id(request: HttpRequest) -> int | None:
         return 0
 
 
-def _with_people(messages: QuerySet[Message]) -> QuerySet[Message]:
-    return messages.select_related("author").prefetch_related("attachments")
-
-
 def _last(messages: list[Message], otherwise: int) -> int:
     return messages[-1].pk if messages else otherwise
 
@@ -168,7 +166,7 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "assignee": str(ticket.assignee_id or ""),
         "priority": ticket.priority,
         "category": ticket.category,
-        "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+        "tags": ", ".join(selectors.ticket_tag_names(ticket=ticket)),
         "due_at": due_at.strftime(DUE_AT_INPUT_FORMAT) if due_at else "",
         "resolution": ticket.resolution,
         "resolution_public": ticket.resolution_public,
