@@ -2,9 +2,10 @@
 
 SQLite: FTS5 external-content tables ``tickets_ticket_fts(title)`` and
 ``tickets_message_fts(body, kind UNINDEXED, ticket_id UNINDEXED)``, kept in sync by
-triggers (migration 0004), ranked with bm25(). PostgreSQL: stored generated columns
-``title_search`` and ``body_search`` holding ``to_tsvector('simple', ...)`` of the title and
-the body, with GIN indexes (migration 0006), ranked with ts_rank().
+triggers (migration 0004), ranked by bm25's term frequency (see _sqlite_parts).
+PostgreSQL: stored generated columns ``title_search`` and ``body_search`` holding
+``to_tsvector('simple', ...)`` of the title and the body, with GIN indexes (migration 0006)
+and BRIN indexes on the ids (migration 0012), ranked with ts_rank().
 
 User input never reaches either query language as syntax: it is split into words and
 "quoted phrases", and each becomes a quoted phrase in the backend's syntax, all of them
@@ -12,8 +13,11 @@ required. Both backends tokenize without stemming, case-insensitively.
 
 Relevance: each ticket scores TITLE_WEIGHT * (1 + title rank) when its title matches, plus
 1 + the best rank of its matching messages. A title match therefore outweighs a
-message-only one. The cost is bounded: only the newest RANK_WINDOW matching titles and
-messages are ranked, so a word found in millions of messages costs what a rarer one does.
+message-only one. A search that is one username or email address also finds the tickets
+that person asked, first (PERSON_SCORE). The cost is bounded: only the newest RANK_WINDOW
+matching titles, messages and tickets of the person are ranked, and they are found without
+reading the older matches, so a word found in millions of messages costs what a rarer one
+does. (A ticket number is not searched here: the selectors put the ticket it names first.)
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ MATCH_LIMIT = 1000
 # Ranking costs a little per match, and a common word matches millions of messages: ranking
 # them all took 1.5 s (SQLite) and 12.6 s (PostgreSQL) at 1,000,000 tickets. A rarer word or
 # phrase (fewer matches than this) is ranked in full; for a common one the best matches are
-# found among recent tickets.
+# found among recent tickets. 2,000 cost SQLite 16-37 ms for the ranking query alone at 5.2
+# million messages, 500 cost 4-20 ms ("class", "thanks", "dark mode", "class refund";
+# in-process, load average 7.6): the cost is linear in the window.
 RANK_WINDOW = 500
 # Longer input is cut here before parsing: a query never grows without bound.
 QUERY_MAX_CHARS = 1000
