@@ -326,8 +326,10 @@ def test_two_words_and_phrases_newest_first_across_the_id_ranges(
     filler = [open_ticket(customer, f"Filler {n}", body="Nothing here.") for n in range(6)]
     older = open_ticket(customer, "Studio two", body="Door is blue and cold.")
     newest = open_ticket(customer, "Studio three", body="A blue door again.")
-    # Ranges of one and of four ids: the newest sits in the first, the others further back
-    # (each ticket is one title and one message: its first).
+    # The newest row read one by one, then ranges of one and of four ids: the newest sits
+    # in the first, the others further back (each ticket is one title and one message).
+    monkeypatch.setattr(search, "RECENT_ROWS", 1)
+    monkeypatch.setattr(search, "ENOUGH_RECENT", 2)
     monkeypatch.setattr(search, "_RANGES", (1, 4))
     monkeypatch.setattr(search, "RANK_WINDOW", 2)
     assert set(_found("blue door")) == {newest.pk, older.pk}
@@ -335,3 +337,10 @@ def test_two_words_and_phrases_newest_first_across_the_id_ranges(
     monkeypatch.setattr(search, "RANK_WINDOW", 10)
     assert set(_found("blue door")) == {newest.pk, older.pk, oldest.pk}
     assert _found("filler") == [t.pk for t in reversed(filler)]
+    # Enough matches among the newest rows: older ones are not searched (PostgreSQL; FTS5
+    # reads the newest matches first by itself and fills the window).
+    monkeypatch.setattr(search, "ENOUGH_RECENT", 1)
+    expected = (
+        {newest.pk} if connection.vendor == "postgresql" else {newest.pk, older.pk, oldest.pk}
+    )
+    assert set(_found("blue door")) == expected

@@ -210,39 +210,62 @@ def _postgresql_parts(scope: _Scope) -> tuple[str, list[Any]]:
 
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
-# The id ranges _newest_matches reads, newest first: the newest 50,000 rows, the 350,000
-# before them, the 2,800,000 before those, then the rest.
-_RANGES = (50_000, 400_000, 3_200_000)
+# The newest rows every search reads one by one (see _newest_matches).
+RECENT_ROWS = 5_000
+# When the recent rows hold this many matches, older rows are not searched.
+ENOUGH_RECENT = 25
+# The id ranges before the recent rows, read one after another, newest first (each from
+# where the last one ended); the last range is the rest.
+_RANGES = (200_000, 2_000_000)
 
 
 def _newest_matches(
     table: str, columns: str, vector: str, condition: str, params: list[Any], scope: _Scope
 ) -> tuple[str, list[Any]]:
-    """The newest ``scope.window`` rows of ``table`` whose ``vector`` matches, without
-    reading every match: the id ranges of _RANGES one after another, newest first, stopping
-    once the window is full (an Append under a LIMIT starts a range only when the ones
-    before it ran out).
+    """The newest matching rows of ``table``, at most ``scope.window``, without reading
+    every match.
 
     One query over the whole table cannot do this. A common word is found by walking the
     primary key backwards, stopping at the window; but a phrase's matches are
     underestimated (``'dark' <-> 'mode'``: 200 estimated, 14,079 real at 5.2 million
-    messages), so the planner reads every match through the GIN index and sorts them all:
-    115 ms for the query, 816 ms p95 for the search. Within a range it can intersect the GIN
-    index with the BRIN index on the id (migration 0012), so only the matches in the range
-    are read: a phrase's newest 500 in 12-25 ms (300,000 tickets, 1.5 million messages,
-    warm, load average 11). The tsquery is written out in each place (websearch_to_tsquery
-    is immutable, so it is folded into a constant the planner can estimate)."""
+    messages), so the planner reads every match through the GIN index and sorts them all
+    (115 ms for the query, 816 ms p95 for the search), and a phrase with a common word
+    ("refunded the difference") spends 190-270 ms in the GIN index alone, intersecting the
+    rows that hold "the" (1 million tickets, load average 9). So, in order:
+
+    1. the newest RECENT_ROWS rows one by one (``ts_match_vq`` is ``@@`` that no index
+       answers, so the planner cannot choose the GIN index), stopping at the window:
+       at most 20,000 checks, 27-34 ms for a phrase (load average 9);
+    2. only if those held fewer than ENOUGH_RECENT matches, the id ranges of _RANGES, one
+       after another (an Append under a LIMIT starts a range only when the ones before it
+       ran out). Within a range the planner intersects the GIN index with the BRIN index on
+       the id (migration 0012), so only the matches in the range are read.
+
+    The tsquery is written out in each place (websearch_to_tsquery is immutable, so it is
+    folded into a constant the planner can estimate)."""
     top = f"(SELECT max(id) FROM {table})"  # noqa: S608 (fixed names only)
-    selects, values = [], []
-    lower_bounds = [f"{top} - {width}" for width in _RANGES]
-    for newer, older in zip([None, *lower_bounds], [*lower_bounds, None], strict=True):
-        bounds = (f"AND id <= {newer} " if newer else "") + (f"AND id > {older}" if older else "")
+    recent_name = f"{table}_recent"
+    recent = f"""{recent_name} AS MATERIALIZED (
+        SELECT {columns} FROM {table}
+        WHERE id > {top} - {RECENT_ROWS} AND ts_match_vq({vector}, {_TSQUERY}) {condition}
+        ORDER BY id DESC LIMIT %s
+    )"""  # noqa: S608 (fixed text; every value is a parameter)
+    values: list[Any] = [scope.match, *params, scope.window]
+    selects = [f"SELECT * FROM {recent_name}"]  # noqa: S608
+    too_few = f"AND (SELECT count(*) FROM {recent_name}) < {ENOUGH_RECENT}"  # noqa: S608
+    bounds = [f"{top} - {RECENT_ROWS + width}" for width in _RANGES]
+    for newer, older in zip([f"{top} - {RECENT_ROWS}", *bounds], [*bounds, None], strict=True):
+        # The rest (no lower bound) is read through the GIN index alone: by then the
+        # matches are few, and a bitmap of millions of ids would cost more than they do.
+        within = f"id <= {newer} AND id > {older}" if older else f"id + 0 <= {newer}"
         selects.append(
             f"""(SELECT {columns} FROM {table}
-            WHERE {vector} @@ {_TSQUERY} {condition} {bounds} ORDER BY id DESC)"""  # noqa: S608
+            WHERE {vector} @@ {_TSQUERY} {condition} AND {within} {too_few}
+            ORDER BY id DESC)"""  # noqa: S608 (fixed text; every value is a parameter)
         )
         values += [scope.match, *params]
-    sql = f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS newest LIMIT %s"  # noqa: S608
+    union = " UNION ALL ".join(selects)
+    sql = f"WITH {recent} SELECT * FROM ({union}) AS newest LIMIT %s"  # noqa: S608
     return sql, [*values, scope.window]
 
 
