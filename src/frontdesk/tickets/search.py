@@ -275,7 +275,10 @@ def _person_part(term: str, scope: _Scope) -> tuple[str, list[Any]]:
     customer's tickets, not only the messages that happen to hold the name. It goes through
     the same scope as the text: a customer finds only their own tickets, so naming someone
     else finds nothing of theirs. Each scores PERSON_SCORE, more than any title and message
-    match can add up to, so the person's own tickets come first."""
+    match can add up to, so the person's own tickets come first. The newest 500 of a
+    customer's tickets: SQLite 0.5 ms for one with 22,422 (its requester index holds the
+    rowid); PostgreSQL 3-7 ms for one with 6,783 from the (requester_id, id) index of
+    migration 0012, 100-240 ms without it (load average 10)."""
     mine, mine_params = scope.mine("id")
     sql = f"""
         SELECT ticket_id, %s AS score FROM (
