@@ -1,6 +1,7 @@
 """How fast are the reads at a million tickets? One client, over HTTP, against `frontdesk serve`.
 
     .venv/bin/python bench/scale.py [--generate 1000000] [--requests 200] [--warmup 20]
+    .venv/bin/python bench/scale.py --only search     # the search reads alone
 
 Uses the database the app would (DATABASE_URL, or SQLite in FRONTDESK_DATA_DIR). With
 ``--generate N`` it first migrates and runs ``frontdesk demo`` for the tickets missing up to N.
@@ -42,6 +43,8 @@ LONG_THREADS = 5
 UNPAGED_REQUESTS = 20
 COMMON_WORDS = ["class", "app", "thanks", "studio", "booking"]
 PHRASES = ['"dark mode"', '"door entry code"', '"refunded the difference"', '"main hall"']
+# Two words that meet in 15,000-50,000 of 5.2 million messages (and often in titles).
+TWO_WORDS = ["class refund", "studio door", "payment twice", "booking app", "locker key"]
 WORKSPACE_VIEWS = ["claimable", "mine", "open", "pending", "overdue", "closed"]
 
 
@@ -63,6 +66,8 @@ class Fixtures:
     customers: list[tuple[int, str]]  # (id, username)
     long_threads: list[int]
     rare_words: list[str]
+    ticket_numbers: list[str]  # "TKT-001234" and "1234", as an agent would type them
+    names: list[str]  # customers' usernames (as typed, in lower case) and email addresses
     tickets: int = 0
     messages: int = 0
 
@@ -86,8 +91,9 @@ def _count_tickets() -> int:
     return int(out.stdout)
 
 
-def prepare(rng: random.Random) -> Fixtures:
-    """Pick the people, tickets and words to read, and write the long conversations."""
+def prepare(rng: random.Random, *, write: bool = True) -> Fixtures:
+    """Pick the people, tickets and words to read, and write the long conversations (unless
+    not ``write``: then only those already there are read)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
     import django
 
@@ -102,7 +108,11 @@ def prepare(rng: random.Random) -> Fixtures:
     if not agents or not customers:
         sys.exit("No demo agents or customers: run with --generate N first.")
     threads = list(Ticket.objects.filter(title=LONG_TITLE).values_list("pk", flat=True))
-    for _ in range(LONG_THREADS - len(threads)):
+    top = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+    numbers = [rng.randint(1, top) for _ in range(10)]
+    named = rng.sample(customers, min(10, len(customers)))
+    emails = dict(User.objects.filter(pk__in=[pk for pk, _ in named]).values_list("pk", "email"))
+    for _ in range(LONG_THREADS - len(threads) if write else 0):
         threads.append(_write_long_thread(rng, rng.choice(agents), rng.choice(customers)[0]))
     fixtures = Fixtures(
         agents=rng.sample(agents, min(5, len(agents))),
@@ -110,6 +120,8 @@ def prepare(rng: random.Random) -> Fixtures:
         long_threads=threads,
         # Four-digit numbers: invoice, locker and gift card numbers, a few tickets each.
         rare_words=[str(rng.randint(1000, 9999)) for _ in range(10)],
+        ticket_numbers=[Ticket.number_for(n) for n in numbers[:5]] + [str(n) for n in numbers[5:]],
+        names=[name.lower() for _, name in named[:5]] + [emails[pk] for pk, _ in named[5:]],
         tickets=Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
         messages=Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
     )
@@ -235,13 +247,21 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
         Read(f"queue page /home?view={view}", 15, cycle([(f"/home?view={view}", p) for p in pages]))
         for view in WORKSPACE_VIEWS
     ]
-    return [
-        *views,
+    long_conversations = [
         Read(
             "ticket page /ticket/<50 messages>",
             15,
             cycle([(f"/ticket/{t}", page) for t in threads for page in pages]),
         ),
+        Read(
+            "/get-messages/<50-message ticket>",
+            15,
+            cycle([(f"/get-messages/{t}", rng.choice(agents)) for t in threads]),
+        ),
+    ]
+    return [
+        *views,
+        *(long_conversations if threads else []),
         Read(
             "queue REST unassigned/ (page 1)",
             10,
@@ -261,11 +281,6 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
             "SupportMe contract: all of a customer's open tickets",
         ),
         Read(
-            "/get-messages/<50-message ticket>",
-            15,
-            cycle([(f"/get-messages/{t}", rng.choice(agents)) for t in threads]),
-        ),
-        Read(
             "REST tickets/?status=&priority=",
             10,
             cycle([(f"{api}?{urlencode(f)}", rng.choice(agents)) for f in filters]),
@@ -275,6 +290,9 @@ def reads(client: Client, fixtures: Fixtures, rng: random.Random) -> list[Read]:
         Read("search: common word", 50, searching(COMMON_WORDS)),
         Read("search: rare word", 50, searching(fixtures.rare_words)),
         Read("search: phrase", 50, searching(PHRASES)),
+        Read("search: two words", 50, searching(TWO_WORDS)),
+        Read("search: ticket number", 50, searching(fixtures.ticket_numbers)),
+        Read("search: a customer's name", 50, searching(fixtures.names)),
     ]
 
 
@@ -319,12 +337,17 @@ def main() -> None:
         action="store_true",
         help="start the job worker beside the server (its jobs then run during the timing)",
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="write no conversations (a shared dataset): reads that need them are left out",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
     if args.generate:
         generate(args.generate)
-    fixtures = prepare(rng)
+    fixtures = prepare(rng, write=not args.read_only)
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"frontdesk-scale-{port}.log"
     server = start_server(port, log, worker=args.with_worker)

@@ -253,3 +253,94 @@ def test_the_search_index_survives_every_migration(db: None) -> None:
             columns = {row[0] for row in cursor.fetchall()}
         assert indexes == {"ticket_title_search_idx", "message_body_search_idx"}
         assert columns == {"title_search", "body_search"}
+
+
+# --- a person's name, and the shapes a search can take (issue 13) --------------------------
+
+
+def test_a_customers_name_finds_their_tickets_first(
+    customer: User, other_customer: User, agent: User, as_agent: Api
+) -> None:
+    """Typing a customer's username or email address finds the tickets they asked, even the
+    ones whose text never names them, before the tickets that only mention them."""
+    first = open_ticket(customer, "Heating is off", body="The studio is freezing.")
+    second = open_ticket(customer, "Locker jammed", body="Number 12 will not open.")
+    mention = open_ticket(other_customer, "Lost scarf", body=f"{customer.username} has it.")
+    open_ticket(other_customer, "Unrelated", body="Nothing to see.")
+    for typed in (customer.username, customer.username.upper(), customer.email):
+        assert _found(typed)[:2] == [second.pk, first.pk], typed
+    assert _found(customer.username) == [second.pk, first.pk, mention.pk]
+    assert _found(customer.email) == [second.pk, first.pk]  # nobody wrote the address
+    # The same on both faces: best first on the REST API, the same tickets on the pages.
+    assert ids(as_agent.get("/tickets/", search=customer.username)) == [
+        second.pk,
+        first.pk,
+        mention.pk,
+    ]
+    workspace = selectors.tickets_search(user=agent, query=customer.email).page.tickets
+    assert {t.pk for t in workspace} == {first.pk, second.pk}
+    # A name is a whole search: with another word the words must match as text.
+    assert _found(f"{customer.username} heating") == []
+
+
+def test_a_customer_never_finds_another_customers_tickets_by_name(
+    customer: User, other_customer: User, as_customer: Api
+) -> None:
+    mine = open_ticket(customer, "Shower is cold", body=f"Ask {other_customer.username}.")
+    open_ticket(other_customer, "Their own ticket", body="Private words.")
+    for typed in (other_customer.username, other_customer.email):
+        found = search.ticket_ids_matching(
+            query=typed, include_internal=False, limit=10, requester_id=customer.pk
+        )
+        assert found == ([mine.pk] if typed == other_customer.username else []), typed
+        assert ids(as_customer.get("/tickets/", search=typed)) == found
+        workspace = selectors.tickets_search(user=customer, query=typed).page.tickets
+        assert [t.pk for t in workspace] == found
+    # Their own name finds their own tickets.
+    assert ids(as_customer.get("/tickets/", search=customer.username)) == [mine.pk]
+
+
+def test_ticket_numbers_find_the_ticket_first(customer: User, agent: User, as_agent: Api) -> None:
+    wanted = open_ticket(customer, "Mirror cracked")
+    mentions = open_ticket(customer, "About the other one", body=f"See {wanted.pk} and more.")
+    for typed in (wanted.number, f"TKT-{wanted.pk:07d}", str(wanted.pk), f"tkt{wanted.pk}"):
+        found = ids(as_agent.get("/tickets/", search=typed))
+        assert found[0] == wanted.pk, typed
+        assert selectors.tickets_search(user=agent, query=typed).ticket == wanted
+    assert ids(as_agent.get("/tickets/", search=str(wanted.pk))) == [wanted.pk, mentions.pk]
+
+
+def test_the_more_often_and_densely_a_text_holds_the_words_the_higher(customer: User) -> None:
+    once_long = open_ticket(customer, "Printer problem in the back office near the stairs")
+    twice = open_ticket(customer, "Printer printer", body="It jams.")
+    once_short = open_ticket(customer, "Printer jam")
+    assert _found("printer") == [twice.pk, once_short.pk, once_long.pk]
+
+
+def test_two_words_and_phrases_newest_first_across_the_id_ranges(
+    customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search reads the newest matches range of ids by range (on PostgreSQL), and stops
+    once its window is full: it must still find exactly the newest ones, wherever they are."""
+    oldest = open_ticket(customer, "Studio one", body="The blue door sticks.")
+    filler = [open_ticket(customer, f"Filler {n}", body="Nothing here.") for n in range(6)]
+    older = open_ticket(customer, "Studio two", body="Door is blue and cold.")
+    newest = open_ticket(customer, "Studio three", body="A blue door again.")
+    # The newest row read one by one, then ranges of one and of four ids: the newest sits
+    # in the first, the others further back (each ticket is one title and one message).
+    monkeypatch.setattr(search, "RECENT_ROWS", 1)
+    monkeypatch.setattr(search, "ENOUGH_RECENT", 2)
+    monkeypatch.setattr(search, "_RANGES", (1, 4))
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    assert set(_found("blue door")) == {newest.pk, older.pk}
+    assert set(_found('"blue door"')) == {newest.pk, oldest.pk}
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    assert set(_found("blue door")) == {newest.pk, older.pk, oldest.pk}
+    assert _found("filler") == [t.pk for t in reversed(filler)]
+    # Enough matches among the newest rows: older ones are not searched (PostgreSQL; FTS5
+    # reads the newest matches first by itself and fills the window).
+    monkeypatch.setattr(search, "ENOUGH_RECENT", 1)
+    expected = (
+        {newest.pk} if connection.vendor == "postgresql" else {newest.pk, older.pk, oldest.pk}
+    )
+    assert set(_found("blue door")) == expected

@@ -2,9 +2,10 @@
 
 SQLite: FTS5 external-content tables ``tickets_ticket_fts(title)`` and
 ``tickets_message_fts(body, kind UNINDEXED, ticket_id UNINDEXED)``, kept in sync by
-triggers (migration 0004), ranked with bm25(). PostgreSQL: stored generated columns
-``title_search`` and ``body_search`` holding ``to_tsvector('simple', ...)`` of the title and
-the body, with GIN indexes (migration 0006), ranked with ts_rank().
+triggers (migration 0004), ranked by bm25's term frequency (see _sqlite_parts).
+PostgreSQL: stored generated columns ``title_search`` and ``body_search`` holding
+``to_tsvector('simple', ...)`` of the title and the body, with GIN indexes (migration 0006)
+and BRIN indexes on the ids (migration 0012), ranked with ts_rank().
 
 User input never reaches either query language as syntax: it is split into words and
 "quoted phrases", and each becomes a quoted phrase in the backend's syntax, all of them
@@ -12,13 +13,17 @@ required. Both backends tokenize without stemming, case-insensitively.
 
 Relevance: each ticket scores TITLE_WEIGHT * (1 + title rank) when its title matches, plus
 1 + the best rank of its matching messages. A title match therefore outweighs a
-message-only one. The cost is bounded: only the newest RANK_WINDOW matching titles and
-messages are ranked, so a word found in millions of messages costs what a rarer one does.
+message-only one. A search that is one username or email address also finds the tickets
+that person asked, first (PERSON_SCORE). The cost is bounded: only the newest RANK_WINDOW
+matching titles, messages and tickets of the person are ranked, and they are found without
+reading the older matches, so a word found in millions of messages costs what a rarer one
+does. (A ticket number is not searched here: the selectors put the ticket it names first.)
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -26,14 +31,25 @@ from django.db import connection
 from frontdesk.tickets.models import MessageKind
 
 TITLE_WEIGHT = 3.0
+# bm25's constants (SQLite's score): how fast repeated terms stop counting, and how much a
+# long text is discounted against a text of typical length.
+K1 = 1.2
+B = 0.75
+TYPICAL_TITLE_CHARS = 40
+TYPICAL_MESSAGE_CHARS = 200
+# A ticket whose requester the search names (see _person_part): above any sum of a title
+# (at most TITLE_WEIGHT * (2 + K1)) and a message (at most 2 + K1) match.
+PERSON_SCORE = 20.0
 # The most matches a search considers: the best ones by relevance.
 MATCH_LIMIT = 1000
 # How many of the newest matching titles, and of the newest matching messages, are ranked.
 # Ranking costs a little per match, and a common word matches millions of messages: ranking
 # them all took 1.5 s (SQLite) and 12.6 s (PostgreSQL) at 1,000,000 tickets. A rarer word or
 # phrase (fewer matches than this) is ranked in full; for a common one the best matches are
-# found among recent tickets.
-RANK_WINDOW = 2000
+# found among recent tickets. 2,000 cost SQLite 16-37 ms for the ranking query alone at 5.2
+# million messages, 500 cost 4-20 ms ("class", "thanks", "dark mode", "class refund";
+# in-process, load average 7.6): the cost is linear in the window.
+RANK_WINDOW = 500
 # Longer input is cut here before parsing: a query never grows without bound.
 QUERY_MAX_CHARS = 1000
 
@@ -76,75 +92,205 @@ def ticket_ids_matching_sql(
     terms = search_terms(query)
     if not terms or limit < 1:
         return _NOTHING
-    window = RANK_WINDOW if window is None else window
-    match = _quoted(terms)
-    internal = "" if include_internal else "AND kind <> %s"
-    kind_params: list[Any] = [] if include_internal else [str(MessageKind.INTERNAL)]
-    mine = "IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)"
-    mine_params: list[Any] = [requester_id]
-    if requester_id is None:
-        mine, mine_params = "", []
-    mine_title = f"AND id {mine}" if mine else ""
-    mine_message = f"AND ticket_id {mine}" if mine else ""
-    if connection.vendor == "postgresql":
-        # The tsquery is written out in each place (websearch_to_tsquery is immutable, so
-        # it is folded into a constant), which lets the planner estimate how many rows
-        # match: for a rare word it reads the GIN index, for a common one it walks the
-        # primary key backwards and stops after ``window`` matches. The vectors are stored
-        # columns (migration 0006), so neither path parses text again.
-        tsquery = "websearch_to_tsquery('simple', %s)"
-        sql = f"""
-            SELECT ticket_id FROM (
-                SELECT id AS ticket_id, %s * (1 + ts_rank(title_search, {tsquery})) AS score
-                FROM (
-                    SELECT id, title_search FROM tickets_ticket
-                    WHERE title_search @@ {tsquery} {mine_title}
-                    ORDER BY id DESC LIMIT %s
-                ) AS titles
-                UNION ALL
-                SELECT ticket_id, MAX(1 + ts_rank(body_search, {tsquery})) AS score
-                FROM (
-                    SELECT ticket_id, body_search FROM tickets_message
-                    WHERE body_search @@ {tsquery} {internal} {mine_message}
-                    ORDER BY id DESC LIMIT %s
-                ) AS messages
-                GROUP BY ticket_id
-            ) AS matches
-            GROUP BY ticket_id ORDER BY SUM(score) DESC, ticket_id DESC LIMIT %s
-        """  # noqa: S608 (fixed text; every value is a parameter)
-        params = [
-            *(TITLE_WEIGHT, match, match, *mine_params, window),
-            *(match, match, *kind_params, *mine_params, window),
-            limit,
-        ]
-        return sql, params
-    # rank is bm25(), negative, lower is better: -rank is a rank like ts_rank's. (The rank
-    # column rather than bm25() itself: SQLite may flatten these subqueries, where an
-    # auxiliary function cannot be called.) FTS5 returns matches in rowid order and stops at
-    # the LIMIT, so the rank is only computed for the newest ``window`` of them.
-    mine_rowid = f"AND rowid {mine}" if mine else ""
+    scope = _Scope(
+        match=_quoted(terms),
+        window=RANK_WINDOW if window is None else window,
+        include_internal=include_internal,
+        requester_id=requester_id,
+    )
+    parts = [
+        _postgresql_parts(scope) if connection.vendor == "postgresql" else _sqlite_parts(scope)
+    ]
+    if len(terms) == 1:
+        parts.append(_person_part(terms[0], scope))
+    union = " UNION ALL ".join(sql for sql, _ in parts)
     sql = f"""
-        SELECT ticket_id FROM (
-            SELECT ticket_id, %s * (1 - rank) AS score FROM (
-                SELECT rowid AS ticket_id, rank FROM tickets_ticket_fts
-                WHERE tickets_ticket_fts MATCH %s {mine_rowid}
-                ORDER BY rowid DESC LIMIT %s
-            )
-            UNION ALL
-            SELECT ticket_id, MAX(1 - rank) AS score FROM (
-                SELECT ticket_id, rank FROM tickets_message_fts
-                WHERE tickets_message_fts MATCH %s {internal} {mine_message}
-                ORDER BY rowid DESC LIMIT %s
-            ) GROUP BY ticket_id
-        )
+        SELECT ticket_id FROM ({union}) AS matches
         GROUP BY ticket_id ORDER BY SUM(score) DESC, ticket_id DESC LIMIT %s
     """  # noqa: S608 (fixed text; every value is a parameter)
+    return sql, [*(value for _, params in parts for value in params), limit]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    match: str  # the terms in the backend's query syntax
+    window: int
+    include_internal: bool
+    requester_id: int | None
+
+    def mine(self, column: str) -> tuple[str, list[Any]]:
+        """``column`` (a ticket id) limited to the requester's tickets, if there is one."""
+        if self.requester_id is None:
+            return "", []
+        return (
+            f"AND {column} IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)",  # noqa: S608
+            [self.requester_id],
+        )
+
+    def public(self) -> tuple[str, list[Any]]:
+        if self.include_internal:
+            return "", []
+        return "AND kind <> %s", [str(MessageKind.INTERNAL)]
+
+
+def _sqlite_parts(scope: _Scope) -> tuple[str, list[Any]]:
+    """Titles and messages from the FTS5 tables, each newest first up to the window.
+
+    FTS5 returns matches in rowid order and stops at the LIMIT. The score is bm25's term
+    frequency part (K1, B) without its IDF: every term is required, so rows differ in how
+    often and how densely they hold the terms, not in which. bm25() itself counts, for its
+    IDF, every row of the index that holds each term before it ranks the first one: 15-35 ms
+    for a common word at 5.2 million messages whatever the window ("class": 450,000 rows),
+    against 2-4 ms to rank the newest 500 matches from highlight()'s marks (in-process,
+    sqlite3, load average 3-4). highlight() reads the row's text, as the ticket id and kind
+    of a message already do."""
+    mine_title, mine_title_params = scope.mine("rowid")
+    mine_message, mine_message_params = scope.mine("ticket_id")
+    public, public_params = scope.public()
+    title_score = _sqlite_tf_score("marked", TYPICAL_TITLE_CHARS)
+    message_score = _sqlite_tf_score("marked", TYPICAL_MESSAGE_CHARS)
+    sql = f"""
+        SELECT ticket_id, %s * (1 + {title_score}) AS score FROM (
+            SELECT rowid AS ticket_id, highlight(tickets_ticket_fts, 0, char(1), '') AS marked
+            FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s {mine_title}
+            ORDER BY rowid DESC LIMIT %s
+        )
+        UNION ALL
+        SELECT ticket_id, MAX(1 + {message_score}) AS score FROM (
+            SELECT ticket_id, highlight(tickets_message_fts, 0, char(1), '') AS marked
+            FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {public} {mine_message}
+            ORDER BY rowid DESC LIMIT %s
+        ) GROUP BY ticket_id
+    """  # noqa: S608 (fixed text; every value is a parameter)
     params = [
-        *(TITLE_WEIGHT, match, *mine_params, window),
-        *(match, *kind_params, *mine_params, window),
-        limit,
+        *(TITLE_WEIGHT, scope.match, *mine_title_params, scope.window),
+        *(scope.match, *public_params, *mine_message_params, scope.window),
     ]
     return sql, params
+
+
+def _sqlite_tf_score(marked: str, typical_chars: int) -> str:
+    """bm25's term-frequency part, 0 to K1 + 1, of a text whose matches highlight() marked
+    with char(1): the number of marks against the text's length."""
+    hits = f"(length({marked}) - length(replace({marked}, char(1), '')))"
+    chars = f"(length({marked}) - {hits})"
+    return f"({hits} * {K1 + 1} / ({hits} + {K1} * ({1 - B} + {B} * {chars} / {typical_chars}.0)))"
+
+
+def _postgresql_parts(scope: _Scope) -> tuple[str, list[Any]]:
+    """Titles and messages by their stored tsvectors (migration 0006), the newest ``window``
+    matches of each (see _newest_matches), ranked with ts_rank()."""
+    mine_title, mine_title_params = scope.mine("id")
+    mine_message, mine_message_params = scope.mine("ticket_id")
+    public, public_params = scope.public()
+    titles, title_params = _newest_matches(
+        "tickets_ticket",
+        "id AS ticket_id, title_search AS vector",
+        "title_search",
+        mine_title,
+        [*mine_title_params],
+        scope,
+    )
+    messages, message_params = _newest_matches(
+        "tickets_message",
+        "ticket_id, body_search AS vector",
+        "body_search",
+        f"{public} {mine_message}",
+        [*public_params, *mine_message_params],
+        scope,
+    )
+    sql = f"""
+        SELECT ticket_id, %s * (1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({titles}) AS t
+        UNION ALL
+        SELECT ticket_id, MAX(1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({messages}) AS m
+        GROUP BY ticket_id
+    """  # noqa: S608 (fixed text; every value is a parameter)
+    params = [TITLE_WEIGHT, scope.match, *title_params, scope.match, *message_params]
+    return sql, params
+
+
+_TSQUERY = "websearch_to_tsquery('simple', %s)"
+# The newest rows every search reads one by one (see _newest_matches).
+RECENT_ROWS = 5_000
+# When the recent rows hold this many matches, older rows are not searched.
+ENOUGH_RECENT = 25
+# The id ranges before the recent rows, read one after another, newest first (each from
+# where the last one ended); the last range is the rest.
+_RANGES = (200_000, 2_000_000)
+
+
+def _newest_matches(
+    table: str, columns: str, vector: str, condition: str, params: list[Any], scope: _Scope
+) -> tuple[str, list[Any]]:
+    """The newest matching rows of ``table``, at most ``scope.window``, without reading
+    every match.
+
+    One query over the whole table cannot do this. A common word is found by walking the
+    primary key backwards, stopping at the window; but a phrase's matches are
+    underestimated (``'dark' <-> 'mode'``: 200 estimated, 14,079 real at 5.2 million
+    messages), so the planner reads every match through the GIN index and sorts them all
+    (115 ms for the query, 816 ms p95 for the search), and a phrase with a common word
+    ("refunded the difference") spends 190-270 ms in the GIN index alone, intersecting the
+    rows that hold "the" (1 million tickets, load average 9). So, in order:
+
+    1. the newest RECENT_ROWS rows one by one (``ts_match_vq`` is ``@@`` that no index
+       answers, so the planner cannot choose the GIN index), stopping at the window:
+       at most 20,000 checks, 27-34 ms for a phrase (load average 9);
+    2. only if those held fewer than ENOUGH_RECENT matches, the id ranges of _RANGES, one
+       after another (an Append under a LIMIT starts a range only when the ones before it
+       ran out). Within a range the planner intersects the GIN index with the BRIN index on
+       the id (migration 0012), so only the matches in the range are read.
+
+    The tsquery is written out in each place (websearch_to_tsquery is immutable, so it is
+    folded into a constant the planner can estimate)."""
+    top = f"(SELECT max(id) FROM {table})"  # noqa: S608 (fixed names only)
+    recent_name = f"{table}_recent"
+    recent = f"""{recent_name} AS MATERIALIZED (
+        SELECT {columns} FROM {table}
+        WHERE id > {top} - {RECENT_ROWS} AND ts_match_vq({vector}, {_TSQUERY}) {condition}
+        ORDER BY id DESC LIMIT %s
+    )"""  # noqa: S608 (fixed text; every value is a parameter)
+    values: list[Any] = [scope.match, *params, scope.window]
+    selects = [f"SELECT * FROM {recent_name}"]  # noqa: S608
+    too_few = f"AND (SELECT count(*) FROM {recent_name}) < {ENOUGH_RECENT}"  # noqa: S608
+    bounds = [f"{top} - {RECENT_ROWS + width}" for width in _RANGES]
+    for newer, older in zip([f"{top} - {RECENT_ROWS}", *bounds], [*bounds, None], strict=True):
+        # The rest (no lower bound) is read through the GIN index alone: by then the
+        # matches are few, and a bitmap of millions of ids would cost more than they do.
+        within = f"id <= {newer} AND id > {older}" if older else f"id + 0 <= {newer}"
+        selects.append(
+            f"""(SELECT {columns} FROM {table}
+            WHERE {vector} @@ {_TSQUERY} {condition} AND {within} {too_few}
+            ORDER BY id DESC)"""  # noqa: S608 (fixed text; every value is a parameter)
+        )
+        values += [scope.match, *params]
+    union = " UNION ALL ".join(selects)
+    sql = f"WITH {recent} SELECT * FROM ({union}) AS newest LIMIT %s"  # noqa: S608
+    return sql, [*values, scope.window]
+
+
+def _person_part(term: str, scope: _Scope) -> tuple[str, list[Any]]:
+    """The tickets of the person ``term`` names (their username or email address, in any
+    case), newest first up to the window: an agent typing a customer's name expects that
+    customer's tickets, not only the messages that happen to hold the name. It goes through
+    the same scope as the text: a customer finds only their own tickets, so naming someone
+    else finds nothing of theirs. Each scores PERSON_SCORE, more than any title and message
+    match can add up to, so the person's own tickets come first. The newest 500 of a
+    customer's tickets: SQLite 0.5 ms for one with 22,422 (its requester index holds the
+    rowid); PostgreSQL 3-7 ms for one with 6,783 from the (requester_id, id) index of
+    migration 0012, 100-240 ms without it (load average 10)."""
+    mine, mine_params = scope.mine("id")
+    sql = f"""
+        SELECT ticket_id, %s AS score FROM (
+            SELECT id AS ticket_id FROM tickets_ticket
+            WHERE requester_id IN (
+                SELECT id FROM accounts_user
+                WHERE LOWER(username) = LOWER(%s) OR LOWER(email) = LOWER(%s)
+            ) {mine}
+            ORDER BY id DESC LIMIT %s
+        ) AS requested
+    """  # noqa: S608 (fixed text; every value is a parameter)
+    return sql, [PERSON_SCORE, term, term, *mine_params, scope.window]
 
 
 def ticket_ids_matching(
