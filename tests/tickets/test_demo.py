@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from io import StringIO
 
 import pytest
@@ -12,7 +13,7 @@ from django.db import connection
 from frontdesk.accounts.models import SYSTEM_USER_ID, Organisation, Role, User
 from frontdesk.accounts.services import user_authenticate
 from frontdesk.core.clock import now
-from frontdesk.tickets import demo, search, services, validators
+from frontdesk.tickets import demo, search, search_index, services, validators
 from frontdesk.tickets.demo import DEMO_PASSWORD, _unique
 from frontdesk.tickets.models import (
     ACTIVE_STATUSES,
@@ -365,6 +366,44 @@ def test_the_demo_is_found_by_search_and_so_is_what_comes_after(
     customer = ticket.requester
     opened = services.ticket_open(actor=customer, title="Zanzibar mirror", body="Quixotic glue")
     assert found("zanzibar") == found("quixotic") == {opened.ticket.pk}  # the triggers are back
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text index")
+def test_the_loader_indexes_slices_while_it_waits_and_leaves_one_sound_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the next batch is being planned the loader indexes what it has written, a slice
+    at a time, without merging; at the end the index is whole (FTS5's own check) and merges
+    on its own again."""
+    slices: list[bool] = []
+
+    def slow_planner(rows: demo.BatchRows) -> demo.BatchRows:
+        time.sleep(0.05)  # the writer finds no batch ready and indexes instead
+        return rows
+
+    def some() -> bool:
+        slices.append(search_index.search_index_some())
+        return slices[-1]
+
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 20)
+    monkeypatch.setattr("frontdesk.tickets.search_index.SLICE_ROWS", 7)
+    monkeypatch.setattr("frontdesk.tickets.demo.search_index_some", some)
+    rows = demo._rows
+    monkeypatch.setattr("frontdesk.tickets.demo._rows", lambda *a: slow_planner(rows(*a)))
+    run_demo()
+
+    assert slices.count(True) >= 3  # indexed in slices during the load, not only at the end
+    with connection.cursor() as cursor:
+        for index in ("tickets_ticket_fts", "tickets_message_fts"):
+            cursor.execute(f"INSERT INTO {index} ({index}) VALUES ('integrity-check')")
+            cursor.execute(f"SELECT v FROM {index}_config WHERE k = 'automerge'")
+            assert cursor.fetchone() == (search_index.AUTOMERGE_DEFAULT,)
+    last = Message.objects.order_by("-id").first()
+    assert last is not None
+    phrase = " ".join(last.body.split()[:5])
+    assert last.ticket_id in search.ticket_ids_matching(
+        query=f'"{phrase}"', include_internal=True, limit=1000
+    )
 
 
 def test_tickets_opened_while_the_demo_writes_push_its_numbers_along(

@@ -93,7 +93,7 @@ from frontdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from frontdesk.tickets.search_index import search_index_deferred
+from frontdesk.tickets.search_index import search_index_deferred, search_index_some
 
 # The use cases' own wording for system messages, so demo threads read like real ones.
 from frontdesk.tickets.texts import claimed_text, status_text
@@ -675,8 +675,12 @@ def _ticket_values(ticket: TicketDraft | Ticket, db_time: DbTime) -> tuple[Any, 
     )  # fmt: skip
 
 
-def _planned_alongside(batches_: Iterator[BatchRows]) -> Iterator[BatchRows]:
-    """The same batches, planned in a thread while this one writes the previous ones.
+def _planned_alongside(
+    batches_: Iterator[BatchRows], while_waiting: Callable[[], bool]
+) -> Iterator[BatchRows]:
+    """The same batches, planned in a thread while this one writes the previous ones; when
+    the next batch is not planned yet, ``while_waiting`` does a slice of other work (False:
+    nothing left to do, so wait).
 
     Planning is Python; writing is mostly the database's own code, and sqlite3 and psycopg
     let go of the interpreter lock while it runs, so the two share two cores. A thread
@@ -702,7 +706,15 @@ def _planned_alongside(batches_: Iterator[BatchRows]) -> Iterator[BatchRows]:
     sys.setswitchinterval(SWITCH_INTERVAL)
     planner.start()
     try:
-        while (item := ready.get()) is not None:
+        while True:
+            try:
+                item = ready.get_nowait()
+            except queue.Empty:
+                if while_waiting():
+                    continue
+                item = ready.get()
+            if item is None:
+                break
             if isinstance(item, BaseException):
                 raise item
             yield item
@@ -715,12 +727,18 @@ def _planned_alongside(batches_: Iterator[BatchRows]) -> Iterator[BatchRows]:
         sys.setswitchinterval(switch_interval)
 
 
-def _indexes_deferred_when_large(tickets: int) -> contextlib.AbstractContextManager[None]:
+def _larger_than_the_desk(tickets: int) -> bool:
+    """A load at least as large as the desk: rebuilding what it touches afterwards (indexes,
+    the merged full-text index) costs at most what keeping it up would have."""
+    return tickets > BATCH_SIZE and tickets >= Ticket.objects.count()
+
+
+def _indexes_deferred_when_large(large: bool) -> contextlib.AbstractContextManager[None]:
     """Without the big tables' indexes while a demo at least as large as the desk is loaded:
     making them again afterwards then costs at most what the new rows would have. Those
     that start with the ticket stay: rows arrive in ticket order, so they only grow at the
     end, and the writer keeps them up while it waits for the planner."""
-    if tickets > BATCH_SIZE and tickets >= Ticket.objects.count():
+    if large:
         tables = (Ticket, Message, TicketEvent, Ticket.tags.through)
         return indexes_deferred(*tables, keep_leading=("ticket_id",))
     return contextlib.nullcontext()
@@ -796,13 +814,15 @@ def demo_create(
     utc = in_utc(moment).replace(tzinfo=None)  # tickets are planned in naive UTC
     plans = (_plan_ticket(rng, index, cast, utc) for index in range(tickets))
     planned = _planned_rows(plans, next_free_id(Ticket), utc_datetime_adapter())
+    large = _larger_than_the_desk(tickets)
     with (
         _cycle_collector_paused(),
-        search_index_deferred(),
-        _indexes_deferred_when_large(tickets),
+        search_index_deferred(merge_at_end=large),
+        _indexes_deferred_when_large(large),
         progress(tickets, "Tickets", "ticket", show=show_progress) as bar,
     ):
-        for rows in _planned_alongside(planned) if tickets > BATCH_SIZE else planned:
+        batches_ = _planned_alongside(planned, search_index_some)
+        for rows in batches_ if tickets > BATCH_SIZE else planned:
             messages, events = _write(rows)
             report.tickets += len(rows.tickets)
             report.messages += messages
