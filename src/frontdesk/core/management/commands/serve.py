@@ -27,7 +27,7 @@ from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.backup import BackupError, safety_copy_before_migrating
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
-from frontdesk.core.lifecycle import name_this_process_the_parent
+from frontdesk.core.lifecycle import PORT_TAKEN, name_this_process_the_parent, port_taken
 from frontdesk.core.memory import return_large_blocks_to_the_system
 from frontdesk.notifications.backends import mail_out_summary
 
@@ -110,6 +110,11 @@ class Command(BaseCommand):
             raise CommandError(NEEDS_REDIS.format(what="--workers above 1"))
         if options["live_port"] and not settings.REDIS_URL:
             raise CommandError(NEEDS_REDIS.format(what="--live-port"))
+        # Before migrating or starting any child: a second ``serve`` would otherwise run
+        # beside the first on the same port (core/lifecycle.py).
+        for port in (options["port"], options["live_port"]):
+            if port and port_taken(options["host"], port):
+                raise CommandError(PORT_TAKEN.format(host=options["host"], port=port))
         if not options["no_migrate"]:
             self._copy_before_migrating()
             call_command("migrate", interactive=False, verbosity=0)
