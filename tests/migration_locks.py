@@ -50,10 +50,13 @@ _ALTER_TABLE_RULES = [
         "leave it, or do it in a maintenance window",
     ),
 ]
-_VOLATILE_DEFAULT = re.compile(
+_DEFAULT = re.compile(
     r"\bADD\s+COLUMN\b.*?\bDEFAULT\s+(.*?)(?:\s+(?:NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES)\b|$)",
     re.I | re.S,
 )
+# A default PostgreSQL computes once, when the column is added (stable, not volatile), is kept
+# in the catalogue: no row is written. Any other function call is taken as volatile.
+_STABLE = {"now", "statement_timestamp", "transaction_timestamp"}
 _NOT_NULL_CHECK = re.compile(r'\bCHECK\s*\(\s*"?(\w+)"?\s+IS\s+NOT\s+NULL\s*\)\s*NOT\s+VALID', re.I)
 _SET_NOT_NULL = re.compile(r'\bALTER\s+COLUMN\s+"?(\w+)"?\s+SET\s+NOT\s+NULL\b', re.I)
 _VALIDATE = re.compile(r"\bVALIDATE\s+CONSTRAINT\b", re.I)
@@ -85,6 +88,11 @@ def big_tables() -> frozenset[str]:
         ImportedRecord,
     ]
     return frozenset(model._meta.db_table for model in models)
+
+
+def _volatile(default: str) -> bool:
+    called = {name.lower() for name in re.findall(r"(\w+)\s*\(", default)}
+    return bool(called - _STABLE)
 
 
 def _target(statement: str) -> str | None:
@@ -143,9 +151,7 @@ def _alter_table(
     for pattern, does, instead in _ALTER_TABLE_RULES:
         if re.search(pattern, statement, re.I | re.S):
             findings.append(f"{said} {does}: {instead}")
-    if (default := _VOLATILE_DEFAULT.search(statement)) and re.search(
-        r"\(|\b(CURRENT_\w+|LOCALTIME\w*|NOW|RANDOM)\b", default.group(1), re.I
-    ):
+    if (default := _DEFAULT.search(statement)) and _volatile(default.group(1)):
         findings.append(
             f"{said} adds a column with a volatile default: every row is rewritten; add it "
             "nullable (or with a constant default), backfill in batches in a job"

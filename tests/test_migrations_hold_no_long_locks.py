@@ -15,10 +15,11 @@ import importlib
 from typing import Any
 
 import pytest
+from django.contrib.postgres.functions import RandomUUID
 from django.db import connection, migrations, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
-from django.db.models.functions import Now
+from django.db.models.functions import Lower
 
 from tests.migration_locks import (
     big_tables,
@@ -62,9 +63,9 @@ def _flags(statement: str) -> list[str]:
         'CREATE UNIQUE INDEX "u" ON "tickets_message" ("ticket_id", "id");',
         'ALTER TABLE "tickets_ticket" ALTER COLUMN "title" TYPE varchar(300);',
         'ALTER TABLE "tickets_ticket" ALTER COLUMN "title" SET NOT NULL;',
-        'ALTER TABLE "tickets_ticket" ADD COLUMN "seen" timestamp with time zone '
-        "DEFAULT (STATEMENT_TIMESTAMP()) NULL;",
         'ALTER TABLE "tickets_ticket" ADD COLUMN "token" uuid DEFAULT gen_random_uuid() NOT NULL;',
+        'ALTER TABLE "tickets_ticket" ADD COLUMN "at" timestamp with time zone '
+        "DEFAULT (clock_timestamp()) NULL;",
         "ALTER TABLE tickets_ticket ADD COLUMN IF NOT EXISTS title_search tsvector "
         "GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED",
         'ALTER TABLE "tickets_ticket" ADD COLUMN "n" bigserial;',
@@ -91,6 +92,9 @@ def test_what_would_hold_a_big_table_is_found(statement: str) -> None:
         'ALTER TABLE "tickets_ticket" ADD COLUMN "seen" timestamp with time zone NULL;',
         # A constant default is kept in the catalogue: no rewrite since PostgreSQL 11.
         'ALTER TABLE "tickets_ticket" ADD COLUMN "flag" boolean DEFAULT false NOT NULL;',
+        # Stable, computed once when the column is added: no rewrite either.
+        'ALTER TABLE "tickets_ticket" ADD COLUMN "seen" timestamp with time zone '
+        "DEFAULT (STATEMENT_TIMESTAMP()) NULL;",
         'ALTER TABLE "tickets_ticket" ADD COLUMN "note" text DEFAULT \'(none) now()\' NOT NULL;',
         'ALTER TABLE "tickets_ticket" ALTER COLUMN "flag" DROP DEFAULT;',
         'ALTER TABLE "tickets_ticket" ADD CONSTRAINT "c" CHECK ("priority" <> \'\') NOT VALID;',
@@ -145,13 +149,29 @@ def _findings(migration: Migration) -> list[str]:
     [
         migrations.AddIndex("ticket", models.Index(fields=["priority"], name="p_idx")),
         migrations.AlterField("ticket", "title", models.CharField(max_length=300)),
-        migrations.AddField("ticket", "seen_at", models.DateTimeField(db_default=Now())),
+        migrations.AddField("ticket", "token", models.UUIDField(db_default=RandomUUID())),
+        migrations.AddField(
+            "ticket",
+            "title_lower",
+            models.GeneratedField(
+                expression=Lower("title"),
+                output_field=models.CharField(max_length=200),
+                db_persist=True,
+            ),
+        ),
         migrations.AddField(
             "message", "answer", models.ForeignKey("tickets.message", models.CASCADE, null=True)
         ),
         migrations.RunPython(migrations.RunPython.noop),
     ],
-    ids=["AddIndex", "AlterField type", "volatile db_default", "foreign key", "RunPython"],
+    ids=[
+        "AddIndex",
+        "AlterField type",
+        "volatile db_default",
+        "stored GeneratedField",
+        "foreign key",
+        "RunPython",
+    ],
 )
 def test_a_migration_that_would_hold_a_big_table_is_found(operation: Any) -> None:
     assert _findings(_migration(operation))
