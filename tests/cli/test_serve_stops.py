@@ -92,7 +92,7 @@ def _gone(pid: int) -> bool:
 def test_serve_stops_within_ten_seconds_with_streams_open(
     tmp_path: Path, stop_signal: signal.Signals
 ) -> None:
-    for trial in range(3):
+    for trial in range(1):  # twenty times per signal: tests/faults/test_serve_stops_often.py
         data = tmp_path / f"data-{trial}"
         process, port = _start(data)
         children = _children(process.pid)
