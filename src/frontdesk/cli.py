@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
+    if args[:1] == ["serve"]:
+        _metrics_shared_by_every_process()
     execute_from_command_line(["frontdesk", *args])
 
 
@@ -42,6 +44,24 @@ def _data_dir_made_private() -> None:
     except ConfigError:
         return
     make_private(data_dir)
+
+
+def _metrics_shared_by_every_process() -> None:
+    """``serve``'s processes add up their metrics in files under the data directory
+    (core/metrics.py). Set before anything imports prometheus-client, which reads it once, and
+    before the server processes are forked, which inherit it; emptied of a previous run's."""
+    from django.conf import settings
+
+    from frontdesk.core.env import ConfigError
+    from frontdesk.core.metrics_files import MULTIPROCESS_DIR, multiprocess_directory_reset
+
+    if os.environ.get(MULTIPROCESS_DIR):
+        return  # the operator chose a directory; they also clean it
+    try:
+        data_dir = settings.DATA_DIR
+    except ConfigError:
+        return
+    os.environ[MULTIPROCESS_DIR] = str(multiprocess_directory_reset(data_dir))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, the access line and the latency metric (core/request_log.py).
+    "frontdesk.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "frontdesk.core.middleware.SecureCookiesMiddleware",
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontdesk.live.context_processors.live_status",
             ],
         },
     },
@@ -153,12 +156,23 @@ LOGIN_REDIRECT_URL = "/home"
 REDIS_URL = env_str("REDIS_URL", "")
 # Every key and channel starts with this, so several installations can share one Redis.
 FRONTDESK_REDIS_PREFIX = env_str("FRONTDESK_REDIS_PREFIX", "frontdesk")
+# A Redis call gives up after this long, and after a failure Redis is left alone for
+# FRONTDESK_REDIS_RETRY_SECONDS (core/breaker.py): a dead or hung Redis costs a request at most
+# one short wait per process and incident, never one per call.
+FRONTDESK_REDIS_TIMEOUT = env_int("FRONTDESK_REDIS_TIMEOUT_MS", 500, minimum=10) / 1000
+FRONTDESK_REDIS_RETRY_SECONDS = env_int("FRONTDESK_REDIS_RETRY_SECONDS", 5, minimum=1)
+REDIS_SOCKET_OPTIONS = {
+    "socket_timeout": FRONTDESK_REDIS_TIMEOUT,
+    "socket_connect_timeout": FRONTDESK_REDIS_TIMEOUT,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, falling back to this process's memory while Redis is away.
+            "BACKEND": "frontdesk.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": FRONTDESK_REDIS_PREFIX,
+            "OPTIONS": REDIS_SOCKET_OPTIONS,
         }
     }
 
@@ -171,7 +185,10 @@ HUEY = {
     "utc": True,
     "consumer": {"workers": env_int("FRONTDESK_WORKER_THREADS", 2, minimum=1)},
     **(
-        {"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}}
+        {
+            "huey_class": "frontdesk.core.jobs.GuardedRedisHuey",
+            "connection": {"url": REDIS_URL},
+        }
         if REDIS_URL
         else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
     ),
@@ -214,6 +231,11 @@ STATIC_ROOT = None  # WhiteNoise serves from the apps (finders); no collectstati
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps: `serve` needs no collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "attachments"
+STORAGES = {
+    # Written under a temporary name and renamed into place: a failed write leaves no file.
+    "default": {"BACKEND": "frontdesk.core.uploads.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Attachments: files live under MEDIA_ROOT with random names and are only ever served by the
 # permission-checked download view (MEDIA_URL stays unset on purpose).
 FRONTDESK_ATTACHMENT_MAX_BYTES = env_int(
@@ -270,10 +292,33 @@ FRONTDESK_IMAP_URLS = env_str("FRONTDESK_IMAP_URL", "").split()
 # Links in mail point here (the address people use to reach the pages).
 FRONTDESK_SITE_URL = env_str("FRONTDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Logs: plain lines by default, JSON lines (one object per record, with the request id) with
+# FRONTDESK_LOG_FORMAT=json. Every record carries the id of the request, or of the request
+# that queued the job, it belongs to (core/request_id.py); each request writes one access line
+# (core/request_log.py) unless FRONTDESK_ACCESS_LOG is false.
+FRONTDESK_LOG_FORMAT = env_str("FRONTDESK_LOG_FORMAT", "plain").lower()
+if FRONTDESK_LOG_FORMAT not in ("plain", "json"):
+    raise ConfigError(f"FRONTDESK_LOG_FORMAT is plain or json, not {FRONTDESK_LOG_FORMAT!r}")
+FRONTDESK_ACCESS_LOG = env_bool("FRONTDESK_ACCESS_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "frontdesk.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": FRONTDESK_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -399,3 +444,14 @@ SILENCED_SYSTEM_CHECKS += [
     # too would also redirect the proxy's own health checks and the local live endpoint.
     "security.W008",
 ]
+
+# === Operations: health checks, metrics (docs/deploy.md, "Health checks, metrics and logs") ===
+# /readyz answers 503 when the data directory has less than this free (0: never); below the
+# upload guard's FRONTDESK_MIN_FREE_DISK_BYTES, so files are refused before the desk is
+# taken out of the load balancer.
+FRONTDESK_READY_MIN_FREE_BYTES = env_int(
+    "FRONTDESK_READY_MIN_FREE_BYTES", 100 * 1024 * 1024, minimum=0
+)
+# /metrics answers this bearer token; without one, only requests from this machine that no
+# proxy forwarded (core/metrics.py).
+FRONTDESK_METRICS_TOKEN = env_optional_secret("FRONTDESK_METRICS_TOKEN")

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from frontdesk.accounts import icons
+from frontdesk.core import health, metrics
 from frontdesk.core.ids import IdConverter
 from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
@@ -102,3 +103,13 @@ urlpatterns += [
     path("email/verify/<str:token>", verification_pages.email_verify_page),
     path("profile/email", verification_pages.profile_email_page),
 ]
+
+# Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).
+urlpatterns += [
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
+    path("metrics", metrics.metrics),
+]
+
+# A database, disk or Redis failure is answered 503/507 with Retry-After, anything else 500.
+handler500 = "frontdesk.core.outage.server_error"

@@ -76,6 +76,26 @@ class SessionAuth(APIKeyCookie):
         return None  # __call__ decides; the cookie's value is the session middleware's business
 
 
+def idempotency_caller(request: HttpRequest) -> int | None:
+    """Whom a write's Idempotency-Key belongs to, found as the API's auth finds the caller but
+    without spending the budget (the view does that when it runs). None when the write would
+    be refused anyway (no credentials, a read-only token, a session without its CSRF token),
+    so the view answers it as it would without a key."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() in ("bearer", "token") and is_api_token(value):
+        found = api_token_user(value)
+        return found.user.pk if found and found.scope != ApiTokenScope.READ else None
+    if scheme.lower() == "bearer":
+        bearer = access_token_user(f"Bearer {value}")
+        if bearer is not None:
+            return bearer.pk
+    user: Any = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_active or user.is_system:
+        return None
+    return user.pk if check_csrf(request) is None else None
+
+
 def caller(request: HttpRequest) -> User:
     """The authenticated user of a request that passed the API's auth."""
     user = request.auth  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from frontdesk.core.errors import DomainError, RateLimited, http_status
+from frontdesk.core.outage import log_outage, outage_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    422: "idempotency_key_reused",
     429: "rate_limited",
+    503: "unavailable",
     507: "insufficient_storage",
     500: "server_error",
 }
@@ -140,6 +143,12 @@ def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    outage = outage_of(exc)
+    if outage is not None:  # the database, the disk or Redis: one log line per incident
+        log_outage(request, outage, exc)
+        response = error_json(outage.status, outage.message)
+        response["Retry-After"] = str(outage.retry_after)
+        return response
     logger.exception("Unexpected error in the REST API", exc_info=exc)
     return error_json(500, "Something went wrong on our side.")
 

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from ninja import File, Form, NinjaAPI, Query, Router, Status, Swagger, UploadedFile
+from ninja import File, Form, Query, Router, Status, Swagger, UploadedFile
 
 from frontdesk.accounts.models import User
 from frontdesk.api import errors, people, saved_replies
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
+from frontdesk.api.openapi import DocumentedAPI
 from frontdesk.api.parser import JsonParser
 from frontdesk.api.schemas import (
     AddCommentIn,
@@ -69,7 +70,7 @@ from frontdesk.tickets.selectors import (
     saved_views_for,
 )
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Frontdesk ticketing API",
     version="1.0",
     description="Tickets, comments, attachments and history. See docs/api.md.",

@@ -1,5 +1,6 @@
 """The API's paths: Ninja's, with a JSON 405 for a wrong method and a JSON 404 for any other
-path under /api/ticketing/ (Ninja answers both with plain text or HTML otherwise)."""
+path under /api/ticketing/ (Ninja answers both with plain text or HTML otherwise), and
+``Idempotency-Key`` on every write."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 
+from frontdesk.api.auth import idempotency_caller
 from frontdesk.api.errors import NOT_FOUND, error_json
 from frontdesk.api.ticketing import api
+from frontdesk.core.idempotency import idempotent
 
 
 def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,7 +41,13 @@ def _patterns() -> list[URLPattern | URLResolver]:
             # Ninja's root view redirects to the docs; the name must stay (the OpenAPI
             # document reverses it for its path prefix) but the answer is a JSON 404.
             is_root = pattern.name == "api-root"
-            pattern.callback = _not_found if is_root else _json_405(pattern.callback)
+            if is_root:
+                pattern.callback = _not_found
+            else:
+                # Every write takes an Idempotency-Key (core/idempotency.py), in one place.
+                pattern.callback = idempotent(
+                    _json_405(pattern.callback), caller=idempotency_caller, refuse=error_json
+                )
     return patterns
 
 

@@ -7,8 +7,14 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from frontdesk.core.bulk import indexes_restore_pending
+        from huey.contrib.djhuey import HUEY
 
-        # Sent once per app with models after every migrate (this app has none): the first
+        from frontdesk.core.bulk import indexes_restore_pending
+        from frontdesk.core.request_id import install_job_hooks
+
+        # Jobs carry the id of the request that queued them into their log lines.
+        install_job_hooks(HUEY)
+
+        # Sent once per app with models after every migrate: the first
         # call does the work, the others find nothing left to do.
         post_migrate.connect(indexes_restore_pending, dispatch_uid="core-indexes-restore")

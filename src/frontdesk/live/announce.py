@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from frontdesk.core.jobs import after_commit
 from frontdesk.live.broker import broker
 from frontdesk.tickets.access import requester_sees
 from frontdesk.tickets.models import Message, Ticket, TicketEvent
@@ -54,7 +54,9 @@ def announce(
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
 
-    transaction.on_commit(lambda: broker().publish_to(channels, event))
+    # A lost announcement is repaired by the browsers: a page whose stream comes back fetches
+    # its regions again (live.js), so a failure to publish is logged, never raised.
+    after_commit(lambda: broker().publish_to(channels, event), what="announce a change")
 
 
 @receiver(post_save, sender=Message, dispatch_uid="live-message")

@@ -13,6 +13,7 @@ A subscription is read either by a server thread (``get``, WSGI streams) or by a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import queue
@@ -24,6 +25,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
+
+from frontdesk.core.breaker import RedisUnavailable, redis_breaker
 
 Event = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -110,6 +113,14 @@ class LocalBroker:
             subscription.deliver({**event, "channel": channel})
 
     @property
+    def listening(self) -> bool:
+        """Whether events published anywhere reach this process's subscribers now."""
+        return True
+
+    def ensure_listening(self) -> None:
+        """Make sure events from elsewhere reach this process (nothing to do here)."""
+
+    @property
     def listener_count(self) -> int:
         with self._lock:
             return len(self._subscriptions)
@@ -123,52 +134,79 @@ class RedisBroker(LocalBroker):
     """
 
     RECONNECT_SECONDS = 1.0
+    # How long a new stream waits for this process's subscription to be confirmed.
+    READY_SECONDS = 2.0
 
     def __init__(self, url: str, prefix: str) -> None:
         super().__init__()
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        # Short timeouts (settings.REDIS_SOCKET_OPTIONS): a hung Redis must not hold a request.
+        self._redis = redis.Redis.from_url(url, **getattr(settings, "REDIS_SOCKET_OPTIONS", {}))
         self._channel = f"{prefix}:live"
         self._listener: threading.Thread | None = None
         self._ready = threading.Event()
 
     def publish_to(self, channels: Iterable[str], event: Event) -> None:
-        """One Redis message for all of ``channels``: an announcement names three."""
+        """One Redis message for all of ``channels``: an announcement names three. Raises
+        RedisUnavailable, at once while the breaker is open (core/breaker.py)."""
         message = {"channels": list(channels), "event": event}
-        self._redis.publish(self._channel, json.dumps(message))
+        with redis_breaker.call():
+            self._redis.publish(self._channel, json.dumps(message))
 
     def _add(self, subscription: S) -> S:
-        self._listen()
+        self.ensure_listening()
         return super()._add(subscription)
 
-    def _listen(self) -> None:
+    def ensure_listening(self) -> None:
         """Start this process's listener on first use: a process that only publishes (a
-        worker, a management command) never opens the subscription."""
+        worker, a management command) never opens the subscription. Raises RedisUnavailable
+        when the subscription is not there: a stream that would hear nothing is refused."""
         with self._lock:
             if self._listener is None:
                 self._listener = threading.Thread(
                     target=self._run, name="live-redis-listener", daemon=True
                 )
                 self._listener.start()
-        # Events published before the SUBSCRIBE is confirmed would be lost to this process.
-        self._ready.wait(timeout=5)
+        if self._ready.is_set():
+            return
+        # Events published before the SUBSCRIBE is confirmed would be lost to this process;
+        # while Redis is known to be away, there is nothing to wait for.
+        if redis_breaker.is_open or not self._ready.wait(timeout=self.READY_SECONDS):
+            raise RedisUnavailable("live updates have no Redis subscription")
+
+    @property
+    def listening(self) -> bool:
+        return self._ready.is_set()
 
     def _run(self) -> None:
         while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self._channel)
-                pubsub.get_message(timeout=5)  # the confirmation
+                with redis_breaker.call():
+                    pubsub.subscribe(self._channel)
+                    pubsub.get_message(timeout=5)  # the confirmation
                 self._ready.set()
-                for message in pubsub.listen():
-                    payload = json.loads(message["data"])
-                    super().publish_to(payload["channels"], payload["event"])
+                while True:
+                    # Not pubsub.listen(): its reads would end at the short socket timeout.
+                    # Redis errors here end the loop; the breaker logs the incident once.
+                    with redis_breaker.call():
+                        message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        payload = json.loads(message["data"])
+                        super().publish_to(payload["channels"], payload["event"])
+            except RedisUnavailable:
+                # Redis restarted or the network dropped: browsers' streams are ended (each
+                # stream checks ``listening``) and, once they are back, re-fetch their pages.
+                self._ready.clear()
+                time.sleep(self.RECONNECT_SECONDS)
             except Exception:
-                # Redis restarted or the network dropped: browsers keep their streams and miss
-                # what was said meanwhile; their next reconnect re-fetches the page regions.
+                self._ready.clear()
                 log.exception("Live updates lost their Redis subscription; reconnecting")
                 time.sleep(self.RECONNECT_SECONDS)
+            finally:
+                with contextlib.suppress(Exception):
+                    pubsub.close()  # its connection, which the next try does not reuse
 
 
 @cache

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from frontdesk.core import metrics
 from frontdesk.core.errors import RateLimited
 
 KEY_PREFIX = "frontdesk:live-stream"
@@ -62,11 +63,14 @@ class StreamLease:
     keys: list[str] = field(default_factory=list)
     process_token: str = ""
     released: bool = False
+    counted: bool = False  # in the metrics' open streams
 
     def release(self) -> None:
         if self.released:
             return
         self.released = True
+        if self.counted:
+            metrics.live_stream_closed()
         if self.keys:
             cache.delete_many(self.keys)
         if self.process_token:
@@ -127,6 +131,8 @@ def stream_lease_take(*, user_id: int, ip: str | None, wsgi: bool) -> StreamLeas
             lease.release()
             raise RateLimited(TOO_MANY_STREAMS, retry_after=RETRY_AFTER)
         lease.process_token = token
+    lease.counted = True
+    metrics.live_stream_opened()
     return lease
 
 

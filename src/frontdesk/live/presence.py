@@ -14,6 +14,7 @@ from django.core.cache import cache
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotAllowed
+from frontdesk.core.jobs import run_quietly
 from frontdesk.live.announce import ticket_channel
 from frontdesk.live.broker import broker
 from frontdesk.tickets.models import Ticket
@@ -51,8 +52,7 @@ def presence_update(*, user: User, ticket: Ticket, state: str) -> list[dict[str,
         entries[user.pk] = {"name": user.username, "state": state, "until": moment + PRESENCE_TTL}
     cache.set(_key(ticket.pk), entries, PRESENCE_TTL)
     people = presence_on_ticket(ticket=ticket)
-    broker().publish(
-        ticket_channel(ticket.pk),
-        {"type": "presence", "ticket": ticket.pk, "staff_only": True, "people": people},
-    )
+    event = {"type": "presence", "ticket": ticket.pk, "staff_only": True, "people": people}
+    # Redis away: the others hear of it at the next beat after it is back.
+    run_quietly(lambda: broker().publish(ticket_channel(ticket.pk), event), what="share presence")
     return people

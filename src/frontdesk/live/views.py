@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.sessions import client_ip, session_alive
+from frontdesk.core.breaker import RedisUnavailable
 from frontdesk.core.errors import DomainError, RateLimited, http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
@@ -39,6 +40,8 @@ from frontdesk.live.presence import presence_update
 from frontdesk.tickets import access
 
 RETRY = "retry: 1000\n\n"  # the browser reconnects a second after a stream ends
+RETRY_AFTER_SECONDS = 30  # live.js tries a refused stream again after its polling interval
+LIVE_PAUSED = "Live updates are paused; this page checks for changes every little while."
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -119,6 +122,15 @@ def _refused(exc: RateLimited) -> HttpResponse:
     return response
 
 
+def _paused(lease: StreamLease) -> HttpResponse:
+    """Redis is away, so a stream would hear nothing: the page says "live updates paused",
+    polls, and tries the stream again later (live.js)."""
+    lease.release()
+    response = HttpResponse(LIVE_PAUSED, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class _Leased:
     """The stream's frames; closing it (the server does, when the stream ends or its client
     went away) ends the subscription and gives the lease back, even if not one frame was
@@ -174,6 +186,8 @@ def _stream(
         checked = time.monotonic()
         while time.monotonic() < deadline:
             event = subscription.get(timeout=heartbeat)
+            if not broker().listening:
+                return  # Redis went away: the browser reconnects and is told it is paused
             if time.monotonic() - checked >= heartbeat:
                 if not _still_held(holder):
                     return
@@ -197,6 +211,8 @@ async def _astream(
         checked = time.monotonic()
         while time.monotonic() < deadline:
             event = await subscription.aget(timeout=heartbeat)
+            if not broker().listening:
+                return
             if time.monotonic() - checked >= heartbeat:
                 if not await sync_to_async(_still_held)(holder):
                     return
@@ -231,7 +247,10 @@ def events(request: HttpRequest) -> HttpResponseBase:
         lease = stream_lease_take(user_id=user.pk, ip=client_ip(request), wsgi=True)
     except RateLimited as exc:
         return _refused(exc)
-    subscription = broker().subscribe(channels)
+    try:
+        subscription = broker().subscribe(channels)
+    except RedisUnavailable:
+        return _paused(lease)
     holder = _holder(request, user)
     frames = _stream(subscription, lease, staff=user.is_staff_member, holder=holder)
     return _event_stream(_Leased(frames, subscription, lease))
@@ -255,7 +274,14 @@ async def events_async(request: HttpRequest) -> HttpResponseBase:
         return _refused(exc)
     except DomainError as exc:
         return HttpResponse(status=http_status(exc))
-    subscription = broker().subscribe_async(channels)
+    try:
+        # Waits for the subscription at most RedisBroker.READY_SECONDS; never while the
+        # breaker is open. Off the loop: the wait blocks.
+        await sync_to_async(broker().ensure_listening, thread_sensitive=False)()
+        subscription = broker().subscribe_async(channels)
+    except RedisUnavailable:
+        await sync_to_async(lease.release)()
+        return _paused(StreamLease())
     holder = _holder(request, user)
     frames = _astream(subscription, lease, staff=user.is_staff_member, holder=holder)
     return _event_stream(_ALeased(frames, subscription, lease))

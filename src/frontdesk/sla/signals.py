@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from frontdesk.core import clock
+from frontdesk.core.jobs import after_commit
 from frontdesk.tickets.models import TicketEvent
 
 
@@ -30,4 +30,5 @@ def _due_date_set(sender: Any, instance: TicketEvent, created: bool, **kwargs: A
         delay = max(0.0, (due_at - clock.now()).total_seconds())
         overdue_alert.schedule(args=(ticket_id,), delay=delay)
 
-    transaction.on_commit(schedule)
+    # Lost (Redis away), the job is made up for by the minute sweep (sla_overdue_sweep).
+    after_commit(schedule, what="schedule an SLA check")

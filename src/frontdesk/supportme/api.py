@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
@@ -23,6 +23,7 @@ from frontdesk.accounts import two_factor
 from frontdesk.accounts.models import SYSTEM_USER_ID, User
 from frontdesk.accounts.sessions import ClientInfo
 from frontdesk.accounts.tokens import access_token_issue, access_token_user, account_type_of
+from frontdesk.core import idempotency
 from frontdesk.core.errors import (
     DomainError,
     NotAllowed,
@@ -65,18 +66,46 @@ def _error_for(exc: DomainError) -> JsonResponse:
     return response
 
 
+def _refusal(status: int, message: str) -> JsonResponse:
+    return _error(message, status)
+
+
+def _caller_id(request: HttpRequest) -> int | None:
+    """Whom an Idempotency-Key belongs to: the bearer token's user (none: the view answers
+    as without a key)."""
+    user = access_token_user(request.headers.get("Authorization"))
+    return None if user is None else user.pk
+
+
 class _Refused(Exception):
     def __init__(self, response: JsonResponse) -> None:
         self.response = response
 
 
-def _only(*methods: str) -> Callable[[View], View]:
+def _only(*methods: str, anonymous: bool = False) -> Callable[[View], View]:
     """Answer ``methods`` with the view and anything else with the JSON 405 the seed's clients
     read. The API authenticates by bearer token only (no cookie), so it needs no CSRF check:
     without the exemption, a JSON client's POST to a GET-only path got Django's HTML CSRF
     page instead of the 405."""
 
     def decorate(view: View) -> View:
+        def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except _Refused as refused:
+                return refused.response
+            except DomainError as exc:
+                return _error_for(exc)
+
+        # A write with an Idempotency-Key header is done once however often it is sent;
+        # without the header nothing changes (core/idempotency.py). Signing in and
+        # registering (``anonymous``) answer with a new token, which is never kept.
+        keyed = (
+            answered
+            if anonymous
+            else idempotency.idempotent(answered, caller=_caller_id, refuse=_refusal)
+        )
+
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
@@ -89,12 +118,7 @@ def _only(*methods: str) -> Callable[[View], View]:
                 response = _error("Method not allowed.", 405)
                 response["Allow"] = ", ".join(allowed)
                 return response
-            try:
-                return view(request, *args, **kwargs)
-            except _Refused as refused:
-                return refused.response
-            except DomainError as exc:
-                return _error_for(exc)
+            return cast(JsonResponse, keyed(request, *args, **kwargs))
 
         return wrapper
 
@@ -163,7 +187,7 @@ def _message_data(message: Message) -> dict[str, Any]:
 # --- endpoints ----------------------------------------------------------------------------
 
 
-@_only("POST")
+@_only("POST", anonymous=True)
 def register(request: HttpRequest) -> JsonResponse:
     data = _fields(request, {"username", "email", "password"})
     user = accounts.user_register(
@@ -175,7 +199,7 @@ def register(request: HttpRequest) -> JsonResponse:
     return _answer({"access_token": access_token_issue(user)})
 
 
-@_only("POST")
+@_only("POST", anonymous=True)
 def login(request: HttpRequest) -> JsonResponse:
     """The seed's login; an extension for two-factor accounts (docs/supportme-compat.md):
     the code goes in an extra field ``otp``, and without it (or with a wrong one) the answer

@@ -38,6 +38,7 @@ class Command(BaseCommand):
 
         assert isinstance(HUEY, Huey)  # settings.HUEY, built by djhuey
 
+        _wait_on_the_queue_longer(HUEY)
         return_large_blocks_to_the_system()
         autodiscover_modules("tasks")  # every app's jobs, as djhuey's run_huey does
         config = ConsumerConfig(
@@ -52,3 +53,20 @@ class Command(BaseCommand):
         )
         config.validate()
         HUEY.create_consumer(**config.values).run()
+
+
+def _wait_on_the_queue_longer(huey: object) -> None:
+    """App processes give up on Redis after FRONTDESK_REDIS_TIMEOUT_MS (settings); the worker
+    waits on the queue with BRPOP for the storage's ``read_timeout``, so its reads may take
+    that long plus the same margin before they count as a failure."""
+    from django.conf import settings
+
+    storage = getattr(huey, "storage", None)
+    read_timeout = getattr(storage, "read_timeout", None)
+    pool = getattr(getattr(storage, "conn", None), "connection_pool", None)
+    if read_timeout is None or pool is None:
+        return  # not Redis
+    timeout = read_timeout + settings.FRONTDESK_REDIS_TIMEOUT
+    pool.connection_kwargs["socket_timeout"] = timeout
+    if "orig_socket_timeout" in pool.connection_kwargs:  # redis-py's relaxed-timeout bookkeeping
+        pool.connection_kwargs["orig_socket_timeout"] = timeout

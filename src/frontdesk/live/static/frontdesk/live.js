@@ -11,24 +11,52 @@
   const me = body.dataset.userId;
   const staff = body.dataset.liveStaff === "true";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  const source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
+  const POLL_SECONDS = 30;
+  const paused = document.getElementById("live-paused");
+  // Every listener, so that a stream opened again (after a pause) gets them all.
+  const listeners = [];
+  let source = null;
+  let polling = null;  // the interval while the page checks by itself
+  function on(type, listener) {
+    listeners.push([type, listener]);
+    source.addEventListener(type, listener);
+  }
+  function connect() {
+    source = new EventSource("/live/events" + (ticket ? "?ticket=" + ticket : ""));
+    for (const [type, listener] of listeners) source.addEventListener(type, listener);
+  }
+  connect();
   // The page says whether it is live (styles, and tests waiting for the stream, read it).
-  source.addEventListener("open", () => { body.dataset.liveState = "listening"; });
-  source.addEventListener("error", () => {
-    // A stream refused (429: too many open) or failed for good is not retried by the
-    // browser: check the same fragment endpoints every little while instead.
-    if (source.readyState === EventSource.CLOSED) { startPolling(); return; }
+  on("open", () => {
+    const wasPaused = polling !== null;
+    body.dataset.liveState = "listening";
+    if (paused) paused.hidden = true;
+    if (wasPaused) {
+      // Back after a pause: stop polling and catch up on what was missed meanwhile.
+      clearInterval(polling);
+      polling = null;
+      catchUp();
+    }
+  });
+  on("error", () => {
+    // A stream refused (429: too many open; 503: live updates paused, Redis away) is not
+    // retried by the browser: check the same fragment endpoints every little while instead,
+    // say so, and try the stream again after a while.
+    if (source.readyState === EventSource.CLOSED) {
+      startPolling();
+      setTimeout(connect, POLL_SECONDS * 1000);
+      return;
+    }
     body.dataset.liveState = "reconnecting";
   });
-  const POLL_SECONDS = 30;
-  let polling = null;
+  function catchUp() {
+    if (ticket) { addMessages(); changeSoon(); } else { refreshSoon(); }
+  }
   function startPolling() {
     body.dataset.liveState = "polling";
+    if (paused) paused.hidden = false;
     if (polling) return;
-    polling = setInterval(() => {
-      if (document.hidden) return;
-      if (ticket) { addMessages(); changeSoon(); } else { refreshSoon(); }
-    }, POLL_SECONDS * 1000);
+    polling = setInterval(() => { if (!document.hidden) catchUp(); }, POLL_SECONDS * 1000);
   }
 
   // Never swap a region out from under someone typing in it; the next event catches up.
@@ -173,24 +201,24 @@
   }
 
   if (ticket) {
-    source.addEventListener("message", addMessages);
-    source.addEventListener("change", (event) => { if (!isOwnEcho(event)) changeSoon(); });
-    source.addEventListener("deleted", () => location.reload());
+    on("message", addMessages);
+    on("change", (event) => { if (!isOwnEcho(event)) changeSoon(); });
+    on("deleted", () => location.reload());
   } else {
     for (const type of ["message", "change", "new-ticket", "deleted"]) {
-      source.addEventListener(type, refreshSoon);
+      on(type, refreshSoon);
     }
   }
   // Other scripts (the tab title's count) hear every event through one DOM event.
   for (const type of ["message", "change", "new-ticket", "deleted"]) {
-    source.addEventListener(type, () => document.dispatchEvent(new CustomEvent("frontdesk:live", { detail: { type } })));
+    on(type, () => document.dispatchEvent(new CustomEvent("frontdesk:live", { detail: { type } })));
   }
 
   if (!(ticket && staff)) return;
 
   // Presence: tell the other agents on this ticket whether we view or reply, and show theirs.
   const indicator = document.getElementById("presence");
-  source.addEventListener("presence", (event) => {
+  on("presence", (event) => {
     if (!indicator) return;
     const others = JSON.parse(event.data).people.filter((p) => String(p.user_id) !== me);
     indicator.textContent = others
