@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint typecheck check install browser services clean
+.PHONY: run test test-fast test-faults lint typecheck check install browser services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,17 +32,25 @@ browser:
 services:
 	@scripts/ensure-services
 
-## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere).
+## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere), but for the slow
+## fault tests of `make test-faults`; the quick fault tests run here.
 test: $(STAMP) browser services
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
-		$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 
 ## Everything but the browser, scale-out and fuzz tests (markers set in tests/conftest.py):
 ## the quick check while working, under a minute.
 test-fast: $(STAMP) services
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
-		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not scaleout and not fuzz" \
+		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not scaleout and not fuzz and not faults" \
 		$(PYTEST_ARGS)
+
+## The slow fault tests (marker `faults`): serve stopped 20 times per signal, live streams
+## opened and closed in cycles, a migration on a million PostgreSQL tickets while reads go on.
+## Minutes, not seconds; CI runs them after `make test`.
+test-faults: $(STAMP) services
+	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
+		$(BIN)/python -m pytest -n 2 --dist loadfile -m faults $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

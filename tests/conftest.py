@@ -26,13 +26,18 @@ TESTS = Path(__file__).resolve().parent
 
 # --- lanes: what `make test-fast` leaves out ------------------------------------------------
 
-LANES_BY_DIRECTORY = {TESTS / "e2e": "browser", TESTS / "scaleout": "scaleout"}
+LANES_BY_DIRECTORY = {
+    TESTS / "e2e": "browser",
+    TESTS / "scaleout": "scaleout",
+    TESTS / "faults": "faults",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by where it lives and how it runs, so that no marker is forgotten:
-    tests/e2e are ``browser``, tests/scaleout ``scaleout``, and a test driven by Hypothesis
-    (schemathesis included) ``fuzz``. ``make test`` runs them all; ``make test-fast`` none."""
+    tests/e2e are ``browser``, tests/scaleout ``scaleout``, tests/faults ``faults``, and a
+    test driven by Hypothesis (schemathesis included) ``fuzz``. ``make test`` runs all but the
+    slow fault tests (``make test-faults`` runs those); ``make test-fast`` none of them."""
     for item in items:
         path = Path(item.path).resolve()
         for directory, marker in LANES_BY_DIRECTORY.items():

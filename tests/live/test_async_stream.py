@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import connection, connections
 from django.test import AsyncClient
 
 from frontdesk.accounts.models import User
@@ -83,3 +83,20 @@ def test_the_endpoint_answers_nothing_but_the_stream(customer: User) -> None:
         return (await client.get("/home")).status_code
 
     assert run_async(ask()) == 404
+
+
+def test_the_checks_give_the_database_connection_back_before_streaming(
+    customer: User, ticket: Ticket
+) -> None:
+    """The sign-in and permission checks run on asgiref's shared thread; its connection goes
+    back (closed, or to the pool) before the first frame, on every backend."""
+
+    async def scenario() -> bool:
+        response = await _open(customer, f"?ticket={ticket.pk}")
+        chunks: AsyncIterator[bytes] = aiter(response.streaming_content)
+        assert (await anext(chunks)).startswith(b"retry:")
+        held = await sync_to_async(lambda: connection.connection is not None)()
+        await chunks.aclose()  # type: ignore[attr-defined]
+        return held
+
+    assert run_async(scenario()) is False

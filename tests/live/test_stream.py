@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from frontdesk.accounts.models import User
@@ -206,3 +207,17 @@ def test_broker_delivers_by_channel() -> None:
     assert both.get(timeout=0.01) == {"type": "x", "channel": "b"}
     one.close()
     assert local.listener_count == 1
+
+
+@pytest.mark.django_db(transaction=True)  # outside a test transaction, as served
+def test_a_stream_gives_its_database_connection_back_before_streaming(
+    client: Client, customer: User, ticket: Ticket
+) -> None:
+    """On every backend, SQLite included: an open page holds no connection (three open files
+    on SQLite) for the minutes its stream lasts."""
+    client.force_login(customer)
+    response = client.get(f"/live/events?ticket={ticket.pk}")
+    stream = iter(response.streaming_content)  # type: ignore[attr-defined]
+    assert next(stream).startswith(b"retry:")
+    assert connection.connection is None
+    response.close()

@@ -3,13 +3,18 @@
 ``serve`` names itself in ``FRONTDESK_PARENT_PID``; a child it started (the job worker, the
 live endpoint, a web worker) asks the kernel for a signal when that parent dies
 (``PR_SET_PDEATHSIG``), so killing only the main process (``kill -9``, an OOM kill) never
-leaves children serving the port beside a new ``serve``. Linux only; elsewhere nothing."""
+leaves children serving the port beside a new ``serve``. Linux only; elsewhere nothing.
+
+And ``serve`` refuses to start on a port something already listens on (:func:`port_taken`):
+granian binds with ``SO_REUSEPORT``, so a second server on the same port would start without
+complaint and share the connections with the first."""
 
 from __future__ import annotations
 
 import ctypes
 import os
 import signal
+import socket
 import sys
 
 PARENT_PID = "FRONTDESK_PARENT_PID"
@@ -33,3 +38,25 @@ def die_with_parent(death_signal: int = signal.SIGTERM) -> None:
     if os.getppid() != int(parent):  # it died between the check and the prctl
         os._exit(1)
     name_this_process_the_parent()
+
+
+PORT_TAKEN = (
+    "Port {port} on {host} is already in use (another `frontdesk serve`?): stop it, or "
+    "choose another port with --port."
+)
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether a server already listens on ``host:port``: a trial bind without
+    ``SO_REUSEPORT`` fails beside any listener. ``SO_REUSEADDR`` lets it pass over connections
+    of a server that just stopped (TIME_WAIT), so a restart is not refused."""
+    for family, kind, proto, _, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, proto) as trial:
+            trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                trial.bind(address)
+            except OSError:
+                return True
+    return False

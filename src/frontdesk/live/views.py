@@ -72,11 +72,29 @@ def _frame(event: Event | None, *, staff: bool) -> str | None:
 
 
 def _release_database() -> None:
-    """A stream lasts minutes and needs no database: a pooled connection goes back now, not
-    when the stream ends (otherwise every open page would hold one)."""
-    pooled = "pool" in connection.settings_dict.get("OPTIONS", {})
-    if pooled and not connection.in_atomic_block:
+    """A stream lasts minutes and needs the database only for its checks: its connection goes
+    back as soon as they are done (to the pool, or closed), on every backend. Kept until the
+    stream ended, every open page held one: on SQLite three open files each, and 793
+    connections leaked over four cycles of 200 streams (docs/decisions.md, 49)."""
+    if not connection.in_atomic_block:
         connection.close()
+
+
+def _opened(user: User, ticket_param: str | None, ip: str | None) -> tuple[set[str], StreamLease]:
+    """The checks before a stream is served, on the async endpoint's shared thread: its
+    channels (or NotFound) and its lease (or RateLimited); then the connection goes back."""
+    try:
+        channels = _channels_for(user, ticket_param)
+        return channels, stream_lease_take(user_id=user.pk, ip=ip, wsgi=False)
+    finally:
+        _release_database()
+
+
+def _still_held(holder: _Holder) -> bool:
+    try:
+        return holder.alive()
+    finally:
+        _release_database()
 
 
 @dataclass(frozen=True)
@@ -171,9 +189,7 @@ def _stream(
             if not broker().listening:
                 return  # Redis went away: the browser reconnects and is told it is paused
             if time.monotonic() - checked >= heartbeat:
-                alive = holder.alive()
-                _release_database()
-                if not alive:
+                if not _still_held(holder):
                     return
                 checked = time.monotonic()
             if (frame := _frame(event, staff=staff)) is not None:
@@ -198,7 +214,7 @@ async def _astream(
             if not broker().listening:
                 return
             if time.monotonic() - checked >= heartbeat:
-                if not await sync_to_async(holder.alive)():
+                if not await sync_to_async(_still_held)(holder):
                     return
                 checked = time.monotonic()
             if (frame := _frame(event, staff=staff)) is not None:
@@ -246,19 +262,18 @@ def events(request: HttpRequest) -> HttpResponseBase:
 async def events_async(request: HttpRequest) -> HttpResponseBase:
     """The same stream on an event loop (frontdesk.live.asgi), apart from the WSGI servers, so
     open pages never take threads that pages and APIs need. Only the sign-in and permission
-    checks touch the database, once, on the endpoint's one shared sync thread."""
+    checks touch the database, once, on the endpoint's one shared sync thread, whose connection
+    goes back before the stream starts."""
     user = await request.auser()
     assert isinstance(user, User)
     try:
-        channels = await sync_to_async(_channels_for)(user, request.GET.get("ticket"))
-    except DomainError as exc:
-        return HttpResponse(status=http_status(exc))
-    try:
-        lease = await sync_to_async(stream_lease_take)(
-            user_id=user.pk, ip=client_ip(request), wsgi=False
+        channels, lease = await sync_to_async(_opened)(
+            user, request.GET.get("ticket"), client_ip(request)
         )
     except RateLimited as exc:
         return _refused(exc)
+    except DomainError as exc:
+        return HttpResponse(status=http_status(exc))
     try:
         # Waits for the subscription at most RedisBroker.READY_SECONDS; never while the
         # breaker is open. Off the loop: the wait blocks.

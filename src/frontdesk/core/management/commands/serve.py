@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.backup import BackupError, safety_copy_before_migrating
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
-from frontdesk.core.lifecycle import name_this_process_the_parent
+from frontdesk.core.lifecycle import PORT_TAKEN, name_this_process_the_parent, port_taken
 from frontdesk.core.memory import return_large_blocks_to_the_system
 from frontdesk.notifications.backends import mail_out_summary
 
@@ -38,24 +39,55 @@ NEEDS_REDIS = (
 )
 
 
-# Ctrl+C or SIGTERM: the web workers get WEB_STOP_SECONDS, then the job worker and the live
-# endpoint COMPANIONS_STOP_SECONDS (a job in progress finishes or is retried from the queue);
-# whatever is left is killed, so ``serve`` is gone within ten seconds.
+# Ctrl+C or SIGTERM: the job worker and the live endpoint are told at once and get
+# COMPANIONS_STOP_SECONDS (a job in progress finishes or is retried from the queue), the web
+# workers meanwhile WEB_STOP_SECONDS; whatever is left is killed, so ``serve`` is gone within
+# ten seconds even on a busy machine. Stopping one after the other took up to eight seconds
+# before Python's own exit, and a loaded machine crossed ten.
 WEB_STOP_SECONDS = 3
 COMPANIONS_STOP_SECONDS = 5
 
 
-def _stop(children: list[subprocess.Popen[bytes]], *, within: float) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + within
-    for child in children:
-        try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.01))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+class _Companions:
+    """The children ``serve`` started beside the web server, stopped once, with a deadline
+    counted from the moment they were told."""
+
+    def __init__(self, children: list[subprocess.Popen[bytes]]) -> None:
+        self.children = children
+        self.told_at: float | None = None
+
+    def tell_to_stop(self) -> None:
+        if self.told_at is not None:
+            return
+        self.told_at = time.monotonic()
+        for child in self.children:
+            if child.poll() is None:
+                child.terminate()
+
+    def stop(self, *, within: float) -> None:
+        self.tell_to_stop()
+        assert self.told_at is not None
+        deadline = self.told_at + within
+        for child in self.children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.01))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    def told_with_the_server(self) -> None:
+        """Granian's ``on_startup`` hook, run once it has set its own handlers for Ctrl+C and
+        SIGTERM: wrap them so that the companions hear the signal as the web workers do."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            granians = signal.getsignal(signum)
+            if not callable(granians):
+                continue
+
+            def handler(number: int, frame: Any, granians: Any = granians) -> None:
+                self.tell_to_stop()
+                granians(number, frame)
+
+            signal.signal(signum, handler)
 
 
 def _close_database_connections() -> None:
@@ -110,6 +142,11 @@ class Command(BaseCommand):
             raise CommandError(NEEDS_REDIS.format(what="--workers above 1"))
         if options["live_port"] and not settings.REDIS_URL:
             raise CommandError(NEEDS_REDIS.format(what="--live-port"))
+        # Before migrating or starting any child: a second ``serve`` would otherwise run
+        # beside the first on the same port (core/lifecycle.py).
+        for port in (options["port"], options["live_port"]):
+            if port and port_taken(options["host"], port):
+                raise CommandError(PORT_TAKEN.format(host=options["host"], port=port))
         if not options["no_migrate"]:
             self._copy_before_migrating()
             call_command("migrate", interactive=False, verbosity=0)
@@ -123,11 +160,11 @@ class Command(BaseCommand):
         _close_database_connections()
         return_large_blocks_to_the_system()
         name_this_process_the_parent()
-        children = self._start_companions(options)
+        companions = _Companions(self._start_companions(options))
         try:
-            self._serve(options)
+            self._serve(options, companions)
         finally:
-            _stop(children, within=COMPANIONS_STOP_SECONDS)
+            companions.stop(within=COMPANIONS_STOP_SECONDS)
 
     def _copy_before_migrating(self) -> None:
         keep = env_int("FRONTDESK_MIGRATE_COPIES", 3, minimum=0)
@@ -155,7 +192,7 @@ class Command(BaseCommand):
             for command in commands
         ]
 
-    def _serve(self, options: dict[str, Any]) -> None:
+    def _serve(self, options: dict[str, Any], companions: _Companions) -> None:
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -163,7 +200,7 @@ class Command(BaseCommand):
             raise CommandError("--threads must be at least 1.")
         # Read by frontdesk.asgi in each server process.
         os.environ["FRONTDESK_REQUEST_THREADS"] = str(options["threads"])
-        Granian(
+        server = Granian(
             "frontdesk.asgi:application",
             address=options["host"],
             port=options["port"],
@@ -174,7 +211,9 @@ class Command(BaseCommand):
             # A web worker gets this long to finish its requests after Ctrl+C or SIGTERM, then
             # is killed: open live streams never finish by themselves (browsers reconnect).
             workers_kill_timeout=WEB_STOP_SECONDS,
-        ).serve()
+        )
+        server.on_startup(companions.told_with_the_server)
+        server.serve()
 
     def _announce_admin(self) -> None:
         password_file = Path(settings.DATA_DIR) / ADMIN_PASSWORD_FILE

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.env import env_int
+from frontdesk.core.lifecycle import PORT_TAKEN, port_taken
 
 
 class Command(BaseCommand):
@@ -28,6 +29,8 @@ class Command(BaseCommand):
                 "The live endpoint needs REDIS_URL: it relays events that other processes "
                 "publish. In one process, `frontdesk serve` streams them itself."
             )
+        if port_taken(options["host"], options["port"]):
+            raise CommandError(PORT_TAKEN.format(host=options["host"], port=options["port"]))
         from granian import Granian
         from granian.constants import Interfaces
 
