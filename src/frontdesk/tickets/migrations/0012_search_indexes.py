@@ -14,6 +14,8 @@ SQLite (FTS5 reads its matches newest first by itself) and other backends get no
 
 from django.db import migrations
 
+from frontdesk.core.migration_operations import PostgreSQLOnlySQL
+
 POSTGRESQL_FORWARD = [
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_id_brin ON tickets_ticket USING brin (id)",
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS message_id_brin ON tickets_message USING brin (id)",
@@ -27,15 +29,6 @@ POSTGRESQL_REVERSE = [
 ]
 
 
-def _run(statements: list[str]):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
@@ -44,5 +37,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(POSTGRESQL_FORWARD), _run(POSTGRESQL_REVERSE)),
+        PostgreSQLOnlySQL(POSTGRESQL_FORWARD, POSTGRESQL_REVERSE),
     ]
