@@ -395,8 +395,8 @@ def test_the_loader_indexes_slices_while_it_waits_and_leaves_one_sound_index(
     assert slices.count(True) >= 3  # indexed in slices during the load, not only at the end
     with connection.cursor() as cursor:
         for index in ("tickets_ticket_fts", "tickets_message_fts"):
-            cursor.execute(f"INSERT INTO {index} ({index}) VALUES ('integrity-check')")
-            cursor.execute(f"SELECT v FROM {index}_config WHERE k = 'automerge'")
+            cursor.execute(f"INSERT INTO {index} ({index}) VALUES ('integrity-check')")  # noqa: S608
+            cursor.execute(f"SELECT v FROM {index}_config WHERE k = 'automerge'")  # noqa: S608
             assert cursor.fetchone() == (search_index.AUTOMERGE_DEFAULT,)
     last = Message.objects.order_by("-id").first()
     assert last is not None
