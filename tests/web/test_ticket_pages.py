@@ -305,7 +305,9 @@ def test_agent_reply_is_shown_as_staff(ticket: Ticket, agent: User) -> None:
 def test_closed_ticket_says_a_reply_reopens_it(ticket: Ticket, customer: User) -> None:
     services.ticket_change_status(actor=customer, ticket_id=ticket.pk, status=Status.CLOSED)
     client = signed_in(customer)
-    assert "Sending a reply reopens it." in html(client.get(f"/ticket/{ticket.pk}"))
+    assert "This ticket is closed. Sending a reply reopens it." in html(
+        client.get(f"/ticket/{ticket.pk}")
+    )
     submit(client, f"/ticket/{ticket.pk}", {"action": "reply", "message": "It broke again."})
     ticket.refresh_from_db()
     assert ticket.status == Status.REOPENED
@@ -339,3 +341,12 @@ def test_quotes_in_a_ticket_are_escaped_as_django_escapes_them(agent: User, cust
     assert escaped in page and "&#34;" not in page and "&#39;" not in page
     workspace = html(signed_in(agent).get("/home?view=open"))
     assert escaped in workspace and "&#34;" not in workspace
+
+
+def test_a_resolved_ticket_is_called_resolved_not_closed(
+    ticket: Ticket, customer: User, agent: User
+) -> None:
+    services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.RESOLVED)
+    page = html(signed_in(agent).get(f"/ticket/{ticket.pk}"))
+    assert "This ticket is resolved. Sending a reply reopens it." in page
+    assert "This ticket is closed" not in page
