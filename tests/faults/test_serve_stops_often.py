@@ -5,14 +5,20 @@ time it is gone within ten seconds, its children with it, and the port is free f
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from frontdesk.core.lifecycle import port_taken
-from tests.cli.test_serve_stops import _children, _gone, _open_streams, _start, port_refuses
+from tests.cli.test_serve_stops import (
+    _children,
+    _gone,
+    _open_streams,
+    _start,
+    port_refuses,
+    stop_within_ten_seconds,
+)
 
 pytestmark = pytest.mark.limits  # the production caps on streams per user and address
 
@@ -28,15 +34,7 @@ def test_serve_stops_within_ten_seconds_every_time(
         process, port = _start(data)
         children = _children(process.pid)
         streams = _open_streams(port, data, 3)
-        process.send_signal(stop_signal)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            pytest.fail(f"trial {trial}: serve still running 10 s after {stop_signal.name}")
-        finally:
-            for stream in streams:
-                stream.close()
+        stop_within_ten_seconds(process, stop_signal, streams, trial)
         # Children are stopped before serve returns; allow the kernel a moment to reap them.
         deadline = time.monotonic() + 2
         while not all(_gone(child) for child in children) and time.monotonic() < deadline:

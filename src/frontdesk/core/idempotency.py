@@ -79,9 +79,7 @@ def idempotent(view: View, *, caller: Caller, refuse: Refuse) -> View:
         if claim == _OTHER:
             return refuse(422, OTHER_REQUEST)
         if claim == _BUSY:
-            response = refuse(409, IN_PROGRESS)
-            response["Retry-After"] = "1"
-            return response
+            return _busy(refuse)
         assert isinstance(claim, _Run)
         return _run(view, request, args, kwargs, claim, refuse)
 
@@ -171,21 +169,25 @@ def _run(
             response = view(request, *args, **kwargs)
             if not _keeps(response):
                 transaction.set_rollback(True)
-            elif not mine.update(
+            elif mine.update(
                 status=response.status_code,
                 headers={name: response[name] for name in KEPT_HEADERS if name in response},
                 body=response.content,  # type: ignore[attr-defined]
             ):
-                transaction.set_rollback(True)  # taken over meanwhile: the other one writes
-                response = refuse(409, IN_PROGRESS)
-                response["Retry-After"] = "1"
                 return response
             else:
-                return response
+                transaction.set_rollback(True)  # taken over meanwhile: the other one writes
+                return _busy(refuse)
     except BaseException:
         mine.delete()
         raise
     mine.delete()
+    return response
+
+
+def _busy(refuse: Refuse) -> HttpResponseBase:
+    response = refuse(409, IN_PROGRESS)
+    response["Retry-After"] = "1"
     return response
 
 
