@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from frontdesk.core.errors import InvalidInput
@@ -55,11 +56,9 @@ def check_hours(hours: Mapping[int, Sequence[tuple[time, time]]]) -> None:
         if weekday not in range(7):
             raise InvalidInput("A weekday is a number from 0 (Monday) to 6.", field="hours")
         spans = sorted(_span_minutes(start, end) for start, end in intervals)
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in pairwise(spans):
             if start < end:
-                raise InvalidInput(
-                    f"Working hours on {WEEKDAYS[weekday]} overlap.", field="hours"
-                )
+                raise InvalidInput(f"Working hours on {WEEKDAYS[weekday]} overlap.", field="hours")
         total += sum(end - start for start, end in spans)
     if total == 0:
         raise InvalidInput("A calendar needs working hours on at least one day.", field="hours")
