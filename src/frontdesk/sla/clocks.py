@@ -155,9 +155,10 @@ class Clocks:
             row.warn_at = row.due_at = None
             return
         target = row.target_minutes * 60
-        row.due_at = add_business_seconds(
-            self.calendar, row.running_since, target - row.consumed_seconds
-        )
+        left = target - row.consumed_seconds
+        if left > 0 or row.due_at is None:
+            row.due_at = add_business_seconds(self.calendar, row.running_since, left)
+        # else: missed already; its due time stays the instant it was missed
         percent = row.policy.warn_percent if row.policy_id else 0
         warn = target * percent // 100 - row.consumed_seconds
         row.warn_at = (
@@ -172,7 +173,7 @@ class Clocks:
         row.policy = self.policy
         row.target_minutes = minutes
         row.consumed_seconds = consumed
-        row.stopped_at = None
+        row.stopped_at = row.breached_at = row.due_at = None
         row.running_since = None if self.waiting() else self.moment
         self.rows[metric] = row
         return row

@@ -170,6 +170,8 @@ class SlaClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # When its breach was told: a target is missed once per run, however it is recomputed.
+    breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [

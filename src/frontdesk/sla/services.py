@@ -122,6 +122,8 @@ def sla_check(*, ticket_id: int) -> list[tuple[str, str]]:
         )
         for row in rows.order_by("due_at"):
             assert row.due_at is not None
+            if row.breached_at is not None:
+                continue  # told once per run
             if row.due_at <= moment:
                 level = SlaAlert.Level.BREACH
             elif row.warn_at is not None and row.warn_at <= moment:
@@ -149,6 +151,8 @@ def _alert(ticket: Ticket, row: SlaClock, level: str) -> bool:
     )
     told = [ticket.assignee_id or policy.notify_id]
     if level == SlaAlert.Level.BREACH:
+        row.breached_at = clock.now()
+        row.save(update_fields=["breached_at"])
         told.append(policy.notify_id)
         _escalate(ticket, policy)
     data = {"headline": headline, "text": text, "metric": row.metric, "level": level}
@@ -209,10 +213,12 @@ def sla_sweep() -> int:
         metric=OuterRef("metric"),
         due_at=OuterRef("due_at"),
     )
-    due = SlaClock.objects.filter(RUNNING, due_at__lte=moment, due_at__gt=since).exclude(
-        Exists(warned.filter(level=SlaAlert.Level.BREACH))
-    )
-    warn = SlaClock.objects.filter(RUNNING, warn_at__lte=moment, warn_at__gt=since).exclude(
+    due = SlaClock.objects.filter(
+        RUNNING, breached_at__isnull=True, due_at__lte=moment, due_at__gt=since
+    ).exclude(Exists(warned.filter(level=SlaAlert.Level.BREACH)))
+    warn = SlaClock.objects.filter(
+        RUNNING, breached_at__isnull=True, warn_at__lte=moment, warn_at__gt=since
+    ).exclude(
         Exists(warned.filter(Q(level=SlaAlert.Level.WARNING) | Q(level=SlaAlert.Level.BREACH)))
     )
     tickets: set[int] = set()
