@@ -123,9 +123,7 @@ def test_breach_escalates_priority_and_reassigns_and_tells_the_lead(
     ).exists()
 
 
-def test_an_unassigned_ticket_warns_the_lead(
-    customer: User, admin: User, clock: Clock
-) -> None:
+def test_an_unassigned_ticket_warns_the_lead(customer: User, admin: User, clock: Clock) -> None:
     clock.current = START
     policy(admin, notify=admin.pk)
     ticket = open_ticket(customer)

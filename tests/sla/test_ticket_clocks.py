@@ -75,9 +75,7 @@ def test_round_the_clock_targets_from_the_opening(
     assert ticket.due_at == FRIDAY_16 + timedelta(hours=1)  # the nearest target
 
 
-def test_business_hours_carry_over_the_weekend(
-    customer: User, admin: User, clock: Clock
-) -> None:
+def test_business_hours_carry_over_the_weekend(customer: User, admin: User, clock: Clock) -> None:
     at(clock, FRIDAY_16)
     policy(admin, calendar=office(admin))
     ticket = open_ticket(customer)
@@ -145,9 +143,7 @@ def test_pending_pauses_and_the_customer_reply_resumes(
     )
 
 
-def test_a_pause_spanning_a_holiday(
-    customer: User, agent: User, admin: User, clock: Clock
-) -> None:
+def test_a_pause_spanning_a_holiday(customer: User, agent: User, admin: User, clock: Clock) -> None:
     at(clock, datetime(2026, 12, 24, 16, 0, tzinfo=LONDON))  # Thursday
     calendar = office(admin, holidays=[{"day": "2026-12-25", "yearly": True, "name": "Xmas"}])
     policy(admin, calendar=calendar)

@@ -21,20 +21,24 @@ the REST ``overdue`` filter and the list's due column show the SLA without anoth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Prefetch
+from django.dispatch import Signal
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
-from frontdesk.core.jobs import after_commit
 from frontdesk.sla.calendars import Calendar, add_business_seconds, business_seconds_between
 from frontdesk.sla.models import Holiday, Metric, SlaClock, SlaPolicy, SlaTarget
 from frontdesk.tickets.models import DONE_STATUSES, Status, Ticket, TicketEvent
+
+# Sent with a ticket's id and the instants (warnings, due times) its clocks now wait for.
+checks_planned = Signal()
 
 # Set while the SLA itself changes a ticket (an escalation raising its priority): that change
 # keeps the targets it escalates, or every breach would raise the priority again at once.
@@ -202,22 +206,13 @@ def _record_due(ticket: Ticket, actor: User | None, old: object, new: object) ->
     record_change(ticket, actor, TicketEvent.Field.DUE_AT, old, new)
 
 
-def _schedule(ticket_id: int, rows: object) -> None:
-    moments = sorted(
-        {m for row in rows for m in (row.warn_at, row.due_at) if m is not None}  # type: ignore[attr-defined]
-    )
-    if not moments:
-        return
-
-    def schedule() -> None:
-        from frontdesk.sla.tasks import target_check
-
-        for moment in moments:
-            delay = max(0.0, (moment - clock.now()).total_seconds())
-            target_check.schedule(args=(ticket_id,), delay=delay)
-
-    # Lost (Redis away), the checks are made up for by the minute sweep.
-    after_commit(schedule, what="schedule SLA checks")
+def _schedule(ticket_id: int, rows: Iterable[SlaClock]) -> None:
+    """Tell sla/signals.py which instants to check the ticket at (it queues the jobs after
+    commit); a signal, so that the jobs' module, which runs these functions, is not imported
+    by them."""
+    moments = sorted({m for row in rows for m in (row.warn_at, row.due_at) if m is not None})
+    if moments:
+        checks_planned.send(sender=SlaClock, ticket_id=ticket_id, moments=moments)
 
 
 # --- what each change does ------------------------------------------------------------------
@@ -315,3 +310,31 @@ def tickets_under(policy_id: int) -> list[int]:
         .values_list("ticket_id", flat=True)
         .distinct()[:10]
     )
+
+
+REAPPLY_BATCH = 200
+
+
+def sla_policies_reapply(*, actor_id: int | None = None, after: int = 0) -> int:
+    """Apply the policies as they are now to the active tickets that have SLA clocks, a batch
+    of tickets after ``after`` at a time, each in its own transaction (the worker runs it after
+    an admin's edit). Returns how many."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    done = 0
+    while True:
+        batch = list(
+            SlaClock.objects.filter(ticket_id__gt=after)
+            .exclude(ticket__status__in=DONE_STATUSES)
+            .order_by("ticket_id")
+            .values_list("ticket_id", flat=True)
+            .distinct()[:REAPPLY_BATCH]
+        )
+        if not batch:
+            return done
+        for ticket_id in batch:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+                if ticket is not None:
+                    ticket_retargeted(ticket, actor)
+                    done += 1
+        after = batch[-1]

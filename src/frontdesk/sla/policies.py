@@ -2,7 +2,7 @@
 values; reads for the staff. The Django admin and the REST API are faces over these.
 
 An edited policy (its targets, scope, calendar, order, or turned off) applies to the active
-tickets it or another policy governs, in the worker (``sla_policies_reapply``): each gets the
+tickets it or another policy governs, in the worker (``clocks.sla_policies_reapply``): each gets the
 policy that matches it now, with a history row when its due date moves. A new policy applies
 to tickets opened from then on, and to those whose priority or category changes.
 """
@@ -22,13 +22,12 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.jobs import after_commit
 from frontdesk.sla import clocks
 from frontdesk.sla.calendars import check_hours, zone_get
-from frontdesk.sla.models import BusinessCalendar, Holiday, SlaClock, SlaPolicy, SlaTarget
-from frontdesk.tickets.models import DONE_STATUSES, Category, Channel, Priority, Ticket
+from frontdesk.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget
+from frontdesk.tickets.models import Category, Channel, Priority
 
 ADMINS_ONLY = "Only admins can change SLA policies and calendars."
 MAX_TARGET_MINUTES = 366 * 24 * 60
 TARGET_FIELDS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
-REAPPLY_BATCH = 200
 
 
 def _check_admin(actor: User) -> None:
@@ -400,6 +399,21 @@ def sla_policies_reorder(*, actor: User, policy_ids: list[int]) -> list[SlaPolic
     return list(policies_list(actor=actor))
 
 
+def sla_policies_move(*, actor: User, policy_ids: list[int], step: int) -> list[SlaPolicy]:
+    """Move the chosen policies one place earlier (``step`` -1) or later (+1) in the order."""
+    _check_admin(actor)
+    if step not in (-1, 1):
+        raise InvalidInput("Move one place earlier or later.", field="order")
+    order = list(SlaPolicy.objects.order_by("position", "id").values_list("pk", flat=True))
+    chosen = set(policy_ids) & set(order)
+    for pk in sorted(chosen, key=order.index, reverse=step > 0):
+        place = order.index(pk)
+        other = place + step
+        if 0 <= other < len(order) and order[other] not in chosen:
+            order[place], order[other] = order[other], order[place]
+    return sla_policies_reorder(actor=actor, policy_ids=order)
+
+
 def _reapply_after_commit(actor: User) -> None:
     actor_id = actor.pk
 
@@ -409,27 +423,3 @@ def _reapply_after_commit(actor: User) -> None:
         policies_reapply(actor_id)
 
     after_commit(queue, what="apply the edited SLA policies")
-
-
-def sla_policies_reapply(*, actor_id: int | None = None, after: int = 0) -> int:
-    """Apply the policies as they are now to the active tickets that have SLA clocks, a batch
-    of tickets after ``after`` at a time, each in its own transaction. Returns how many."""
-    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
-    done = 0
-    while True:
-        batch = list(
-            SlaClock.objects.filter(ticket_id__gt=after)
-            .exclude(ticket__status__in=DONE_STATUSES)
-            .order_by("ticket_id")
-            .values_list("ticket_id", flat=True)
-            .distinct()[:REAPPLY_BATCH]
-        )
-        if not batch:
-            return done
-        for ticket_id in batch:
-            with transaction.atomic():
-                ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-                if ticket is not None:
-                    clocks.ticket_retargeted(ticket, actor)
-                    done += 1
-        after = batch[-1]

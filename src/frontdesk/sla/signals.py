@@ -4,12 +4,14 @@ both APIs, email and the admin.
 
 * Inside the use case's transaction, the ticket's SLA clocks follow the change (sla/clocks.py):
   a rolled-back change moves no clock.
-* After commit, a due date set by hand schedules the overdue check for that moment (an earlier
-  check for a due date since moved finds nothing to do).
+* After commit, the checks of the instants the clocks now wait for (warnings, due times) are
+  queued for those moments; a due date set by hand schedules the overdue check for that
+  moment (an earlier check for a due date since moved finds nothing to do).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models.signals import post_save
@@ -47,6 +49,19 @@ def _message_written(
     ticket, author = instance.ticket, instance.author
     by_staff = author.is_staff_member and author.pk != ticket.requester_id
     clocks.public_reply(ticket, by_staff=by_staff, actor=author)
+
+
+@receiver(clocks.checks_planned, dispatch_uid="sla-checks-planned")
+def _checks_planned(sender: Any, ticket_id: int, moments: list[datetime], **kwargs: Any) -> None:
+    def schedule() -> None:
+        from frontdesk.sla.tasks import target_check
+
+        for moment in moments:
+            delay = max(0.0, (moment - clock.now()).total_seconds())
+            target_check.schedule(args=(ticket_id,), delay=delay)
+
+    # Lost (Redis away), the checks are made up for by the minute sweep (sla_sweep).
+    after_commit(schedule, what="schedule SLA checks")
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="sla-due-date-set")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from frontdesk.sla import services
+from frontdesk.sla import clocks, services
 
 
 @db_task(retries=3, retry_delay=10)
@@ -30,6 +30,4 @@ def target_sweep() -> int:
 
 @db_task(retries=3, retry_delay=10)
 def policies_reapply(actor_id: int | None) -> int:
-    from frontdesk.sla.policies import sla_policies_reapply
-
-    return sla_policies_reapply(actor_id=actor_id)
+    return clocks.sla_policies_reapply(actor_id=actor_id)
