@@ -70,16 +70,12 @@ class CalendarForm(ServiceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Decided once: the check in clean() creates (and rolls back) before the real save.
+        self.creating = self.instance.pk is None
         stored = self.instance.hours if self.instance.pk else {}
-        for day, name in enumerate(WEEKDAYS):
-            self.fields[_day_field(day)] = forms.CharField(
-                label=name,
-                required=False,
-                initial=", ".join(f"{a}-{b}" for a, b in stored.get(str(day), [])),
-                help_text="For example 09:00-12:30, 13:30-17:00; empty: closed."
-                if day == 0
-                else "",
-            )
+        for day in range(7):
+            spans = stored.get(str(day), [])
+            self.fields[_day_field(day)].initial = ", ".join(f"{a}-{b}" for a, b in spans)
         if self.instance.pk:
             self.fields["holidays_text"].initial = "\n".join(
                 f"{h.day.isoformat()}{' yearly' if h.yearly else ''} {h.name}".strip()
@@ -120,12 +116,24 @@ class CalendarForm(ServiceForm):
             "hours": self._hours(),
             "holidays": self.cleaned_data["holidays_text"],
         }
-        if self.instance.pk:
-            self.instance = policies.sla_calendar_update(
+        if self.creating:
+            made = policies.sla_calendar_create(actor=self.actor, **values)
+            self.instance.pk = made.pk  # what the admin's answer links to
+        else:
+            policies.sla_calendar_update(
                 actor=self.actor, calendar_id=self.instance.pk, changes=values
             )
-        else:
-            self.instance = policies.sla_calendar_create(actor=self.actor, **values)
+
+
+# Declared after the class: the admin's form factory then knows them as the form's own.
+for _day, _name in enumerate(WEEKDAYS):
+    CalendarForm.base_fields[_day_field(_day)] = CalendarForm.declared_fields[_day_field(_day)] = (
+        forms.CharField(
+            label=_name,
+            required=False,
+            help_text="For example 09:00-12:30, 13:30-17:00; empty: closed." if _day == 0 else "",
+        )
+    )
 
 
 class HolidayInline(admin.TabularInline):
@@ -204,19 +212,16 @@ class PolicyForm(ServiceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Decided once: the check in clean() creates (and rolls back) before the real save.
+        self.creating = self.instance.pk is None
         if self.instance.pk:
             self.fields["categories"].initial = self.instance.categories
             self.fields["channels"].initial = self.instance.channels
         stored = {t.priority: t for t in self.instance.targets.all()} if self.instance.pk else {}
-        for priority, label in Priority.choices:
+        for priority in Priority.values:
             for name in policies.TARGET_FIELDS:
-                words = name.removesuffix("_minutes").replace("_", " ")
-                self.fields[_target_field(priority, name)] = forms.IntegerField(
-                    label=f"{label}: {words} (minutes)",
-                    required=False,
-                    min_value=1,
-                    initial=getattr(stored.get(priority), name, None),
-                )
+                field = self.fields[_target_field(priority, name)]
+                field.initial = getattr(stored.get(priority), name, None)
 
     def apply(self) -> None:
         data = self.cleaned_data
@@ -238,12 +243,24 @@ class PolicyForm(ServiceForm):
                 for priority in Priority.values
             },
         }
-        if self.instance.pk:
-            self.instance = policies.sla_policy_update(
-                actor=self.actor, policy_id=self.instance.pk, changes=values
-            )
+        if self.creating:
+            made = policies.sla_policy_create(actor=self.actor, values=values)
+            self.instance.pk = made.pk  # what the admin's answer links to
         else:
-            self.instance = policies.sla_policy_create(actor=self.actor, values=values)
+            policies.sla_policy_update(actor=self.actor, policy_id=self.instance.pk, changes=values)
+
+
+for _priority, _label in Priority.choices:
+    for _target in policies.TARGET_FIELDS:
+        _words = _target.removesuffix("_minutes").replace("_", " ")
+        PolicyForm.base_fields[_target_field(_priority, _target)] = PolicyForm.declared_fields[
+            _target_field(_priority, _target)
+        ] = forms.IntegerField(
+            label=f"{_label}: {_words} (minutes)",
+            required=False,
+            min_value=1,
+            max_value=policies.MAX_TARGET_MINUTES,
+        )
 
 
 def _move(step: int) -> Any:

@@ -171,14 +171,18 @@ class Clocks:
             else None
         )
 
-    def start(self, metric: str, minutes: int, *, consumed: int = 0) -> SlaClock:
+    def start(self, metric: str, minutes: int, *, since: datetime | None = None) -> SlaClock:
+        """Start counting ``metric`` from now, or from ``since`` (in the past) as if it had run
+        since then; a ticket waiting (Pending) keeps that time as consumed, and waits."""
         assert self.policy is not None
         row = self.rows.get(metric) or SlaClock(ticket=self.ticket, metric=metric)
         row.policy = self.policy
         row.target_minutes = minutes
-        row.consumed_seconds = consumed
+        row.consumed_seconds = 0
         row.stopped_at = row.breached_at = row.due_at = None
-        row.running_since = None if self.waiting() else self.moment
+        row.running_since = since or self.moment
+        if self.waiting():
+            self.pause(row)
         self.rows[metric] = row
         return row
 
@@ -256,8 +260,7 @@ def ticket_retargeted(ticket: Ticket, actor: User | None) -> None:
         elif metric == Metric.RESOLUTION or (
             metric == Metric.FIRST_RESPONSE and ticket.first_response_at is None
         ):
-            since = business_seconds_between(clocks.calendar, ticket.created_at, clocks.moment)
-            clocks.start(metric, value, consumed=since)
+            clocks.start(metric, value, since=min(ticket.created_at, clocks.moment))
     if not clocks.rows:  # the ticket left every policy: its due date is its own again
         if old_due is not None:
             ticket.due_at = None

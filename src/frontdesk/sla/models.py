@@ -47,6 +47,7 @@ class BusinessCalendar(models.Model):
 
     class Meta:
         ordering: ClassVar = ["name"]
+        verbose_name = "business-hours calendar"
 
     def __str__(self) -> str:
         return self.name
@@ -123,6 +124,7 @@ class SlaPolicy(models.Model):
 
     class Meta:
         ordering: ClassVar = ["position", "id"]
+        verbose_name = "SLA policy"
         verbose_name_plural = "SLA policies"
 
     def __str__(self) -> str:
@@ -211,6 +213,7 @@ class SlaAlert(models.Model):
                 fields=["ticket", "metric", "level", "due_at"], name="sla_target_alert_once"
             )
         ]
+        verbose_name = "SLA alert"
 
     def __str__(self) -> str:
         return f"{self.level} {self.metric} on ticket {self.ticket_id}"
