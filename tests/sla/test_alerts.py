@@ -42,7 +42,7 @@ def notes(ticket: Ticket) -> list[str]:
 
 def sla_mails(ticket: Ticket) -> list[tuple[str, str]]:
     return [
-        (mail.recipient.username, mail.data["level"])
+        (str(mail.recipient), mail.data["level"])
         for mail in OutboxMail.objects.filter(ticket=ticket, kind=kinds.SLA_ALERT).order_by("pk")
     ]
 

@@ -4,6 +4,8 @@ past midnight, and a calendar without working hours refused."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,12 +24,12 @@ NINE_TO_FIVE = [(time(9), time(17))]
 WEEKDAYS = {day: NINE_TO_FIVE for day in range(5)}
 
 
-def office(zone=LONDON, **kwargs) -> Calendar:  # type: ignore[no-untyped-def]
+def office(zone: ZoneInfo = LONDON, **kwargs: Any) -> Calendar:
     return Calendar(zone=zone, hours=WEEKDAYS, **kwargs)
 
 
-def local(zone, *args: int) -> datetime:  # type: ignore[no-untyped-def]
-    return datetime(*args, tzinfo=zone)
+def local(zone: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 def test_minutes_within_a_working_day() -> None:

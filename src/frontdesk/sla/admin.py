@@ -152,7 +152,7 @@ class BusinessCalendarAdmin(ServiceAdmin):
     list_display = ("name", "time_zone", "updated_at")
     search_fields = ("name",)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["name", "time_zone", *(_day_field(day) for day in range(7)), "holidays_text"]
 
     def delete_model(self, request: HttpRequest, obj: BusinessCalendar) -> None:
@@ -288,7 +288,7 @@ class SlaPolicyAdmin(ServiceAdmin):
     filter_horizontal = ("organisations",)
     raw_id_fields = ("escalate_to", "notify")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         targets = [
             _target_field(priority, name)
             for priority in Priority.values

@@ -254,9 +254,9 @@ def ticket_retargeted(ticket: Ticket, actor: User | None) -> None:
         del clocks.rows[metric]
     clocks.policy, clocks.calendar = policy, calendar_of(policy)
     for metric, value in minutes.items():
-        row = clocks.rows.get(metric)
-        if row is not None:
-            row.policy, row.target_minutes = policy, value  # type: ignore[assignment]
+        kept = clocks.rows.get(metric)
+        if kept is not None:
+            kept.policy, kept.target_minutes = policy, value  # type: ignore[assignment]
         elif metric == Metric.RESOLUTION or (
             metric == Metric.FIRST_RESPONSE and ticket.first_response_at is None
         ):
@@ -299,8 +299,8 @@ def public_reply(ticket: Ticket, *, by_staff: bool, actor: User | None) -> None:
                 clocks.stop(row)
     elif ticket.first_response_at is not None:
         minutes = target_minutes(clocks.policy, ticket.priority).get(Metric.NEXT_RESPONSE)
-        row = clocks.rows.get(Metric.NEXT_RESPONSE)
-        if minutes and (row is None or row.stopped_at is not None):
+        following = clocks.rows.get(Metric.NEXT_RESPONSE)
+        if minutes and (following is None or following.stopped_at is not None):
             clocks.start(Metric.NEXT_RESPONSE, minutes)
     clocks.save(actor=actor, history=False)
 

@@ -126,7 +126,7 @@ def calendars_list(*, actor: User) -> QuerySet[BusinessCalendar]:
 
 
 def _unique_calendar_name(name: str, pk: int | None = None) -> None:
-    if BusinessCalendar.objects.filter(name__iexact=name).exclude(pk=pk).exists():
+    if BusinessCalendar.objects.filter(name__iexact=name).exclude(pk=pk or 0).exists():
         raise InvalidInput("Another calendar has this name.", field="name")
 
 
@@ -275,7 +275,7 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
     cleaned: dict[str, Any] = {}
     if "name" in values:
         cleaned["name"] = _name(values["name"])
-        if SlaPolicy.objects.filter(name__iexact=cleaned["name"]).exclude(pk=pk).exists():
+        if SlaPolicy.objects.filter(name__iexact=cleaned["name"]).exclude(pk=pk or 0).exists():
             raise InvalidInput("Another policy has this name.", field="name")
     for flag in ("active", "escalate_priority"):
         if flag in values:
