@@ -125,6 +125,4 @@ def test_a_tickets_sla(
 
 def test_the_openapi_document_lists_the_sla(as_agent: Api) -> None:
     paths = as_agent.get("/openapi.json").json()["paths"]
-    assert {"/api/ticketing/sla/policies/", "/api/ticketing/sla/tickets/{ticket_id}/"} <= set(
-        paths
-    )
+    assert {"/api/ticketing/sla/policies/", "/api/ticketing/sla/tickets/{ticket_id}/"} <= set(paths)

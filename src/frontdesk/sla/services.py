@@ -200,8 +200,13 @@ def _escalate(ticket: Ticket, policy: SlaPolicy) -> None:
         )
         fields.append("assignee")
     if fields:
+        # As tickets.services.touch: the requester sees who has their ticket, not its priority.
         ticket.last_activity_at = clock.now()
-        ticket.save(update_fields=[*fields, "last_activity_at"])
+        fields.append("last_activity_at")
+        if "assignee" in fields:
+            ticket.updated_at = ticket.last_activity_at
+            fields.append("updated_at")
+        ticket.save(update_fields=fields)
 
 
 def sla_sweep() -> int:
