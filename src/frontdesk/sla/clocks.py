@@ -21,6 +21,7 @@ the REST ``overdue`` filter and the list's due column show the SLA without anoth
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,9 +34,13 @@ from django.dispatch import Signal
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
-from frontdesk.sla.calendars import Calendar, add_business_seconds, business_seconds_between
+from frontdesk.core.errors import InvalidInput
+from frontdesk.sla import calendars
+from frontdesk.sla.calendars import Calendar
 from frontdesk.sla.models import Holiday, Metric, SlaClock, SlaPolicy, SlaTarget
 from frontdesk.tickets.models import DONE_STATUSES, Status, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
 
 # Sent with a ticket's id and the instants (warnings, due times) its clocks now wait for.
 checks_planned = Signal()
@@ -111,6 +116,25 @@ def calendar_of(policy: SlaPolicy | None) -> Calendar | None:
 
 # --- the clocks of one ticket ---------------------------------------------------------------
 
+# A calendar with no working time ahead (every day a holiday) must not stop a ticket from being
+# opened or answered: its targets count round the clock, and the log says why.
+
+
+def _add(calendar: Calendar | None, start: datetime, seconds: float) -> datetime:
+    try:
+        return calendars.add_business_seconds(calendar, start, seconds)
+    except InvalidInput:
+        logger.warning("An SLA calendar has no working time ahead; counting round the clock.")
+        return calendars.add_business_seconds(None, start, seconds)
+
+
+def _between(calendar: Calendar | None, start: datetime, end: datetime) -> int:
+    try:
+        return calendars.business_seconds_between(calendar, start, end)
+    except InvalidInput:
+        logger.warning("An SLA calendar has no working time ahead; counting round the clock.")
+        return calendars.business_seconds_between(None, start, end)
+
 
 @dataclass
 class Clocks:
@@ -136,9 +160,7 @@ class Clocks:
     def checkpoint(self, row: SlaClock) -> None:
         """Add the business time since ``row`` started running to what it consumed."""
         if row.running_since is not None:
-            row.consumed_seconds += business_seconds_between(
-                self.calendar, row.running_since, self.moment
-            )
+            row.consumed_seconds += _between(self.calendar, row.running_since, self.moment)
             row.running_since = self.moment
 
     def pause(self, row: SlaClock) -> None:
@@ -161,14 +183,12 @@ class Clocks:
         target = row.target_minutes * 60
         left = target - row.consumed_seconds
         if left > 0 or row.due_at is None:
-            row.due_at = add_business_seconds(self.calendar, row.running_since, left)
+            row.due_at = _add(self.calendar, row.running_since, left)
         # else: missed already; its due time stays the instant it was missed
         percent = row.policy.warn_percent if row.policy_id else 0
         warn = target * percent // 100 - row.consumed_seconds
         row.warn_at = (
-            add_business_seconds(self.calendar, row.running_since, warn)
-            if 0 < percent < 100 and warn > 0
-            else None
+            _add(self.calendar, row.running_since, warn) if 0 < percent < 100 and warn > 0 else None
         )
 
     def start(self, metric: str, minutes: int, *, since: datetime | None = None) -> SlaClock:
