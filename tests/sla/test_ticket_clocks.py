@@ -229,3 +229,21 @@ def test_scope_and_order_choose_the_policy(
     assert clocks(other)[Metric.FIRST_RESPONSE].policy_id == billing.pk
     # The first ticket was reapplied in the worker after the reorder: still general.
     assert {row.policy_id for row in clocks(ticket).values()} == {broad.pk}
+
+
+def test_a_shorter_target_already_used_up_is_due_at_once(
+    customer: User, agent: User, admin: User, clock: Clock
+) -> None:
+    at(clock, TUESDAY_10)
+    targets = {
+        "medium": {"first_response_minutes": 240},
+        "urgent": {"first_response_minutes": 30},
+    }
+    policy(admin, targets=targets)
+    ticket = open_ticket(customer)
+    clock.advance(45 * 60)
+    services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"priority": "urgent"})
+    first = clocks(ticket)[Metric.FIRST_RESPONSE]
+    assert first.due_at == clock.current and first.breached
+    ticket.refresh_from_db()
+    assert ticket.due_at == clock.current  # overdue from now on

@@ -182,9 +182,10 @@ class Clocks:
             return
         target = row.target_minutes * 60
         left = target - row.consumed_seconds
-        if left > 0 or row.due_at is None:
+        if left > 0:
             row.due_at = _add(self.calendar, row.running_since, left)
-        # else: missed already; its due time stays the instant it was missed
+        else:  # missed already: when it was missed if known, else now (a shorter target)
+            row.due_at = min(row.due_at or row.running_since, row.running_since)
         percent = row.policy.warn_percent if row.policy_id else 0
         warn = target * percent // 100 - row.consumed_seconds
         row.warn_at = (
