@@ -99,3 +99,22 @@ def test_actions_move_policies_in_the_order(admin: User) -> None:
 def test_an_agent_cannot_reach_the_policies(agent: User) -> None:
     client = admin_browser(agent)
     assert client.get(POLICIES).status_code in (302, 403)
+
+
+def test_sla_alerts_are_neither_changed_nor_deleted(
+    customer: User, agent: User, admin: User
+) -> None:
+    from frontdesk.sla.models import SlaAlert
+    from tests.conftest import open_ticket
+
+    ticket = open_ticket(customer)
+    alert = SlaAlert.objects.create(
+        ticket=ticket, metric="first_response", level="breach", due_at=ticket.created_at
+    )
+    client = admin_browser(admin)
+    path = f"/admin/sla/slaalert/{alert.pk}/"
+    assert change_form(client, f"{path}change/", "slaalert_form").status_code == 403
+    assert client.get(f"{path}delete/").status_code == 403
+    listing = client.get("/admin/sla/slaalert/")
+    assert listing.status_code == 200 and b"delete_selected" not in listing.content
+    assert SlaAlert.objects.filter(pk=alert.pk).exists()

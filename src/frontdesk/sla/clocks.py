@@ -257,9 +257,10 @@ def ticket_opened(ticket: Ticket, actor: User | None) -> None:
     clocks.save(actor=actor, history=False)
 
 
-def ticket_retargeted(ticket: Ticket, actor: User | None) -> None:
+def ticket_retargeted(ticket: Ticket, actor: User | None, *, history: bool = True) -> None:
     """Priority, category or the policies changed: apply the policy that matches now, keeping
-    the business time each clock consumed. A clock the new targets lack is removed; a metric
+    the business time each clock consumed (a history row when the due date moved, unless
+    ``history`` is off: the demo's bulk tickets). A clock the new targets lack is removed; a metric
     new to the ticket counts from its opening."""
     clocks = Clocks.load(ticket)
     for row in clocks.rows.values():
@@ -286,9 +287,10 @@ def ticket_retargeted(ticket: Ticket, actor: User | None) -> None:
         if old_due is not None:
             ticket.due_at = None
             Ticket.objects.filter(pk=ticket.pk).update(due_at=None)
-            _record_due(ticket, actor, old_due, None)
+            if history:
+                _record_due(ticket, actor, old_due, None)
         return
-    clocks.save(actor=actor, history=True)
+    clocks.save(actor=actor, history=history)
 
 
 def status_changed(ticket: Ticket, old: str, new: str, actor: User | None) -> None:
