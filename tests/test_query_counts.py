@@ -71,14 +71,15 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/replies"): 3,
     ("agent", "/replies/picker?q=heating"): 3,
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
-    # the requester with organisation, note and ticket count, and their other tickets.
-    ("agent", "/ticket/{ticket}"): 13,
+    # the requester with organisation, note and ticket count, and their other tickets; the
+    # SLA's clocks.
+    ("agent", "/ticket/{ticket}"): 14,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
-    # panel (2).
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 8,
+    # panel (2), the SLA's clocks.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 9,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

@@ -106,6 +106,7 @@ def environment(**options: Any) -> Environment:
         system_line=system_line,
         priority_badge=frontdesk_ui.priority_badge,
         due_or_age=frontdesk_ui.due_or_age,
+        sla_target=frontdesk_ui.sla_target,
         when=frontdesk_ui.when,
         exact=frontdesk_ui.exact,
         history_line=frontdesk_ui.history_line,
