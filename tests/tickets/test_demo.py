@@ -300,9 +300,9 @@ def test_names_taken_in_the_database_or_the_batch_get_numbers() -> None:
 
 
 def test_planning_beside_the_writing_writes_the_same_desk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above one batch the demo plans in a thread while it writes, without the big tables'
-    indexes; the result is the one planning in line gives, ticket numbers and history
-    included."""
+    """Above one batch the demo plans in planner processes while it writes, without the big
+    tables' indexes; the result is the one planning in line gives, ticket numbers and history
+    included, and each batch has a random stream of its own."""
 
     def desk() -> tuple[list[tuple[str, str, str]], list[bool], int]:
         tickets = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
@@ -311,17 +311,20 @@ def test_planning_beside_the_writing_writes_the_same_desk(monkeypatch: pytest.Mo
                     created.values_list("ticket_id", "new_value")]  # fmt: skip
         return tickets, numbered, Message.objects.count()
 
-    run_demo("--seed", "7")  # 60 tickets, one batch: planned in line
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 0)  # planned in line
+    run_demo("--seed", "7")
     inline = desk()
     Ticket.objects.all().delete()
     Organisation.objects.all().delete()
     User.objects.exclude(pk=SYSTEM_USER_ID).exclude(role=Role.ADMIN).delete()
-    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches: a thread
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 2)  # planner processes
     run_demo("--seed", "7")
     tickets, numbered, messages = desk()
     assert (tickets, messages) == (inline[0], inline[2])
     assert len(numbered) == TICKETS
     assert all(numbered)
+    assert len(set(tickets[:25]) & set(tickets[25:50])) < 5  # not one stream three times
 
 
 def _schema() -> list[tuple[str, str]]:

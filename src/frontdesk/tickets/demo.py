@@ -13,18 +13,19 @@ account (hashing is deliberately slow: 2,000 accounts would take half a minute a
 from __future__ import annotations
 
 import contextlib
-from bisect import bisect
 import gc
-import queue
+import multiprocessing
+import multiprocessing.pool
 import random
 import secrets
-import sys
-import threading
+import signal
+from bisect import bisect
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -34,7 +35,6 @@ from django.db.models import Max
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Organisation, Role, User
 from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.bulk import (
-    batches,
     indexes_deferred,
     insert_rows,
     lock_for_explicit_ids,
@@ -105,7 +105,10 @@ ADMIN_USERNAME = "admin"
 DEMO_DOMAIN = "frontdesk-demo.example"  # RFC 2606: mail to demo people goes nowhere
 BATCH_SIZE = 5_000  # tickets per transaction, with their messages, tags and history
 DAY = timedelta(days=1)
-SWITCH_INTERVAL = 0.0005  # seconds; see _planned_alongside
+# Processes that plan batches while this one writes (see _planned_alongside), and how many
+# batches may be planned ahead of the one being written.
+PLANNERS = 2
+PLANNED_AHEAD = PLANNERS + 2
 
 
 class _Weighted:
@@ -646,12 +649,36 @@ def _renumbered(rows: BatchRows, first: int) -> BatchRows:
     )
 
 
-def _planned_rows(
-    plans: Iterator[PlannedTicket], first: int, db_time: DbTime
-) -> Iterator[BatchRows]:
-    for batch in batches(plans, BATCH_SIZE):
-        yield _rows(batch, first, db_time)
-        first += len(batch)
+@dataclass(frozen=True)
+class Planning:
+    """What a batch is planned from. Each batch has a random stream of its own, seeded from the
+    demo's seed and the batch's number, so that batches can be planned apart (in planner
+    processes) and a seed still gives the same desk however they are shared out."""
+
+    seed: int
+    tickets: int
+    cast: Cast
+    moment: datetime  # naive UTC
+    db_time: DbTime
+
+    @property
+    def batch_count(self) -> int:
+        return -(-self.tickets // BATCH_SIZE)
+
+    def batch(self, number: int, first: int) -> BatchRows:
+        """Batch ``number``'s tickets, numbered from ``first``."""
+        rng = random.Random(f"{self.seed}/{number}")
+        start = number * BATCH_SIZE
+        plans = [
+            _plan_ticket(rng, index, self.cast, self.moment)
+            for index in range(start, min(start + BATCH_SIZE, self.tickets))
+        ]
+        return _rows(plans, first, self.db_time)
+
+
+def _planned_in_line(planning: Planning, first: int) -> Iterator[BatchRows]:
+    for number in range(planning.batch_count):
+        yield planning.batch(number, first + number * BATCH_SIZE)
 
 
 def _write(rows: BatchRows) -> tuple[int, int]:
@@ -688,56 +715,62 @@ def _ticket_values(ticket: TicketDraft | Ticket, db_time: DbTime) -> tuple[Any, 
     )  # fmt: skip
 
 
+_planning_here: Planning | None = None  # in a planner process: what it plans from
+
+
+def _become_planner(planning: Planning) -> None:
+    """A planner process's start. Ctrl-C is the loader's to handle: it stops the planners."""
+    global _planning_here  # one per planner process, set once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _planning_here = planning
+
+
+def _plan_in_planner(number: int, first: int) -> BatchRows:
+    assert _planning_here is not None  # set by _become_planner
+    return _planning_here.batch(number, first)
+
+
+@contextlib.contextmanager
 def _planned_alongside(
-    batches_: Iterator[BatchRows], while_waiting: Callable[[], bool]
+    planning: Planning, first: int, while_waiting: Callable[[], bool]
+) -> Iterator[Iterator[BatchRows]]:
+    """The batches in order, planned by ``PLANNERS`` processes while this one writes the
+    previous ones; when the next batch is not planned yet, ``while_waiting`` does a slice of
+    other work (False: nothing left to do, so wait).
+
+    Planning is Python, one core's worth per planner; the writer is mostly the database's own
+    code. Planners in threads shared one interpreter lock (a million tickets: about 106 s of
+    planning on one core, the critical path); planners in processes each have their own. They
+    are forked, so they start with the cast in memory, and hand back each batch as rows of
+    plain values, already the database's text for times: unpickling a batch of 5,000 tickets
+    costs the writer about 45 ms (the forked planner tried before sent model objects and
+    datetimes and cost the writer 9 s per 100,000 tickets, here about 1 s)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(PLANNERS, initializer=_become_planner, initargs=(planning,)) as pool:
+        yield _in_order(pool, planning, first, while_waiting)
+
+
+def _in_order(
+    pool: multiprocessing.pool.Pool,
+    planning: Planning,
+    first: int,
+    while_waiting: Callable[[], bool],
 ) -> Iterator[BatchRows]:
-    """The same batches, planned in a thread while this one writes the previous ones; when
-    the next batch is not planned yet, ``while_waiting`` does a slice of other work (False:
-    nothing left to do, so wait).
+    numbers = iter(range(planning.batch_count))
+    planned: deque[multiprocessing.pool.AsyncResult[BatchRows]] = deque()
 
-    Planning is Python; writing is mostly the database's own code, and sqlite3 and psycopg
-    let go of the interpreter lock while it runs, so the two share two cores. A thread
-    rather than a process: handing the rows over from a forked planner (pickling) cost the
-    writer 9 s per 100,000 tickets. The switch interval is shortened meanwhile, so the
-    writer gets the lock back soon after each statement instead of after 5 ms."""
-    ready: queue.Queue[BatchRows | BaseException | None] = queue.Queue(maxsize=2)
-    stopping = threading.Event()
+    def plan_ahead() -> None:
+        for number in islice(numbers, PLANNED_AHEAD - len(planned)):
+            batch_first = first + number * BATCH_SIZE
+            planned.append(pool.apply_async(_plan_in_planner, (number, batch_first)))
 
-    def plan() -> None:
-        try:
-            for rows in batches_:
-                if stopping.is_set():
-                    return
-                ready.put(rows)
-        except BaseException as failure:
-            ready.put(failure)
-            return
-        ready.put(None)
-
-    planner = threading.Thread(target=plan, name="demo-planner", daemon=True)
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    planner.start()
-    try:
-        while True:
-            try:
-                item = ready.get_nowait()
-            except queue.Empty:
-                if while_waiting():
-                    continue
-                item = ready.get()
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stopping.set()
-        while planner.is_alive():  # a planner waiting to hand over a batch gets its place
-            with contextlib.suppress(queue.Empty):
-                ready.get_nowait()
-            planner.join(0.1)
-        sys.setswitchinterval(switch_interval)
+    plan_ahead()
+    while planned:
+        while not planned[0].ready() and while_waiting():
+            pass
+        rows = planned.popleft().get()
+        plan_ahead()
+        yield rows
 
 
 def _larger_than_the_desk(tickets: int) -> bool:
@@ -825,17 +858,20 @@ def demo_create(
     cast = Cast(customers=customers, agents=agents, tags=tags)
     _widen_sqlite_cache()
     utc = in_utc(moment).replace(tzinfo=None)  # tickets are planned in naive UTC
-    plans = (_plan_ticket(rng, index, cast, utc) for index in range(tickets))
-    planned = _planned_rows(plans, next_free_id(Ticket), utc_datetime_adapter())
+    planning = Planning(seed, tickets, cast, utc, utc_datetime_adapter())
+    first = next_free_id(Ticket)
     large = _larger_than_the_desk(tickets)
     with (
         _cycle_collector_paused(),
         search_index_deferred(merge_at_end=large),
+        # The planners are forked before the progress bar starts a thread.
+        _planned_alongside(planning, first, search_index_some)
+        if tickets > BATCH_SIZE and PLANNERS > 0
+        else contextlib.nullcontext(_planned_in_line(planning, first)) as planned,
         _indexes_deferred_when_large(large),
         progress(tickets, "Tickets", "ticket", show=show_progress) as bar,
     ):
-        batches_ = _planned_alongside(planned, search_index_some)
-        for rows in batches_ if tickets > BATCH_SIZE else planned:
+        for rows in planned:
             messages, events = _write(rows)
             report.tickets += len(rows.tickets)
             report.messages += messages
