@@ -109,6 +109,7 @@ DAY = timedelta(days=1)
 # batches may be planned ahead of the one being written.
 PLANNERS = 2
 PLANNED_AHEAD = PLANNERS + 2
+SORT_THREADS = 2  # SQLite's helper threads for sorting; see _widen_sqlite_cache
 
 
 class _Weighted:
@@ -807,10 +808,15 @@ def _cycle_collector_paused() -> Iterator[None]:
 def _widen_sqlite_cache() -> None:
     """Give SQLite 256 MiB of page cache (default: 2 MiB) for this connection. Each ticket
     lands on a random page of the requester and assignee indexes, and once those outgrow the
-    cache every batch rereads them (measured: 300,000 tickets in 61 s instead of 67 s)."""
+    cache every batch rereads them (measured: 300,000 tickets in 61 s instead of 67 s).
+
+    And let it sort with helper threads (``PRAGMA threads``, default none) when it makes the
+    deferred indexes again at the end: an index on 3,000,000 rows took 8.8 s with 2 instead
+    of 10.6 s, and 7.8 s instead of 9.5 s again (load average 7 on two cores)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")
+            cursor.execute(f"PRAGMA threads = {SORT_THREADS}")
 
 
 def _analyze() -> None:
