@@ -16,6 +16,7 @@ import contextlib
 import gc
 import multiprocessing
 import multiprocessing.pool
+import os
 import random
 import secrets
 import signal
@@ -105,9 +106,9 @@ ADMIN_USERNAME = "admin"
 DEMO_DOMAIN = "frontdesk-demo.example"  # RFC 2606: mail to demo people goes nowhere
 BATCH_SIZE = 5_000  # tickets per transaction, with their messages, tags and history
 DAY = timedelta(days=1)
-# Processes that plan batches while this one writes (see _planned_alongside), and how many
-# batches may be planned ahead of the one being written.
-PLANNERS = 2
+# Processes that plan batches while this one writes (see _planned_alongside), where there is
+# a second core; and how many batches may be planned ahead of the one being written.
+PLANNERS = 2 if (os.cpu_count() or 1) > 1 else 0
 PLANNED_AHEAD = PLANNERS + 2
 SORT_THREADS = 2  # SQLite's helper threads for sorting; see _widen_sqlite_cache
 
