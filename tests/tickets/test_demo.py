@@ -349,6 +349,30 @@ def test_a_large_demo_leaves_every_index_and_search_trigger_as_it_found_them(
     assert _schema() == before
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's indexes and triggers")
+def test_a_planner_that_fails_stops_the_load_and_leaves_the_schema_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch that cannot be planned (in a planner process) stops the demo with the planner's
+    own error; the batches before it stay, and the indexes and triggers are back."""
+    before = _schema()
+    plan_ticket = demo._plan_ticket
+
+    def failing(rng: object, index: int, *args: object) -> object:
+        if index == 40:
+            raise RuntimeError("planning ticket 40 failed")
+        return plan_ticket(rng, index, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 2)
+    monkeypatch.setattr("frontdesk.tickets.demo._plan_ticket", failing)
+    with pytest.raises(RuntimeError, match="planning ticket 40 failed"):
+        run_demo()
+
+    assert Ticket.objects.count() == 25  # the first batch, written before the second failed
+    assert _schema() == before
+
+
 def test_the_demo_is_found_by_search_and_so_is_what_comes_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -3,10 +3,12 @@
 Organisations, customers, agents and an admin; tickets in every status, priority and category
 with conversations that follow the same rules as the real use cases (a claim writes the claim
 notice, closing resolves, a customer's reply reopens), tags, due dates (some overdue) and
-history. Everything comes from one ``random.Random(seed)``, so a seed gives the same data.
+history. Everything comes from the seed: the people from ``random.Random(seed)``, each batch
+of tickets from a random stream of its own seeded from the seed and the batch's number, so a
+seed gives the same data however many processes plan it.
 
-Fast enough for a million tickets: rows are built in memory and written in bulk, a batch
-per transaction; the demo password is hashed once and the hash shared by every demo
+Fast enough for a million tickets: rows are planned in forked processes and written in bulk,
+a batch per transaction; the demo password is hashed once and the hash shared by every demo
 account (hashing is deliberately slow: 2,000 accounts would take half a minute alone).
 """
 
