@@ -62,22 +62,24 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/home"): 8,
     ("agent", "/home?view=claimable"): 8,
     ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
-    # The ticket, its read marker (3), the message ids (for folding), messages, attachments.
-    ("customer", "/ticket/{ticket}"): 9,
+    # The ticket, its read marker (the newest message and the marker: a view with nothing new
+    # since the warm-up writes none), the message ids (for folding), messages, attachments.
+    ("customer", "/ticket/{ticket}"): 8,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
     ("agent", "/replies"): 3,
     ("agent", "/replies/picker?q=heating"): 3,
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
-    # the requester with organisation, note and ticket count, and their other tickets.
+    # the requester with organisation, note and ticket count, and their other tickets; the
+    # SLA's clocks.
     ("agent", "/ticket/{ticket}"): 14,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
-    # panel (2).
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 8,
+    # panel (2), the SLA's clocks.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 9,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

@@ -57,6 +57,18 @@ ENDPOINTS = [
     ("GET", "/views/1/"),
     ("PATCH", "/views/1/"),
     ("DELETE", "/views/1/"),
+    ("GET", "/sla/tickets/1/"),
+    ("GET", "/sla/policies/"),
+    ("POST", "/sla/policies/"),
+    ("PUT", "/sla/policies/order/"),
+    ("GET", "/sla/policies/1/"),
+    ("PATCH", "/sla/policies/1/"),
+    ("DELETE", "/sla/policies/1/"),
+    ("GET", "/sla/calendars/"),
+    ("POST", "/sla/calendars/"),
+    ("GET", "/sla/calendars/1/"),
+    ("PATCH", "/sla/calendars/1/"),
+    ("DELETE", "/sla/calendars/1/"),
 ]
 
 

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.replies.services import saved_reply_create
+from frontdesk.sla.policies import sla_calendar_create, sla_policy_create
 from frontdesk.tickets import services
 from frontdesk.tickets.file_services import attachment_add
 from frontdesk.tickets.models import Attachment, Message, TicketEvent
@@ -52,6 +53,8 @@ PATH_IDS = {
     "organisation_id": "organisations",
     "customer_id": "customers",
     "view_id": "views",
+    "policy_id": "sla_policies",
+    "calendar_id": "sla_calendars",
 }
 
 
@@ -76,6 +79,21 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
     )
     customer.organisation = acme
     customer.save(update_fields=["organisation"])
+    calendar = sla_calendar_create(
+        actor=admin,
+        name="Front desk",
+        time_zone="Europe/London",
+        hours={"0": [["09:00", "17:00"]]},
+        holidays=[{"day": "2026-12-25", "yearly": True, "name": "Christmas"}],
+    )
+    policy = sla_policy_create(
+        actor=admin,
+        values={
+            "name": "Standard",
+            "calendar": calendar.pk,
+            "targets": {"medium": {"first_response_minutes": 60, "resolution_minutes": 480}},
+        },
+    )
     mine = open_ticket(customer, title="Printer is broken")
     theirs = open_ticket(other_customer, title="Cannot sign in")
     services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
@@ -105,6 +123,8 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
     mine_view = saved_view_create(actor=agent, name="Open", query="view=open&priority=high")
     return {
         "saved_replies": [reply.pk for reply in replies],
+        "sla_policies": [policy.pk],
+        "sla_calendars": [calendar.pk],
         "views": [mine_view.pk],
         "tickets": [mine.pk, theirs.pk],
         "comments": list(Message.objects.values_list("pk", flat=True)),

@@ -65,7 +65,9 @@ def test_ticket_out_is_what_the_schema_says(
     listed = api_selectors.tickets_list_for_api(user=caller, filters={}, limit=50).items
     one_by_one = [api_selectors.ticket_get_for_api(user=caller, ticket_id=t.pk) for t in listed]
     assert len(listed) == 4
-    for ticket in [*listed, *one_by_one]:
+    for row, ticket in zip(listed, one_by_one, strict=True):
+        # A list's row (tickets/rows.py) is written as the ticket itself would be.
+        assert ticket_out(row, caller) == _schema(ticket, caller)
         assert ticket_out(ticket, caller) == _schema(ticket, caller)
 
 

@@ -22,6 +22,9 @@ TESTED = {
     "tickets.tag": "tickets/test_admin.py",
     "tickets.ticketevent": "tickets/test_admin.py",
     "sla.overduealert": "sla/test_admin.py",
+    "sla.slaalert": "sla/test_admin_pages.py",
+    "sla.slapolicy": "sla/test_admin_pages.py",
+    "sla.businesscalendar": "sla/test_admin_pages.py",
     "notifications.outboxmail": "notifications/test_delivery_admin.py",
     "mail.inboundmail": "mail/test_pipeline_held.py",
 }

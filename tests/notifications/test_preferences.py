@@ -39,6 +39,7 @@ def test_defaults_everything_on_and_no_digest(customer: User, agent: User) -> No
         "ticket_assigned": True,
         "mentioned": True,
         "new_ticket": True,
+        "sla_alert": True,
     }
     assert preferences_of(agent).digest == "off"
 
@@ -128,7 +129,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "customer_replied": "on",
         "mentioned": "on",
         "digest": "hourly",
-    }  # ticket_assigned and new_ticket unticked
+    }  # ticket_assigned, new_ticket and sla_alert unticked
     response = client.post("/profile/notifications", data)
     assert response.status_code == 302
     assert response["Location"] == "/profile#notifications"
@@ -137,6 +138,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "ticket_assigned": False,
         "mentioned": True,
         "new_ticket": False,
+        "sla_alert": False,
     }
     assert preferences_of(agent).digest == "hourly"
     page = html(client.get("/profile"))

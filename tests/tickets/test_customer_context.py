@@ -52,6 +52,24 @@ def test_the_panel_lists_other_tickets_open_first_at_most_five(
     assert shown == [t.pk for t in reversed(active)] + [closed[2].pk, closed[1].pk]
 
 
+def test_the_panel_shows_the_newest_whatever_their_status(agent: User, customer: User) -> None:
+    """The panel reads the few newest of each status (not every ticket of a customer who has
+    thousands): across statuses it must still be the newest active ones, in order."""
+    cycle = [Status.OPEN, Status.PENDING, Status.IN_PROGRESS, Status.NEW]
+    active = [
+        open_ticket(customer, f"Open ticket {n}", staff=agent, status=cycle[n % len(cycle)])
+        for n in range(12)
+    ]
+    for n in range(6):
+        open_ticket(customer, f"Closed ticket {n}", staff=agent, status=Status.RESOLVED)
+    this = open_ticket(customer, "This ticket now")
+
+    panel = customers.customer_panel(user=agent, ticket=this)
+
+    assert panel is not None and panel.other_count == 18
+    assert [ticket.pk for ticket in panel.other_tickets] == [t.pk for t in active[::-1][:5]]
+
+
 def test_customers_get_no_panel(customer: User) -> None:
     ticket = open_ticket(customer)
     assert customers.customer_panel(user=customer, ticket=ticket) is None

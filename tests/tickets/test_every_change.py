@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from frontdesk.accounts.models import User
 from frontdesk.live.announce import STAFF_CHANNEL, user_channel
@@ -21,7 +22,9 @@ from frontdesk.mail.addresses import make_message_id, reply_address
 from frontdesk.mail.intake import mail_receive
 from frontdesk.mail.services import held_mail_accept
 from frontdesk.replies.services import saved_reply_apply, saved_reply_create
-from frontdesk.sla.services import sla_alert_if_overdue
+from frontdesk.sla import clocks as sla_clocks
+from frontdesk.sla.policies import sla_policy_create
+from frontdesk.sla.services import sla_alert_if_overdue, sla_check
 from frontdesk.tickets import file_services, services
 from frontdesk.tickets.bulk import tickets_bulk_change
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
@@ -56,6 +59,26 @@ def _saved_reply_applied(desk: Desk, **macro: str) -> Any:
     """A shared saved reply's macro, applied as when a message written from it is sent."""
     reply = saved_reply_create(actor=desk.admin, name="Macro", body="Thanks!", shared=True, **macro)
     return saved_reply_apply(actor=desk.agent, ticket_id=desk.ticket.pk, reply_id=reply.pk)
+
+
+def _sla_breached(desk: Desk) -> Any:
+    """The ticket comes under a policy (its due date recomputed, with history), then misses
+    its first response: the breach note and the escalation's new priority, all staff-only
+    (a reassignment the customer sees: tests/sla/test_alerts.py)."""
+    sla_policy_create(
+        actor=desk.admin,
+        values={
+            "name": "Every change",
+            "targets": {desk.ticket.priority: {"first_response_minutes": 5}},
+            "escalate_priority": True,
+        },
+    )
+    Ticket.objects.filter(pk=desk.ticket.pk).update(first_response_at=None)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=desk.ticket.pk)
+        sla_clocks.ticket_retargeted(ticket, desk.admin)
+    desk.clock.advance(3600)
+    return sla_check(ticket_id=desk.ticket.pk)
 
 
 def _mail_from(sender: str, thread_header: str) -> bytes:
@@ -213,6 +236,7 @@ CASES: list[tuple[str, bool, Action]] = [
         ),
     ),
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
+    ("sla_check breach and escalation", False, _sla_breached),
     ("saved_reply_apply status", True, lambda d: _saved_reply_applied(d, set_status="pending")),
     ("saved_reply_apply tag", False, lambda d: _saved_reply_applied(d, add_tag="refund")),
     (

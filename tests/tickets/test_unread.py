@@ -100,6 +100,33 @@ def test_the_ticket_page_marks_it_read(customer: User, agent: User) -> None:
     assert "New messages" not in html(client.get("/home"))
 
 
+def _writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+        and "ticketread" in query["sql"].lower()
+    ]
+
+
+def test_a_page_shown_again_with_nothing_new_writes_no_marker(customer: User, agent: User) -> None:
+    """Reading first: a view of a ticket read up to its newest message takes no write turn."""
+    ticket = open_ticket(customer)
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="On our way to fix it.")
+    with CaptureQueriesContext(connection) as first:
+        services.ticket_mark_read(user=customer, ticket=ticket)
+    with CaptureQueriesContext(connection) as again:
+        services.ticket_mark_read(user=customer, ticket=ticket)
+    assert len(_writes(first)) >= 1
+    assert _writes(again) == []
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Fixed, try it now.")
+    with CaptureQueriesContext(connection) as newer:
+        services.ticket_mark_read(user=customer, ticket=ticket)
+    assert len(_writes(newer)) == 1  # the marker moves on, by its UPDATE
+    newest = Message.objects.filter(ticket=ticket).latest("pk").pk
+    assert TicketRead.objects.get(user=customer, ticket=ticket).last_read_message_id == newest
+
+
 def test_a_page_the_user_may_not_see_marks_nothing(customer: User, other_customer: User) -> None:
     ticket = open_ticket(customer)
     assert signed_in(other_customer).get(f"/ticket/{ticket.pk}").status_code == 404

@@ -15,6 +15,7 @@ from frontdesk.accounts.models import User
 from frontdesk.tickets import access
 from frontdesk.tickets.filters import TICKET_FILTERS, TicketFilter
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+from frontdesk.tickets.rows import TicketRow
 from frontdesk.tickets.validators import MESSAGE_MAX, TITLE_MAX
 
 
@@ -153,9 +154,11 @@ class TicketOut(Schema):
         return obj.due_at
 
     @staticmethod
-    def resolve_tags(obj: Ticket) -> list[str]:
+    def resolve_tags(obj: Ticket | TicketRow) -> list[str]:
         names: list[str] | None = getattr(obj, "tag_names", None)  # a list's (paging.py)
-        return names if names is not None else [tag.name for tag in obj.tags.all()]
+        if names is not None or isinstance(obj, TicketRow):
+            return names or []
+        return [tag.name for tag in obj.tags.all()]
 
     @staticmethod
     def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:
@@ -188,12 +191,13 @@ class TicketPageOut(Schema):
     next: str | None
 
 
-def ticket_out(ticket: Ticket, user: User) -> dict[str, Any]:
+def ticket_out(ticket: Ticket | TicketRow, user: User) -> dict[str, Any]:
     """What ``TicketOut`` makes of ``ticket`` for the caller ``user`` (its ``model_dump()``),
     written directly: the lists answer with these. Ninja resolves a schema field by field
     through a wrapper object; for a page of 50 tickets that was ~6 ms of a REST list's CPU
     (bench/README.md, "Pages at a million tickets"). tests/api/test_ticket_out.py checks the
-    two agree for every kind of ticket and caller; the OpenAPI document still says TicketOut."""
+    two agree for every kind of ticket and caller; the OpenAPI document still says TicketOut.
+    A list's tickets come as ``TicketRow`` (tickets/rows.py), a single ticket as itself."""
     workings = access.sees_ticket_workings(user)
     resolution, resolution_public = access.resolution_for(user, ticket)
     requester = ticket.requester

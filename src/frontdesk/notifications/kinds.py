@@ -20,6 +20,7 @@ CUSTOMER_REPLIED = "customer_replied"
 TICKET_ASSIGNED = "ticket_assigned"
 MENTIONED = "mentioned"
 NEW_TICKET = "new_ticket"
+SLA_ALERT = "sla_alert"
 DIGEST = "digest"
 # Security mails: always sent, never listed on the profile page (so no one can turn them off),
 # no unsubscribe link; they are not in KINDS.
@@ -81,11 +82,20 @@ KINDS: dict[str, Kind] = {
             "A new ticket arrives that nobody has",
             "Every new ticket that is not assigned to anyone when it is opened.",
         ),
+        Kind(
+            SLA_ALERT,
+            Audience.STAFF,
+            "A ticket nears or misses its SLA target",
+            "On tickets assigned to you, and to the lead a policy names. Never held for a digest.",
+        ),
     )
 }
 
-# The kinds that go through a digest when an agent chose one (all of the staff's).
-DIGESTIBLE = frozenset(name for name, kind in KINDS.items() if kind.audience == Audience.STAFF)
+# The kinds that go through a digest when an agent chose one (the staff's, but an SLA alert:
+# it is worth something only at once).
+DIGESTIBLE = frozenset(
+    name for name, kind in KINDS.items() if kind.audience == Audience.STAFF and name != SLA_ALERT
+)
 
 
 class DigestPeriod(StrEnum):

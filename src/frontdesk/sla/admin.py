@@ -1,10 +1,31 @@
-"""The SLA's memory, to read: which missed due dates have been alerted. Deleting a row would
-let the same due date be alerted again, so nothing here is changed by hand."""
+"""The SLA in the admin: calendars and policies are edited here through their use cases
+(sla/policies.py), which check every value and apply an edit to the tickets under it; the
+alerts are the SLA's memory, to read (deleting one would let it be told again)."""
 
-from django.contrib import admin
+from __future__ import annotations
 
-from frontdesk.core.admin import ReadOnlyAdmin
-from frontdesk.sla.models import OverdueAlert
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm
+from frontdesk.core.errors import DomainError
+from frontdesk.sla import policies
+from frontdesk.sla.calendars import WEEKDAYS
+from frontdesk.sla.models import (
+    BusinessCalendar,
+    Holiday,
+    OverdueAlert,
+    SlaAlert,
+    SlaPolicy,
+)
+from frontdesk.tickets.models import Category, Channel, Priority
+
+HOLIDAY_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})(\s+yearly)?(?:\s+(.*))?$")
 
 
 @admin.register(OverdueAlert)
@@ -13,3 +34,280 @@ class OverdueAlertAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket",)
     raw_id_fields = ("ticket",)
     date_hierarchy = "created_at"
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "metric", "level", "due_at", "created_at")
+    list_filter = ("level", "metric")
+    list_select_related = ("ticket",)
+    raw_id_fields = ("ticket",)
+    date_hierarchy = "created_at"
+
+
+# --- calendars ----------------------------------------------------------------------------
+
+
+def _day_field(day: int) -> str:
+    return f"hours_{day}"
+
+
+class CalendarForm(ServiceForm):
+    """Hours as ``09:00-12:00, 13:00-17:00`` per weekday; holidays one a line,
+    ``2026-12-25 yearly Christmas``. Parsed here; the rules are sla_calendar_create's."""
+
+    holidays_text = forms.CharField(
+        label="Holidays",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text='One a line: a date, "yearly" if it comes back every year, a name. '
+        "For example: 2026-12-25 yearly Christmas",
+    )
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ("name", "time_zone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Decided once: the check in clean() creates (and rolls back) before the real save.
+        self.creating = self.instance.pk is None
+        stored = self.instance.hours if self.instance.pk else {}
+        for day in range(7):
+            spans = stored.get(str(day), [])
+            self.fields[_day_field(day)].initial = ", ".join(f"{a}-{b}" for a, b in spans)
+        if self.instance.pk:
+            self.fields["holidays_text"].initial = "\n".join(
+                f"{h.day.isoformat()}{' yearly' if h.yearly else ''} {h.name}".strip()
+                for h in self.instance.holidays.all()
+            )
+
+    def clean_holidays_text(self) -> list[dict[str, Any]]:
+        found = []
+        for line in self.cleaned_data["holidays_text"].splitlines():
+            if not line.strip():
+                continue
+            match = HOLIDAY_LINE.match(line.strip())
+            if match is None:
+                raise forms.ValidationError(f"Write {line.strip()!r} as: 2026-12-25 yearly Name")
+            found.append(
+                {"day": match[1], "yearly": bool(match[2]), "name": (match[3] or "").strip()}
+            )
+        return found
+
+    def _hours(self) -> dict[str, list[list[str]]]:
+        hours: dict[str, list[list[str]]] = {}
+        for day in range(7):
+            text = self.cleaned_data.get(_day_field(day)) or ""
+            spans = [part.strip() for part in text.split(",") if part.strip()]
+            pairs = [span.split("-", 1) for span in spans]
+            if any(len(pair) != 2 for pair in pairs):
+                raise DomainError(
+                    f"Write {WEEKDAYS[day]}'s hours as 09:00-17:00.", field=_day_field(day)
+                )
+            if pairs:
+                hours[str(day)] = [[a.strip(), b.strip()] for a, b in pairs]
+        return hours
+
+    def apply(self) -> None:
+        values = {
+            "name": self.cleaned_data["name"],
+            "time_zone": self.cleaned_data["time_zone"],
+            "hours": self._hours(),
+            "holidays": self.cleaned_data["holidays_text"],
+        }
+        if self.creating:
+            made = policies.sla_calendar_create(actor=self.actor, **values)
+            self.instance.pk = made.pk  # what the admin's answer links to
+        else:
+            policies.sla_calendar_update(
+                actor=self.actor, calendar_id=self.instance.pk, changes=values
+            )
+
+
+# Declared after the class: the admin's form factory then knows them as the form's own.
+for _day, _name in enumerate(WEEKDAYS):
+    CalendarForm.base_fields[_day_field(_day)] = CalendarForm.declared_fields[_day_field(_day)] = (
+        forms.CharField(
+            label=_name,
+            required=False,
+            help_text="For example 09:00-12:30, 13:30-17:00; empty: closed." if _day == 0 else "",
+        )
+    )
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+    can_delete = False
+    readonly_fields = ("day", "yearly", "name")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(ServiceAdmin):
+    form = CalendarForm
+    list_display = ("name", "time_zone", "updated_at")
+    search_fields = ("name",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["name", "time_zone", *(_day_field(day) for day in range(7)), "holidays_text"]
+
+    def delete_model(self, request: HttpRequest, obj: BusinessCalendar) -> None:
+        policies.sla_calendar_delete(actor=request.user, calendar_id=obj.pk)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BusinessCalendar]) -> None:
+        for calendar in queryset:
+            try:
+                self.delete_model(request, calendar)
+            except DomainError as exc:
+                self.message_user(request, f"{calendar}: {exc.message}", messages.ERROR)
+
+
+# --- policies -----------------------------------------------------------------------------
+
+
+def _target_field(priority: str, name: str) -> str:
+    return f"{priority}__{name}"
+
+
+class PolicyForm(ServiceForm):
+    """Targets as minutes per priority; scope as choices. The rules are sla_policy_create's."""
+
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any category.",
+    )
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any channel.",
+    )
+
+    class Meta:
+        model = SlaPolicy
+        fields = (
+            "name",
+            "active",
+            "calendar",
+            "organisations",
+            "warn_percent",
+            "escalate_priority",
+            "escalate_to",
+            "notify",
+        )
+        help_texts = {
+            "calendar": "Business hours the targets count in; empty: round the clock.",
+            "organisations": "None chosen: any organisation.",
+            "warn_percent": "Warn when this share of a target is used (0: no warning).",
+            "escalate_priority": "On a breach, raise the priority one step.",
+            "escalate_to": "On a breach, reassign to this agent.",
+            "notify": "The lead told of every breach, and of warnings on unassigned tickets.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Decided once: the check in clean() creates (and rolls back) before the real save.
+        self.creating = self.instance.pk is None
+        if self.instance.pk:
+            self.fields["categories"].initial = self.instance.categories
+            self.fields["channels"].initial = self.instance.channels
+        stored = {t.priority: t for t in self.instance.targets.all()} if self.instance.pk else {}
+        for priority in Priority.values:
+            for name in policies.TARGET_FIELDS:
+                field = self.fields[_target_field(priority, name)]
+                field.initial = getattr(stored.get(priority), name, None)
+
+    def apply(self) -> None:
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            "name": data["name"],
+            "active": data["active"],
+            "calendar": data["calendar"].pk if data["calendar"] else None,
+            "categories": list(data["categories"]),
+            "channels": list(data["channels"]),
+            "organisations": [org.pk for org in data["organisations"]],
+            "warn_percent": data["warn_percent"],
+            "escalate_priority": data["escalate_priority"],
+            "escalate_to": data["escalate_to"].pk if data["escalate_to"] else None,
+            "notify": data["notify"].pk if data["notify"] else None,
+            "targets": {
+                priority: {
+                    name: data.get(_target_field(priority, name)) for name in policies.TARGET_FIELDS
+                }
+                for priority in Priority.values
+            },
+        }
+        if self.creating:
+            made = policies.sla_policy_create(actor=self.actor, values=values)
+            self.instance.pk = made.pk  # what the admin's answer links to
+        else:
+            policies.sla_policy_update(actor=self.actor, policy_id=self.instance.pk, changes=values)
+
+
+for _priority, _label in Priority.choices:
+    for _target in policies.TARGET_FIELDS:
+        _words = _target.removesuffix("_minutes").replace("_", " ")
+        PolicyForm.base_fields[_target_field(_priority, _target)] = PolicyForm.declared_fields[
+            _target_field(_priority, _target)
+        ] = forms.IntegerField(
+            label=f"{_label}: {_words} (minutes)",
+            required=False,
+            min_value=1,
+            max_value=policies.MAX_TARGET_MINUTES,
+        )
+
+
+def _move(step: int) -> Any:
+    def action(
+        modeladmin: SlaPolicyAdmin, request: HttpRequest, queryset: QuerySet[SlaPolicy]
+    ) -> None:
+        chosen = [policy.pk for policy in queryset]
+        try:
+            policies.sla_policies_move(actor=request.user, policy_ids=chosen, step=step)  # type: ignore[arg-type]
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, messages.ERROR)
+
+    action.__name__ = "move_up" if step < 0 else "move_down"
+    label = "earlier (tried first)" if step < 0 else "later"
+    return admin.action(description=f"Move selected policies {label}")(action)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ServiceAdmin):
+    form = PolicyForm
+    list_display = ("name", "position", "active", "calendar", "updated_at")
+    list_select_related = ("calendar",)
+    ordering = ("position", "id")
+    actions = (_move(-1), _move(1))
+    filter_horizontal = ("organisations",)
+    raw_id_fields = ("escalate_to", "notify")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        targets = [
+            _target_field(priority, name)
+            for priority in Priority.values
+            for name in policies.TARGET_FIELDS
+        ]
+        return [
+            *PolicyForm.Meta.fields[:3],
+            "categories",
+            "channels",
+            *PolicyForm.Meta.fields[3:],
+            *targets,
+        ]
+
+    def delete_model(self, request: HttpRequest, obj: SlaPolicy) -> None:
+        policies.sla_policy_delete(actor=request.user, policy_id=obj.pk)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SlaPolicy]) -> None:
+        for policy in queryset:
+            try:
+                self.delete_model(request, policy)
+            except DomainError as exc:
+                self.message_user(request, f"{policy}: {exc.message}", messages.ERROR)

@@ -15,7 +15,7 @@ cannot see must not reach them through a timestamp, an unread dot or a live even
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
@@ -122,7 +122,12 @@ def requester_resolution(text: str, public: bool) -> str:
     return text if public else ""
 
 
-def resolution_for(user: User, ticket: Ticket) -> tuple[str, bool]:
+class _Resolved(Protocol):
+    resolution: str
+    resolution_public: bool
+
+
+def resolution_for(user: User, ticket: _Resolved) -> tuple[str, bool]:
     """The ticket's resolution as ``user`` may read it, and whether it is public. Staff read
     it as stored. The requester reads a public one only, and for them "public" says whether
     they are shown one: nothing tells them that a staff-only resolution exists."""

@@ -15,6 +15,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.ids import is_id, parse_id
 from frontdesk.tickets import access, paging, search
+from frontdesk.tickets import rows as rows_
 from frontdesk.tickets.filters import filter_condition, flag_set
 from frontdesk.tickets.models import Message, MessageKind, Ticket
 from frontdesk.tickets.selectors import named_ticket_id, search_condition, search_words
@@ -72,8 +73,13 @@ def _with_description(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.annotate(description=Subquery(first.values("body")[:1]))
 
 
-# A REST page's tickets, with their description (the same for every reader).
-_api_rows = paging.PageRows(lambda rows, reader: _with_description(rows))
+# A REST page's tickets, with their description (the same for every reader), as the values
+# ticket_out writes (tickets/rows.py says why not as instances).
+_api_rows = paging.PageRows(
+    lambda rows, reader: _with_description(rows),
+    columns=rows_.COLUMNS,
+    make=rows_.TicketRow.from_values,
+)
 
 
 def _encode_cursor(ordering: str, after: str) -> str:

@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from frontdesk.accounts.models import CustomerNote, Organisation, User
@@ -96,7 +97,23 @@ def _other_tickets(
 ) -> QuerySet[Ticket]:
     tickets = access.tickets_visible_to(access.gate_stand_in(shape, user_id))
     mine = tickets.filter(requester_id=requester_id).exclude(pk=ticket_id)
-    return _open_first(mine)[:OTHER_TICKETS_SHOWN]
+    # The few newest of each status, each read in order from the requester index, then
+    # sorted: sorting all of a requester's tickets cost 31-103 ms for a customer with
+    # 7,000-22,000 of them (1,000,000 tickets, SQLite), these reads 0.5-2.5 ms. Hand-joined
+    # with UNION ALL around the ORM's own queries: the ORM cannot put LIMITs in a compound on
+    # SQLite, and as ORed IN-lists PostgreSQL scanned the whole table (450 ms).
+    newest = [
+        mine.filter(status=status).order_by("-created_at", "-id").values("pk")
+        [:OTHER_TICKETS_SHOWN].query.sql_with_params()
+        for status in Status.values
+    ]  # fmt: skip
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS s{n}"  # noqa: S608 (the ORM's SQL; values are parameters)
+        for n, (sql, _) in enumerate(newest)
+    )
+    params = [value for _, values in newest for value in values]
+    chosen = RawSQL(union, params)  # noqa: S611 (the same: every value is a parameter)
+    return _open_first(tickets.filter(pk__in=chosen))[:OTHER_TICKETS_SHOWN]
 
 
 _panel_person = CompiledRead(_person)

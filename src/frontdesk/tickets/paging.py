@@ -147,28 +147,50 @@ def in_order_after(
 
 class PageRows:
     """The tickets of a page, by id, as a list shows them: ``decorate(rows, reader)`` adds its
-    annotations (an unread mark, a description) for the page's reader, the people come
-    joined, the rows in the page's order. Its SQL is compiled once per shape (the reader's
-    gate shape, the ordering, how many rows; core/compiled.py): building and compiling the
+    annotations (an unread mark, a description) for the page's reader, the ``people`` it
+    shows come joined, the rows in the page's order. Its SQL is compiled once per shape (the
+    reader's gate shape, the ordering, how many rows; core/compiled.py): building and compiling the
     decorated query cost more than running it, about a third of a page's CPU at a million
     tickets (bench/README.md, "Pages at a million tickets")."""
 
-    def __init__(self, decorate: Callable[[QuerySet[Ticket], User], QuerySet[Ticket]]) -> None:
+    def __init__(
+        self,
+        decorate: Callable[[QuerySet[Ticket], User], QuerySet[Ticket]],
+        *,
+        people: tuple[str, ...] = ("requester", "assignee"),
+        columns: tuple[str, ...] = (),
+        make: Callable[[tuple[Any, ...], tuple[str, ...]], Any] | None = None,
+    ) -> None:
+        """With ``columns`` and ``make``, the tickets are read as tuples of those columns and
+        then the sort values, and each becomes ``make(values, sort_names)``: for a list that
+        answers with a few values of each ticket, not with model instances."""
         self.decorate = decorate
-        self.read: CompiledRead[Ticket] = CompiledRead(self._build)
+        self.people = people
+        self.columns = columns
+        self.make = make
+        self.read: CompiledRead[Any] = CompiledRead(self._build)
+
+    def _sort_names(self, keys: tuple[SortKey, ...]) -> tuple[str, ...]:
+        return tuple(key.name for key in keys if key.name not in self.columns)
 
     def _build(
         self, shape: tuple[bool, tuple[SortKey, ...], int], reader_id: int, *ids: int
-    ) -> QuerySet[Ticket]:
+    ) -> QuerySet[Ticket, Any]:
         staff, keys, _count = shape
         rows = self.decorate(Ticket.objects.filter(pk__in=ids), gate_stand_in(staff, reader_id))
         ordered = rows.annotate(**_sort_values(keys)).order_by(*_ordering(keys))
-        return ordered.select_related("requester", "assignee")
+        if self.make is not None:
+            return ordered.values_list(*self.columns, *self._sort_names(keys))
+        return ordered.select_related(*self.people)
 
-    def __call__(self, reader: User, keys: tuple[SortKey, ...], ids: list[int]) -> list[Ticket]:
+    def __call__(self, reader: User, keys: tuple[SortKey, ...], ids: list[int]) -> list[Any]:
         if not ids:
             return []
-        return self.read((gate_shape(reader), keys, len(ids)), reader.pk, *ids)
+        found = self.read((gate_shape(reader), keys, len(ids)), reader.pk, *ids)
+        if self.make is None:
+            return found
+        names = self._sort_names(keys)
+        return [self.make(values, names) for values in found]
 
 
 def ticket_page(

@@ -170,7 +170,7 @@ def touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Chan
         ticket.updated_at = moment
         touched.append("updated_at")
     ticket.save(update_fields=touched)
-    ticket_mark_read(user=actor, ticket=ticket)
+    ticket_mark_read(user=actor, ticket=ticket, in_a_change=True)
 
 
 def _check_staff(actor: User, message: str = NOT_AUTHORISED) -> None:
@@ -794,6 +794,14 @@ def _newest_message_query(shape: bool, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id").only("id")[:1]
 
 
+def _read_up_to_query(
+    shape: None, user_id: int, ticket_id: int
+) -> QuerySet[TicketRead, tuple[int]]:
+    return TicketRead.objects.filter(user_id=user_id, ticket_id=ticket_id).values_list(
+        "last_read_message_id"
+    )
+
+
 def _read_marker_query(
     shape: None, user_id: int, ticket_id: int, newest: int, moment: datetime
 ) -> tuple[QuerySet[TicketRead], dict[str, Any]]:
@@ -805,22 +813,33 @@ def _read_marker_query(
 
 # Every reply and page view marks the ticket read: compiled once (core/compiled.py).
 _newest_message = CompiledRead(_newest_message_query)
+_read_up_to = CompiledRead(_read_up_to_query)
 _read_marker_moved = CompiledUpdate(_read_marker_query)
 
 
-def ticket_mark_read(*, user: User, ticket: Ticket) -> None:
+def ticket_mark_read(*, user: User, ticket: Ticket, in_a_change: bool = False) -> None:
     """Remember that ``user`` has read ``ticket`` up to the newest message they may see.
-    Never moves backwards, so an older page view finishing late cannot undo a newer one."""
+    Never moves backwards, so an older page view finishing late cannot undo a newer one.
+
+    A page shown again with nothing new writes nothing: the marker is read first, then moved
+    (an UPDATE) or made (the first visit, an INSERT). It used to try the UPDATE and then an
+    INSERT that SQLite ignored: a write transaction and its commit for every view, waiting
+    its turn behind every writer. ``in_a_change``: called from a change's own write
+    transaction, which usually writes the newest message: the marker is written straight
+    away, not read first."""
     if not access.may_see_ticket(user, ticket):
         return  # messages_on: nothing to read
     found = _newest_message(access.gate_shape(user), ticket.pk)
     if not found:
         return
     newest = found[0].pk
+    read = None if in_a_change else _read_up_to(None, user.pk, ticket.pk)
+    if read and read[0][0] >= newest:
+        return
     moment = now()
-    moved = _read_marker_moved(None, user.pk, ticket.pk, newest, moment)
-    if not moved:
-        # The first visit (or nothing new): a concurrent first visit may insert the row too.
+    if read == [] or not _read_marker_moved(None, user.pk, ticket.pk, newest, moment):
+        # The first visit (or nothing new in a change): a concurrent first visit may insert
+        # the row too.
         TicketRead.objects.bulk_create(
             [TicketRead(user=user, ticket=ticket, last_read_message_id=newest, read_at=moment)],
             ignore_conflicts=True,

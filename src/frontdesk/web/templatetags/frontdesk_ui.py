@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
+from frontdesk.sla.selectors import TargetState
 from frontdesk.tickets.models import Priority, Ticket, TicketEvent
 from frontdesk.tickets.selectors import HistoryEntry
 from frontdesk.tickets.texts import plain_words, status_label
@@ -171,6 +172,47 @@ def due_or_age(ticket: Ticket) -> SafeString:
         level = "soon" if left < DUE_SOON else "later"
         text = f"Due in {timesince(now(), ticket.due_at, depth=1)}"
     return _time(ticket.due_at, f"Due {exact_time(ticket.due_at)}", text, css=f"due due--{level}")
+
+
+def short_duration(seconds: int) -> str:
+    """``2h 10m``, ``35m``, ``3d 4h``: two units at most, for SLA times left and late."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m"]
+    shown = [part for part in parts if part and part != "0m"] or ["0m"]
+    return " ".join(shown[:2])
+
+
+@register.simple_tag
+def sla_target(target: TargetState) -> SafeString:
+    """One SLA target of a ticket in words: time left or overdue by (the exact due time on
+    hover), paused with what is left, met or missed."""
+    limit = target.target_minutes * 60
+    if target.state == "running" and target.due_at is not None:
+        left = target.seconds_left or 0
+        if left < 0:
+            text, level = f"Overdue by {short_duration(-left)}", "overdue"
+        else:
+            text, level = f"Time left {short_duration(left)}", "soon" if left < 3600 else "later"
+        due = target.due_at
+        return _time(due, f"Due {exact_time(due)}", text, css=f"due due--{level}")
+    used = short_duration(target.consumed_seconds)
+    if target.state == "paused":
+        left = limit - target.consumed_seconds
+        text = (
+            f"Paused, overdue by {short_duration(-left)}"
+            if left < 0
+            else f"Paused, {short_duration(left)} left"
+        )
+        return format_html('<span class="due due--paused">{}</span>', text)
+    if target.state == "missed":
+        return format_html(
+            '<span class="due due--overdue">Missed: {} of {}</span>', used, short_duration(limit)
+        )
+    return format_html(
+        '<span class="due due--done">Met in {} of {}</span>', used, short_duration(limit)
+    )
 
 
 def _history_value(value: object) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.sla.selectors import ticket_sla
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
 from frontdesk.web.forms import TicketActionForm
@@ -188,4 +189,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         # Which control the refused post came from: two of them send the resolution.
         "control_action": form.data.get("action", "") if form.errors else "",
         "history": selectors.ticket_history(user=user, ticket=ticket),
+        "sla": ticket_sla(user=user, ticket=ticket),
     }

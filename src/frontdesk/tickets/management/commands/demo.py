@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.core.errors import InvalidInput
 from frontdesk.replies.demo import demo_saved_replies_create
+from frontdesk.sla.demo import demo_sla_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 
 
@@ -60,3 +61,4 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot create the admin account: {invalid.message}") from None
         self.stdout.write(report.summary())
         self.stdout.write(_saved_replies())
+        self.stdout.write(demo_sla_create())
