@@ -300,9 +300,9 @@ def test_names_taken_in_the_database_or_the_batch_get_numbers() -> None:
 
 
 def test_planning_beside_the_writing_writes_the_same_desk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above one batch the demo plans in a thread while it writes, without the big tables'
-    indexes; the result is the one planning in line gives, ticket numbers and history
-    included."""
+    """Above one batch the demo plans in planner processes while it writes, without the big
+    tables' indexes; the result is the one planning in line gives, ticket numbers and history
+    included, and each batch has a random stream of its own."""
 
     def desk() -> tuple[list[tuple[str, str, str]], list[bool], int]:
         tickets = list(Ticket.objects.order_by("id").values_list("title", "status", "priority"))
@@ -311,17 +311,20 @@ def test_planning_beside_the_writing_writes_the_same_desk(monkeypatch: pytest.Mo
                     created.values_list("ticket_id", "new_value")]  # fmt: skip
         return tickets, numbered, Message.objects.count()
 
-    run_demo("--seed", "7")  # 60 tickets, one batch: planned in line
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 0)  # planned in line
+    run_demo("--seed", "7")
     inline = desk()
     Ticket.objects.all().delete()
     Organisation.objects.all().delete()
     User.objects.exclude(pk=SYSTEM_USER_ID).exclude(role=Role.ADMIN).delete()
-    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)  # three batches: a thread
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 2)  # planner processes
     run_demo("--seed", "7")
     tickets, numbered, messages = desk()
     assert (tickets, messages) == (inline[0], inline[2])
     assert len(numbered) == TICKETS
     assert all(numbered)
+    assert len(set(tickets[:25]) & set(tickets[25:50])) < 5  # not one stream three times
 
 
 def _schema() -> list[tuple[str, str]]:
@@ -343,6 +346,30 @@ def test_a_large_demo_leaves_every_index_and_search_trigger_as_it_found_them(
     monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)
     run_demo()
     assert Ticket.objects.count() == TICKETS
+    assert _schema() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's indexes and triggers")
+def test_a_planner_that_fails_stops_the_load_and_leaves_the_schema_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch that cannot be planned (in a planner process) stops the demo with the planner's
+    own error; the batches before it stay, and the indexes and triggers are back."""
+    before = _schema()
+    plan_ticket = demo._plan_ticket
+
+    def failing(rng: object, index: int, *args: object) -> object:
+        if index == 40:
+            raise RuntimeError("planning ticket 40 failed")
+        return plan_ticket(rng, index, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("frontdesk.tickets.demo.BATCH_SIZE", 25)
+    monkeypatch.setattr("frontdesk.tickets.demo.PLANNERS", 2)
+    monkeypatch.setattr("frontdesk.tickets.demo._plan_ticket", failing)
+    with pytest.raises(RuntimeError, match="planning ticket 40 failed"):
+        run_demo()
+
+    assert Ticket.objects.count() == 25  # the first batch, written before the second failed
     assert _schema() == before
 
 

@@ -3,10 +3,12 @@
 Organisations, customers, agents and an admin; tickets in every status, priority and category
 with conversations that follow the same rules as the real use cases (a claim writes the claim
 notice, closing resolves, a customer's reply reopens), tags, due dates (some overdue) and
-history. Everything comes from one ``random.Random(seed)``, so a seed gives the same data.
+history. Everything comes from the seed: the people from ``random.Random(seed)``, each batch
+of tickets from a random stream of its own seeded from the seed and the batch's number, so a
+seed gives the same data however many processes plan it.
 
-Fast enough for a million tickets: rows are built in memory and written in bulk, a batch
-per transaction; the demo password is hashed once and the hash shared by every demo
+Fast enough for a million tickets: rows are planned in forked processes and written in bulk,
+a batch per transaction; the demo password is hashed once and the hash shared by every demo
 account (hashing is deliberately slow: 2,000 accounts would take half a minute alone).
 """
 
@@ -14,16 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import queue
+import multiprocessing
+import multiprocessing.pool
+import os
 import random
 import secrets
-import sys
-import threading
+import signal
+from bisect import bisect
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import chain
+from itertools import accumulate, chain, islice
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -33,7 +38,6 @@ from django.db.models import Max
 from frontdesk.accounts.models import SYSTEM_USER_ID, USER_ICONS, Organisation, Role, User
 from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.bulk import (
-    batches,
     indexes_deferred,
     insert_rows,
     lock_for_explicit_ids,
@@ -104,11 +108,26 @@ ADMIN_USERNAME = "admin"
 DEMO_DOMAIN = "frontdesk-demo.example"  # RFC 2606: mail to demo people goes nowhere
 BATCH_SIZE = 5_000  # tickets per transaction, with their messages, tags and history
 DAY = timedelta(days=1)
-SWITCH_INTERVAL = 0.0005  # seconds; see _planned_alongside
+# Processes that plan batches while this one writes (see _planned_alongside), where there is
+# a second core; and how many batches may be planned ahead of the one being written.
+PLANNERS = 2 if (os.cpu_count() or 1) > 1 else 0
+PLANNED_AHEAD = PLANNERS + 2
+SORT_THREADS = 2  # SQLite's helper threads for sorting; see _widen_sqlite_cache
 
 
-def _weighted(weights: dict[Any, int]) -> tuple[list[Any], list[int]]:
-    return list(weights), list(weights.values())
+class _Weighted:
+    """A weighted choice made ready once: ``pick(rng)`` is ``rng.choices(values, weights)[0]``,
+    the same value from the same random number, without summing the weights again each time
+    (a million tickets make five million such choices)."""
+
+    def __init__(self, weights: dict[Any, int]) -> None:
+        self.values = list(weights)
+        self.cumulative = list(accumulate(weights.values()))
+        self.total = self.cumulative[-1] + 0.0  # as random.choices does
+        self.last = len(self.values) - 1
+
+    def pick(self, rng: random.Random) -> Any:
+        return self.values[bisect(self.cumulative, rng.random() * self.total, 0, self.last)]
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -304,15 +323,15 @@ class TicketDraft:
 
     @property
     def requester_id(self) -> int:
-        return self.requester.pk
+        return self.requester.id
 
     @property
     def created_by_id(self) -> int:
-        return self.created_by.pk
+        return self.created_by.id
 
     @property
     def assignee_id(self) -> int | None:
-        return None if self.assignee is None else self.assignee.pk
+        return None if self.assignee is None else self.assignee.id
 
 
 # (author_id, body, kind, created_at) and (actor_id, field, old_value, new_value, created_at,
@@ -352,7 +371,7 @@ class _Story:
 
     def say(self, author: User, texts: Sequence[str], kind: str = MessageKind.PUBLIC) -> None:
         body = _fill(self.rng, self.rng.choice(texts), name=self.ticket.requester.username)
-        self.planned.messages.append((author.pk, body, kind, self.at))
+        self.planned.messages.append((author.id, body, kind, self.at))
 
     def answer(self, agent: User, texts: Sequence[str]) -> None:
         self.say(agent, texts)
@@ -369,12 +388,12 @@ class _Story:
         self, actor: User, name: str, old: object, new: object, *, staff_only: bool = False
     ) -> None:
         self.planned.events.append(
-            (actor.pk, name, str(old or ""), str(new or ""), self.at, staff_only)
+            (actor.id, name, str(old or ""), str(new or ""), self.at, staff_only)
         )
 
     def claim(self, agent: User) -> None:
         self.ticket.assignee = agent
-        self._event(agent, TicketEvent.Field.ASSIGNEE, None, agent.pk)
+        self._event(agent, TicketEvent.Field.ASSIGNEE, None, agent.id)
         self._event(agent, TicketEvent.Field.STATUS, Status.NEW, Status.OPEN)
         self.ticket.status = Status.OPEN
         self._system(claimed_text(agent, reopened=False))
@@ -509,9 +528,9 @@ class Cast:
 
 def _plan_ticket(rng: random.Random, index: int, cast: Cast, moment: datetime) -> PlannedTicket:
     # The first tickets walk through every value, so even a tiny demo shows them all.
-    status = STATUSES[index] if index < len(STATUSES) else rng.choices(*STATUS_CHOICES)[0]
-    priority = PRIORITIES[index] if index < len(PRIORITIES) else rng.choices(*PRIORITY_CHOICES)[0]
-    category = CATEGORIES[index] if index < len(CATEGORIES) else rng.choices(*CATEGORY_CHOICES)[0]
+    status = STATUSES[index] if index < len(STATUSES) else STATUS_CHOICES.pick(rng)
+    priority = PRIORITIES[index] if index < len(PRIORITIES) else PRIORITY_CHOICES.pick(rng)
+    category = CATEGORIES[index] if index < len(CATEGORIES) else CATEGORY_CHOICES.pick(rng)
     # A few customers write a lot: the square skews choices towards the front of the list.
     requester = cast.customers[int(len(cast.customers) * rng.random() ** 2)]
     agent = rng.choice(cast.agents)
@@ -525,14 +544,14 @@ def _plan_ticket(rng: random.Random, index: int, cast: Cast, moment: datetime) -
         organisation_id=requester.organisation_id,
         priority=priority,
         category=category,
-        channel=rng.choices(*CHANNEL_CHOICES)[0],
+        channel=CHANNEL_CHOICES.pick(rng),
         created_at=created_at,
         due_at=created_at + timedelta(hours=DUE_HOURS[Priority(priority)])
         if rng.random() < 0.85
         else None,
     )
     planned = PlannedTicket(
-        ticket=ticket, tags=rng.sample(cast.tags, k=rng.choices((0, 1, 2, 3), (40, 35, 20, 5))[0])
+        ticket=ticket, tags=rng.sample(cast.tags, k=TAG_COUNT_CHOICES.pick(rng))
     )
     _tell(rng, planned, agent, status, moment)
     ticket.updated_at = ticket.last_activity_at = planned.messages[-1][-1]
@@ -547,10 +566,11 @@ def _plan_ticket(rng: random.Random, index: int, cast: Cast, moment: datetime) -
 STATUSES = list(Status)
 PRIORITIES = list(Priority)
 CATEGORIES = list(Category)
-STATUS_CHOICES = _weighted(STATUS_WEIGHTS)
-PRIORITY_CHOICES = _weighted(PRIORITY_WEIGHTS)
-CATEGORY_CHOICES = _weighted(CATEGORY_WEIGHTS)
-CHANNEL_CHOICES = _weighted(CHANNEL_WEIGHTS)
+STATUS_CHOICES = _Weighted(STATUS_WEIGHTS)
+PRIORITY_CHOICES = _Weighted(PRIORITY_WEIGHTS)
+CATEGORY_CHOICES = _Weighted(CATEGORY_WEIGHTS)
+CHANNEL_CHOICES = _Weighted(CHANNEL_WEIGHTS)
+TAG_COUNT_CHOICES = _Weighted({0: 40, 1: 35, 2: 20, 3: 5})  # tags per ticket
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -606,7 +626,7 @@ def _rows(batch: list[PlannedTicket], first: int, db_time: DbTime) -> BatchRows:
             for n, planned in enumerate(batch)
             for actor, name, old, new, at, staff in planned.events
         ],
-        tags=[(first + n, tag.pk) for n, planned in enumerate(batch) for tag in planned.tags],
+        tags=[(first + n, tag.id) for n, planned in enumerate(batch) for tag in planned.tags],
     )
 
 
@@ -633,12 +653,36 @@ def _renumbered(rows: BatchRows, first: int) -> BatchRows:
     )
 
 
-def _planned_rows(
-    plans: Iterator[PlannedTicket], first: int, db_time: DbTime
-) -> Iterator[BatchRows]:
-    for batch in batches(plans, BATCH_SIZE):
-        yield _rows(batch, first, db_time)
-        first += len(batch)
+@dataclass(frozen=True)
+class Planning:
+    """What a batch is planned from. Each batch has a random stream of its own, seeded from the
+    demo's seed and the batch's number, so that batches can be planned apart (in planner
+    processes) and a seed still gives the same desk however they are shared out."""
+
+    seed: int
+    tickets: int
+    cast: Cast
+    moment: datetime  # naive UTC
+    db_time: DbTime
+
+    @property
+    def batch_count(self) -> int:
+        return -(-self.tickets // BATCH_SIZE)
+
+    def batch(self, number: int, first: int) -> BatchRows:
+        """Batch ``number``'s tickets, numbered from ``first``."""
+        rng = random.Random(f"{self.seed}/{number}")
+        start = number * BATCH_SIZE
+        plans = [
+            _plan_ticket(rng, index, self.cast, self.moment)
+            for index in range(start, min(start + BATCH_SIZE, self.tickets))
+        ]
+        return _rows(plans, first, self.db_time)
+
+
+def _planned_in_line(planning: Planning, first: int) -> Iterator[BatchRows]:
+    for number in range(planning.batch_count):
+        yield planning.batch(number, first + number * BATCH_SIZE)
 
 
 def _write(rows: BatchRows) -> tuple[int, int]:
@@ -675,56 +719,62 @@ def _ticket_values(ticket: TicketDraft | Ticket, db_time: DbTime) -> tuple[Any, 
     )  # fmt: skip
 
 
+_planning_here: Planning | None = None  # in a planner process: what it plans from
+
+
+def _become_planner(planning: Planning) -> None:
+    """A planner process's start. Ctrl-C is the loader's to handle: it stops the planners."""
+    global _planning_here  # one per planner process, set once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _planning_here = planning
+
+
+def _plan_in_planner(number: int, first: int) -> BatchRows:
+    assert _planning_here is not None  # set by _become_planner
+    return _planning_here.batch(number, first)
+
+
+@contextlib.contextmanager
 def _planned_alongside(
-    batches_: Iterator[BatchRows], while_waiting: Callable[[], bool]
+    planning: Planning, first: int, while_waiting: Callable[[], bool]
+) -> Iterator[Iterator[BatchRows]]:
+    """The batches in order, planned by ``PLANNERS`` processes while this one writes the
+    previous ones; when the next batch is not planned yet, ``while_waiting`` does a slice of
+    other work (False: nothing left to do, so wait).
+
+    Planning is Python, one core's worth per planner; the writer is mostly the database's own
+    code. Planners in threads shared one interpreter lock (a million tickets: about 106 s of
+    planning on one core, the critical path); planners in processes each have their own. They
+    are forked, so they start with the cast in memory, and hand back each batch as rows of
+    plain values, already the database's text for times: unpickling a batch of 5,000 tickets
+    costs the writer about 45 ms (the forked planner tried before sent model objects and
+    datetimes and cost the writer 9 s per 100,000 tickets, here about 1 s)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(PLANNERS, initializer=_become_planner, initargs=(planning,)) as pool:
+        yield _in_order(pool, planning, first, while_waiting)
+
+
+def _in_order(
+    pool: multiprocessing.pool.Pool,
+    planning: Planning,
+    first: int,
+    while_waiting: Callable[[], bool],
 ) -> Iterator[BatchRows]:
-    """The same batches, planned in a thread while this one writes the previous ones; when
-    the next batch is not planned yet, ``while_waiting`` does a slice of other work (False:
-    nothing left to do, so wait).
+    numbers = iter(range(planning.batch_count))
+    planned: deque[multiprocessing.pool.AsyncResult[BatchRows]] = deque()
 
-    Planning is Python; writing is mostly the database's own code, and sqlite3 and psycopg
-    let go of the interpreter lock while it runs, so the two share two cores. A thread
-    rather than a process: handing the rows over from a forked planner (pickling) cost the
-    writer 9 s per 100,000 tickets. The switch interval is shortened meanwhile, so the
-    writer gets the lock back soon after each statement instead of after 5 ms."""
-    ready: queue.Queue[BatchRows | BaseException | None] = queue.Queue(maxsize=2)
-    stopping = threading.Event()
+    def plan_ahead() -> None:
+        for number in islice(numbers, PLANNED_AHEAD - len(planned)):
+            batch_first = first + number * BATCH_SIZE
+            planned.append(pool.apply_async(_plan_in_planner, (number, batch_first)))
 
-    def plan() -> None:
-        try:
-            for rows in batches_:
-                if stopping.is_set():
-                    return
-                ready.put(rows)
-        except BaseException as failure:
-            ready.put(failure)
-            return
-        ready.put(None)
-
-    planner = threading.Thread(target=plan, name="demo-planner", daemon=True)
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    planner.start()
-    try:
-        while True:
-            try:
-                item = ready.get_nowait()
-            except queue.Empty:
-                if while_waiting():
-                    continue
-                item = ready.get()
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stopping.set()
-        while planner.is_alive():  # a planner waiting to hand over a batch gets its place
-            with contextlib.suppress(queue.Empty):
-                ready.get_nowait()
-            planner.join(0.1)
-        sys.setswitchinterval(switch_interval)
+    plan_ahead()
+    while planned:
+        while not planned[0].ready() and while_waiting():
+            pass
+        rows = planned.popleft().get()
+        plan_ahead()
+        yield rows
 
 
 def _larger_than_the_desk(tickets: int) -> bool:
@@ -761,10 +811,15 @@ def _cycle_collector_paused() -> Iterator[None]:
 def _widen_sqlite_cache() -> None:
     """Give SQLite 256 MiB of page cache (default: 2 MiB) for this connection. Each ticket
     lands on a random page of the requester and assignee indexes, and once those outgrow the
-    cache every batch rereads them (measured: 300,000 tickets in 61 s instead of 67 s)."""
+    cache every batch rereads them (measured: 300,000 tickets in 61 s instead of 67 s).
+
+    And let it sort with helper threads (``PRAGMA threads``, default none) when it makes the
+    deferred indexes again at the end: an index on 3,000,000 rows took 8.8 s with 2 instead
+    of 10.6 s, and 7.8 s instead of 9.5 s again (load average 7 on two cores)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")
+            cursor.execute(f"PRAGMA threads = {SORT_THREADS}")
 
 
 def _analyze() -> None:
@@ -812,17 +867,20 @@ def demo_create(
     cast = Cast(customers=customers, agents=agents, tags=tags)
     _widen_sqlite_cache()
     utc = in_utc(moment).replace(tzinfo=None)  # tickets are planned in naive UTC
-    plans = (_plan_ticket(rng, index, cast, utc) for index in range(tickets))
-    planned = _planned_rows(plans, next_free_id(Ticket), utc_datetime_adapter())
+    planning = Planning(seed, tickets, cast, utc, utc_datetime_adapter())
+    first = next_free_id(Ticket)
     large = _larger_than_the_desk(tickets)
     with (
         _cycle_collector_paused(),
         search_index_deferred(merge_at_end=large),
+        # The planners are forked before the progress bar starts a thread.
+        _planned_alongside(planning, first, search_index_some)
+        if tickets > BATCH_SIZE and PLANNERS > 0
+        else contextlib.nullcontext(_planned_in_line(planning, first)) as planned,
         _indexes_deferred_when_large(large),
         progress(tickets, "Tickets", "ticket", show=show_progress) as bar,
     ):
-        batches_ = _planned_alongside(planned, search_index_some)
-        for rows in batches_ if tickets > BATCH_SIZE else planned:
+        for rows in planned:
             messages, events = _write(rows)
             report.tickets += len(rows.tickets)
             report.messages += messages
