@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm
+from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import DomainError
 from frontdesk.sla import policies
 from frontdesk.sla.calendars import WEEKDAYS
@@ -159,11 +159,9 @@ class BusinessCalendarAdmin(ServiceAdmin):
         policies.sla_calendar_delete(actor=request.user, calendar_id=obj.pk)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BusinessCalendar]) -> None:
-        for calendar in queryset:
-            try:
-                self.delete_model(request, calendar)
-            except DomainError as exc:
-                self.message_user(request, f"{calendar}: {exc.message}", messages.ERROR)
+        apply_to_each(
+            self, request, queryset, lambda calendar: self.delete_model(request, calendar)
+        )
 
 
 # --- policies -----------------------------------------------------------------------------
@@ -306,8 +304,4 @@ class SlaPolicyAdmin(ServiceAdmin):
         policies.sla_policy_delete(actor=request.user, policy_id=obj.pk)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SlaPolicy]) -> None:
-        for policy in queryset:
-            try:
-                self.delete_model(request, policy)
-            except DomainError as exc:
-                self.message_user(request, f"{policy}: {exc.message}", messages.ERROR)
+        apply_to_each(self, request, queryset, lambda policy: self.delete_model(request, policy))

@@ -22,11 +22,12 @@ the REST ``overdue`` filter and the list's due column show the SLA without anoth
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -40,6 +41,7 @@ from frontdesk.sla.calendars import Calendar
 from frontdesk.sla.models import Holiday, Metric, SlaClock, SlaPolicy, SlaTarget
 from frontdesk.tickets.models import DONE_STATUSES, Status, Ticket, TicketEvent
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 # Sent with a ticket's id and the instants (warnings, due times) its clocks now wait for.
@@ -120,20 +122,22 @@ def calendar_of(policy: SlaPolicy | None) -> Calendar | None:
 # opened or answered: its targets count round the clock, and the log says why.
 
 
-def _add(calendar: Calendar | None, start: datetime, seconds: float) -> datetime:
+def _round_the_clock_if_unworkable(
+    count: Callable[..., T], calendar: Calendar | None, *args: Any
+) -> T:
     try:
-        return calendars.add_business_seconds(calendar, start, seconds)
+        return count(calendar, *args)
     except InvalidInput:
         logger.warning("An SLA calendar has no working time ahead; counting round the clock.")
-        return calendars.add_business_seconds(None, start, seconds)
+        return count(None, *args)
+
+
+def _add(calendar: Calendar | None, start: datetime, seconds: float) -> datetime:
+    return _round_the_clock_if_unworkable(calendars.add_business_seconds, calendar, start, seconds)
 
 
 def _between(calendar: Calendar | None, start: datetime, end: datetime) -> int:
-    try:
-        return calendars.business_seconds_between(calendar, start, end)
-    except InvalidInput:
-        logger.warning("An SLA calendar has no working time ahead; counting round the clock.")
-        return calendars.business_seconds_between(None, start, end)
+    return _round_the_clock_if_unworkable(calendars.business_seconds_between, calendar, start, end)
 
 
 @dataclass

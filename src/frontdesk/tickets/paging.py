@@ -147,9 +147,9 @@ def in_order_after(
 
 class PageRows:
     """The tickets of a page, by id, as a list shows them: ``decorate(rows, reader)`` adds its
-    annotations (an unread mark, a description) for the page's reader, the ``people`` it
-    shows come joined, the rows in the page's order. Its SQL is compiled once per shape (the
-    reader's gate shape, the ordering, how many rows; core/compiled.py): building and compiling the
+    annotations (an unread mark, a description) for the page's reader, the people come
+    joined, the rows in the page's order. Its SQL is compiled once per shape (the reader's
+    gate shape, the ordering, how many rows; core/compiled.py): building and compiling the
     decorated query cost more than running it, about a third of a page's CPU at a million
     tickets (bench/README.md, "Pages at a million tickets")."""
 
@@ -157,7 +157,6 @@ class PageRows:
         self,
         decorate: Callable[[QuerySet[Ticket], User], QuerySet[Ticket]],
         *,
-        people: tuple[str, ...] = ("requester", "assignee"),
         columns: tuple[str, ...] = (),
         make: Callable[[tuple[Any, ...], tuple[str, ...]], Any] | None = None,
     ) -> None:
@@ -165,7 +164,6 @@ class PageRows:
         then the sort values, and each becomes ``make(values, sort_names)``: for a list that
         answers with a few values of each ticket, not with model instances."""
         self.decorate = decorate
-        self.people = people
         self.columns = columns
         self.make = make
         self.read: CompiledRead[Any] = CompiledRead(self._build)
@@ -181,7 +179,7 @@ class PageRows:
         ordered = rows.annotate(**_sort_values(keys)).order_by(*_ordering(keys))
         if self.make is not None:
             return ordered.values_list(*self.columns, *self._sort_names(keys))
-        return ordered.select_related(*self.people)
+        return ordered.select_related("requester", "assignee")
 
     def __call__(self, reader: User, keys: tuple[SortKey, ...], ids: list[int]) -> list[Any]:
         if not ids:
