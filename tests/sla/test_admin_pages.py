@@ -7,7 +7,7 @@ import pytest
 
 from frontdesk.accounts.models import User
 from frontdesk.sla.models import BusinessCalendar, SlaPolicy
-from frontdesk.sla.policies import sla_policy_create
+from frontdesk.sla.policies import sla_calendar_create, sla_policy_create
 from tests.admin_forms import admin_browser, change_form, form_errors, post_form
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,21 @@ def test_sla_alerts_are_neither_changed_nor_deleted(
     listing = client.get("/admin/sla/slaalert/")
     assert listing.status_code == 200 and b"delete_selected" not in listing.content
     assert SlaAlert.objects.filter(pk=alert.pk).exists()
+
+
+def test_calendars_are_deleted_in_bulk_through_the_use_case(admin: User) -> None:
+    hours = {"0": [["09:00", "17:00"]]}
+    kept = sla_calendar_create(actor=admin, name="Front desk", time_zone="UTC", hours=hours)
+    sla_policy_create(actor=admin, values={"name": "Standard", "calendar": kept.pk})
+    gone = [
+        sla_calendar_create(actor=admin, name=name, time_zone="UTC", hours=hours)
+        for name in ("Online", "Summer school")
+    ]
+    client = admin_browser(admin)
+    # The confirmation page's "Yes, I'm sure" posts the same action with ``post``.
+    response = post_form(
+        client, client.get(CALENDARS), CALENDARS, "changelist-form",
+        action="delete_selected", _selected_action=[str(c.pk) for c in gone], post="yes",
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert list(BusinessCalendar.objects.values_list("name", flat=True)) == ["Front desk"]
