@@ -10,6 +10,7 @@ from frontdesk.automations.models import Rule, RuleChange, RuleRun
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access
+from frontdesk.tickets.models import Ticket
 
 STAFF_ONLY = "Automation rules are for agents and admins."
 NOT_FOUND = "There is no such rule."
@@ -54,3 +55,35 @@ def ticket_rule_runs(*, user: User, ticket_id: int, limit: int = RUNS_SHOWN) -> 
     _check_staff(user)
     runs = RuleRun.objects.filter(ticket=ticket).order_by("-id")
     return list(runs[: min(max(1, limit), RUNS_MAX)])
+
+
+SIDEBAR_SHOWN = 5
+
+
+def ticket_rule_runs_shown(*, user: User, ticket: Ticket) -> list[RuleRun]:
+    """The newest rule firings on a ticket ``user`` has already read through the gate, for the
+    sidebar: none for a customer. One query."""
+    if not user.is_staff_member:
+        return []
+    return list(RuleRun.objects.filter(ticket_id=ticket.pk).order_by("-id")[:SIDEBAR_SHOWN])
+
+
+def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
+    """What the rule form offers in its value lists: the agents, the organisations and the
+    shared saved replies (staff only). Three queries."""
+    _check_staff(user)
+    from frontdesk.accounts.models import STAFF_ROLES, Organisation
+    from frontdesk.replies.models import SavedReply
+
+    agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
+    return {
+        "agents": [(str(pk), name) for pk, name in agents.values_list("pk", "username")],
+        "organisations": [
+            (str(pk), name)
+            for pk, name in Organisation.objects.order_by("name").values_list("pk", "name")[:200]
+        ],
+        "replies": [
+            (str(pk), name)
+            for pk, name in SavedReply.objects.filter(owner__isnull=True).values_list("pk", "name")
+        ],
+    }

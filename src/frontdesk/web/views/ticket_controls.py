@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.http import HttpRequest
 from django.utils import timezone
 
+from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
@@ -190,4 +191,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "control_action": form.data.get("action", "") if form.errors else "",
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
+        "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
     }
