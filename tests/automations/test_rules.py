@@ -188,3 +188,13 @@ def test_dry_run_of_a_time_rule(admin: User, customer: User, agent: User, clock:
     }
     found = rule_dry_run(actor=admin, values=values)
     assert [t.pk for t in found.tickets] == [pending.pk]
+
+
+def test_the_demo_adds_its_rules_once(admin: User) -> None:
+    from frontdesk.automations.demo import demo_rules_create
+    from frontdesk.replies.demo import demo_saved_replies_create
+
+    demo_saved_replies_create()
+    assert demo_rules_create() == "Added 3 automation rules (see /rules)."
+    assert demo_rules_create() == "Added 0 automation rules (see /rules)."
+    assert list(Rule.objects.filter(active=False).values_list("event", flat=True)) == ["time"]
