@@ -47,7 +47,9 @@ def test_an_admin_manages_rules(as_admin: Api, as_agent: Api, customer: User) ->
 
 def test_dry_run_of_an_unsaved_rule(as_admin: Api, customer: User) -> None:
     open_ticket(customer, title="Invoice")
-    answer = as_admin.post("/rules/dry-run/", {"event": "ticket_created", "conditions": RULE["conditions"]})
+    answer = as_admin.post(
+        "/rules/dry-run/", {"event": "ticket_created", "conditions": RULE["conditions"]}
+    )
     assert answer.status_code == 200, answer.content
     assert answer.json()["count"] == 1
     assert answer.json()["conditions"] == ["Title contains invoice"]
@@ -64,9 +66,7 @@ def test_bad_rules_are_400_naming_the_field(as_admin: Api) -> None:
     assert not Rule.objects.exists()
 
 
-def test_agents_read_customers_are_refused(
-    as_agent: Api, as_customer: Api, customer: User
-) -> None:
+def test_agents_read_customers_are_refused(as_agent: Api, as_customer: Api, customer: User) -> None:
     assert as_agent.post("/rules/", RULE).status_code == 403
     assert as_agent.get("/rules/").status_code == 200
     ticket = open_ticket(customer)

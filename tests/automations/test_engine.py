@@ -147,7 +147,9 @@ def test_a_refused_action_is_logged_and_the_others_run(admin: User, customer: Us
 
 def test_assign_note_reply_and_notify(admin: User, customer: User, agent: User) -> None:
     shared = saved_reply_create(
-        actor=admin, name="Thanks", body="Hello {{ customer.name }}, about {{ ticket.number }}.",
+        actor=admin,
+        name="Thanks",
+        body="Hello {{ customer.name }}, about {{ ticket.number }}.",
         shared=True,
     )
     rule(
@@ -190,10 +192,16 @@ def test_notify_nobody_is_an_error(admin: User, customer: User) -> None:
 def test_events_are_queued_after_commit_from_every_change(
     admin: User, customer: User, agent: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    for event in (Event.TICKET_CREATED, Event.CUSTOMER_REPLIED, Event.AGENT_REPLIED,
-                  Event.STATUS_CHANGED, Event.PRIORITY_CHANGED):
-        rule(admin, event, [], [{"action": "add_tag", "value": event.replace("_", "-")}],
-             name=event)
+    for event in (
+        Event.TICKET_CREATED,
+        Event.CUSTOMER_REPLIED,
+        Event.AGENT_REPLIED,
+        Event.STATUS_CHANGED,
+        Event.PRIORITY_CHANGED,
+    ):
+        rule(
+            admin, event, [], [{"action": "add_tag", "value": event.replace("_", "-")}], name=event
+        )
     with django_capture_on_commit_callbacks(execute=True):
         ticket = open_ticket(customer)
     assert [r.event for r in RuleRun.objects.all()] == [Event.TICKET_CREATED]
@@ -204,15 +212,24 @@ def test_events_are_queued_after_commit_from_every_change(
         services.ticket_change_status(actor=agent, ticket_id=ticket.pk, status=Status.PENDING)
     fired = set(RuleRun.objects.values_list("event", flat=True))
     assert fired == {
-        Event.TICKET_CREATED, Event.AGENT_REPLIED, Event.CUSTOMER_REPLIED,
-        Event.PRIORITY_CHANGED, Event.STATUS_CHANGED,
+        Event.TICKET_CREATED,
+        Event.AGENT_REPLIED,
+        Event.CUSTOMER_REPLIED,
+        Event.PRIORITY_CHANGED,
+        Event.STATUS_CHANGED,
     }
     # The tags the rules added were changes by System, not events of their own.
-    assert TicketEvent.objects.filter(ticket=ticket, field="tags", actor_id=SYSTEM_USER_ID).count() == 5
+    assert (
+        TicketEvent.objects.filter(ticket=ticket, field="tags", actor_id=SYSTEM_USER_ID).count()
+        == 5
+    )
 
 
 def test_sla_warning_and_breach_are_events(
-    admin: User, customer: User, agent: User, clock: Clock,
+    admin: User,
+    customer: User,
+    agent: User,
+    clock: Clock,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     clock.current = START
@@ -231,7 +248,8 @@ def test_sla_warning_and_breach_are_events(
     assert list(ticket.tags.values_list("name", flat=True)) == ["warned"]
     assert ticket.priority == Priority.URGENT
     assert sorted(RuleRun.objects.values_list("event", flat=True)) == [
-        Event.SLA_BREACH, Event.SLA_WARNING
+        Event.SLA_BREACH,
+        Event.SLA_WARNING,
     ]
 
 
@@ -255,10 +273,18 @@ def test_a_rule_never_fires_on_its_own_change(
 def test_two_rules_that_undo_each_other_stop(
     admin: User, customer: User, agent: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    a = rule(admin, Event.PRIORITY_CHANGED, [{"field": "priority", "operator": "is",
-             "value": "high"}], [{"action": "set_priority", "value": "low"}])
-    b = rule(admin, Event.PRIORITY_CHANGED, [{"field": "priority", "operator": "is",
-             "value": "low"}], [{"action": "set_priority", "value": "high"}])
+    a = rule(
+        admin,
+        Event.PRIORITY_CHANGED,
+        [{"field": "priority", "operator": "is", "value": "high"}],
+        [{"action": "set_priority", "value": "low"}],
+    )
+    b = rule(
+        admin,
+        Event.PRIORITY_CHANGED,
+        [{"field": "priority", "operator": "is", "value": "low"}],
+        [{"action": "set_priority", "value": "high"}],
+    )
     ticket = open_ticket(customer)
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"priority": "high"})
@@ -276,9 +302,7 @@ def test_the_chain_is_bounded(admin: User, customer: User) -> None:
     chain = tuple(range(1000, 1000 + engine.CHAIN_MAX))
     assert engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED, chain=chain) == []
     assert len(chain[:-1]) < engine.CHAIN_MAX
-    assert engine.rules_evaluate(
-        ticket_id=ticket.pk, event=Event.TICKET_CREATED, chain=chain[:-1]
-    )
+    assert engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED, chain=chain[:-1])
 
 
 def test_the_opening_message_is_not_a_customer_reply(admin: User, customer: User) -> None:
@@ -286,9 +310,12 @@ def test_the_opening_message_is_not_a_customer_reply(admin: User, customer: User
     ticket = open_ticket(customer)
     first = Message.objects.filter(ticket=ticket).order_by("id").first()
     assert first is not None
-    assert engine.rules_evaluate(
-        ticket_id=ticket.pk, event=Event.CUSTOMER_REPLIED, message_id=first.pk
-    ) == []
+    assert (
+        engine.rules_evaluate(
+            ticket_id=ticket.pk, event=Event.CUSTOMER_REPLIED, message_id=first.pk
+        )
+        == []
+    )
 
 
 # --- passing time -------------------------------------------------------------------------------
@@ -352,12 +379,14 @@ def test_time_since_created_and_customer_reply(
     assert ticket.priority == Priority.HIGH
 
 
-def test_a_time_rule_leaves_closed_tickets(
-    admin: User, customer: User, clock: Clock
-) -> None:
+def test_a_time_rule_leaves_closed_tickets(admin: User, customer: User, clock: Clock) -> None:
     clock.current = START
-    rule(admin, Event.TIME, [{"field": "hours_since_created", "operator": "at_least",
-         "value": 1}], [{"action": "add_tag", "value": "old"}])
+    rule(
+        admin,
+        Event.TIME,
+        [{"field": "hours_since_created", "operator": "at_least", "value": 1}],
+        [{"action": "add_tag", "value": "old"}],
+    )
     ticket = open_ticket(customer)
     services.ticket_change_status(actor=customer, ticket_id=ticket.pk, status=Status.CLOSED)
     clock.advance(2 * HOUR)

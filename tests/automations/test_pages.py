@@ -73,10 +73,22 @@ def test_a_bad_row_is_shown_and_nothing_saved(admin: User) -> None:
 
 def test_order_and_delete(admin: User) -> None:
     client = signed_in(admin)
-    a = rule_create(actor=admin, values={"name": "A", "event": "ticket_created",
-                    "actions": [{"action": "add_tag", "value": "a"}]})
-    b = rule_create(actor=admin, values={"name": "B", "event": "ticket_created",
-                    "actions": [{"action": "add_tag", "value": "b"}]})
+    a = rule_create(
+        actor=admin,
+        values={
+            "name": "A",
+            "event": "ticket_created",
+            "actions": [{"action": "add_tag", "value": "a"}],
+        },
+    )
+    b = rule_create(
+        actor=admin,
+        values={
+            "name": "B",
+            "event": "ticket_created",
+            "actions": [{"action": "add_tag", "value": "b"}],
+        },
+    )
     post(client, f"/rules/{b.pk}/move", {"direction": "up"})
     assert list(Rule.objects.values_list("name", flat=True)) == ["B", "A"]
     post(client, f"/rules/{a.pk}/delete", {})
@@ -84,8 +96,14 @@ def test_order_and_delete(admin: User) -> None:
 
 
 def test_agents_read_customers_do_not(admin: User, agent: User, customer: User) -> None:
-    rule = rule_create(actor=admin, values={"name": "A", "event": "ticket_created",
-                       "actions": [{"action": "add_tag", "value": "a"}]})
+    rule = rule_create(
+        actor=admin,
+        values={
+            "name": "A",
+            "event": "ticket_created",
+            "actions": [{"action": "add_tag", "value": "a"}],
+        },
+    )
     client = signed_in(agent)
     assert client.get("/rules").status_code == 200
     assert client.get(f"/rules/{rule.pk}").status_code == 200
@@ -97,8 +115,17 @@ def test_agents_read_customers_do_not(admin: User, agent: User, customer: User) 
 
 
 def test_the_ticket_sidebar_shows_what_fired(admin: User, agent: User, customer: User) -> None:
-    rule_create(actor=admin, values={**{"name": "Tagger", "event": "ticket_created",
-                "actions": [{"action": "add_tag", "value": "seen"}]}, "active": True})
+    rule_create(
+        actor=admin,
+        values={
+            **{
+                "name": "Tagger",
+                "event": "ticket_created",
+                "actions": [{"action": "add_tag", "value": "seen"}],
+            },
+            "active": True,
+        },
+    )
     ticket = open_ticket(customer)
     engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED)
     page = signed_in(agent).get(f"/ticket/{ticket.pk}").content.decode()

@@ -52,7 +52,11 @@ def test_create_checks_and_records(admin: User) -> None:
         ({"active": "yes"}, "active", "true or false"),
         ({"colour": "red"}, "colour", "Unknown fields"),
         ({"conditions": "title"}, "conditions", "list of rows"),
-        ({"conditions": [{"field": "mood", "value": 1}]}, "conditions", "Condition 1: choose a field"),
+        (
+            {"conditions": [{"field": "mood", "value": 1}]},
+            "conditions",
+            "Condition 1: choose a field",
+        ),
         (
             {"conditions": [{"field": "status", "operator": "contains", "value": "open"}]},
             "conditions",
@@ -103,9 +107,7 @@ def test_names_are_unique(admin: User) -> None:
         rule_create(actor=admin, values={**GOOD, "name": "billing MAILS"})
 
 
-def test_only_admins_change_rules_staff_read_them(
-    admin: User, agent: User, customer: User
-) -> None:
+def test_only_admins_change_rules_staff_read_them(admin: User, agent: User, customer: User) -> None:
     rule = rule_create(actor=admin, values=GOOD)
     for who in (agent, customer):
         with pytest.raises(NotAllowed):
@@ -159,9 +161,7 @@ def test_move_up_and_down(admin: User) -> None:
         rule_move(actor=admin, rule_id=b.pk, step=3)
 
 
-def test_dry_run_of_an_unsaved_and_a_saved_rule(
-    admin: User, customer: User, agent: User
-) -> None:
+def test_dry_run_of_an_unsaved_and_a_saved_rule(admin: User, customer: User, agent: User) -> None:
     invoice = open_ticket(customer, title="Invoice twice")
     open_ticket(customer, title="Heating")
     found = rule_dry_run(actor=admin, values={**GOOD, "name": ""})

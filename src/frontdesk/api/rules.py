@@ -25,15 +25,15 @@ DELETE = frozenset({400, 401, 403, 404, 429})
 
 CONDITIONS_HELP = (
     '[{"field": "category", "operator": "is", "value": "billing"}]: fields status, priority, '
-    "category, channel, organisation (id), assignee (id or \"unassigned\"), tags (has, "
+    'category, channel, organisation (id), assignee (id or "unassigned"), tags (has, '
     "has_not), title and body (contains, not_contains), requester_domain, and for rules on time "
     "hours_since_created, hours_since_customer_reply, hours_since_status_change, "
     "hours_since_pending (at_least)."
 )
 ACTIONS_HELP = (
     '[{"action": "set_priority", "value": "high"}]: set_status, set_priority, set_category, '
-    'assign (agent id), unassign, add_tag, remove_tag, add_note (text), send_reply (a shared '
-    'saved reply\'s id), notify ("assignee" or an agent\'s id).'
+    "assign (agent id), unassign, add_tag, remove_tag, add_note (text), send_reply (a shared "
+    "saved reply's id), notify (\"assignee\" or an agent's id)."
 )
 EVENT_HELP = (
     "ticket_created, customer_replied, agent_replied, status_changed, priority_changed, "
@@ -187,9 +187,7 @@ def rule_patch(request: HttpRequest, rule_id: int, payload: RulePatchIn) -> Rule
     )
 
 
-@router.delete(
-    "/{int:rule_id}/", response=_answers({204: None}, DELETE), url_name="rule_delete"
-)
+@router.delete("/{int:rule_id}/", response=_answers({204: None}, DELETE), url_name="rule_delete")
 def rule_delete(request: HttpRequest, rule_id: int) -> Status[None]:
     """Delete a rule; its log stays under its name (admins)."""
     services.rule_delete(actor=caller(request), rule_id=rule_id)

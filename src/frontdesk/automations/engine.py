@@ -61,7 +61,9 @@ def acting_for(chain: tuple[int, ...]) -> Iterator[None]:
 
 
 def rule_actor() -> RuleActor:
-    return RuleActor.objects.get(pk=SYSTEM_USER_ID)
+    actor = RuleActor.objects.get(pk=SYSTEM_USER_ID)
+    assert isinstance(actor, RuleActor)
+    return actor
 
 
 # --- evaluating -------------------------------------------------------------------------------
@@ -98,7 +100,9 @@ def rules_evaluate(
     """Run the active rules for ``event`` on the ticket, in order; the rules in ``chain`` (whose
     changes caused the event) are skipped. Returns the firings."""
     if len(chain) >= CHAIN_MAX:
-        logger.warning("Rules chain %s stopped at %s rules on ticket %s", chain, CHAIN_MAX, ticket_id)
+        logger.warning(
+            "Rules chain %s stopped at %s rules on ticket %s", chain, CHAIN_MAX, ticket_id
+        )
         return []
     if event == Event.CUSTOMER_REPLIED and message_id is not None and _opening(message_id):
         return []  # the message a ticket is opened with is "ticket created"

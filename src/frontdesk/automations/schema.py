@@ -80,9 +80,10 @@ def _organisation(value: object, where: str) -> object:
 
 def _agent(value: object, where: str) -> object:
     value = _int(value)
-    if value is None or not User.objects.filter(
-        pk=value, role__in=STAFF_ROLES, is_active=True
-    ).exists():
+    if (
+        value is None
+        or not User.objects.filter(pk=value, role__in=STAFF_ROLES, is_active=True).exists()
+    ):
         raise InvalidInput(f"{where}: choose an active agent or admin.")
     return value
 
@@ -209,9 +210,7 @@ def _assignee_query(operator: str, value: Any, moment: datetime) -> Q:
 
 
 def _tags_query(operator: str, value: Any, moment: datetime) -> Q:
-    tagged = Exists(
-        Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=value)
-    )
+    tagged = Exists(Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=value))
     return Q(tagged) if operator == HAS else ~Q(tagged)
 
 
@@ -222,7 +221,9 @@ def _title_query(operator: str, value: Any, moment: datetime) -> Q:
 
 def _body_query(operator: str, value: Any, moment: datetime) -> Q:
     said = Exists(
-        Message.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC, body__icontains=value)
+        Message.objects.filter(
+            ticket=OuterRef("pk"), kind=MessageKind.PUBLIC, body__icontains=value
+        )
     )
     return Q(said) if operator == CONTAINS else ~Q(said)
 
@@ -468,7 +469,9 @@ def names_for(rules: list[Any]) -> Names:
         ]
         for spec, row in rows:
             value = row.get("value")
-            kind = "agent" if spec is not None and spec.kind == "notify" else getattr(spec, "kind", "")
+            kind = (
+                "agent" if spec is not None and spec.kind == "notify" else getattr(spec, "kind", "")
+            )
             if kind in wanted and isinstance(value, int):
                 wanted[kind].add(value)
     return {

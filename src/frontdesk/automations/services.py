@@ -52,7 +52,8 @@ def _clean_name(value: object, pk: int | None) -> str:
         raise InvalidInput("Give the rule a name.", field="name")
     if len(name) > NAME_MAX:
         raise InvalidInput(f"A name is at most {NAME_MAX} characters.", field="name")
-    if Rule.objects.filter(name__iexact=name).exclude(pk=pk).exists():
+    same = Rule.objects.filter(name__iexact=name)
+    if (same if pk is None else same.exclude(pk=pk)).exists():
         raise InvalidInput("Another rule has this name.", field="name")
     return name
 
@@ -240,9 +241,7 @@ def rule_dry_run(
         draft = Rule(pk=rule_id, conditions=cleaned["conditions"], match=cleaned["match"])
         found = time_candidates(draft, moment).filter(pk__in=visible.values("pk"))
     else:
-        found = visible.filter(
-            schema.rule_query(cleaned["conditions"], cleaned["match"], moment)
-        )
+        found = visible.filter(schema.rule_query(cleaned["conditions"], cleaned["match"], moment))
     shown = list(found.select_related("requester", "assignee").order_by("-pk")[: max(1, limit)])
     names = schema.names_for([Rule(conditions=cleaned["conditions"], actions=[])])
     return DryRun(
@@ -250,4 +249,3 @@ def rule_dry_run(
         tickets=shown,
         conditions=[schema.condition_words(c, names) for c in cleaned["conditions"]],
     )
-

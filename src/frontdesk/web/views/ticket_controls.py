@@ -16,8 +16,8 @@ from urllib.parse import quote
 from django.http import HttpRequest
 from django.utils import timezone
 
-from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.accounts.models import User
+from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.sla.selectors import ticket_sla
