@@ -28,7 +28,7 @@ from frontdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tests.conftest import Clock, make_user, open_ticket
+from tests.conftest import Clock, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -301,7 +301,6 @@ def test_the_chain_is_bounded(admin: User, customer: User) -> None:
     ticket = open_ticket(customer)
     chain = tuple(range(1000, 1000 + engine.CHAIN_MAX))
     assert engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED, chain=chain) == []
-    assert len(chain[:-1]) < engine.CHAIN_MAX
     assert engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED, chain=chain[:-1])
 
 
@@ -397,4 +396,3 @@ def test_a_time_rule_leaves_closed_tickets(admin: User, customer: User, clock: C
 def test_a_deleted_ticket_is_passed_over(admin: User, customer: User) -> None:
     billing(admin)
     assert engine.rules_evaluate(ticket_id=987654, event=Event.TICKET_CREATED) == []
-    assert make_user("x").pk

@@ -33,7 +33,9 @@ def test_an_admin_writes_tries_and_orders_a_rule(
             "actions": [{"action": "add_tag", "value": "new"}],
         },
     )
-    open_ticket(customer, "Invoice for the May classes", "I was charged twice.")
+    invoice = open_ticket(customer, "Invoice for the May classes", "I was charged twice.")
+    # The rule fired on its own: the event was queued after the opening committed.
+    assert Rule.objects.get().runs.get().ticket_id == invoice.pk
     open_ticket(customer, "Heating not working", "Studio 2 is cold.")
 
     page = new_page()
@@ -65,6 +67,14 @@ def test_an_admin_writes_tries_and_orders_a_rule(
     ]
     page.wait_for_timeout(800)
     screenshot(page, "rules-desktop")
+
+    page.goto(f"/ticket/{invoice.pk}")
+    sidebar = page.locator("section.rule-runs")
+    expect(sidebar.get_by_role("link", name="Tag every new ticket")).to_be_visible()
+    expect(sidebar.get_by_text("Add tag new")).to_be_visible()
+    sidebar.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    screenshot(page, "rule-runs-ticket-desktop", full_page=False)
 
     phone = new_page(viewport=PHONE)
     sign_in(phone, admin.username, PASSWORD)
