@@ -12,7 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
-from frontdesk.web.views import held_mail
+from frontdesk.web.views import held_mail, rules
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
@@ -68,6 +68,13 @@ urlpatterns = [
     path("mail/held", held_mail.held_mail_page),
     path("mail/held/<id:inbound_id>/accept", held_mail.held_mail_accept),
     path("mail/held/<id:inbound_id>/dismiss", held_mail.held_mail_dismiss),
+    # Automation rules: admins write them, agents read them and their log.
+    path("rules", rules.rules_page),
+    path("rules/new", rules.rule_new),
+    path("rules/<id:rule_id>", rules.rule_page),
+    path("rules/<id:rule_id>/move", rules.rule_move),
+    path("rules/<id:rule_id>/delete", rules.rule_delete),
+    path("rules/ticket/<id:ticket_id>", rules.ticket_rule_runs),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     # The admin signs in through /login (password, then the two-factor code).
     path("admin/login/", two_factor_views.admin_login),

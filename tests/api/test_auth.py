@@ -69,6 +69,16 @@ ENDPOINTS = [
     ("GET", "/sla/calendars/1/"),
     ("PATCH", "/sla/calendars/1/"),
     ("DELETE", "/sla/calendars/1/"),
+    ("GET", "/rules/"),
+    ("POST", "/rules/"),
+    ("POST", "/rules/dry-run/"),
+    ("PUT", "/rules/order/"),
+    ("GET", "/rules/1/"),
+    ("PATCH", "/rules/1/"),
+    ("DELETE", "/rules/1/"),
+    ("POST", "/rules/1/dry-run/"),
+    ("GET", "/rules/1/runs/"),
+    ("GET", "/rules/tickets/1/runs/"),
 ]
 
 

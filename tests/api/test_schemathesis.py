@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.accounts.tokens import access_token_issue
+from frontdesk.automations import engine
+from frontdesk.automations.services import rule_create
 from frontdesk.replies.services import saved_reply_create
 from frontdesk.sla.policies import sla_calendar_create, sla_policy_create
 from frontdesk.tickets import services
@@ -55,6 +57,7 @@ PATH_IDS = {
     "view_id": "views",
     "policy_id": "sla_policies",
     "calendar_id": "sla_calendars",
+    "rule_id": "rules",
 }
 
 
@@ -121,11 +124,23 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
         ),
     ]
     mine_view = saved_view_create(actor=agent, name="Open", query="view=open&priority=high")
+    rule = rule_create(
+        actor=admin,
+        values={
+            "name": "Tag printers",
+            "active": True,
+            "event": "ticket_created",
+            "conditions": [{"field": "title", "operator": "contains", "value": "printer"}],
+            "actions": [{"action": "add_tag", "value": "printer"}],
+        },
+    )
+    engine.rules_evaluate(ticket_id=mine.pk, event="ticket_created")
     return {
         "saved_replies": [reply.pk for reply in replies],
         "sla_policies": [policy.pk],
         "sla_calendars": [calendar.pk],
         "views": [mine_view.pk],
+        "rules": [rule.pk],
         "tickets": [mine.pk, theirs.pk],
         "comments": list(Message.objects.values_list("pk", flat=True)),
         "events": list(TicketEvent.objects.values_list("pk", flat=True)),

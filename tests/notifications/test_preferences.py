@@ -40,6 +40,7 @@ def test_defaults_everything_on_and_no_digest(customer: User, agent: User) -> No
         "mentioned": True,
         "new_ticket": True,
         "sla_alert": True,
+        "rule_notice": True,
     }
     assert preferences_of(agent).digest == "off"
 
@@ -129,7 +130,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "customer_replied": "on",
         "mentioned": "on",
         "digest": "hourly",
-    }  # ticket_assigned, new_ticket and sla_alert unticked
+    }  # ticket_assigned, new_ticket, sla_alert and rule_notice unticked
     response = client.post("/profile/notifications", data)
     assert response.status_code == 302
     assert response["Location"] == "/profile#notifications"
@@ -139,6 +140,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "mentioned": True,
         "new_ticket": False,
         "sla_alert": False,
+        "rule_notice": False,
     }
     assert preferences_of(agent).digest == "hourly"
     page = html(client.get("/profile"))

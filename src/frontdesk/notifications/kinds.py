@@ -21,6 +21,7 @@ TICKET_ASSIGNED = "ticket_assigned"
 MENTIONED = "mentioned"
 NEW_TICKET = "new_ticket"
 SLA_ALERT = "sla_alert"
+RULE_NOTICE = "rule_notice"
 DIGEST = "digest"
 # Security mails: always sent, never listed on the profile page (so no one can turn them off),
 # no unsubscribe link; they are not in KINDS.
@@ -87,6 +88,12 @@ KINDS: dict[str, Kind] = {
             Audience.STAFF,
             "A ticket nears or misses its SLA target",
             "On tickets assigned to you, and to the lead a policy names. Never held for a digest.",
+        ),
+        Kind(
+            RULE_NOTICE,
+            Audience.STAFF,
+            "An automation rule points me to a ticket",
+            "When a rule an admin wrote says to tell you (or the ticket's assignee).",
         ),
     )
 }

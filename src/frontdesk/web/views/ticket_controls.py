@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
+from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.sla.selectors import ticket_sla
@@ -190,4 +191,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "control_action": form.data.get("action", "") if form.errors else "",
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
+        "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
     }

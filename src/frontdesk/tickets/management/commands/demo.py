@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.sla.demo import demo_sla_create
@@ -62,3 +63,4 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         self.stdout.write(_saved_replies())
         self.stdout.write(demo_sla_create())
+        self.stdout.write(demo_rules_create())

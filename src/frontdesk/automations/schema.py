@@ -1,0 +1,483 @@
+"""What a rule may say, checked once: its conditions (``{"field", "operator", "value"}``) and
+its actions (``{"action", "value"}``), each refused with a message that names the row and the
+problem; how a condition reads as a query on tickets (one definition for the worker, the sweep
+and the dry-run); and how each reads in words, for the log and the pages.
+
+A field or an action is one entry of FIELDS or ACTIONS: teams and custom fields, when they
+exist, are one entry each here (a value check and a query), nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import LessThanOrEqual
+
+from frontdesk.accounts.models import STAFF_ROLES, Organisation, User
+from frontdesk.core.errors import InvalidInput
+from frontdesk.core.ids import is_id
+from frontdesk.replies.models import SavedReply
+from frontdesk.tickets import validators
+from frontdesk.tickets.models import (
+    Category,
+    Channel,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+CONDITIONS_MAX = 20
+ACTIONS_MAX = 10
+TEXT_MAX = 200  # a "contains" text, a domain
+NOTE_MAX = 5_000
+HOURS_MAX = 24 * 365
+UNASSIGNED = "unassigned"
+ASSIGNEE = "assignee"
+
+IS, IS_NOT = "is", "is_not"
+HAS, HAS_NOT = "has", "has_not"
+CONTAINS, NOT_CONTAINS = "contains", "not_contains"
+AT_LEAST = "at_least"
+OPERATOR_LABELS = {
+    IS: "is",
+    IS_NOT: "is not",
+    HAS: "has",
+    HAS_NOT: "has not",
+    CONTAINS: "contains",
+    NOT_CONTAINS: "does not contain",
+    AT_LEAST: "at least (hours)",
+}
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def _choice(choices: type[Status] | type[Priority] | type[Category] | type[Channel]) -> Cleaner:
+    def clean(value: object, where: str) -> object:
+        if value not in choices.values:
+            allowed = ", ".join(choices.values)
+            raise InvalidInput(f"{where}: unknown value {value!r}; use one of {allowed}.")
+        return value
+
+    return clean
+
+
+def _organisation(value: object, where: str) -> object:
+    value = _int(value)
+    if value is None or not Organisation.objects.filter(pk=value).exists():
+        raise InvalidInput(f"{where}: there is no such organisation.")
+    return value
+
+
+def _agent(value: object, where: str) -> object:
+    value = _int(value)
+    if (
+        value is None
+        or not User.objects.filter(pk=value, role__in=STAFF_ROLES, is_active=True).exists()
+    ):
+        raise InvalidInput(f"{where}: choose an active agent or admin.")
+    return value
+
+
+def _assignee(value: object, where: str) -> object:
+    return UNASSIGNED if value == UNASSIGNED else _agent(value, where)
+
+
+def _notify_whom(value: object, where: str) -> object:
+    return ASSIGNEE if value == ASSIGNEE else _agent(value, where)
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and is_id(value) else None
+
+
+def _text(value: object, where: str) -> object:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: write the text to look for.")
+    if len(value) > TEXT_MAX:
+        raise InvalidInput(f"{where}: at most {TEXT_MAX} characters.")
+    return value.strip()
+
+
+def _domain(value: object, where: str) -> object:
+    text = str(_text(value, where)).lower().lstrip("@")
+    if "@" in text or " " in text or "." not in text:
+        raise InvalidInput(f"{where}: write a mail domain such as example.com.")
+    return text
+
+
+def _tag(value: object, where: str) -> object:
+    try:
+        (tag,) = validators.clean_tags([value if isinstance(value, str) else ""])
+    except (InvalidInput, ValueError):
+        raise InvalidInput(
+            f"{where}: a tag is letters, digits, spaces, - and _, at most "
+            f"{validators.TAG_MAX_LENGTH} characters."
+        ) from None
+    return tag
+
+
+def _hours(value: object, where: str) -> object:
+    hours = _int(value)
+    if hours is None or not 1 <= hours <= HOURS_MAX:
+        raise InvalidInput(f"{where}: a whole number of hours from 1 to {HOURS_MAX}.")
+    return hours
+
+
+def _note(value: object, where: str) -> object:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: write the note.")
+    if len(value) > NOTE_MAX:
+        raise InvalidInput(f"{where}: a note is at most {NOTE_MAX:,} characters.")
+    try:
+        validators.check_message(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from None
+    return value
+
+
+def _shared_reply(value: object, where: str) -> object:
+    value = _int(value)
+    if value is None or not SavedReply.objects.filter(pk=value, owner__isnull=True).exists():
+        raise InvalidInput(f"{where}: choose a shared saved reply.")
+    return value
+
+
+def _nothing(value: object, where: str) -> object:
+    return None
+
+
+Cleaner = Callable[[object, str], object]
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+def _subquery_time(query: Any) -> Subquery:
+    return Subquery(query.order_by("-id").values("created_at")[:1])
+
+
+def _last_customer_reply() -> Combinable:
+    replies = Message.objects.filter(
+        ticket=OuterRef("pk"), kind=MessageKind.PUBLIC, author=OuterRef("requester_id")
+    )
+    return Coalesce(_subquery_time(replies), F("created_at"))
+
+
+def _last_status_change() -> Combinable:
+    events = TicketEvent.objects.filter(ticket=OuterRef("pk"), field=TicketEvent.Field.STATUS)
+    return Coalesce(_subquery_time(events), F("created_at"))
+
+
+def _pending_since() -> Combinable:
+    events = TicketEvent.objects.filter(
+        ticket=OuterRef("pk"), field=TicketEvent.Field.STATUS, new_value=Status.PENDING
+    )
+    return Coalesce(_subquery_time(events), F("created_at"))
+
+
+# A time field: the instant its hours are counted from (an expression on Ticket).
+ANCHORS: dict[str, Callable[[], Combinable]] = {
+    "hours_since_created": lambda: F("created_at"),
+    "hours_since_customer_reply": _last_customer_reply,
+    "hours_since_status_change": _last_status_change,
+    "hours_since_pending": _pending_since,
+}
+
+
+def _choice_query(column: str) -> Callable[[str, Any, datetime], Q]:
+    def query(operator: str, value: Any, moment: datetime) -> Q:
+        q = Q(**{column: value})
+        return q if operator == IS else ~q
+
+    return query
+
+
+def _assignee_query(operator: str, value: Any, moment: datetime) -> Q:
+    q = Q(assignee__isnull=True) if value == UNASSIGNED else Q(assignee_id=value)
+    return q if operator == IS else ~q
+
+
+def _tags_query(operator: str, value: Any, moment: datetime) -> Q:
+    tagged = Exists(Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=value))
+    return Q(tagged) if operator == HAS else ~Q(tagged)
+
+
+def _title_query(operator: str, value: Any, moment: datetime) -> Q:
+    q = Q(title__icontains=value)
+    return q if operator == CONTAINS else ~q
+
+
+def _body_query(operator: str, value: Any, moment: datetime) -> Q:
+    said = Exists(
+        Message.objects.filter(
+            ticket=OuterRef("pk"), kind=MessageKind.PUBLIC, body__icontains=value
+        )
+    )
+    return Q(said) if operator == CONTAINS else ~Q(said)
+
+
+def _domain_query(operator: str, value: Any, moment: datetime) -> Q:
+    q = Q(requester__email__iendswith=f"@{value}")
+    return q if operator == IS else ~q
+
+
+def _hours_query(name: str) -> Callable[[str, Any, datetime], Q]:
+    def query(operator: str, value: Any, moment: datetime) -> Q:
+        q = Q(LessThanOrEqual(ANCHORS[name](), moment - timedelta(hours=int(value))))
+        return q & Q(status=Status.PENDING) if name == "hours_since_pending" else q
+
+    return query
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    label: str
+    operators: tuple[str, ...]
+    clean: Cleaner
+    query: Callable[[str, Any, datetime], Q]
+    # What the form offers for the value: a list of (value, label), "text" or "number".
+    kind: str = "choice"
+
+
+EQUALITY = (IS, IS_NOT)
+FIELDS: dict[str, FieldSpec] = {
+    "status": FieldSpec("Status", EQUALITY, _choice(Status), _choice_query("status")),
+    "priority": FieldSpec("Priority", EQUALITY, _choice(Priority), _choice_query("priority")),
+    "category": FieldSpec("Category", EQUALITY, _choice(Category), _choice_query("category")),
+    "channel": FieldSpec("Channel", EQUALITY, _choice(Channel), _choice_query("channel")),
+    "organisation": FieldSpec(
+        "Organisation", EQUALITY, _organisation, _choice_query("organisation_id"), "organisation"
+    ),
+    "assignee": FieldSpec("Assignee", EQUALITY, _assignee, _assignee_query, "agent"),
+    "tags": FieldSpec("Tags", (HAS, HAS_NOT), _tag, _tags_query, "text"),
+    "title": FieldSpec("Title", (CONTAINS, NOT_CONTAINS), _text, _title_query, "text"),
+    "body": FieldSpec(
+        "Conversation (public messages)", (CONTAINS, NOT_CONTAINS), _text, _body_query, "text"
+    ),
+    "requester_domain": FieldSpec(
+        "Requester's mail domain", EQUALITY, _domain, _domain_query, "text"
+    ),
+    "hours_since_created": FieldSpec(
+        "Hours since created", (AT_LEAST,), _hours, _hours_query("hours_since_created"), "number"
+    ),
+    "hours_since_customer_reply": FieldSpec(
+        "Hours since the customer's last reply",
+        (AT_LEAST,),
+        _hours,
+        _hours_query("hours_since_customer_reply"),
+        "number",
+    ),
+    "hours_since_status_change": FieldSpec(
+        "Hours since the status changed",
+        (AT_LEAST,),
+        _hours,
+        _hours_query("hours_since_status_change"),
+        "number",
+    ),
+    "hours_since_pending": FieldSpec(
+        "Hours pending", (AT_LEAST,), _hours, _hours_query("hours_since_pending"), "number"
+    ),
+}
+TIME_FIELDS = frozenset(ANCHORS)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    label: str
+    clean: Cleaner
+    kind: str = "choice"  # what the form offers for the value
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "set_status": ActionSpec("Set status", _choice(Status)),
+    "set_priority": ActionSpec("Set priority", _choice(Priority)),
+    "set_category": ActionSpec("Set category", _choice(Category)),
+    "assign": ActionSpec("Assign to", _agent, "agent"),
+    "unassign": ActionSpec("Unassign", _nothing, "none"),
+    "add_tag": ActionSpec("Add tag", _tag, "text"),
+    "remove_tag": ActionSpec("Remove tag", _tag, "text"),
+    "add_note": ActionSpec("Add internal note", _note, "text"),
+    "send_reply": ActionSpec("Send saved reply", _shared_reply, "reply"),
+    "notify": ActionSpec("Notify", _notify_whom, "notify"),
+}
+CHOICES_OF: dict[str, Any] = {
+    "status": Status,
+    "priority": Priority,
+    "category": Category,
+    "channel": Channel,
+    "set_status": Status,
+    "set_priority": Priority,
+    "set_category": Category,
+}
+
+
+# --- checking a rule's lists ------------------------------------------------------------------
+
+
+def _rows(value: object, *, field: str, noun: str, most: int) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise InvalidInput(f"The {noun}s are a list of rows.", field=field)
+    if len(value) > most:
+        raise InvalidInput(f"A rule has at most {most} {noun}s.", field=field)
+    return value
+
+
+def clean_conditions(value: object, *, event: str) -> list[dict[str, Any]]:
+    """The conditions, each checked: a known field, one of its operators, a valid value. A rule
+    on passing time needs at least one time condition ("hours since ...")."""
+    cleaned = []
+    for number, row in enumerate(
+        _rows(value, field="conditions", noun="condition", most=CONDITIONS_MAX), start=1
+    ):
+        where = f"Condition {number}"
+        try:
+            cleaned.append(_clean_condition(row, where))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="conditions") from None
+    if event == "time" and not any(row["field"] in TIME_FIELDS for row in cleaned):
+        raise InvalidInput(
+            "A rule on passing time needs a condition on hours (since created, the customer's "
+            "last reply, the status change, or pending).",
+            field="conditions",
+        )
+    return cleaned
+
+
+def _clean_condition(row: dict[str, Any], where: str) -> dict[str, Any]:
+    unknown = sorted(set(row) - {"field", "operator", "value"})
+    if unknown:
+        raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.")
+    spec = FIELDS.get(row.get("field"))  # type: ignore[arg-type]
+    if spec is None:
+        raise InvalidInput(f"{where}: choose a field ({', '.join(FIELDS)}).")
+    operator = row.get("operator") or spec.operators[0]
+    if operator not in spec.operators:
+        allowed = ", ".join(spec.operators)
+        raise InvalidInput(f"{where}: {spec.label} takes the operators {allowed}.")
+    value = spec.clean(row.get("value"), f"{where} ({spec.label})")
+    return {"field": row["field"], "operator": operator, "value": value}
+
+
+def clean_actions(value: object) -> list[dict[str, Any]]:
+    """The actions, each checked: a known action and a valid value for it; at least one."""
+    rows = _rows(value, field="actions", noun="action", most=ACTIONS_MAX)
+    if not rows:
+        raise InvalidInput("Give the rule at least one action.", field="actions")
+    cleaned = []
+    for number, row in enumerate(rows, start=1):
+        where = f"Action {number}"
+        unknown = sorted(set(row) - {"action", "value"})
+        spec = ACTIONS.get(row.get("action"))  # type: ignore[arg-type]
+        if unknown:
+            raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.", field="actions")
+        if spec is None:
+            raise InvalidInput(
+                f"{where}: choose an action ({', '.join(ACTIONS)}).", field="actions"
+            )
+        try:
+            action_value = spec.clean(row.get("value"), f"{where} ({spec.label})")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="actions") from None
+        cleaned.append({"action": row["action"], "value": action_value})
+    return cleaned
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def condition_query(condition: dict[str, Any], moment: datetime) -> Q:
+    return FIELDS[condition["field"]].query(condition["operator"], condition["value"], moment)
+
+
+def rule_query(conditions: list[dict[str, Any]], match: str, moment: datetime) -> Q:
+    """The tickets the conditions hold for at ``moment``, as one condition on Ticket."""
+    combined = Q()
+    for condition in conditions:
+        q = condition_query(condition, moment)
+        combined = combined | q if match == "any" and combined else combined & q
+    return combined
+
+
+def window_expression(conditions: list[dict[str, Any]]) -> Combinable | None:
+    """For a time rule, the instant its hours count from (the latest of its time conditions'):
+    the rule fires once per ticket and instant. None: no time condition."""
+    anchors = [ANCHORS[c["field"]]() for c in conditions if c["field"] in TIME_FIELDS]
+    if not anchors:
+        return None
+    return anchors[0] if len(anchors) == 1 else Greatest(*anchors)
+
+
+# --- in words ---------------------------------------------------------------------------------
+
+
+Names = dict[str, dict[int, str]]  # per kind of value ("agent", "organisation", "reply"): id: name
+
+
+def _value_words(key: str, kind: str, value: Any, names: Names) -> str:
+    choices = CHOICES_OF.get(key)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    if value == UNASSIGNED:
+        return "nobody"
+    if value == ASSIGNEE:
+        return "the assignee"
+    known = names.get("agent" if kind == "notify" else kind, {})
+    if isinstance(value, int) and value in known:
+        return known[value]
+    return "" if value is None else str(value)
+
+
+def condition_words(condition: dict[str, Any], names: Names | None = None) -> str:
+    spec = FIELDS.get(condition.get("field", ""))
+    if spec is None:
+        return str(condition)
+    value = _value_words(condition["field"], spec.kind, condition.get("value"), names or {})
+    return f"{spec.label} {OPERATOR_LABELS.get(condition['operator'], '')} {value}".strip()
+
+
+def action_words(action: dict[str, Any], names: Names | None = None) -> str:
+    spec = ACTIONS.get(action.get("action", ""))
+    if spec is None:
+        return str(action)
+    value = _value_words(action["action"], spec.kind, action.get("value"), names or {})
+    if action["action"] == "add_note":
+        value = f"“{value[:60]}{'…' if len(value) > 60 else ''}”"
+    return f"{spec.label} {value}".strip()
+
+
+def names_for(rules: list[Any]) -> Names:
+    """The names of the agents, organisations and saved replies the rules name: three queries."""
+    wanted: dict[str, set[int]] = {"agent": set(), "organisation": set(), "reply": set()}
+    for rule in rules:
+        rows = [(FIELDS.get(c.get("field", "")), c) for c in rule.conditions] + [
+            (ACTIONS.get(a.get("action", "")), a) for a in rule.actions
+        ]
+        for spec, row in rows:
+            value = row.get("value")
+            kind = (
+                "agent" if spec is not None and spec.kind == "notify" else getattr(spec, "kind", "")
+            )
+            if kind in wanted and isinstance(value, int):
+                wanted[kind].add(value)
+    return {
+        "agent": dict(User.objects.filter(pk__in=wanted["agent"]).values_list("pk", "username")),
+        "organisation": dict(
+            Organisation.objects.filter(pk__in=wanted["organisation"]).values_list("pk", "name")
+        ),
+        "reply": dict(SavedReply.objects.filter(pk__in=wanted["reply"]).values_list("pk", "name")),
+    }

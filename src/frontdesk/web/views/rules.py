@@ -1,0 +1,208 @@
+"""Automation rules for admins (agents read them): the list in order with up and down, a form
+of condition and action rows (selects, no JSON to write), the dry-run, and the log per rule and
+per ticket. The rules and checks are automations/services.py's; this only parses the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from frontdesk.automations import schema, selectors, services
+from frontdesk.automations.models import Event, Match, Rule
+from frontdesk.core.errors import Conflict, InvalidInput
+from frontdesk.tickets.models import Category, Channel, Priority, Status
+from frontdesk.web.pages import current_user, friendly_errors, page_methods
+
+RULES_PATH = "/rules"
+CONDITION_ROWS = 6
+ACTION_ROWS = 5
+
+
+def _rows(data: QueryDict, prefix: str, keys: tuple[str, ...], count: int) -> list[dict[str, Any]]:
+    """The filled rows of the form: ``<prefix>-<n>-<key>``; a row without its first key is
+    empty. The value is the typed text, else the chosen item."""
+    rows = []
+    for number in range(count):
+        first = data.get(f"{prefix}-{number}-{keys[0]}", "").strip()
+        if not first:
+            continue
+        row: dict[str, Any] = {keys[0]: first}
+        for key in keys[1:]:
+            row[key] = data.get(f"{prefix}-{number}-{key}", "").strip()
+        text = data.get(f"{prefix}-{number}-text", "").strip()
+        row["value"] = text or data.get(f"{prefix}-{number}-choice", "").strip() or None
+        rows.append(row)
+    return rows
+
+
+def _values(data: QueryDict) -> dict[str, Any]:
+    return {
+        "name": data.get("name", ""),
+        "active": data.get("active") == "on",
+        "event": data.get("event", ""),
+        "match": data.get("match", Match.ALL),
+        "conditions": _rows(data, "c", ("field", "operator"), CONDITION_ROWS),
+        "actions": _rows(data, "a", ("action",), ACTION_ROWS),
+    }
+
+
+def _padded(rows: list[dict[str, Any]], count: int, offered: set[str]) -> list[dict[str, Any]]:
+    """The rows for the form, then empty ones: a value the lists offer is chosen there, any
+    other is in the row's text box."""
+    shown = []
+    for row in rows:
+        value = "" if row.get("value") is None else str(row["value"])
+        shown.append({**row, "value": value, "typed": "" if value in offered else value})
+    return shown + [{} for _ in range(max(0, count - len(shown)))]
+
+
+def _form_context(request: HttpRequest, values: dict[str, Any], **more: Any) -> dict[str, Any]:
+    user = current_user(request)
+    groups = _value_groups(user)
+    offered = {value for _title, items in groups for value, _name in items}
+    return {
+        "values": values,
+        "conditions": _padded(values.get("conditions", []), CONDITION_ROWS, offered),
+        "actions": _padded(values.get("actions", []), ACTION_ROWS, offered),
+        "events": Event.choices,
+        "matches": Match.choices,
+        "fields": [(name, spec.label) for name, spec in schema.FIELDS.items()],
+        "operators": list(schema.OPERATOR_LABELS.items()),
+        "action_kinds": [(name, spec.label) for name, spec in schema.ACTIONS.items()],
+        "value_groups": groups,
+        "is_admin": user.is_admin,
+        **more,
+    }
+
+
+def _value_groups(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    people = selectors.rule_form_choices(user=user)
+    return [
+        ("Status", [(str(v), str(label)) for v, label in Status.choices]),
+        ("Priority", [(str(v), str(label)) for v, label in Priority.choices]),
+        ("Category", [(str(v), str(label)) for v, label in Category.choices]),
+        ("Channel", [(str(v), str(label)) for v, label in Channel.choices]),
+        (
+            "Assignee",
+            [(schema.UNASSIGNED, "Nobody (unassigned)"), (schema.ASSIGNEE, "The assignee")],
+        ),
+        ("Agents", people["agents"]),
+        ("Organisations", people["organisations"]),
+        ("Shared saved replies", people["replies"]),
+    ]
+
+
+@page_methods
+@never_cache
+@login_required
+@friendly_errors()
+def rules_page(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    rules = list(selectors.rules_list(user=user))
+    names = schema.names_for(rules)
+    shown = [
+        {
+            "rule": rule,
+            "conditions": [schema.condition_words(c, names) for c in rule.conditions],
+            "actions": [schema.action_words(a, names) for a in rule.actions],
+        }
+        for rule in rules
+    ]
+    return render(request, "web/rules.html", {"rules": shown, "is_admin": user.is_admin})
+
+
+def _save(request: HttpRequest, rule: Rule | None) -> HttpResponse:
+    user = current_user(request)
+    values = _values(request.POST)
+    if "dry_run" in request.POST:
+        try:
+            found = services.rule_dry_run(
+                actor=user, values=values, rule_id=rule.pk if rule else None
+            )
+        except InvalidInput as exc:
+            return _form(request, values, rule, error=exc, status=400)
+        return _form(request, values, rule, dry_run=found)
+    try:
+        if rule is None:
+            rule = services.rule_create(actor=user, values=values)
+        else:
+            rule = services.rule_update(actor=user, rule_id=rule.pk, changes=values)
+    except (InvalidInput, Conflict) as exc:
+        return _form(request, values, rule, error=exc, status=400)
+    messages.success(request, f"Rule “{rule.name}” saved{' and on' if rule.active else ' (off)'}.")
+    return redirect(f"{RULES_PATH}/{rule.pk}")
+
+
+def _form(
+    request: HttpRequest,
+    values: dict[str, Any],
+    rule: Rule | None,
+    *,
+    status: int = 200,
+    error: InvalidInput | Conflict | None = None,
+    **more: Any,
+) -> HttpResponse:
+    context = _form_context(request, values, rule=rule, error=error, **more)
+    if rule is not None:
+        user = current_user(request)
+        context["runs"] = selectors.rule_runs(user=user, rule_id=rule.pk, limit=20)
+        context["changes"] = selectors.rule_changes(user=user, rule_id=rule.pk, limit=10)
+    return render(request, "web/rule.html", context, status=status)
+
+
+@page_methods
+@never_cache
+@login_required
+@friendly_errors()
+def rule_new(request: HttpRequest) -> HttpResponse:
+    services.check_admin(current_user(request))
+    if request.method == "POST":
+        return _save(request, None)
+    return _form(request, {"event": Event.TICKET_CREATED, "match": Match.ALL}, None)
+
+
+@page_methods
+@never_cache
+@login_required
+@friendly_errors(not_found_message=selectors.NOT_FOUND)
+def rule_page(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = selectors.rule_get(user=current_user(request), rule_id=rule_id)
+    if request.method == "POST":
+        services.check_admin(current_user(request))
+        return _save(request, rule)
+    return _form(request, services.snapshot(rule), rule)
+
+
+@never_cache
+@require_POST
+@login_required
+@friendly_errors(not_found_message=selectors.NOT_FOUND)
+def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+    step = -1 if request.POST.get("direction") == "up" else 1
+    services.rule_move(actor=current_user(request), rule_id=rule_id, step=step)
+    return redirect(RULES_PATH)
+
+
+@never_cache
+@require_POST
+@login_required
+@friendly_errors(not_found_message=selectors.NOT_FOUND)
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    services.rule_delete(actor=current_user(request), rule_id=rule_id)
+    messages.success(request, "Rule deleted. Its log stays on the tickets.")
+    return redirect(RULES_PATH)
+
+
+@page_methods
+@never_cache
+@login_required
+@friendly_errors()
+def ticket_rule_runs(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    runs = selectors.ticket_rule_runs(user=current_user(request), ticket_id=ticket_id)
+    return render(request, "web/rule_runs.html", {"runs": runs, "ticket_id": ticket_id})
