@@ -12,7 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
-from frontdesk.web.views import held_mail
+from frontdesk.web.views import held_mail, time_entries
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
@@ -102,6 +102,12 @@ urlpatterns += [
     path("email/verify/resend", verification_pages.email_verify_resend),
     path("email/verify/<str:token>", verification_pages.email_verify_page),
     path("profile/email", verification_pages.profile_email_page),
+]
+
+# Time tracking: the Time card of a ticket's staff sidebar (timelog/).
+urlpatterns += [
+    path("ticket/<id:ticket_id>/time", time_entries.time_entry_log),
+    path("ticket/<id:ticket_id>/time/<id:entry_id>/delete", time_entries.time_entry_delete),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

@@ -69,6 +69,10 @@ ENDPOINTS = [
     ("GET", "/sla/calendars/1/"),
     ("PATCH", "/sla/calendars/1/"),
     ("DELETE", "/sla/calendars/1/"),
+    ("GET", "/tickets/1/time/"),
+    ("POST", "/tickets/1/time/"),
+    ("PATCH", "/tickets/1/time/1/"),
+    ("DELETE", "/tickets/1/time/1/"),
 ]
 
 
