@@ -15,6 +15,7 @@ from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail, time_entries
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
 from frontdesk.web.views.csp_report import csp_report
@@ -108,6 +109,12 @@ urlpatterns += [
 urlpatterns += [
     path("ticket/<id:ticket_id>/time", time_entries.time_entry_log),
     path("ticket/<id:ticket_id>/time/<id:entry_id>/delete", time_entries.time_entry_delete),
+]
+
+# Customer satisfaction: the page a survey link opens, and the requester's card (satisfaction/).
+urlpatterns += [
+    path("survey/<str:token>", satisfaction_pages.survey_page),
+    path("ticket/<id:ticket_id>/satisfaction", satisfaction_pages.ticket_rate),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

@@ -73,6 +73,7 @@ ENDPOINTS = [
     ("POST", "/tickets/1/time/"),
     ("PATCH", "/tickets/1/time/1/"),
     ("DELETE", "/tickets/1/time/1/"),
+    ("GET", "/surveys/"),
 ]
 
 

@@ -6,6 +6,7 @@ timelog/services.py."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -59,7 +60,7 @@ class TimeEntryPatch(Schema):
     work_date: date | None = None
 
 
-def _answers(ok: dict[int, object], errors: frozenset[int]) -> dict[object, object]:
+def _answers(ok: dict[int, Any], errors: frozenset[int]) -> dict[Any, Any]:
     return {**ok, errors: ErrorOut}
 
 
