@@ -1,6 +1,7 @@
-"""The demo's time entries (``frontdesk demo``): on the newest assigned tickets, one to three
-entries by their assignee, whose sum becomes the ticket's actual hours. Written in bulk, like
-the demo's tickets: no history rows, no live events."""
+"""The demo's time entries (``frontdesk demo``): on the newest resolved and closed tickets, one
+to three entries by their assignee, about the hours the demo gave the ticket, whose sum becomes
+the ticket's actual hours (the demo's tickets have actual hours only once done). Written in
+bulk, like the demo's tickets: no history rows, no live events."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.models import IS_DONE, Ticket
 from frontdesk.timelog.durations import hours_of
 from frontdesk.timelog.models import MAX_MINUTES, TimeEntry
 
@@ -29,7 +30,7 @@ def demo_time_entries_create(*, seed: int = 1) -> str:
         return "Time entries: already there."
     rng = random.Random(f"{seed}/time")
     tickets = list(
-        Ticket.objects.filter(assignee__isnull=False).order_by("-created_at", "-id")[
+        Ticket.objects.filter(IS_DONE, assignee__isnull=False).order_by("-created_at", "-id")[
             :TICKETS_WITH_TIME
         ]
     )
@@ -37,8 +38,10 @@ def demo_time_entries_create(*, seed: int = 1) -> str:
     for ticket in tickets:
         assert ticket.assignee_id is not None
         total = 0
-        for part in range(rng.randint(1, 3)):
-            minutes = min(MAX_MINUTES, rng.choice([10, 15, 20, 30, 45, 60, 90, 120]))
+        parts = rng.randint(1, 3)
+        spent = int((ticket.actual_hours or 0) * 60) or rng.choice([15, 30, 45, 60, 90, 120])
+        for part in range(parts):
+            minutes = max(1, min(MAX_MINUTES, spent // parts))
             total += minutes
             moment = ticket.created_at + timedelta(hours=part * 6 + rng.randint(1, 5))
             entries.append(
@@ -56,4 +59,4 @@ def demo_time_entries_create(*, seed: int = 1) -> str:
     with transaction.atomic():
         TimeEntry.objects.bulk_create(entries)
         Ticket.objects.bulk_update(tickets, ["actual_hours"])
-    return f"Logged {len(entries)} time entries on the newest {len(tickets)} assigned tickets."
+    return f"Logged {len(entries)} time entries on the newest {len(tickets)} done tickets."
