@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from frontdesk.api.auth import caller
 from frontdesk.api.schemas import ErrorOut
+from frontdesk.core.ids import ID_MAX
 from frontdesk.satisfaction import selectors
 
 router = Router(tags=["Customer satisfaction"])
@@ -42,12 +43,14 @@ class SurveyPageOut(Schema):
 
 class SurveyQuery(Schema):
     rating: Literal["good", "bad"] | None = None
-    agent: int | None = Field(None, description="The agent's id.")
-    ticket: int | None = None
+    agent: int | None = Field(None, ge=1, le=ID_MAX, description="The agent's id.")
+    ticket: int | None = Field(None, ge=1, le=ID_MAX)
     answered: bool | None = None
     rated_after: datetime | None = None
     rated_before: datetime | None = None
-    before: int | None = Field(None, description="Surveys with a smaller id (paging).")
+    before: int | None = Field(
+        None, ge=1, le=ID_MAX, description="Surveys with a smaller id (paging)."
+    )
     limit: int = Field(50, ge=1, le=LIMIT_MAX)
 
 

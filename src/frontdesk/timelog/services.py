@@ -18,6 +18,7 @@ from django.utils import timezone
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.core.ids import is_id
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.tickets.services import Change, record_change, touch
@@ -130,6 +131,8 @@ def time_entry_log(
 def _entry_for_change(actor: User, entry_id: int) -> tuple[TimeEntry, Ticket]:
     """The entry and its ticket, locked, if ``actor`` may change it."""
     _check_staff(actor)
+    if not is_id(entry_id):
+        raise NotFound(ENTRY_NOT_FOUND)
     found = TimeEntry.objects.filter(pk=entry_id).values_list("ticket_id", flat=True).first()
     if found is None:
         raise NotFound(ENTRY_NOT_FOUND)
