@@ -78,5 +78,6 @@ def time_entry_log(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @friendly_errors(not_found_message=selectors.ENTRY_NOT_FOUND)
 def time_entry_delete(request: HttpRequest, ticket_id: int, entry_id: int) -> HttpResponse:
     user = current_user(request)
+    selectors.time_entry_on(user=user, ticket_id=ticket_id, entry_id=entry_id)
     services.time_entry_delete(actor=user, entry_id=entry_id)
     return _answer(request, user, ticket_id, done="Time entry deleted.")
