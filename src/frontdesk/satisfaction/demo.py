@@ -36,9 +36,9 @@ def demo_surveys_create(*, seed: int = 1) -> str:
             created_at=ticket.resolved_at,
         )
         if rng.random() < ANSWERED:
-            good = rng.random() < GOOD
-            survey.rating = Rating.GOOD if good else Rating.BAD
-            survey.comment = rng.choice(GOOD_COMMENTS if good else BAD_COMMENTS)
+            pleased = rng.random() < GOOD
+            survey.rating = Rating.GOOD if pleased else Rating.BAD
+            survey.comment = rng.choice(GOOD_COMMENTS if pleased else BAD_COMMENTS)
             survey.rated_at = ticket.resolved_at + timedelta(minutes=rng.randint(5, 2 * 24 * 60))
         surveys.append(survey)
     Survey.objects.bulk_create(surveys)
