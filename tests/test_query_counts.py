@@ -49,7 +49,9 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/api/ticketing/tickets/my_tickets/"): 6,
     ("agent", "/api/ticketing/tickets/unassigned/"): 6,
     ("agent", "/api/ticketing/tickets/overdue/"): 4,
-    ("agent", "/api/ticketing/tickets/statistics/"): 4,
+    ("agent", "/api/ticketing/tickets/statistics/"): 5,  # with the satisfaction answers
+    ("agent", "/api/ticketing/surveys/"): 4,
+    ("agent", "/api/ticketing/tickets/{ticket}/time/"): 5,
     ("agent", "/api/ticketing/comments/?ticket={ticket}"): 4,
     ("customer", "/api/ticketing/comments/?ticket={ticket}"): 4,
     ("agent", "/api/ticketing/history/?ticket={ticket}"): 4,
@@ -64,7 +66,7 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
     # The ticket, its read marker (the newest message and the marker: a view with nothing new
     # since the warm-up writes none), the message ids (for folding), messages, attachments.
-    ("customer", "/ticket/{ticket}"): 8,
+    ("customer", "/ticket/{ticket}"): 9,  # and its satisfaction survey
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
@@ -72,14 +74,14 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/replies/picker?q=heating"): 3,
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
     # the requester with organisation, note and ticket count, and their other tickets; the
-    # SLA's clocks; the rules that fired.
-    ("agent", "/ticket/{ticket}"): 15,
+    # SLA's clocks; the time entries, the satisfaction survey; the rules that fired.
+    ("agent", "/ticket/{ticket}"): 17,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
-    # panel (2), the SLA's clocks, the rules that fired.
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 10,
+    # panel (2), the SLA's clocks, the time entries, the satisfaction survey, the rules that fired.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 12,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

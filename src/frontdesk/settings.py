@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "frontdesk.mail",
     "frontdesk.notifications",
     "frontdesk.automations",
+    "frontdesk.timelog",
+    "frontdesk.satisfaction",
     "huey.contrib.djhuey",
 ]
 
@@ -337,6 +339,11 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+
+# Customer satisfaction (satisfaction/): one survey per ticket once it is resolved, by mail and
+# on the ticket's page; its links work for this many days (docs/workflow.md).
+FRONTDESK_SATISFACTION_SURVEYS = env_bool("FRONTDESK_SATISFACTION_SURVEYS", True)
+FRONTDESK_SATISFACTION_LINK_DAYS = env_int("FRONTDESK_SATISFACTION_LINK_DAYS", 30, minimum=1)
 
 # Two-factor authentication (accounts/two_factor.py, docs/security.md). The roles listed here
 # ("agent", "admin") must turn it on: until they do, every page sends them to enrolment.

@@ -12,9 +12,10 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
-from frontdesk.web.views import held_mail, rules
+from frontdesk.web.views import held_mail, rules, time_entries
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
 from frontdesk.web.views.csp_report import csp_report
@@ -109,6 +110,18 @@ urlpatterns += [
     path("email/verify/resend", verification_pages.email_verify_resend),
     path("email/verify/<str:token>", verification_pages.email_verify_page),
     path("profile/email", verification_pages.profile_email_page),
+]
+
+# Time tracking: the Time card of a ticket's staff sidebar (timelog/).
+urlpatterns += [
+    path("ticket/<id:ticket_id>/time", time_entries.time_entry_log),
+    path("ticket/<id:ticket_id>/time/<id:entry_id>/delete", time_entries.time_entry_delete),
+]
+
+# Customer satisfaction: the page a survey link opens, and the requester's card (satisfaction/).
+urlpatterns += [
+    path("survey/<str:token>", satisfaction_pages.survey_page),
+    path("ticket/<id:ticket_id>/satisfaction", satisfaction_pages.ticket_rate),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

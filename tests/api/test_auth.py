@@ -79,6 +79,11 @@ ENDPOINTS = [
     ("POST", "/rules/1/dry-run/"),
     ("GET", "/rules/1/runs/"),
     ("GET", "/rules/tickets/1/runs/"),
+    ("GET", "/tickets/1/time/"),
+    ("POST", "/tickets/1/time/"),
+    ("PATCH", "/tickets/1/time/1/"),
+    ("DELETE", "/tickets/1/time/1/"),
+    ("GET", "/surveys/"),
 ]
 
 

@@ -105,10 +105,11 @@ def test_statistics_query_count(as_agent: Api, as_customer: Api, desk: None) -> 
 
     with CaptureQueriesContext(connection) as queries:
         as_agent.get("/tickets/statistics/")
-    assert len(queries) == 3  # the user, the desk summary (one grouped scan), "mine"
+    # The user, the desk summary (one grouped scan), "mine", the satisfaction answers.
+    assert len(queries) == 4
     with CaptureQueriesContext(connection) as queries:
         as_agent.get("/tickets/statistics/")
-    assert len(queries) == 2  # the summary is cached
+    assert len(queries) == 3  # the summary is cached
     with CaptureQueriesContext(connection) as queries:
         as_customer.get("/tickets/statistics/")
     assert len(queries) == 2  # the user, their own tickets summarized

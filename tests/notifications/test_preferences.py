@@ -33,7 +33,12 @@ def _on(user: User) -> dict[str, bool]:
 
 
 def test_defaults_everything_on_and_no_digest(customer: User, agent: User) -> None:
-    assert _on(customer) == {"ticket_received": True, "public_reply": True, "status_changed": True}
+    assert _on(customer) == {
+        "ticket_received": True,
+        "public_reply": True,
+        "status_changed": True,
+        "satisfaction_survey": True,
+    }
     assert _on(agent) == {
         "customer_replied": True,
         "ticket_assigned": True,
@@ -167,6 +172,7 @@ def test_saving_with_htmx_answers_the_section(customer: User) -> None:
         "ticket_received": True,
         "public_reply": False,
         "status_changed": False,
+        "satisfaction_survey": False,
     }
 
 
@@ -225,7 +231,12 @@ def test_one_click_post_turns_that_kind_off_without_sign_in_or_csrf(customer: Us
         path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200
-    assert _on(customer) == {"ticket_received": False, "public_reply": True, "status_changed": True}
+    assert _on(customer) == {
+        "ticket_received": False,
+        "public_reply": True,
+        "status_changed": True,
+        "satisfaction_survey": True,
+    }
     assert client.post(path).status_code == 200  # twice is fine
     open_ticket(customer, "Again")
     assert not OutboxMail.objects.filter(recipient=customer, ticket__title="Again").exists()

@@ -24,6 +24,12 @@ from tests.notifications.rows import outbox
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_satisfaction_surveys(settings: Any) -> None:
+    """The survey a resolved ticket asks (its own mail) is tested in tests/satisfaction."""
+    settings.FRONTDESK_SATISFACTION_SURVEYS = False
+
+
 def _reset() -> None:
     OutboxMail.objects.all().delete()
 

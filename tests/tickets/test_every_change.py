@@ -22,13 +22,15 @@ from frontdesk.mail.addresses import make_message_id, reply_address
 from frontdesk.mail.intake import mail_receive
 from frontdesk.mail.services import held_mail_accept
 from frontdesk.replies.services import saved_reply_apply, saved_reply_create
+from frontdesk.satisfaction.services import survey_answer
 from frontdesk.sla import clocks as sla_clocks
 from frontdesk.sla.policies import sla_policy_create
 from frontdesk.sla.services import sla_alert_if_overdue, sla_check
 from frontdesk.tickets import file_services, services
 from frontdesk.tickets.bulk import tickets_bulk_change
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
-from tests.conftest import Clock, open_ticket
+from frontdesk.timelog.services import time_entry_delete, time_entry_edit, time_entry_log
+from tests.conftest import Clock, open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,22 @@ def _mail_reply(desk: Desk) -> Any:
     """The customer answers a notification by mail (its signed reply address)."""
     to = f"To: {reply_address(desk.ticket.pk, desk.customer.pk)}"
     return mail_receive(_mail_from(desk.customer.email, to), source="test")
+
+
+def _time_entry_changed(desk: Desk, how: str) -> Any:
+    with time_at(desk.clock() - timedelta(minutes=30)):
+        entry = time_entry_log(actor=desk.agent, ticket_id=desk.ticket.pk, duration="30m")
+    desk.ticket.refresh_from_db()
+    if how == "edit":
+        return time_entry_edit(actor=desk.agent, entry_id=entry.pk, duration="45m")
+    return time_entry_delete(actor=desk.agent, entry_id=entry.pk)
+
+
+def _survey_answered(desk: Desk) -> Any:
+    with time_at(desk.clock() - timedelta(minutes=30)):
+        services.ticket_change_status(actor=desk.agent, ticket_id=desk.ticket.pk, status="resolved")
+    desk.ticket.refresh_from_db()
+    return survey_answer(actor=desk.customer, ticket_id=desk.ticket.pk, rating="good")
 
 
 def _held_mail_accepted(desk: Desk) -> Any:
@@ -277,6 +295,14 @@ CASES: list[tuple[str, bool, Action]] = [
             services.ticket_take_over(actor=d.agent, ticket_id=d.ticket.pk),
         ),
     ),
+    (
+        "time_entry_log",
+        False,
+        lambda d: time_entry_log(actor=d.agent, ticket_id=d.ticket.pk, duration="30m"),
+    ),
+    ("time_entry_edit", False, lambda d: _time_entry_changed(d, "edit")),
+    ("time_entry_delete", False, lambda d: _time_entry_changed(d, "delete")),
+    ("survey_answer", True, lambda d: _survey_answered(d)),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
 # ticket_delete, whose rows go with the ticket (tested below), the saved views

@@ -361,6 +361,17 @@ class BulkOut(Schema):
     refused: list[BulkRefusalOut] = Field(description="Tickets left as they were, and why.")
 
 
+class SatisfactionOut(Schema):
+    good: int
+    bad: int
+    score: int | None = Field(description="Good answers in percent of all; null with none.")
+
+
+class AgentSatisfactionOut(SatisfactionOut):
+    agent: int | None = Field(description="The agent's id; null for tickets nobody had.")
+    username: str
+
+
 class StatisticsOut(Schema):
     total_tickets: int
     by_status: dict[str, int]
@@ -371,6 +382,12 @@ class StatisticsOut(Schema):
     my_tickets_count: int
     avg_resolution_time_hours: float | None
     avg_first_response_time_hours: float | None
+    satisfaction: SatisfactionOut | None = Field(
+        description="Staff only: the answers to the satisfaction surveys; null for customers."
+    )
+    satisfaction_by_agent: list[AgentSatisfactionOut] = Field(
+        description="Staff only: the answers per agent (the assignee when each was given)."
+    )
 
 
 # --- comments -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ MENTIONED = "mentioned"
 NEW_TICKET = "new_ticket"
 SLA_ALERT = "sla_alert"
 RULE_NOTICE = "rule_notice"
+SATISFACTION_SURVEY = "satisfaction_survey"  # satisfaction/signals.py writes it
 DIGEST = "digest"
 # Security mails: always sent, never listed on the profile page (so no one can turn them off),
 # no unsubscribe link; they are not in KINDS.
@@ -58,6 +59,12 @@ KINDS: dict[str, Kind] = {
             Audience.REQUESTER,
             "When your request's status changes",
             "Resolved, closed, reopened, or waiting for your reply.",
+        ),
+        Kind(
+            SATISFACTION_SURVEY,
+            Audience.REQUESTER,
+            "Ask me how we did",
+            "Once per request, when it is resolved: Good or Bad, in one click.",
         ),
         Kind(
             CUSTOMER_REPLIED,

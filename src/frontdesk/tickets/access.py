@@ -257,6 +257,7 @@ STAFF_ONLY_FIELDS = frozenset(
         TicketEvent.Field.DUE_AT,
         TicketEvent.Field.ESTIMATED_HOURS,
         TicketEvent.Field.ACTUAL_HOURS,
+        TicketEvent.Field.TIME,
     }
 )
 

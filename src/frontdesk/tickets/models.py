@@ -264,6 +264,8 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", "Attachment"
         RESOLUTION = "resolution", "Resolution"
         RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
+        TIME = "time", "Time logged"  # a time entry (timelog/), as "45m on 2026-12-03"
+        SATISFACTION = "satisfaction", "Satisfaction"  # the requester's rating (satisfaction/)
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -4,8 +4,9 @@ page."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db.models import Count, FloatField, Func, Q, QuerySet, Sum
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
+from frontdesk.satisfaction.selectors import satisfaction_scores
 from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status, Ticket
 
@@ -148,13 +150,17 @@ class TicketStatistics:
     my_tickets_count: int
     avg_resolution_time_hours: float | None
     avg_first_response_time_hours: float | None
+    # Customer satisfaction (satisfaction/selectors.py), for staff: the desk's good and bad
+    # answers and the share of good, and the same per agent. None and [] for customers.
+    satisfaction: dict[str, int | None] | None = None
+    satisfaction_by_agent: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def ticket_statistics(*, user: User) -> TicketStatistics:
     """Counts and averages over the tickets ``user`` may see. Staff see the whole desk: its
     counts come from the shared summary (at most a minute old), and only "my tickets" is
-    counted now, on the assignee index. A customer's own tickets are summarized on every call,
-    through the requester index. Two queries at most."""
+    counted now, on the assignee index, and the satisfaction answers. A customer's own tickets
+    are summarized on every call, through the requester index. Three queries at most."""
     if user.is_staff_member:
         summary = desk_summary()
         mine = Ticket.objects.filter(assignee=user).count()
@@ -167,6 +173,7 @@ def ticket_statistics(*, user: User) -> TicketStatistics:
 
     # How staff work the tickets (priority, category, due dates) is not the customer's to read.
     workings = access.sees_ticket_workings(user)
+    scores = satisfaction_scores(user=user)
     return TicketStatistics(
         total_tickets=summary.total,
         by_status=summary.by_status,
@@ -177,4 +184,10 @@ def ticket_statistics(*, user: User) -> TicketStatistics:
         my_tickets_count=mine,
         avg_resolution_time_hours=average(summary.resolution_hours, summary.resolved),
         avg_first_response_time_hours=average(summary.first_response_hours, summary.responded),
+        satisfaction=(
+            None
+            if scores is None
+            else {"good": scores[0].good, "bad": scores[0].bad, "score": scores[0].score}
+        ),
+        satisfaction_by_agent=[asdict(row) for row in scores[1]] if scores else [],
     )

@@ -23,6 +23,7 @@ from frontdesk.core.ids import parse_id
 from frontdesk.sla.selectors import ticket_sla
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
+from frontdesk.timelog.selectors import time_card
 from frontdesk.web.forms import TicketActionForm
 
 Control = Callable[[User, int, dict[str, Any]], str]
@@ -192,4 +193,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
         "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
+        "time_card": time_card(user=user, ticket=ticket),
     }

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
+from frontdesk.satisfaction.selectors import satisfaction_card
 from frontdesk.tickets import access, customers, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
 from frontdesk.tickets.next_ticket import workspace_next_ticket
@@ -256,6 +257,7 @@ def _context(
         **(thread_context(request, user, ticket) if thread else {}),
         **sidebar_context(user, ticket, form),
         "customer_panel": customers.customer_panel(user=user, ticket=ticket),
+        "satisfaction": satisfaction_card(user=user, ticket=ticket),
     }
 
 

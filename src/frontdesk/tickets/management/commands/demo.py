@@ -11,8 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
 from frontdesk.replies.demo import demo_saved_replies_create
+from frontdesk.satisfaction.demo import demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
+from frontdesk.timelog.demo import demo_time_entries_create
 
 
 def _at_least_one(value: str) -> int:
@@ -64,3 +66,5 @@ class Command(BaseCommand):
         self.stdout.write(_saved_replies())
         self.stdout.write(demo_sla_create())
         self.stdout.write(demo_rules_create())
+        self.stdout.write(demo_time_entries_create(seed=options["seed"]))
+        self.stdout.write(demo_surveys_create(seed=options["seed"]))

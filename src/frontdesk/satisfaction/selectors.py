@@ -1,0 +1,129 @@
+"""Reads of satisfaction for the faces: a ticket's survey (the staff see its answer, the
+requester the survey to answer), the surveys list of the REST API, and the counts the
+statistics show (good, bad, the share of good), for the desk and per agent. Through the gate
+of tickets/access.py: staff see every survey; a customer only their own ticket's, on its page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import NotAllowed
+from frontdesk.satisfaction.models import Rating, Survey
+from frontdesk.tickets import access
+from frontdesk.tickets.models import Ticket
+
+STAFF_ONLY = "Survey results are for agents and admins."
+
+
+@dataclass(frozen=True)
+class SatisfactionCard:
+    survey: Survey
+    for_staff: bool
+
+    @property
+    def can_answer(self) -> bool:
+        return not self.for_staff and not self.survey.is_answered
+
+
+def satisfaction_card(*, user: User, ticket: Ticket) -> SatisfactionCard | None:
+    """The survey of a ticket ``user`` has read through the gate: for staff once there is
+    one, for the requester once there is one (to answer it, or to see their answer). One
+    query."""
+    if not (user.is_staff_member or user.pk == ticket.requester_id):
+        return None
+    survey = Survey.objects.filter(ticket=ticket).select_related("agent").first()
+    if survey is None:
+        return None
+    return SatisfactionCard(survey=survey, for_staff=user.is_staff_member)
+
+
+@dataclass(frozen=True)
+class Score:
+    good: int
+    bad: int
+
+    @property
+    def score(self) -> int | None:
+        """The share of good answers in whole percent, or None with no answers."""
+        answers = self.good + self.bad
+        return round(100 * self.good / answers) if answers else None
+
+
+@dataclass(frozen=True)
+class AgentScore:
+    agent: int | None
+    username: str
+    good: int
+    bad: int
+    score: int | None
+
+
+def _counts(surveys: QuerySet[Survey]) -> list[tuple[int | None, str, str, int]]:
+    rows = (
+        surveys.filter(rated_at__isnull=False)
+        .order_by()
+        .values_list("agent", "agent__username", "rating")
+        .annotate(n=Count("pk"))
+    )
+    return [(agent, name or "", rating, n) for agent, name, rating, n in rows]
+
+
+def satisfaction_scores(*, user: User) -> tuple[Score, list[AgentScore]] | None:
+    """The desk's answers and each agent's (the assignee when it was given; "" for none),
+    for staff; None for customers. One grouped query on the answered surveys' index."""
+    if not access.sees_ticket_workings(user):
+        return None
+    per_agent: dict[int | None, dict[str, int]] = {}
+    names: dict[int | None, str] = {}
+    for agent, name, rating, n in _counts(Survey.objects.all()):
+        per_agent.setdefault(agent, {Rating.GOOD: 0, Rating.BAD: 0})[rating] = n
+        names[agent] = name
+    agents = [
+        AgentScore(
+            agent=agent,
+            username=names[agent],
+            good=counts[Rating.GOOD],
+            bad=counts[Rating.BAD],
+            score=Score(counts[Rating.GOOD], counts[Rating.BAD]).score,
+        )
+        for agent, counts in per_agent.items()
+    ]
+    agents.sort(key=lambda row: (row.username == "", row.username.lower()))
+    desk = Score(sum(a.good for a in agents), sum(a.bad for a in agents))
+    return desk, agents
+
+
+def surveys_for_api(
+    *,
+    user: User,
+    rating: str | None = None,
+    agent: int | None = None,
+    ticket: int | None = None,
+    answered: bool | None = None,
+    rated_after: datetime | None = None,
+    rated_before: datetime | None = None,
+    before: int | None = None,
+) -> QuerySet[Survey]:
+    """The surveys, newest first, filtered (staff only)."""
+    if not access.sees_ticket_workings(user):
+        raise NotAllowed(STAFF_ONLY)
+    surveys = Survey.objects.filter(ticket__in=access.tickets_visible_to(user))
+    if rating is not None:
+        surveys = surveys.filter(rating=rating)
+    if agent is not None:
+        surveys = surveys.filter(agent_id=agent)
+    if ticket is not None:
+        surveys = surveys.filter(ticket_id=ticket)
+    if answered is not None:
+        surveys = surveys.filter(rated_at__isnull=not answered)
+    if rated_after is not None:
+        surveys = surveys.filter(rated_at__gte=rated_after)
+    if rated_before is not None:
+        surveys = surveys.filter(rated_at__lt=rated_before)
+    if before is not None:
+        surveys = surveys.filter(pk__lt=before)
+    return surveys.select_related("ticket").order_by("-id")
