@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -299,3 +300,47 @@ def tickets_unlink(*, actor: User, ticket_id: int, other: object) -> None:
             raise NotFound(f"{ticket.number} and {linked.number} are not linked.")
         for one, two in ((ticket, linked), (linked, ticket)):
             touch(one, [], actor, [record_change(one, actor, TicketEvent.Field.LINKS, two.number, None)])
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A ticket linked to the one shown, and how: "related", "split from" (this ticket was
+    split from it) or "split into"."""
+
+    ticket: Ticket
+    how: str
+    created_at: object
+
+
+def ticket_links(*, user: User, ticket: Ticket) -> list[Linked]:
+    """The tickets linked to ``ticket`` as ``user`` may see them (a customer: none), oldest
+    link first. One query: the links with the other ticket."""
+    visible = access.links_visible_to(user)
+    rows = (
+        visible.filter(Q(ticket=ticket) | Q(other=ticket))
+        .select_related("ticket", "other")
+        .order_by("id")
+    )
+    found = []
+    for link in rows:
+        mine = link.ticket_id == ticket.pk
+        other = link.other if mine else link.ticket
+        if link.kind == TicketLink.Kind.SPLIT:
+            how = "split into" if mine else "split from"
+        else:
+            how = "related"
+        found.append(Linked(ticket=other, how=how, created_at=link.created_at))
+    return found
+
+
+def tickets_merged_into(*, user: User, ticket: Ticket) -> list[Ticket]:
+    """The tickets merged into ``ticket`` that ``user`` may see, oldest first."""
+    return list(
+        access.tickets_visible_to(user)
+        .filter(merged_into=ticket)
+        .order_by("id")
+        .only("id", "title", "requester_id")
+    )
