@@ -69,6 +69,11 @@ ENDPOINTS = [
     ("GET", "/sla/calendars/1/"),
     ("PATCH", "/sla/calendars/1/"),
     ("DELETE", "/sla/calendars/1/"),
+    ("POST", "/tickets/1/merge/"),
+    ("POST", "/comments/1/split/"),
+    ("GET", "/tickets/1/links/"),
+    ("POST", "/tickets/1/links/"),
+    ("DELETE", "/tickets/1/links/1/"),
 ]
 
 

@@ -239,7 +239,7 @@ def _reply(
             f"It answers a ticket (by its {thread.how}) that no longer exists.",
         )
     # A ticket merged into another: its thread goes on in the survivor (tickets/merging.py).
-    ticket = ticket_survivor(ticket)
+    answered, ticket = ticket, ticket_survivor(ticket)
     user = user_with_address(sender.address)
     if not participant(ticket, user, thread.target):
         return _settle(
@@ -250,6 +250,14 @@ def _reply(
             ticket=ticket,
         )
     assert user is not None
+    if answered.pk != ticket.pk and not (user.is_staff_member or user.pk == ticket.requester_id):
+        return _settle(
+            inbound,
+            Status.HELD,
+            f"It answers {answered.number}, which was merged into {ticket.number}, a ticket of "
+            f"another customer than {sender.address}.",
+            ticket=ticket,
+        )
     content = content_of(parsed)
     try:
         with transaction.atomic():
