@@ -344,3 +344,8 @@ def tickets_merged_into(*, user: User, ticket: Ticket) -> list[Ticket]:
         .order_by("id")
         .only("id", "title", "requester_id")
     )
+
+
+def message_ticket_id(*, user: User, message_id: int) -> int:
+    """The ticket of a message ``user`` may see (where a refused split goes back to)."""
+    return access.message_get(user=user, message_id=message_id).ticket_id

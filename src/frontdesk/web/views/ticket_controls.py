@@ -20,7 +20,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.sla.selectors import ticket_sla
-from frontdesk.tickets import selectors, services
+from frontdesk.tickets import merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
 from frontdesk.web.forms import TicketActionForm
 
@@ -190,4 +190,6 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "control_action": form.data.get("action", "") if form.errors else "",
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
+        "ticket_links": merging.ticket_links(user=user, ticket=ticket),
+        "merged_in": merging.tickets_merged_into(user=user, ticket=ticket),
     }
