@@ -351,3 +351,21 @@ def test_link_and_unlink_show_on_both_with_history(agent: User, customer: User) 
     assert _events(two, TicketEvent.Field.LINKS)[-1] == (one.number, "")
     with pytest.raises(NotFound, match="not linked"):
         tickets_unlink(actor=agent, ticket_id=one.pk, other=two.pk)
+
+
+def test_a_merge_is_a_link_that_stays(agent: User, customer: User) -> None:
+    one = open_ticket(customer, title="One")
+    two = open_ticket(customer, title="Two")
+    tickets_link(actor=agent, ticket_id=one.pk, other=two.pk)
+    tickets_merge(actor=agent, source_id=two.pk, target=one.pk)
+    link = TicketLink.objects.get()  # the related link turned into the merge's
+    assert link.kind == TicketLink.Kind.MERGED
+    assert [(x.ticket.pk, x.how, x.removable) for x in ticket_links(user=agent, ticket=one)] == [
+        (two.pk, "merged into this ticket", False)
+    ]
+    assert [x.how for x in ticket_links(user=agent, ticket=Ticket.objects.get(pk=two.pk))] == [
+        "merged into"
+    ]
+    with pytest.raises(InvalidInput, match="cannot be undone"):
+        tickets_unlink(actor=agent, ticket_id=one.pk, other=two.pk)
+    assert TicketLink.objects.count() == 1

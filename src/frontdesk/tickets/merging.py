@@ -34,11 +34,11 @@ from frontdesk.tickets.models import (
 )
 from frontdesk.tickets.services import (
     Change,
-    _set_status,
-    _system_message,
     record_change,
     touch,
 )
+from frontdesk.tickets.services import status_move as _set_status
+from frontdesk.tickets.services import system_message_write as _system_message
 from frontdesk.tickets.texts import by
 
 NOT_STAFF = "Only agents can merge, split and link tickets."
@@ -142,6 +142,14 @@ def tickets_merge(*, actor: User, source_id: int, target: object) -> Merged:
                 field="target",
             )
         moved = Message.objects.filter(ticket=source).update(ticket=survivor)
+        # The pair's link says "merged" from now on (one link per pair: a related one turns).
+        older, newer = _pair(source, survivor)
+        TicketLink.objects.update_or_create(
+            ticket=older,
+            other=newer,
+            defaults={"kind": TicketLink.Kind.MERGED},
+            create_defaults={"kind": TicketLink.Kind.MERGED, "created_by": actor},
+        )
         # The source's own changes: closed, pointing at the survivor, said in its conversation.
         fields: list[str] = ["merged_into"]
         changes: list[Change] = []
@@ -296,8 +304,12 @@ def tickets_unlink(*, actor: User, ticket_id: int, other: object) -> None:
     with transaction.atomic():
         ticket, linked = _lock_pair(actor, ticket_id, other_id, field="ticket")
         older, newer = _pair(ticket, linked)
-        if not TicketLink.objects.filter(ticket=older, other=newer).delete()[0]:
+        link = TicketLink.objects.filter(ticket=older, other=newer).first()
+        if link is None:
             raise NotFound(f"{ticket.number} and {linked.number} are not linked.")
+        if link.kind == TicketLink.Kind.MERGED:
+            raise InvalidInput("A merge cannot be undone, and its link stays.", field="ticket")
+        link.delete()
         for one, two in ((ticket, linked), (linked, ticket)):
             touch(one, [], actor, [record_change(one, actor, TicketEvent.Field.LINKS, two.number, None)])
 
@@ -313,6 +325,11 @@ class Linked:
     ticket: Ticket
     how: str
     created_at: object
+
+    @property
+    def removable(self) -> bool:
+        """A merge's link stays (a merge cannot be undone)."""
+        return not self.how.startswith("merged")
 
 
 def ticket_links(*, user: User, ticket: Ticket) -> list[Linked]:
@@ -330,6 +347,8 @@ def ticket_links(*, user: User, ticket: Ticket) -> list[Linked]:
         other = link.other if mine else link.ticket
         if link.kind == TicketLink.Kind.SPLIT:
             how = "split into" if mine else "split from"
+        elif link.kind == TicketLink.Kind.MERGED:
+            how = "merged into this ticket" if other.merged_into_id == ticket.pk else "merged into"
         else:
             how = "related"
         found.append(Linked(ticket=other, how=how, created_at=link.created_at))

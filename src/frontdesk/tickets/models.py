@@ -312,11 +312,13 @@ class TicketEvent(models.Model):
 class TicketLink(models.Model):
     """Two related tickets (tickets/merging.py), stored once: the older ticket (lower id)
     first, so a pair cannot be written twice or the wrong way round. A split is a link too,
-    from the ticket split (always the older) to the one it made."""
+    from the ticket split (always the older) to the one it made, and so is a merge (which
+    one was merged says ``Ticket.merged_into``)."""
 
     class Kind(models.TextChoices):
         RELATED = "related", "Related"
         SPLIT = "split", "Split"
+        MERGED = "merged", "Merged"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     other = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")

@@ -108,6 +108,16 @@ def record_change(
     )
 
 
+def system_message_write(ticket: Ticket, text: str) -> Message:
+    """A system line in ``ticket``'s conversation, for use cases of other modules."""
+    return _system_message(ticket, text)
+
+
+def status_move(ticket: Ticket, actor: User, status: str) -> tuple[list[str], TicketEvent]:
+    """:func:`_set_status`, for use cases of other modules (tickets/merging.py)."""
+    return _set_status(ticket, actor, status)
+
+
 def _set_status(ticket: Ticket, actor: User, status: str) -> tuple[list[str], TicketEvent]:
     """Move ``ticket`` to ``status`` in memory with its timestamps (workflow.times_after_move)
     and record it. Returns the fields to save, and the history row."""

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='TicketLink',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('related', 'Related'), ('split', 'Split')], default='related', max_length=8)),
+                ('kind', models.CharField(choices=[('related', 'Related'), ('split', 'Split'), ('merged', 'Merged')], default='related', max_length=8)),
                 ('created_at', models.DateTimeField(default=frontdesk.core.clock.now)),
             ],
         ),

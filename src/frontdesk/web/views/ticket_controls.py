@@ -191,5 +191,4 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
         "ticket_links": merging.ticket_links(user=user, ticket=ticket),
-        "merged_in": merging.tickets_merged_into(user=user, ticket=ticket),
     }
