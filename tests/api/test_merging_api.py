@@ -57,21 +57,29 @@ def test_merge_into_itself_twice_and_by_customers(
     two = open_ticket(customer)
     assert as_agent.post(f"/tickets/{one.pk}/merge/", {"target": one.pk}).status_code == 400
     assert as_customer.post(f"/tickets/{one.pk}/merge/", {"target": two.pk}).status_code == 403
-    assert as_other_customer.post(f"/tickets/{one.pk}/merge/", {"target": two.pk}).status_code == 403
-    assert as_agent.post(f"/tickets/999999/merge/", {"target": two.pk}).status_code == 404
+    assert (
+        as_other_customer.post(f"/tickets/{one.pk}/merge/", {"target": two.pk}).status_code == 403
+    )
+    assert as_agent.post("/tickets/999999/merge/", {"target": two.pk}).status_code == 404
     assert as_agent.post(f"/tickets/{one.pk}/merge/", {"target": two.pk}).status_code == 200
     again = as_agent.post(f"/tickets/{one.pk}/merge/", {"target": two.pk})
     assert again.status_code == 409 and "already been merged" in error_of(again)["message"]
 
 
-def test_split_answers_the_new_ticket(as_agent: Api, as_customer: Api, customer: User, agent: User) -> None:
+def test_split_answers_the_new_ticket(
+    as_agent: Api, as_customer: Api, customer: User, agent: User
+) -> None:
     ticket = open_ticket(customer, title="Heating")
     later = services.message_post(actor=customer, ticket_id=ticket.pk, body="And my invoice?")
     assert as_customer.post(f"/comments/{later.pk}/split/", {}).status_code == 403
     response = as_agent.post(f"/comments/{later.pk}/split/", {"title": "Invoice"})
     assert response.status_code == 201, response.content
     new = response.json()
-    assert (new["subject"], new["customer"], new["description"]) == ("Invoice", customer.pk, "And my invoice?")
+    assert (new["subject"], new["customer"], new["description"]) == (
+        "Invoice",
+        customer.pk,
+        "And my invoice?",
+    )
     first = Message.objects.filter(ticket=ticket).order_by("id").first()
     assert first is not None
     refused = as_agent.post(f"/comments/{first.pk}/split/", {})
@@ -90,7 +98,9 @@ def test_links_for_agents_none_for_customers(
     assert [(x["ticket"], x["ticket_number"], x["how"]) for x in response.json()["results"]] == [
         (two.pk, two.number, "related")
     ]
-    assert [x["ticket"] for x in as_agent.get(f"/tickets/{two.pk}/links/").json()["results"]] == [one.pk]
+    assert [x["ticket"] for x in as_agent.get(f"/tickets/{two.pk}/links/").json()["results"]] == [
+        one.pk
+    ]
     assert as_customer.get(f"/tickets/{one.pk}/links/").json() == {"results": []}
     assert as_other_customer.get(f"/tickets/{one.pk}/links/").status_code == 404
     assert as_customer.post(f"/tickets/{one.pk}/links/", {"ticket": two.pk}).status_code == 403

@@ -222,7 +222,9 @@ def test_a_reply_to_a_merged_ticket_lands_in_the_survivor(
 ) -> None:
     from frontdesk.tickets.merging import tickets_merge
 
-    survivor = services.ticket_open(actor=customer, title="Heating, again", body="Still cold.").ticket
+    survivor = services.ticket_open(
+        actor=customer, title="Heating, again", body="Still cold."
+    ).ticket
     tickets_merge(actor=agent, source_id=ticket.pk, target=survivor.pk)
     raw = eml(
         "reply_signed_address.eml",
@@ -235,7 +237,11 @@ def test_a_reply_to_a_merged_ticket_lands_in_the_survivor(
     assert _messages(survivor)[-1].body.startswith("It is working again, thank you!")
     assert [m.kind for m in _messages(Ticket.objects.get(pk=ticket.pk))] == [MessageKind.SYSTEM]
     # By the merged ticket's Message-ID too, and the merged ticket stays closed.
-    by_id = eml("reply_non_participant.eml", message_id=make_message_id(ticket.pk, customer.pk), ticket_number="x")
+    by_id = eml(
+        "reply_non_participant.eml",
+        message_id=make_message_id(ticket.pk, customer.pk),
+        ticket_number="x",
+    )
     by_id = by_id.replace(b"stranger@elsewhere.example", b"john@example.com")
     assert receive(by_id).ticket_id == survivor.pk
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
@@ -246,7 +252,9 @@ def test_a_reply_to_a_merged_ticket_of_another_customer_is_held(
 ) -> None:
     from frontdesk.tickets.merging import tickets_merge
 
-    survivor = services.ticket_open(actor=other_customer, title="Heating", body="Cold here too.").ticket
+    survivor = services.ticket_open(
+        actor=other_customer, title="Heating", body="Cold here too."
+    ).ticket
     tickets_merge(actor=agent, source_id=ticket.pk, target=survivor.pk)
     raw = eml(
         "reply_signed_address.eml",

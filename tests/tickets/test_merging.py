@@ -77,7 +77,13 @@ def test_merge_moves_the_conversation_in_the_order_it_was_written(
     merged = tickets_merge(actor=agent, source_id=source.pk, target=target.number)
     assert merged.target.pk == target.pk and merged.moved == 3
     bodies = [body for _, body in _conversation(target)]
-    assert bodies[:5] == ["T1 heating broken", "S1 still cold", "T2 we are on it", "S2 photo", "S3 note"]
+    assert bodies[:5] == [
+        "T1 heating broken",
+        "S1 still cold",
+        "T2 we are on it",
+        "S2 photo",
+        "S3 note",
+    ]
     assert f"{source.number} (Heating again) has been merged into this ticket" in bodies[5]
     # The files went with their message.
     photo = Message.objects.get(body="S2 photo")
@@ -87,7 +93,10 @@ def test_merge_moves_the_conversation_in_the_order_it_was_written(
     assert source.status == Status.CLOSED and source.closed_at is not None
     assert source.merged_into_id == target.pk
     assert _conversation(source) == [
-        (MessageKind.SYSTEM, f"This ticket has been merged into {target.number} by Alice (ID: {agent.pk}).")
+        (
+            MessageKind.SYSTEM,
+            f"This ticket has been merged into {target.number} by Alice (ID: {agent.pk}).",
+        )
     ]
     # History on both, the ticket's own history (its creation) stays with it.
     assert _events(source, TicketEvent.Field.MERGED) == [("", target.number)]
@@ -108,7 +117,9 @@ def test_the_survivors_requester_reads_the_moved_public_messages_not_the_note(
     assert "S2 photo" in seen and "S3 note" not in seen
 
 
-def test_merged_messages_are_found_in_the_survivor(pair: tuple[Ticket, Ticket], agent: User) -> None:
+def test_merged_messages_are_found_in_the_survivor(
+    pair: tuple[Ticket, Ticket], agent: User
+) -> None:
     source, target = pair
     tickets_merge(actor=agent, source_id=source.pk, target=target.pk)
     found = search.ticket_ids_matching(query="photo", include_internal=True, limit=10)
@@ -229,11 +240,15 @@ def test_read_markers_keep_their_place(pair: tuple[Ticket, Ticket], agent: User)
     # The merging agent has read the survivor to its newest message, which they wrote.
     newest = Message.objects.filter(ticket=target).order_by("-id").first()
     assert newest is not None
-    assert TicketRead.objects.get(user=agent, ticket=target).last_read_message_id == newest.pk > marker
+    assert (
+        TicketRead.objects.get(user=agent, ticket=target).last_read_message_id == newest.pk > marker
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_crossing_merges_end_with_one_merge(customer: User, agent: User, other_agent: User) -> None:
+def test_two_crossing_merges_end_with_one_merge(
+    customer: User, agent: User, other_agent: User
+) -> None:
     a = open_ticket(customer, title="A")
     b = open_ticket(customer, title="B")
     outcomes: list[object] = []
@@ -285,9 +300,9 @@ def test_split_makes_a_public_message_a_new_ticket(
     assert _events(ticket, TicketEvent.Field.SPLIT) == [("", new.number)]
     assert _events(new, TicketEvent.Field.SPLIT) == [(ticket.number, new.number)]
     assert _events(new, TicketEvent.Field.CREATED) == [("", new.number)]
-    assert [(linked.ticket.pk, linked.how) for linked in ticket_links(user=agent, ticket=ticket)] == [
-        (new.pk, "split into")
-    ]
+    assert [
+        (linked.ticket.pk, linked.how) for linked in ticket_links(user=agent, ticket=ticket)
+    ] == [(new.pk, "split into")]
     assert [(linked.ticket.pk, linked.how) for linked in ticket_links(user=agent, ticket=new)] == [
         (ticket.pk, "split from")
     ]

@@ -23,7 +23,7 @@ READ = frozenset({401, 404, 429})
 WRITE = frozenset({400, 401, 403, 404, 409, 413, 415, 429})
 DELETE = frozenset({400, 401, 403, 404, 429})
 
-TICKET_HELP = "The other ticket: its id (123) or number (\"TKT-000123\")."
+TICKET_HELP = 'The other ticket: its id (123) or number ("TKT-000123").'
 
 
 def _answers(ok: dict[int, Any], errors: frozenset[int]) -> dict[Any, Any]:
@@ -89,7 +89,9 @@ def _links(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 def tickets_merge(request: HttpRequest, ticket_id: int, payload: MergeIn) -> Ticket:
     """Merge this ticket into ``target``; answers with the target (the survivor). The merged
     ticket stays readable with ``merged_into`` set."""
-    merged = merging.tickets_merge(actor=caller(request), source_id=ticket_id, target=payload.target)
+    merged = merging.tickets_merge(
+        actor=caller(request), source_id=ticket_id, target=payload.target
+    )
     return _ticket(request, merged.target.pk)
 
 

@@ -292,7 +292,12 @@ def tickets_link(*, actor: User, ticket_id: int, other: object) -> TicketLink:
             raise Conflict(f"{ticket.number} and {linked.number} are already linked.")
         link = TicketLink.objects.create(ticket=older, other=newer, created_by=actor)
         for one, two in ((ticket, linked), (linked, ticket)):
-            touch(one, [], actor, [record_change(one, actor, TicketEvent.Field.LINKS, None, two.number)])
+            touch(
+                one,
+                [],
+                actor,
+                [record_change(one, actor, TicketEvent.Field.LINKS, None, two.number)],
+            )
     return link
 
 
@@ -311,7 +316,12 @@ def tickets_unlink(*, actor: User, ticket_id: int, other: object) -> None:
             raise InvalidInput("A merge cannot be undone, and its link stays.", field="ticket")
         link.delete()
         for one, two in ((ticket, linked), (linked, ticket)):
-            touch(one, [], actor, [record_change(one, actor, TicketEvent.Field.LINKS, two.number, None)])
+            touch(
+                one,
+                [],
+                actor,
+                [record_change(one, actor, TicketEvent.Field.LINKS, two.number, None)],
+            )
 
 
 # --- reads ----------------------------------------------------------------------------------
