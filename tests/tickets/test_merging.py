@@ -384,3 +384,24 @@ def test_a_merge_is_a_link_that_stays(agent: User, customer: User) -> None:
     with pytest.raises(InvalidInput, match="cannot be undone"):
         tickets_unlink(actor=agent, ticket_id=one.pk, other=two.pk)
     assert TicketLink.objects.count() == 1
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_merges_links_and_splits_a_few_tickets() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("demo", "--tickets", "60", stdout=out, stderr=StringIO())
+    assert "Merged 3 tickets, linked 3 pairs and split 1 message." in out.getvalue()
+    merged = Ticket.objects.filter(merged_into__isnull=False)
+    assert merged.count() == 3 and all(t.status == Status.CLOSED for t in merged)
+    assert all(t.requester_id == t.merged_into.requester_id for t in merged)  # type: ignore[union-attr]
+    kinds = sorted(TicketLink.objects.values_list("kind", flat=True))
+    assert kinds == ["merged"] * 3 + ["related"] * 3 + ["split"]
+    again = StringIO()
+    call_command("demo", "--tickets", "5", stdout=again, stderr=StringIO())
+    assert "already there" in again.getvalue() and TicketLink.objects.count() == 7

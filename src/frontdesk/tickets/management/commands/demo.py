@@ -12,6 +12,7 @@ from frontdesk.core.errors import InvalidInput
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.sla.demo import demo_sla_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
+from frontdesk.tickets.merging_demo import demo_merges_create
 
 
 def _at_least_one(value: str) -> int:
@@ -43,6 +44,11 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="Random seed: the same seed, the same data."
         )
         parser.add_argument(
+            "--no-merges",
+            action="store_true",
+            help="Leave out the merged, split and linked tickets (the generated data only).",
+        )
+        parser.add_argument(
             "--admin-password",
             help="Password for the new 'admin' account (default: a random one, printed).",
         )
@@ -62,3 +68,5 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         self.stdout.write(_saved_replies())
         self.stdout.write(demo_sla_create())
+        if not options["no_merges"]:
+            self.stdout.write(demo_merges_create())
