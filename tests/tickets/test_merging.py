@@ -405,3 +405,22 @@ def test_the_demo_merges_links_and_splits_a_few_tickets() -> None:
     again = StringIO()
     call_command("demo", "--tickets", "5", stdout=again, stderr=StringIO())
     assert "already there" in again.getvalue() and TicketLink.objects.count() == 7
+
+
+def test_a_merged_ticket_stays_closed(
+    pair: tuple[Ticket, Ticket], agent: User, customer: User
+) -> None:
+    source, target = pair
+    tickets_merge(actor=agent, source_id=source.pk, target=target.pk)
+    attempts = [
+        lambda: services.message_post(actor=customer, ticket_id=source.pk, body="Hello?"),
+        lambda: services.message_post(actor=agent, ticket_id=source.pk, body="Note", internal=True),
+        lambda: services.message_post(actor=customer, ticket_id=source.pk, body="!open"),
+        lambda: services.ticket_change_status(actor=agent, ticket_id=source.pk, status="reopened"),
+        lambda: services.ticket_claim(actor=agent, ticket_id=source.pk),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Conflict, match=f"merged into {target.number}; continue there"):
+            attempt()
+    source.refresh_from_db()
+    assert source.status == Status.CLOSED and len(_conversation(source)) == 1

@@ -183,6 +183,16 @@ def touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Chan
     ticket_mark_read(user=actor, ticket=ticket, in_a_change=True)
 
 
+def check_not_merged(ticket: Ticket) -> None:
+    """A merged ticket (tickets/merging.py) stays closed: its conversation goes on in the
+    survivor."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"This ticket has been merged into {Ticket.number_for(ticket.merged_into_id)}; "
+            "continue there."
+        )
+
+
 def _check_staff(actor: User, message: str = NOT_AUTHORISED) -> None:
     if not actor.is_staff_member:
         raise NotAllowed(message)
@@ -362,6 +372,7 @@ def _message_post(
 ) -> Message:
     with staged_files(files, uploader=actor) as staged, transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        check_not_merged(ticket)
         fields: list[str] = []
         changes: list[Change] = []
         if not internal:
@@ -510,6 +521,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         _check_staff(actor)
+        check_not_merged(ticket)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
             raise Conflict(f"This ticket has already been claimed by {by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
@@ -639,6 +651,7 @@ def ticket_change_status(
     )
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        check_not_merged(ticket)
         workflow.check_transition(
             is_staff=actor.is_staff_member, current=ticket.status, target=status
         )
