@@ -13,6 +13,7 @@ from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import held_mail, rules, time_entries
+from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import satisfaction as satisfaction_pages
@@ -36,6 +37,10 @@ urlpatterns = [
     path("ticket/new", page_or_api(web.ticket_new_page, supportme.ticket_new)),
     path("ticket/<id:ticket_id>", page_or_api(web.ticket_page, supportme.ticket_post)),
     path("ticket/<id:ticket_id>/thread", web.ticket_thread),
+    path("ticket/<id:ticket_id>/merge", merging_pages.ticket_merge),
+    path("ticket/<id:ticket_id>/links", merging_pages.ticket_link),
+    path("ticket/<id:ticket_id>/links/<id:other_id>/remove", merging_pages.ticket_unlink),
+    path("message/<id:message_id>/split", merging_pages.message_split),
     path("get-profile/<id:user_id>", supportme.get_profile),
     path("get-ticket/<id:ticket_id>", supportme.get_ticket),
     path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),

@@ -84,6 +84,11 @@ ENDPOINTS = [
     ("PATCH", "/tickets/1/time/1/"),
     ("DELETE", "/tickets/1/time/1/"),
     ("GET", "/surveys/"),
+    ("POST", "/tickets/1/merge/"),
+    ("POST", "/comments/1/split/"),
+    ("GET", "/tickets/1/links/"),
+    ("POST", "/tickets/1/links/"),
+    ("DELETE", "/tickets/1/links/1/"),
 ]
 
 

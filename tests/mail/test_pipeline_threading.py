@@ -212,3 +212,57 @@ def test_a_reply_to_a_mail_about_no_ticket_opens_a_ticket() -> None:
     inbound = receive(raw)
     assert inbound.status == Imported
     assert inbound.reason.startswith("Opened TKT-")
+
+
+# --- a merged ticket's thread goes on in the survivor (tickets/merging.py) ---------------------
+
+
+def test_a_reply_to_a_merged_ticket_lands_in_the_survivor(
+    ticket: Ticket, customer: User, agent: User
+) -> None:
+    from frontdesk.tickets.merging import tickets_merge
+
+    survivor = services.ticket_open(
+        actor=customer, title="Heating, again", body="Still cold."
+    ).ticket
+    tickets_merge(actor=agent, source_id=ticket.pk, target=survivor.pk)
+    raw = eml(
+        "reply_signed_address.eml",
+        reply_address=reply_address(ticket.pk, customer.pk),
+        ticket_number=ticket.number,
+    )
+    inbound = receive(raw)
+    assert inbound.status == Imported, inbound.reason
+    assert inbound.ticket_id == survivor.pk
+    assert _messages(survivor)[-1].body.startswith("It is working again, thank you!")
+    assert [m.kind for m in _messages(Ticket.objects.get(pk=ticket.pk))] == [MessageKind.SYSTEM]
+    # By the merged ticket's Message-ID too, and the merged ticket stays closed.
+    by_id = eml(
+        "reply_non_participant.eml",
+        message_id=make_message_id(ticket.pk, customer.pk),
+        ticket_number="x",
+    )
+    by_id = by_id.replace(b"stranger@elsewhere.example", b"john@example.com")
+    assert receive(by_id).ticket_id == survivor.pk
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+
+
+def test_a_reply_to_a_merged_ticket_of_another_customer_is_held(
+    ticket: Ticket, customer: User, other_customer: User, agent: User
+) -> None:
+    from frontdesk.tickets.merging import tickets_merge
+
+    survivor = services.ticket_open(
+        actor=other_customer, title="Heating", body="Cold here too."
+    ).ticket
+    tickets_merge(actor=agent, source_id=ticket.pk, target=survivor.pk)
+    raw = eml(
+        "reply_signed_address.eml",
+        reply_address=reply_address(ticket.pk, customer.pk),
+        ticket_number=ticket.number,
+    )
+    inbound = receive(raw)
+    assert inbound.status == Held
+    assert inbound.ticket_id == survivor.pk
+    assert f"merged into {survivor.number}, a ticket of another customer" in inbound.reason
+    assert not Message.objects.filter(ticket=survivor, body__startswith="It is working").exists()

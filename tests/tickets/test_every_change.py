@@ -28,6 +28,7 @@ from frontdesk.sla.policies import sla_policy_create
 from frontdesk.sla.services import sla_alert_if_overdue, sla_check
 from frontdesk.tickets import file_services, services
 from frontdesk.tickets.bulk import tickets_bulk_change
+from frontdesk.tickets.merging import message_split, tickets_link, tickets_merge, tickets_unlink
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
 from frontdesk.timelog.services import time_entry_delete, time_entry_edit, time_entry_log
 from tests.conftest import Clock, open_ticket, time_at
@@ -117,6 +118,31 @@ def _held_mail_accepted(desk: Desk) -> Any:
     answers = f"In-Reply-To: {make_message_id(desk.ticket.pk, desk.customer.pk)}"
     held = mail_receive(_mail_from("stranger@elsewhere.example", answers), source="test")
     return held_mail_accept(actor=desk.agent, inbound_id=held.pk)
+
+
+def _other_ticket(desk: Desk) -> Ticket:
+    return open_ticket(desk.customer, title="Radiator noise", body="It knocks at night.")
+
+
+def _merged_away(desk: Desk) -> Any:
+    """The desk's ticket is merged into another of the same customer."""
+    return tickets_merge(actor=desk.agent, source_id=desk.ticket.pk, target=_other_ticket(desk).pk)
+
+
+def _merged_into(desk: Desk) -> Any:
+    """Another ticket of the same customer is merged into the desk's."""
+    return tickets_merge(actor=desk.agent, source_id=_other_ticket(desk).pk, target=desk.ticket.pk)
+
+
+def _quiet_ticket(desk: Desk) -> Ticket:
+    """Another ticket, written without a history row of its own (nothing announced)."""
+    return Ticket.objects.create(title="Old", requester=desk.customer, created_by=desk.agent)
+
+
+def _unlinked(desk: Desk) -> Any:
+    other = _quiet_ticket(desk)
+    tickets_link(actor=desk.agent, ticket_id=desk.ticket.pk, other=other.pk)
+    return tickets_unlink(actor=desk.agent, ticket_id=desk.ticket.pk, other=other.pk)
 
 
 # (name, what the requester sees, the action). The action runs on a desk prepared before the
@@ -286,6 +312,19 @@ CASES: list[tuple[str, bool, Action]] = [
         ),
     ),
     ("mail_receive reply", True, _mail_reply),
+    ("tickets_merge, merged away", True, _merged_away),
+    ("tickets_merge, merged into", True, _merged_into),
+    (
+        "message_split",
+        True,
+        lambda d: message_split(actor=d.agent, message_id=d.reply.pk, title="Second question"),
+    ),
+    (
+        "tickets_link",
+        False,
+        lambda d: tickets_link(actor=d.agent, ticket_id=d.ticket.pk, other=_quiet_ticket(d).pk),
+    ),
+    ("tickets_unlink", False, _unlinked),
     ("held_mail_accept", False, _held_mail_accepted),
     (
         "ticket_take_over",

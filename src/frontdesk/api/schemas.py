@@ -116,10 +116,19 @@ class TicketOut(Schema):
         description="Whether the customer may read the resolution. To a customer: whether "
         "they are shown one."
     )
+    merged_into: int | None = Field(
+        None,
+        description="The ticket this one was merged into (its conversation lives there now), "
+        "or null. A merged ticket is closed; see docs/workflow.md, 'Merge, split and link'.",
+    )
 
     @staticmethod
     def resolve_ticket_number(obj: Ticket) -> str:
         return obj.number
+
+    @staticmethod
+    def resolve_merged_into(obj: Ticket) -> int | None:
+        return obj.merged_into_id
 
     @staticmethod
     def resolve_subject(obj: Ticket) -> str:
@@ -231,6 +240,7 @@ def ticket_out(ticket: Ticket | TicketRow, user: User) -> dict[str, Any]:
         "channel": str(ticket.channel) if workings else None,
         "resolution": resolution,
         "resolution_public": resolution_public,
+        "merged_into": ticket.merged_into_id,
     }
 
 

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from ninja import File, Form, Query, Router, Status, Swagger, UploadedFile
 
 from frontdesk.accounts.models import User
-from frontdesk.api import errors, people, rules, saved_replies, sla, surveys, time_entries
+from frontdesk.api import errors, merging, people, rules, saved_replies, sla, surveys, time_entries
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.openapi import DocumentedAPI
 from frontdesk.api.parser import JsonParser
@@ -575,6 +575,8 @@ api.add_router("/sla", sla.router)
 api.add_router("/rules", rules.router)
 api.add_router("/tickets", time_entries.router)
 api.add_router("/surveys", surveys.router)
+api.add_router("/tickets", merging.tickets)  # merge, links
+api.add_router("/comments", merging.comments)  # split
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)

@@ -51,6 +51,7 @@ from frontdesk.mail.routing import (
 from frontdesk.notifications.models import OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.tickets.files import human_size
+from frontdesk.tickets.merging import ticket_survivor
 from frontdesk.tickets.models import Channel, Ticket
 from frontdesk.tickets.services import message_post, ticket_open
 
@@ -237,6 +238,8 @@ def _reply(
             Status.HELD,
             f"It answers a ticket (by its {thread.how}) that no longer exists.",
         )
+    # A ticket merged into another: its thread goes on in the survivor (tickets/merging.py).
+    answered, ticket = ticket, ticket_survivor(ticket)
     user = user_with_address(sender.address)
     if not participant(ticket, user, thread.target):
         return _settle(
@@ -247,6 +250,14 @@ def _reply(
             ticket=ticket,
         )
     assert user is not None
+    if answered.pk != ticket.pk and not (user.is_staff_member or user.pk == ticket.requester_id):
+        return _settle(
+            inbound,
+            Status.HELD,
+            f"It answers {answered.number}, which was merged into {ticket.number}, a ticket of "
+            f"another customer than {sender.address}.",
+            ticket=ticket,
+        )
     content = content_of(parsed)
     try:
         with transaction.atomic():

@@ -31,6 +31,7 @@ from frontdesk.tickets.models import (
     StagedUpload,
     Ticket,
     TicketEvent,
+    TicketLink,
 )
 
 TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
@@ -115,6 +116,12 @@ def staged_uploads_visible_to(user: User) -> QuerySet[StagedUpload]:
 def events_visible_to(user: User) -> QuerySet[TicketEvent]:
     """The history is for staff: a customer's is empty."""
     return TicketEvent.objects.all() if user.is_staff_member else TicketEvent.objects.none()
+
+
+def links_visible_to(user: User) -> QuerySet[TicketLink]:
+    """Links between tickets (tickets/merging.py) are how staff work: a customer sees none,
+    even between two tickets of their own (a link may say more than either ticket does)."""
+    return TicketLink.objects.all() if user.is_staff_member else TicketLink.objects.none()
 
 
 def requester_resolution(text: str, public: bool) -> str:
@@ -258,6 +265,7 @@ STAFF_ONLY_FIELDS = frozenset(
         TicketEvent.Field.ESTIMATED_HOURS,
         TicketEvent.Field.ACTUAL_HOURS,
         TicketEvent.Field.TIME,
+        TicketEvent.Field.LINKS,
     }
 )
 

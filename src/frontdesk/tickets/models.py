@@ -128,9 +128,27 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     last_activity_at = models.DateTimeField(default=now)
+    # The ticket this one was merged into (tickets/merging.py): its conversation lives there
+    # now, and its number, page and mail thread lead there. The constraint and the index are
+    # made without long locks (migration 0013, docs/decisions.md 50).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         indexes: ClassVar = [
+            # Which tickets were merged into this one (few: a partial index).
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="ticket_merged_into_idx",
+            ),
             # The claimable queue: unassigned and still active, oldest first.
             models.Index(
                 fields=["created_at", "id"],
@@ -266,6 +284,9 @@ class TicketEvent(models.Model):
         RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
         TIME = "time", "Time logged"  # a time entry (timelog/), as "45m on 2026-12-03"
         SATISFACTION = "satisfaction", "Satisfaction"  # the requester's rating (satisfaction/)
+        MERGED = "merged", "Merged"
+        SPLIT = "split", "Split"
+        LINKS = "links", "Linked tickets"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -288,6 +309,37 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value!r} -> {self.new_value!r}"
+
+
+class TicketLink(models.Model):
+    """Two related tickets (tickets/merging.py), stored once: the older ticket (lower id)
+    first, so a pair cannot be written twice or the wrong way round. A split is a link too,
+    from the ticket split (always the older) to the one it made, and so is a merge (which
+    one was merged says ``Ticket.merged_into``)."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", "Related"
+        SPLIT = "split", "Split"
+        MERGED = "merged", "Merged"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    other = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RELATED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["ticket", "other"], name="ticket_link_unique"),
+            models.CheckConstraint(
+                condition=Q(ticket__lt=F("other")), name="ticket_link_older_first"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} link {self.ticket_id} - {self.other_id}"
 
 
 class TicketRead(models.Model):

@@ -108,6 +108,16 @@ def record_change(
     )
 
 
+def system_message_write(ticket: Ticket, text: str) -> Message:
+    """A system line in ``ticket``'s conversation, for use cases of other modules."""
+    return _system_message(ticket, text)
+
+
+def status_move(ticket: Ticket, actor: User, status: str) -> tuple[list[str], TicketEvent]:
+    """:func:`_set_status`, for use cases of other modules (tickets/merging.py)."""
+    return _set_status(ticket, actor, status)
+
+
 def _set_status(ticket: Ticket, actor: User, status: str) -> tuple[list[str], TicketEvent]:
     """Move ``ticket`` to ``status`` in memory with its timestamps (workflow.times_after_move)
     and record it. Returns the fields to save, and the history row."""
@@ -171,6 +181,16 @@ def touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Chan
         touched.append("updated_at")
     ticket.save(update_fields=touched)
     ticket_mark_read(user=actor, ticket=ticket, in_a_change=True)
+
+
+def check_not_merged(ticket: Ticket) -> None:
+    """A merged ticket (tickets/merging.py) stays closed: its conversation goes on in the
+    survivor."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"This ticket has been merged into {Ticket.number_for(ticket.merged_into_id)}; "
+            "continue there."
+        )
 
 
 def _check_staff(actor: User, message: str = NOT_AUTHORISED) -> None:
@@ -352,6 +372,7 @@ def _message_post(
 ) -> Message:
     with staged_files(files, uploader=actor) as staged, transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        check_not_merged(ticket)
         fields: list[str] = []
         changes: list[Change] = []
         if not internal:
@@ -500,6 +521,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         _check_staff(actor)
+        check_not_merged(ticket)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
             raise Conflict(f"This ticket has already been claimed by {by(ticket.assignee)}.")
         if ticket.assignee_id == actor.pk and not ticket.is_done:
@@ -629,6 +651,7 @@ def ticket_change_status(
     )
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
+        check_not_merged(ticket)
         workflow.check_transition(
             is_staff=actor.is_staff_member, current=ticket.status, target=status
         )

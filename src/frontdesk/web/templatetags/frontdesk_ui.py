@@ -245,6 +245,8 @@ def history_line(entry: HistoryEntry) -> SafeString:
         if entry.new is None:
             return format_html("{} removed the file {}", who, old)
         return format_html("{} changed the description of {}", who, new)
+    if event.field in RELATION_FIELDS:
+        return _relation_line(who, event)
     if event.field == TicketEvent.Field.RESOLUTION:
         return _resolution_line(who, entry)
     if event.field == TicketEvent.Field.RESOLUTION_PUBLIC:
@@ -262,6 +264,28 @@ def history_line(entry: HistoryEntry) -> SafeString:
     if entry.new is None:
         return format_html("{} removed the {} (was {})", who, field, old)
     return format_html("{} changed {} from {} to {}", who, field, old, new)
+
+
+RELATION_FIELDS = frozenset(
+    {TicketEvent.Field.MERGED, TicketEvent.Field.SPLIT, TicketEvent.Field.LINKS}
+)
+
+
+def _relation_line(who: SafeString, event: TicketEvent) -> SafeString:
+    """Merged, split, linked (tickets/merging.py): the other ticket is the value that is not
+    this one's number."""
+    old, new = event.old_value, event.new_value
+    if event.field == TicketEvent.Field.MERGED:
+        if old:
+            return format_html("{} merged {} into this ticket", who, old)
+        return format_html("{} merged this ticket into {}", who, new)
+    if event.field == TicketEvent.Field.SPLIT:
+        if old:
+            return format_html("{} split this ticket from {}", who, old)
+        return format_html("{} split a message into {}", who, new)
+    if new:
+        return format_html("{} linked this ticket to {}", who, new)
+    return format_html("{} unlinked {}", who, old)
 
 
 def _quote(value: object) -> SafeString:

@@ -21,7 +21,7 @@ from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.sla.selectors import ticket_sla
-from frontdesk.tickets import selectors, services
+from frontdesk.tickets import merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
 from frontdesk.timelog.selectors import time_card
 from frontdesk.web.forms import TicketActionForm
@@ -194,4 +194,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "sla": ticket_sla(user=user, ticket=ticket),
         "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
         "time_card": time_card(user=user, ticket=ticket),
+        "ticket_links": merging.ticket_links(user=user, ticket=ticket),
     }

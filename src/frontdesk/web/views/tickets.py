@@ -17,7 +17,7 @@ from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
 from frontdesk.satisfaction.selectors import satisfaction_card
-from frontdesk.tickets import access, customers, selectors, services
+from frontdesk.tickets import access, customers, merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
 from frontdesk.tickets.next_ticket import workspace_next_ticket
 from frontdesk.tickets.texts import plain_words
@@ -217,6 +217,11 @@ def _ticket(
     """The page, or with ``partial`` its htmx update. ``form`` is a refused sidebar control
     or head button, ``composer`` a refused reply or note (each shown where it was sent)."""
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    if ticket.merged_into_id is not None and request.method == "GET":
+        # A merged ticket's page is its survivor's (tickets/merging.py).
+        survivor = merging.ticket_redirect_for(user=user, ticket=ticket)
+        if survivor is not None:
+            return redirect(page_url(request, survivor))
     if composer is not None:
         composer.keep_files(user)  # a message sent back: offer its files again
     services.ticket_mark_read(user=user, ticket=ticket)

@@ -14,6 +14,7 @@ from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
+from frontdesk.tickets.merging_demo import demo_merges_create
 from frontdesk.timelog.demo import demo_time_entries_create
 
 
@@ -46,6 +47,11 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="Random seed: the same seed, the same data."
         )
         parser.add_argument(
+            "--no-merges",
+            action="store_true",
+            help="Leave out the merged, split and linked tickets (the generated data only).",
+        )
+        parser.add_argument(
             "--admin-password",
             help="Password for the new 'admin' account (default: a random one, printed).",
         )
@@ -68,3 +74,5 @@ class Command(BaseCommand):
         self.stdout.write(demo_rules_create())
         self.stdout.write(demo_time_entries_create(seed=options["seed"]))
         self.stdout.write(demo_surveys_create(seed=options["seed"]))
+        if not options["no_merges"]:
+            self.stdout.write(demo_merges_create())
