@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "frontdesk.replies",
     "frontdesk.mail",
     "frontdesk.notifications",
+    "frontdesk.following",
     "huey.contrib.djhuey",
 ]
 

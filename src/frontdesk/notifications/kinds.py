@@ -21,6 +21,7 @@ TICKET_ASSIGNED = "ticket_assigned"
 MENTIONED = "mentioned"
 NEW_TICKET = "new_ticket"
 SLA_ALERT = "sla_alert"
+FOLLOWED_UPDATE = "followed_update"
 DIGEST = "digest"
 # Security mails: always sent, never listed on the profile page (so no one can turn them off),
 # no unsubscribe link; they are not in KINDS.
@@ -87,6 +88,12 @@ KINDS: dict[str, Kind] = {
             Audience.STAFF,
             "A ticket nears or misses its SLA target",
             "On tickets assigned to you, and to the lead a policy names. Never held for a digest.",
+        ),
+        Kind(
+            FOLLOWED_UPDATE,
+            Audience.STAFF,
+            "A ticket I follow changes",
+            "Its replies, internal notes and status changes, on tickets you follow.",
         ),
     )
 }

@@ -264,6 +264,8 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", "Attachment"
         RESOLUTION = "resolution", "Resolution"
         RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
+        FOLLOWERS = "followers", "Followers"
+        CC = "cc", "CC"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -1,0 +1,74 @@
+"""Reads about followers and CC: who follows or is copied on a ticket, through the gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Value
+
+from frontdesk.accounts.models import User
+from frontdesk.core.compiled import CompiledRead
+from frontdesk.following.models import CcPerson, Follower
+from frontdesk.tickets import access
+
+FOLLOWER = "follower"
+COPIED = "cc"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears of a ticket besides its requester and assignee (user ids)."""
+
+    followers: frozenset[int]
+    copied: frozenset[int]
+
+
+def _audience_query(shape: None, ticket_id: int) -> QuerySet[Follower, tuple[int, str]]:
+    followers = Follower.objects.filter(ticket_id=ticket_id).values_list(
+        "user_id", Value(FOLLOWER)
+    )
+    copied = CcPerson.objects.filter(ticket_id=ticket_id).values_list("person_id", Value(COPIED))
+    return followers.order_by().union(copied.order_by(), all=True)
+
+
+# Asked by every reply, note and status change (notifications/rules.py): one query, compiled
+# once (core/compiled.py).
+_audience = CompiledRead(_audience_query)
+
+
+def ticket_audience(ticket_id: int) -> Audience:
+    """The ticket's followers and CC people, in one query. For the rules, which decide who is
+    told what; not a read for a face (those go through :func:`followers_of`, :func:`cc_of`)."""
+    rows = _audience(None, ticket_id)
+    return Audience(
+        followers=frozenset(user_id for user_id, role in rows if role == FOLLOWER),
+        copied=frozenset(user_id for user_id, role in rows if role == COPIED),
+    )
+
+
+def followers_of(*, user: User, ticket_id: int) -> list[User]:
+    """The staff who follow the ticket, for staff only: a customer learns nothing of them
+    (an empty list, as the history is empty for them)."""
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    if not user.is_staff_member:
+        return []
+    return list(
+        User.objects.filter(followed_tickets__ticket=ticket).order_by(
+            "followed_tickets__created_at", "pk"
+        )
+    )
+
+
+def cc_of(*, user: User, ticket_id: int) -> list[User]:
+    """The people copied on the ticket, for anyone who may see it (the requester and the CC
+    people see who else reads the public conversation, as on a mail's Cc line)."""
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    return list(
+        User.objects.filter(cc_tickets__ticket=ticket).order_by("cc_tickets__created_at", "pk")
+    )
+
+
+def is_following(*, user: User, ticket_id: int) -> bool:
+    return user.is_staff_member and Follower.objects.filter(
+        user_id=user.pk, ticket_id=ticket_id
+    ).exists()
