@@ -12,6 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
+from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import held_mail
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
@@ -35,6 +36,8 @@ urlpatterns = [
     path("ticket/new", page_or_api(web.ticket_new_page, supportme.ticket_new)),
     path("ticket/<id:ticket_id>", page_or_api(web.ticket_page, supportme.ticket_post)),
     path("ticket/<id:ticket_id>/thread", web.ticket_thread),
+    path("ticket/<id:ticket_id>/followers", following_pages.ticket_followers_change),
+    path("ticket/<id:ticket_id>/cc", following_pages.ticket_cc_change),
     path("get-profile/<id:user_id>", supportme.get_profile),
     path("get-ticket/<id:ticket_id>", supportme.get_ticket),
     path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),

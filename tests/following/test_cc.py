@@ -10,7 +10,7 @@ from django.test import Client
 from frontdesk.accounts.models import Role, User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, NotVisible
 from frontdesk.following.models import CcPerson
-from frontdesk.following.selectors import cc_of
+from frontdesk.following.selectors import cc_of, cc_people
 from frontdesk.following.services import CC_MAX, ticket_cc_add, ticket_cc_remove
 from frontdesk.mail.addresses import reply_address
 from frontdesk.mail.models import InboundMail
@@ -41,7 +41,8 @@ def test_the_requester_copies_a_stranger_who_becomes_a_customer(
     assert [person.email for person in added] == ["landlord@example.org"]
     person = User.objects.get(email="landlord@example.org")
     assert person.role == Role.CUSTOMER
-    assert cc_of(user=customer, ticket_id=ticket.pk) == [person]
+    assert cc_people(user=customer, ticket_id=ticket.pk) == [person]
+    assert [e.email for e in cc_of(user=customer, ticket_id=ticket.pk)] == [person.email]
     event = TicketEvent.objects.get(ticket=ticket, field=TicketEvent.Field.CC)
     assert (event.old_value, event.new_value, event.staff_only) == ("", person.email, False)
     # Adding again changes nothing.

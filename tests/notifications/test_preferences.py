@@ -40,6 +40,7 @@ def test_defaults_everything_on_and_no_digest(customer: User, agent: User) -> No
         "mentioned": True,
         "new_ticket": True,
         "sla_alert": True,
+        "followed_update": True,
     }
     assert preferences_of(agent).digest == "off"
 
@@ -139,6 +140,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "mentioned": True,
         "new_ticket": False,
         "sla_alert": False,
+        "followed_update": False,
     }
     assert preferences_of(agent).digest == "hourly"
     page = html(client.get("/profile"))

@@ -10,6 +10,10 @@ from frontdesk.accounts.models import User
 from frontdesk.core.compiled import CompiledRead
 from frontdesk.following.models import CcPerson, Follower
 from frontdesk.tickets import access
+from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.selectors import with_last_reply, with_unread
+
+CC_MAX = 20  # people copied on one ticket (following/services.py enforces it)
 
 FOLLOWER = "follower"
 COPIED = "cc"
@@ -59,16 +63,85 @@ def followers_of(*, user: User, ticket_id: int) -> list[User]:
     )
 
 
-def cc_of(*, user: User, ticket_id: int) -> list[User]:
-    """The people copied on the ticket, for anyone who may see it (the requester and the CC
-    people see who else reads the public conversation, as on a mail's Cc line)."""
+@dataclass(frozen=True)
+class CcEntry:
+    """One person copied on a ticket, as a reader may see them: the address only for staff
+    and the requester (who typed it); another CC person reads the name alone."""
+
+    id: int
+    username: str
+    email: str
+
+
+def cc_people(*, user: User, ticket_id: int) -> list[User]:
+    """The accounts copied on the ticket, for anyone who may see it."""
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
     return list(
         User.objects.filter(cc_tickets__ticket=ticket).order_by("cc_tickets__created_at", "pk")
     )
 
 
+def cc_of(*, user: User, ticket_id: int) -> list[CcEntry]:
+    """The people copied on the ticket, for anyone who may see it (the requester and the CC
+    people see who else reads the public conversation, as on a mail's Cc line)."""
+    ticket = access.ticket_get(user=user, ticket_id=ticket_id)
+    shows_address = user.is_staff_member or user.pk == ticket.requester_id
+    people = User.objects.filter(cc_tickets__ticket=ticket).order_by("cc_tickets__created_at", "pk")
+    return [
+        CcEntry(id=person.pk, username=person.username, email=person.email if shows_address else "")
+        for person in people
+    ]
+
+
 def is_following(*, user: User, ticket_id: int) -> bool:
     return user.is_staff_member and Follower.objects.filter(
         user_id=user.pk, ticket_id=ticket_id
     ).exists()
+
+
+@dataclass(frozen=True)
+class TicketPeople:
+    """What a ticket page shows of its followers and CC to ``user``."""
+
+    followers: list[User]
+    following: bool  # the reader follows it
+    cc: list[CcEntry]
+    may_change_cc: bool  # the reader may add and remove people (a CC person: only themselves)
+
+
+def ticket_people(*, user: User, ticket: Ticket) -> TicketPeople:
+    """For a ticket already read through the gate: followers (staff only) and CC. One query
+    for a customer, two for staff."""
+    shows_address = user.is_staff_member or user.pk == ticket.requester_id
+    people = User.objects.filter(cc_tickets__ticket=ticket).order_by("cc_tickets__created_at", "pk")
+    cc = [
+        CcEntry(id=person.pk, username=person.username, email=person.email if shows_address else "")
+        for person in people
+    ]
+    followers: list[User] = []
+    if user.is_staff_member:
+        followers = list(
+            User.objects.filter(followed_tickets__ticket=ticket).order_by(
+                "followed_tickets__created_at", "pk"
+            )
+        )
+    return TicketPeople(
+        followers=followers,
+        following=any(person.pk == user.pk for person in followers),
+        cc=cc,
+        may_change_cc=shows_address,
+    )
+
+
+COPIED_LIST_LIMIT = 50
+
+
+def tickets_copied_for(*, user: User) -> list[Ticket]:
+    """The tickets ``user`` is copied on (not their own requests), most recently changed
+    first, with the unread marker and last reply as they see them: a customer's home lists
+    them apart from their own. One query."""
+    if user.is_staff_member:
+        return []
+    copied = access.tickets_visible_to(user).filter(cc_people__person=user)
+    query = with_last_reply(with_unread(copied, user)).exclude(requester=user)
+    return list(query.order_by("-updated_at", "-id")[:COPIED_LIST_LIMIT])

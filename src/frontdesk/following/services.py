@@ -21,12 +21,11 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.following.models import CcPerson, Follower
+from frontdesk.following.selectors import CC_MAX
 from frontdesk.mail.routing import user_with_address
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.tickets.services import record_change, touch
-
-CC_MAX = 20  # people copied on one ticket
 FOLLOW_STAFF_ONLY = "Only agents and admins can follow tickets."
 FOLLOWER_NOT_STAFF = "Only an active agent or admin can follow a ticket."
 NOT_FOLLOWING = "That person does not follow this ticket."

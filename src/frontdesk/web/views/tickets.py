@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
+from frontdesk.following.selectors import tickets_copied_for
 from frontdesk.tickets import access, customers, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
 from frontdesk.tickets.next_ticket import workspace_next_ticket
@@ -58,6 +59,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
         "active": active,
         "done": done[:LIST_LIMIT],
         "done_count": len(done),
+        "copied": tickets_copied_for(user=user),
     }
     return render(request, "web/home.html", context)
 
@@ -229,6 +231,14 @@ def _ticket(
     )
     template = UPDATE_TEMPLATE if partial else "web/ticket.html"
     return render(request, template, context, status=status)
+
+
+def ticket_page_with_status(
+    request: HttpRequest, user: User, ticket_id: int, status: int
+) -> HttpResponse:
+    """The ticket's page answered with ``status``: for a card that posts elsewhere and shows
+    its refusal on the page (web/views/following.py)."""
+    return _ticket(request, user, ticket_id, status)
 
 
 def _context(
