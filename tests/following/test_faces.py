@@ -157,3 +157,49 @@ def test_a_cc_persons_list_shows_the_ticket(ticket: Ticket, customer: User, othe
     ticket_cc_add(actor=customer, ticket_id=ticket.pk, emails=[other_customer.email])
     home = _browser(other_customer).get("/").content.decode()
     assert ticket.title in home
+
+
+def _new_ticket_token(client: Client) -> str:
+    page = client.get("/ticket/new")
+    found = _TOKEN.search(page.content.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_customer_opens_a_ticket_with_cc(customer: User) -> None:
+    client = _browser(customer)
+    token = _new_ticket_token(client)
+    answer = client.post(
+        "/ticket/new",
+        {
+            "title": "Leak",
+            "message": "Water everywhere.",
+            "cc": "landlord@example.org; flatmate@example.org",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert answer.status_code == 302
+    ticket = Ticket.objects.get()
+    assert sorted(CcPerson.objects.filter(ticket=ticket).values_list("person__email", flat=True)) == [
+        "flatmate@example.org",
+        "landlord@example.org",
+    ]
+
+
+def test_a_bad_cc_opens_no_ticket_and_says_why(customer: User) -> None:
+    client = _browser(customer)
+    token = _new_ticket_token(client)
+    answer = client.post(
+        "/ticket/new",
+        {"title": "Leak", "message": "Water.", "cc": "john@example.com", "csrfmiddlewaretoken": token},
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert "requester of this ticket already" in page and 'id="id_cc_error"' in page
+    assert not Ticket.objects.exists()
+    answer = client.post(
+        "/ticket/new",
+        {"title": "Leak", "message": "Water.", "cc": "bogus@", "csrfmiddlewaretoken": token},
+    )
+    assert answer.status_code == 400 and "is not an email address" in answer.content.decode()
+    assert not Ticket.objects.exists()

@@ -19,6 +19,12 @@ FOLLOWER = "follower"
 COPIED = "cc"
 
 
+def cc_addresses(text: str) -> list[str]:
+    """The addresses typed in one field, separated by commas, semicolons or spaces (a page's
+    CC field; following/services.py checks each)."""
+    return [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part.strip()]
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who hears of a ticket besides its requester and assignee (user ids)."""

@@ -13,6 +13,7 @@ makes one for a stranger who writes in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 
@@ -25,7 +26,7 @@ from frontdesk.following.selectors import CC_MAX
 from frontdesk.mail.routing import user_with_address
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
-from frontdesk.tickets.services import record_change, touch
+from frontdesk.tickets.services import Opened, record_change, ticket_open, touch
 FOLLOW_STAFF_ONLY = "Only agents and admins can follow tickets."
 FOLLOWER_NOT_STAFF = "Only an active agent or admin can follow a ticket."
 NOT_FOLLOWING = "That person does not follow this ticket."
@@ -190,3 +191,18 @@ def ticket_cc_remove(*, actor: User, ticket_id: int, person_id: int) -> None:
         row.delete()
         event = record_change(ticket, actor, TicketEvent.Field.CC, row.person.email, "")
         touch(ticket, [], actor, [event])
+
+
+def ticket_open_with_cc(*, actor: User, cc: Sequence[str], **opening: Any) -> Opened:
+    """:func:`frontdesk.tickets.services.ticket_open` and the people it copies, in one
+    transaction: a CC that cannot be added opens no ticket. The addresses are checked before
+    anything is written."""
+    if not cc:
+        return ticket_open(actor=actor, **opening)
+    clean_cc_addresses(cc)  # refused before the ticket exists
+    with transaction.atomic():
+        opened = ticket_open(actor=actor, **opening)
+        ticket = access.ticket_get(user=actor, ticket_id=opened.ticket.pk, for_update=True)
+        _check_may_change_cc(actor, ticket)
+        cc_add_to(ticket, actor, cc)
+    return opened

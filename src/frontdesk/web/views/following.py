@@ -13,13 +13,9 @@ from django.views.decorators.http import require_POST
 from frontdesk.core.errors import http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.following import services
+from frontdesk.following.selectors import cc_addresses
 from frontdesk.web.pages import FORM_ERRORS, current_user, friendly_errors
 from frontdesk.web.views.tickets import TICKET_NOT_FOUND, ticket_page_with_status
-
-
-def cc_addresses(text: str) -> list[str]:
-    """The addresses typed in one field, separated by commas, semicolons or spaces."""
-    return [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part.strip()]
 
 
 @require_POST

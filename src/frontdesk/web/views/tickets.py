@@ -16,7 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
-from frontdesk.following.selectors import tickets_copied_for
+from frontdesk.following.selectors import cc_addresses, tickets_copied_for
+from frontdesk.following.services import ticket_open_with_cc
 from frontdesk.tickets import access, customers, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
 from frontdesk.tickets.next_ticket import workspace_next_ticket
@@ -91,8 +92,9 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
-                opened = services.ticket_open(
+                opened = ticket_open_with_cc(
                     actor=user,
+                    cc=cc_addresses(data["cc"]),
                     title=data["title"],
                     body=data["message"],
                     requester=requester,
