@@ -69,6 +69,12 @@ ENDPOINTS = [
     ("GET", "/sla/calendars/1/"),
     ("PATCH", "/sla/calendars/1/"),
     ("DELETE", "/sla/calendars/1/"),
+    ("GET", "/tickets/1/followers/"),
+    ("POST", "/tickets/1/followers/"),
+    ("DELETE", "/tickets/1/followers/1/"),
+    ("GET", "/tickets/1/cc/"),
+    ("POST", "/tickets/1/cc/"),
+    ("DELETE", "/tickets/1/cc/1/"),
 ]
 
 

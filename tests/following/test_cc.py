@@ -36,7 +36,9 @@ def test_the_requester_copies_a_stranger_who_becomes_a_customer(
     ticket: Ticket, customer: User
 ) -> None:
     added = ticket_cc_add(
-        actor=customer, ticket_id=ticket.pk, emails=[" Landlord@Example.org ", "landlord@example.org"]
+        actor=customer,
+        ticket_id=ticket.pk,
+        emails=[" Landlord@Example.org ", "landlord@example.org"],
     )
     assert [person.email for person in added] == ["landlord@example.org"]
     person = User.objects.get(email="landlord@example.org")
@@ -104,9 +106,7 @@ def test_a_cc_person_sees_the_public_conversation_only(
     assert not access.events_visible_to(copied).exists()
 
 
-def test_a_removed_cc_person_loses_the_ticket(
-    ticket: Ticket, copied: User, customer: User
-) -> None:
+def test_a_removed_cc_person_loses_the_ticket(ticket: Ticket, copied: User, customer: User) -> None:
     ticket_cc_remove(actor=customer, ticket_id=ticket.pk, person_id=copied.pk)
     assert not access.tickets_visible_to(copied).filter(pk=ticket.pk).exists()
     with pytest.raises(NotVisible):

@@ -70,7 +70,11 @@ def test_the_requester_adds_and_removes_cc_from_the_page(ticket: Ticket, custome
     token = _token(client, ticket)
     answer = client.post(
         f"/ticket/{ticket.pk}/cc",
-        {"action": "add", "cc": "landlord@example.org, neighbour@example.org", "csrfmiddlewaretoken": token},
+        {
+            "action": "add",
+            "cc": "landlord@example.org, neighbour@example.org",
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert answer.status_code == 302
     page = client.get(f"/ticket/{ticket.pk}").content.decode()
@@ -136,7 +140,9 @@ def test_rest_followers(ticket: Ticket, agent: User, other_agent: User, customer
 def test_rest_cc(ticket: Ticket, customer: User, other_customer: User) -> None:
     answer = Api(customer).post(f"/tickets/{ticket.pk}/cc/", {"emails": ["jane@example.com"]})
     assert answer.status_code == 201
-    assert answer.json() == [{"id": other_customer.pk, "username": "Jane", "email": "jane@example.com"}]
+    assert answer.json() == [
+        {"id": other_customer.pk, "username": "Jane", "email": "jane@example.com"}
+    ]
     # The CC person sees the list, without addresses.
     seen = Api(other_customer).get(f"/tickets/{ticket.pk}/cc/").json()
     assert seen == [{"id": other_customer.pk, "username": "Jane", "email": ""}]
@@ -153,7 +159,9 @@ def test_rest_cc_is_in_the_openapi_document(agent: User) -> None:
     assert "/api/ticketing/tickets/{ticket_id}/cc/{person_id}/" in paths
 
 
-def test_a_cc_persons_list_shows_the_ticket(ticket: Ticket, customer: User, other_customer: User) -> None:
+def test_a_cc_persons_list_shows_the_ticket(
+    ticket: Ticket, customer: User, other_customer: User
+) -> None:
     ticket_cc_add(actor=customer, ticket_id=ticket.pk, emails=[other_customer.email])
     home = _browser(other_customer).get("/").content.decode()
     assert ticket.title in home
@@ -180,7 +188,9 @@ def test_a_customer_opens_a_ticket_with_cc(customer: User) -> None:
     )
     assert answer.status_code == 302
     ticket = Ticket.objects.get()
-    assert sorted(CcPerson.objects.filter(ticket=ticket).values_list("person__email", flat=True)) == [
+    assert sorted(
+        CcPerson.objects.filter(ticket=ticket).values_list("person__email", flat=True)
+    ) == [
         "flatmate@example.org",
         "landlord@example.org",
     ]
@@ -191,7 +201,12 @@ def test_a_bad_cc_opens_no_ticket_and_says_why(customer: User) -> None:
     token = _new_ticket_token(client)
     answer = client.post(
         "/ticket/new",
-        {"title": "Leak", "message": "Water.", "cc": "john@example.com", "csrfmiddlewaretoken": token},
+        {
+            "title": "Leak",
+            "message": "Water.",
+            "cc": "john@example.com",
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert answer.status_code == 400
     page = answer.content.decode()

@@ -83,9 +83,7 @@ def test_a_follower_hears_of_replies_notes_and_status(
     assert (kinds.CUSTOMER_REPLIED, "Alice") in told
 
 
-def test_the_follower_who_wrote_is_not_told_of_their_own_note(
-    ticket: Ticket, agent: User
-) -> None:
+def test_the_follower_who_wrote_is_not_told_of_their_own_note(ticket: Ticket, agent: User) -> None:
     ticket_follow(actor=agent, ticket_id=ticket.pk)
     before = len(outbox())
     services.message_post(actor=agent, ticket_id=ticket.pk, body="Mine.", internal=True)

@@ -20,7 +20,9 @@ def demo_following_create() -> str:
         return "Followers and CC: already there."
     agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk")[:20])
     customers = list(
-        User.objects.filter(role=Role.CUSTOMER, is_active=True).exclude(email="").order_by("pk")[:200]
+        User.objects.filter(role=Role.CUSTOMER, is_active=True)
+        .exclude(email="")
+        .order_by("pk")[:200]
     )
     tickets = list(
         Ticket.objects.filter(IS_ACTIVE)
@@ -43,6 +45,10 @@ def demo_following_create() -> str:
 
 def _neighbour(ticket: Ticket, customers: list[User]) -> User | None:
     others = [person for person in customers if person.pk != ticket.requester_id]
-    same = [p for p in others if p.organisation_id and p.organisation_id == ticket.requester.organisation_id]
+    same = [
+        p
+        for p in others
+        if p.organisation_id and p.organisation_id == ticket.requester.organisation_id
+    ]
     pool = same or others
     return pool[ticket.pk % len(pool)] if pool else None

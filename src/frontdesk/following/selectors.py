@@ -34,9 +34,7 @@ class Audience:
 
 
 def _audience_query(shape: None, ticket_id: int) -> QuerySet[Follower, tuple[int, str]]:
-    followers = Follower.objects.filter(ticket_id=ticket_id).values_list(
-        "user_id", Value(FOLLOWER)
-    )
+    followers = Follower.objects.filter(ticket_id=ticket_id).values_list("user_id", Value(FOLLOWER))
     copied = CcPerson.objects.filter(ticket_id=ticket_id).values_list("person_id", Value(COPIED))
     return followers.order_by().union(copied.order_by(), all=True)
 
@@ -100,9 +98,10 @@ def cc_of(*, user: User, ticket_id: int) -> list[CcEntry]:
 
 
 def is_following(*, user: User, ticket_id: int) -> bool:
-    return user.is_staff_member and Follower.objects.filter(
-        user_id=user.pk, ticket_id=ticket_id
-    ).exists()
+    return (
+        user.is_staff_member
+        and Follower.objects.filter(user_id=user.pk, ticket_id=ticket_id).exists()
+    )
 
 
 @dataclass(frozen=True)

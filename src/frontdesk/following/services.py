@@ -27,6 +27,7 @@ from frontdesk.mail.routing import user_with_address
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.tickets.services import Opened, record_change, ticket_open, touch
+
 FOLLOW_STAFF_ONLY = "Only agents and admins can follow tickets."
 FOLLOWER_NOT_STAFF = "Only an active agent or admin can follow a ticket."
 NOT_FOLLOWING = "That person does not follow this ticket."
@@ -147,7 +148,9 @@ def clean_cc_addresses(emails: Sequence[str]) -> list[str]:
         try:
             account_validators.check_email(address)
         except InvalidInput:
-            raise InvalidInput(f"“{raw.strip()[:80]}” is not an email address.", field="cc") from None
+            raise InvalidInput(
+                f"“{raw.strip()[:80]}” is not an email address.", field="cc"
+            ) from None
         if address not in cleaned:
             cleaned.append(address)
     if not cleaned:

@@ -24,10 +24,10 @@ def _author_follows(
     ticket = instance.ticket
     if instance.author_id in (ticket.requester_id, ticket.assignee_id):
         return
-    author = instance.author if Message.author.is_cached(instance) else None  # type: ignore[attr-defined]
-    if author is not None and author.role not in STAFF_ROLES:
-        return
-    if author is None and not _is_staff(instance.author_id):
+    # The use cases hand the author in (message_post's actor): no query to learn their role.
+    author = instance.author if Message.author.is_cached(instance) else None
+    staff = author.role in STAFF_ROLES if author is not None else _is_staff(instance.author_id)
+    if not staff:
         return
     Follower.objects.bulk_create(
         [Follower(ticket_id=ticket.pk, user_id=instance.author_id)], ignore_conflicts=True

@@ -7,7 +7,8 @@ Only what the desk signed is trusted, in this order:
 
 A ticket number in the subject is never trusted: anyone can type one. Even a signed match only
 names the ticket; the sender (their From address) must be one of its participants: the
-requester, a person copied on it (CC) now, or a staff member. Anyone else's mail is held for an agent.
+requester, a person copied on it (CC) now, or a staff member. Anyone else's mail is held for
+an agent.
 """
 
 from __future__ import annotations

@@ -109,9 +109,11 @@ def notices_for_message(message: Message) -> list[Notice]:
         return []  # system lines; the opening message is told by the receipt
     audience = ticket_audience(ticket.pk)
     notices = []
-    if message.author_id == ticket.requester_id or message.author_id in audience.copied:
-        if ticket.assignee_id is not None:
-            notices.append(Notice(kinds.CUSTOMER_REPLIED, ticket.assignee_id, message=message))
+    customer_wrote = message.author_id == ticket.requester_id or (
+        message.author_id in audience.copied
+    )
+    if customer_wrote and ticket.assignee_id is not None:
+        notices.append(Notice(kinds.CUSTOMER_REPLIED, ticket.assignee_id, message=message))
     notices.append(Notice(kinds.PUBLIC_REPLY, ticket.requester_id, message=message))
     notices += [
         Notice(kinds.PUBLIC_REPLY, person_id, message=message, copied=True)
@@ -180,7 +182,9 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
         data = {"status": event.new_value, "previous": event.old_value}
         notices = []
         if not event.staff_only and event.new_value in TOLD_STATUSES:
-            notices.append(Notice(kinds.STATUS_CHANGED, ticket.requester_id, event=event, data=data))
+            notices.append(
+                Notice(kinds.STATUS_CHANGED, ticket.requester_id, event=event, data=data)
+            )
         return _with_followers(notices, ticket_audience(ticket.pk), event=event, data=data)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if not event.old_value:
@@ -229,9 +233,7 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
         return
     people = _people(ticket, chosen)
     chosen = [
-        notice
-        for notice in chosen
-        if _may_receive(people.get(notice.recipient_id), notice, ticket)
+        notice for notice in chosen if _may_receive(people.get(notice.recipient_id), notice, ticket)
     ]
     takers = wanted_pairs((n.recipient_id, n.kind) for n in chosen)
     chosen = [n for n in chosen if (n.recipient_id, n.kind) in takers]
@@ -333,8 +335,10 @@ def _may_receive(user: User | None, notice: Notice, ticket: Ticket) -> bool:
         if user.is_staff_member:
             return False
         if notice.copied:
-            return notice.kind == kinds.PUBLIC_REPLY and notice.message is not None and (
-                notice.message.kind == MessageKind.PUBLIC
+            return (
+                notice.kind == kinds.PUBLIC_REPLY
+                and notice.message is not None
+                and (notice.message.kind == MessageKind.PUBLIC)
             )
         return user.pk == ticket.requester_id
     return user.is_staff_member

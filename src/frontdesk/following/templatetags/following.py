@@ -25,6 +25,8 @@ def ticket_people(context: template.Context) -> dict[str, Any]:
         "cc_max": selectors.CC_MAX,
         # A refused addition comes back with its error and what was typed (web/views/following.py).
         "cc_error": getattr(context["request"], "cc_error", ""),
-        "cc_typed": context["request"].POST.get("cc", "") if context["request"].method == "POST" else "",
+        "cc_typed": context["request"].POST.get("cc", "")
+        if context["request"].method == "POST"
+        else "",
         "request": context["request"],
     }
