@@ -225,3 +225,12 @@ def test_every_face_lets_a_cc_person_in_and_out(
     assert _browser(copied).get(f"/ticket/{ticket.pk}").status_code == 404
     assert Api(copied).get(f"/tickets/{ticket.pk}/").status_code == 404
     assert ticket.pk not in [row["id"] for row in Api(copied).get("/tickets/").json()["results"]]
+
+
+def test_a_cc_person_does_not_close_or_reopen(ticket: Ticket, copied: User, customer: User) -> None:
+    with pytest.raises(NotAllowed):
+        services.ticket_change_status(actor=copied, ticket_id=ticket.pk, status="closed")
+    assert services.ticket_status_choices(actor=copied, ticket=ticket) == []
+    assert _browser(copied).get(f"/ticket/{ticket.pk}").content.count(b"Close ticket") == 0
+    assert b"Close ticket" in _browser(customer).get(f"/ticket/{ticket.pk}").content
+    services.ticket_change_status(actor=customer, ticket_id=ticket.pk, status="closed")

@@ -218,3 +218,15 @@ def test_a_bad_cc_opens_no_ticket_and_says_why(customer: User) -> None:
     )
     assert answer.status_code == 400 and "is not an email address" in answer.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_the_history_says_who_followed_and_who_was_copied(
+    ticket: Ticket, customer: User, agent: User, other_agent: User
+) -> None:
+    ticket_follow(actor=agent, ticket_id=ticket.pk)
+    ticket_follow(actor=agent, ticket_id=ticket.pk, user_id=other_agent.pk)
+    ticket_cc_add(actor=customer, ticket_id=ticket.pk, emails=["landlord@example.org"])
+    page = _browser(agent).get(f"/ticket/{ticket.pk}").content.decode()
+    assert "Alice</span> followed the ticket" in page
+    assert "made Bob follow the ticket" in page
+    assert "copied landlord@example.org on the ticket (CC)" in page

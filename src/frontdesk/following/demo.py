@@ -1,12 +1,12 @@
 """The demo's followers and CC (``frontdesk demo``): on the newest active tickets, an agent
 follows some and a requester copied a neighbour from their organisation (or another customer)
-on others, made through the use cases so each leaves its history row."""
+on others. Written as rows, like the rest of the demo's tickets: as if they had been there
+from the start, so no history row and no time of the tickets moves."""
 
 from __future__ import annotations
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.following.models import CcPerson, Follower
-from frontdesk.following.services import ticket_cc_add, ticket_follow
 from frontdesk.tickets.models import IS_ACTIVE, Ticket
 
 TICKETS_WITH_FOLLOWERS = 12
@@ -29,18 +29,27 @@ def demo_following_create() -> str:
         .select_related("requester")
         .order_by("-created_at", "-id")[: TICKETS_WITH_FOLLOWERS + TICKETS_WITH_CC]
     )
-    followed = copied = 0
+    followers = []
     for number, ticket in enumerate(tickets[:TICKETS_WITH_FOLLOWERS]):
         candidates = [agent for agent in agents if agent.pk != ticket.assignee_id]
         if candidates:
-            ticket_follow(actor=candidates[number % len(candidates)], ticket_id=ticket.pk)
-            followed += 1
+            person = candidates[number % len(candidates)]
+            followers.append(Follower(ticket=ticket, user=person, created_at=ticket.created_at))
+    copies = []
     for ticket in tickets[TICKETS_WITH_FOLLOWERS:]:
         neighbour = _neighbour(ticket, customers)
-        if neighbour is not None and ticket.requester.is_active:
-            ticket_cc_add(actor=ticket.requester, ticket_id=ticket.pk, emails=[neighbour.email])
-            copied += 1
-    return f"Followers on {followed} tickets; CC on {copied} tickets."
+        if neighbour is not None:
+            copies.append(
+                CcPerson(
+                    ticket=ticket,
+                    person=neighbour,
+                    added_by_id=ticket.requester_id,
+                    created_at=ticket.created_at,
+                )
+            )
+    Follower.objects.bulk_create(followers, ignore_conflicts=True)
+    CcPerson.objects.bulk_create(copies, ignore_conflicts=True)
+    return f"Followers on {len(followers)} tickets; CC on {len(copies)} tickets."
 
 
 def _neighbour(ticket: Ticket, customers: list[User]) -> User | None:

@@ -252,6 +252,8 @@ def _context(
         "ticket": ticket,
         "form": form,
         "for_staff": user.is_staff_member,
+        # Close and reopen: the requester's and the staff's, not a person copied on it (CC).
+        "can_close": user.is_staff_member or ticket.requester_id == user.pk,
         "can_claim": services.ticket_claim_possible(actor=user, ticket=ticket),
         "can_take_over": services.ticket_take_over_possible(actor=user, ticket=ticket),
         "head_actions": HEAD_ACTIONS,
