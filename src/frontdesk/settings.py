@@ -337,6 +337,8 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+# A customer's mail to the desk with other people in To or Cc copies them on the ticket (CC).
+FRONTDESK_MAIL_CC_FROM_HEADERS = env_bool("FRONTDESK_MAIL_CC_FROM_HEADERS", False)
 
 # Two-factor authentication (accounts/two_factor.py, docs/security.md). The roles listed here
 # ("agent", "admin") must turn it on: until they do, every page sends them to enrolment.

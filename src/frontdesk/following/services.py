@@ -209,3 +209,22 @@ def ticket_open_with_cc(*, actor: User, cc: Sequence[str], **opening: Any) -> Op
         _check_may_change_cc(actor, ticket)
         cc_add_to(ticket, actor, cc)
     return opened
+
+
+def cc_from_mail(*, ticket: Ticket, sender: User, others: Sequence[str]) -> list[User]:
+    """The other people a mail to the desk was addressed to (To, Cc), copied on its ticket
+    (FRONTDESK_MAIL_CC_FROM_HEADERS): inside mail intake's transaction, for a ticket it has
+    just opened or answered. Only the requester's or an agent's mail copies anyone. Unlike
+    the pages it is lenient, since nobody is there to correct a mail: an address that cannot
+    be copied (an agent's, the requester's, one not valid) is left out, and past the limit
+    the rest are."""
+    if not (sender.is_staff_member or sender.pk == ticket.requester_id):
+        return []
+    added: list[User] = []
+    for address in others:
+        try:
+            with transaction.atomic():
+                added += cc_add_to(ticket, sender, [address])
+        except InvalidInput:
+            continue
+    return added
