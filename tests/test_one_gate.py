@@ -81,6 +81,14 @@ FACES = {
         f"/tickets/{pk}/change_status/", {"status": "closed"}
     ),
     "REST patch": lambda user, pk: Api(user).call("PATCH", f"/tickets/{pk}/", {"status": "closed"}),
+    "page CC": lambda user, pk: _signed_in(user).post(
+        f"/ticket/{pk}/cc", {"action": "add", "cc": "landlord@example.org"}
+    ),
+    "REST followers": lambda user, pk: Api(user).get(f"/tickets/{pk}/followers/"),
+    "REST CC": lambda user, pk: Api(user).get(f"/tickets/{pk}/cc/"),
+    "REST CC add": lambda user, pk: Api(user).post(
+        f"/tickets/{pk}/cc/", {"emails": ["landlord@example.org"]}
+    ),
 }
 
 

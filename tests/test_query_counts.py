@@ -58,15 +58,17 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/api/ticketing/attachments/"): 4,
     # The agent's and the shared saved views; their counts come from the cache.
     ("agent", "/api/ticketing/views/"): 4,
-    ("customer", "/home"): 4,
+    # Open and closed tickets, and those the customer is copied on (CC).
+    ("customer", "/home"): 5,
     # The agents to assign to, "Mine" counted, the saved views (their counts cached), the
     # page's ids, its tickets with their latest messages, their tags; the session and user.
     ("agent", "/home"): 8,
     ("agent", "/home?view=claimable"): 8,
     ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
     # The ticket, its read marker (the newest message and the marker: a view with nothing new
-    # since the warm-up writes none), the message ids (for folding), messages, attachments.
-    ("customer", "/ticket/{ticket}"): 9,  # and its satisfaction survey
+    # since the warm-up writes none), the message ids (for folding), messages, attachments,
+    # the people in CC, the satisfaction survey.
+    ("customer", "/ticket/{ticket}"): 10,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
@@ -75,15 +77,15 @@ QUERIES: dict[tuple[str, str], int] = {
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
     # the requester with organisation, note and ticket count, and their other tickets; the
     # SLA's clocks; the linked tickets; the time entries, the satisfaction survey; the rules that
-    # fired.
-    ("agent", "/ticket/{ticket}"): 18,
+    # fired; the people in CC and the followers.
+    ("agent", "/ticket/{ticket}"): 20,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
     # panel (2), the SLA's clocks, the linked tickets, the time entries, the satisfaction survey,
-    # the rules that fired.
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 13,
+    # the rules that fired, the people in CC and the followers.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 15,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

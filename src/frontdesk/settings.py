@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "frontdesk.automations",
     "frontdesk.timelog",
     "frontdesk.satisfaction",
+    "frontdesk.following",
     "huey.contrib.djhuey",
 ]
 
@@ -339,6 +340,8 @@ FRONTDESK_IMAP_POLL_SECONDS = env_int("FRONTDESK_IMAP_POLL_SECONDS", 60, minimum
 # Notifications: at most this many mails to one address in 24 hours (0: no cap), so that a
 # flood, a loop or a runaway rule cannot bury someone's mailbox (notifications/rules.py).
 FRONTDESK_MAIL_PER_ADDRESS_PER_DAY = env_int("FRONTDESK_MAIL_PER_ADDRESS_PER_DAY", 50, minimum=0)
+# A customer's mail to the desk with other people in To or Cc copies them on the ticket (CC).
+FRONTDESK_MAIL_CC_FROM_HEADERS = env_bool("FRONTDESK_MAIL_CC_FROM_HEADERS", False)
 
 # Customer satisfaction (satisfaction/): one survey per ticket once it is resolved, by mail and
 # on the ticket's page; its links work for this many days (docs/workflow.md).

@@ -12,6 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
+from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import held_mail, rules, time_entries
 from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
@@ -41,6 +42,8 @@ urlpatterns = [
     path("ticket/<id:ticket_id>/links", merging_pages.ticket_link),
     path("ticket/<id:ticket_id>/links/<id:other_id>/remove", merging_pages.ticket_unlink),
     path("message/<id:message_id>/split", merging_pages.message_split),
+    path("ticket/<id:ticket_id>/followers", following_pages.ticket_followers_change),
+    path("ticket/<id:ticket_id>/cc", following_pages.ticket_cc_change),
     path("get-profile/<id:user_id>", supportme.get_profile),
     path("get-ticket/<id:ticket_id>", supportme.get_ticket),
     path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),

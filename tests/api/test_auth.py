@@ -89,6 +89,12 @@ ENDPOINTS = [
     ("GET", "/tickets/1/links/"),
     ("POST", "/tickets/1/links/"),
     ("DELETE", "/tickets/1/links/1/"),
+    ("GET", "/tickets/1/followers/"),
+    ("POST", "/tickets/1/followers/"),
+    ("DELETE", "/tickets/1/followers/1/"),
+    ("GET", "/tickets/1/cc/"),
+    ("POST", "/tickets/1/cc/"),
+    ("DELETE", "/tickets/1/cc/1/"),
 ]
 
 

@@ -46,6 +46,7 @@ def test_defaults_everything_on_and_no_digest(customer: User, agent: User) -> No
         "new_ticket": True,
         "sla_alert": True,
         "rule_notice": True,
+        "followed_update": True,
     }
     assert preferences_of(agent).digest == "off"
 
@@ -146,6 +147,7 @@ def test_saving_without_javascript_redirects_with_a_message(agent: User) -> None
         "new_ticket": False,
         "sla_alert": False,
         "rule_notice": False,
+        "followed_update": False,
     }
     assert preferences_of(agent).digest == "hourly"
     page = html(client.get("/profile"))

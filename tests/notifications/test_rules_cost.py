@@ -67,16 +67,17 @@ def test_the_rules_cost_a_few_queries_plus_one_insert_per_mail(
         make_user(f"Agent{number}", Role.AGENT)
     assert _extra(open_one) == (5 + 11, 11)
 
-    # Is it the opening message, the requester, the choices, the day's count, one mail, and
-    # the status notice still waiting (a reply and a status change are one mail).
+    # Is it the opening message, the followers and CC, the requester, the choices, the day's
+    # count, one mail, and the status notice still waiting (a reply and a status change are
+    # one mail).
     assert _extra(
         lambda: services.message_post(actor=agent, ticket_id=ticket.pk, body="On it.")
-    ) == (6, 1)
+    ) == (7, 1)
     assert _extra(
         lambda: services.message_post(actor=customer, ticket_id=ticket.pk, body="Thanks.")
-    ) == (6, 1)  # the assignee, and their digest instead of the status notice
+    ) == (7, 1)  # the assignee, and their digest instead of the status notice
     assert _extra(
         lambda: services.message_post(
             actor=agent, ticket_id=ticket.pk, body="A note.", internal=True
         )
-    ) == (0, 0)
+    ) == (1, 0)  # who follows the ticket

@@ -16,6 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from frontdesk.accounts.models import User
+from frontdesk.following.services import (
+    ticket_cc_add,
+    ticket_cc_remove,
+    ticket_follow,
+    ticket_unfollow,
+)
 from frontdesk.live.announce import STAFF_CHANNEL, user_channel
 from frontdesk.live.broker import Event, broker
 from frontdesk.mail.addresses import make_message_id, reply_address
@@ -342,6 +348,22 @@ CASES: list[tuple[str, bool, Action]] = [
     ("time_entry_edit", False, lambda d: _time_entry_changed(d, "edit")),
     ("time_entry_delete", False, lambda d: _time_entry_changed(d, "delete")),
     ("survey_answer", True, lambda d: _survey_answered(d)),
+    ("ticket_follow", False, lambda d: ticket_follow(actor=d.other_agent, ticket_id=d.ticket.pk)),
+    ("ticket_unfollow", False, lambda d: ticket_unfollow(actor=d.agent, ticket_id=d.ticket.pk)),
+    (
+        "ticket_cc_add",
+        True,
+        lambda d: ticket_cc_add(actor=d.customer, ticket_id=d.ticket.pk, emails=["cc@example.org"]),
+    ),
+    (
+        "ticket_cc_remove",
+        True,
+        lambda d: ticket_cc_remove(
+            actor=d.agent,
+            ticket_id=d.ticket.pk,
+            person_id=User.objects.get(email="landlord@example.org").pk,
+        ),
+    ),
 ]
 # Not here: ticket_mark_read changes only the reader's own marker (nothing anyone else sees),
 # ticket_delete, whose rows go with the ticket (tested below), the saved views
@@ -361,6 +383,7 @@ def desk(admin: User, agent: User, other_agent: User, customer: User, clock: Clo
     services.ticket_update(
         actor=agent, ticket_id=ticket.pk, changes={"due_at": clock() + timedelta(minutes=1)}
     )
+    ticket_cc_add(actor=customer, ticket_id=ticket.pk, emails=["landlord@example.org"])
     clock.advance(3600)  # what the action changes happens an hour later; the due date passed
     ticket.refresh_from_db()
     return Desk(admin, agent, other_agent, customer, ticket, note, reply, clock)

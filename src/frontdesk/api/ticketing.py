@@ -13,7 +13,17 @@ from django.http.response import HttpResponseBase
 from ninja import File, Form, Query, Router, Status, Swagger, UploadedFile
 
 from frontdesk.accounts.models import User
-from frontdesk.api import errors, merging, people, rules, saved_replies, sla, surveys, time_entries
+from frontdesk.api import (
+    errors,
+    following,
+    merging,
+    people,
+    rules,
+    saved_replies,
+    sla,
+    surveys,
+    time_entries,
+)
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.openapi import DocumentedAPI
 from frontdesk.api.parser import JsonParser
@@ -566,6 +576,7 @@ def tickets_add_attachment(
 
 
 api.add_router("/tickets", tickets)
+api.add_router("/tickets", following.router)
 api.add_router("/comments", comments)
 api.add_router("/history", history)
 api.add_router("/views", views)

@@ -26,6 +26,7 @@ from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.clock import now
 from frontdesk.core.errors import DomainError
+from frontdesk.following.services import cc_from_mail
 from frontdesk.mail.addresses import parse_message_id, parse_reply_address, support_address
 from frontdesk.mail.content import content_of, title_of
 from frontdesk.mail.loop import automatic_mail_allowed, no_automatic_mail_to
@@ -264,6 +265,7 @@ def _reply(
             message = message_post(
                 actor=user, ticket_id=ticket.pk, body=content.body, files=content.files
             )
+            _copy_others(ticket, user, parsed)
             return _settle(
                 inbound,
                 Status.IMPORTED,
@@ -309,6 +311,7 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
                 channel=Channel.EMAIL,
                 files=content.files,
             )
+            _copy_others(opened.ticket, user, parsed)
             return _settle(
                 inbound,
                 Status.IMPORTED,
@@ -322,6 +325,22 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
         else:
             why = f"No ticket could be opened: {exc.message}"
         return _settle(inbound, Status.HELD, why)
+
+
+def _copy_others(ticket: Ticket, sender: User, parsed: ParsedMail) -> None:
+    """The other people in To and Cc, copied on the ticket when the desk is set to
+    (FRONTDESK_MAIL_CC_FROM_HEADERS): never the desk's own addresses or the sender."""
+    if not settings.FRONTDESK_MAIL_CC_FROM_HEADERS:
+        return
+    own = set(_own_addresses()) | {sender.email.lower()}
+    others = [
+        found.address
+        for name in ("To", "Cc")
+        for found in addresses(parsed.message, name)
+        if found.address not in own and not parse_reply_address(found.address)
+    ]
+    if others:
+        cc_from_mail(ticket=ticket, sender=sender, others=list(dict.fromkeys(others)))
 
 
 # --- bounces and mail too large -----------------------------------------------------------

@@ -7,8 +7,8 @@ Only what the desk signed is trusted, in this order:
 
 A ticket number in the subject is never trusted: anyone can type one. Even a signed match only
 names the ticket; the sender (their From address) must be one of its participants: the
-requester, the user the signed address or Message-ID was made for, or a staff member. Anyone
-else's mail is held for an agent.
+requester, a person copied on it (CC) now, or a staff member. Anyone else's mail is held for
+an agent.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from frontdesk.accounts.models import User
 from frontdesk.mail.addresses import ReplyTarget, parse_message_id, parse_reply_address
 from frontdesk.mail.parsing import ParsedMail
+from frontdesk.tickets.access import is_copied
 from frontdesk.tickets.models import Ticket
 
 
@@ -51,7 +52,11 @@ def participant(ticket: Ticket, user: User | None, target: ReplyTarget) -> bool:
     """May ``user`` (the account with the sender's address) add to ``ticket`` by mail?"""
     if user is None or not user.is_active or user.is_system:
         return False
-    return user.pk in {ticket.requester_id, target.user_id} or user.is_staff_member
+    if user.pk == ticket.requester_id or user.is_staff_member:
+        return True
+    # The person a reply address was made for counts only while they may still see the
+    # ticket: a CC person removed since answers an old mail in vain (held).
+    return is_copied(user, ticket.pk)
 
 
 # --- look-alike addresses -----------------------------------------------------------------

@@ -23,6 +23,7 @@ NEW_TICKET = "new_ticket"
 SLA_ALERT = "sla_alert"
 RULE_NOTICE = "rule_notice"
 SATISFACTION_SURVEY = "satisfaction_survey"  # satisfaction/signals.py writes it
+FOLLOWED_UPDATE = "followed_update"
 DIGEST = "digest"
 # Security mails: always sent, never listed on the profile page (so no one can turn them off),
 # no unsubscribe link; they are not in KINDS.
@@ -101,6 +102,12 @@ KINDS: dict[str, Kind] = {
             Audience.STAFF,
             "An automation rule points me to a ticket",
             "When a rule an admin wrote says to tell you (or the ticket's assignee).",
+        ),
+        Kind(
+            FOLLOWED_UPDATE,
+            Audience.STAFF,
+            "A ticket I follow changes",
+            "Its replies, internal notes and status changes, on tickets you follow.",
         ),
     )
 }

@@ -11,6 +11,10 @@ The rules (docs/email.md, "Who is told what"):
 * the assignee: the requester's replies, a ticket assigned to them by someone else, an
   internal note that mentions them by ``@username``;
 * agents and admins who want it: a new ticket nobody has;
+* the people copied on the ticket (CC): every public reply, whoever wrote it, as the
+  requester is told of the staff's (the requester is also told of a CC person's reply);
+* the followers (staff): every reply, internal note and status change, unless the same
+  change already tells them something as the assignee or by a mention;
 * never the person who made the change (except the receipt, which confirms one's own
   request), nor an inactive user, one without an address, or System;
 * each user's choices (notifications/preferences.py); an agent's digest holds their kinds;
@@ -36,6 +40,8 @@ from django.dispatch import receiver
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead, CompiledUpdate
+from frontdesk.following.selectors import Audience as Followers
+from frontdesk.following.selectors import ticket_audience
 from frontdesk.mail.loop import automatic_mail_allowed
 from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
@@ -70,6 +76,7 @@ class Notice:
     event: TicketEvent | None = None
     data: dict[str, Any] = field(default_factory=dict)
     recipient: User | None = None  # when a rule has loaded them already
+    copied: bool = False  # told as a person copied on the ticket (CC)
 
 
 # --- the receivers --------------------------------------------------------------------------
@@ -97,14 +104,38 @@ def _event_saved(
 def notices_for_message(message: Message) -> list[Notice]:
     ticket = message.ticket
     if message.kind == MessageKind.INTERNAL:
-        return _mentions(message)
+        return _with_followers(_mentions(message), ticket_audience(ticket.pk), message=message)
     if message.kind != MessageKind.PUBLIC or _opens_ticket(message):
         return []  # system lines; the opening message is told by the receipt
-    if message.author_id == ticket.requester_id:
-        if ticket.assignee_id is None:
-            return []
-        return [Notice(kinds.CUSTOMER_REPLIED, ticket.assignee_id, message=message)]
-    return [Notice(kinds.PUBLIC_REPLY, ticket.requester_id, message=message)]
+    audience = ticket_audience(ticket.pk)
+    notices = []
+    customer_wrote = message.author_id == ticket.requester_id or (
+        message.author_id in audience.copied
+    )
+    if customer_wrote and ticket.assignee_id is not None:
+        notices.append(Notice(kinds.CUSTOMER_REPLIED, ticket.assignee_id, message=message))
+    notices.append(Notice(kinds.PUBLIC_REPLY, ticket.requester_id, message=message))
+    notices += [
+        Notice(kinds.PUBLIC_REPLY, person_id, message=message, copied=True)
+        for person_id in sorted(audience.copied)
+    ]
+    return _with_followers(notices, audience, message=message)
+
+
+def _with_followers(
+    notices: list[Notice],
+    audience: Followers,
+    *,
+    message: Message | None = None,
+    event: TicketEvent | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[Notice]:
+    """``notices`` and, for each follower they do not already tell, the follower's notice."""
+    told = {notice.recipient_id for notice in notices}
+    return notices + [
+        Notice(kinds.FOLLOWED_UPDATE, user_id, message=message, event=event, data=data or {})
+        for user_id in sorted(audience.followers - told)
+    ]
 
 
 def _opens_ticket(message: Message) -> bool:
@@ -148,10 +179,13 @@ def notices_for_event(event: TicketEvent) -> list[Notice]:
             ]
         return notices
     if event.field == TicketEvent.Field.STATUS:
-        if event.staff_only or event.new_value not in TOLD_STATUSES:
-            return []
         data = {"status": event.new_value, "previous": event.old_value}
-        return [Notice(kinds.STATUS_CHANGED, ticket.requester_id, event=event, data=data)]
+        notices = []
+        if not event.staff_only and event.new_value in TOLD_STATUSES:
+            notices.append(
+                Notice(kinds.STATUS_CHANGED, ticket.requester_id, event=event, data=data)
+            )
+        return _with_followers(notices, ticket_audience(ticket.pk), event=event, data=data)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if not event.old_value:
             _withdraw_new_ticket(ticket)
@@ -199,9 +233,7 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
         return
     people = _people(ticket, chosen)
     chosen = [
-        notice
-        for notice in chosen
-        if _may_receive(people.get(notice.recipient_id), notice.kind, ticket)
+        notice for notice in chosen if _may_receive(people.get(notice.recipient_id), notice, ticket)
     ]
     takers = wanted_pairs((n.recipient_id, n.kind) for n in chosen)
     chosen = [n for n in chosen if (n.recipient_id, n.kind) in takers]
@@ -292,14 +324,23 @@ def _users_query(count: int, *user_ids: int) -> QuerySet[User]:
 _users = CompiledRead(_users_query)  # compiled once per number of ids
 
 
-def _may_receive(user: User | None, kind: str, ticket: Ticket) -> bool:
-    """A customer's kinds go to the requester alone; the staff's to an active agent or admin.
-    So an internal note, a mention or anything else meant for the staff never reaches a
-    customer, whatever a rule above says."""
+def _may_receive(user: User | None, notice: Notice, ticket: Ticket) -> bool:
+    """A customer's kinds go to the requester (and a public reply to the people copied on
+    the ticket: the rule above read them from the CC list in this transaction); the staff's
+    to an active agent or admin. So an internal note, a mention or anything else meant for
+    the staff never reaches a customer, whatever a rule above says."""
     if user is None or not user.is_active or user.is_system or not user.email:
         return False
-    if KINDS[kind].audience == Audience.REQUESTER:
-        return user.pk == ticket.requester_id and not user.is_staff_member
+    if KINDS[notice.kind].audience == Audience.REQUESTER:
+        if user.is_staff_member:
+            return False
+        if notice.copied:
+            return (
+                notice.kind == kinds.PUBLIC_REPLY
+                and notice.message is not None
+                and (notice.message.kind == MessageKind.PUBLIC)
+            )
+        return user.pk == ticket.requester_id
     return user.is_staff_member
 
 

@@ -287,6 +287,8 @@ class TicketEvent(models.Model):
         MERGED = "merged", "Merged"
         SPLIT = "split", "Split"
         LINKS = "links", "Linked tickets"
+        FOLLOWERS = "followers", "Followers"
+        CC = "cc", "CC"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -60,6 +60,7 @@ from frontdesk.tickets.texts import (
 )
 
 NOT_AUTHORISED = access.NOT_AUTHORISED
+STATUS_REQUESTER_ONLY = "Only the person who opened this ticket or an agent can change its status."
 
 COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
@@ -652,6 +653,8 @@ def ticket_change_status(
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         check_not_merged(ticket)
+        if not actor.is_staff_member and actor.pk != ticket.requester_id:
+            raise NotAllowed(STATUS_REQUESTER_ONLY)  # a person copied on it (CC) only reads
         workflow.check_transition(
             is_staff=actor.is_staff_member, current=ticket.status, target=status
         )
@@ -674,6 +677,8 @@ def ticket_change_status(
 
 def ticket_status_choices(*, actor: User, ticket: Ticket) -> list[Status]:
     """The statuses ``actor`` may move ``ticket`` to: what a page offers."""
+    if not actor.is_staff_member and actor.pk != ticket.requester_id:
+        return []
     return workflow.allowed_targets(is_staff=actor.is_staff_member, current=ticket.status)
 
 

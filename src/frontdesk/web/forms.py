@@ -347,6 +347,13 @@ class TicketNewForm(KeepsFilesForm):
     )
     title = _text("Title", hint=TITLE_HINT, **{"data-max-length": str(TITLE_MAX)})
     message = _message("Describe the problem", rows=8)
+    cc = forms.CharField(
+        label="CC (optional)",
+        help_text="Email addresses of other people to keep informed, separated by commas. "
+        "They receive our replies and can answer too.",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

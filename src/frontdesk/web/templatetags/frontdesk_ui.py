@@ -253,6 +253,8 @@ def history_line(entry: HistoryEntry) -> SafeString:
         if event.new_value == "true":
             return format_html("{} made the resolution visible to the customer", who)
         return format_html("{} made the resolution staff-only", who)
+    if event.field in (TicketEvent.Field.FOLLOWERS, TicketEvent.Field.CC):
+        return _people_line(who, event)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
             return format_html("{} unassigned {}", who, old)
@@ -286,6 +288,22 @@ def _relation_line(who: SafeString, event: TicketEvent) -> SafeString:
     if new:
         return format_html("{} linked this ticket to {}", who, new)
     return format_html("{} unlinked {}", who, old)
+
+
+def _people_line(who: SafeString, event: TicketEvent) -> SafeString:
+    """A follower or a person in CC added or removed (their name or address as recorded)."""
+    if event.field == TicketEvent.Field.FOLLOWERS:
+        own = event.actor is not None and event.actor.username in (event.old_value, event.new_value)
+        if event.old_value:
+            if own:
+                return format_html("{} stopped following the ticket", who)
+            return format_html("{} stopped {} following the ticket", who, event.old_value)
+        if own:
+            return format_html("{} followed the ticket", who)
+        return format_html("{} made {} follow the ticket", who, event.new_value)
+    if event.old_value:
+        return format_html("{} removed {} from CC", who, event.old_value)
+    return format_html("{} copied {} on the ticket (CC)", who, event.new_value)
 
 
 def _quote(value: object) -> SafeString:

@@ -16,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
+from frontdesk.following.selectors import cc_addresses, tickets_copied_for
+from frontdesk.following.services import ticket_open_with_cc
 from frontdesk.satisfaction.selectors import satisfaction_card
 from frontdesk.tickets import access, customers, merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
@@ -59,6 +61,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
         "active": active,
         "done": done[:LIST_LIMIT],
         "done_count": len(done),
+        "copied": tickets_copied_for(user=user),
     }
     return render(request, "web/home.html", context)
 
@@ -90,8 +93,9 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
-                opened = services.ticket_open(
+                opened = ticket_open_with_cc(
                     actor=user,
+                    cc=cc_addresses(data["cc"]),
                     title=data["title"],
                     body=data["message"],
                     requester=requester,
@@ -237,6 +241,14 @@ def _ticket(
     return render(request, template, context, status=status)
 
 
+def ticket_page_with_status(
+    request: HttpRequest, user: User, ticket_id: int, status: int
+) -> HttpResponse:
+    """The ticket's page answered with ``status``: for a card that posts elsewhere and shows
+    its refusal on the page (web/views/following.py)."""
+    return _ticket(request, user, ticket_id, status)
+
+
 def _context(
     request: HttpRequest, user: User, ticket: Ticket, *, form: TicketPageForm, thread: bool = True
 ) -> dict[str, Any]:
@@ -246,6 +258,8 @@ def _context(
         "ticket": ticket,
         "form": form,
         "for_staff": user.is_staff_member,
+        # Close and reopen: the requester's and the staff's, not a person copied on it (CC).
+        "can_close": user.is_staff_member or ticket.requester_id == user.pk,
         "can_claim": services.ticket_claim_possible(actor=user, ticket=ticket),
         "can_take_over": services.ticket_take_over_possible(actor=user, ticket=ticket),
         "head_actions": HEAD_ACTIONS,

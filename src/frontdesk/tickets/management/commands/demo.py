@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
+from frontdesk.following.demo import demo_following_create
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
@@ -76,3 +77,4 @@ class Command(BaseCommand):
         self.stdout.write(demo_surveys_create(seed=options["seed"]))
         if not options["no_merges"]:
             self.stdout.write(demo_merges_create())
+        self.stdout.write(demo_following_create())
