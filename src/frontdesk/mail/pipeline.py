@@ -243,22 +243,18 @@ def _reply(
     answered, ticket = ticket, ticket_survivor(ticket)
     user = user_with_address(sender.address)
     if not participant(ticket, user, thread.target):
-        return _settle(
-            inbound,
-            Status.HELD,
-            f"It answers {ticket.number} (by its {thread.how}), but {sender.address} is not "
-            "a participant of that ticket.",
-            ticket=ticket,
-        )
+        if answered.pk != ticket.pk and participant(answered, user, thread.target):
+            reason = (
+                f"It answers {answered.number}, which was merged into {ticket.number}, a "
+                f"ticket of another customer than {sender.address}."
+            )
+        else:
+            reason = (
+                f"It answers {ticket.number} (by its {thread.how}), but {sender.address} is "
+                "not a participant of that ticket."
+            )
+        return _settle(inbound, Status.HELD, reason, ticket=ticket)
     assert user is not None
-    if answered.pk != ticket.pk and not (user.is_staff_member or user.pk == ticket.requester_id):
-        return _settle(
-            inbound,
-            Status.HELD,
-            f"It answers {answered.number}, which was merged into {ticket.number}, a ticket of "
-            f"another customer than {sender.address}.",
-            ticket=ticket,
-        )
     content = content_of(parsed)
     try:
         with transaction.atomic():
