@@ -264,6 +264,7 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", "Attachment"
         RESOLUTION = "resolution", "Resolution"
         RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
+        CUSTOM_FIELD = "custom_field", "Custom field"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
