@@ -38,16 +38,19 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/get-open-tickets/{agent}"): 4,
     ("agent", "/get-closed-tickets/{agent}"): 4,
     # A ticket list: the page's ids, its tickets (compiled once: tickets/paging.PageRows),
-    # their tags; and the session, its user and the token's user.
-    ("agent", "/api/ticketing/tickets/"): 6,
-    ("customer", "/api/ticketing/tickets/"): 6,
+    # their tags, their custom field values (one query for the page, fields/selectors.py);
+    # and the session, its user and the token's user.
+    ("agent", "/api/ticketing/tickets/"): 7,
+    ("customer", "/api/ticketing/tickets/"): 7,
     ("agent", "/api/ticketing/tickets/?status=open&priority=high"): 4,
-    # The ranked search, the visible ids among its hits, the page, the page's tags.
-    ("agent", "/api/ticketing/tickets/?search=heating"): 7,
-    ("agent", "/api/ticketing/tickets/{ticket}/"): 5,
-    ("customer", "/api/ticketing/tickets/{ticket}/"): 5,
-    ("agent", "/api/ticketing/tickets/my_tickets/"): 6,
-    ("agent", "/api/ticketing/tickets/unassigned/"): 6,
+    # The ranked search, the visible ids among its hits, the page, the page's tags and
+    # custom field values.
+    ("agent", "/api/ticketing/tickets/?search=heating"): 8,
+    # The ticket as before, and its custom field values.
+    ("agent", "/api/ticketing/tickets/{ticket}/"): 6,
+    ("customer", "/api/ticketing/tickets/{ticket}/"): 6,
+    ("agent", "/api/ticketing/tickets/my_tickets/"): 7,
+    ("agent", "/api/ticketing/tickets/unassigned/"): 7,
     ("agent", "/api/ticketing/tickets/overdue/"): 4,
     ("agent", "/api/ticketing/tickets/statistics/"): 4,
     ("agent", "/api/ticketing/comments/?ticket={ticket}"): 4,

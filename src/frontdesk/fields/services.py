@@ -25,7 +25,7 @@ from frontdesk.fields.access import fields_visible_to
 from frontdesk.fields.models import CHOICE_TYPES, FieldDefinition, FieldType, TicketFieldValue
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Channel, Ticket, TicketEvent
-from frontdesk.tickets.services import Opened, ticket_open, touch
+from frontdesk.tickets.services import Opened, ticket_open, ticket_update, touch
 
 KEY_FORMAT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CHOICE_MAX = 100
@@ -299,3 +299,15 @@ def ticket_open_with_fields(
         )
         _write(opened.ticket, actor, parsed)
     return opened
+
+
+def ticket_update_with_fields(
+    *, actor: User, ticket_id: int, changes: Mapping[str, Any], fields: Mapping[str, Any]
+) -> Ticket:
+    """Change a ticket (tickets.services.ticket_update) and its custom fields together, all
+    or nothing."""
+    with transaction.atomic():
+        ticket = ticket_update(actor=actor, ticket_id=ticket_id, changes=changes)
+        if fields:
+            ticket_fields_set(actor=actor, ticket_id=ticket_id, values=fields)
+    return ticket
