@@ -75,14 +75,14 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/replies/picker?q=heating"): 3,
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
     # the requester with organisation, note and ticket count, and their other tickets; the
-    # SLA's clocks.
-    ("agent", "/ticket/{ticket}"): 14,
+    # SLA's clocks; the custom fields (their values too, once a field is defined).
+    ("agent", "/ticket/{ticket}"): 15,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
-    # panel (2), the SLA's clocks.
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 9,
+    # panel (2), the SLA's clocks, the custom fields.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 10,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

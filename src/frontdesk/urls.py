@@ -12,7 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
-from frontdesk.web.views import held_mail
+from frontdesk.web.views import held_mail, ticket_fields
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
@@ -35,6 +35,7 @@ urlpatterns = [
     path("ticket/new", page_or_api(web.ticket_new_page, supportme.ticket_new)),
     path("ticket/<id:ticket_id>", page_or_api(web.ticket_page, supportme.ticket_post)),
     path("ticket/<id:ticket_id>/thread", web.ticket_thread),
+    path("ticket/<id:ticket_id>/fields", ticket_fields.ticket_fields_save),
     path("get-profile/<id:user_id>", supportme.get_profile),
     path("get-ticket/<id:ticket_id>", supportme.get_ticket),
     path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),

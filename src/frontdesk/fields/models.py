@@ -77,7 +77,8 @@ class TicketFieldValue(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="field_values")
     field = models.ForeignKey(FieldDefinition, on_delete=models.CASCADE, related_name="values")
-    text_value = models.CharField(max_length=TEXT_VALUE_MAX, null=True, blank=True)
+    # NULL, not "", for a value of another type: the unique option constraint ignores it.
+    text_value = models.CharField(max_length=TEXT_VALUE_MAX, null=True, blank=True)  # noqa: DJ001
     number_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     date_value = models.DateField(null=True, blank=True)
     bool_value = models.BooleanField(null=True, blank=True)

@@ -15,6 +15,7 @@ from frontdesk.fields import values as field_values
 from frontdesk.fields.access import fields_visible_to
 from frontdesk.fields.models import FieldDefinition, TicketFieldValue
 from frontdesk.tickets import access
+from frontdesk.tickets.models import Ticket
 
 
 def fields_for_form(*, user: User) -> list[FieldDefinition]:
@@ -88,7 +89,14 @@ class ShownField:
 def ticket_fields(*, user: User, ticket_id: int) -> list[ShownField]:
     """The active fields ``user`` may see on the ticket, set or not, in order. The ticket is
     read through the gate first. Three queries."""
-    access.ticket_get(user=user, ticket_id=ticket_id)
+    return fields_shown_on(user=user, ticket=access.ticket_get(user=user, ticket_id=ticket_id))
+
+
+def fields_shown_on(*, user: User, ticket: Ticket) -> list[ShownField]:
+    """As :func:`ticket_fields`, for a ticket already read through the gate. Two queries; none
+    when no field is defined."""
     fields = fields_active_for(user=user)
-    values = values_for_tickets(user=user, ticket_ids=[ticket_id]).get(ticket_id, {})
+    if not fields:
+        return []
+    values = values_for_tickets(user=user, ticket_ids=[ticket.pk]).get(ticket.pk, {})
     return [ShownField(field=field, value=values.get(field.key)) for field in fields]

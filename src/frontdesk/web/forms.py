@@ -4,6 +4,7 @@ with files keeps them across an error through tickets/staging.py (KeepsFilesForm
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
 from frontdesk.core.errors import DomainError, InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.core.text import with_unix_line_breaks
+from frontdesk.fields.models import FieldDefinition
 from frontdesk.tickets.files import files_hint, human_size, max_bytes, max_files
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
@@ -45,6 +47,7 @@ from frontdesk.tickets.validators import (
     TITLE_HINT,
     TITLE_MAX,
 )
+from frontdesk.web.field_forms import add_fields, sent_values
 
 PASSWORDS_DIFFER = "Passwords do not match."
 UNKNOWN_ACTION = "That action is not available."
@@ -348,10 +351,25 @@ class TicketNewForm(KeepsFilesForm):
     title = _text("Title", hint=TITLE_HINT, **{"data-max-length": str(TITLE_MAX)})
     message = _message("Describe the problem", rows=8)
 
-    def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        for_staff: bool = False,
+        custom_fields: Iterable[FieldDefinition] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not for_staff:
             del self.fields["requester"]
+        self.custom_names = add_fields(self, custom_fields)
+
+    @property
+    def custom_bound(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.custom_names]
+
+    def custom_values(self) -> dict[str, Any]:
+        """The custom fields sent, by key (fields/services.py checks them)."""
+        return sent_values(self, self.custom_names, opening=True)
 
 
 DUE_AT_INVALID = "Enter the due date as a date and a time, for example 2025-03-01 14:30."

@@ -287,7 +287,7 @@ def _custom_field_line(who: SafeString, event: TicketEvent) -> SafeString:
     new_label, new = history_parts(event.new_value)
     label = new_label or label
     if not event.old_value:
-        return format_html("{} set field ‘{}’ to {}", who, label, new)
+        return format_html("{} set field '{}' to {}", who, label, new)
     if not event.new_value:
-        return format_html("{} cleared field ‘{}’ (was {})", who, label, old)
-    return format_html("{} changed field ‘{}’ from {} to {}", who, label, old, new)
+        return format_html("{} cleared field '{}' (was {})", who, label, old)
+    return format_html("{} changed field '{}' from {} to {}", who, label, old, new)

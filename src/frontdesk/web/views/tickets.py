@@ -16,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
+from frontdesk.fields import selectors as field_selectors
+from frontdesk.fields import services as field_services
 from frontdesk.tickets import access, customers, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, MessageKind, Status, Ticket
 from frontdesk.tickets.next_ticket import workspace_next_ticket
@@ -69,9 +71,11 @@ def home_page(request: HttpRequest) -> HttpResponse:
 def ticket_new_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     for_staff = user.is_staff_member
+    custom = field_selectors.fields_for_form(user=user)
     if request.method != "POST":
-        return _ticket_new(request, TicketNewForm(for_staff=for_staff), for_staff)
-    form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
+        form = TicketNewForm(for_staff=for_staff, custom_fields=custom)
+        return _ticket_new(request, form, for_staff)
+    form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff, custom_fields=custom)
     caller = PhoneInForm(request.POST if for_staff else None)
     if caller.is_used():  # a caller without an account: no username needed
         form.fields["requester"].required = False
@@ -89,12 +93,13 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
-                opened = services.ticket_open(
+                opened = field_services.ticket_open_with_fields(
                     actor=user,
                     title=data["title"],
                     body=data["message"],
                     requester=requester,
                     files=form.files_to_send(user),
+                    fields=form.custom_values(),
                 )
         except NotFound as exc:
             form.add_error("requester", exc.message)
