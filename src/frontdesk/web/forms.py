@@ -26,6 +26,7 @@ from frontdesk.tickets.filters import (
     UNASSIGNED,
     WORKSPACE_FILTERS,
     TicketFilter,
+    is_dynamic_name,
 )
 from frontdesk.tickets.models import StagedUpload
 from frontdesk.tickets.selectors import (
@@ -521,7 +522,15 @@ class WorkspaceForm(forms.Form):
             # An unknown view (an old bookmark) is the default one, not an error.
             view=view if (view := data.get("view")) in WorkspaceView.values else CLAIMABLE,
             q=data.get("q", ""),
-            filters={name: data.get(name, "") for name in WORKSPACE_FILTERS},
+            filters={
+                **{name: data.get(name, "") for name in WORKSPACE_FILTERS},
+                # Custom fields (field_<key>, fields/filters.py): checked by the selectors.
+                **{
+                    name: str(self.data.get(name, "")).strip()[:200]
+                    for name in self.data
+                    if is_dynamic_name(name)
+                },
+            },
             sort=data.get("sort", ""),
             after=data.get("after", ""),
         )

@@ -97,7 +97,8 @@ def _chips(data: QueryDict, form: WorkspaceForm, query: WorkspaceQuery) -> list[
     shown = [("q", "Search", query.q)] if query.q else []
     for name, value in query.filters.items():
         if value and not form.has_error(name):
-            shown.append((name, str(TICKET_FILTERS[name].label), _value_label(form, name, value)))
+            label = TICKET_FILTERS[name].label if name in TICKET_FILTERS else name.split("_", 1)[1]
+            shown.append((name, str(label), _value_label(form, name, value)))
     for name, label, value in shown:
         rest = data.copy()
         rest.pop(name, None)
@@ -107,7 +108,7 @@ def _chips(data: QueryDict, form: WorkspaceForm, query: WorkspaceQuery) -> list[
 
 
 def _value_label(form: WorkspaceForm, name: str, value: str) -> str:
-    field = form.fields[name]
+    field = form.fields.get(name)
     for choice, label in getattr(field, "choices", ()):
         if choice == value:
             return str(label)
