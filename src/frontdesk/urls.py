@@ -12,7 +12,7 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
-from frontdesk.web.views import held_mail, ticket_fields
+from frontdesk.web.views import exports, held_mail, ticket_fields
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import two_factor as two_factor_views
@@ -26,6 +26,7 @@ urlpatterns = [
     path("", web.home_page),
     path("home", web.home_page),
     path("home/bulk", web.workspace_bulk),
+    path("home/export.csv", exports.workspace_export),
     path("home/views", web.saved_view_create),
     path("home/views/<id:view_id>", web.saved_view_change),
     path("register", page_or_api(web.register_page, supportme.register)),

@@ -26,6 +26,7 @@ ENDPOINTS = [
     ("GET", "/tickets/unassigned/"),
     ("GET", "/tickets/overdue/"),
     ("GET", "/tickets/statistics/"),
+    ("GET", "/tickets/export.csv"),
     ("GET", "/comments/"),
     ("POST", "/comments/"),
     ("GET", "/comments/1/"),
