@@ -60,7 +60,7 @@ def custom_filter(name: str) -> filters.TicketFilter | None:
             raise InvalidInput(f"There is no custom field {key!r}.", field=name)
         rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
         if value is None:
-            return ~Exists(rows)
+            return ~Q(Exists(rows))
         return Q(Exists(rows.filter(**{field.column: value})))
 
     return filters.TicketFilter(

@@ -133,7 +133,10 @@ def _clean_definition(values: Mapping[str, Any], current: FieldDefinition | None
 
 
 def _key_free(key: str, field_id: int | None) -> None:
-    if FieldDefinition.objects.filter(key=key).exclude(pk=field_id).exists():
+    others = FieldDefinition.objects.filter(key=key)
+    if field_id is not None:
+        others = others.exclude(pk=field_id)
+    if others.exists():
         raise InvalidInput(f"The key {key!r} is already used by another field.", field="key")
 
 
@@ -174,7 +177,7 @@ def field_change(*, actor: User, field_id: int, values: Mapping[str, Any]) -> Fi
         if cleaned["type"] in CHOICE_TYPES:
             gone = set(field.choices) - set(cleaned["choices"])
             in_use = used.filter(text_value__in=gone).values_list("text_value", flat=True)
-            if taken := sorted(set(in_use)):
+            if taken := sorted({option for option in in_use if option is not None}):
                 raise InvalidInput(
                     f"The option {taken[0]!r} is still set on tickets: keep it.",
                     field="choices",

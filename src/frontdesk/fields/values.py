@@ -125,7 +125,7 @@ def from_columns(field: FieldDefinition, stored: Sequence[Any]) -> Value:
         return None
     if field.type == FieldType.MULTI_CHOICE:
         return sorted(present, key=lambda option: _rank(field, option))
-    return present[0]  # type: ignore[no-any-return]
+    return present[0]
 
 
 def _rank(field: FieldDefinition, option: str) -> int:

@@ -13,15 +13,16 @@ from frontdesk.exports import tickets as ticket_exports
 from frontdesk.exports.responses import csv_response
 from frontdesk.tickets import selectors
 from frontdesk.web.forms import WorkspaceForm
-from frontdesk.web.pages import current_user, friendly_errors
+from frontdesk.web.pages import current_user, forbidden
 
 
 @never_cache
 @require_GET
 @login_required
-@friendly_errors()
 def workspace_export(request: HttpRequest) -> HttpResponseBase:
     user = current_user(request)
+    if not user.is_staff_member:  # the use case says so too; a page answers with the 403 page
+        return forbidden(request, ticket_exports.ONLY_STAFF)
     form = WorkspaceForm(request.GET, agents=selectors.agents_assignable(user=user))
     query = form.query()
     if form.errors:  # a value the list would refuse: not an export of something else
