@@ -170,3 +170,18 @@ def test_the_fields_form_needs_the_csrf_token(
     client, _ = browser(agent, f"/ticket/{ticket.pk}")
     response = client.post(f"/ticket/{ticket.pk}/fields", {"field_member_number": "X"})
     assert response.status_code == 403
+
+
+def test_customers_read_their_visible_fields_on_their_ticket(
+    customer: User, agent: User, fields: list[FieldDefinition]
+) -> None:
+    ticket = open_ticket(customer)
+    services.ticket_fields_set(
+        actor=agent,
+        ticket_id=ticket.pk,
+        values={"dance_style": "Salsa", "member_number": "M-SECRET"},
+    )
+    client, _ = browser(customer, f"/ticket/{ticket.pk}")
+    page = html(client.get(f"/ticket/{ticket.pk}"))
+    assert "<dt>Dance style</dt>" in page and "Salsa" in page
+    assert "Member number" not in page and "M-SECRET" not in page

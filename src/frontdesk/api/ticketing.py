@@ -188,7 +188,7 @@ def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> HttpResp
 
 @tickets.get(
     "/export.csv",
-    response=_answers({200: None}, LIST),
+    response=_answers({200: None}, LIST | {403}),
     url_name="tickets_export",
     openapi_extra={
         "responses": {

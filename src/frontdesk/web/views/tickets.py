@@ -261,6 +261,10 @@ def _context(
         **(thread_context(request, user, ticket) if thread else {}),
         **sidebar_context(user, ticket, form),
         "customer_panel": customers.customer_panel(user=user, ticket=ticket),
+        # A customer's own view of the fields they may see (staff edit them in the sidebar).
+        "shown_fields": []
+        if user.is_staff_member
+        else field_selectors.fields_shown_on(user=user, ticket=ticket),
     }
 
 
