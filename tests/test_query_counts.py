@@ -66,8 +66,9 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/home?view=claimable"): 8,
     ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
     # The ticket, its read marker (the newest message and the marker: a view with nothing new
-    # since the warm-up writes none), the message ids (for folding), messages, attachments.
-    ("customer", "/ticket/{ticket}"): 8,
+    # since the warm-up writes none), the message ids (for folding), messages, attachments;
+    # the custom fields they see (their values too, once a field is defined).
+    ("customer", "/ticket/{ticket}"): 9,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,

@@ -185,3 +185,24 @@ def test_customers_read_their_visible_fields_on_their_ticket(
     page = html(client.get(f"/ticket/{ticket.pk}"))
     assert "<dt>Dance style</dt>" in page and "Salsa" in page
     assert "Member number" not in page and "M-SECRET" not in page
+
+
+def test_a_phoned_in_ticket_gets_its_fields_or_nothing_is_made(
+    agent: User, fields: list[FieldDefinition]
+) -> None:
+    caller = {
+        "requester": "",
+        "title": "Lost property",
+        "message": "A blue bottle.",
+        "caller-name": "María López",
+        "caller-email": "maria@example.org",
+    }
+    refused, _ = post(agent, "/ticket/new", caller)
+    assert refused.status_code == 400 and "Dance style is required." in html(refused)
+    assert not User.objects.filter(email="maria@example.org").exists()
+    response, _ = post(agent, "/ticket/new", {**caller, "field_dance_style": "Salsa"})
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert selectors.values_for_tickets(user=agent, ticket_ids=[ticket.pk])[ticket.pk] == {
+        "dance_style": "Salsa"
+    }

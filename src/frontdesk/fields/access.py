@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from frontdesk.accounts.models import User
-from frontdesk.fields.models import FieldDefinition, TicketFieldValue
+from frontdesk.fields.models import FieldDefinition
 from frontdesk.tickets import access
 
 
@@ -20,7 +20,8 @@ def fields_visible_to(user: User) -> QuerySet[FieldDefinition]:
     return FieldDefinition.objects.filter(field_condition(user))
 
 
-def values_visible_to(user: User) -> QuerySet[TicketFieldValue]:
-    """The values ``user`` may read: of a field they see, on a ticket they see."""
-    condition = Q() if access.sees_ticket_workings(user) else Q(field__customer_visible=True)
-    return TicketFieldValue.objects.filter(condition, ticket__in=access.tickets_visible_to(user))
+def value_condition(user: User) -> Q:
+    """The values ``user`` may read, as a condition on TicketFieldValue: of a field they see.
+    The tickets are the caller's to narrow, through tickets/access.py (a page of tickets
+    already read through the gate, or ``ticket__in=tickets_visible_to(user)``)."""
+    return Q() if access.sees_ticket_workings(user) else Q(field__customer_visible=True)

@@ -7,12 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.fields import values as field_values
-from frontdesk.fields.access import fields_visible_to
+from frontdesk.fields.access import fields_visible_to, value_condition
 from frontdesk.fields.models import FieldDefinition, TicketFieldValue
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
@@ -53,7 +51,7 @@ def values_for_tickets(
         return found
     rows = (
         TicketFieldValue.objects.filter(field__active=True, ticket_id__in=ids)
-        .filter(_field_visible(user))
+        .filter(value_condition(user))
         .select_related("field")
         .order_by("ticket_id", "field__position", "field_id", "id")
     )
@@ -67,11 +65,6 @@ def values_for_tickets(
         else:
             found[row.ticket_id][field.key] = value  # type: ignore[assignment]
     return found
-
-
-def _field_visible(user: User) -> Q:
-    """fields/access.py's condition, on a value's field."""
-    return Q() if access.sees_ticket_workings(user) else Q(field__customer_visible=True)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.services import customer_create_for_phone_in
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.fields import values as field_values
@@ -314,3 +315,24 @@ def ticket_update_with_fields(
         if fields:
             ticket_fields_set(actor=actor, ticket_id=ticket_id, values=fields)
     return ticket
+
+
+def ticket_open_for_caller_with_fields(
+    *,
+    actor: User,
+    name: str,
+    email: str,
+    title: str,
+    body: str,
+    fields: Mapping[str, Any],
+    files: Sequence[UploadedFile] = (),
+) -> Opened:
+    """As tickets.services.ticket_open_for_caller (an account for someone who phoned, and
+    their ticket), with the ticket's custom fields, in one transaction: a field refused
+    leaves no account and no ticket behind."""
+    parsed = fields_parse(actor=actor, values=fields, opening=True)
+    with transaction.atomic():
+        requester = customer_create_for_phone_in(actor=actor, name=name, email=email)
+        opened = ticket_open(actor=actor, title=title, body=body, requester=requester, files=files)
+        _write(opened.ticket, actor, parsed)
+    return opened

@@ -83,13 +83,14 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if caller.is_used():
-                opened = services.ticket_open_for_caller(
+                opened = field_services.ticket_open_for_caller_with_fields(
                     actor=user,
                     name=caller.cleaned_data["name"],
                     email=caller.cleaned_data["email"],
                     title=data["title"],
                     body=data["message"],
                     files=form.files_to_send(user),
+                    fields=form.custom_values(),
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
