@@ -53,3 +53,13 @@ def test_a_saved_view_keeps_a_field_filter(agent: User, tickets: dict[str, int])
     assert parsed.filters == {"field_dance_style": "Tango"}
     with pytest.raises(Exception, match="choose one of"):
         saved_view_create(actor=agent, name="Bad", query="view=open&field_dance_style=Polka")
+
+
+def test_the_filter_bar_offers_a_choice_fields_options(
+    agent: User, tickets: dict[str, int]
+) -> None:
+    page = html(signed_in(agent).get("/home?view=open&field_dance_style=Salsa"))
+    assert 'name="field_dance_style"' in page
+    assert '<option value="Salsa" selected>Salsa</option>' in page
+    assert '<option value="none">Not set</option>' in page
+    assert "Salsa night" in page and "Tango class" not in page

@@ -64,3 +64,25 @@ def sent_values(form: forms.Form, names: Iterable[str], *, opening: bool) -> dic
             value = None
         values[name.removeprefix(PREFIX)] = value
     return values
+
+
+def add_filter_fields(form: forms.Form, fields: Iterable[FieldDefinition]) -> list[str]:
+    """A list to filter by, for each choice or checkbox field (fields/filters.py reads the
+    value); returns their names. Other types filter by address only (field_<key>=...)."""
+    names = []
+    for field in fields:
+        if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            options = [(option, option) for option in field.choices]
+        elif field.type == FieldType.CHECKBOX:
+            options = [("true", "Yes"), ("false", "No")]
+        else:
+            continue
+        name = f"{PREFIX}{field.key}"
+        form.fields[name] = forms.ChoiceField(
+            label=field.label,
+            required=False,
+            choices=[("", "Any"), *options, ("none", "Not set")],
+            error_messages={"invalid_choice": f"Choose a {field.label.lower()} from the list."},
+        )
+        names.append(name)
+    return names

@@ -48,7 +48,7 @@ from frontdesk.tickets.validators import (
     TITLE_HINT,
     TITLE_MAX,
 )
-from frontdesk.web.field_forms import add_fields, sent_values
+from frontdesk.web.field_forms import add_fields, add_filter_fields, sent_values
 
 PASSWORDS_DIFFER = "Passwords do not match."
 UNKNOWN_ACTION = "That action is not available."
@@ -503,17 +503,25 @@ class WorkspaceForm(forms.Form):
     )
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, agents: list[AgentName], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        agents: list[AgentName],
+        custom_fields: Iterable[FieldDefinition] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name in WORKSPACE_FILTERS:
             self.fields[name] = _filter_field(TICKET_FILTERS[name])
+        # Custom fields with a list of values get a list here; any field filters by address.
+        self.custom_filters = add_filter_fields(self, custom_fields)
         agent_choices = [(str(agent.pk), agent.username) for agent in agents]
         assignee = self.fields["assigned_to"]
         assert isinstance(assignee, forms.ChoiceField)
         assignee.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned"), *agent_choices]
 
     def filter_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in FILTER_FIELDS]
+        return [self[name] for name in (*WORKSPACE_FILTERS, *self.custom_filters, "sort")]
 
     def query(self) -> WorkspaceQuery:
         self.is_valid()
