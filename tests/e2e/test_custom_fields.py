@@ -103,3 +103,11 @@ def test_custom_fields_on_the_forms_and_the_sidebar(
     staff.wait_for_timeout(800)
     screenshot(staff, f"custom-fields-sidebar-{width}")
     _fits(staff)
+
+    staff.goto("/home?view=open&field_dance_style=Tango")
+    staff.locator("#filter-more summary").click()
+    expect(staff.locator("#id_field_dance_style")).to_have_value("Tango")
+    expect(staff.locator("#export-csv")).to_be_visible()
+    staff.wait_for_timeout(800)
+    screenshot(staff, f"custom-fields-workspace-{width}")
+    _fits(staff)
