@@ -38,16 +38,19 @@ QUERIES: dict[tuple[str, str], int] = {
     ("agent", "/get-open-tickets/{agent}"): 4,
     ("agent", "/get-closed-tickets/{agent}"): 4,
     # A ticket list: the page's ids, its tickets (compiled once: tickets/paging.PageRows),
-    # their tags; and the session, its user and the token's user.
-    ("agent", "/api/ticketing/tickets/"): 6,
-    ("customer", "/api/ticketing/tickets/"): 6,
+    # their tags, their custom field values (one query for the page, fields/selectors.py);
+    # and the session, its user and the token's user.
+    ("agent", "/api/ticketing/tickets/"): 7,
+    ("customer", "/api/ticketing/tickets/"): 7,
     ("agent", "/api/ticketing/tickets/?status=open&priority=high"): 4,
-    # The ranked search, the visible ids among its hits, the page, the page's tags.
-    ("agent", "/api/ticketing/tickets/?search=heating"): 7,
-    ("agent", "/api/ticketing/tickets/{ticket}/"): 5,
-    ("customer", "/api/ticketing/tickets/{ticket}/"): 5,
-    ("agent", "/api/ticketing/tickets/my_tickets/"): 6,
-    ("agent", "/api/ticketing/tickets/unassigned/"): 6,
+    # The ranked search, the visible ids among its hits, the page, the page's tags and
+    # custom field values.
+    ("agent", "/api/ticketing/tickets/?search=heating"): 8,
+    # The ticket as before, and its custom field values.
+    ("agent", "/api/ticketing/tickets/{ticket}/"): 6,
+    ("customer", "/api/ticketing/tickets/{ticket}/"): 6,
+    ("agent", "/api/ticketing/tickets/my_tickets/"): 7,
+    ("agent", "/api/ticketing/tickets/unassigned/"): 7,
     ("agent", "/api/ticketing/tickets/overdue/"): 4,
     ("agent", "/api/ticketing/tickets/statistics/"): 5,  # with the satisfaction answers
     ("agent", "/api/ticketing/surveys/"): 4,
@@ -61,14 +64,16 @@ QUERIES: dict[tuple[str, str], int] = {
     # Open and closed tickets, and those the customer is copied on (CC).
     ("customer", "/home"): 5,
     # The agents to assign to, "Mine" counted, the saved views (their counts cached), the
-    # page's ids, its tickets with their latest messages, their tags; the session and user.
-    ("agent", "/home"): 8,
-    ("agent", "/home?view=claimable"): 8,
-    ("agent", "/home?view=open&priority=medium&sort=priority"): 8,
+    # page's ids, its tickets with their latest messages, their tags; the session and user;
+    # the custom fields (the filter bar's lists).
+    ("agent", "/home"): 9,
+    ("agent", "/home?view=claimable"): 9,
+    ("agent", "/home?view=open&priority=medium&sort=priority"): 9,
     # The ticket, its read marker (the newest message and the marker: a view with nothing new
     # since the warm-up writes none), the message ids (for folding), messages, attachments,
-    # the people in CC, the satisfaction survey.
-    ("customer", "/ticket/{ticket}"): 10,
+    # the people in CC, the satisfaction survey; the custom fields they see (their values too,
+    # once a field is defined).
+    ("customer", "/ticket/{ticket}"): 11,
     # Saved replies: the replies (owner joined for the pages' grouping), nothing per reply.
     ("agent", "/api/ticketing/saved-replies/"): 4,
     ("agent", "/api/ticketing/saved-replies/?search=heating"): 4,
@@ -77,15 +82,16 @@ QUERIES: dict[tuple[str, str], int] = {
     # The customer's nine, and tags, the agents to assign to, history; the customer panel:
     # the requester with organisation, note and ticket count, and their other tickets; the
     # SLA's clocks; the linked tickets; the time entries, the satisfaction survey; the rules that
-    # fired; the people in CC and the followers.
-    ("agent", "/ticket/{ticket}"): 20,
+    # fired; the people in CC and the followers; the custom fields (their values too, once a
+    # field is defined).
+    ("agent", "/ticket/{ticket}"): 21,
     # A live update: the ticket, the messages after one, their attachments.
     ("customer", "/ticket/{ticket}/thread?after=1"): 5,
     ("agent", "/ticket/{ticket}/thread?after=1"): 5,
     # A live update of the head and sidebar: the ticket, tags, agents, history, the customer
     # panel (2), the SLA's clocks, the linked tickets, the time entries, the satisfaction survey,
-    # the rules that fired, the people in CC and the followers.
-    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 15,
+    # the rules that fired, the people in CC and the followers, the custom fields.
+    ("agent", "/ticket/{ticket}/thread?parts=ticket"): 16,
     # The tickets with news: one UNION.
     ("agent", "/api/news/"): 3,
     ("customer", "/api/news/"): 3,

@@ -12,8 +12,8 @@ from frontdesk.live import views as live
 from frontdesk.supportme import api as supportme
 from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
+from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_entries
 from frontdesk.web.views import following as following_pages
-from frontdesk.web.views import held_mail, rules, time_entries
 from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
@@ -29,6 +29,7 @@ urlpatterns = [
     path("", web.home_page),
     path("home", web.home_page),
     path("home/bulk", web.workspace_bulk),
+    path("home/export.csv", exports.workspace_export),
     path("home/views", web.saved_view_create),
     path("home/views/<id:view_id>", web.saved_view_change),
     path("register", page_or_api(web.register_page, supportme.register)),
@@ -44,6 +45,7 @@ urlpatterns = [
     path("message/<id:message_id>/split", merging_pages.message_split),
     path("ticket/<id:ticket_id>/followers", following_pages.ticket_followers_change),
     path("ticket/<id:ticket_id>/cc", following_pages.ticket_cc_change),
+    path("ticket/<id:ticket_id>/fields", ticket_fields.ticket_fields_save),
     path("get-profile/<id:user_id>", supportme.get_profile),
     path("get-ticket/<id:ticket_id>", supportme.get_ticket),
     path("get-open-tickets/<id:user_id>", supportme.get_open_tickets),

@@ -30,6 +30,7 @@ from frontdesk.accounts.models import Organisation, User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.automations import engine
 from frontdesk.automations.services import rule_create
+from frontdesk.fields.services import field_define, ticket_fields_set
 from frontdesk.replies.services import saved_reply_create
 from frontdesk.sla.policies import sla_calendar_create, sla_policy_create
 from frontdesk.tickets import services
@@ -58,6 +59,7 @@ PATH_IDS = {
     "policy_id": "sla_policies",
     "calendar_id": "sla_calendars",
     "rule_id": "rules",
+    "field_id": "fields",
 }
 
 
@@ -97,6 +99,11 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
             "targets": {"medium": {"first_response_minutes": 60, "resolution_minutes": 480}},
         },
     )
+    style = field_define(
+        actor=admin,
+        values={"key": "dance_style", "label": "Dance style", "type": "choice",
+                "choices": ["Salsa", "Tango"], "customer_visible": True},
+    )  # fmt: skip
     mine = open_ticket(customer, title="Printer is broken")
     theirs = open_ticket(other_customer, title="Cannot sign in")
     services.message_post(actor=agent, ticket_id=mine.pk, body="Have you tried turning it on?")
@@ -104,6 +111,7 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
         actor=agent, ticket_id=mine.pk, body="Customer is on site 3.", internal=True
     )
     services.ticket_assign(actor=agent, ticket_id=mine.pk, assignee_id=agent.pk)
+    ticket_fields_set(actor=agent, ticket_id=mine.pk, values={"dance_style": "Tango"})
     for user, ticket, name, content, internal in [
         (customer, mine, "photo.png", image_bytes(), False),
         (agent, mine, "page.html", HTML, False),
@@ -139,6 +147,7 @@ def known(customer: User, other_customer: User, agent: User, admin: User) -> dic
         "saved_replies": [reply.pk for reply in replies],
         "sla_policies": [policy.pk],
         "sla_calendars": [calendar.pk],
+        "fields": [style.pk],
         "views": [mine_view.pk],
         "rules": [rule.pk],
         "tickets": [mine.pk, theirs.pk],

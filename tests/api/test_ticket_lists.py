@@ -215,7 +215,8 @@ def test_query_count_does_not_grow(
     few = _count_queries(as_agent, path)
     make(17)
     assert _count_queries(as_agent, path) == few
-    assert few <= 4
+    # The token's user, the page, its tags; a ticket list also its custom field values.
+    assert few <= (5 if path.startswith("/tickets/") else 4)
 
 
 def test_overdue_lists_the_longest_overdue_first_page_by_page(

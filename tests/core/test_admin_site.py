@@ -27,6 +27,7 @@ TESTED = {
     "sla.businesscalendar": "sla/test_admin_pages.py",
     "notifications.outboxmail": "notifications/test_delivery_admin.py",
     "mail.inboundmail": "mail/test_pipeline_held.py",
+    "fields.fielddefinition": "fields/test_admin_pages.py",
 }
 
 

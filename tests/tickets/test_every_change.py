@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from frontdesk.accounts.models import User
+from frontdesk.fields.services import field_define, ticket_fields_set
 from frontdesk.following.services import (
     ticket_cc_add,
     ticket_cc_remove,
@@ -152,6 +153,16 @@ def _unlinked(desk: Desk) -> Any:
 
 
 # (name, what the requester sees, the action). The action runs on a desk prepared before the
+def _field_set(desk: Desk, *, customer_visible: bool) -> Any:
+    """A custom field's value set by an agent (fields/services.py)."""
+    with transaction.atomic():
+        field_define(
+            actor=desk.admin,
+            values={"key": "style", "label": "Style", "customer_visible": customer_visible},
+        )
+    return ticket_fields_set(actor=desk.agent, ticket_id=desk.ticket.pk, values={"style": "Salsa"})
+
+
 # clock moves; "sees" is whether the requester can see the change it makes.
 Action = Callable[[Desk], Any]
 CASES: list[tuple[str, bool, Action]] = [
@@ -285,6 +296,8 @@ CASES: list[tuple[str, bool, Action]] = [
             actor=d.agent, attachment_id=d.reply.attachments.get().pk, description="Floor plan"
         ),
     ),
+    ("ticket_fields_set visible field", True, lambda d: _field_set(d, customer_visible=True)),
+    ("ticket_fields_set staff-only field", False, lambda d: _field_set(d, customer_visible=False)),
     ("sla_alert_if_overdue", False, lambda d: sla_alert_if_overdue(ticket_id=d.ticket.pk)),
     ("sla_check breach and escalation", False, _sla_breached),
     ("saved_reply_apply status", True, lambda d: _saved_reply_applied(d, set_status="pending")),

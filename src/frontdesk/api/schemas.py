@@ -3,6 +3,7 @@ a field the client may not set is refused, never silently dropped."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,8 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from frontdesk.accounts.models import User
+from frontdesk.fields import selectors as field_selectors
+from frontdesk.fields import values as field_values
 from frontdesk.tickets import access
 from frontdesk.tickets.filters import TICKET_FILTERS, TicketFilter
 from frontdesk.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
@@ -121,6 +124,11 @@ class TicketOut(Schema):
         description="The ticket this one was merged into (its conversation lives there now), "
         "or null. A merged ticket is closed; see docs/workflow.md, 'Merge, split and link'.",
     )
+    custom_fields: dict[str, Any] = Field(
+        description="The ticket's custom field values by field key (/fields/): text, number, "
+        "ISO date, a choice, a list of choices or true/false. A field not set is left out; "
+        "customers read only the customer-visible fields."
+    )
 
     @staticmethod
     def resolve_ticket_number(obj: Ticket) -> str:
@@ -177,6 +185,10 @@ class TicketOut(Schema):
     def resolve_resolution_public(obj: Ticket, context: dict[str, Any]) -> bool:
         return _resolution_for_caller(obj, context)[1]
 
+    @staticmethod
+    def resolve_custom_fields(obj: Ticket, context: dict[str, Any]) -> dict[str, Any]:
+        return _custom_fields(context["request"].auth, obj.pk)
+
     @model_validator(mode="after")
     def _as_the_caller_may_read_it(self, info: ValidationInfo) -> TicketOut:
         """The one place that decides which fields the caller reads."""
@@ -200,13 +212,28 @@ class TicketPageOut(Schema):
     next: str | None
 
 
-def ticket_out(ticket: Ticket | TicketRow, user: User) -> dict[str, Any]:
+def _custom_fields(user: User, ticket_id: int) -> dict[str, Any]:
+    values = field_selectors.values_for_tickets(user=user, ticket_ids=[ticket_id])
+    return custom_fields_out(values.get(ticket_id, {}))
+
+
+def custom_fields_out(values: Mapping[str, field_values.Value]) -> dict[str, Any]:
+    return {key: field_values.json_value(value) for key, value in values.items()}
+
+
+def ticket_out(
+    ticket: Ticket | TicketRow,
+    user: User,
+    custom_fields: Mapping[str, field_values.Value] | None = None,
+) -> dict[str, Any]:
     """What ``TicketOut`` makes of ``ticket`` for the caller ``user`` (its ``model_dump()``),
     written directly: the lists answer with these. Ninja resolves a schema field by field
     through a wrapper object; for a page of 50 tickets that was ~6 ms of a REST list's CPU
     (bench/README.md, "Pages at a million tickets"). tests/api/test_ticket_out.py checks the
     two agree for every kind of ticket and caller; the OpenAPI document still says TicketOut.
-    A list's tickets come as ``TicketRow`` (tickets/rows.py), a single ticket as itself."""
+    A list's tickets come as ``TicketRow`` (tickets/rows.py), a single ticket as itself; a
+    list reads its page's ``custom_fields`` in one query (fields/selectors.py) and passes
+    each ticket's."""
     workings = access.sees_ticket_workings(user)
     resolution, resolution_public = access.resolution_for(user, ticket)
     requester = ticket.requester
@@ -241,6 +268,9 @@ def ticket_out(ticket: Ticket | TicketRow, user: User) -> dict[str, Any]:
         "resolution": resolution,
         "resolution_public": resolution_public,
         "merged_into": ticket.merged_into_id,
+        "custom_fields": _custom_fields(user, ticket.pk)
+        if custom_fields is None
+        else custom_fields_out(custom_fields),
     }
 
 
@@ -288,6 +318,12 @@ class TicketPatchIn(Strict):
     status: str | None = None
     resolution: str | None = None
     resolution_public: bool | None = None
+    custom_fields: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values by key (see /fields/); an empty value clears one. "
+        "Staff set any active field; customers only the customer-visible ones, when they "
+        "open a ticket, and must give the required ones.",
+    )
 
 
 class TicketCreateIn(TicketPatchIn):
@@ -323,6 +359,7 @@ TICKET_FIELDS = {"subject": "title", "due_date": "due_at", "assigned_to": "assig
 def ticket_changes(payload: Schema, *, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The fields the client sent (also when null), under the services' names."""
     sent = payload.model_dump(exclude_unset=True)
+    omit = omit | {"custom_fields"}  # set by fields/services.py, not as a ticket's detail
     return {
         TICKET_FIELDS.get(name, name): value for name, value in sent.items() if name not in omit
     }

@@ -24,6 +24,7 @@ from frontdesk.api import (
     surveys,
     time_entries,
 )
+from frontdesk.api import fields as fields_api
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.openapi import DocumentedAPI
 from frontdesk.api.parser import JsonParser
@@ -60,11 +61,15 @@ from frontdesk.api.schemas import (
     ticket_out,
 )
 from frontdesk.core.errors import InvalidInput, NotFound
+from frontdesk.exports import tickets as ticket_exports
+from frontdesk.exports.responses import csv_response
+from frontdesk.fields import selectors as field_selectors
+from frontdesk.fields import services as field_services
 from frontdesk.tickets import access, bulk, file_services, saved_views, services, statistics
 from frontdesk.tickets import api_selectors as selectors
 from frontdesk.tickets.api_selectors import ApiPage
 from frontdesk.tickets.downloads import attachment_response
-from frontdesk.tickets.filters import TICKET_FILTERS
+from frontdesk.tickets.filters import TICKET_FILTERS, is_dynamic_name
 from frontdesk.tickets.models import (
     Attachment,
     Channel,
@@ -141,6 +146,8 @@ def _ticket_list(
     """``ordering``: this list's own default, when the request names none. Answered with
     ``ticket_out`` for each ticket, as TicketPageOut would write them."""
     filters = query.model_dump(include=set(TICKET_FILTERS))
+    # Custom fields: field_<key>= or cf_<key>= (fields/filters.py), documented on the list.
+    filters |= {name: value for name, value in request.GET.items() if is_dynamic_name(name)}
     user = caller(request)
     page = selectors.tickets_list_for_api(
         user=user,
@@ -151,13 +158,20 @@ def _ticket_list(
         limit=query.limit,
     )
     data = _page(request, page)
-    data["results"] = [ticket_out(ticket, user) for ticket in page.items]
+    values = field_selectors.values_for_tickets(
+        user=user, ticket_ids=[ticket.pk for ticket in page.items]
+    )
+    data["results"] = [ticket_out(ticket, user, values.get(ticket.pk, {})) for ticket in page.items]
     return api.create_response(request, data, status=200)
 
 
 @tickets.get("/", response=_answers({200: TicketPageOut}, LIST), url_name="tickets_list")
 def tickets_list(request: HttpRequest, query: Query[TicketQuery]) -> HttpResponse:
-    """The tickets you may see (customers: their own), filtered, one page at a time."""
+    """The tickets you may see (customers: their own), filtered, one page at a time.
+
+    Custom fields filter too: `field_<key>=<value>` (or `cf_<key>=`) keeps the tickets whose
+    field has that value (a date as 2026-01-31, a checkbox as true/false, one option of a
+    multiple choice); `none` keeps those where it is not set. See /fields/ for the keys."""
     return _ticket_list(request, query)
 
 
@@ -183,6 +197,30 @@ def tickets_overdue(request: HttpRequest, query: Query[TicketQuery]) -> HttpResp
 
 
 @tickets.get(
+    "/export.csv",
+    response=_answers({200: None}, LIST | {403}),
+    url_name="tickets_export",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "CSV, streamed: one line per ticket.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def tickets_export(request: HttpRequest, query: Query[TicketQuery]) -> HttpResponseBase:
+    """Staff: the tickets as CSV, with the same filters as the list (custom fields' too),
+    oldest first: the ticket's columns, then one per active custom field. Cells that a
+    spreadsheet would run as a formula start with an apostrophe. `search`, `ordering`,
+    `cursor` and `limit` do not apply."""
+    filters = query.model_dump(include=set(TICKET_FILTERS))
+    filters |= {name: value for name, value in request.GET.items() if is_dynamic_name(name)}
+    export = ticket_exports.tickets_export(user=caller(request), filters=filters)
+    return csv_response(export.lines(), name="tickets")
+
+
+@tickets.get(
     "/statistics/",
     response=_answers({200: StatisticsOut}, frozenset({401})),
     url_name="tickets_statistics",
@@ -200,13 +238,14 @@ def tickets_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Tick
     """Customers open a ticket for themselves; agents on behalf of a customer."""
     user = caller(request)
     requester = None if payload.customer is None else requester_get(requester_id=payload.customer)
-    opened = services.ticket_open(
+    opened = field_services.ticket_open_with_fields(
         actor=user,
         title=payload.subject,
         body=payload.description,
         requester=requester,
         channel=Channel.API,
         changes=ticket_changes(payload, omit=frozenset({"subject", "description", "customer"})),
+        fields=payload.custom_fields or {},
     )
     return Status(201, _ticket(request, opened.ticket.pk))
 
@@ -232,8 +271,11 @@ def tickets_put(request: HttpRequest, ticket_id: int, payload: TicketPutIn) -> T
     "/{int:ticket_id}/", response=_answers({200: TicketOut}, WRITE), url_name="tickets_patch"
 )
 def tickets_patch(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Ticket:
-    services.ticket_update(
-        actor=caller(request), ticket_id=ticket_id, changes=ticket_changes(payload)
+    field_services.ticket_update_with_fields(
+        actor=caller(request),
+        ticket_id=ticket_id,
+        changes=ticket_changes(payload),
+        fields=payload.custom_fields or {},
     )
     return _ticket(request, ticket_id)
 
@@ -588,6 +630,7 @@ api.add_router("/tickets", time_entries.router)
 api.add_router("/surveys", surveys.router)
 api.add_router("/tickets", merging.tickets)  # merge, links
 api.add_router("/comments", merging.comments)  # split
+api.add_router("/fields", fields_api.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)

@@ -12,7 +12,7 @@ makes one for a stranger who writes in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -196,15 +196,22 @@ def ticket_cc_remove(*, actor: User, ticket_id: int, person_id: int) -> None:
         touch(ticket, [], actor, [event])
 
 
-def ticket_open_with_cc(*, actor: User, cc: Sequence[str], **opening: Any) -> Opened:
-    """:func:`frontdesk.tickets.services.ticket_open` and the people it copies, in one
+def ticket_open_with_cc(
+    *,
+    actor: User,
+    cc: Sequence[str],
+    opener: Callable[..., Opened] = ticket_open,
+    **opening: Any,
+) -> Opened:
+    """Open a ticket (:func:`frontdesk.tickets.services.ticket_open`, or ``opener``, a use case
+    that opens one with more, such as its custom fields) and the people it copies, in one
     transaction: a CC that cannot be added opens no ticket. The addresses are checked before
     anything is written."""
     if not cc:
-        return ticket_open(actor=actor, **opening)
+        return opener(actor=actor, **opening)
     clean_cc_addresses(cc)  # refused before the ticket exists
     with transaction.atomic():
-        opened = ticket_open(actor=actor, **opening)
+        opened = opener(actor=actor, **opening)
         ticket = access.ticket_get(user=actor, ticket_id=opened.ticket.pk, for_update=True)
         _check_may_change_cc(actor, ticket)
         cc_add_to(ticket, actor, cc)

@@ -232,15 +232,40 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
 WORKSPACE_FILTERS = ("status", "priority", "category", "assigned_to", "tag", "organisation")
 
 
+# Filters whose names are not fixed (custom fields: ``field_<key>``), each a function that
+# answers the filter a name stands for, or None. Registered by the app that owns them.
+_DYNAMIC: list[Callable[[str], TicketFilter | None]] = []
+
+
+def register_dynamic(finder: Callable[[str], TicketFilter | None]) -> None:
+    if finder not in _DYNAMIC:
+        _DYNAMIC.append(finder)
+
+
+def is_dynamic_name(name: str) -> bool:
+    """Could ``name`` be a dynamic filter's (custom field filters start with a prefix)?"""
+    return name.startswith(("field_", "cf_"))
+
+
+def filter_spec(name: str) -> TicketFilter:
+    """The filter called ``name``; an unknown name is refused."""
+    spec = TICKET_FILTERS.get(name)
+    for finder in _DYNAMIC if spec is None else ():
+        if (spec := finder(name)) is not None:
+            break
+    if spec is None:
+        raise InvalidInput(f"There is no filter {name!r}.", field=name)
+    return spec
+
+
 def parse_filters(values: Mapping[str, str]) -> dict[str, Any]:
     """The filters set in ``values`` (text, as sent), parsed; empty ones left out. An unknown
     name is refused."""
     parsed: dict[str, Any] = {}
     for name, text in values.items():
-        if name not in TICKET_FILTERS:
-            raise InvalidInput(f"There is no filter {name!r}.", field=name)
+        spec = filter_spec(name)
         if text != "":
-            parsed[name] = TICKET_FILTERS[name].parse(text)
+            parsed[name] = spec.parse(text)
     return parsed
 
 
@@ -255,7 +280,7 @@ def filter_condition(user: User, values: Mapping[str, str]) -> Q:
     for name, value in parse_filters(values).items():
         if name in WORKINGS_FILTERS and not access.sees_ticket_workings(user):
             raise InvalidInput(f"Only staff can filter by {name}.", field=name)
-        condition &= TICKET_FILTERS[name].keep(user, value)
+        condition &= filter_spec(name).keep(user, value)
     return condition
 
 

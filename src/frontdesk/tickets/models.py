@@ -289,6 +289,7 @@ class TicketEvent(models.Model):
         LINKS = "links", "Linked tickets"
         FOLLOWERS = "followers", "Followers"
         CC = "cc", "CC"
+        CUSTOM_FIELD = "custom_field", "Custom field"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -39,6 +39,7 @@ from frontdesk.tickets.filters import (
     UNASSIGNED,
     WORKSPACE_FILTERS,
     filter_condition,
+    is_dynamic_name,
     parse_filters,
 )
 from frontdesk.tickets.models import (
@@ -451,6 +452,9 @@ class ViewQuery:
         """The query string, in one canonical form: the same view is always the same text."""
         pairs = [("view", self.view)]
         pairs += [(name, text) for name in WORKSPACE_FILTERS if (text := self.filters.get(name))]
+        pairs += sorted(
+            (name, text) for name, text in self.filters.items() if is_dynamic_name(name) and text
+        )
         if self.sort:
             pairs.append(("sort", self.sort))
         return urlencode(pairs)
@@ -468,7 +472,7 @@ def view_query_parse(text: str, *, strict: bool = True) -> ViewQuery:
         raise InvalidInput("That view is too long to keep.", field="query")
     values: dict[str, str] = {}
     for name, value in parse_qsl(text.lstrip("?"), keep_blank_values=True):
-        if name not in VIEW_QUERY_NAMES or name in values:
+        if (name not in VIEW_QUERY_NAMES and not is_dynamic_name(name)) or name in values:
             if strict:
                 what = "is given twice" if name in values else "is not part of a view"
                 raise InvalidInput(f"{name!r} {what}.", field="query")
@@ -482,6 +486,7 @@ def view_query_parse(text: str, *, strict: bool = True) -> ViewQuery:
         raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
     parsed = parse_filters(values)
     filters = {name: values[name] for name in WORKSPACE_FILTERS if name in parsed}
+    filters |= {name: values[name] for name in parsed if is_dynamic_name(name)}
     if "tag" in parsed:
         filters["tag"] = parsed["tag"]
     return ViewQuery(view=view, filters=filters, sort=sort)

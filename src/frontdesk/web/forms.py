@@ -4,6 +4,7 @@ with files keeps them across an error through tickets/staging.py (KeepsFilesForm
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
 from frontdesk.core.errors import DomainError, InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.core.text import with_unix_line_breaks
+from frontdesk.fields.models import FieldDefinition
 from frontdesk.tickets.files import files_hint, human_size, max_bytes, max_files
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
@@ -24,6 +26,7 @@ from frontdesk.tickets.filters import (
     UNASSIGNED,
     WORKSPACE_FILTERS,
     TicketFilter,
+    is_dynamic_name,
 )
 from frontdesk.tickets.models import StagedUpload
 from frontdesk.tickets.selectors import (
@@ -45,6 +48,7 @@ from frontdesk.tickets.validators import (
     TITLE_HINT,
     TITLE_MAX,
 )
+from frontdesk.web.field_forms import add_fields, add_filter_fields, sent_values
 
 PASSWORDS_DIFFER = "Passwords do not match."
 UNKNOWN_ACTION = "That action is not available."
@@ -355,10 +359,25 @@ class TicketNewForm(KeepsFilesForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        for_staff: bool = False,
+        custom_fields: Iterable[FieldDefinition] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not for_staff:
             del self.fields["requester"]
+        self.custom_names = add_fields(self, custom_fields)
+
+    @property
+    def custom_bound(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.custom_names]
+
+    def custom_values(self) -> dict[str, Any]:
+        """The custom fields sent, by key (fields/services.py checks them)."""
+        return sent_values(self, self.custom_names, opening=True)
 
 
 DUE_AT_INVALID = "Enter the due date as a date and a time, for example 2025-03-01 14:30."
@@ -491,17 +510,25 @@ class WorkspaceForm(forms.Form):
     )
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, agents: list[AgentName], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        agents: list[AgentName],
+        custom_fields: Iterable[FieldDefinition] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name in WORKSPACE_FILTERS:
             self.fields[name] = _filter_field(TICKET_FILTERS[name])
+        # Custom fields with a list of values get a list here; any field filters by address.
+        self.custom_filters = add_filter_fields(self, custom_fields)
         agent_choices = [(str(agent.pk), agent.username) for agent in agents]
         assignee = self.fields["assigned_to"]
         assert isinstance(assignee, forms.ChoiceField)
         assignee.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned"), *agent_choices]
 
     def filter_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in FILTER_FIELDS]
+        return [self[name] for name in (*WORKSPACE_FILTERS, *self.custom_filters, "sort")]
 
     def query(self) -> WorkspaceQuery:
         self.is_valid()
@@ -510,7 +537,15 @@ class WorkspaceForm(forms.Form):
             # An unknown view (an old bookmark) is the default one, not an error.
             view=view if (view := data.get("view")) in WorkspaceView.values else CLAIMABLE,
             q=data.get("q", ""),
-            filters={name: data.get(name, "") for name in WORKSPACE_FILTERS},
+            filters={
+                **{name: data.get(name, "") for name in WORKSPACE_FILTERS},
+                # Custom fields (field_<key>, fields/filters.py): checked by the selectors.
+                **{
+                    name: str(self.data.get(name, "")).strip()[:200]
+                    for name in self.data
+                    if is_dynamic_name(name)
+                },
+            },
             sort=data.get("sort", ""),
             after=data.get("after", ""),
         )

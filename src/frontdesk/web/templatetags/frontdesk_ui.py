@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
+from frontdesk.fields.values import history_parts
 from frontdesk.sla.selectors import TargetState
 from frontdesk.tickets.models import Priority, Ticket, TicketEvent
 from frontdesk.tickets.selectors import HistoryEntry
@@ -255,6 +256,8 @@ def history_line(entry: HistoryEntry) -> SafeString:
         return format_html("{} made the resolution staff-only", who)
     if event.field in (TicketEvent.Field.FOLLOWERS, TicketEvent.Field.CC):
         return _people_line(who, event)
+    if event.field == TicketEvent.Field.CUSTOM_FIELD:
+        return _custom_field_line(who, event)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
             return format_html("{} unassigned {}", who, old)
@@ -318,3 +321,15 @@ def _resolution_line(who: SafeString, entry: HistoryEntry) -> SafeString:
     if entry.new is None:
         return format_html("{} removed the resolution (was {})", who, _quote(entry.old))
     return format_html("{} changed the resolution to {}", who, _quote(entry.new))
+
+
+def _custom_field_line(who: SafeString, event: TicketEvent) -> SafeString:
+    """Field 'Dance style' set, changed or cleared (fields/values.py keeps label and value)."""
+    label, old = history_parts(event.old_value)
+    new_label, new = history_parts(event.new_value)
+    label = new_label or label
+    if not event.old_value:
+        return format_html("{} set field '{}' to {}", who, label, new)
+    if not event.new_value:
+        return format_html("{} cleared field '{}' (was {})", who, label, old)
+    return format_html("{} changed field '{}' from {} to {}", who, label, old, new)

@@ -20,6 +20,7 @@ from frontdesk.accounts.models import User
 from frontdesk.automations.selectors import ticket_rule_runs_shown
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.fields import selectors as field_selectors
 from frontdesk.sla.selectors import ticket_sla
 from frontdesk.tickets import merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
@@ -195,4 +196,5 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
         "time_card": time_card(user=user, ticket=ticket),
         "ticket_links": merging.ticket_links(user=user, ticket=ticket),
+        "custom_fields": field_selectors.fields_shown_on(user=user, ticket=ticket),
     }

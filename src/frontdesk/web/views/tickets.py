@@ -16,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from frontdesk.accounts.models import AfterSend, User
 from frontdesk.accounts.selectors import user_get_by_reference
 from frontdesk.core.errors import NotFound
+from frontdesk.fields import selectors as field_selectors
+from frontdesk.fields import services as field_services
 from frontdesk.following.selectors import cc_addresses, tickets_copied_for
 from frontdesk.following.services import ticket_open_with_cc
 from frontdesk.satisfaction.selectors import satisfaction_card
@@ -73,9 +75,11 @@ def home_page(request: HttpRequest) -> HttpResponse:
 def ticket_new_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     for_staff = user.is_staff_member
+    custom = field_selectors.fields_for_form(user=user)
     if request.method != "POST":
-        return _ticket_new(request, TicketNewForm(for_staff=for_staff), for_staff)
-    form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff)
+        form = TicketNewForm(for_staff=for_staff, custom_fields=custom)
+        return _ticket_new(request, form, for_staff)
+    form = TicketNewForm(request.POST, request.FILES, for_staff=for_staff, custom_fields=custom)
     caller = PhoneInForm(request.POST if for_staff else None)
     if caller.is_used():  # a caller without an account: no username needed
         form.fields["requester"].required = False
@@ -83,23 +87,26 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if caller.is_used():
-                opened = services.ticket_open_for_caller(
+                opened = field_services.ticket_open_for_caller_with_fields(
                     actor=user,
                     name=caller.cleaned_data["name"],
                     email=caller.cleaned_data["email"],
                     title=data["title"],
                     body=data["message"],
                     files=form.files_to_send(user),
+                    fields=form.custom_values(),
                 )
             else:
                 requester = user_get_by_reference(data["requester"]) if for_staff else None
                 opened = ticket_open_with_cc(
                     actor=user,
                     cc=cc_addresses(data["cc"]),
+                    opener=field_services.ticket_open_with_fields,
                     title=data["title"],
                     body=data["message"],
                     requester=requester,
                     files=form.files_to_send(user),
+                    fields=form.custom_values(),
                 )
         except NotFound as exc:
             form.add_error("requester", exc.message)
@@ -277,6 +284,10 @@ def _context(
         **sidebar_context(user, ticket, form),
         "customer_panel": customers.customer_panel(user=user, ticket=ticket),
         "satisfaction": satisfaction_card(user=user, ticket=ticket),
+        # A customer's own view of the fields they may see (staff edit them in the sidebar).
+        "shown_fields": []
+        if user.is_staff_member
+        else field_selectors.fields_shown_on(user=user, ticket=ticket),
     }
 
 

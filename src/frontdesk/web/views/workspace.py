@@ -20,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.fields.selectors import fields_active_for
 from frontdesk.tickets import bulk, saved_views, selectors
 from frontdesk.tickets.filters import TICKET_FILTERS, UNASSIGNED
 from frontdesk.tickets.models import Category, Priority, SavedView, Status
@@ -54,7 +55,7 @@ def _list(
 ) -> tuple[WorkspaceForm, WorkspaceQuery, TicketPage | HttpResponse]:
     """The list the query asks for; a search naming a ticket by number is a redirect to it."""
     agents = selectors.agents_assignable(user=user)
-    form = WorkspaceForm(data, agents=agents)
+    form = WorkspaceForm(data, agents=agents, custom_fields=fields_active_for(user=user))
     query = form.query()
     page = TicketPage(tickets=[], next_after=None, sort=query.sort)
     try:
@@ -97,7 +98,9 @@ def _chips(data: QueryDict, form: WorkspaceForm, query: WorkspaceQuery) -> list[
     shown = [("q", "Search", query.q)] if query.q else []
     for name, value in query.filters.items():
         if value and not form.has_error(name):
-            shown.append((name, str(TICKET_FILTERS[name].label), _value_label(form, name, value)))
+            known = TICKET_FILTERS.get(name) or form.fields.get(name)
+            label = known.label if known is not None else name.split("_", 1)[1]
+            shown.append((name, str(label), _value_label(form, name, value)))
     for name, label, value in shown:
         rest = data.copy()
         rest.pop(name, None)
@@ -107,7 +110,7 @@ def _chips(data: QueryDict, form: WorkspaceForm, query: WorkspaceQuery) -> list[
 
 
 def _value_label(form: WorkspaceForm, name: str, value: str) -> str:
-    field = form.fields[name]
+    field = form.fields.get(name)
     for choice, label in getattr(field, "choices", ()):
         if choice == value:
             return str(label)

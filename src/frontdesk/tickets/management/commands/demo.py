@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
+from frontdesk.fields.demo import demo_fields_create
 from frontdesk.following.demo import demo_following_create
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_surveys_create
@@ -78,3 +79,4 @@ class Command(BaseCommand):
         if not options["no_merges"]:
             self.stdout.write(demo_merges_create())
         self.stdout.write(demo_following_create())
+        self.stdout.write(demo_fields_create(seed=options["seed"]))

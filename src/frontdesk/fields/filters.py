@@ -1,0 +1,75 @@
+"""Custom fields as ticket filters: ``field_<key>=<value>`` in the workspace's address, a
+saved view and the REST API (which also takes ``cf_<key>``). Each keeps the tickets that have
+that value, an index lookup on (field, value, ticket). Registered with tickets/filters.py
+when the app is ready, so the tickets app does not import this one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import InvalidInput
+from frontdesk.fields import values as field_values
+from frontdesk.fields.access import fields_visible_to
+from frontdesk.fields.models import FieldDefinition, FieldType, TicketFieldValue
+from frontdesk.tickets import filters
+
+PREFIXES = ("field_", "cf_")
+NONE = "none"
+
+
+def field_key(name: str) -> str | None:
+    """The field key a filter's name names (``field_dance_style``), or None."""
+    for prefix in PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    return None
+
+
+def _definition(key: str, name: str) -> FieldDefinition:
+    field = FieldDefinition.objects.filter(key=key, active=True).first()
+    if field is None:
+        raise InvalidInput(f"There is no custom field {key!r}.", field=name)
+    return field
+
+
+def _parse(field: FieldDefinition, text: str) -> Any:
+    if text.strip().lower() == NONE and field.type != FieldType.TEXT:
+        return None
+    if field.type == FieldType.MULTI_CHOICE:
+        return field_values.parse_value(
+            FieldDefinition(
+                key=field.key, label=field.label, type=FieldType.CHOICE, choices=field.choices
+            ),
+            text,
+        )
+    return field_values.parse_value(field, text)
+
+
+def custom_filter(name: str) -> filters.TicketFilter | None:
+    """The filter ``name`` stands for, if it names a custom field."""
+    key = field_key(name)
+    if key is None:
+        return None
+    field = _definition(key, name)
+
+    def keep(user: User, value: Any) -> Q:
+        if not fields_visible_to(user).filter(pk=field.pk).exists():
+            raise InvalidInput(f"There is no custom field {key!r}.", field=name)
+        rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
+        if value is None:
+            return ~Q(Exists(rows))
+        return Q(Exists(rows.filter(**{field.column: value})))
+
+    return filters.TicketFilter(
+        name,
+        field.label,
+        f"Tickets whose {field.label} is this value (`none`: not set).",
+        lambda text: _parse(field, text),
+        keep,
+    )
+
+
+filters.register_dynamic(custom_filter)

@@ -1,0 +1,95 @@
+"""Reads of custom fields, through fields/access.py: the fields a user may see or set, and
+the values of a page of tickets in one query."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import NotAllowed, NotFound
+from frontdesk.fields import values as field_values
+from frontdesk.fields.access import fields_visible_to, value_condition
+from frontdesk.fields.models import FieldDefinition, TicketFieldValue
+from frontdesk.tickets import access
+from frontdesk.tickets.models import Ticket
+
+
+def fields_for_form(*, user: User) -> list[FieldDefinition]:
+    """The active fields ``user`` fills in when opening a ticket, in order."""
+    return list(fields_visible_to(user).filter(active=True))
+
+
+def fields_active_for(*, user: User) -> list[FieldDefinition]:
+    """The active fields ``user`` may read, in order (columns of a list or an export)."""
+    return list(fields_visible_to(user).filter(active=True))
+
+
+def field_definitions(*, user: User) -> list[FieldDefinition]:
+    """Every field definition, active or not (admins, to edit them; staff, to read them)."""
+    if not user.is_staff_member:
+        raise NotAllowed("Only staff can list every custom field.")
+    return list(FieldDefinition.objects.all())
+
+
+def field_get(*, user: User, field_id: int) -> FieldDefinition:
+    field = fields_visible_to(user).filter(pk=field_id).first()
+    if field is None:
+        raise NotFound("There is no custom field with that id.")
+    return field
+
+
+def values_for_tickets(
+    *, user: User, ticket_ids: Iterable[int]
+) -> dict[int, dict[str, field_values.Value]]:
+    """The values ``user`` may read of the tickets ``ticket_ids`` (already read through the
+    gate), by ticket id and field key. One query, whatever the number of tickets."""
+    ids = list(ticket_ids)
+    found: dict[int, dict[str, field_values.Value]] = defaultdict(dict)
+    if not ids:
+        return found
+    rows = (
+        TicketFieldValue.objects.filter(field__active=True, ticket_id__in=ids)
+        .filter(value_condition(user))
+        .select_related("field")
+        .order_by("ticket_id", "field__position", "field_id", "id")
+    )
+    for row in rows:
+        field = row.field
+        current = found[row.ticket_id].get(field.key)
+        value = row.value
+        if isinstance(current, list) or field.type == "multi_choice":
+            merged = [*(current or []), value]  # type: ignore[misc]
+            found[row.ticket_id][field.key] = field_values.from_columns(field, merged)
+        else:
+            found[row.ticket_id][field.key] = value  # type: ignore[assignment]
+    return found
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """A field on a ticket's page: its definition and value (None: not set)."""
+
+    field: FieldDefinition
+    value: field_values.Value
+
+    @property
+    def text(self) -> str:
+        return field_values.display(self.value)
+
+
+def ticket_fields(*, user: User, ticket_id: int) -> list[ShownField]:
+    """The active fields ``user`` may see on the ticket, set or not, in order. The ticket is
+    read through the gate first. Three queries."""
+    return fields_shown_on(user=user, ticket=access.ticket_get(user=user, ticket_id=ticket_id))
+
+
+def fields_shown_on(*, user: User, ticket: Ticket) -> list[ShownField]:
+    """As :func:`ticket_fields`, for a ticket already read through the gate. Two queries; none
+    when no field is defined."""
+    fields = fields_active_for(user=user)
+    if not fields:
+        return []
+    values = values_for_tickets(user=user, ticket_ids=[ticket.pk]).get(ticket.pk, {})
+    return [ShownField(field=field, value=values.get(field.key)) for field in fields]
