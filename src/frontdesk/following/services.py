@@ -21,6 +21,7 @@ from frontdesk.accounts import validators as account_validators
 from frontdesk.accounts.models import User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.core.ids import is_id
 from frontdesk.following.models import CcPerson, Follower
 from frontdesk.following.selectors import CC_MAX
 from frontdesk.mail.routing import user_with_address
@@ -75,6 +76,8 @@ def ticket_unfollow(*, actor: User, ticket_id: int, user_id: int | None = None) 
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         target = user_id if user_id is not None else actor.pk
+        if not is_id(target):  # no such person: and too big a number for the database
+            raise NotFound(NOT_FOLLOWING)
         row = Follower.objects.filter(ticket=ticket, user_id=target).select_related("user")
         found = row.first()
         if found is None:
@@ -184,6 +187,8 @@ def ticket_cc_remove(*, actor: User, ticket_id: int, person_id: int) -> None:
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         if actor.pk != person_id:
             _check_may_change_cc(actor, ticket)
+        if not is_id(person_id):  # no such person: and too big a number for the database
+            raise NotFound(CC_NOT_COPIED)
         row = (
             CcPerson.objects.filter(ticket=ticket, person_id=person_id)
             .select_related("person")
