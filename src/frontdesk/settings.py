@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "frontdesk.web",
     "frontdesk.live",
     "frontdesk.sla",
+    "frontdesk.teams",
     "frontdesk.replies",
     "frontdesk.mail",
     "frontdesk.notifications",

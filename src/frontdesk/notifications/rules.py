@@ -42,6 +42,7 @@ from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
 from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.notifications.preferences import digest_periods, wanted_pairs
+from frontdesk.tickets import access
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -198,6 +199,8 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
     if not chosen:
         return
     people = _people(ticket, chosen)
+    if ticket.team_id is not None:  # one query for every recipient's teams
+        access.team_ids_preload(people.values())
     chosen = [
         notice
         for notice in chosen
@@ -300,7 +303,7 @@ def _may_receive(user: User | None, kind: str, ticket: Ticket) -> bool:
         return False
     if KINDS[kind].audience == Audience.REQUESTER:
         return user.pk == ticket.requester_id and not user.is_staff_member
-    return user.is_staff_member
+    return user.is_staff_member and access.may_see_ticket(user, ticket)
 
 
 def _hold_for_digest(ticket: Ticket, held: list[Notice]) -> None:

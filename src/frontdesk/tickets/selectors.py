@@ -122,7 +122,7 @@ def conversation_newest_first(*, user: User, ticket: Ticket) -> list[Message]:
     return _conversation_newest_first(access.gate_shape(user), ticket.pk)
 
 
-def _newest_first(shape: bool, ticket_id: int) -> QuerySet[Message]:
+def _newest_first(shape: str, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id")
 
 
@@ -239,7 +239,8 @@ _ticket_rows_done_for = CompiledRead(
 def tickets_claimable(*, user: User) -> QuerySet[Ticket]:
     """Unassigned active tickets, oldest first: the agents' priority queue."""
     check_staff(user, access.NOT_AUTHORISED)
-    return Ticket.objects.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
+    tickets = access.tickets_visible_to(user)
+    return tickets.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
 
 
 def with_unread(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
@@ -418,7 +419,7 @@ def workspace_counts(*, user: User) -> dict[str, int]:
     from the desk summary (statistics.py, at most a minute old); "Mine" is counted now, on
     the assignee index. One query, two when the summary is recomputed."""
     check_staff(user)
-    summary = statistics.desk_summary()
+    summary = statistics.summary_for(user)
     active = sum(summary.by_status[status] for status in ACTIVE_STATUSES)
     return {
         WorkspaceView.CLAIMABLE: summary.unassigned,
@@ -728,8 +729,7 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
 # A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
 _ticket_events = CompiledRead(
     lambda shape, ticket_id: (
-        access.events_visible_to(access.gate_stand_in(shape, 0))
-        .filter(ticket_id=ticket_id)
+        access.events_on_any(shape, ticket_id)
         .select_related("actor")
         .order_by("id")
     )

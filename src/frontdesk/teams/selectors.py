@@ -1,0 +1,61 @@
+"""Reads of teams: the default team, the teams a staff member may choose from, a team by id."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from frontdesk.accounts.models import User
+from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
+from frontdesk.core.ids import is_id
+from frontdesk.teams.models import AgentStatus, Team
+
+TEAM_NOT_FOUND = "There is no team with that id."
+STAFF_ONLY = "Only agents and admins can see teams."
+
+
+def default_team_id() -> int | None:
+    """The active team flagged default: where tickets that name no team go (a customer's,
+    email's, the SupportMe API's). None: they stay in no team, as on a desk without teams."""
+    return Team.objects.filter(is_default=True, active=True).values_list("pk", flat=True).first()
+
+
+def teams_list(*, user: User) -> QuerySet[Team]:
+    """Every team with its members, by name (staff)."""
+    if not user.is_staff_member:
+        raise NotAllowed(STAFF_ONLY)
+    return (
+        Team.objects.select_related("lead")
+        .prefetch_related("memberships__user")
+        .annotate(member_count=Count("memberships"))
+        .order_by("name")
+    )
+
+
+def team_get(*, user: User, team_id: int) -> Team:
+    if not user.is_staff_member:
+        raise NotAllowed(STAFF_ONLY)
+    team = teams_list(user=user).filter(pk=team_id).first() if is_id(team_id) else None
+    if team is None:
+        raise NotFound(TEAM_NOT_FOUND)
+    return team
+
+
+def team_choose(team_id: object, *, field: str = "team") -> Team:
+    """An active team named by id (a choice in a form or a request): InvalidInput otherwise."""
+    team = None
+    if isinstance(team_id, int) and is_id(team_id):
+        team = Team.objects.filter(pk=team_id, active=True).first()
+    if team is None:
+        raise InvalidInput("Choose an active team.", field=field)
+    return team
+
+
+def teams_choosable() -> list[tuple[int, str]]:
+    """The active teams as (id, name), for a chooser."""
+    return list(Team.objects.filter(active=True).order_by("name").values_list("pk", "name"))
+
+
+def agent_status_of(user: User) -> AgentStatus:
+    """The agent's availability and cap (a row not saved yet: available, no cap)."""
+    found = AgentStatus.objects.filter(user=user).first()
+    return found if found is not None else AgentStatus(user=user)
