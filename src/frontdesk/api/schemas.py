@@ -79,7 +79,13 @@ WORKINGS_FIELDS = (
     "tags",
     "first_response_at",
     "channel",
+    "team",
 )
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
 
 
 class TicketOut(Schema):
@@ -115,6 +121,9 @@ class TicketOut(Schema):
     resolution_public: bool = Field(
         description="Whether the customer may read the resolution. To a customer: whether "
         "they are shown one."
+    )
+    team: TeamRef | None = Field(
+        None, description="The team (queue) the ticket belongs to, if any. " + _WORKINGS
     )
 
     @staticmethod
@@ -159,6 +168,10 @@ class TicketOut(Schema):
         if names is not None or isinstance(obj, TicketRow):
             return names or []
         return [tag.name for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_team(obj: Ticket) -> dict[str, Any] | None:
+        return team_of(obj)
 
     @staticmethod
     def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:
@@ -231,7 +244,18 @@ def ticket_out(ticket: Ticket | TicketRow, user: User) -> dict[str, Any]:
         "channel": str(ticket.channel) if workings else None,
         "resolution": resolution,
         "resolution_public": resolution_public,
+        "team": team_of(ticket) if workings else None,
     }
+
+
+def team_of(ticket: Ticket | TicketRow) -> dict[str, Any] | None:
+    """The ticket's team as ``{"id", "name"}`` (a list's row carries its name)."""
+    if ticket.team_id is None:
+        return None
+    if isinstance(ticket, TicketRow):
+        return {"id": ticket.team_id, "name": ticket.team_name}
+    assert ticket.team is not None
+    return {"id": ticket.team_id, "name": ticket.team.name}
 
 
 def _hours(value: Decimal | None) -> float | None:

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from ninja import File, Form, Query, Router, Status, Swagger, UploadedFile
 
 from frontdesk.accounts.models import User
-from frontdesk.api import errors, people, saved_replies, sla
+from frontdesk.api import errors, people, saved_replies, sla, teams
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.openapi import DocumentedAPI
 from frontdesk.api.parser import JsonParser
@@ -572,6 +572,7 @@ api.add_router("/views", views)
 api.add_router("/attachments", attachments)
 api.add_router("/saved-replies", saved_replies.router)
 api.add_router("/sla", sla.router)
+api.add_router("/teams", teams.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)

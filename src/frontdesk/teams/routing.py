@@ -72,7 +72,7 @@ def ticket_route(*, ticket_id: int) -> int | None:
     """Assign a ticket that entered a team, if the team assigns automatically, nobody has it
     and someone fits. Returns the agent's id, or None when nothing was done."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, IS_ACTIVE).first()
+        ticket = Ticket.objects.select_for_update().filter(IS_ACTIVE, pk=ticket_id).first()
         if ticket is None or ticket.assignee_id is not None or ticket.team_id is None:
             return None
         team = Team.objects.select_for_update().get(pk=ticket.team_id)

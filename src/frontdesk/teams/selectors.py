@@ -55,7 +55,9 @@ def teams_choosable() -> list[tuple[int, str]]:
     return list(Team.objects.filter(active=True).order_by("name").values_list("pk", "name"))
 
 
-def agent_status_of(user: User) -> AgentStatus:
+def agent_status_for(*, user: User) -> AgentStatus:
     """The agent's availability and cap (a row not saved yet: available, no cap)."""
+    if not user.is_staff_member:
+        raise NotAllowed("Only agents and admins have an availability.")
     found = AgentStatus.objects.filter(user=user).first()
     return found if found is not None else AgentStatus(user=user)

@@ -273,7 +273,7 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
 
 def _visible_ticket_with_people(shape: Shape, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
     query = tickets_visible_to(gate_stand_in(shape, user_id))
-    return query.select_related("requester", "assignee").filter(pk=ticket_id)[:1]
+    return query.select_related("requester", "assignee", "team").filter(pk=ticket_id)[:1]
 
 
 def _visible_ticket_locked(shape: Shape, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
