@@ -69,6 +69,15 @@ ENDPOINTS = [
     ("GET", "/sla/calendars/1/"),
     ("PATCH", "/sla/calendars/1/"),
     ("DELETE", "/sla/calendars/1/"),
+    ("GET", "/teams/"),
+    ("POST", "/teams/"),
+    ("GET", "/teams/1/"),
+    ("PATCH", "/teams/1/"),
+    ("DELETE", "/teams/1/"),
+    ("PUT", "/teams/tickets/1/"),
+    ("GET", "/teams/availability/"),
+    ("PUT", "/teams/availability/"),
+    ("PUT", "/teams/agents/1/cap/"),
 ]
 
 

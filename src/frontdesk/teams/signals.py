@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from frontdesk.core.jobs import after_commit
+from frontdesk.teams.models import Assignment, Team
 from frontdesk.tickets.models import TicketEvent
 
 
@@ -24,6 +25,10 @@ def _ticket_entered(
     ticket = instance.ticket
     if ticket.team_id is None or ticket.assignee_id is not None:
         return
+    if not Team.objects.filter(pk=ticket.team_id, active=True).exclude(
+        assignment=Assignment.NONE
+    ).exists():
+        return  # agents claim this team's tickets: no job
     ticket_id = ticket.pk
 
     def schedule() -> None:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from frontdesk.core.errors import InvalidInput
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.sla.demo import demo_sla_create
+from frontdesk.teams.demo import demo_teams_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 
 
@@ -62,3 +63,4 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         self.stdout.write(_saved_replies())
         self.stdout.write(demo_sla_create())
+        self.stdout.write(demo_teams_create())
