@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from frontdesk.accounts.models import User
@@ -50,9 +51,20 @@ def team_choose(team_id: object, *, field: str = "team") -> Team:
     return team
 
 
+CHOOSABLE_CACHE_KEY = "frontdesk:teams-choosable"
+CHOOSABLE_MAX_AGE_SECONDS = 60
+
+
 def teams_choosable() -> list[tuple[int, str]]:
-    """The active teams as (id, name), for a chooser."""
-    return list(Team.objects.filter(active=True).order_by("name").values_list("pk", "name"))
+    """The active teams as (id, name), for a chooser. Every agent's ticket page shows them:
+    kept in the cache, dropped when a team is saved or deleted (teams/signals.py); another
+    process with a local-memory cache sees a change within a minute."""
+    found: list[tuple[int, str]] | None = cache.get(CHOOSABLE_CACHE_KEY)
+    if found is None:
+        teams = Team.objects.filter(active=True).order_by("name").values_list("pk", "name")
+        found = list(teams)
+        cache.set(CHOOSABLE_CACHE_KEY, found, CHOOSABLE_MAX_AGE_SECONDS)
+    return found
 
 
 def agent_status_for(*, user: User) -> AgentStatus:

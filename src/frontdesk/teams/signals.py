@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from frontdesk.core.jobs import after_commit
 from frontdesk.teams.models import Assignment, Team
+from frontdesk.teams.selectors import CHOOSABLE_CACHE_KEY
 from frontdesk.tickets.models import TicketEvent
+
+
+@receiver(post_save, sender=Team, dispatch_uid="teams-team-saved")
+@receiver(post_delete, sender=Team, dispatch_uid="teams-team-deleted")
+def _team_changed(sender: Any, **kwargs: Any) -> None:
+    cache.delete(CHOOSABLE_CACHE_KEY)
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="teams-ticket-entered")
