@@ -127,7 +127,9 @@ def test_least_loaded_picks_the_member_with_fewest_open_tickets(
 def test_a_team_that_does_not_assign_leaves_tickets_to_be_claimed(
     admin: User, customer: User, agent: User
 ) -> None:
-    team_create(actor=admin, values={"name": "Front desk", "members": [agent.pk], "is_default": True})
+    team_create(
+        actor=admin, values={"name": "Front desk", "members": [agent.pk], "is_default": True}
+    )
     ticket = _open(customer)
     assert ticket.team_id is not None and ticket.assignee_id is None
 

@@ -45,7 +45,10 @@ def test_a_taken_name_is_refused_beside_the_field(admin: User) -> None:
 def test_an_admin_edits_the_members(admin: User, agent: User, other_agent: User) -> None:
     team = team_create(actor=admin, values={"name": "Online", "members": [agent.pk]})
     response = change_form(
-        admin_browser(admin), f"{TEAMS}{team.pk}/change/", "team_form", members=[str(other_agent.pk)]
+        admin_browser(admin),
+        f"{TEAMS}{team.pk}/change/",
+        "team_form",
+        members=[str(other_agent.pk)],
     )
     assert response.status_code == 302, form_errors(response)
     assert [m.user_id for m in team.memberships.all()] == [other_agent.pk]

@@ -22,7 +22,12 @@ def test_admins_create_change_and_delete_teams(admin: User, agent: User) -> None
     api = Api(admin)
     made = api.post(
         "/teams/",
-        {"name": "Front desk", "members": [agent.pk], "assignment": "round_robin", "lead": agent.pk},
+        {
+            "name": "Front desk",
+            "members": [agent.pk],
+            "assignment": "round_robin",
+            "lead": agent.pk,
+        },
     )
     assert made.status_code == 201, made.json()
     team = made.json()

@@ -41,7 +41,7 @@ class TeamForm(ServiceForm):
             "assignment",
             "reassign_after_minutes",
         )
-        help_texts = {  # noqa: RUF012 - Django reads it as a class attribute
+        help_texts = {
             "slug": "Lower-case letters, digits and hyphens; the team filter takes it.",
             "is_default": "Tickets that name no team (customers', email, the SupportMe API) "
             "go to this team. One team at most.",
@@ -119,7 +119,7 @@ class AgentStatusForm(ServiceForm):
     class Meta:
         model = AgentStatus
         fields = ("max_open_tickets",)
-        help_texts = {  # noqa: RUF012
+        help_texts = {
             "max_open_tickets": "The most open tickets automatic assignment gives this agent; "
             "empty: no cap."
         }

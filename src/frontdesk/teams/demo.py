@@ -28,7 +28,9 @@ def demo_teams_create() -> str:
     if admin is None or Team.objects.filter(name="Front desk").exists():
         return "Teams: already there."
     agents = list(
-        User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk").values_list("pk", flat=True)
+        User.objects.filter(role=Role.AGENT, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     teams = []
     for index, (name, description, assignment, minutes) in enumerate(TEAMS):

@@ -110,9 +110,7 @@ def teams_away_sweep() -> int:
 def _unassign_away(ticket_id: int, team: Team, since: datetime) -> bool:
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
-            .filter(IS_ACTIVE, pk=ticket_id, team=team)
-            .first()
+            Ticket.objects.select_for_update().filter(IS_ACTIVE, pk=ticket_id, team=team).first()
         )
         if ticket is None or ticket.assignee_id is None:
             return False

@@ -33,9 +33,11 @@ def _ticket_entered(
     ticket = instance.ticket
     if ticket.team_id is None or ticket.assignee_id is not None:
         return
-    if not Team.objects.filter(pk=ticket.team_id, active=True).exclude(
-        assignment=Assignment.NONE
-    ).exists():
+    if (
+        not Team.objects.filter(pk=ticket.team_id, active=True)
+        .exclude(assignment=Assignment.NONE)
+        .exists()
+    ):
         return  # agents claim this team's tickets: no job
     ticket_id = ticket.pk
 

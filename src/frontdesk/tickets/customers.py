@@ -92,9 +92,7 @@ def _person(shape: str, user_id: int, requester_id: int, ticket_id: int) -> Quer
     )
 
 
-def _other_tickets(
-    shape: str, user_id: int, requester_id: int, ticket_id: int
-) -> QuerySet[Ticket]:
+def _other_tickets(shape: str, user_id: int, requester_id: int, ticket_id: int) -> QuerySet[Ticket]:
     tickets = access.tickets_visible_to(access.gate_stand_in(shape, user_id))
     mine = tickets.filter(requester_id=requester_id).exclude(pk=ticket_id)
     # The few newest of each status, each read in order from the requester index, then

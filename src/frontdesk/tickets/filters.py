@@ -121,7 +121,11 @@ def _team(text: str) -> int | str | None:
         return None
     if words.isascii() and words.isdigit():
         return parse_id(words, field="team", message="Use a team's id or slug, or none.")
-    if not words or len(words) > 50 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in words):
+    if (
+        not words
+        or len(words) > 50
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in words)
+    ):
         raise InvalidInput("Use a team's id or slug, or none.", field="team")
     return words
 

@@ -729,9 +729,7 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
 # A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
 _ticket_events = CompiledRead(
     lambda shape, ticket_id: (
-        access.events_on_any(shape, ticket_id)
-        .select_related("actor")
-        .order_by("id")
+        access.events_on_any(shape, ticket_id).select_related("actor").order_by("id")
     )
 )
 
