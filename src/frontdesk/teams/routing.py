@@ -53,7 +53,7 @@ def candidates(team: Team) -> list[User]:
         )
         .order_by("pk")
     )
-    return [m for m in members if m.cap is None or m.open_count < m.cap]  # type: ignore[attr-defined]
+    return [m for m in members if m.cap is None or m.open_count < m.cap]
 
 
 def choose(team: Team, people: list[User]) -> User | None:
