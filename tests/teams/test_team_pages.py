@@ -95,3 +95,20 @@ def test_customers_have_no_availability(customer: User) -> None:
     assert 'id="availability"' not in page
     browser.post("/profile/availability", {"available": "0", "csrfmiddlewaretoken": _token(page)})
     assert not AgentStatus.objects.exists()
+
+
+def test_the_history_names_the_teams(
+    admin: User, customer: User, online: Team, front_desk: Team
+) -> None:
+    from frontdesk.teams.services import ticket_set_team
+    from frontdesk.tickets.selectors import ticket_history
+
+    ticket = open_ticket(customer)
+    ticket_set_team(actor=admin, ticket_id=ticket.pk, team_id=online.pk)
+    ticket_set_team(actor=admin, ticket_id=ticket.pk, team_id=front_desk.pk)
+    moves = [
+        (entry.old, entry.new)
+        for entry in ticket_history(user=admin, ticket=ticket)
+        if entry.event.field == TicketEvent.Field.TEAM
+    ]
+    assert moves == [(None, "Online"), ("Online", "Front desk")]

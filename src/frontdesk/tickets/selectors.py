@@ -33,6 +33,7 @@ from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
+from frontdesk.teams.models import Team
 from frontdesk.tickets import access, paging, search, statistics
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
@@ -716,14 +717,29 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
         if value.isascii() and value.isdigit()
     }
     people = User.objects.in_bulk(assignee_ids) if assignee_ids else {}
+    teams = _team_names(events)
     return [
         HistoryEntry(
             event=event,
-            old=_history_value(event.field, event.old_value, people),
-            new=_history_value(event.field, event.new_value, people),
+            old=_history_value(event.field, event.old_value, people, teams),
+            new=_history_value(event.field, event.new_value, people, teams),
         )
         for event in events
     ]
+
+
+def _team_names(events: list[TicketEvent]) -> dict[str, str]:
+    """The names of the teams a history names (one query, only when it names some)."""
+    ids = {
+        value
+        for event in events
+        if event.field == TicketEvent.Field.TEAM
+        for value in (event.old_value, event.new_value)
+        if value.isascii() and value.isdigit()
+    }
+    if not ids:
+        return {}
+    return {str(pk): name for pk, name in Team.objects.filter(pk__in=ids).values_list("pk", "name")}
 
 
 # A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
@@ -740,9 +756,13 @@ def ticket_tag_names(*, ticket: Ticket) -> list[str]:
     return ticket.tag_names  # type: ignore[attr-defined]
 
 
-def _history_value(field: str, value: str, people: dict[int, User]) -> HistoryValue:
+def _history_value(
+    field: str, value: str, people: dict[int, User], teams: dict[str, str]
+) -> HistoryValue:
     if not value:
         return None
+    if field == TicketEvent.Field.TEAM:
+        return teams.get(value, value)
     if field in _CHOICE_FIELDS:
         choices = _CHOICE_FIELDS[field]
         return str(choices(value).label) if value in choices.values else value
