@@ -11,19 +11,15 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.admin import ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.teams import services
 from frontdesk.teams.models import AgentStatus, Team
-
-
-def _staff() -> QuerySet[User]:
-    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
+from frontdesk.teams.selectors import staff_choosable
 
 
 class TeamForm(ServiceForm):
     members = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(),
+        queryset=staff_choosable(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The agents and admins who see and take this team's tickets.",
@@ -55,8 +51,8 @@ class TeamForm(ServiceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creating = self.instance.pk is None
-        self.fields["members"].queryset = _staff()  # type: ignore[attr-defined]
-        self.fields["lead"].queryset = _staff()  # type: ignore[attr-defined]
+        self.fields["members"].queryset = staff_choosable()  # type: ignore[attr-defined]
+        self.fields["lead"].queryset = staff_choosable()  # type: ignore[attr-defined]
         self.fields["slug"].required = False
         if self.instance.pk:
             self.fields["members"].initial = [m.user_id for m in self.instance.memberships.all()]

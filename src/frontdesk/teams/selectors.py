@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.teams.models import AgentStatus, Team
@@ -65,6 +65,11 @@ def teams_choosable() -> list[tuple[int, str]]:
         found = list(teams)
         cache.set(CHOOSABLE_CACHE_KEY, found, CHOOSABLE_MAX_AGE_SECONDS)
     return found
+
+
+def staff_choosable() -> QuerySet[User]:
+    """The active agents and admins a team can hold, by name (the admin's choices)."""
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
 
 
 def agent_status_for(*, user: User) -> AgentStatus:
