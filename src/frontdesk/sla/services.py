@@ -194,8 +194,8 @@ def _escalate(ticket: Ticket, policy: SlaPolicy) -> None:
             and ticket.assignee_id not in members
         ):
             # First, so that the ticket enters its new team with nobody: routed there.
-            old_id, ticket.assignee = ticket.assignee_id, None
-            record_change(ticket, system, TicketEvent.Field.ASSIGNEE, old_id, None)
+            gone, ticket.assignee = ticket.assignee_id, None
+            record_change(ticket, system, TicketEvent.Field.ASSIGNEE, gone, None)
             Message.objects.create(
                 ticket=ticket,
                 author=system,
