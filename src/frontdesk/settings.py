@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "frontdesk.live",
     "frontdesk.sla",
     "frontdesk.fields",
+    "frontdesk.teams",
     "frontdesk.replies",
     "frontdesk.mail",
     "frontdesk.notifications",

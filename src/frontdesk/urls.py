@@ -61,6 +61,7 @@ urlpatterns = [
     path("profile/sessions/<id:user_session_id>/end", web.profile_session_end),
     path("profile/sessions/end-others", web.profile_sessions_end_others),
     path("profile/after-send", web.profile_after_send),
+    path("profile/availability", web.profile_availability),
     path("profile/tokens", web.profile_token_create),
     path("profile/tokens/<id:token_id>/revoke", web.profile_token_revoke),
     path("replies", saved_replies.replies_page),

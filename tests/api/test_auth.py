@@ -101,6 +101,15 @@ ENDPOINTS = [
     ("GET", "/tickets/1/cc/"),
     ("POST", "/tickets/1/cc/"),
     ("DELETE", "/tickets/1/cc/1/"),
+    ("GET", "/teams/"),
+    ("POST", "/teams/"),
+    ("GET", "/teams/1/"),
+    ("PATCH", "/teams/1/"),
+    ("DELETE", "/teams/1/"),
+    ("PUT", "/teams/tickets/1/"),
+    ("GET", "/teams/availability/"),
+    ("PUT", "/teams/availability/"),
+    ("PUT", "/teams/agents/1/cap/"),
 ]
 
 

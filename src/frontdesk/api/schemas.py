@@ -82,7 +82,13 @@ WORKINGS_FIELDS = (
     "tags",
     "first_response_at",
     "channel",
+    "team",
 )
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
 
 
 class TicketOut(Schema):
@@ -128,6 +134,9 @@ class TicketOut(Schema):
         description="The ticket's custom field values by field key (/fields/): text, number, "
         "ISO date, a choice, a list of choices or true/false. A field not set is left out; "
         "customers read only the customer-visible fields."
+    )
+    team: TeamRef | None = Field(
+        None, description="The team (queue) the ticket belongs to, if any. " + _WORKINGS
     )
 
     @staticmethod
@@ -176,6 +185,10 @@ class TicketOut(Schema):
         if names is not None or isinstance(obj, TicketRow):
             return names or []
         return [tag.name for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_team(obj: Ticket) -> dict[str, Any] | None:
+        return team_of(obj)
 
     @staticmethod
     def resolve_resolution(obj: Ticket, context: dict[str, Any]) -> str:
@@ -271,7 +284,18 @@ def ticket_out(
         "custom_fields": _custom_fields(user, ticket.pk)
         if custom_fields is None
         else custom_fields_out(custom_fields),
+        "team": team_of(ticket) if workings else None,
     }
+
+
+def team_of(ticket: Ticket | TicketRow) -> dict[str, Any] | None:
+    """The ticket's team as ``{"id", "name"}`` (a list's row carries its name)."""
+    if ticket.team_id is None:
+        return None
+    if isinstance(ticket, TicketRow):
+        return {"id": ticket.team_id, "name": ticket.team_name}
+    assert ticket.team is not None
+    return {"id": ticket.team_id, "name": ticket.team.name}
 
 
 def _hours(value: Decimal | None) -> float | None:

@@ -93,6 +93,9 @@ class PolicyOut(Schema):
     notify: int | None = Field(
         description="The lead told of breaches (and of unassigned warnings)."
     )
+    escalate_team: int | None = Field(
+        None, description="On a breach, move the ticket to this team (see /teams/)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -119,6 +122,10 @@ class PolicyOut(Schema):
     def resolve_notify(obj: SlaPolicy) -> int | None:
         return obj.notify_id
 
+    @staticmethod
+    def resolve_escalate_team(obj: SlaPolicy) -> int | None:
+        return obj.escalate_team_id
+
 
 class PolicyIn(_Strict):
     name: str = Field(max_length=100)
@@ -132,6 +139,7 @@ class PolicyIn(_Strict):
     escalate_priority: bool = False
     escalate_to: int | None = None
     notify: int | None = None
+    escalate_team: int | None = None
 
 
 class PolicyPatchIn(_Strict):
@@ -146,6 +154,7 @@ class PolicyPatchIn(_Strict):
     escalate_priority: bool | None = None
     escalate_to: int | None = None
     notify: int | None = None
+    escalate_team: int | None = None
 
 
 class OrderIn(_Strict):

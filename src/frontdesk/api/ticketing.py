@@ -22,6 +22,7 @@ from frontdesk.api import (
     saved_replies,
     sla,
     surveys,
+    teams,
     time_entries,
 )
 from frontdesk.api import fields as fields_api
@@ -631,6 +632,7 @@ api.add_router("/surveys", surveys.router)
 api.add_router("/tickets", merging.tickets)  # merge, links
 api.add_router("/comments", merging.comments)  # split
 api.add_router("/fields", fields_api.router)
+api.add_router("/teams", teams.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)

@@ -23,7 +23,8 @@ from frontdesk.live.broker import broker
 from frontdesk.tickets.access import requester_sees
 from frontdesk.tickets.models import Message, Ticket, TicketEvent
 
-STAFF_CHANNEL = "staff"
+STAFF_CHANNEL = "staff"  # the tickets in no team, heard by every agent and admin
+ADMIN_CHANNEL = "admins"  # every team's tickets, heard by admins (tickets/access.py)
 
 
 def ticket_channel(ticket_id: int) -> str:
@@ -34,6 +35,21 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def team_channel(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def staff_channels(ticket: Ticket) -> list[str]:
+    """Where the staff who may see ``ticket`` listen (tickets/access.py's rule): everyone's
+    channel for a ticket in no team; else its team's, the admins' and its assignee's."""
+    if ticket.team_id is None:
+        return [STAFF_CHANNEL]
+    channels = [team_channel(ticket.team_id), ADMIN_CHANNEL]
+    if ticket.assignee_id is not None:
+        channels.append(user_channel(ticket.assignee_id))
+    return channels
+
+
 def announce(
     ticket: Ticket,
     kind: str,
@@ -41,18 +57,20 @@ def announce(
     staff_only: bool,
     message: Message | None = None,
     author: int | None = None,
+    also: tuple[str, ...] = (),
 ) -> None:
     """Publish after commit: nobody hears of a change that is rolled back. A message's event
     names it and its author; a change names who made it (the page that made it already shows
-    it, and need not fetch it again)."""
+    it, and need not fetch it again). ``also``: more channels (the team a ticket just left)."""
     event: dict[str, object] = {"type": kind, "ticket": ticket.pk, "staff_only": staff_only}
     if message is not None:
         event.update(message=message.pk, author=message.author_id)
     elif author is not None:
         event.update(author=author)
-    channels = [ticket_channel(ticket.pk), STAFF_CHANNEL]
+    channels = [ticket_channel(ticket.pk), *staff_channels(ticket), *also]
     if not staff_only:
         channels.append(user_channel(ticket.requester_id))
+    channels = list(dict.fromkeys(channels))
 
     # A lost announcement is repaired by the browsers: a page whose stream comes back fetches
     # its regions again (live.js), so a failure to publish is logged, never raised.
@@ -78,7 +96,18 @@ def _ticket_event_saved(sender: Any, instance: TicketEvent, created: bool, **kwa
         announce(instance.ticket, "new-ticket", staff_only=not requester_sees(instance))
     else:
         author = instance.actor_id
-        announce(instance.ticket, "change", staff_only=not requester_sees(instance), author=author)
+        also: tuple[str, ...] = ()
+        if instance.field == TicketEvent.Field.TEAM:
+            # Those who saw the ticket in its old team drop it from their lists.
+            old = instance.old_value
+            also = (team_channel(int(old)) if old.isdigit() else STAFF_CHANNEL,)
+        announce(
+            instance.ticket,
+            "change",
+            staff_only=not requester_sees(instance),
+            author=author,
+            also=also,
+        )
 
 
 @receiver(post_delete, sender=Ticket, dispatch_uid="live-ticket-deleted")

@@ -33,7 +33,13 @@ from frontdesk.core.breaker import RedisUnavailable
 from frontdesk.core.errors import DomainError, RateLimited, http_status
 from frontdesk.core.ids import parse_id
 from frontdesk.core.middleware import passive
-from frontdesk.live.announce import STAFF_CHANNEL, ticket_channel, user_channel
+from frontdesk.live.announce import (
+    ADMIN_CHANNEL,
+    STAFF_CHANNEL,
+    team_channel,
+    ticket_channel,
+    user_channel,
+)
 from frontdesk.live.broker import AsyncSubscription, Event, Subscription, broker
 from frontdesk.live.limits import StreamLease, stream_lease_take
 from frontdesk.live.presence import presence_update
@@ -59,6 +65,10 @@ def _channels_for(user: User, ticket_param: str | None) -> set[str]:
     channels = {user_channel(user.pk)}
     if user.is_staff_member:
         channels.add(STAFF_CHANNEL)
+        if access.sees_every_ticket(user):
+            channels.add(ADMIN_CHANNEL)
+        else:
+            channels.update(team_channel(team) for team in access.team_ids_of(user))
     return channels
 
 

@@ -48,6 +48,7 @@ from frontdesk.notifications.kinds import DIGESTIBLE, KINDS, Audience
 from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.outbox import outbox_enqueue
 from frontdesk.notifications.preferences import digest_periods, wanted_pairs
+from frontdesk.tickets import access
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -232,6 +233,8 @@ def notify(ticket: Ticket, actor_id: int | None, notices: Iterable[Notice]) -> N
     if not chosen:
         return
     people = _people(ticket, chosen)
+    if ticket.team_id is not None:  # one query for every recipient's teams
+        access.team_ids_preload(people.values())
     chosen = [
         notice for notice in chosen if _may_receive(people.get(notice.recipient_id), notice, ticket)
     ]
@@ -341,7 +344,7 @@ def _may_receive(user: User | None, notice: Notice, ticket: Ticket) -> bool:
                 and (notice.message.kind == MessageKind.PUBLIC)
             )
         return user.pk == ticket.requester_id
-    return user.is_staff_member
+    return user.is_staff_member and access.may_see_ticket(user, ticket)
 
 
 def _hold_for_digest(ticket: Ticket, held: list[Notice]) -> None:

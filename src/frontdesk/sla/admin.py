@@ -197,6 +197,7 @@ class PolicyForm(ServiceForm):
             "warn_percent",
             "escalate_priority",
             "escalate_to",
+            "escalate_team",
             "notify",
         )
         help_texts = {
@@ -205,6 +206,8 @@ class PolicyForm(ServiceForm):
             "warn_percent": "Warn when this share of a target is used (0: no warning).",
             "escalate_priority": "On a breach, raise the priority one step.",
             "escalate_to": "On a breach, reassign to this agent.",
+            "escalate_team": "On a breach, move the ticket to this team; its assignee, if not "
+            "in the team, gives it up (unless an agent is named above).",
             "notify": "The lead told of every breach, and of warnings on unassigned tickets.",
         }
 
@@ -234,6 +237,7 @@ class PolicyForm(ServiceForm):
             "escalate_priority": data["escalate_priority"],
             "escalate_to": data["escalate_to"].pk if data["escalate_to"] else None,
             "notify": data["notify"].pk if data["notify"] else None,
+            "escalate_team": data["escalate_team"].pk if data["escalate_team"] else None,
             "targets": {
                 priority: {
                     name: data.get(_target_field(priority, name)) for name in policies.TARGET_FIELDS

@@ -119,6 +119,10 @@ class SlaPolicy(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # On a breach, move the ticket to this team (teams/): its routing may then assign it.
+    escalate_team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 

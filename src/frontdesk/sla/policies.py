@@ -23,6 +23,7 @@ from frontdesk.core.jobs import after_commit
 from frontdesk.sla import clocks
 from frontdesk.sla.calendars import check_hours, zone_get
 from frontdesk.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget
+from frontdesk.teams.selectors import team_choose
 from frontdesk.tickets.models import Category, Channel, Priority
 
 ADMINS_ONLY = "Only admins can change SLA policies and calendars."
@@ -267,7 +268,7 @@ def clean_targets(value: object) -> dict[str, dict[str, int | None]]:
 def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str, Any]:
     known = {
         "name", "active", "calendar", "categories", "channels", "organisations", "targets",
-        "warn_percent", "escalate_priority", "escalate_to", "notify",
+        "warn_percent", "escalate_priority", "escalate_to", "notify", "escalate_team",
     }  # fmt: skip
     refused = sorted(set(values) - known)
     if refused:
@@ -322,6 +323,11 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
     for person in ("escalate_to", "notify"):
         if person in values:
             cleaned[person] = _staff_person(values[person], person)
+    if "escalate_team" in values:
+        team = values["escalate_team"]
+        cleaned["escalate_team"] = (
+            None if team is None else team_choose(team, field="escalate_team")
+        )
     return cleaned
 
 
@@ -345,7 +351,8 @@ def _apply(policy: SlaPolicy, cleaned: Mapping[str, Any]) -> None:
 def sla_policy_create(*, actor: User, values: Mapping[str, Any]) -> SlaPolicy:
     """A new policy, last in the order. ``values``: name (required), targets, calendar (an
     id; none for round the clock), categories, channels, organisations (ids), warn_percent,
-    escalate_priority, escalate_to and notify (an agent's id), active."""
+    escalate_priority, escalate_to and notify (an agent's id), escalate_team (a team's id),
+    active."""
     _check_admin(actor)
     if "name" not in values:
         raise InvalidInput("Give it a name.", field="name")

@@ -119,7 +119,7 @@ def sla_check(*, ticket_id: int) -> list[tuple[str, str]]:
         if ticket is None:
             return written
         rows = SlaClock.objects.filter(RUNNING, ticket=ticket).select_related(
-            "policy__notify", "policy__escalate_to"
+            "policy__notify", "policy__escalate_to", "policy__escalate_team"
         )
         for row in rows.order_by("due_at"):
             assert row.due_at is not None
@@ -171,7 +171,9 @@ def _alert(ticket: Ticket, row: SlaClock, level: str) -> bool:
 
 def _escalate(ticket: Ticket, policy: SlaPolicy) -> None:
     """The policy's actions on a breach: raise the priority one step (the targets stay those
-    that were missed), reassign to a person. Each is a history row by System."""
+    that were missed), move it to a team (its assignee, when not in the team and no person is
+    named, gives it up, so the team's routing may assign it), reassign to a person. Each is a
+    history row by System."""
     from frontdesk.tickets.services import record_change
     from frontdesk.tickets.texts import assigned_text
 
@@ -183,6 +185,27 @@ def _escalate(ticket: Ticket, policy: SlaPolicy) -> None:
             old, ticket.priority = ticket.priority, raised
             record_change(ticket, system, TicketEvent.Field.PRIORITY, old, raised)
         fields.append("priority")
+    team = policy.escalate_team
+    if team is not None and team.active and ticket.team_id != team.pk:
+        members = set(team.memberships.values_list("user_id", flat=True))
+        if (
+            policy.escalate_to is None
+            and ticket.assignee_id is not None
+            and ticket.assignee_id not in members
+        ):
+            # First, so that the ticket enters its new team with nobody: routed there.
+            gone, ticket.assignee = ticket.assignee_id, None
+            record_change(ticket, system, TicketEvent.Field.ASSIGNEE, gone, None)
+            Message.objects.create(
+                ticket=ticket,
+                author=system,
+                kind=MessageKind.SYSTEM,
+                body=f"Unassigned: escalated to team {team.name}.",
+            )
+            fields.append("assignee")
+        old_team, ticket.team = ticket.team_id, team
+        record_change(ticket, system, TicketEvent.Field.TEAM, old_team, team.pk)
+        fields.append("team")
     person = policy.escalate_to
     if (
         person is not None

@@ -1,6 +1,8 @@
 """Who may see what: the one definition.
 
-Staff (agents and admins) see every ticket, message, file and history entry. A customer sees
+Admins see every ticket, message, file and history entry. An agent sees the same of the
+tickets of their teams, of the tickets in no team, and of the tickets assigned to them (on a
+desk without teams: every ticket). A customer sees
 the tickets they requested and those they are copied on (CC, following/models.py), and on
 those the public replies and system messages with their
 files and a public resolution: never an internal note, a file on one, a staff-only
@@ -16,6 +18,7 @@ cannot see must not reach them through a timestamp, an unread dot or a live even
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from django.db import transaction
@@ -26,6 +29,7 @@ from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotFound, NotVisible
 from frontdesk.core.ids import is_id
 from frontdesk.following.models import CcPerson
+from frontdesk.teams.models import TeamMembership
 from frontdesk.tickets.models import (
     Attachment,
     Message,
@@ -50,41 +54,98 @@ Row = TypeVar("Row", bound=Model)
 # --- what a user may see, as querysets ----------------------------------------------------
 
 
-def ticket_condition(user: User, prefix: str = "") -> Q:
-    """The tickets ``user`` may see, as a condition on Ticket (``prefix``: on a row that
-    points at its ticket, such as ``ticket__``). A customer's: those they requested and those
-    they are copied on."""
-    if user.is_staff_member:
+# What the conditions here read of a user besides their id (gate_shape).
+Shape = str
+ADMIN_SHAPE: Shape = "admin"
+AGENT_SHAPE: Shape = "agent"
+CUSTOMER_SHAPE: Shape = "customer"
+
+
+def sees_every_ticket(user: User) -> bool:
+    """Admins see the whole desk, and so does System acting for an automation rule
+    (automations/models.RuleActor); an agent the tickets of their teams (and of none)."""
+    return user.is_admin or (user.is_system and user.is_staff_member)
+
+
+def ticket_condition(user: User, via: str = "") -> Q:
+    """The tickets ``user`` may see, as a condition on Ticket (``via``: the path from another
+    model to its ticket, e.g. ``"ticket__"``). An agent's teams are a subquery, so the
+    condition stays one query and compiles once per shape (core/compiled.py). A customer's:
+    those they requested and those they are copied on."""
+    if sees_every_ticket(user):
         return Q()
+    if user.is_staff_member:
+        teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
+        return (
+            Q(**{f"{via}team__isnull": True})
+            | Q(**{f"{via}team__in": teams})
+            | Q(**{f"{via}assignee_id": user.pk})
+        )
     # One IN over a UNION of two index reads, not "requester OR id IN (...)": PostgreSQL
     # cannot use an index for that OR and scanned every ticket (300,000 tickets: 167 ms for a
     # customer with one, against 5 ms this way; docs/decisions.md, "CC people").
     own = Ticket.objects.filter(requester_id=user.pk).values("pk")
     copied = CcPerson.objects.filter(person_id=user.pk).values("ticket_id")
-    return Q(**{f"{prefix}pk__in": own.union(copied, all=True)})
+    return Q(**{f"{via}pk__in": own.union(copied, all=True)})
 
 
-def gate_shape(user: User) -> bool:
+def gate_shape(user: User) -> Shape:
     """All that the conditions in this module read of a user besides their id: a read
     compiled once (core/compiled.py) is compiled once per shape. Whatever a condition starts
     to read of the user must be added here and to :func:`gate_stand_in`."""
-    return user.is_staff_member
+    if sees_every_ticket(user):
+        return ADMIN_SHAPE
+    return AGENT_SHAPE if user.is_staff_member else CUSTOMER_SHAPE
 
 
-def gate_stand_in(shape: bool, pk: int) -> User:
+_SHAPE_ROLES = {ADMIN_SHAPE: Role.ADMIN, AGENT_SHAPE: Role.AGENT, CUSTOMER_SHAPE: Role.CUSTOMER}
+
+
+def gate_stand_in(shape: Shape, pk: int) -> User:
     """A user with id ``pk`` whom the conditions here treat as any user of ``shape``."""
-    return User(pk=pk, role=Role.AGENT if shape else Role.CUSTOMER, is_active=True)
+    return User(pk=pk, role=_SHAPE_ROLES[shape], is_active=True)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(ticket_condition(user))
 
 
+def team_ids_of(user: User) -> frozenset[int]:
+    """The teams ``user`` is in, read once per user object (a request's user)."""
+    known: frozenset[int] | None = getattr(user, "_frontdesk_team_ids", None)
+    if known is None:
+        known = frozenset(
+            TeamMembership.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
+        )
+        user._frontdesk_team_ids = known  # type: ignore[attr-defined]
+    return known
+
+
+def team_ids_preload(users: Iterable[User]) -> None:
+    """:func:`team_ids_of` for many users in one query (who is told of a team's ticket)."""
+    waiting = {user.pk: user for user in users if not hasattr(user, "_frontdesk_team_ids")}
+    if not waiting:
+        return
+    found: dict[int, set[int]] = {pk: set() for pk in waiting}
+    rows = TeamMembership.objects.filter(user_id__in=list(waiting))
+    for user_id, team_id in rows.values_list("user_id", "team_id"):
+        found[user_id].add(team_id)
+    for pk, user in waiting.items():
+        user._frontdesk_team_ids = frozenset(found[pk])  # type: ignore[attr-defined]
+
+
 def may_see_ticket(user: User, ticket: Ticket) -> bool:
-    """:func:`ticket_condition` for a ticket already in hand (tests check the two agree)."""
-    if user.is_staff_member or ticket.requester_id == user.pk:
+    """:func:`ticket_condition` for a ticket already in hand (tests check the two agree). A
+    ticket in no team costs no query; one in a team reads the agent's teams once."""
+    if sees_every_ticket(user):
         return True
-    return is_copied(user, ticket.pk)
+    if user.is_staff_member:
+        return (
+            ticket.team_id is None
+            or ticket.assignee_id == user.pk
+            or ticket.team_id in team_ids_of(user)
+        )
+    return ticket.requester_id == user.pk or is_copied(user, ticket.pk)
 
 
 def is_copied(user: User, ticket_id: int) -> bool:
@@ -99,8 +160,7 @@ def message_kind_condition(user: User) -> Q:
 
 
 def messages_visible_to(user: User) -> QuerySet[Message]:
-    query = Message.objects.filter(message_kind_condition(user))
-    return query if user.is_staff_member else query.filter(ticket_condition(user, "ticket__"))
+    return Message.objects.filter(message_kind_condition(user), ticket_condition(user, "ticket__"))
 
 
 def messages_on(user: User, ticket: Ticket) -> QuerySet[Message]:
@@ -111,20 +171,23 @@ def messages_on(user: User, ticket: Ticket) -> QuerySet[Message]:
     return Message.objects.filter(message_kind_condition(user), ticket=ticket)
 
 
-def messages_on_any(shape: bool, ticket_id: int) -> QuerySet[Message]:
+def messages_on_any(shape: Shape, ticket_id: int) -> QuerySet[Message]:
     """:func:`messages_on` for any user of ``shape`` (:func:`gate_shape`) who may see ticket
     ``ticket_id``: for a read compiled once; the caller checks :func:`may_see_ticket`."""
-    reader = gate_stand_in(shape, pk=0)
-    return messages_on(reader, Ticket(pk=ticket_id, requester_id=reader.pk))
+    return Message.objects.filter(
+        message_kind_condition(gate_stand_in(shape, pk=0)), ticket_id=ticket_id
+    )
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     """A file is as visible as its message."""
     query = Attachment.objects.select_related("message")
+    if sees_every_ticket(user):
+        return query
+    query = query.filter(ticket_condition(user, "message__ticket__"))
     if user.is_staff_member:
         return query
-    mine = query.filter(ticket_condition(user, "message__ticket__"))
-    return mine.exclude(message__kind=MessageKind.INTERNAL)
+    return query.exclude(message__kind=MessageKind.INTERNAL)
 
 
 def staged_uploads_visible_to(user: User) -> QuerySet[StagedUpload]:
@@ -133,14 +196,29 @@ def staged_uploads_visible_to(user: User) -> QuerySet[StagedUpload]:
 
 
 def events_visible_to(user: User) -> QuerySet[TicketEvent]:
-    """The history is for staff: a customer's is empty."""
-    return TicketEvent.objects.all() if user.is_staff_member else TicketEvent.objects.none()
+    """The history is for staff (of the tickets they see): a customer's is empty."""
+    if not user.is_staff_member:
+        return TicketEvent.objects.none()
+    return TicketEvent.objects.filter(ticket_condition(user, "ticket__"))
+
+
+def events_on_any(shape: Shape, ticket_id: int) -> QuerySet[TicketEvent]:
+    """The history of ticket ``ticket_id`` for any user of ``shape`` who may see it: for a
+    read compiled once; the caller has the ticket through :func:`ticket_get`."""
+    if shape == CUSTOMER_SHAPE:
+        return TicketEvent.objects.none()
+    return TicketEvent.objects.filter(ticket_id=ticket_id)
 
 
 def links_visible_to(user: User) -> QuerySet[TicketLink]:
     """Links between tickets (tickets/merging.py) are how staff work: a customer sees none,
-    even between two tickets of their own (a link may say more than either ticket does)."""
-    return TicketLink.objects.all() if user.is_staff_member else TicketLink.objects.none()
+    even between two tickets of their own (a link may say more than either ticket does); an
+    agent those whose both tickets they see."""
+    if not user.is_staff_member:
+        return TicketLink.objects.none()
+    return TicketLink.objects.filter(
+        ticket_condition(user, "ticket__"), ticket_condition(user, "other__")
+    )
 
 
 def requester_resolution(text: str, public: bool) -> str:
@@ -188,7 +266,8 @@ def organisations_visible_to(user: User) -> QuerySet[Organisation]:
 
 def search_scope(user: User) -> tuple[bool, int | None]:
     """The gate in the form the full-text engine takes (tickets/search.py speaks SQL): whether
-    internal notes count, and whose tickets only (None: everyone's). A customer's search
+    internal notes count, and whose tickets only (None: everyone's). An agent's matches are
+    then narrowed by :func:`tickets_visible_to`, as every search does. A customer's search
     covers the tickets they requested, not those they are copied on: narrower than what they
     may see, never wider (docs/workflow.md, "Followers and CC")."""
     if user.is_staff_member:
@@ -220,12 +299,12 @@ def ticket_get(*, user: User, ticket_id: int, for_update: bool = False) -> Ticke
     return ticket
 
 
-def _visible_ticket_with_people(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+def _visible_ticket_with_people(shape: Shape, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
     query = tickets_visible_to(gate_stand_in(shape, user_id))
-    return query.select_related("requester", "assignee").filter(pk=ticket_id)[:1]
+    return query.select_related("requester", "assignee", "team").filter(pk=ticket_id)[:1]
 
 
-def _visible_ticket_locked(shape: bool, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
+def _visible_ticket_locked(shape: Shape, user_id: int, ticket_id: int) -> QuerySet[Ticket]:
     # No joins under the lock: after waiting for it, PostgreSQL re-reads the locked row but
     # not the outer-joined ones, so a joined assignee could be stale.
     query = tickets_visible_to(gate_stand_in(shape, user_id)).select_for_update()
@@ -288,6 +367,7 @@ STAFF_ONLY_FIELDS = frozenset(
         TicketEvent.Field.TIME,
         TicketEvent.Field.LINKS,
         TicketEvent.Field.FOLLOWERS,
+        TicketEvent.Field.TEAM,
     }
 )
 

@@ -63,7 +63,7 @@ def tickets_for_api(user: User) -> QuerySet[Ticket]:
     joined, tags prefetched."""
     return (
         _with_description(access.tickets_visible_to(user))
-        .select_related("requester", "assignee")
+        .select_related("requester", "assignee", "team")
         .prefetch_related("tags")
     )
 

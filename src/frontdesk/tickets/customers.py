@@ -80,7 +80,7 @@ def customer_panel(*, user: User, ticket: Ticket) -> CustomerPanel | None:
     )
 
 
-def _person(shape: bool, user_id: int, requester_id: int, ticket_id: int) -> QuerySet[User]:
+def _person(shape: str, user_id: int, requester_id: int, ticket_id: int) -> QuerySet[User]:
     user = access.gate_stand_in(shape, user_id)
     others = access.tickets_visible_to(user).filter(requester=OuterRef("pk")).exclude(pk=ticket_id)
     count = others.order_by().values("requester").annotate(n=Count("*")).values("n")[:1]
@@ -92,9 +92,7 @@ def _person(shape: bool, user_id: int, requester_id: int, ticket_id: int) -> Que
     )
 
 
-def _other_tickets(
-    shape: bool, user_id: int, requester_id: int, ticket_id: int
-) -> QuerySet[Ticket]:
+def _other_tickets(shape: str, user_id: int, requester_id: int, ticket_id: int) -> QuerySet[Ticket]:
     tickets = access.tickets_visible_to(access.gate_stand_in(shape, user_id))
     mine = tickets.filter(requester_id=requester_id).exclude(pk=ticket_id)
     # The few newest of each status, each read in order from the requester index, then

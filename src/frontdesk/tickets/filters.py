@@ -111,6 +111,33 @@ def _organisation(text: str) -> int | str:
     return words
 
 
+NO_TEAM = "none"
+
+
+def _team(text: str) -> int | str | None:
+    """A team's id or slug, or ``none`` (tickets in no team: None)."""
+    words = text.strip().lower()
+    if words == NO_TEAM:
+        return None
+    if words.isascii() and words.isdigit():
+        return parse_id(words, field="team", message="Use a team's id or slug, or none.")
+    if (
+        not words
+        or len(words) > 50
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in words)
+    ):
+        raise InvalidInput("Use a team's id or slug, or none.", field="team")
+    return words
+
+
+def _of_team(user: User, team: int | str | None) -> Q:
+    if team is None:
+        return Q(team__isnull=True)
+    if isinstance(team, int):
+        return Q(team_id=team)
+    return Q(team__slug=team)
+
+
 def _of_organisation(user: User, organisation: int | str) -> Q:
     if isinstance(organisation, int):
         return Q(organisation_id=organisation)
@@ -174,6 +201,13 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
             lambda user, value: Q(tags__name=value) if value else Q(),
         ),
         TicketFilter(
+            "team",
+            "Team",
+            "Tickets of this team (its id or slug), or `none`: tickets in no team.",
+            _team,
+            _of_team,
+        ),
+        TicketFilter(
             "customer",
             "Customer",
             "Tickets requested by this customer (an id).",
@@ -229,7 +263,15 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
 }
 
 # The filters the workspace's form shows, in its order.
-WORKSPACE_FILTERS = ("status", "priority", "category", "assigned_to", "tag", "organisation")
+WORKSPACE_FILTERS = (
+    "status",
+    "priority",
+    "category",
+    "assigned_to",
+    "team",
+    "tag",
+    "organisation",
+)
 
 
 # Filters whose names are not fixed (custom fields: ``field_<key>``), each a function that
@@ -271,7 +313,7 @@ def parse_filters(values: Mapping[str, str]) -> dict[str, Any]:
 
 # Filters on how staff work a ticket: a customer, who reads none of it
 # (access.sees_ticket_workings), may not learn it by filtering either.
-WORKINGS_FILTERS = frozenset({"priority", "category", "tag", "overdue"})
+WORKINGS_FILTERS = frozenset({"priority", "category", "tag", "overdue", "team"})
 
 
 def filter_condition(user: User, values: Mapping[str, str]) -> Q:

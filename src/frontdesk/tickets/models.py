@@ -106,6 +106,17 @@ class Ticket(models.Model):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
+    # The team (queue) the ticket belongs to: who sees it (tickets/access.py). The foreign key
+    # and index come from migration 0013 without long locks (docs/decisions.md, 50).
+    team = models.ForeignKey(
+        "teams.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_constraint=False,
+        db_index=False,
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
     category = models.CharField(max_length=24, choices=Category.choices, default=Category.GENERAL)
@@ -172,6 +183,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["due_at"], condition=_ACTIVE_INDEX_CONDITION, name="ticket_due_idx"
             ),
+            # A team's tickets, newest first (the team filter).
+            models.Index(fields=["team", "created_at"], name="ticket_team_idx"),
             # "Recently closed": done tickets by when they were done, newest first (the
             # workspace's view, paging.BY_DONE_DESC). Without it the view sorted every done
             # ticket: 2.4 s at a million tickets on SQLite.
@@ -290,6 +303,7 @@ class TicketEvent(models.Model):
         FOLLOWERS = "followers", "Followers"
         CC = "cc", "CC"
         CUSTOM_FIELD = "custom_field", "Custom field"
+        TEAM = "team", "Team"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

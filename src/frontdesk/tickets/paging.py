@@ -172,7 +172,7 @@ class PageRows:
         return tuple(key.name for key in keys if key.name not in self.columns)
 
     def _build(
-        self, shape: tuple[bool, tuple[SortKey, ...], int], reader_id: int, *ids: int
+        self, shape: tuple[str, tuple[SortKey, ...], int], reader_id: int, *ids: int
     ) -> QuerySet[Ticket, Any]:
         staff, keys, _count = shape
         rows = self.decorate(Ticket.objects.filter(pk__in=ids), gate_stand_in(staff, reader_id))

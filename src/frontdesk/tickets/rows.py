@@ -25,7 +25,8 @@ COLUMNS = (
     "id", "title", "status", "priority", "category", "channel", "requester_id",
     "assignee_id", "organisation_id", "created_by_id", "created_at", "updated_at",
     "resolved_at", "closed_at", "due_at", "estimated_hours", "actual_hours",
-    "first_response_at", "resolution", "resolution_public", "merged_into_id", "description",
+    "first_response_at", "resolution", "resolution_public", "merged_into_id", "team_id",
+    "team__name", "description",
     "requester__username", "requester__email", "requester__organisation_id",
 )  # fmt: skip
 _TICKET_VALUES = len(COLUMNS) - 3
@@ -62,6 +63,8 @@ class TicketRow:
     resolution: str
     resolution_public: bool
     merged_into_id: int | None
+    team_id: int | None
+    team_name: str | None
     description: str | None
     requester: PersonRow
     # Besides: the page's sort values (paging.encode_after reads them by name) and the tags'

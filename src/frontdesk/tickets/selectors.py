@@ -33,6 +33,7 @@ from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
+from frontdesk.teams.models import Team
 from frontdesk.tickets import access, paging, search, statistics
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
@@ -123,7 +124,7 @@ def conversation_newest_first(*, user: User, ticket: Ticket) -> list[Message]:
     return _conversation_newest_first(access.gate_shape(user), ticket.pk)
 
 
-def _newest_first(shape: bool, ticket_id: int) -> QuerySet[Message]:
+def _newest_first(shape: str, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id")
 
 
@@ -240,7 +241,8 @@ _ticket_rows_done_for = CompiledRead(
 def tickets_claimable(*, user: User) -> QuerySet[Ticket]:
     """Unassigned active tickets, oldest first: the agents' priority queue."""
     check_staff(user, access.NOT_AUTHORISED)
-    return Ticket.objects.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
+    tickets = access.tickets_visible_to(user)
+    return tickets.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
 
 
 def with_unread(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
@@ -419,7 +421,7 @@ def workspace_counts(*, user: User) -> dict[str, int]:
     from the desk summary (statistics.py, at most a minute old); "Mine" is counted now, on
     the assignee index. One query, two when the summary is recomputed."""
     check_staff(user)
-    summary = statistics.desk_summary()
+    summary = statistics.summary_for(user)
     active = sum(summary.by_status[status] for status in ACTIVE_STATUSES)
     return {
         WorkspaceView.CLAIMABLE: summary.unassigned,
@@ -720,23 +722,35 @@ def ticket_history(*, user: User, ticket: Ticket) -> list[HistoryEntry]:
         if value.isascii() and value.isdigit()
     }
     people = User.objects.in_bulk(assignee_ids) if assignee_ids else {}
+    teams = _team_names(events)
     return [
         HistoryEntry(
             event=event,
-            old=_history_value(event.field, event.old_value, people),
-            new=_history_value(event.field, event.new_value, people),
+            old=_history_value(event.field, event.old_value, people, teams),
+            new=_history_value(event.field, event.new_value, people, teams),
         )
         for event in events
     ]
 
 
+def _team_names(events: list[TicketEvent]) -> dict[str, str]:
+    """The names of the teams a history names (one query, only when it names some)."""
+    ids = {
+        value
+        for event in events
+        if event.field == TicketEvent.Field.TEAM
+        for value in (event.old_value, event.new_value)
+        if value.isascii() and value.isdigit()
+    }
+    if not ids:
+        return {}
+    return {str(pk): name for pk, name in Team.objects.filter(pk__in=ids).values_list("pk", "name")}
+
+
 # A ticket page's sidebar reads it each time: compiled once (core/compiled.py).
 _ticket_events = CompiledRead(
     lambda shape, ticket_id: (
-        access.events_visible_to(access.gate_stand_in(shape, 0))
-        .filter(ticket_id=ticket_id)
-        .select_related("actor")
-        .order_by("id")
+        access.events_on_any(shape, ticket_id).select_related("actor").order_by("id")
     )
 )
 
@@ -747,9 +761,13 @@ def ticket_tag_names(*, ticket: Ticket) -> list[str]:
     return ticket.tag_names  # type: ignore[attr-defined]
 
 
-def _history_value(field: str, value: str, people: dict[int, User]) -> HistoryValue:
+def _history_value(
+    field: str, value: str, people: dict[int, User], teams: dict[str, str]
+) -> HistoryValue:
     if not value:
         return None
+    if field == TicketEvent.Field.TEAM:
+        return teams.get(value, value)
     if field in _CHOICE_FIELDS:
         choices = _CHOICE_FIELDS[field]
         return str(choices(value).label) if value in choices.values else value

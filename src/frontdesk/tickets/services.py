@@ -26,6 +26,7 @@ from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead, CompiledUpdate
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from frontdesk.teams.selectors import default_team_id
 from frontdesk.tickets import access, validators, workflow
 from frontdesk.tickets.files import (
     Staged,
@@ -307,6 +308,7 @@ def _ticket_open(
         created_by=actor,
         organisation_id=requester.organisation_id,
         channel=channel,
+        team_id=default_team_id(),  # the desk's default team, if it has one
     )
     message = Message.objects.create(
         ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
@@ -623,6 +625,28 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Me
     return message
 
 
+def ticket_assign_by_system(*, ticket: Ticket, assignee: User | None, why: str) -> Message:
+    """The worker's :func:`ticket_assign` (teams/routing.py): give ``ticket``, locked by the
+    caller, to ``assignee`` (None: back to the queue) as System, the conversation saying
+    ``why``. The caller has chosen the agent by its own rules."""
+    system = User.objects.get(pk=SYSTEM_USER_ID)
+    old_id = ticket.assignee_id
+    ticket.assignee = assignee
+    changes: list[Change] = [
+        record_change(
+            ticket, system, TicketEvent.Field.ASSIGNEE, old_id, assignee.pk if assignee else None
+        )
+    ]
+    fields = ["assignee"]
+    if assignee is not None and ticket.status == Status.NEW:
+        moved, event = _set_status(ticket, system, Status.OPEN)
+        fields += moved
+        changes.append(event)
+    message = _system_message(ticket, why)
+    touch(ticket, fields, system, [*changes, message])
+    return message
+
+
 def ticket_change_status(
     *,
     actor: User,
@@ -818,7 +842,7 @@ def ticket_delete(*, actor: User, ticket_id: int) -> None:
         delete_after_commit(stored)
 
 
-def _newest_message_query(shape: bool, ticket_id: int) -> QuerySet[Message]:
+def _newest_message_query(shape: str, ticket_id: int) -> QuerySet[Message]:
     return access.messages_on_any(shape, ticket_id).order_by("-id").only("id")[:1]
 
 

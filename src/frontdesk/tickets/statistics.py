@@ -62,6 +62,7 @@ class DeskSummary:
     resolution_hours: float
     responded: int  # tickets with a first response, and the sum of those times in hours
     first_response_hours: float
+    teamed: int = 0  # tickets in a team: while there are none, every agent sees the whole desk
 
 
 def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
@@ -79,6 +80,7 @@ def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
             resolution=Sum(_Hours("resolved_at", "created_at")),
             responded=Count("first_response_at"),
             first_response=Sum(_Hours("first_response_at", "created_at")),
+            teamed=Count("team_id"),
         )
     )
     by: dict[str, dict[str, int]] = {
@@ -86,7 +88,7 @@ def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
         "priority": dict.fromkeys(Priority.values, 0),
         "category": dict.fromkeys(Category.values, 0),
     }
-    sums = dict.fromkeys(("n", "overdue", "unassigned", "resolved", "responded"), 0)
+    sums = dict.fromkeys(("n", "overdue", "unassigned", "resolved", "responded", "teamed"), 0)
     hours = {"resolution": 0.0, "first_response": 0.0}
     for row in rows:
         for field, counts in by.items():
@@ -106,6 +108,7 @@ def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
         resolution_hours=hours["resolution"],
         responded=sums["responded"],
         first_response_hours=hours["first_response"],
+        teamed=sums["teamed"],
     )
 
 
@@ -139,6 +142,15 @@ def desk_summary(*, refresh: bool = False) -> DeskSummary:
     return summary
 
 
+def summary_for(user: User) -> DeskSummary:
+    """:func:`desk_summary` as ``user`` (staff) may see it: the shared summary for admins, and
+    for agents while no ticket is in a team; else their tickets counted now (one query)."""
+    summary = desk_summary()
+    if summary.teamed and not access.sees_every_ticket(user):
+        return summarize(access.tickets_visible_to(user))
+    return summary
+
+
 @dataclass(frozen=True)
 class TicketStatistics:
     total_tickets: int
@@ -162,7 +174,7 @@ def ticket_statistics(*, user: User) -> TicketStatistics:
     counted now, on the assignee index, and the satisfaction answers. A customer's own tickets
     are summarized on every call, through the requester index. Three queries at most."""
     if user.is_staff_member:
-        summary = desk_summary()
+        summary = summary_for(user)
         mine = Ticket.objects.filter(assignee=user).count()
     else:
         summary = summarize(access.tickets_visible_to(user))

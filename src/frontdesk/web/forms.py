@@ -389,10 +389,20 @@ class TicketControlsForm(PageForm):
     parsed here (tags into a list, the due date into an aware datetime, the assignee into an
     id); ticket_change_status, ticket_assign and ticket_update check them."""
 
-    CONTROL_ACTIONS = ("status", "assign", "priority", "category", "tags", "due", "resolution")
+    CONTROL_ACTIONS = (
+        "status",
+        "assign",
+        "team",
+        "priority",
+        "category",
+        "tags",
+        "due",
+        "resolution",
+    )
 
     status = forms.CharField(label="Status", required=False)
     assignee = IdField(label="Assignee", invalid=CHOOSE_AGENT)
+    team = IdField(label="Team", invalid="Choose a team from the list.")
     priority = forms.CharField(label="Priority", required=False)
     category = forms.CharField(label="Category", required=False)
     tags = forms.CharField(label="Tags", help_text=TAGS_HINT, required=False)

@@ -20,6 +20,8 @@ from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.notifications.preferences import preferences_of
+from frontdesk.teams.selectors import agent_status_for
+from frontdesk.teams.services import agent_set_available
 from frontdesk.web.customer_forms import TimeZoneForm
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
 from frontdesk.web.notification_forms import NotificationSettingsForm
@@ -156,6 +158,7 @@ def _profile(
         "token_form": ApiTokenForm(),
         "time_zone_form": TimeZoneForm(initial={"time_zone": user.time_zone}),
         "after_send_choices": AfterSend.choices,
+        "agent_status": agent_status_for(user=user) if user.is_staff_member else None,
         **extra,
     }
     if "notifications_form" not in context:
@@ -299,6 +302,24 @@ def profile_time_zone(request: HttpRequest) -> HttpResponse:
     if auto:
         return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
     return _profile(request, user, ProfileForm(), user.profile_icon, 400, time_zone_form=form)
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_availability(request: HttpRequest) -> HttpResponse:
+    """Available for new tickets from automatic assignment, or away (agents)."""
+    user = current_user(request)
+    available = request.POST.get("available") == "1"
+    try:
+        agent_set_available(actor=user, available=available)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "You are available for new tickets." if available else "You are away."
+        )
+    return redirect("/profile#availability")
 
 
 @never_cache

@@ -22,6 +22,8 @@ from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.fields import selectors as field_selectors
 from frontdesk.sla.selectors import ticket_sla
+from frontdesk.teams.selectors import teams_choosable
+from frontdesk.teams.services import ticket_set_team as set_team
 from frontdesk.tickets import merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
 from frontdesk.timelog.selectors import time_card
@@ -51,6 +53,11 @@ def _assign(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     message = services.ticket_assign(actor=user, ticket_id=ticket_id, assignee_id=data["assignee"])
     assignee = message.ticket.assignee
     return f"Assigned to {assignee.username}." if assignee else "The ticket is now unassigned."
+
+
+def _team(user: User, ticket_id: int, data: dict[str, Any]) -> str:
+    set_team(actor=user, ticket_id=ticket_id, team_id=data["team"])
+    return "Team changed." if data["team"] else "The ticket is now in no team."
 
 
 def _priority(user: User, ticket_id: int, data: dict[str, Any]) -> str:
@@ -84,6 +91,7 @@ def _resolution(user: User, ticket_id: int, data: dict[str, Any]) -> str:
 CONTROLS: dict[str, Control] = {
     "status": _status,
     "assign": _assign,
+    "team": _team,
     "priority": _priority,
     "category": _category,
     "tags": _tags,
@@ -160,6 +168,14 @@ def _last(messages: list[Message], otherwise: int) -> int:
     return messages[-1].pk if messages else otherwise
 
 
+def _team_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The active teams to move the ticket to, and its own team even if turned off."""
+    choices = [(str(pk), name) for pk, name in teams_choosable()]
+    if ticket.team_id is not None and str(ticket.team_id) not in dict(choices):
+        choices.append((str(ticket.team_id), f"{ticket.team.name} (off)" if ticket.team else ""))
+    return choices
+
+
 def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[str, Any]:
     """What the staff sidebar shows: the controls with their current values (or what was
     typed, when it was refused) and the history. Customers get neither."""
@@ -168,6 +184,7 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
     due_at = timezone.localtime(ticket.due_at) if ticket.due_at else None
     values: dict[str, Any] = {
         "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
         "priority": ticket.priority,
         "category": ticket.category,
         "tags": ", ".join(selectors.ticket_tag_names(ticket=ticket)),
@@ -181,6 +198,7 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
             values["resolution_public"] = "resolution_public" in form.data
     return {
         "agents": selectors.agents_assignable(user=user),
+        "teams_choices": _team_choices(ticket),
         # The current status first (what the control shows), then where it may move.
         "status_choices": [
             Status(ticket.status),

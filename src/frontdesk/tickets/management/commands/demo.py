@@ -15,6 +15,7 @@ from frontdesk.following.demo import demo_following_create
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
+from frontdesk.teams.demo import demo_teams_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 from frontdesk.tickets.merging_demo import demo_merges_create
 from frontdesk.timelog.demo import demo_time_entries_create
@@ -80,3 +81,4 @@ class Command(BaseCommand):
             self.stdout.write(demo_merges_create())
         self.stdout.write(demo_following_create())
         self.stdout.write(demo_fields_create(seed=options["seed"]))
+        self.stdout.write(demo_teams_create())
