@@ -396,3 +396,24 @@ def test_a_time_rule_leaves_closed_tickets(admin: User, customer: User, clock: C
 def test_a_deleted_ticket_is_passed_over(admin: User, customer: User) -> None:
     billing(admin)
     assert engine.rules_evaluate(ticket_id=987654, event=Event.TICKET_CREATED) == []
+
+
+def test_a_rule_acts_on_a_ticket_of_a_team_it_is_not_in(
+    admin: User, agent: User, customer: User
+) -> None:
+    """System acting for a rule is in no team, yet works every team's tickets (the gate,
+    tickets/access.sees_every_ticket): a desk with teams keeps its rules."""
+    from frontdesk.teams.services import team_create, ticket_set_team
+
+    team = team_create(actor=admin, values={"name": "Online", "members": [agent.pk]})
+    billing(admin)
+    ticket = open_ticket(customer, title="My invoice is wrong")
+    ticket_set_team(actor=admin, ticket_id=ticket.pk, team_id=team.pk)
+    [run] = engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED)
+    ticket.refresh_from_db()
+    assert run.errors == []
+    assert (ticket.team_id, ticket.category, ticket.priority) == (
+        team.pk,
+        Category.BILLING,
+        Priority.HIGH,
+    )
