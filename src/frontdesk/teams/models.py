@@ -90,5 +90,9 @@ class AgentStatus(models.Model):
     away_since = models.DateTimeField(null=True, blank=True)
     max_open_tickets = models.PositiveIntegerField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = "agent's availability"
+        verbose_name_plural = "agents' availability and caps"
+
     def __str__(self) -> str:
         return f"{self.user_id}: {'available' if self.available else 'away'}"
