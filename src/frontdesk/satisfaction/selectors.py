@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db.models import Count, QuerySet
 
 from frontdesk.accounts.models import User
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotAllowed
 from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.tickets import access
@@ -29,15 +30,24 @@ class SatisfactionCard:
         return not self.for_staff and not self.survey.is_answered
 
 
+def _survey_query(shape: None, ticket_id: int) -> QuerySet[Survey]:
+    return Survey.objects.filter(ticket_id=ticket_id).select_related("agent")[:1]
+
+
+# Read on every ticket page: compiled once (core/compiled.py).
+_survey_of = CompiledRead(_survey_query)
+
+
 def satisfaction_card(*, user: User, ticket: Ticket) -> SatisfactionCard | None:
     """The survey of a ticket ``user`` has read through the gate: for staff once there is
     one, for the requester once there is one (to answer it, or to see their answer). One
     query."""
     if not (user.is_staff_member or user.pk == ticket.requester_id):
         return None
-    survey = Survey.objects.filter(ticket=ticket).select_related("agent").first()
-    if survey is None:
+    found = _survey_of(None, ticket.pk)
+    if not found:
         return None
+    survey = found[0]
     return SatisfactionCard(survey=survey, for_staff=user.is_staff_member)
 
 

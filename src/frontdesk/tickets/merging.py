@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from frontdesk.accounts.models import User
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.tickets import access, validators
 from frontdesk.tickets.models import (
@@ -342,15 +343,26 @@ class Linked:
         return not self.how.startswith("merged")
 
 
-def ticket_links(*, user: User, ticket: Ticket) -> list[Linked]:
-    """The tickets linked to ``ticket`` as ``user`` may see them (a customer: none), oldest
-    link first. One query: the links with the other ticket."""
-    visible = access.links_visible_to(user)
-    rows = (
-        visible.filter(Q(ticket=ticket) | Q(other=ticket))
+def _links_query(shape: access.Shape, user_id: int, ticket_id: int) -> QuerySet[TicketLink]:
+    visible = access.links_visible_to(access.gate_stand_in(shape, user_id))
+    return (
+        visible.filter(Q(ticket_id=ticket_id) | Q(other_id=ticket_id))
         .select_related("ticket", "other")
         .order_by("id")
     )
+
+
+# Every agent's ticket page reads it, mostly to find nothing: building and compiling the query
+# cost 4-5 ms of CPU against well under one to run it (compiled once per shape).
+_links = CompiledRead(_links_query)
+
+
+def ticket_links(*, user: User, ticket: Ticket) -> list[Linked]:
+    """The tickets linked to ``ticket`` as ``user`` may see them (a customer: none), oldest
+    link first. One query: the links with the other ticket."""
+    if not user.is_staff_member:
+        return []
+    rows = _links(access.gate_shape(user), user.pk, ticket.pk)
     found = []
     for link in rows:
         mine = link.ticket_id == ticket.pk

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from frontdesk.accounts.models import User
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
@@ -28,12 +31,20 @@ class TimeCard:
         return format_minutes(self.total_minutes)
 
 
-def _entries(ticket: Ticket) -> list[TimeEntry]:
-    return list(
-        TimeEntry.objects.filter(ticket=ticket)
+def _entries_query(shape: None, ticket_id: int) -> QuerySet[TimeEntry]:
+    return (
+        TimeEntry.objects.filter(ticket_id=ticket_id)
         .select_related("agent")
         .order_by("-work_date", "-id")
     )
+
+
+# Read on every agent's ticket page: compiled once (core/compiled.py).
+_entries_of = CompiledRead(_entries_query)
+
+
+def _entries(ticket: Ticket) -> list[TimeEntry]:
+    return _entries_of(None, ticket.pk)
 
 
 def time_card(*, user: User, ticket: Ticket) -> TimeCard | None:
