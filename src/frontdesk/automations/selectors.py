@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from frontdesk.accounts.models import User
 from frontdesk.automations.models import Rule, RuleChange, RuleRun
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access
@@ -65,7 +66,15 @@ def ticket_rule_runs_shown(*, user: User, ticket: Ticket) -> list[RuleRun]:
     sidebar: none for a customer. One query."""
     if not user.is_staff_member:
         return []
-    return list(RuleRun.objects.filter(ticket_id=ticket.pk).order_by("-id")[:SIDEBAR_SHOWN])
+    return _runs_on(None, ticket.pk)
+
+
+def _runs_on_query(shape: None, ticket_id: int) -> QuerySet[RuleRun]:
+    return RuleRun.objects.filter(ticket_id=ticket_id).order_by("-id")[:SIDEBAR_SHOWN]
+
+
+# Read on every agent's ticket page: compiled once (core/compiled.py).
+_runs_on = CompiledRead(_runs_on_query)
 
 
 def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
