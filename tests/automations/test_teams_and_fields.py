@@ -6,7 +6,6 @@ logged; the form offers the teams and the fields."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,8 +56,8 @@ def online(admin: User, other_agent: User) -> Team:
 
 
 @pytest.fixture
-def fields(admin: User) -> Iterator[dict[str, FieldDefinition]]:
-    yield {
+def fields(admin: User) -> dict[str, FieldDefinition]:
+    return {
         "style": define(admin, "dance_style", "choice", choices=["Salsa", "Tango"]),
         "levels": define(admin, "levels", "multi_choice", choices=["Beginner", "Advanced"]),
         "member": define(admin, "member_number", "text"),

@@ -31,10 +31,10 @@ from frontdesk.automations import schema
 from frontdesk.automations.models import Event, Match, Rule, RuleActor, RuleRun
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput
+from frontdesk.fields.services import ticket_fields_set
 from frontdesk.notifications import kinds
 from frontdesk.notifications.rules import Notice, notify
 from frontdesk.replies import placeholders
-from frontdesk.fields.services import ticket_fields_set
 from frontdesk.replies.services import saved_reply_send
 from frontdesk.teams.services import ticket_set_team
 from frontdesk.tickets import services

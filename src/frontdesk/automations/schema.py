@@ -531,8 +531,7 @@ def clean_actions(value: object) -> list[dict[str, Any]]:
             raise InvalidInput(
                 f"{where}: there is no custom field {key!r}."
                 if key is not None
-                else f"{where}: choose an action ({', '.join(ACTIONS)}, or "
-                f"{CUSTOM_ACTION}<key>).",
+                else f"{where}: choose an action ({', '.join(ACTIONS)}, or {CUSTOM_ACTION}<key>).",
                 field="actions",
             )
         try:
