@@ -518,3 +518,21 @@ def test_the_form_offers_teams_and_fields_and_saves_their_rows(
     ]
     shown = client.get(f"/rules/{saved.pk}").content.decode()
     assert '<option value="Salsa" selected>' in shown
+
+
+def test_the_demo_sends_billing_tickets_to_its_billing_team(
+    admin: User, agent: User, customer: User
+) -> None:
+    from frontdesk.automations.demo import demo_rules_create
+
+    assert demo_rules_create() == "Added 2 automation rules (see /rules)."
+    team = team_create(actor=admin, values={"name": "Billing", "members": [agent.pk]})
+    assert demo_rules_create() == "Added 1 automation rules (see /rules)."
+    ticket = open_ticket(customer, title="A refund for my pass")
+    runs = engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED)
+    assert [run.done for run in runs] == [
+        ["Set category Billing", "Set priority High"],
+        ["Set team Billing"],
+    ]
+    ticket.refresh_from_db()
+    assert (ticket.category, ticket.team_id) == (Category.BILLING, team.pk)
