@@ -240,7 +240,7 @@ def test_values_are_kept_as_json_and_read_in_words(
     html = page.get("/rules").content.decode()
     for words in (
         "Team is not Billing",
-        "Team is no team",
+        "Team is none",
         "Age is greater than 17.5",
         "Trial On is less than 2026-12-31",
         "Vip is yes",
@@ -404,7 +404,7 @@ def test_set_no_team_and_a_refused_move_is_logged(
     ticket_set_team(actor=admin, ticket_id=ticket.pk, team_id=billing.pk)
     [run] = engine.rules_evaluate(ticket_id=ticket.pk, event=Event.STATUS_CHANGED)
     ticket.refresh_from_db()
-    assert ticket.team_id is None and run.done == ["Set team no team", "Add tag moved"]
+    assert ticket.team_id is None and run.done == ["Set team none", "Add tag moved"]
 
     rule_update(
         actor=admin,

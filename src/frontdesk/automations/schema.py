@@ -581,7 +581,7 @@ def _value_words(key: str, kind: str, value: Any, names: Names) -> str:
     if choices is not None and value in choices.values:
         return str(choices(value).label)
     if kind == "team" and value == NO_TEAM:
-        return "no team"
+        return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
