@@ -193,6 +193,17 @@ def test_bad_team_and_field_rows_name_the_row_and_field(
     assert not Rule.objects.exists() and not RuleChange.objects.exists()
 
 
+def test_a_rule_cannot_move_tickets_to_a_team_turned_off(admin: User, billing: Team) -> None:
+    team_update(actor=admin, team_id=billing.pk, values={"active": False})
+    with pytest.raises(InvalidInput) as refused:
+        rule(admin, [], [{"action": "set_team", "value": billing.pk}])
+    assert refused.value.message == (
+        "Action 1 (Set team): this team is turned off; choose an active team."
+    )
+    # As a condition it still names tickets that stayed in it.
+    rule(admin, [{"field": "team", "value": billing.pk}], [{"action": "add_tag", "value": "x"}])
+
+
 def test_an_inactive_field_cannot_be_used_in_a_new_rule(
     admin: User, fields: dict[str, FieldDefinition]
 ) -> None:
@@ -250,6 +261,10 @@ def test_values_are_kept_as_json_and_read_in_words(
         "Clear Member Number",
     ):
         assert words in html
+    form = page.get(f"/rules/{saved.pk}").content.decode()
+    assert 'value="Beginner, Advanced"' in form  # a multiple choice, typed back as written
+    assert '<option value="True" selected>Yes</option>' in form
+    assert f'<option value="{billing.pk}" selected>Billing</option>' in form
 
 
 # --- matching: the dry-run and the engine -----------------------------------------------------

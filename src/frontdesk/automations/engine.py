@@ -73,7 +73,8 @@ def rule_actor() -> RuleActor:
 
 def conditions_holding(rule: Rule, ticket_id: int, moment: datetime) -> list[str] | None:
     """The rule's conditions that hold for the ticket, in words, if the rule matches (all or
-    any of them); None if it does not, or the ticket is gone. One query."""
+    any of them); None if it does not, or the ticket is gone. One query, and one per custom
+    field condition (its definition)."""
     query = Ticket.objects.filter(pk=ticket_id)
     if not rule.conditions:
         return [] if query.exists() else None

@@ -180,6 +180,15 @@ def _team(value: object, where: str) -> object:
     return value
 
 
+def _active_team(value: object, where: str) -> object:
+    """A team to move tickets to: an active one (a team turned off later is logged as refused
+    when the rule runs), or none."""
+    value = _team(value, where)
+    if value != NO_TEAM and not Team.objects.filter(pk=value, active=True).exists():
+        raise InvalidInput(f"{where}: this team is turned off; choose an active team.")
+    return value
+
+
 Cleaner = Callable[[object, str], object]
 
 
@@ -434,7 +443,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "add_note": ActionSpec("Add internal note", _note, "text"),
     "send_reply": ActionSpec("Send saved reply", _shared_reply, "reply"),
     "notify": ActionSpec("Notify", _notify_whom, "notify"),
-    "set_team": ActionSpec("Set team", _team, "team"),
+    "set_team": ActionSpec("Set team", _active_team, "team"),
 }
 
 

@@ -58,7 +58,8 @@ def _padded(rows: list[dict[str, Any]], count: int, offered: set[str]) -> list[d
     other is in the row's text box."""
     shown = []
     for row in rows:
-        value = "" if row.get("value") is None else str(row["value"])
+        raw = row.get("value")
+        value = "" if raw is None else ", ".join(raw) if isinstance(raw, list) else str(raw)
         shown.append({**row, "value": value, "typed": "" if value in offered else value})
     return shown + [{} for _ in range(max(0, count - len(shown)))]
 
@@ -109,7 +110,7 @@ def _value_groups(
 def _field_options(field: FieldDefinition) -> list[tuple[str, str]]:
     """What a custom field's value may be chosen from: its options, or yes and no."""
     if field.type == FieldType.CHECKBOX:
-        return [("yes", "Yes"), ("no", "No")]
+        return [("True", "Yes"), ("False", "No")]
     if field.type in CHOICE_TYPES:
         return [(str(option), str(option)) for option in field.choices]
     return []
