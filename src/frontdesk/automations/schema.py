@@ -184,7 +184,7 @@ def _active_team(value: object, where: str) -> object:
     """A team to move tickets to: an active one (a team turned off later is logged as refused
     when the rule runs), or none."""
     value = _team(value, where)
-    if value != NO_TEAM and not Team.objects.filter(pk=value, active=True).exists():
+    if isinstance(value, int) and not Team.objects.filter(pk=value, active=True).exists():
         raise InvalidInput(f"{where}: this team is turned off; choose an active team.")
     return value
 
