@@ -25,15 +25,18 @@ DELETE = frozenset({400, 401, 403, 404, 429})
 
 CONDITIONS_HELP = (
     '[{"field": "category", "operator": "is", "value": "billing"}]: fields status, priority, '
-    'category, channel, organisation (id), assignee (id or "unassigned"), tags (has, '
-    "has_not), title and body (contains, not_contains), requester_domain, and for rules on time "
+    'category, channel, organisation (id), assignee (id or "unassigned"), team (id or "none"), '
+    "tags (has, has_not), title and body (contains, not_contains), requester_domain, a custom "
+    "field as field:<key> (is, is_not, is_set, is_not_set; contains for text; greater, less for "
+    "numbers and dates; has, has_not for multiple choice), and for rules on time "
     "hours_since_created, hours_since_customer_reply, hours_since_status_change, "
     "hours_since_pending (at_least)."
 )
 ACTIONS_HELP = (
     '[{"action": "set_priority", "value": "high"}]: set_status, set_priority, set_category, '
     "assign (agent id), unassign, add_tag, remove_tag, add_note (text), send_reply (a shared "
-    "saved reply's id), notify (\"assignee\" or an agent's id)."
+    'saved reply\'s id), notify ("assignee" or an agent\'s id), set_team (id or "none"), '
+    "set_field:<key> (the custom field's value; empty clears it)."
 )
 EVENT_HELP = (
     "ticket_created, customer_replied, agent_replied, status_changed, priority_changed, "

@@ -1,6 +1,7 @@
 """The demo's rules for the dance studio (`frontdesk demo`): billing mail sorted at once, an SLA
-breach nobody has tagged and told to the lead, and (off, to try with the dry-run) pending
-tickets closed after three days without an answer."""
+breach nobody has tagged and told to the lead, billing tickets moved to the Billing team (when
+the demo has that team: teams/demo.py), and (off, to try with the dry-run) pending tickets
+closed after three days without an answer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from frontdesk.accounts.models import Role, User
 from frontdesk.automations.models import Event, Rule
 from frontdesk.automations.services import rule_create
 from frontdesk.replies.models import SavedReply
+from frontdesk.teams.models import Team
 
 
 def _rules(admin: User, closing_reply: int | None) -> list[dict[str, Any]]:
@@ -39,6 +41,20 @@ def _rules(admin: User, closing_reply: int | None) -> list[dict[str, Any]]:
             ],
         },
     ]
+    billing_team = Team.objects.filter(name="Billing", active=True).values_list("pk", flat=True)
+    if team_id := billing_team.first():
+        rules.append(
+            {
+                "name": "Billing category: to the Billing team",
+                "active": True,
+                "event": Event.TICKET_CREATED,
+                "conditions": [
+                    {"field": "category", "operator": "is", "value": "billing"},
+                    {"field": "team", "operator": "is", "value": "none"},
+                ],
+                "actions": [{"action": "set_team", "value": team_id}],
+            }
+        )
     if closing_reply is not None:
         rules.append(
             {

@@ -31,12 +31,14 @@ from frontdesk.automations import schema
 from frontdesk.automations.models import Event, Match, Rule, RuleActor, RuleRun
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput
+from frontdesk.fields.services import ticket_fields_set
 from frontdesk.notifications import kinds
 from frontdesk.notifications.rules import Notice, notify
 from frontdesk.replies import placeholders
 from frontdesk.replies.services import saved_reply_send
+from frontdesk.teams.services import ticket_set_team
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Message, Status, Ticket
+from frontdesk.tickets.models import Message, Status, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ def rule_actor() -> RuleActor:
 
 def conditions_holding(rule: Rule, ticket_id: int, moment: datetime) -> list[str] | None:
     """The rule's conditions that hold for the ticket, in words, if the rule matches (all or
-    any of them); None if it does not, or the ticket is gone. One query."""
+    any of them); None if it does not, or the ticket is gone. One query, and one per custom
+    field condition (its definition)."""
     query = Ticket.objects.filter(pk=ticket_id)
     if not rule.conditions:
         return [] if query.exists() else None
@@ -167,7 +170,7 @@ def _act(rule: Rule, ticket_id: int, chain: tuple[int, ...]) -> tuple[list[str],
             words = schema.action_words(action, names)
             try:
                 with transaction.atomic():
-                    changed = RUNNERS[action["action"]](actor, ticket_id, action["value"], rule)
+                    changed = runner(action["action"])(actor, ticket_id, action["value"], rule)
             except DomainError as exc:
                 errors.append(f"{words}: {exc.message}")
             else:
@@ -254,7 +257,37 @@ def _notify(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
     return True
 
 
-RUNNERS: dict[str, Callable[[RuleActor, int, Any, Rule], bool]] = {
+Runner = Callable[[RuleActor, int, Any, Rule], bool]
+
+
+def _set_team(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
+    """Move the ticket (teams/services.py): routing follows as for a person's move."""
+    team_id = None if value == schema.NO_TEAM else int(value)
+    if _ticket(ticket_id).team_id == team_id:
+        return False
+    ticket_set_team(actor=actor, ticket_id=ticket_id, team_id=team_id)
+    return True
+
+
+def _set_field(key: str) -> Runner:
+    def run(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
+        changes = TicketEvent.objects.filter(
+            ticket_id=ticket_id, field=TicketEvent.Field.CUSTOM_FIELD
+        )
+        before = changes.count()
+        ticket_fields_set(actor=actor, ticket_id=ticket_id, values={key: value})
+        return changes.count() > before
+
+    return run
+
+
+def runner(action: str) -> Runner:
+    """What does ``action``: one of RUNNERS, or setting a custom field (``set_field:<key>``)."""
+    key = schema.custom_key(action, schema.CUSTOM_ACTION)
+    return RUNNERS[action] if key is None else _set_field(key)
+
+
+RUNNERS: dict[str, Runner] = {
     "set_status": _set_status,
     "set_priority": _set_detail("priority"),
     "set_category": _set_detail("category"),
@@ -265,6 +298,7 @@ RUNNERS: dict[str, Callable[[RuleActor, int, Any, Rule], bool]] = {
     "add_note": _add_note,
     "send_reply": _send_reply,
     "notify": _notify,
+    "set_team": _set_team,
 }
 
 

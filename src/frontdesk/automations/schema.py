@@ -22,7 +22,11 @@ from django.db.models.lookups import LessThanOrEqual
 from frontdesk.accounts.models import STAFF_ROLES, Organisation, User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import is_id
+from frontdesk.fields import filters as field_filters
+from frontdesk.fields import values as field_values
+from frontdesk.fields.models import FieldDefinition, FieldType
 from frontdesk.replies.models import SavedReply
+from frontdesk.teams.models import Team
 from frontdesk.tickets import validators
 from frontdesk.tickets.models import (
     Category,
@@ -42,14 +46,23 @@ NOTE_MAX = 5_000
 HOURS_MAX = 24 * 365
 UNASSIGNED = "unassigned"
 ASSIGNEE = "assignee"
+NO_TEAM = "none"
+CUSTOM_CONDITION = "field:"  # "field:<key>": a condition on a custom field
+CUSTOM_ACTION = "set_field:"  # "set_field:<key>": set a custom field
 
 IS, IS_NOT = "is", "is_not"
 HAS, HAS_NOT = "has", "has_not"
 CONTAINS, NOT_CONTAINS = "contains", "not_contains"
 AT_LEAST = "at_least"
+IS_SET, IS_NOT_SET = "is_set", "is_not_set"
+GREATER, LESS = "greater", "less"
 OPERATOR_LABELS = {
     IS: "is",
     IS_NOT: "is not",
+    IS_SET: "is set",
+    IS_NOT_SET: "is not set",
+    GREATER: "is greater than",
+    LESS: "is less than",
     HAS: "has",
     HAS_NOT: "has not",
     CONTAINS: "contains",
@@ -158,6 +171,24 @@ def _nothing(value: object, where: str) -> object:
     return None
 
 
+def _team(value: object, where: str) -> object:
+    if value == NO_TEAM:
+        return NO_TEAM
+    value = _int(value)
+    if value is None or not Team.objects.filter(pk=value).exists():
+        raise InvalidInput(f"{where}: choose a team, or {NO_TEAM} for no team.")
+    return value
+
+
+def _active_team(value: object, where: str) -> object:
+    """A team to move tickets to: an active one (a team turned off later is logged as refused
+    when the rule runs), or none."""
+    value = _team(value, where)
+    if isinstance(value, int) and not Team.objects.filter(pk=value, active=True).exists():
+        raise InvalidInput(f"{where}: this team is turned off; choose an active team.")
+    return value
+
+
 Cleaner = Callable[[object, str], object]
 
 
@@ -228,6 +259,11 @@ def _body_query(operator: str, value: Any, moment: datetime) -> Q:
     return Q(said) if operator == CONTAINS else ~Q(said)
 
 
+def _team_query(operator: str, value: Any, moment: datetime) -> Q:
+    q = Q(team__isnull=True) if value == NO_TEAM else Q(team_id=value)
+    return q if operator == IS else ~q
+
+
 def _domain_query(operator: str, value: Any, moment: datetime) -> Q:
     q = Q(requester__email__iendswith=f"@{value}")
     return q if operator == IS else ~q
@@ -261,6 +297,7 @@ FIELDS: dict[str, FieldSpec] = {
         "Organisation", EQUALITY, _organisation, _choice_query("organisation_id"), "organisation"
     ),
     "assignee": FieldSpec("Assignee", EQUALITY, _assignee, _assignee_query, "agent"),
+    "team": FieldSpec("Team", EQUALITY, _team, _team_query, "team"),
     "tags": FieldSpec("Tags", (HAS, HAS_NOT), _tag, _tags_query, "text"),
     "title": FieldSpec("Title", (CONTAINS, NOT_CONTAINS), _text, _title_query, "text"),
     "body": FieldSpec(
@@ -293,6 +330,98 @@ FIELDS: dict[str, FieldSpec] = {
 TIME_FIELDS = frozenset(ANCHORS)
 
 
+# --- custom fields ----------------------------------------------------------------------------
+# A condition "field:<key>" and an action "set_field:<key>" for each custom field: the value is
+# checked against the field's definition (fields/values.py) and the condition's query is the
+# one the ticket filters use (fields/filters.value_query).
+
+SET_OPERATORS = (IS_SET, IS_NOT_SET)  # take no value
+CUSTOM_OPERATORS: dict[str, tuple[str, ...]] = {
+    FieldType.TEXT: (IS, IS_NOT, CONTAINS, NOT_CONTAINS, *SET_OPERATORS),
+    FieldType.NUMBER: (IS, IS_NOT, GREATER, LESS, *SET_OPERATORS),
+    FieldType.DATE: (IS, IS_NOT, GREATER, LESS, *SET_OPERATORS),
+    FieldType.CHOICE: (IS, IS_NOT, *SET_OPERATORS),
+    FieldType.MULTI_CHOICE: (HAS, HAS_NOT, *SET_OPERATORS),
+    FieldType.CHECKBOX: (IS, IS_NOT, *SET_OPERATORS),
+}
+_LOOKUPS = {CONTAINS: "icontains", NOT_CONTAINS: "icontains", GREATER: "gt", LESS: "lt"}
+_NEGATED = frozenset({IS_NOT, HAS_NOT, NOT_CONTAINS})
+
+
+def custom_key(name: object, prefix: str) -> str | None:
+    """The custom field's key a condition's field or an action names, or None."""
+    if isinstance(name, str) and name.startswith(prefix) and len(name) > len(prefix):
+        return name[len(prefix) :]
+    return None
+
+
+def _definition(key: str, *, active_only: bool) -> FieldDefinition | None:
+    found = FieldDefinition.objects.filter(key=key)
+    return (found.filter(active=True) if active_only else found).first()
+
+
+def _kept(value: field_values.Value) -> object:
+    """A field's value as a rule keeps it in JSON: numbers and dates as text."""
+    if value is None or isinstance(value, bool | str | list):
+        return value
+    return field_values.display(value)
+
+
+def _without_label(field: FieldDefinition, message: str) -> str:
+    return message.removeprefix(f"{field.label}: ")
+
+
+def _custom_condition(field: FieldDefinition) -> FieldSpec:
+    def clean(value: object, where: str) -> object:
+        try:
+            parsed = field_filters.one_value(field, value)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {_without_label(field, exc.message)}") from None
+        if parsed is None:
+            raise InvalidInput(f"{where}: give the value to compare with.")
+        return _kept(parsed)
+
+    def query(operator: str, value: Any, moment: datetime) -> Q:
+        if operator in SET_OPERATORS:
+            unset = field_filters.value_query(field, None)
+            return ~unset if operator == IS_SET else unset
+        lookup = _LOOKUPS.get(operator, "exact")
+        if field.type == FieldType.TEXT and lookup == "exact":
+            lookup = "iexact"
+        q = field_filters.value_query(field, field_filters.one_value(field, value), lookup)
+        return ~q if operator in _NEGATED else q
+
+    kind = "text" if field.type in (FieldType.TEXT, FieldType.NUMBER, FieldType.DATE) else "choice"
+    return FieldSpec(field.label, CUSTOM_OPERATORS[field.type], clean, query, kind)
+
+
+def _nowhere(operator: str, value: Any, moment: datetime) -> Q:
+    return Q(pk__in=[])
+
+
+def field_spec(name: object, *, active_only: bool = False) -> FieldSpec | None:
+    """The condition field ``name`` (one of FIELDS, or ``field:<key>``), or None. A custom
+    field deleted since the rule was written holds for no ticket."""
+    key = custom_key(name, CUSTOM_CONDITION)
+    if key is None:
+        return FIELDS.get(name) if isinstance(name, str) else None
+    field = _definition(key, active_only=active_only)
+    if field is not None:
+        return _custom_condition(field)
+    return None if active_only else FieldSpec(key, EQUALITY, _nothing, _nowhere, "text")
+
+
+def _custom_action(field: FieldDefinition) -> ActionSpec:
+    def clean(value: object, where: str) -> object:
+        try:
+            return _kept(field_values.parse_value(field, value))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {_without_label(field, exc.message)}") from None
+
+    kind = "text" if field.type in (FieldType.TEXT, FieldType.NUMBER, FieldType.DATE) else "choice"
+    return ActionSpec(f"Set {field.label}", clean, kind)
+
+
 # --- actions ----------------------------------------------------------------------------------
 
 
@@ -314,7 +443,19 @@ ACTIONS: dict[str, ActionSpec] = {
     "add_note": ActionSpec("Add internal note", _note, "text"),
     "send_reply": ActionSpec("Send saved reply", _shared_reply, "reply"),
     "notify": ActionSpec("Notify", _notify_whom, "notify"),
+    "set_team": ActionSpec("Set team", _active_team, "team"),
 }
+
+
+def action_spec(name: object, *, active_only: bool = False) -> ActionSpec | None:
+    """The action ``name`` (one of ACTIONS, or ``set_field:<key>``), or None."""
+    key = custom_key(name, CUSTOM_ACTION)
+    if key is None:
+        return ACTIONS.get(name) if isinstance(name, str) else None
+    field = _definition(key, active_only=active_only)
+    return None if field is None else _custom_action(field)
+
+
 CHOICES_OF: dict[str, Any] = {
     "status": Status,
     "priority": Priority,
@@ -362,14 +503,23 @@ def _clean_condition(row: dict[str, Any], where: str) -> dict[str, Any]:
     unknown = sorted(set(row) - {"field", "operator", "value"})
     if unknown:
         raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.")
-    spec = FIELDS.get(row.get("field"))  # type: ignore[arg-type]
+    spec = field_spec(row.get("field"), active_only=True)
     if spec is None:
-        raise InvalidInput(f"{where}: choose a field ({', '.join(FIELDS)}).")
+        key = custom_key(row.get("field"), CUSTOM_CONDITION)
+        if key is not None:
+            raise InvalidInput(f"{where}: there is no custom field {key!r}.")
+        raise InvalidInput(
+            f"{where}: choose a field ({', '.join(FIELDS)}, or {CUSTOM_CONDITION}<key>)."
+        )
     operator = row.get("operator") or spec.operators[0]
     if operator not in spec.operators:
         allowed = ", ".join(spec.operators)
         raise InvalidInput(f"{where}: {spec.label} takes the operators {allowed}.")
-    value = spec.clean(row.get("value"), f"{where} ({spec.label})")
+    value = (
+        None
+        if operator in SET_OPERATORS
+        else spec.clean(row.get("value"), f"{where} ({spec.label})")
+    )
     return {"field": row["field"], "operator": operator, "value": value}
 
 
@@ -382,12 +532,16 @@ def clean_actions(value: object) -> list[dict[str, Any]]:
     for number, row in enumerate(rows, start=1):
         where = f"Action {number}"
         unknown = sorted(set(row) - {"action", "value"})
-        spec = ACTIONS.get(row.get("action"))  # type: ignore[arg-type]
+        spec = action_spec(row.get("action"), active_only=True)
         if unknown:
             raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.", field="actions")
         if spec is None:
+            key = custom_key(row.get("action"), CUSTOM_ACTION)
             raise InvalidInput(
-                f"{where}: choose an action ({', '.join(ACTIONS)}).", field="actions"
+                f"{where}: there is no custom field {key!r}."
+                if key is not None
+                else f"{where}: choose an action ({', '.join(ACTIONS)}, or {CUSTOM_ACTION}<key>).",
+                field="actions",
             )
         try:
             action_value = spec.clean(row.get("value"), f"{where} ({spec.label})")
@@ -401,7 +555,9 @@ def clean_actions(value: object) -> list[dict[str, Any]]:
 
 
 def condition_query(condition: dict[str, Any], moment: datetime) -> Q:
-    return FIELDS[condition["field"]].query(condition["operator"], condition["value"], moment)
+    spec = field_spec(condition["field"])
+    assert spec is not None  # checked when the rule was saved
+    return spec.query(condition["operator"], condition["value"], moment)
 
 
 def rule_query(conditions: list[dict[str, Any]], match: str, moment: datetime) -> Q:
@@ -425,13 +581,20 @@ def window_expression(conditions: list[dict[str, Any]]) -> Combinable | None:
 # --- in words ---------------------------------------------------------------------------------
 
 
-Names = dict[str, dict[int, str]]  # per kind of value ("agent", "organisation", "reply"): id: name
+# Per kind of value ("agent", "organisation", "reply", "team"): id: name; "field": key: label.
+Names = dict[str, dict[Any, str]]
 
 
 def _value_words(key: str, kind: str, value: Any, names: Names) -> str:
     choices = CHOICES_OF.get(key)
     if choices is not None and value in choices.values:
         return str(choices(value).label)
+    if kind == "team" and value == NO_TEAM:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     if value == UNASSIGNED:
         return "nobody"
     if value == ASSIGNEE:
@@ -443,14 +606,26 @@ def _value_words(key: str, kind: str, value: Any, names: Names) -> str:
 
 
 def condition_words(condition: dict[str, Any], names: Names | None = None) -> str:
+    names = names or {}
+    key = custom_key(condition.get("field"), CUSTOM_CONDITION)
+    if key is not None:
+        label = names.get("field", {}).get(key, key)
+        value = _value_words("", "text", condition.get("value"), names)
+        return f"{label} {OPERATOR_LABELS.get(condition['operator'], '')} {value}".strip()
     spec = FIELDS.get(condition.get("field", ""))
     if spec is None:
         return str(condition)
-    value = _value_words(condition["field"], spec.kind, condition.get("value"), names or {})
+    value = _value_words(condition["field"], spec.kind, condition.get("value"), names)
     return f"{spec.label} {OPERATOR_LABELS.get(condition['operator'], '')} {value}".strip()
 
 
 def action_words(action: dict[str, Any], names: Names | None = None) -> str:
+    key = custom_key(action.get("action"), CUSTOM_ACTION)
+    if key is not None:
+        label = (names or {}).get("field", {}).get(key, key)
+        if action.get("value") is None:
+            return f"Clear {label}"
+        return f"Set {label} to {_value_words('', 'text', action['value'], names or {})}"
     spec = ACTIONS.get(action.get("action", ""))
     if spec is None:
         return str(action)
@@ -461,8 +636,17 @@ def action_words(action: dict[str, Any], names: Names | None = None) -> str:
 
 
 def names_for(rules: list[Any]) -> Names:
-    """The names of the agents, organisations and saved replies the rules name: three queries."""
+    """The names of the agents, organisations, saved replies, teams and custom fields the
+    rules name: five queries."""
     wanted: dict[str, set[int]] = {"agent": set(), "organisation": set(), "reply": set()}
+    wanted["team"] = set()
+    keys = {
+        key
+        for rule in rules
+        for key in [custom_key(c.get("field"), CUSTOM_CONDITION) for c in rule.conditions]
+        + [custom_key(a.get("action"), CUSTOM_ACTION) for a in rule.actions]
+        if key is not None
+    }
     for rule in rules:
         rows = [(FIELDS.get(c.get("field", "")), c) for c in rule.conditions] + [
             (ACTIONS.get(a.get("action", "")), a) for a in rule.actions
@@ -480,4 +664,6 @@ def names_for(rules: list[Any]) -> Names:
             Organisation.objects.filter(pk__in=wanted["organisation"]).values_list("pk", "name")
         ),
         "reply": dict(SavedReply.objects.filter(pk__in=wanted["reply"]).values_list("pk", "name")),
+        "team": dict(Team.objects.filter(pk__in=wanted["team"]).values_list("pk", "name")),
+        "field": dict(FieldDefinition.objects.filter(key__in=keys).values_list("key", "label")),
     }

@@ -10,6 +10,7 @@ from frontdesk.automations.models import Rule, RuleChange, RuleRun
 from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.core.ids import is_id
+from frontdesk.fields.models import FieldDefinition
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
@@ -78,11 +79,12 @@ _runs_on = CompiledRead(_runs_on_query)
 
 
 def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
-    """What the rule form offers in its value lists: the agents, the organisations and the
-    shared saved replies (staff only). Three queries."""
+    """What the rule form offers in its value lists: the agents, the organisations, the
+    shared saved replies and the teams (staff only). Four queries."""
     _check_staff(user)
     from frontdesk.accounts.models import STAFF_ROLES, Organisation
     from frontdesk.replies.models import SavedReply
+    from frontdesk.teams.models import Team
 
     agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
     return {
@@ -95,4 +97,11 @@ def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
             (str(pk), name)
             for pk, name in SavedReply.objects.filter(owner__isnull=True).values_list("pk", "name")
         ],
+        "teams": [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")],
     }
+
+
+def rule_form_fields(*, user: User) -> list[FieldDefinition]:
+    """The active custom fields a rule may test and set (staff only). One query."""
+    _check_staff(user)
+    return list(FieldDefinition.objects.filter(active=True).order_by("position", "id"))

@@ -38,14 +38,31 @@ def _definition(key: str, name: str) -> FieldDefinition:
 def _parse(field: FieldDefinition, text: str) -> Any:
     if text.strip().lower() == NONE and field.type != FieldType.TEXT:
         return None
+    return one_value(field, text)
+
+
+def one_value(field: FieldDefinition, raw: Any) -> Any:
+    """``raw`` as one value to look for in ``field`` (for a multi-choice field, one of its
+    options); None when empty. InvalidInput names the field and says what it takes."""
     if field.type == FieldType.MULTI_CHOICE:
         return field_values.parse_value(
             FieldDefinition(
                 key=field.key, label=field.label, type=FieldType.CHOICE, choices=field.choices
             ),
-            text,
+            raw,
         )
-    return field_values.parse_value(field, text)
+    return field_values.parse_value(field, raw)
+
+
+def value_query(field: FieldDefinition, value: Any, lookup: str = "exact") -> Q:
+    """The tickets that have ``value`` in ``field`` (compared by ``lookup``: ``icontains``,
+    ``gt``, ``lt``), as a condition on Ticket; ``None``: those with no value in it. The one
+    definition of a custom field as a condition: the filters here and the automation rules'
+    conditions (automations/schema.py)."""
+    rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
+    if value is None:
+        return ~Q(Exists(rows))
+    return Q(Exists(rows.filter(**{f"{field.column}__{lookup}": value})))
 
 
 def custom_filter(name: str) -> filters.TicketFilter | None:
@@ -58,10 +75,7 @@ def custom_filter(name: str) -> filters.TicketFilter | None:
     def keep(user: User, value: Any) -> Q:
         if not fields_visible_to(user).filter(pk=field.pk).exists():
             raise InvalidInput(f"There is no custom field {key!r}.", field=name)
-        rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
-        if value is None:
-            return ~Q(Exists(rows))
-        return Q(Exists(rows.filter(**{field.column: value})))
+        return value_query(field, value)
 
     return filters.TicketFilter(
         name,

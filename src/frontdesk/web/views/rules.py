@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from frontdesk.automations import schema, selectors, services
 from frontdesk.automations.models import Event, Match, Rule
 from frontdesk.core.errors import Conflict, InvalidInput
+from frontdesk.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
 from frontdesk.tickets.models import Category, Channel, Priority, Status
 from frontdesk.web.pages import current_user, friendly_errors, page_methods
 
@@ -57,14 +58,16 @@ def _padded(rows: list[dict[str, Any]], count: int, offered: set[str]) -> list[d
     other is in the row's text box."""
     shown = []
     for row in rows:
-        value = "" if row.get("value") is None else str(row["value"])
+        raw = row.get("value")
+        value = "" if raw is None else ", ".join(raw) if isinstance(raw, list) else str(raw)
         shown.append({**row, "value": value, "typed": "" if value in offered else value})
     return shown + [{} for _ in range(max(0, count - len(shown)))]
 
 
 def _form_context(request: HttpRequest, values: dict[str, Any], **more: Any) -> dict[str, Any]:
     user = current_user(request)
-    groups = _value_groups(user)
+    custom = selectors.rule_form_fields(user=user)
+    groups = _value_groups(user, custom)
     offered = {value for _title, items in groups for value, _name in items}
     return {
         "values": values,
@@ -72,16 +75,20 @@ def _form_context(request: HttpRequest, values: dict[str, Any], **more: Any) -> 
         "actions": _padded(values.get("actions", []), ACTION_ROWS, offered),
         "events": Event.choices,
         "matches": Match.choices,
-        "fields": [(name, spec.label) for name, spec in schema.FIELDS.items()],
+        "fields": [(name, spec.label) for name, spec in schema.FIELDS.items()]
+        + [(f"{schema.CUSTOM_CONDITION}{f.key}", f"{f.label} (custom field)") for f in custom],
         "operators": list(schema.OPERATOR_LABELS.items()),
-        "action_kinds": [(name, spec.label) for name, spec in schema.ACTIONS.items()],
+        "action_kinds": [(name, spec.label) for name, spec in schema.ACTIONS.items()]
+        + [(f"{schema.CUSTOM_ACTION}{f.key}", f"Set {f.label} (custom field)") for f in custom],
         "value_groups": groups,
         "is_admin": user.is_admin,
         **more,
     }
 
 
-def _value_groups(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+def _value_groups(
+    user: Any, custom: list[FieldDefinition]
+) -> list[tuple[str, list[tuple[str, str]]]]:
     people = selectors.rule_form_choices(user=user)
     return [
         ("Status", [(str(v), str(label)) for v, label in Status.choices]),
@@ -95,7 +102,18 @@ def _value_groups(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Agents", people["agents"]),
         ("Organisations", people["organisations"]),
         ("Shared saved replies", people["replies"]),
+        ("Teams", [(schema.NO_TEAM, "No team"), *people["teams"]]),
+        *[(field.label, _field_options(field)) for field in custom if _field_options(field)],
     ]
+
+
+def _field_options(field: FieldDefinition) -> list[tuple[str, str]]:
+    """What a custom field's value may be chosen from: its options, or yes and no."""
+    if field.type == FieldType.CHECKBOX:
+        return [("True", "Yes"), ("False", "No")]
+    if field.type in CHOICE_TYPES:
+        return [(str(option), str(option)) for option in field.choices]
+    return []
 
 
 @page_methods

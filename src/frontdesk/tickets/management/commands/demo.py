@@ -74,7 +74,6 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         self.stdout.write(_saved_replies())
         self.stdout.write(demo_sla_create())
-        self.stdout.write(demo_rules_create())
         self.stdout.write(demo_time_entries_create(seed=options["seed"]))
         self.stdout.write(demo_surveys_create(seed=options["seed"]))
         if not options["no_merges"]:
@@ -82,3 +81,4 @@ class Command(BaseCommand):
         self.stdout.write(demo_following_create())
         self.stdout.write(demo_fields_create(seed=options["seed"]))
         self.stdout.write(demo_teams_create())
+        self.stdout.write(demo_rules_create())  # after the teams: a rule moves tickets to one
