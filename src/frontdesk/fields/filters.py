@@ -1,7 +1,8 @@
 """Custom fields as ticket filters: ``field_<key>=<value>`` in the workspace's address, a
 saved view and the REST API (which also takes ``cf_<key>``). Each keeps the tickets that have
-that value, an index lookup on (field, value, ticket). Registered with tickets/filters.py
-when the app is ready, so the tickets app does not import this one."""
+that value, an index lookup on (field, value, ticket); a team field's filter keeps only its
+team's tickets. Registered with tickets/filters.py when the app is ready, so the tickets app
+does not import this one."""
 
 from __future__ import annotations
 
@@ -59,9 +60,11 @@ def custom_filter(name: str) -> filters.TicketFilter | None:
         if not fields_visible_to(user).filter(pk=field.pk).exists():
             raise InvalidInput(f"There is no custom field {key!r}.", field=name)
         rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
+        # A team field: only its team's tickets (where it applies) are kept.
+        applies = Q() if field.team_id is None else Q(team_id=field.team_id)
         if value is None:
-            return ~Q(Exists(rows))
-        return Q(Exists(rows.filter(**{field.column: value})))
+            return applies & ~Q(Exists(rows))
+        return applies & Q(Exists(rows.filter(**{field.column: value})))
 
     return filters.TicketFilter(
         name,
