@@ -25,6 +25,10 @@ WRITE = frozenset({400, 401, 403, 404, 413, 415, 429})
 DELETE = frozenset({401, 403, 404, 429})
 
 TYPES = ", ".join(FieldType.values)
+TEAM = (
+    "An active team's id: the field applies to that team's tickets only (shown, set, "
+    "required at opening). Left out or null: every ticket."
+)
 
 
 def _answers(ok: dict[int, Any], errors: frozenset[int]) -> dict[Any, Any]:
@@ -42,8 +46,15 @@ class FieldOut(Schema):
     customer_visible: bool = Field(description="Customers see and set it; else staff-only.")
     active: bool
     position: int
+    team: int | None = Field(
+        description="The team whose tickets have it (its id); null: every ticket."
+    )
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_team(obj: FieldDefinition) -> int | None:
+        return obj.team_id
 
 
 class FieldIn(Schema):
@@ -60,6 +71,7 @@ class FieldIn(Schema):
     customer_visible: bool = False
     active: bool = True
     position: int | None = None
+    team: int | None = Field(None, description=TEAM)
 
 
 class FieldPatchIn(Schema):
@@ -74,13 +86,16 @@ class FieldPatchIn(Schema):
     customer_visible: bool | None = None
     active: bool | None = None
     position: int | None = None
+    team: int | None = Field(None, description=TEAM + " Null makes it global.")
 
 
 def _values(payload: Schema) -> dict[str, Any]:
+    """What the payload sets; a null leaves a setting as it is, but ``team`` null makes the
+    field global."""
     return {
         name: value
         for name, value in payload.model_dump(exclude_unset=True).items()
-        if value is not None
+        if value is not None or name == "team"
     }
 
 

@@ -443,6 +443,14 @@ class AgentSatisfactionOut(SatisfactionOut):
     username: str
 
 
+class TeamSatisfactionOut(SatisfactionOut):
+    team: int | None = Field(
+        description="The team's id (the ticket's team when the answer was given); null for "
+        "tickets in no team."
+    )
+    name: str
+
+
 class StatisticsOut(Schema):
     total_tickets: int
     by_status: dict[str, int]
@@ -458,6 +466,9 @@ class StatisticsOut(Schema):
     )
     satisfaction_by_agent: list[AgentSatisfactionOut] = Field(
         description="Staff only: the answers per agent (the assignee when each was given)."
+    )
+    satisfaction_by_team: list[TeamSatisfactionOut] = Field(
+        description="Staff only: the answers per team, of the tickets you may see."
     )
 
 

@@ -14,6 +14,7 @@ from frontdesk.api.auth import caller
 from frontdesk.api.schemas import ErrorOut
 from frontdesk.core.ids import ID_MAX
 from frontdesk.satisfaction import selectors
+from frontdesk.tickets.filters import team_filter
 
 router = Router(tags=["Customer satisfaction"])
 
@@ -30,6 +31,10 @@ class SurveyOut(Schema):
         validation_alias="agent_id",
         description="The ticket's assignee when the answer was given (until then: when asked).",
     )
+    team: int | None = Field(
+        validation_alias="team_id",
+        description="The ticket's team when the answer was given (until then: when asked).",
+    )
     rating: Literal["good", "bad", ""] = Field(description='"" while unanswered.')
     comment: str
     created_at: datetime
@@ -44,6 +49,11 @@ class SurveyPageOut(Schema):
 class SurveyQuery(Schema):
     rating: Literal["good", "bad"] | None = None
     agent: int | None = Field(None, ge=1, le=ID_MAX, description="The agent's id.")
+    team: str | None = Field(
+        None,
+        max_length=50,
+        description="The team the answer was given in: its id or slug, or none (no team).",
+    )
     ticket: int | None = Field(None, ge=1, le=ID_MAX)
     answered: bool | None = None
     rated_after: datetime | None = None
@@ -61,6 +71,7 @@ def surveys_list(request: HttpRequest, query: Query[SurveyQuery]) -> dict[str, A
         user=caller(request),
         rating=query.rating,
         agent=query.agent,
+        **({} if query.team is None else {"team": team_filter(query.team)}),
         ticket=query.ticket,
         answered=query.answered,
         rated_after=query.rated_after,

@@ -25,6 +25,7 @@ SETTINGS = (
     "customer_visible",
     "active",
     "position",
+    "team",
 )
 
 
@@ -48,6 +49,8 @@ class FieldDefinitionForm(ServiceForm):
             "required": "A ticket cannot be opened without it.",
             "customer_visible": "Customers see it and fill it in when opening a ticket; "
             "otherwise staff only.",
+            "team": "Empty: every ticket has it. A team: only that team's tickets have it "
+            "(and require it, when required, as they are opened into the team).",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -75,8 +78,17 @@ class FieldDefinitionForm(ServiceForm):
 @admin.register(FieldDefinition)
 class FieldDefinitionAdmin(ServiceAdmin):
     form = FieldDefinitionForm
-    list_display = ("label", "key", "type", "required", "customer_visible", "active", "position")
-    list_filter = ("type", "active", "customer_visible")
+    list_display = (
+        "label",
+        "key",
+        "type",
+        "team",
+        "required",
+        "customer_visible",
+        "active",
+        "position",
+    )
+    list_filter = ("type", "active", "customer_visible", "team")
     search_fields = ("label", "key")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

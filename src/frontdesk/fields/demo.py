@@ -15,6 +15,7 @@ from frontdesk.accounts.models import Role, User
 from frontdesk.fields.models import FieldDefinition, TicketFieldValue
 from frontdesk.fields.services import field_define
 from frontdesk.fields.values import column_values, parse_value
+from frontdesk.teams.models import Team
 from frontdesk.tickets.models import Ticket
 
 TICKETS_WITH_VALUES = 100
@@ -70,3 +71,31 @@ def demo_fields_create(seed: int = 1) -> str:
         "Added 3 custom fields (Dance style, Class date, Member number); the newest "
         f"{len(newest)} tickets have values."
     )
+
+
+def demo_team_fields_create(seed: int = 1) -> str:
+    """After the demo's teams (teams/demo.py): Billing's own field, *Invoice number* (staff
+    only), with values on some of Billing's tickets, so a newcomer sees a team's field on that
+    team's tickets only."""
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+    billing = Team.objects.filter(name="Billing").first()
+    if admin is None or billing is None or FieldDefinition.objects.filter(key="invoice").exists():
+        return "Team fields: nothing to add."
+    field = field_define(
+        actor=admin,
+        values={
+            "key": "invoice",
+            "label": "Invoice number",
+            "team": billing.pk,
+            "help_text": "The invoice the question is about (team Billing).",
+        },
+    )
+    chance = random.Random(f"{seed}/team-fields")
+    tickets = list(Ticket.objects.filter(team=billing).order_by("-created_at", "-id")[:100])
+    rows = [
+        TicketFieldValue(ticket=ticket, field=field, text_value=f"INV-{chance.randint(1000, 9999)}")
+        for ticket in tickets
+        if chance.random() < 0.7
+    ]
+    TicketFieldValue.objects.bulk_create(rows)
+    return f"Added Billing's field Invoice number; {len(rows)} of its tickets have values."

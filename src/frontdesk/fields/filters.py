@@ -1,7 +1,8 @@
 """Custom fields as ticket filters: ``field_<key>=<value>`` in the workspace's address, a
 saved view and the REST API (which also takes ``cf_<key>``). Each keeps the tickets that have
-that value, an index lookup on (field, value, ticket). Registered with tickets/filters.py
-when the app is ready, so the tickets app does not import this one."""
+that value, an index lookup on (field, value, ticket); a team field's filter keeps only its
+team's tickets. Registered with tickets/filters.py when the app is ready, so the tickets app
+does not import this one."""
 
 from __future__ import annotations
 
@@ -58,11 +59,13 @@ def value_query(field: FieldDefinition, value: Any, lookup: str = "exact") -> Q:
     """The tickets that have ``value`` in ``field`` (compared by ``lookup``: ``icontains``,
     ``gt``, ``lt``), as a condition on Ticket; ``None``: those with no value in it. The one
     definition of a custom field as a condition: the filters here and the automation rules'
-    conditions (automations/schema.py)."""
+    conditions (automations/schema.py). A team field's keeps only its team's tickets (where
+    it applies)."""
     rows = TicketFieldValue.objects.filter(field=field, ticket=OuterRef("pk"))
+    applies = Q() if field.team_id is None else Q(team_id=field.team_id)
     if value is None:
-        return ~Q(Exists(rows))
-    return Q(Exists(rows.filter(**{f"{field.column}__{lookup}": value})))
+        return applies & ~Q(Exists(rows))
+    return applies & Q(Exists(rows.filter(**{f"{field.column}__{lookup}": value})))
 
 
 def custom_filter(name: str) -> filters.TicketFilter | None:

@@ -3,8 +3,8 @@
 
 A value is a row per ticket and field, in the typed column of its field's type, so that a
 filter is an index lookup on (field, value, ticket); a multi-choice field has one row per
-chosen option. A ticket without a value for a field has no row. Fields are global today; a
-team scope would be a nullable ``team`` on FieldDefinition (docs/workflow.md, "Custom fields").
+chosen option. A ticket without a value for a field has no row. A field is global, or of one
+team (``team``): then it applies to that team's tickets only (fields/access.py).
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ VALUE_COLUMN = {
 
 class FieldDefinition(models.Model):
     """One custom field. ``key`` names it in URLs, filters, the REST API and CSV columns; it
-    never changes once values exist (fields/services.py). ``choices`` is the list of options
-    of a choice field. ``required``: a ticket cannot be opened without it (by a customer, for a
-    customer-visible field; by staff, for any). ``customer_visible``: customers see and set it
-    when they open a ticket; otherwise it is staff-only."""
+        never changes once values exist (fields/services.py). ``choices`` is the list of options
+        of a choice field. ``required``: a ticket cannot be opened without it (by a customer, for a
+        customer-visible field; by staff, for any; a team field only when the ticket is opened into
+    its team). ``customer_visible``: customers see and set it
+        when they open a ticket; otherwise it is staff-only."""
 
     key = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=100)
@@ -57,6 +58,15 @@ class FieldDefinition(models.Model):
     customer_visible = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # None: every ticket carries it; a team: only that team's tickets. A team with fields is
+    # not deleted (teams/services.py): its fields are moved or deleted first.
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="custom_fields",
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
 

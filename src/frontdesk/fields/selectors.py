@@ -12,17 +12,20 @@ from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.fields import values as field_values
 from frontdesk.fields.access import fields_visible_to, value_condition
 from frontdesk.fields.models import FieldDefinition, TicketFieldValue
+from frontdesk.teams.selectors import default_team_id
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
 
 def fields_for_form(*, user: User) -> list[FieldDefinition]:
-    """The active fields ``user`` fills in when opening a ticket, in order."""
-    return list(fields_visible_to(user).filter(active=True))
+    """The active fields ``user`` fills in when opening a ticket, in order: the global ones
+    and the default team's, the team a new ticket is opened into (teams/selectors.py)."""
+    return list(fields_visible_to(user, team_id=default_team_id()).filter(active=True))
 
 
 def fields_active_for(*, user: User) -> list[FieldDefinition]:
-    """The active fields ``user`` may read, in order (columns of a list or an export)."""
+    """The active fields ``user`` may read, of every team, in order (columns of a list or an
+    export, filters)."""
     return list(fields_visible_to(user).filter(active=True))
 
 
@@ -86,9 +89,9 @@ def ticket_fields(*, user: User, ticket_id: int) -> list[ShownField]:
 
 
 def fields_shown_on(*, user: User, ticket: Ticket) -> list[ShownField]:
-    """As :func:`ticket_fields`, for a ticket already read through the gate. Two queries; none
-    when no field is defined."""
-    fields = fields_active_for(user=user)
+    """As :func:`ticket_fields`, for a ticket already read through the gate: the global fields
+    and its team's. Two queries; none when no field is defined."""
+    fields = list(fields_visible_to(user, team_id=ticket.team_id).filter(active=True))
     if not fields:
         return []
     values = values_for_tickets(user=user, ticket_ids=[ticket.pk]).get(ticket.pk, {})

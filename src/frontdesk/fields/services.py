@@ -24,6 +24,8 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.fields import values as field_values
 from frontdesk.fields.access import fields_visible_to
 from frontdesk.fields.models import CHOICE_TYPES, FieldDefinition, FieldType, TicketFieldValue
+from frontdesk.teams.models import Team
+from frontdesk.teams.selectors import default_team_id, team_choose
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Channel, Ticket, TicketEvent
 from frontdesk.tickets.services import Opened, ticket_open, ticket_update, touch
@@ -45,6 +47,7 @@ DEFINITION_FIELDS = frozenset(
         "customer_visible",
         "active",
         "position",
+        "team",
     }
 )
 
@@ -121,6 +124,7 @@ def _clean_definition(values: Mapping[str, Any], current: FieldDefinition | None
     if len(help_text) > 200:
         raise InvalidInput("Keep the hint under 200 characters.", field="help_text")
     return {
+        "team": _clean_team(merged.get("team"), current),
         "key": _clean_key(merged.get("key")),
         "label": field_values.check_label(str(merged.get("label") or "")),
         "type": kind,
@@ -131,6 +135,18 @@ def _clean_definition(values: Mapping[str, Any], current: FieldDefinition | None
         "active": bool(merged.get("active", True)),
         "position": position,
     }
+
+
+def _clean_team(value: object, current: FieldDefinition | None) -> Team | None:
+    """None (every team) or an active team, named by id or given (the admin's choice); a
+    field keeps the team it has even once that team is turned off."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Team):
+        value = value.pk
+    if current is not None and value == current.team_id:
+        return current.team
+    return team_choose(value)
 
 
 def _key_free(key: str, field_id: int | None) -> None:
@@ -203,18 +219,32 @@ def field_delete(*, actor: User, field_id: int) -> None:
 
 
 def _settable(actor: User, *, opening: bool) -> dict[str, FieldDefinition]:
-    """The active fields ``actor`` may set, by key: staff any; a customer the
-    customer-visible ones, and only when opening a ticket."""
-    fields = fields_visible_to(actor).filter(active=True)
+    """The active fields ``actor`` may set, by key, whatever their team: staff any; a
+    customer the customer-visible ones, and only when opening a ticket."""
+    fields = fields_visible_to(actor).filter(active=True).select_related("team")
     return {field.key: field for field in fields} if opening or actor.is_staff_member else {}
 
 
+def _other_team(field: FieldDefinition, team_id: int | None) -> InvalidInput:
+    assert field.team is not None
+    where = "in no team" if team_id is None else "in another team"
+    return InvalidInput(
+        f"{field.label} is a field of team {field.team.name}, and this ticket is {where}.",
+        field=f"field_{field.key}",
+    )
+
+
 def fields_parse(
-    *, actor: User, values: Mapping[str, Any], opening: bool = False
+    *,
+    actor: User,
+    values: Mapping[str, Any],
+    opening: bool = False,
+    team_id: int | None = None,
 ) -> dict[FieldDefinition, field_values.Value]:
     """Every value in ``values`` (by key) checked against its field; a key ``actor`` may not
-    set is refused by name. Opening a ticket, every required field they may set must be
-    there. Nothing is written."""
+    set is refused by name, and so is a field of a team other than ``team_id`` (the ticket's
+    team; opening, the team it is opened into). Opening a ticket, every required field they
+    may set of that team must be there. Nothing is written."""
     settable = _settable(actor, opening=opening)
     if not opening and values and not actor.is_staff_member:
         raise NotAllowed("Custom fields are set by staff once the ticket is open.")
@@ -223,10 +253,13 @@ def fields_parse(
         field = settable.get(key)
         if field is None:
             raise InvalidInput(f"There is no custom field {key!r}.", field=f"field_{key}")
+        if field.team_id is not None and field.team_id != team_id:
+            raise _other_team(field, team_id)
         parsed[field] = field_values.parse_value(field, raw)
     if opening:
         for field in settable.values():
-            if field.required and parsed.get(field) is None:
+            applies = field.team_id is None or field.team_id == team_id
+            if applies and field.required and parsed.get(field) is None:
                 raise InvalidInput(f"{field.label} is required.", field=f"field_{field.key}")
     return parsed
 
@@ -270,7 +303,7 @@ def ticket_fields_set(*, actor: User, ticket_id: int, values: Mapping[str, Any])
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         if not actor.is_staff_member:
             raise NotAllowed(NOT_STAFF)
-        parsed = fields_parse(actor=actor, values=values)
+        parsed = fields_parse(actor=actor, values=values, team_id=ticket.team_id)
         recorded = _write(ticket, actor, parsed)
         if recorded:
             touch(ticket, [], actor, recorded)
@@ -290,7 +323,7 @@ def ticket_open_with_fields(
 ) -> Opened:
     """Open a ticket (tickets.services.ticket_open) with its custom fields, in one
     transaction: a required field missing or a value refused opens nothing."""
-    parsed = fields_parse(actor=actor, values=fields, opening=True)
+    parsed = fields_parse(actor=actor, values=fields, opening=True, team_id=default_team_id())
     with transaction.atomic():
         opened = ticket_open(
             actor=actor,
@@ -330,7 +363,7 @@ def ticket_open_for_caller_with_fields(
     """As tickets.services.ticket_open_for_caller (an account for someone who phoned, and
     their ticket), with the ticket's custom fields, in one transaction: a field refused
     leaves no account and no ticket behind."""
-    parsed = fields_parse(actor=actor, values=fields, opening=True)
+    parsed = fields_parse(actor=actor, values=fields, opening=True, team_id=default_team_id())
     with transaction.atomic():
         requester = customer_create_for_phone_in(actor=actor, name=name, email=email)
         opened = ticket_open(actor=actor, title=title, body=body, requester=requester, files=files)

@@ -24,13 +24,25 @@ class Survey(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     # Whose work is rated: the ticket's assignee when the rating is given (until then, when the
-    # survey was written). Reports per agent (and per team, through the agent) read it.
+    # survey was written). Reports per agent read it.
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # Whose queue it was: the ticket's team when the rating is given (until then, when the
+    # survey was written); None: in no team. Reports per team read it. The foreign key is
+    # made without long locks (migrations/0002).
+    team = models.ForeignKey(
+        "teams.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     rating = models.CharField(max_length=8, choices=Rating.choices, blank=True)
     comment = models.TextField(blank=True)
@@ -44,6 +56,12 @@ class Survey(models.Model):
                 fields=["agent", "rating"],
                 condition=Q(rated_at__isnull=False),
                 name="survey_agent_idx",
+            ),
+            # And per team from this one.
+            models.Index(
+                fields=["team", "rating"],
+                condition=Q(rated_at__isnull=False),
+                name="survey_team_idx",
             ),
             models.Index(
                 fields=["rated_at", "id"],

@@ -1,7 +1,9 @@
 """Reads of satisfaction for the faces: a ticket's survey (the staff see its answer, the
 requester the survey to answer), the surveys list of the REST API, and the counts the
-statistics show (good, bad, the share of good), for the desk and per agent. Through the gate
-of tickets/access.py: staff see every survey; a customer only their own ticket's, on its page."""
+statistics show (good, bad, the share of good), for the desk, per agent and per team. Through
+the gate
+of tickets/access.py: staff see every survey; a customer only their own ticket's, on its page;
+the counts per team are of the tickets the user may see."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
 STAFF_ONLY = "Survey results are for agents and admins."
+ANY_TEAM = object()  # the ``team`` filter left out
 
 
 @dataclass(frozen=True)
@@ -72,39 +75,64 @@ class AgentScore:
     score: int | None
 
 
-def _counts(surveys: QuerySet[Survey]) -> list[tuple[int | None, str, str, int]]:
-    rows = (
-        surveys.filter(rated_at__isnull=False)
-        .order_by()
-        .values_list("agent", "agent__username", "rating")
-        .annotate(n=Count("pk"))
-    )
-    return [(agent, name or "", rating, n) for agent, name, rating, n in rows]
+@dataclass(frozen=True)
+class TeamScore:
+    team: int | None
+    name: str
+    good: int
+    bad: int
+    score: int | None
 
 
-def satisfaction_scores(*, user: User) -> tuple[Score, list[AgentScore]] | None:
-    """The desk's answers and each agent's (the assignee when it was given; "" for none),
-    for staff; None for customers. One grouped query on the answered surveys' index."""
+@dataclass(frozen=True)
+class Scores:
+    desk: Score
+    agents: list[AgentScore]
+    teams: list[TeamScore]
+
+
+def _tally(counts: dict[str, int]) -> tuple[int, int, int | None]:
+    good, bad = counts[Rating.GOOD], counts[Rating.BAD]
+    return good, bad, Score(good, bad).score
+
+
+def satisfaction_scores(*, user: User) -> Scores | None:
+    """The desk's answers, each agent's (the assignee when it was given; "" for none) and each
+    team's (the ticket's team when it was given; "" for none), for staff; None for
+    customers. The desk's and the agents' count every answer; the teams' only those on
+    tickets ``user`` may see (tickets/access.py): an agent's rows are their teams', the
+    tickets in no team and the ones assigned to them. One grouped query."""
     if not access.sees_ticket_workings(user):
         return None
+    condition = access.ticket_condition(user, via="ticket__")
+    seen = Count("pk", filter=condition) if condition else Count("pk")
+    rows = (
+        Survey.objects.filter(rated_at__isnull=False)
+        .order_by()
+        .values_list("agent", "agent__username", "team", "team__name", "rating")
+        .annotate(n=Count("pk"), seen=seen)
+    )
     per_agent: dict[int | None, dict[str, int]] = {}
+    per_team: dict[int | None, dict[str, int]] = {}
     names: dict[int | None, str] = {}
-    for agent, name, rating, n in _counts(Survey.objects.all()):
-        per_agent.setdefault(agent, {Rating.GOOD: 0, Rating.BAD: 0})[rating] = n
-        names[agent] = name
+    team_names: dict[int | None, str] = {}
+    for agent, name, team, team_name, rating, n, visible in rows:
+        counts = per_agent.setdefault(agent, {Rating.GOOD: 0, Rating.BAD: 0})
+        counts[rating] += n
+        names[agent] = name or ""
+        if visible:
+            per_team.setdefault(team, {Rating.GOOD: 0, Rating.BAD: 0})[rating] += visible
+            team_names[team] = team_name or ""
     agents = [
-        AgentScore(
-            agent=agent,
-            username=names[agent],
-            good=counts[Rating.GOOD],
-            bad=counts[Rating.BAD],
-            score=Score(counts[Rating.GOOD], counts[Rating.BAD]).score,
-        )
-        for agent, counts in per_agent.items()
+        AgentScore(agent, names[agent], *_tally(counts)) for agent, counts in per_agent.items()
     ]
     agents.sort(key=lambda row: (row.username == "", row.username.lower()))
+    teams = [
+        TeamScore(team, team_names[team], *_tally(counts)) for team, counts in per_team.items()
+    ]
+    teams.sort(key=lambda row: (row.name == "", row.name.lower()))
     desk = Score(sum(a.good for a in agents), sum(a.bad for a in agents))
-    return desk, agents
+    return Scores(desk=desk, agents=agents, teams=teams)
 
 
 def surveys_for_api(
@@ -112,13 +140,15 @@ def surveys_for_api(
     user: User,
     rating: str | None = None,
     agent: int | None = None,
+    team: int | str | object | None = ANY_TEAM,
     ticket: int | None = None,
     answered: bool | None = None,
     rated_after: datetime | None = None,
     rated_before: datetime | None = None,
     before: int | None = None,
 ) -> QuerySet[Survey]:
-    """The surveys, newest first, filtered (staff only)."""
+    """The surveys, newest first, filtered (staff only). ``team``: the team a survey was
+    answered in (asked in, while unanswered), by id or slug; None: in no team."""
     if not access.sees_ticket_workings(user):
         raise NotAllowed(STAFF_ONLY)
     surveys = Survey.objects.filter(ticket__in=access.tickets_visible_to(user))
@@ -126,6 +156,12 @@ def surveys_for_api(
         surveys = surveys.filter(rating=rating)
     if agent is not None:
         surveys = surveys.filter(agent_id=agent)
+    if team is None:
+        surveys = surveys.filter(team__isnull=True)
+    elif isinstance(team, int):
+        surveys = surveys.filter(team_id=team)
+    elif isinstance(team, str):
+        surveys = surveys.filter(team__slug=team)
     if ticket is not None:
         surveys = surveys.filter(ticket_id=ticket)
     if answered is not None:

@@ -10,7 +10,7 @@ closed), and the requester's one answer to it, from the mailed link or the ticke
   opens has the choice ticked and a comment box, and its form (a POST with the CSRF token)
   records the answer.
 * The answer is written down as a TicketEvent (Satisfaction), announced live, and names the
-  ticket's assignee at that moment, for the reports per agent.
+  ticket's assignee and team at that moment, for the reports per agent and per team.
 """
 
 from __future__ import annotations
@@ -53,7 +53,11 @@ def survey_start(*, ticket: Ticket) -> Survey | None:
         return None
     survey, created = Survey.objects.get_or_create(
         ticket=ticket,
-        defaults={"requester_id": ticket.requester_id, "agent_id": ticket.assignee_id},
+        defaults={
+            "requester_id": ticket.requester_id,
+            "agent_id": ticket.assignee_id,
+            "team_id": ticket.team_id,
+        },
     )
     return survey if created else None
 
@@ -127,7 +131,8 @@ def survey_answer(*, actor: User, ticket_id: int, rating: object, comment: objec
         survey.comment = text
         survey.rated_at = clock.now()
         survey.agent_id = ticket.assignee_id
-        survey.save(update_fields=["rating", "comment", "rated_at", "agent"])
+        survey.team_id = ticket.team_id
+        survey.save(update_fields=["rating", "comment", "rated_at", "agent", "team"])
         event = record_change(ticket, actor, TicketEvent.Field.SATISFACTION, None, chosen)
         touch(ticket, [], actor, [event])
     return survey

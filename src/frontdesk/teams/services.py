@@ -182,6 +182,12 @@ def team_delete(*, actor: User, team_id: int) -> None:
             "This team has tickets: move them to another team, or turn the team off.",
             field="team",
         )
+    if team.custom_fields.exists():
+        raise InvalidInput(
+            "This team has custom fields: make them global or delete them first, "
+            "or turn the team off.",
+            field="team",
+        )
     team.delete()
 
 

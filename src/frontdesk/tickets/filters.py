@@ -114,7 +114,7 @@ def _organisation(text: str) -> int | str:
 NO_TEAM = "none"
 
 
-def _team(text: str) -> int | str | None:
+def team_filter(text: str) -> int | str | None:
     """A team's id or slug, or ``none`` (tickets in no team: None)."""
     words = text.strip().lower()
     if words == NO_TEAM:
@@ -204,7 +204,7 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
             "team",
             "Team",
             "Tickets of this team (its id or slug), or `none`: tickets in no team.",
-            _team,
+            team_filter,
             _of_team,
         ),
         TicketFilter(

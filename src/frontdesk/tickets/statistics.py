@@ -163,9 +163,11 @@ class TicketStatistics:
     avg_resolution_time_hours: float | None
     avg_first_response_time_hours: float | None
     # Customer satisfaction (satisfaction/selectors.py), for staff: the desk's good and bad
-    # answers and the share of good, and the same per agent. None and [] for customers.
+    # answers and the share of good, and the same per agent and per team (of the tickets they
+    # may see). None and [] for customers.
     satisfaction: dict[str, int | None] | None = None
     satisfaction_by_agent: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    satisfaction_by_team: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def ticket_statistics(*, user: User) -> TicketStatistics:
@@ -199,7 +201,8 @@ def ticket_statistics(*, user: User) -> TicketStatistics:
         satisfaction=(
             None
             if scores is None
-            else {"good": scores[0].good, "bad": scores[0].bad, "score": scores[0].score}
+            else {"good": scores.desk.good, "bad": scores.desk.bad, "score": scores.desk.score}
         ),
-        satisfaction_by_agent=[asdict(row) for row in scores[1]] if scores else [],
+        satisfaction_by_agent=[asdict(row) for row in scores.agents] if scores else [],
+        satisfaction_by_team=[asdict(row) for row in scores.teams] if scores else [],
     )

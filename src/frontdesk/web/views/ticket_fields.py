@@ -1,5 +1,6 @@
 """A ticket's custom fields in its staff sidebar (web/jinja2/web/_ticket_fields.html): one
-form with every active field, posted here. Saved through fields/services.py, which checks
+form with every active field the ticket carries (the global ones and its team's), posted
+here. Saved through fields/services.py, which checks
 each value; the page comes back with what was saved or the refusal, naming the field."""
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from frontdesk.web.views.tickets import TICKET_NOT_FOUND
 def ticket_fields_save(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = current_user(request)
     form = forms.Form(request.POST)
-    names = add_fields(form, field_selectors.fields_active_for(user=user))
+    shown = field_selectors.ticket_fields(user=user, ticket_id=ticket_id)
+    names = add_fields(form, [each.field for each in shown])
     target = page_url(request, ticket_id)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
