@@ -97,32 +97,27 @@ def _tally(counts: dict[str, int]) -> tuple[int, int, int | None]:
 
 
 def satisfaction_scores(*, user: User) -> Scores | None:
-    """The desk's answers, each agent's (the assignee when it was given; "" for none) and each
-    team's (the ticket's team when it was given; "" for none), for staff; None for
-    customers. The desk's and the agents' count every answer; the teams' only those on
-    tickets ``user`` may see (tickets/access.py): an agent's rows are their teams', the
-    tickets in no team and the ones assigned to them. One grouped query."""
+    """The answers on the tickets ``user`` may see (tickets/access.py: an agent's are their
+    teams', the tickets in no team and the ones assigned to them): the desk's, each agent's
+    (the assignee when it was given; "" for none) and each team's (the ticket's team when it
+    was given; "" for none), for staff; None for customers. One grouped query."""
     if not access.sees_ticket_workings(user):
         return None
-    condition = access.ticket_condition(user, via="ticket__")
-    seen = Count("pk", filter=condition) if condition else Count("pk")
     rows = (
-        Survey.objects.filter(rated_at__isnull=False)
+        Survey.objects.filter(access.ticket_condition(user, via="ticket__"), rated_at__isnull=False)
         .order_by()
         .values_list("agent", "agent__username", "team", "team__name", "rating")
-        .annotate(n=Count("pk"), seen=seen)
+        .annotate(n=Count("pk"))
     )
     per_agent: dict[int | None, dict[str, int]] = {}
     per_team: dict[int | None, dict[str, int]] = {}
     names: dict[int | None, str] = {}
     team_names: dict[int | None, str] = {}
-    for agent, name, team, team_name, rating, n, visible in rows:
-        counts = per_agent.setdefault(agent, {Rating.GOOD: 0, Rating.BAD: 0})
-        counts[rating] += n
+    for agent, name, team, team_name, rating, n in rows:
+        per_agent.setdefault(agent, {Rating.GOOD: 0, Rating.BAD: 0})[rating] += n
         names[agent] = name or ""
-        if visible:
-            per_team.setdefault(team, {Rating.GOOD: 0, Rating.BAD: 0})[rating] += visible
-            team_names[team] = team_name or ""
+        per_team.setdefault(team, {Rating.GOOD: 0, Rating.BAD: 0})[rating] += n
+        team_names[team] = team_name or ""
     agents = [
         AgentScore(agent, names[agent], *_tally(counts)) for agent, counts in per_agent.items()
     ]
