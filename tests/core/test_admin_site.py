@@ -28,6 +28,8 @@ TESTED = {
     "notifications.outboxmail": "notifications/test_delivery_admin.py",
     "mail.inboundmail": "mail/test_pipeline_held.py",
     "fields.fielddefinition": "fields/test_admin_pages.py",
+    "teams.team": "teams/test_team_admin.py",
+    "teams.agentstatus": "teams/test_team_admin.py",
 }
 
 

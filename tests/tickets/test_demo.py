@@ -410,7 +410,9 @@ def test_the_loader_indexes_slices_while_it_waits_and_leaves_one_sound_index(
     slices: list[bool] = []
 
     def slow_planner(rows: demo.BatchRows) -> demo.BatchRows:
-        time.sleep(0.05)  # the writer finds no batch ready and indexes instead
+        # The writer finds no batch ready and indexes instead: long enough that it does so on
+        # a busy machine too, where writing a batch may take longer than planning the next.
+        time.sleep(0.3)
         return rows
 
     def some() -> bool:
