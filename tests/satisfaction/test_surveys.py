@@ -291,3 +291,16 @@ def test_the_surveys_list_filters_for_staff_only(
     assert Api(customer).get("/surveys/").status_code == 403
     document = api.get("/openapi.json").json()
     assert "/api/ticketing/surveys/" in document["paths"]
+
+
+def test_the_surveys_list_takes_any_offset_and_refuses_a_time_off_the_calendar(
+    customer: User, agent: User
+) -> None:
+    """PostgreSQL refuses offsets past 15:59, Python allows up to 23:59: a bound is moved to
+    UTC first; one that leaves the calendar is a 400 naming it."""
+    _answer(_resolved(customer, agent, "First"), "good")
+    api = Api(agent)
+    wide = api.get("/surveys/", rated_after="2000-01-01T00:00:00+20:57").json()["results"]
+    assert len(wide) == 1
+    off = api.get("/surveys/", rated_before="0001-01-01T00:00:00+05:00")
+    assert off.status_code == 400 and off.json()["error"]["fields"].keys() == {"rated_before"}

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from frontdesk.accounts.models import User
+from frontdesk.core.clock import in_utc
 from frontdesk.core.compiled import CompiledRead
-from frontdesk.core.errors import NotAllowed
+from frontdesk.core.errors import InvalidInput, NotAllowed
 from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
@@ -162,9 +164,18 @@ def surveys_for_api(
     if answered is not None:
         surveys = surveys.filter(rated_at__isnull=not answered)
     if rated_after is not None:
-        surveys = surveys.filter(rated_at__gte=rated_after)
+        surveys = surveys.filter(rated_at__gte=_moment(rated_after, "rated_after"))
     if rated_before is not None:
-        surveys = surveys.filter(rated_at__lt=rated_before)
+        surveys = surveys.filter(rated_at__lt=_moment(rated_before, "rated_before"))
     if before is not None:
         surveys = surveys.filter(pk__lt=before)
     return surveys.select_related("ticket").order_by("-id")
+
+
+def _moment(value: datetime, field: str) -> datetime:
+    """A bound of the answers' time, in UTC (read in TIME_ZONE without an offset): the
+    database takes any offset Python allows only after this (core/clock.in_utc)."""
+    try:
+        return in_utc(timezone.make_aware(value) if value.tzinfo is None else value)
+    except OverflowError as exc:
+        raise InvalidInput("That date and time is out of range.", field=field) from exc
