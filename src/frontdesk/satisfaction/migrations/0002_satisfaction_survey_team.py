@@ -6,25 +6,13 @@ backends get the index the plain way. Surveys answered before have no team (null
 import django.db.models.deletion
 from django.db import migrations, models
 
-from frontdesk.core.migration_operations import PostgreSQLOnlySQL
+from frontdesk.core.migration_operations import AddIndexElsewhere, PostgreSQLOnlySQL
 
 INDEX = models.Index(
     fields=["team", "rating"],
     condition=models.Q(rated_at__isnull=False),
     name="survey_team_idx",
 )
-
-
-class AddIndexElsewhere(migrations.AddIndex):
-    """The index on every backend but PostgreSQL (which builds it concurrently below)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

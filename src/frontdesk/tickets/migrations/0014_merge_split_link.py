@@ -11,18 +11,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import frontdesk.core.clock
-from frontdesk.core.migration_operations import PostgreSQLOnlySQL
-
-
-class OtherThanPostgreSQLSQL(migrations.RunSQL):
-    def database_forwards(self, app_label, schema_editor, *args):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_forwards(app_label, schema_editor, *args)
-
-    def database_backwards(self, app_label, schema_editor, *args):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_backwards(app_label, schema_editor, *args)
-
+from frontdesk.core.migration_operations import OtherThanPostgreSQLSQL, PostgreSQLOnlySQL
 
 POSTGRESQL_FORWARD = [
     """ALTER TABLE tickets_ticket ADD CONSTRAINT tickets_ticket_merged_into_fk

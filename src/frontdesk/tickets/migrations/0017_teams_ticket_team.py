@@ -6,21 +6,9 @@ index the plain way."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from frontdesk.core.migration_operations import PostgreSQLOnlySQL
+from frontdesk.core.migration_operations import AddIndexElsewhere, PostgreSQLOnlySQL
 
 INDEX = models.Index(fields=["team", "created_at"], name="ticket_team_idx")
-
-
-class AddIndexElsewhere(migrations.AddIndex):
-    """The index on every backend but PostgreSQL (which builds it concurrently below)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor != "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
