@@ -3,6 +3,7 @@ ticket changed); customers never. A ticket's log is read through the one gate.""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from frontdesk.accounts.models import User
@@ -17,6 +18,8 @@ from frontdesk.tickets.models import Ticket
 STAFF_ONLY = "Automation rules are for agents and admins."
 NOT_FOUND = "There is no such rule."
 RUNS_SHOWN = 50
+AWAITED_CACHE_KEY = "frontdesk:rules-awaited-events"
+AWAITED_MAX_AGE_SECONDS = 60
 RUNS_MAX = 200
 
 
@@ -105,3 +108,16 @@ def rule_form_fields(*, user: User) -> list[FieldDefinition]:
     """The active custom fields a rule may test and set (staff only). One query."""
     _check_staff(user)
     return list(FieldDefinition.objects.filter(active=True).order_by("position", "id"))
+
+
+def events_awaited() -> frozenset[str]:
+    """The events some active rule waits for. Every change a person makes asks (a reply, a new
+    ticket, a status): kept in the cache, dropped when a rule is saved or deleted
+    (automations/signals.py), as teams_choosable is; another process with a local-memory cache
+    sees a change within a minute."""
+    found: frozenset[str] | None = cache.get(AWAITED_CACHE_KEY)
+    if found is None:
+        events = Rule.objects.filter(active=True).values_list("event", flat=True).distinct()
+        found = frozenset(events)
+        cache.set(AWAITED_CACHE_KEY, found, AWAITED_MAX_AGE_SECONDS)
+    return found

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from frontdesk.automations.engine import CHAIN_MAX, current_chain
 from frontdesk.automations.models import Event, Rule
+from frontdesk.automations.selectors import AWAITED_CACHE_KEY, events_awaited
 from frontdesk.core.jobs import after_commit
 from frontdesk.sla.models import SlaAlert
 from frontdesk.tickets.models import Message, MessageKind, TicketEvent
@@ -31,7 +33,7 @@ def queue(ticket_id: int, event: str, message_id: int | None = None) -> None:
         return
 
     def send() -> None:
-        if not Rule.objects.filter(active=True, event=event).exists():
+        if event not in events_awaited():
             return
         from frontdesk.automations.tasks import rules_run
 
@@ -39,6 +41,12 @@ def queue(ticket_id: int, event: str, message_id: int | None = None) -> None:
 
     # Lost (Redis away), the event passes without its rules: they are not made up for.
     after_commit(send, what="queue the rules of an event")
+
+
+@receiver(post_save, sender=Rule, dispatch_uid="automations-rule-saved")
+@receiver(post_delete, sender=Rule, dispatch_uid="automations-rule-deleted")
+def _rule_changed(sender: Any, **kwargs: Any) -> None:
+    cache.delete(AWAITED_CACHE_KEY)
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="automations-ticket-changed")
