@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from frontdesk.core.errors import InvalidInput
+from frontdesk.core.errors import InvalidInput, NotAllowed
 from frontdesk.exports import tickets as ticket_exports
 from frontdesk.exports.responses import csv_response
 from frontdesk.tickets import selectors
@@ -21,8 +21,10 @@ from frontdesk.web.pages import current_user, forbidden
 @login_required
 def workspace_export(request: HttpRequest) -> HttpResponseBase:
     user = current_user(request)
-    if not user.is_staff_member:  # the use case says so too; a page answers with the 403 page
-        return forbidden(request, ticket_exports.ONLY_STAFF)
+    try:
+        ticket_exports.check_may_export(user)  # before the filters are read, as the list does
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
     form = WorkspaceForm(request.GET, agents=selectors.agents_assignable(user=user))
     query = form.query()
     if form.errors:  # a value the list would refuse: not an export of something else
