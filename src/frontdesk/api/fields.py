@@ -103,10 +103,7 @@ def _values(payload: Schema) -> dict[str, Any]:
 def fields_list(request: HttpRequest) -> list[FieldDefinition]:
     """The fields you may see, in order: staff every one (inactive too), customers the
     active customer-visible ones."""
-    user = caller(request)
-    if user.is_staff_member:
-        return selectors.field_definitions(user=user)
-    return selectors.fields_for_form(user=user)
+    return selectors.fields_listed(user=caller(request))
 
 
 @router.post("/", response=_answers({201: FieldOut}, WRITE), url_name="fields_create")

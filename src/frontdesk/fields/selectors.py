@@ -39,6 +39,14 @@ def field_definitions(*, user: User) -> list[FieldDefinition]:
     return list(FieldDefinition.objects.all())
 
 
+def fields_listed(*, user: User) -> list[FieldDefinition]:
+    """The fields ``user`` may list: staff every one (inactive too), a customer the active
+    customer-visible ones they fill in when opening a ticket."""
+    if user.is_staff_member:
+        return field_definitions(user=user)
+    return fields_for_form(user=user)
+
+
 def field_get(*, user: User, field_id: int) -> FieldDefinition:
     field = fields_visible_to(user).filter(pk=field_id).first()
     if field is None:
