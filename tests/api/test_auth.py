@@ -110,6 +110,14 @@ ENDPOINTS = [
     ("GET", "/teams/availability/"),
     ("PUT", "/teams/availability/"),
     ("PUT", "/teams/agents/1/cap/"),
+    ("GET", "/webhooks/"),
+    ("POST", "/webhooks/"),
+    ("GET", "/webhooks/1/"),
+    ("PATCH", "/webhooks/1/"),
+    ("DELETE", "/webhooks/1/"),
+    ("POST", "/webhooks/1/rotate-secret/"),
+    ("POST", "/webhooks/1/test/"),
+    ("GET", "/webhooks/1/deliveries/"),
 ]
 
 
