@@ -5,6 +5,7 @@ every other test runs with the default, which refuses it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
@@ -61,12 +62,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name.replace("_", "-"), value)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            try:
+            with contextlib.suppress(OSError):  # the client read what it wanted and left
                 self.wfile.write(answer)
-            except OSError:
-                pass  # the client read what it wanted and left
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler

@@ -47,7 +47,11 @@ def _fan_out(admin: User, customer: User, capture: Any, webhook: Webhook) -> Del
 
 
 def test_the_receiver_can_verify_the_signature(
-    admin: User, customer: User, receiver: Receiver, clock: Clock, django_capture_on_commit_callbacks: Any
+    admin: User,
+    customer: User,
+    receiver: Receiver,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     webhook = make_webhook(admin, receiver.url)
     row = _fan_out(admin, customer, django_capture_on_commit_callbacks, webhook)
@@ -84,7 +88,11 @@ def test_a_rotated_secret_signs_from_then_on(
 
 
 def test_5xx_is_retried_with_backoff_then_given_up(
-    admin: User, customer: User, receiver: Receiver, clock: Clock, django_capture_on_commit_callbacks: Any
+    admin: User,
+    customer: User,
+    receiver: Receiver,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     receiver.answer(503, b"down for maintenance")
     webhook = make_webhook(admin, receiver.url)
@@ -109,7 +117,11 @@ def test_5xx_is_retried_with_backoff_then_given_up(
 
 
 def test_429_is_retried_and_a_later_success_is_delivered(
-    admin: User, customer: User, receiver: Receiver, clock: Clock, django_capture_on_commit_callbacks: Any
+    admin: User,
+    customer: User,
+    receiver: Receiver,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     receiver.answers = [(429, {}, b"slow down"), (204, {}, b"")]
     webhook = make_webhook(admin, receiver.url)
@@ -123,7 +135,11 @@ def test_429_is_retried_and_a_later_success_is_delivered(
 
 
 def test_a_network_error_is_retried(
-    admin: User, customer: User, settings: Settings, clock: Clock, django_capture_on_commit_callbacks: Any
+    admin: User,
+    customer: User,
+    settings: Settings,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
     webhook = make_webhook(admin, "http://127.0.0.1:9/nobody-listens")
@@ -180,7 +196,9 @@ def test_the_slack_format_posts_text(
     _fan_out(admin, customer, django_capture_on_commit_callbacks, webhook)
     body = json.loads(receiver.requests[0].body)
     assert set(body) == {"text"}
-    assert body["text"].startswith("New ticket <http://") and "Heating off> from John" in body["text"]
+    assert (
+        body["text"].startswith("New ticket <http://") and "Heating off> from John" in body["text"]
+    )
     assert "Frontdesk-Signature" in receiver.requests[0].headers
 
 
@@ -199,7 +217,11 @@ def test_a_test_is_sent_once_on_or_off(
 
 
 def test_a_webhook_turned_off_sends_no_retry(
-    admin: User, customer: User, receiver: Receiver, clock: Clock, django_capture_on_commit_callbacks: Any
+    admin: User,
+    customer: User,
+    receiver: Receiver,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     receiver.answer(502)
     webhook = make_webhook(admin, receiver.url)

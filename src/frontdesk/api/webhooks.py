@@ -96,7 +96,7 @@ class DeliveryOut(Schema):
 
     @staticmethod
     def resolve_ticket(obj: Any) -> int | None:
-        return obj.ticket_id  # type: ignore[no-any-return]
+        return obj.ticket_id
 
 
 def _values(payload: Schema, *, partial: bool) -> dict[str, Any]:
@@ -113,9 +113,7 @@ def webhooks(request: HttpRequest) -> list[Webhook]:
 @router.post("/", response=_answers({201: WebhookSecretOut}, WRITE), url_name="webhooks_create")
 def webhooks_create(request: HttpRequest, payload: WebhookIn) -> Status[Webhook]:
     """A new webhook with a new secret (admins)."""
-    webhook = services.webhook_create(
-        actor=caller(request), values=_values(payload, partial=False)
-    )
+    webhook = services.webhook_create(actor=caller(request), values=_values(payload, partial=False))
     return Status(201, webhook)
 
 

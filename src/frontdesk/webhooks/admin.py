@@ -75,6 +75,12 @@ class WebhookAdmin(ServiceAdmin):
     readonly_fields = ("secret",)
     actions = [send_test]
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The delivery log goes with its webhook (webhook_delete), though nobody deletes
+        deliveries one by one."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
         services.webhook_delete(actor=request.user, webhook_id=obj.pk)  # type: ignore[arg-type]
 

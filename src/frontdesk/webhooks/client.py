@@ -188,9 +188,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> A
     connection_class = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     last_error: Exception | None = None
     for address in addresses:
-        connection = connection_class(
-            target.host, target.port, address=address, timeout=timeout
-        )
+        connection = connection_class(target.host, target.port, address=address, timeout=timeout)
         try:
             try:
                 connection.connect()
@@ -219,7 +217,8 @@ def _exchange(
             chunks.append(chunk)
             size += len(chunk)
     except (OSError, ssl.SSLError, http.client.HTTPException) as exc:
-        raise Unreachable(f"The request to {target.host} failed: {exc or type(exc).__name__}.")
+        why = str(exc) or type(exc).__name__
+        raise Unreachable(f"The request to {target.host} failed: {why}.") from None
     text = b"".join(chunks)[:EXCERPT_MAX].decode("utf-8", errors="replace")
     location = response.getheader("Location", "") or ""
     return Answer(status=response.status, excerpt=text, location=location[:300])

@@ -86,7 +86,10 @@ def deliveries_fan_out(
         extra["sla"] = sla
     payload = event_payload(event, ticket, extra=extra)
     rows = Delivery.objects.bulk_create(
-        [Delivery(webhook=hook, event=event, ticket_id=ticket.pk, payload=payload) for hook in hooks]
+        [
+            Delivery(webhook=hook, event=event, ticket_id=ticket.pk, payload=payload)
+            for hook in hooks
+        ]
     )
     return [row.pk for row in rows]
 
@@ -209,8 +212,7 @@ def deliveries_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
         status=Status.SENDING, next_attempt_at__lte=moment, attempts__gte=MAX_ATTEMPTS
     ).update(
         status=Status.FAILED,
-        error="The worker stopped while sending the last attempt; whether it arrived is not "
-        "known.",
+        error="The worker stopped while sending the last attempt; whether it arrived is not known.",
     )
     if exhausted:
         counts[Status.FAILED] = exhausted

@@ -31,7 +31,7 @@ TEST_EVENT = "webhook.test"
 
 class WebhookFormat(models.TextChoices):
     JSON = "json", "JSON (signed, every field)"
-    SLACK = "slack", "Slack-compatible incoming webhook ({\"text\": ...})"
+    SLACK = "slack", 'Slack-compatible incoming webhook ({"text": ...})'
 
 
 class Webhook(models.Model):

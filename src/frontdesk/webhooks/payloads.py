@@ -91,7 +91,7 @@ def _slack_text(payload: dict[str, Any]) -> str:
         WebhookEvent.SLA_BREACH: f"{head}: an SLA target was missed "
         f"({(payload.get('sla') or {}).get('metric', '')})",
     }
-    text = words.get(event, f"{head}: {event}")  # type: ignore[call-overload]
+    text = words.get(event, f"{head}: {event}")
     return text if len(text) <= SLACK_TEXT_MAX else text[: SLACK_TEXT_MAX - 1] + "…"
 
 

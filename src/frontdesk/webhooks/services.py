@@ -32,7 +32,7 @@ NOT_FOUND = "There is no such webhook."
 NAME_MAX = 100
 URL_MAX = 2000
 WEBHOOKS_MAX = 50
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a marker, not a secret
 FIELDS = frozenset({"name", "url", "events", "format", "active"})
 
 

@@ -79,5 +79,11 @@ def _sla_alert(
     if not created or raw:
         return
     breach = instance.level == SlaAlert.Level.BREACH
-    sla = {"metric": instance.metric, "level": instance.level, "due_at": instance.due_at.isoformat()}
-    queue(WebhookEvent.SLA_BREACH if breach else WebhookEvent.SLA_WARNING, instance.ticket_id, sla=sla)
+    sla = {
+        "metric": instance.metric,
+        "level": instance.level,
+        "due_at": instance.due_at.isoformat(),
+    }
+    queue(
+        WebhookEvent.SLA_BREACH if breach else WebhookEvent.SLA_WARNING, instance.ticket_id, sla=sla
+    )
