@@ -19,6 +19,7 @@ from frontdesk.teams.demo import demo_teams_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 from frontdesk.tickets.merging_demo import demo_merges_create
 from frontdesk.timelog.demo import demo_time_entries_create
+from frontdesk.webhooks.demo import demo_webhooks_create
 
 
 def _at_least_one(value: str) -> int:
@@ -84,3 +85,4 @@ class Command(BaseCommand):
         self.stdout.write(demo_team_fields_create(seed=options["seed"]))
         self.stdout.write(demo_survey_teams_spread())
         self.stdout.write(demo_rules_create())  # after the teams: a rule moves tickets to one
+        self.stdout.write(demo_webhooks_create())
