@@ -55,7 +55,7 @@ def test_an_admin_creates_changes_and_deletes_a_webhook(admin: User) -> None:
     webhook.refresh_from_db()
     assert not webhook.active and webhook.events == ["sla.breach"]
     listing = client.get("/webhooks").content.decode()
-    assert "Front desk chat" in listing and "an sla target is missed" in listing
+    assert "Front desk chat" in listing and "An SLA target is missed" in listing
     assert post(client, f"/webhooks/{webhook.pk}/delete").status_code == 302
     assert not Webhook.objects.exists()
     kinds = list(WebhookChange.objects.order_by("id").values_list("kind", flat=True))
