@@ -27,6 +27,7 @@ class WebhookEvent(models.TextChoices):
 
 
 TEST_EVENT = "webhook.test"
+RULE_EVENT = "rule.matched"  # sent by an automation rule's action to the webhook it names
 
 
 class WebhookFormat(models.TextChoices):

@@ -15,7 +15,7 @@ from django.conf import settings
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.tickets.models import Message, Ticket
-from frontdesk.webhooks.models import TEST_EVENT, WebhookEvent, WebhookFormat
+from frontdesk.webhooks.models import RULE_EVENT, TEST_EVENT, WebhookEvent, WebhookFormat
 
 BODY_MAX = 16 * 1024  # characters of a message sent; the rest is cut (the ticket has it all)
 SLACK_TEXT_MAX = 600
@@ -76,7 +76,7 @@ def _slack_text(payload: dict[str, Any]) -> str:
     change = payload.get("change") or {}
     message = payload.get("message") or {}
     who = (message.get("author") or {}).get("username", "")
-    words = {
+    words: dict[str, str] = {
         WebhookEvent.TICKET_CREATED: f"New ticket {head} from "
         f"{(ticket.get('requester') or {}).get('username', '')}",
         WebhookEvent.MESSAGE_PUBLIC: f"{who} replied on {head}: {message.get('body', '')}",
@@ -91,6 +91,8 @@ def _slack_text(payload: dict[str, Any]) -> str:
         WebhookEvent.SLA_BREACH: f"{head}: an SLA target was missed "
         f"({(payload.get('sla') or {}).get('metric', '')})",
     }
+    if event == RULE_EVENT:
+        words[event] = f"{head}: the rule “{(payload.get('rule') or {}).get('name', '')}” matched"
     text = words.get(event, f"{head}: {event}")
     return text if len(text) <= SLACK_TEXT_MAX else text[: SLACK_TEXT_MAX - 1] + "…"
 

@@ -1,6 +1,7 @@
 """The admins' use cases for webhooks: create, change, turn on or off, rotate the secret, send
-a test, delete, each recorded in the webhook's history (WebhookChange). Only admins configure
-webhooks or read them (selectors.py): a webhook's URL and secret are the desk's own."""
+a test, delete, each recorded in the webhook's history (WebhookChange); and the automation
+rules' "send to webhook", run by System. Only admins configure webhooks or read them
+(selectors.py): a webhook's URL and secret are the desk's own."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.core.jobs import after_commit
 from frontdesk.core.text import is_storable_text
+from frontdesk.tickets.models import Ticket
 from frontdesk.webhooks import client
 from frontdesk.webhooks.models import (
+    RULE_EVENT,
     TEST_EVENT,
     Delivery,
     Webhook,
@@ -25,7 +28,7 @@ from frontdesk.webhooks.models import (
     WebhookEvent,
     WebhookFormat,
 )
-from frontdesk.webhooks.payloads import test_payload
+from frontdesk.webhooks.payloads import event_payload, test_payload
 
 ADMINS_ONLY = "Only admins can see and change webhooks."
 NOT_FOUND = "There is no such webhook."
@@ -226,6 +229,27 @@ def webhook_test(*, actor: User, webhook_id: int) -> Delivery:
         _record(webhook, actor, WebhookChange.Kind.TESTED, snapshot(webhook))
         send_after_commit([delivery.pk])
     return delivery
+
+
+def webhook_send_for_rule(
+    *, webhook_id: int, ticket_id: int, rule_id: int | None, name: str
+) -> int:
+    """An automation rule's "send to webhook": a ``rule.matched`` delivery of the ticket as it
+    is, written in the caller's transaction and sent by the worker once it commits. Refused
+    when the webhook is off or gone (the rule's log says so)."""
+    webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
+    if webhook is None:
+        raise InvalidInput("the webhook is off or was deleted.")
+    ticket = Ticket.objects.select_related("requester", "assignee").get(pk=ticket_id)
+    extra = {"rule": {"id": rule_id, "name": name}}
+    row = Delivery.objects.create(
+        webhook=webhook,
+        event=RULE_EVENT,
+        ticket_id=ticket.pk,
+        payload=event_payload(RULE_EVENT, ticket, extra=extra),
+    )
+    send_after_commit([row.pk])
+    return row.pk
 
 
 def send_after_commit(delivery_ids: list[int]) -> None:
