@@ -8,7 +8,9 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from frontdesk.accounts.models import User
 from frontdesk.webhooks.models import Delivery, Webhook, WebhookChange
@@ -149,3 +151,21 @@ def test_the_openapi_document_lists_webhooks(db: None) -> None:
     assert "/api/ticketing/webhooks/{webhook_id}/test/" in paths
     assert "/api/ticketing/webhooks/{webhook_id}/deliveries/" in paths
     assert set(paths["/api/ticketing/webhooks/"]) == {"get", "post"}
+
+
+def _queries(api: Api, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(path).status_code == 200
+    return len(queries)
+
+
+def test_lists_cost_the_same_queries_however_many_rows(admin: User) -> None:
+    api = Api(admin)
+    webhook = make_webhook(admin, "https://hooks.example.com/x")
+    Delivery.objects.create(webhook=webhook, event="ticket.created")
+    few = (_queries(api, "/webhooks/"), _queries(api, f"/webhooks/{webhook.pk}/deliveries/"))
+    for number in range(4):
+        make_webhook(admin, f"https://hooks.example.com/{number}", name=f"Hook {number}")
+        Delivery.objects.create(webhook=webhook, event="ticket.created")
+    many = (_queries(api, "/webhooks/"), _queries(api, f"/webhooks/{webhook.pk}/deliveries/"))
+    assert few == many

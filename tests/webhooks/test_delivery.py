@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -250,3 +251,34 @@ def test_a_lapsed_claim_is_tried_again_with_the_same_event_id(
     assert delivery.delivery_send(delivery_id=row.pk) == ""
     assert len(receiver.requests) == 1
     assert receiver.requests[0].headers["Frontdesk-Event-Id"] == str(row.event_id)
+
+
+def test_slack_text_cannot_mention_or_link(
+    admin: User, customer: User, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    webhook = make_webhook(admin, receiver.url, format="slack")
+    with django_capture_on_commit_callbacks(execute=True):
+        open_ticket(customer, title="<!channel> & <https://evil.example|click> me")
+    assert Delivery.objects.get(webhook=webhook).status == Delivery.Status.DELIVERED
+    text = json.loads(receiver.requests[0].body)["text"]
+    assert "<!channel>" not in text and "<https://evil" not in text
+    assert "&lt;!channel&gt; &amp; &lt;https://evil.example¦click&gt; me>" in text
+
+
+def test_finished_deliveries_leave_the_log_after_30_days(
+    admin: User, receiver: Receiver, clock: Clock
+) -> None:
+    webhook = make_webhook(admin, receiver.url)
+    done = Delivery.objects.create(webhook=webhook, event="ticket.created", status="delivered")
+    waiting = Delivery.objects.create(
+        webhook=webhook,
+        event="ticket.created",
+        status="pending",
+        next_attempt_at=clock.current + timedelta(days=60),
+    )
+    clock.advance(30 * 24 * 3600 - 1)
+    assert deliveries_sweep() == {}
+    clock.advance(2)
+    assert deliveries_sweep() == {"pruned": 1}
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert done.pk != waiting.pk

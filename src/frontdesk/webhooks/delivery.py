@@ -49,6 +49,8 @@ MAX_ATTEMPTS = len(RETRY_WAITS) + 1
 CLAIM_LAPSES_AFTER = timedelta(minutes=2)
 RETRY_STATUSES = frozenset({408, 429})
 SWEEP_BATCH = 100
+LOG_KEPT = timedelta(days=30)  # finished deliveries older than this leave the log
+PRUNE_BATCH = 1000
 USER_AGENT = "Frontdesk-Webhooks/1"
 
 
@@ -205,9 +207,16 @@ def _retry_or_give_up(
 
 def deliveries_sweep(*, batch: int = SWEEP_BATCH) -> dict[str, int]:
     """Send what is due: retries whose wait is over, deliveries whose job was lost, claims that
-    lapsed; and give up the lapsed claims that had no attempt left. Counts by outcome."""
+    lapsed; give up the lapsed claims that had no attempt left; and drop finished deliveries
+    older than LOG_KEPT from the log. Counts by outcome."""
     moment = clock.now()
     counts: dict[str, int] = {}
+    old = Delivery.objects.filter(
+        status__in=(Status.DELIVERED, Status.FAILED), created_at__lt=moment - LOG_KEPT
+    ).values_list("pk", flat=True)[:PRUNE_BATCH]
+    pruned, _by_model = Delivery.objects.filter(pk__in=list(old)).delete()
+    if pruned:
+        counts["pruned"] = pruned
     exhausted = Delivery.objects.filter(
         status=Status.SENDING, next_attempt_at__lte=moment, attempts__gte=MAX_ATTEMPTS
     ).update(

@@ -18,7 +18,7 @@ from frontdesk.tickets.models import Message, Ticket
 from frontdesk.webhooks.models import RULE_EVENT, TEST_EVENT, WebhookEvent, WebhookFormat
 
 BODY_MAX = 16 * 1024  # characters of a message sent; the rest is cut (the ticket has it all)
-SLACK_TEXT_MAX = 600
+SLACK_BODY_MAX = 400  # characters of a message quoted in a chat room
 SIGNATURE_HEADER = "Frontdesk-Signature"
 EVENT_ID_HEADER = "Frontdesk-Event-Id"
 EVENT_HEADER = "Frontdesk-Event"
@@ -67,34 +67,41 @@ def test_payload() -> dict[str, Any]:
     return event_payload(TEST_EVENT, None, extra={"message": None, "test": True})
 
 
+def slack_escape(text: object) -> str:
+    """Text as Slack shows it literally: ``&``, ``<`` and ``>`` escaped, so a customer's title
+    or message cannot make a link or a mention (``<!channel>``) in the room."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _slack_text(payload: dict[str, Any]) -> str:
     event = payload.get("event", "")
     ticket = payload.get("ticket")
     if ticket is None:
         return "Frontdesk test: this webhook works."
-    head = f"<{ticket['url']}|{ticket['number']} {ticket['title']}>"
+    label = slack_escape(f"{ticket['number']} {ticket['title']}").replace("|", "¦")
+    head = f"<{ticket['url']}|{label}>"
     change = payload.get("change") or {}
     message = payload.get("message") or {}
-    who = (message.get("author") or {}).get("username", "")
+    body = str(message.get("body", ""))
+    body = slack_escape(body if len(body) <= SLACK_BODY_MAX else body[:SLACK_BODY_MAX] + "…")
+    who = slack_escape((message.get("author") or {}).get("username", ""))
+    requester = slack_escape((ticket.get("requester") or {}).get("username", ""))
+    assignee = slack_escape((ticket.get("assignee") or {}).get("username") or "nobody")
+    metric = slack_escape((payload.get("sla") or {}).get("metric", ""))
+    old, new = slack_escape(change.get("old", "")), slack_escape(change.get("new", ""))
+    rule = slack_escape((payload.get("rule") or {}).get("name", ""))
     words: dict[str, str] = {
-        WebhookEvent.TICKET_CREATED: f"New ticket {head} from "
-        f"{(ticket.get('requester') or {}).get('username', '')}",
-        WebhookEvent.MESSAGE_PUBLIC: f"{who} replied on {head}: {message.get('body', '')}",
-        WebhookEvent.MESSAGE_INTERNAL: f"{who} wrote a note on {head}: {message.get('body', '')}",
-        WebhookEvent.STATUS_CHANGED: f"{head}: status {change.get('old')} → {change.get('new')}",
-        WebhookEvent.ASSIGNED: f"{head}: assigned to "
-        f"{(ticket.get('assignee') or {}).get('username') or 'nobody'}",
-        WebhookEvent.PRIORITY_CHANGED: f"{head}: priority {change.get('old')} → "
-        f"{change.get('new')}",
-        WebhookEvent.SLA_WARNING: f"{head}: an SLA target nears "
-        f"({(payload.get('sla') or {}).get('metric', '')})",
-        WebhookEvent.SLA_BREACH: f"{head}: an SLA target was missed "
-        f"({(payload.get('sla') or {}).get('metric', '')})",
+        WebhookEvent.TICKET_CREATED: f"New ticket {head} from {requester}",
+        WebhookEvent.MESSAGE_PUBLIC: f"{who} replied on {head}: {body}",
+        WebhookEvent.MESSAGE_INTERNAL: f"{who} wrote a note on {head}: {body}",
+        WebhookEvent.STATUS_CHANGED: f"{head}: status {old} → {new}",
+        WebhookEvent.ASSIGNED: f"{head}: assigned to {assignee}",
+        WebhookEvent.PRIORITY_CHANGED: f"{head}: priority {old} → {new}",
+        WebhookEvent.SLA_WARNING: f"{head}: an SLA target nears ({metric})",
+        WebhookEvent.SLA_BREACH: f"{head}: an SLA target was missed ({metric})",
+        RULE_EVENT: f"{head}: the rule “{rule}” matched",
     }
-    if event == RULE_EVENT:
-        words[event] = f"{head}: the rule “{(payload.get('rule') or {}).get('name', '')}” matched"
-    text = words.get(event, f"{head}: {event}")
-    return text if len(text) <= SLACK_TEXT_MAX else text[: SLACK_TEXT_MAX - 1] + "…"
+    return words.get(event, f"{head}: {slack_escape(event)}")
 
 
 def body_for(payload: dict[str, Any], fmt: str) -> bytes:
