@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -166,3 +171,81 @@ def test_a_closed_port_is_unreachable(settings: Settings) -> None:
 def test_public_addresses_pass() -> None:
     for address in ("93.184.215.14", "2606:4700::1111", "8.8.8.8"):
         assert client.refusal(ipaddress.ip_address(address)) == ""
+
+
+@pytest.fixture
+def tls_listener() -> Iterator[tuple[int, list[bytes], list[ssl.SSLContext | None]]]:
+    """A TCP server on 127.0.0.1 that records the first bytes each client sends (a TLS
+    ClientHello names the server, SNI, in clear) and, when given a context, completes the
+    handshake with it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    heard: list[bytes] = []
+    contexts: list[ssl.SSLContext | None] = [None]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                context = contexts[0]
+                if context is None:
+                    heard.append(conn.recv(4096))
+                    continue
+                try:
+                    with context.wrap_socket(conn, server_side=True) as tls:
+                        heard.append(tls.recv(4096))
+                except (OSError, ssl.SSLError) as exc:
+                    heard.append(str(exc).encode())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], heard, contexts
+    finally:
+        server.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_https_names_the_host_to_the_pinned_address(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tls_listener: Any
+) -> None:
+    """Connected to the address checked, the TLS handshake still names the host (SNI), so the
+    certificate is checked against the name, not the address."""
+    settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    port, heard, _contexts = tls_listener
+    _dns(monkeypatch, {"hooks.example.com": ["127.0.0.1"]})
+    with pytest.raises(client.Unreachable):
+        client.post(f"https://hooks.example.com:{port}/x", body=b"{}", headers={}, timeout=2)
+    assert b"hooks.example.com" in heard[0]
+
+
+def test_https_checks_the_certificate(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tls_listener: Any, tmp_path: Path
+) -> None:
+    """A certificate nobody vouches for (self-signed, for the right name) is refused: nothing
+    is sent."""
+    settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    port, heard, contexts = tls_listener
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=hooks.example.com"),
+            *("-addext", "subjectAltName=DNS:hooks.example.com"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    contexts[0] = context
+    _dns(monkeypatch, {"hooks.example.com": ["127.0.0.1"]})
+    with pytest.raises(client.Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
+        client.post(f"https://hooks.example.com:{port}/x", body=b"{}", headers={}, timeout=2)
+    assert all(b"POST" not in got for got in heard)
