@@ -9,6 +9,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -71,9 +72,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def receiver(settings: Settings) -> Iterator[Receiver]:
-    settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 for as long as the block runs."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(Receiver(0)))
     found = Receiver(server.server_address[1])
     server.RequestHandlerClass = _handler(found)
@@ -85,6 +86,13 @@ def receiver(settings: Settings) -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def receiver(settings: Settings) -> Iterator[Receiver]:
+    settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    with running_receiver() as found:
+        yield found
 
 
 def make_webhook(admin: User, url: str, **values: object) -> Webhook:
