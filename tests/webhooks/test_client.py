@@ -40,6 +40,11 @@ REFUSED_URLS = [
     "http://localhost/hook",
     "http://LOCALHOST.:8000/hook",
     "http://printer.localhost/hook",
+    # Numbers the resolver reads as 127.0.0.1: passed by the literal check, refused after it.
+    "http://2130706433/hook",
+    "http://0x7f000001/hook",
+    "http://0177.0.0.1/hook",
+    "http://127.1/hook",
 ]
 
 

@@ -15,7 +15,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core import clock
 from frontdesk.sla.models import SlaAlert
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.webhooks.models import Delivery, WebhookEvent
 from frontdesk.webhooks.services import webhook_update
 from tests.conftest import open_ticket
@@ -63,6 +63,8 @@ def test_each_ticket_event_reaches_a_webhook_that_wants_it(
         "url": f"http://127.0.0.1:8000/ticket/{ticket.pk}",
     }
     assert first["message"]["body"] == "Studio 2 is cold."
+    opened = TicketEvent.objects.get(ticket=ticket, field=TicketEvent.Field.CREATED)
+    assert created["occurred_at"] == opened.created_at.isoformat()
     receiver.requests.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_assign(actor=agent, ticket_id=ticket.pk, assignee_id=agent.pk)

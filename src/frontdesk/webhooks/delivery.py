@@ -65,6 +65,7 @@ def deliveries_fan_out(
     message_id: int | None = None,
     change: dict[str, Any] | None = None,
     sla: dict[str, Any] | None = None,
+    occurred_at: str | None = None,
 ) -> list[int]:
     """One delivery for each active webhook that wants ``event``, with the ticket as it is
     now; the ids written (none when nobody wants it, or the ticket or message is gone)."""
@@ -87,6 +88,8 @@ def deliveries_fan_out(
     if sla is not None:
         extra["sla"] = sla
     payload = event_payload(event, ticket, extra=extra)
+    if occurred_at is not None:
+        payload["occurred_at"] = occurred_at  # when it happened, not when the worker heard
     rows = Delivery.objects.bulk_create(
         [
             Delivery(webhook=hook, event=event, ticket_id=ticket.pk, payload=payload)

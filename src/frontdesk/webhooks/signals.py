@@ -56,11 +56,12 @@ def _ticket_changed(
     event = FROM_EVENTS.get(instance.field)  # type: ignore[call-overload]
     if not created or raw or event is None:
         return
+    at = instance.created_at.isoformat()
     if event == WebhookEvent.TICKET_CREATED:
-        queue(event, instance.ticket_id)
+        queue(event, instance.ticket_id, occurred_at=at)
         return
     change = {"field": instance.field, "old": instance.old_value, "new": instance.new_value}
-    queue(event, instance.ticket_id, change=change)
+    queue(event, instance.ticket_id, change=change, occurred_at=at)
 
 
 @receiver(post_save, sender=Message, dispatch_uid="webhooks-message")
@@ -69,7 +70,8 @@ def _message_written(
 ) -> None:
     event = FROM_KINDS.get(instance.kind)  # type: ignore[call-overload]
     if created and not raw and event is not None:
-        queue(event, instance.ticket_id, message_id=instance.pk)
+        at = instance.created_at.isoformat()
+        queue(event, instance.ticket_id, message_id=instance.pk, occurred_at=at)
 
 
 @receiver(post_save, sender=SlaAlert, dispatch_uid="webhooks-sla-alert")
