@@ -95,6 +95,10 @@ urlpatterns = [
     path("webhooks/<id:webhook_id>/test", webhook_pages.webhook_test),
     path("webhooks/<id:webhook_id>/rotate", webhook_pages.webhook_rotate),
     path("webhooks/<id:webhook_id>/delete", webhook_pages.webhook_delete),
+    path(
+        "webhooks/<id:webhook_id>/deliveries/<id:delivery_id>/resend",
+        webhook_pages.delivery_resend,
+    ),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     # The admin signs in through /login (password, then the two-factor code).
     path("admin/login/", two_factor_views.admin_login),

@@ -118,6 +118,7 @@ ENDPOINTS = [
     ("POST", "/webhooks/1/rotate-secret/"),
     ("POST", "/webhooks/1/test/"),
     ("GET", "/webhooks/1/deliveries/"),
+    ("POST", "/webhooks/1/deliveries/1/resend/"),
 ]
 
 

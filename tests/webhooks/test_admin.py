@@ -91,3 +91,29 @@ def test_delete_and_test_go_through_the_use_cases(
 
 def test_an_agent_has_no_admin(agent: User) -> None:
     assert admin_browser(agent).get(WEBHOOKS).status_code == 302
+
+
+def test_failed_deliveries_are_sent_again_by_an_action(
+    admin: User, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    webhook = make_webhook(admin, receiver.url)
+    failed = Delivery.objects.create(webhook=webhook, event="ticket.created", status="failed")
+    done = Delivery.objects.create(webhook=webhook, event="ticket.created", status="delivered")
+    client = admin_browser(admin)
+    client.get(DELIVERIES)
+    token = client.cookies["csrftoken"].value
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            DELIVERIES,
+            {
+                "action": "send_again",
+                "_selected_action": [failed.pk, done.pk],
+                "csrfmiddlewaretoken": token,
+            },
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "1 delivery(ies) will be sent again." in page
+    assert "Only a failed delivery can be sent again." in page
+    failed.refresh_from_db()
+    assert failed.status == "delivered" and len(receiver.requests) == 1

@@ -94,6 +94,7 @@ def test_everyone_but_admins_gets_403(
     admin: User, who: str, request: pytest.FixtureRequest
 ) -> None:
     webhook = make_webhook(admin, "https://hooks.example.com/x")
+    failed = Delivery.objects.create(webhook=webhook, event="ticket.created", status="failed")
     api = Api(request.getfixturevalue(who))
     calls = [
         ("GET", "/webhooks/", None),
@@ -104,13 +105,15 @@ def test_everyone_but_admins_gets_403(
         ("POST", f"/webhooks/{webhook.pk}/rotate-secret/", {}),
         ("POST", f"/webhooks/{webhook.pk}/test/", {}),
         ("GET", f"/webhooks/{webhook.pk}/deliveries/", None),
+        ("POST", f"/webhooks/{webhook.pk}/deliveries/{failed.pk}/resend/", {}),
     ]
     for method, path, body in calls:
         response = api.call(method, path, body)
         assert response.status_code == 403, (method, path)
         assert webhook.secret not in response.content.decode()
     after = Webhook.objects.get()
-    assert after.secret == webhook.secret and after.active and not Delivery.objects.exists()
+    assert after.secret == webhook.secret and after.active
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["failed"]
 
 
 def test_anonymous_gets_401(admin: User) -> None:
@@ -169,3 +172,20 @@ def test_lists_cost_the_same_queries_however_many_rows(admin: User) -> None:
         Delivery.objects.create(webhook=webhook, event="ticket.created")
     many = (_queries(api, "/webhooks/"), _queries(api, f"/webhooks/{webhook.pk}/deliveries/"))
     assert few == many
+
+
+def test_resend_a_failed_delivery(
+    admin: User, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    webhook = make_webhook(admin, receiver.url)
+    failed = Delivery.objects.create(webhook=webhook, event="ticket.created", status="failed")
+    api = Api(admin)
+    path = f"/webhooks/{webhook.pk}/deliveries/{failed.pk}/resend/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(path)
+    assert response.status_code == 202 and response.json()["event_id"] == str(failed.event_id)
+    failed.refresh_from_db()
+    assert failed.status == "delivered" and len(receiver.requests) == 1
+    again = api.post(path)
+    assert again.status_code == 400 and error_of(again)["fields"]
+    assert api.post(f"/webhooks/{webhook.pk}/deliveries/987654/resend/").status_code == 404

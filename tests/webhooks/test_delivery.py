@@ -14,10 +14,16 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from frontdesk.accounts.models import User
+from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.webhooks import delivery
 from frontdesk.webhooks.delivery import MAX_ATTEMPTS, RETRY_WAITS, deliveries_sweep
 from frontdesk.webhooks.models import Delivery, Webhook
-from frontdesk.webhooks.services import webhook_rotate_secret, webhook_test, webhook_update
+from frontdesk.webhooks.services import (
+    delivery_resend,
+    webhook_rotate_secret,
+    webhook_test,
+    webhook_update,
+)
 from tests.conftest import Clock, open_ticket
 from tests.webhooks.conftest import Receiver, make_webhook
 
@@ -282,3 +288,25 @@ def test_finished_deliveries_leave_the_log_after_30_days(
     assert deliveries_sweep() == {"pruned": 1}
     assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
     assert done.pk != waiting.pk
+
+
+def test_a_failed_delivery_is_sent_again_with_its_event_id(
+    admin: User, receiver: Receiver, clock: Clock, django_capture_on_commit_callbacks: Any
+) -> None:
+    webhook = make_webhook(admin, receiver.url)
+    receiver.answer(410)
+    row = _test(admin, webhook, django_capture_on_commit_callbacks)
+    assert row.status == Delivery.Status.FAILED
+    receiver.answer(200, b"ok")
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_resend(actor=admin, webhook_id=webhook.pk, delivery_id=row.pk)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.DELIVERED and row.attempts == 1
+    first, second = receiver.requests
+    assert first.headers["Frontdesk-Event-Id"] == second.headers["Frontdesk-Event-Id"]
+    assert first.body == second.body
+    with pytest.raises(InvalidInput, match="Only a failed delivery"):
+        delivery_resend(actor=admin, webhook_id=webhook.pk, delivery_id=row.pk)
+    other = make_webhook(admin, receiver.url, name="Other")
+    with pytest.raises(NotFound):
+        delivery_resend(actor=admin, webhook_id=other.pk, delivery_id=row.pk)

@@ -161,3 +161,33 @@ def test_a_missing_webhook_is_404(admin: User) -> None:
     client = signed_in(admin)
     assert client.get("/webhooks/987654").status_code == 404
     assert post(client, "/webhooks/987654/test").status_code == 404
+
+
+def test_a_failed_delivery_is_sent_again_from_the_page(
+    admin: User, agent: User, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    webhook = make_webhook(admin, receiver.url)
+    receiver.answer(404)
+    client = signed_in(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, f"/webhooks/{webhook.pk}/test")
+    row = Delivery.objects.get()
+    page = client.get(f"/webhooks/{webhook.pk}").content.decode()
+    assert f"/deliveries/{row.pk}/resend" in page
+    path = f"/webhooks/{webhook.pk}/deliveries/{row.pk}/resend"
+    assert post(signed_in(agent), path).status_code == 403
+    assert client.post(path).status_code == 403  # no CSRF token
+    assert len(receiver.requests) == 1
+    receiver.answer(200)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, path)
+    assert response["Location"] == f"/webhooks/{webhook.pk}#deliveries"
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.DELIVERED and len(receiver.requests) == 2
+    again = post(client, path)
+    assert again.status_code == 302
+    assert (
+        "Only a failed delivery can be sent again."
+        in client.get(again["Location"]).content.decode()
+    )
+    assert post(client, f"/webhooks/{webhook.pk}/deliveries/987654/resend").status_code == 404

@@ -169,3 +169,16 @@ def webhook_test(request: HttpRequest, webhook_id: int) -> Status[Delivery]:
 def webhook_deliveries(request: HttpRequest, webhook_id: int) -> list[Delivery]:
     """The webhook's newest 50 deliveries, newest first (admins)."""
     return selectors.webhook_deliveries(user=caller(request), webhook_id=webhook_id)
+
+
+@router.post(
+    "/{int:webhook_id}/deliveries/{int:delivery_id}/resend/",
+    response=_answers({202: DeliveryOut}, WRITE),
+    url_name="webhook_delivery_resend",
+)
+def webhook_delivery_resend(request: HttpRequest, webhook_id: int, delivery_id: int) -> Any:
+    """Send a failed delivery again, with the same event id (admins)."""
+    delivery = services.delivery_resend(
+        actor=caller(request), webhook_id=webhook_id, delivery_id=delivery_id
+    )
+    return Status(202, delivery)

@@ -88,6 +88,23 @@ class WebhookAdmin(ServiceAdmin):
         apply_to_each(self, request, queryset, lambda hook: self.delete_model(request, hook))
 
 
+@admin.action(description="Send the selected failed deliveries again")
+def send_again(
+    modeladmin: DeliveryAdmin, request: HttpRequest, queryset: QuerySet[Delivery]
+) -> None:
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda row: services.delivery_resend(
+            actor=request.user,  # type: ignore[arg-type]
+            webhook_id=row.webhook_id,
+            delivery_id=row.pk,
+        ),
+        lambda count: f"{count} delivery(ies) will be sent again.",
+    )
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = (
@@ -101,6 +118,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "event")
     list_select_related = ("webhook",)
+    actions = [send_again]
     search_fields = ("event_id",)
     fields = (
         "webhook",

@@ -116,6 +116,7 @@ class WebhookChange(models.Model):
         CHANGED = "changed", "Changed"
         ROTATED = "rotated", "Secret rotated"
         TESTED = "tested", "Test sent"
+        RESENT = "resent", "Failed delivery sent again"
         DELETED = "deleted", "Deleted"
 
     webhook = models.ForeignKey(

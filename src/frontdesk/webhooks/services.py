@@ -231,6 +231,30 @@ def webhook_test(*, actor: User, webhook_id: int) -> Delivery:
     return delivery
 
 
+def delivery_resend(*, actor: User, webhook_id: int, delivery_id: int) -> Delivery:
+    """Send a failed delivery again, from its first attempt, with the same event id (the
+    receiver sees it is the same event) and the same payload."""
+    check_admin(actor)
+    with transaction.atomic():
+        webhook = _for_update(webhook_id)
+        delivery = None
+        if is_id(delivery_id):
+            delivery = (
+                Delivery.objects.select_for_update().filter(pk=delivery_id, webhook=webhook).first()
+            )
+        if delivery is None:
+            raise NotFound("There is no such delivery.")
+        if delivery.status != Delivery.Status.FAILED:
+            raise InvalidInput("Only a failed delivery can be sent again.", field="delivery")
+        delivery.status = Delivery.Status.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = clock.now()
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        _record(webhook, actor, WebhookChange.Kind.RESENT, {"delivery": delivery.pk})
+        send_after_commit([delivery.pk])
+    return delivery
+
+
 def webhook_send_for_rule(
     *, webhook_id: int, ticket_id: int, rule_id: int | None, name: str
 ) -> int:

@@ -125,6 +125,22 @@ def webhook_rotate(request: HttpRequest, webhook_id: int) -> HttpResponse:
 @never_cache
 @require_POST
 @login_required
+@friendly_errors(not_found_message="There is no such delivery.")
+def delivery_resend(request: HttpRequest, webhook_id: int, delivery_id: int) -> HttpResponse:
+    try:
+        services.delivery_resend(
+            actor=current_user(request), webhook_id=webhook_id, delivery_id=delivery_id
+        )
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Sent to the worker again: its outcome is in the log below.")
+    return redirect(f"{WEBHOOKS_PATH}/{webhook_id}#deliveries")
+
+
+@never_cache
+@require_POST
+@login_required
 @friendly_errors(not_found_message=services.NOT_FOUND)
 def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
     services.webhook_delete(actor=current_user(request), webhook_id=webhook_id)
