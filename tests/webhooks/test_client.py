@@ -64,6 +64,7 @@ def test_forbidden_addresses_are_refused_before_any_connection(url: str) -> None
         "http://user:pass@example.com/hook",
         "http:///hook",
         "http://example.com:99999/",
+        "http://example.com:0/",
         "http://exa mple.com/",
         "http://exämple.com/",
         "",

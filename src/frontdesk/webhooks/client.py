@@ -72,6 +72,8 @@ def parse_url(url: str) -> Target:
         raise Refused("Only http:// and https:// URLs are allowed.")
     if parts.username is not None or parts.password is not None:
         raise Refused("A webhook URL cannot hold a user name or password.")
+    if port == 0:
+        raise Refused("The URL's port must be between 1 and 65535.")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise Refused("The URL has no host name.")
