@@ -156,6 +156,43 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/home"
 
+# Single sign-on through an OpenID Connect provider (accounts/oidc.py, accounts/sso.py,
+# docs/sso.md): on once a client id is set. The provider's endpoints are given, not discovered,
+# so a start never waits on the provider.
+OIDC_RP_CLIENT_ID = env_str("FRONTDESK_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_optional_secret("FRONTDESK_OIDC_CLIENT_SECRET")
+FRONTDESK_OIDC_ISSUER = env_str("FRONTDESK_OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("FRONTDESK_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("FRONTDESK_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("FRONTDESK_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env_str("FRONTDESK_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("FRONTDESK_OIDC_SCOPES", "openid email profile")
+FRONTDESK_OIDC_NAME = env_str("FRONTDESK_OIDC_NAME", "single sign-on")
+FRONTDESK_OIDC_ROLE_CLAIM = env_str("FRONTDESK_OIDC_ROLE_CLAIM", "groups")
+FRONTDESK_OIDC_ADMIN_VALUES = env_list("FRONTDESK_OIDC_ADMIN_GROUPS", [])
+FRONTDESK_OIDC_AGENT_VALUES = env_list("FRONTDESK_OIDC_AGENT_GROUPS", [])
+FRONTDESK_OIDC_CUSTOMERS = env_bool("FRONTDESK_OIDC_CUSTOMERS", False)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("FRONTDESK_OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login"
+_OIDC_NEEDED = {
+    "FRONTDESK_OIDC_ISSUER": FRONTDESK_OIDC_ISSUER,
+    "FRONTDESK_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "FRONTDESK_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "FRONTDESK_OIDC_USERINFO_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+    "FRONTDESK_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+}
+if OIDC_RP_CLIENT_ID and (_missing := [name for name, value in _OIDC_NEEDED.items() if not value]):
+    raise ConfigError(f"FRONTDESK_OIDC_CLIENT_ID is set, so set {', '.join(_missing)} too")
+if OIDC_RP_SIGN_ALGO not in {"RS256", "ES256", "HS256"}:
+    raise ConfigError(
+        f"FRONTDESK_OIDC_SIGN_ALGO is RS256, ES256 or HS256, not {OIDC_RP_SIGN_ALGO!r}"
+    )
+AUTHENTICATION_BACKENDS.append("frontdesk.accounts.oidc.OidcBackend")
+
 # Redis (optional): with REDIS_URL set, the cache (rate limits, presence), live-update fan-out
 # and the job queue are shared by every process on every host. Without it, they live in this
 # process (cache, fan-out) and in the data directory (jobs): the embedded, one-process profile.

@@ -511,6 +511,15 @@ def customer_create_from_mail(*, email: str, name: str = "") -> User:
     return _customer_without_password(email=email, base=_username_base(name), field="email")
 
 
+def customer_create_from_sign_on(*, email: str, name: str) -> User:
+    """A customer account for someone a single sign-on provider vouches for, on their first
+    sign-in (accounts/sso.py decides when): named after ``name`` (made unique), no password."""
+    email = _text(email, "email").strip().lower()
+    validators.check_email(email)
+    _check_not_taken({"email": email})
+    return _customer_without_password(email=email, base=_username_base(name), field="email")
+
+
 # Display names a stranger's account is never named after.
 _DESK_NAMES = frozenset(
     {"support", "helpdesk", "frontdesk", "system", "admin", "administrator", "postmaster", "staff"}
