@@ -13,7 +13,7 @@ from frontdesk.accounts import two_factor
 from frontdesk.accounts.sso import sso_config
 
 
-class _BackFromProvider(OIDCAuthenticationCallbackView):  # type: ignore[misc]
+class _BackFromProvider(OIDCAuthenticationCallbackView):
     def login_success(self) -> HttpResponse:
         # Someone who turned two-factor on gives their code after the provider too, as after a
         # password: the provider proves who they are, not that they hold their authenticator.
