@@ -193,6 +193,48 @@ if OIDC_RP_SIGN_ALGO not in {"RS256", "ES256", "HS256"}:
     )
 AUTHENTICATION_BACKENDS.append("frontdesk.accounts.oidc.OidcBackend")
 
+# Staff sign-in with their directory password (accounts/directory.py, docs/sso.md): on once a
+# server is set; needs the ldap extra. Group DNs hold commas, so the lists are split on ";".
+FRONTDESK_LDAP_SERVER_URI = env_str("FRONTDESK_LDAP_SERVER_URI", "")
+FRONTDESK_LDAP_BIND_DN = env_str("FRONTDESK_LDAP_BIND_DN", "")
+FRONTDESK_LDAP_BIND_PASSWORD = env_optional_secret("FRONTDESK_LDAP_BIND_PASSWORD")
+FRONTDESK_LDAP_START_TLS = env_bool("FRONTDESK_LDAP_START_TLS", False)
+FRONTDESK_LDAP_TIMEOUT = env_int("FRONTDESK_LDAP_TIMEOUT", 5, minimum=1)
+FRONTDESK_LDAP_USER_BASE = env_str("FRONTDESK_LDAP_USER_BASE", "")
+FRONTDESK_LDAP_USER_FILTER = env_str("FRONTDESK_LDAP_USER_FILTER", "(uid=%(user)s)")
+FRONTDESK_LDAP_EMAIL_ATTRIBUTE = env_str("FRONTDESK_LDAP_EMAIL_ATTRIBUTE", "mail")
+FRONTDESK_LDAP_GROUP_BASE = env_str("FRONTDESK_LDAP_GROUP_BASE", "")
+FRONTDESK_LDAP_GROUP_FILTER = env_str("FRONTDESK_LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
+FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE = env_str("FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE", "member")
+FRONTDESK_LDAP_AGENT_GROUPS = [
+    dn.strip() for dn in env_str("FRONTDESK_LDAP_AGENT_GROUPS", "").split(";") if dn.strip()
+]
+FRONTDESK_LDAP_ADMIN_GROUPS = [
+    dn.strip() for dn in env_str("FRONTDESK_LDAP_ADMIN_GROUPS", "").split(";") if dn.strip()
+]
+if FRONTDESK_LDAP_SERVER_URI:
+    _ldap_missing = [
+        name
+        for name, value in {
+            "FRONTDESK_LDAP_USER_BASE": FRONTDESK_LDAP_USER_BASE,
+            "FRONTDESK_LDAP_GROUP_BASE": FRONTDESK_LDAP_GROUP_BASE,
+            "FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS": (
+                FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS
+            ),
+        }.items()
+        if not value
+    ]
+    if _ldap_missing:
+        raise ConfigError(
+            f"FRONTDESK_LDAP_SERVER_URI is set, so set {', '.join(_ldap_missing)} too"
+        )
+    try:
+        import django_auth_ldap  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "FRONTDESK_LDAP_SERVER_URI needs the ldap extra: pip install 'frontdesk[ldap]'"
+        ) from None
+
 # Redis (optional): with REDIS_URL set, the cache (rate limits, presence), live-update fan-out
 # and the job queue are shared by every process on every host. Without it, they live in this
 # process (cache, fan-out) and in the data directory (jobs): the embedded, one-process profile.
