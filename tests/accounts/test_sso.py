@@ -298,3 +298,13 @@ def test_someone_with_two_factor_gives_their_code_after_the_provider_too(
     )
     assert (answer.status_code, answer["Location"]) == (302, "/profile")
     assert signed_in_as(client) == maria
+
+
+def test_the_admin_shows_whom_an_account_signs_in_through(
+    client: Client, provider: Provider, admin: User
+) -> None:
+    sign_in(client, provider)
+    maria = User.objects.get(email=MARIA["email"])
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{maria.pk}/change/").content.decode()
+    assert f"{provider.issuer} as maria-0001" in page
