@@ -471,7 +471,12 @@ class _Landing:
 
     def _entries(self, ticket: Ticket, case: Case) -> None:
         known = self.recorded[Kind.MESSAGE]
-        new = [entry for entry in case.entries if entry.source_id not in known]
+        earlier = {
+            entry.source_id: known[entry.source_id]
+            for entry in case.entries
+            if entry.source_id in known
+        }
+        new = [entry for entry in case.entries if entry.source_id not in earlier]
         self.report.messages.unchanged += len(case.entries) - len(new)
         rows: list[tuple[Entry, Message]] = []
         for entry in new:
@@ -504,8 +509,8 @@ class _Landing:
             self._files(entry, message)
         # Files added to a message imported before.
         for entry in case.entries:
-            if entry.source_id in known and entry.files:
-                message_found = Message.objects.filter(pk=known[entry.source_id]).first()
+            if entry.source_id in earlier and entry.files:
+                message_found = Message.objects.filter(pk=earlier[entry.source_id]).first()
                 if message_found is not None:
                     self._files(entry, message_found)
 
