@@ -6,10 +6,12 @@ from __future__ import annotations
 import sqlite3
 from io import StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
@@ -29,6 +31,12 @@ from frontdesk.tickets.search import ticket_ids_matching
 from tests.importers import helpdesk_db
 from tests.importers.helpdesk_db import CREATED, NOTED, RECEIPT, REPLIED, THANKED
 
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs a PostgreSQL server to hold the django-helpdesk (CI's PostgreSQL pass)",
+)
+HELPDESK_SCHEMA = "helpdesk_source"
+
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
@@ -37,13 +45,13 @@ def source(tmp_path: Path) -> Path:
     return path
 
 
-def run(source: Path | str, *args: str) -> str:
+def run(source: Path | str, *args: str, media: Path | None = None) -> str:
     out = StringIO()
     call_command(
         "import_helpdesk",
         str(source),
         "--media-root",
-        str(Path(str(source)).parent / "media"),
+        str(media or Path(str(source)).parent / "media"),
         *args,
         stdout=out,
         verbosity=0,
@@ -291,3 +299,36 @@ def test_files_without_the_media_folder_are_counted(source: Path, db: None) -> N
     assert "Warning: 1 files not found, left out." in out.getvalue()
     assert not Attachment.objects.exists()
     assert Message.objects.filter(body="We have refunded the second charge.").exists()
+
+
+@on_postgresql
+def test_a_helpdesk_on_postgresql_is_read(tmp_path: Path, db: None) -> None:
+    import psycopg
+
+    where = connection.settings_dict
+    url = (
+        f"postgres://{quote(where['USER'] or '')}:{quote(where['PASSWORD'] or '')}"
+        f"@{where['HOST'] or 'localhost'}:{where['PORT'] or 5432}/{quote(where['NAME'])}"
+    )
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {HELPDESK_SCHEMA} CASCADE")
+        pg.execute(f"CREATE SCHEMA {HELPDESK_SCHEMA}")
+        pg.execute(f"SET search_path TO {HELPDESK_SCHEMA}")
+        pg.execute("SET TIME ZONE 'UTC'")
+        for statement in helpdesk_db.postgresql_schema():
+            pg.execute(statement)
+        helpdesk_db.fill(pg, tmp_path / "media", placeholder="%s")
+    try:
+        source = f"{url}?options=-csearch_path%3D{HELPDESK_SCHEMA}"
+        out = run(source, media=tmp_path / "media")
+        assert "4 tickets created" in out and "1 files created" in out
+        charged = imported("1")
+        assert charged.created_at == CREATED and charged.status == Status.OPEN
+        kinds = list(
+            Message.objects.filter(ticket=charged).order_by("created_at").values_list("kind")
+        )
+        assert kinds == [("public",), ("public",), ("internal",), ("public",)]
+        assert "4 unchanged" in run(source, media=tmp_path / "media")
+    finally:
+        with psycopg.connect(url, autocommit=True) as pg:
+            pg.execute(f"DROP SCHEMA IF EXISTS {HELPDESK_SCHEMA} CASCADE")
