@@ -202,3 +202,9 @@ def test_the_command_fills_a_fresh_data_directory(tmp_path: Path) -> None:
     failed = _frontdesk(data, "import-helpdesk", str(tmp_path / "missing.sqlite3"))
     assert failed.returncode != 0
     assert "does not exist" in failed.stderr
+
+
+def test_a_too_long_source_name_is_an_error(db: None) -> None:
+    with pytest.raises(CommandError, match="at most 64 characters"):
+        run(FREESCOUT, "freescout", "--source-name", "x" * 65)
+    assert not Ticket.objects.exists()

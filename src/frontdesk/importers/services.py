@@ -69,6 +69,15 @@ PLACEHOLDER_DOMAIN = "import.invalid"  # RFC 2606: mail to it can never reach a 
 _NOT_IN_A_TAG = re.compile(r"[^a-z0-9 _-]+")
 
 
+SOURCE_NAME_MAX = ImportedObject._meta.get_field("system").max_length
+
+
+def check_source_name(name: str) -> None:
+    """A ``--source-name`` the mapping can keep."""
+    if SOURCE_NAME_MAX is not None and len(name) > SOURCE_NAME_MAX:
+        raise ImportFailed(f"The source name can be at most {SOURCE_NAME_MAX} characters.")
+
+
 class _RolledBack(Exception):
     """Ends a dry run's transaction."""
 

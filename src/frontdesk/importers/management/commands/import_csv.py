@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.importers.csv_formats import FORMATS, read_csv
 from frontdesk.importers.records import ImportFailed, ImportReport
-from frontdesk.importers.services import import_records
+from frontdesk.importers.services import check_source_name, import_records
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         file: Path = options["file"]
         report = ImportReport(system=options["format"], location=str(file))
         try:
+            check_source_name(options["source_name"] or "")
             source = read_csv(file, format=options["format"], report=report)
             if options["source_name"]:
                 source.system = options["source_name"]

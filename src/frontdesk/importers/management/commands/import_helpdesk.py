@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.importers.helpdesk import SYSTEM, open_helpdesk, read_helpdesk
 from frontdesk.importers.records import ImportFailed, ImportReport
-from frontdesk.importers.services import import_records
+from frontdesk.importers.services import check_source_name, import_records
 
 
 class Command(BaseCommand):
@@ -49,6 +49,7 @@ class Command(BaseCommand):
         location: str = options["database"]
         report = ImportReport(system=options["source_name"], location=location)
         try:
+            check_source_name(options["source_name"])
             with open_helpdesk(location) as database:
                 source = read_helpdesk(
                     database, location, media_root=options["media_root"], report=report
