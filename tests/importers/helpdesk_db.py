@@ -217,18 +217,19 @@ def fill(db: _Connection, media_root: Path, *, placeholder: str = "?") -> None:
         ],
     )
     followups = [
-        # id, ticket, date, title, comment, public, user
-        (1, 1, REPLIED, "Comment", "We have refunded the second charge.", 1, 2),
-        (2, 1, NOTED, "Comment", "Checked with the bank: duplicate capture.", 0, 1),
-        (3, 1, THANKED, "Comment", "Thank you, it arrived.", 1, None),
-        (4, 2, REPLIED, "Closed", "", 1, 2),
+        # id, ticket, date, title, comment, public, user, new status
+        (1, 1, REPLIED, "Comment", "We have refunded the second charge.", 1, 2, None),
+        (2, 1, NOTED, "Comment", "Checked with the bank: duplicate capture.", 0, 1, None),
+        (3, 1, THANKED, "Comment", "Thank you, it arrived.", 1, None, None),
+        (4, 2, REPLIED, "Closed", "", 1, 2, 4),
+        (5, 2, THANKED, "Comment", "Thanks, it opens now.", 1, None, None),
     ]
     executemany(
-        "INSERT INTO helpdesk_followup (id, ticket_id, date, title, comment, public, user_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO helpdesk_followup (id, ticket_id, date, title, comment, public, user_id,"
+        " new_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (fid, tid, _when(date), title, text, bool(public), uid)
-            for fid, tid, date, title, text, public, uid in followups
+            (fid, tid, _when(date), title, text, bool(public), uid, new)
+            for fid, tid, date, title, text, public, uid, new in followups
         ],
     )
     execute(

@@ -4,6 +4,7 @@ Frontdesk; what lands, dry runs, re-runs and refusals."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
@@ -102,7 +103,9 @@ def test_tickets_land_with_status_priority_team_and_times(source: Path, db: None
     assert charged.resolution == "Refunded."
     locker = imported("2")
     assert (locker.status, locker.priority, locker.assignee) == (Status.CLOSED, Priority.LOW, None)
+    # Closed by the follow-up that moved it there, not by the thanks that came after.
     assert locker.closed_at == REPLIED and locker.resolved_at == REPLIED
+    assert locker.last_activity_at == THANKED
     assert locker.team is not None and locker.team.name == "Studio floor"
     again = imported("3")
     assert again.status == Status.CLOSED
@@ -200,7 +203,9 @@ def test_running_again_brings_changes_with_their_history(source: Path, db: None)
     out = run(source)
     assert "1 updated, 3 unchanged" in out and "1 messages created" in out
     charged = imported("1")
-    assert charged.status == Status.RESOLVED and charged.resolved_at is not None
+    later = datetime(2024, 3, 6, 10, 0, tzinfo=UTC)
+    assert charged.status == Status.RESOLVED and charged.resolved_at == later
+    assert charged.last_activity_at == later and charged.updated_at == later
     change = TicketEvent.objects.get(ticket=charged, field=TicketEvent.Field.STATUS)
     assert (change.actor_id, change.old_value, change.new_value) == (
         SYSTEM_USER_ID,

@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -77,7 +78,16 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "priority",
         "due_date",
     ),
-    "helpdesk_followup": ("id", "ticket_id", "date", "title", "comment", "public", "user_id"),
+    "helpdesk_followup": (
+        "id",
+        "ticket_id",
+        "date",
+        "title",
+        "comment",
+        "public",
+        "user_id",
+        "new_status",
+    ),
 }
 ATTACHMENT_TABLES = ("helpdesk_followupattachment", "helpdesk_attachment")
 ATTACHMENT_COLUMNS = ("id", "followup_id", "file", "filename")
@@ -373,8 +383,7 @@ def _case(
         created_at=created,
     )
     assignee_id = _int(row["assigned_to_id"])
-    done = status in (Status.RESOLVED, Status.CLOSED)
-    closed = max((e.created_at for e in entries), default=created) if done else None
+    resolved_at, closed_at = _done_times(status, followups, entries, created)
     return Case(
         source_id=str(ticket_id),
         title=_text(row["title"]),
@@ -387,13 +396,37 @@ def _case(
         priority=priority,
         channel=Channel.WEB,
         tags=tags,
-        resolved_at=closed,
-        closed_at=closed if status == Status.CLOSED else None,
+        resolved_at=resolved_at,
+        closed_at=closed_at,
         due_at=moment(row["due_date"]),
         resolution=_text(row["resolution"]).strip(),
         cc=cc.get(ticket_id, []),
         entries=[first, *entries] if description.strip() else entries,
     )
+
+
+def _done_times(
+    status: str, followups: list[dict[str, Any]], entries: list[Entry], created: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """When a done ticket was resolved and closed: the last follow-up that moved it there
+    (``new_status``), else its last follow-up."""
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        return None, None
+    last = max((entry.created_at for entry in entries), default=created)
+
+    def moved_to(codes: tuple[int, ...]) -> datetime | None:
+        times = [
+            moment(row["date"])
+            for row in followups
+            if _int(row["new_status"]) in codes and moment(row["date"]) is not None
+        ]
+        return max((time for time in times if time is not None), default=None)
+
+    resolved = moved_to((RESOLVED, CLOSED, DUPLICATE)) or last
+    if status == Status.RESOLVED:
+        return resolved, None
+    closed = moved_to((CLOSED, DUPLICATE)) or last
+    return min(resolved, closed), closed
 
 
 def _entry(row: dict[str, Any], keys: dict[int, str], files: dict[int, list[FileRef]]) -> Entry:

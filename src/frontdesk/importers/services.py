@@ -349,8 +349,28 @@ class _Landing:
                 return
             ticket = found
             self._update_ticket(ticket, case)
-        self._entries(ticket, case)
+        added = self._entries(ticket, case)
+        if earlier is not None and added:
+            self._times_after(ticket, added)
         self._cc(ticket, case)
+
+    def _times_after(self, ticket: Ticket, added: list[Message]) -> None:
+        """Messages added to a ticket imported before move its times as replies would."""
+        newest = max(message.created_at for message in added)
+        fields = []
+        if newest > ticket.last_activity_at:
+            ticket.last_activity_at = newest
+            fields.append("last_activity_at")
+        public = [message for message in added if message.kind == MessageKind.PUBLIC]
+        if public and max(m.created_at for m in public) > ticket.updated_at:
+            ticket.updated_at = max(m.created_at for m in public)
+            fields.append("updated_at")
+        replies = [m.created_at for m in public if m.author_id in self.staff_ids]
+        if ticket.first_response_at is None and replies:
+            ticket.first_response_at = min(replies)
+            fields.append("first_response_at")
+        if fields:
+            ticket.save(update_fields=fields)
 
     def _requester(self, case: Case) -> int:
         pk = self.user_ids.get(case.requester or "")
@@ -438,10 +458,13 @@ class _Landing:
         if tags_event is not None:
             events.append(tags_event)
         if events:
-            moment = now()
-            ticket.last_activity_at = moment
+            # Dated when the source last changed the ticket; the times only move forward.
+            moment = case.updated_at
+            for event in events:
+                event.created_at = moment
+            ticket.last_activity_at = max(ticket.last_activity_at, moment)
             if any(not event.staff_only for event in events):
-                ticket.updated_at = moment
+                ticket.updated_at = max(ticket.updated_at, moment)
                 changed.append("updated_at")
             ticket.save(update_fields=[*changed, "last_activity_at"])
             TicketEvent.objects.bulk_create(events)
@@ -478,7 +501,9 @@ class _Landing:
 
     # --- conversation ---
 
-    def _entries(self, ticket: Ticket, case: Case) -> None:
+    def _entries(self, ticket: Ticket, case: Case) -> list[Message]:
+        """Add the messages not imported before (and new files of those that were); returns
+        the messages added."""
         known = self.recorded[Kind.MESSAGE]
         earlier = {
             entry.source_id: known[entry.source_id]
@@ -522,6 +547,7 @@ class _Landing:
                 message_found = Message.objects.filter(pk=earlier[entry.source_id]).first()
                 if message_found is not None:
                     self._files(entry, message_found)
+        return messages
 
     def _body(self, entry: Entry, case: Case) -> str | None:
         body = entry.body.replace("\x00", "").strip()
