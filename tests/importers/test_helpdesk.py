@@ -18,7 +18,7 @@ from django.test import Client
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.following.models import CcPerson
 from frontdesk.importers.models import ImportedObject, ImportRun
-from frontdesk.teams.models import Team
+from frontdesk.teams.models import Team, TeamMembership
 from frontdesk.tickets.models import (
     Attachment,
     Message,
@@ -259,10 +259,47 @@ def test_who_sees_an_imported_ticket(
     assert status == 200 and "duplicate capture" in text
     status, text = get(admin)
     assert status == 200 and "duplicate capture" in text
-    # An agent outside the ticket's team does not see it; nor does another customer.
-    assert get(agent)[0] == 404
+    # The desk's own agent joined the teams the import made: they see it too.
+    status, text = get(agent)
+    assert status == 200 and "duplicate capture" in text
     assert get(other_customer)[0] == 404
     assert get(None)[0] == 302
+    # Taken out of the team, an agent no longer sees its tickets.
+    TeamMembership.objects.filter(user=agent).delete()
+    assert get(agent)[0] == 404
+
+
+def test_a_rerun_leaves_team_memberships_as_the_admin_set_them(
+    source: Path, db: None, agent: User
+) -> None:
+    run(source)
+    billing = Team.objects.get(name="Billing")
+    # The old desk's staff ("alice" is "alice2": the desk's own agent is "Alice"), and the
+    # desk's own agent.
+    assert set(billing.memberships.values_list("user__username", flat=True)) == {
+        "alice2",
+        "bob",
+        "nomail",
+        "Alice",
+    }
+    TeamMembership.objects.filter(team=billing, user__username="bob").delete()
+    run(source)
+    assert not TeamMembership.objects.filter(team=billing, user__username="bob").exists()
+
+
+def test_an_existing_team_of_the_same_name_is_used_and_its_members_kept(
+    source: Path, db: None, agent: User
+) -> None:
+    billing = Team.objects.create(name="billing", slug="billing")
+    out = run(source)
+    assert "1 teams created, 1 matched" in out
+    assert imported("1").team == billing
+    # Only the staff the import made join it; the desk's own agent stays out.
+    assert set(billing.memberships.values_list("user__username", flat=True)) == {
+        "alice2",
+        "bob",
+        "nomail",
+    }
 
 
 def test_missing_file_is_an_error(tmp_path: Path, db: None) -> None:

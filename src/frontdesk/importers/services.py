@@ -179,6 +179,7 @@ class _Landing:
         self.dry_run = dry_run
         self.user_ids: dict[str, int] = {}
         self.staff_ids: set[int] = set()
+        self.new_staff_ids: set[int] = set()  # staff accounts this run made
         self.team_ids: dict[str, int] = {}
         self.usernames: dict[int, str] = {}
         self.agents_by_email: dict[str, int | None] = {}
@@ -228,6 +229,8 @@ class _Landing:
             else:
                 user = self._account(person)
                 self._know(person.key, user.pk, user.role)
+                if user.role in STAFF_ROLES:
+                    self.new_staff_ids.add(user.pk)
                 self.report.people.created += 1
             if earlier is None:
                 pairs.append((person.key, self.user_ids[person.key]))
@@ -295,6 +298,7 @@ class _Landing:
         known = self.recorded[Kind.TEAM]
         alive = set(Team.objects.filter(pk__in=list(known.values())).values_list("pk", flat=True))
         pairs: list[tuple[str, int]] = []
+        created: set[int] = set()
         for source_id, name in teams.items():
             earlier = known.get(source_id)
             if earlier is not None and earlier in alive:
@@ -305,6 +309,7 @@ class _Landing:
             team = Team.objects.filter(name__iexact=label).first()
             if team is None:
                 team = Team.objects.create(name=label, slug=self._free_slug(label))
+                created.add(team.pk)
                 self.report.teams.created += 1
             else:
                 self.report.teams.matched += 1
@@ -316,12 +321,26 @@ class _Landing:
                     system=self.system, kind=Kind.TEAM, source_id=source_id
                 ).update(object_id=team.pk, updated_at=now())
         self._remember(Kind.TEAM, pairs)
-        # In the other desk every agent saw every queue: here they see their teams' tickets.
+        self._members(created)
+
+    def _members(self, created: set[int]) -> None:
+        """In the other desk every agent worked every queue; here an agent sees their teams'
+        tickets. So every active agent and admin joins the teams this run made, and the staff
+        accounts this run made join every imported team. Memberships of teams that were
+        there before are otherwise left alone: a re-run does not undo an admin's choice."""
+        staff = set(
+            User.objects.filter(role__in=list(STAFF_ROLES), is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+        imported = set(self.team_ids.values())
+        pairs = {(team, user) for team in created for user in staff}
+        pairs |= {(team, user) for team in imported for user in self.new_staff_ids}
         TeamMembership.objects.bulk_create(
             [
-                TeamMembership(team_id=team_id, user_id=user_id)
-                for team_id in sorted(set(self.team_ids.values()))
-                for user_id in sorted(self.staff_ids - {SYSTEM_USER_ID})
+                TeamMembership(team_id=team, user_id=user)
+                for team, user in sorted(pairs)
+                if user != SYSTEM_USER_ID
             ],
             ignore_conflicts=True,
         )
