@@ -17,6 +17,7 @@ from django.test import Client
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.following.models import CcPerson
+from frontdesk.importers.helpdesk import shown
 from frontdesk.importers.models import ImportedObject, ImportRun
 from frontdesk.teams.models import Team, TeamMembership
 from frontdesk.tickets.models import (
@@ -374,3 +375,13 @@ def test_a_helpdesk_on_postgresql_is_read(tmp_path: Path, db: None) -> None:
     finally:
         with psycopg.connect(url, autocommit=True) as pg:
             pg.execute(f"DROP SCHEMA IF EXISTS {HELPDESK_SCHEMA} CASCADE")
+
+
+def test_a_password_in_the_url_is_never_printed_or_kept(db: None) -> None:
+    assert shown("postgres://helpdesk:s3cret@db.internal:5432/helpdesk") == (
+        "postgres://helpdesk:***@db.internal:5432/helpdesk"
+    )
+    assert shown("/srv/helpdesk/db.sqlite3") == "/srv/helpdesk/db.sqlite3"
+    with pytest.raises(CommandError) as refused:
+        run("mysql://root:s3cret@localhost/helpdesk")
+    assert "s3cret" not in str(refused.value)

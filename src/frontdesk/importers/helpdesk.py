@@ -132,6 +132,16 @@ class _Database:
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def shown(location: str) -> str:
+    """``location`` as it may be printed and kept: a URL's password replaced by ``***``."""
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
@@ -148,7 +158,7 @@ def open_helpdesk(location: str) -> Iterator[_Database]:
         path = Path(unquote(urlsplit(location).path))
     elif scheme and len(scheme) > 1:  # not a Windows drive letter
         raise ImportFailed(
-            f"{location!r}: unsupported database. Give a SQLite file (a path or sqlite:///path)"
+            f"{shown(location)!r}: unsupported database. Give a SQLite file (a path or sqlite:///path)"
             " or a PostgreSQL URL (postgres://user@host/name)."
         )
     else:

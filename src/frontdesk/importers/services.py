@@ -107,7 +107,9 @@ def import_records(
             if dry_run:
                 raise _RolledBack
             ImportRun.objects.create(
-                system=source.system, source=source.location, summary=report.summary()
+                system=source.system,
+                source=source.location[: ImportRun._meta.get_field("source").max_length],
+                summary=report.summary(),
             )
             after_commit(desk_changed, what="mark the desk's counts stale")
     except _RolledBack:

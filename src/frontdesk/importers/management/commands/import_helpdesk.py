@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from frontdesk.importers.helpdesk import SYSTEM, open_helpdesk, read_helpdesk
+from frontdesk.importers.helpdesk import SYSTEM, open_helpdesk, read_helpdesk, shown
 from frontdesk.importers.records import ImportFailed, ImportReport
 from frontdesk.importers.services import check_source_name, import_records
 
@@ -47,12 +47,12 @@ class Command(BaseCommand):
         # A fresh data directory has no tables yet: make them, as `frontdesk serve` does.
         call_command("migrate", interactive=False, verbosity=0)
         location: str = options["database"]
-        report = ImportReport(system=options["source_name"], location=location)
+        report = ImportReport(system=options["source_name"], location=shown(location))
         try:
             check_source_name(options["source_name"])
             with open_helpdesk(location) as database:
                 source = read_helpdesk(
-                    database, location, media_root=options["media_root"], report=report
+                    database, shown(location), media_root=options["media_root"], report=report
                 )
                 source.system = options["source_name"]
                 done = import_records(
