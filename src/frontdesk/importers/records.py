@@ -100,7 +100,7 @@ class Tally:
     def sentence(self, noun: str) -> str:
         parts = [f"{self.created} {noun} created"]
         if self.matched:
-            parts.append(f"{self.matched} matched to existing accounts")
+            parts.append(f"{self.matched} matched to existing {noun}")
         if self.updated:
             parts.append(f"{self.updated} updated")
         if self.unchanged:
