@@ -208,3 +208,32 @@ def test_a_too_long_source_name_is_an_error(db: None) -> None:
     with pytest.raises(CommandError, match="at most 64 characters"):
         run(FREESCOUT, "freescout", "--source-name", "x" * 65)
     assert not Ticket.objects.exists()
+
+
+def test_odd_values_are_made_to_fit_and_counted(db: None, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    long_text = "word " * 14_000  # 70,000 characters
+    many_tags = " ".join(f"t{n}" for n in range(25))
+    odd.write_text(
+        "\ufeffid,subject,requester_email,status,priority,tags,created_at,description\n"
+        f'1,{"x" * 250},a@b.example,weird,extreme,"Ñandú!  Urgent/Now",2024-01-01,"{long_text}"\n'
+        f"2,,c@d.example,open,low,{many_tags},2024-01-02T10:00:00+02:00,Hello\n",
+        encoding="utf-8",
+    )
+    out = run(odd, "zendesk")
+    first, second = imported("zendesk", "1"), imported("zendesk", "2")
+    assert len(first.title) == 200 and first.title.endswith("…")
+    assert (first.status, first.priority) == (Status.OPEN, Priority.MEDIUM)
+    assert tags(first) == ["nandu", "urgent-now"]
+    body = Message.objects.get(ticket=first).body
+    assert len(body) == 65_536
+    assert second.title == "zendesk ticket 2"
+    assert len(tags(second)) == 20
+    assert second.created_at == datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
+    for warning in (
+        "rows with an unknown status, imported as open",
+        "rows with an unknown priority, imported as medium",
+        "messages longer than 65,536 characters, cut",
+        "tickets with more than 20 tags, the rest left out",
+    ):
+        assert f"1 {warning}" in out
