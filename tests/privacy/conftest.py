@@ -42,17 +42,13 @@ class Desk:
 
 
 @pytest.fixture
-def desk(
-    settings: Any, admin: User, agent: User, customer: User, other_customer: User
-) -> Desk:
+def desk(settings: Any, admin: User, agent: User, customer: User, other_customer: User) -> Desk:
     settings.FRONTDESK_SATISFACTION_SURVEYS = True
     fields.field_define(
         actor=admin,
         values={"key": "studio", "label": "Studio", "type": "text", "customer_visible": True},
     )
-    fields.field_define(
-        actor=admin, values={"key": "risk", "label": "Risk", "type": "text"}
-    )
+    fields.field_define(actor=admin, values={"key": "risk", "label": "Risk", "type": "text"})
     own = open_ticket(customer, "My heating", files=[upload("mine.txt", b"customer file")])
     fields.ticket_fields_set(
         actor=agent, ticket_id=own.pk, values={"studio": "Studio 2", "risk": "high risk"}
@@ -95,7 +91,5 @@ def desk(
 def read_zip(content: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         data = json.loads(archive.read("data.json"))
-        files = {
-            name: archive.read(name) for name in archive.namelist() if name != "data.json"
-        }
+        files = {name: archive.read(name) for name in archive.namelist() if name != "data.json"}
     return data, files

@@ -89,7 +89,10 @@ def test_who_may_export(
 
 @pytest.mark.limits
 def test_exports_are_rate_limited(settings: Settings, customer: User) -> None:
-    settings.FRONTDESK_RATE_LIMITS = {**settings.FRONTDESK_RATE_LIMITS, "privacy_export_user": "2/hour"}
+    settings.FRONTDESK_RATE_LIMITS = {
+        **settings.FRONTDESK_RATE_LIMITS,
+        "privacy_export_user": "2/hour",
+    }
     for _ in range(2):
         services.customer_export(actor=customer, customer_id=customer.pk).file.close()
     with pytest.raises(RateLimited):
@@ -128,7 +131,10 @@ def test_download_refused_for_agents_and_anonymous(agent: User) -> None:
 
 @pytest.mark.limits
 def test_download_over_the_limit_answers_429(settings: Settings, customer: User) -> None:
-    settings.FRONTDESK_RATE_LIMITS = {**settings.FRONTDESK_RATE_LIMITS, "privacy_export_user": "1/hour"}
+    settings.FRONTDESK_RATE_LIMITS = {
+        **settings.FRONTDESK_RATE_LIMITS,
+        "privacy_export_user": "1/hour",
+    }
     client = signed_in(customer)
     assert client.post("/profile/data-export").status_code == 200
     refused = client.post("/profile/data-export")

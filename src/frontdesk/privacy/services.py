@@ -311,6 +311,12 @@ def customer_erase(*, actor: User, customer_id: int) -> PrivacyLog:
             return earlier
         check_customer(customer)
         ticket_ids = list(Ticket.objects.filter(requester=customer).values_list("pk", flat=True))
+        if not ticket_ids and is_anonymised(customer):
+            earlier = PrivacyLog.objects.filter(
+                customer_id=customer.pk, action=PrivacyAction.ERASE
+            ).first()
+            if earlier is not None:  # deleted before; the account stayed for others' tickets
+                return earlier
         counts = Counter({"tickets_deleted": tickets_delete(ticket_ids)})
         counts.update(_anonymise(customer, actor=actor))
         kept = _erase_account(customer)
