@@ -30,6 +30,7 @@ TESTED = {
     "fields.fielddefinition": "fields/test_admin_pages.py",
     "teams.team": "teams/test_team_admin.py",
     "teams.agentstatus": "teams/test_team_admin.py",
+    "privacy.privacylog": "privacy/test_admin.py",
 }
 
 
