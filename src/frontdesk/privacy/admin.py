@@ -71,8 +71,12 @@ def privacy_url(customer: User) -> str:
 
 class PrivacyUserAdmin(UserAdmin):
     actions = [*UserAdmin.actions, export_data, anonymise_or_delete]
-    readonly_fields = (*UserAdmin.readonly_fields, "privacy")
-    fields = (*UserAdmin.fields, "privacy")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "privacy")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*super().get_fields(request, obj), "privacy")
 
     @admin.display(description="Privacy")
     def privacy(self, user: User) -> str:

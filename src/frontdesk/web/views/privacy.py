@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from frontdesk.core.errors import DomainError, InvalidInput, RateLimited
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.privacy import selectors, services
-from frontdesk.web.pages import current_user, friendly_errors, page_methods, with_form_error
+from frontdesk.web.pages import PAGE_METHODS, current_user, forbidden, not_found, with_form_error
 
 PAGE = "web/privacy_customer.html"
 REFUSED = "web/privacy_refused.html"
@@ -30,22 +31,31 @@ def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @never_cache
 @require_POST
 @login_required
-@friendly_errors()
-def profile_data_export(request: HttpRequest) -> HttpResponse:
+def profile_data_export(request: HttpRequest) -> HttpResponseBase:
     """The signed-in customer's own data, as a zip download."""
     user = current_user(request)
     try:
         export = services.customer_export(actor=user, customer_id=user.pk)
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
     except (InvalidInput, RateLimited) as exc:
         return _refused(request, exc)
     return _download(export)
 
 
-@page_methods
 @never_cache
+@require_http_methods(PAGE_METHODS)
 @login_required
-@friendly_errors()
-def customer_privacy_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_privacy_page(request: HttpRequest, customer_id: int) -> HttpResponseBase:
+    try:
+        return _customer_privacy(request, customer_id)
+    except NotFound as exc:
+        return not_found(request, exc.message)
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+
+
+def _customer_privacy(request: HttpRequest, customer_id: int) -> HttpResponseBase:
     """What exporting, anonymising or deleting the customer does, and the buttons that do it
     (admins). A POST names its ``action``; the answer says what was done."""
     actor = current_user(request)
