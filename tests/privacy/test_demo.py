@@ -1,4 +1,4 @@
-"""The demo anonymises one customer whose tickets are all closed, through the use case, once."""
+"""The demo has one customer download their data, through the use case, once."""
 
 from __future__ import annotations
 
@@ -7,27 +7,21 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.privacy.demo import demo_privacy_create
 from frontdesk.privacy.models import PrivacyAction, PrivacyLog
-from frontdesk.tickets.models import Status
 from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_anonymises_one_customer_once(
-    admin: User, agent: User, customer: User, other_customer: User
-) -> None:
-    open_ticket(customer, "Still open")
-    open_ticket(other_customer, "Done", status=Status.CLOSED, staff=agent)
-    said = demo_privacy_create()
-    assert said == "Privacy: Jane asked to be forgotten; anonymised, 1 ticket(s) kept."
+def test_the_demo_exports_one_customer_once(customer: User, other_customer: User) -> None:
+    open_ticket(customer, "First")
+    open_ticket(customer, "Second")
+    assert demo_privacy_create() == "Privacy: John downloaded their data (2 tickets, 0 files)."
     log = PrivacyLog.objects.get()
-    assert log.action == PrivacyAction.ANONYMISE and log.actor == admin
-    assert User.objects.get(pk=other_customer.pk).username == f"deleted-user-{other_customer.pk}"
+    assert log.action == PrivacyAction.EXPORT and log.actor == customer
     assert User.objects.get(pk=customer.pk).username == customer.username
     assert demo_privacy_create() == "Privacy: already there."
 
 
-def test_the_demo_says_when_nobody_fits(admin: User, customer: User) -> None:
-    open_ticket(customer)
-    assert demo_privacy_create() == "Privacy: no customer with only closed tickets to anonymise."
+def test_the_demo_says_when_nobody_fits(customer: User) -> None:
+    assert demo_privacy_create() == "Privacy: no customer with tickets to export."
     assert not PrivacyLog.objects.exists()

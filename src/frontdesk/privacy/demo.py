@@ -1,29 +1,29 @@
-"""The demo's privacy request (``frontdesk demo``): one customer whose tickets are all closed
-asked to be forgotten, and the admin anonymised them through the use case, so the privacy log,
-the placeholder name and the tickets' system lines are there to see."""
+"""The demo's privacy log (``frontdesk demo``): the first customer with tickets downloaded
+their data, through the use case, so the privacy log has its first row and the export can be
+compared with what that customer sees. Nothing else of the desk changes (anonymising a demo
+customer would take away a person the demo's story needs)."""
 
 from __future__ import annotations
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.privacy.models import PrivacyLog
-from frontdesk.privacy.services import customer_anonymise
-from frontdesk.tickets.models import Status, Ticket
+from frontdesk.privacy.services import customer_export
 
 
 def demo_privacy_create() -> str:
     if PrivacyLog.objects.exists():
         return "Privacy: already there."
-    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
-    still_helped = Ticket.objects.exclude(status=Status.CLOSED).values("requester_id")
     customer = (
-        User.objects.filter(role=Role.CUSTOMER, requested_tickets__status=Status.CLOSED)
-        .exclude(pk__in=still_helped)
+        User.objects.filter(role=Role.CUSTOMER, is_active=True, requested_tickets__isnull=False)
         .order_by("pk")
         .first()
     )
-    if admin is None or customer is None:
-        return "Privacy: no customer with only closed tickets to anonymise."
-    name = customer.username
-    log = customer_anonymise(actor=admin, customer_id=customer.pk)
-    kept = log.counts.get("tickets", 0)
-    return f"Privacy: {name} asked to be forgotten; anonymised, {kept} ticket(s) kept."
+    if customer is None:
+        return "Privacy: no customer with tickets to export."
+    export = customer_export(actor=customer, customer_id=customer.pk)
+    export.file.close()
+    counts = export.log.counts
+    return (
+        f"Privacy: {customer.username} downloaded their data "
+        f"({counts['tickets']} tickets, {counts['files']} files)."
+    )
