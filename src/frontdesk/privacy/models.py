@@ -18,6 +18,27 @@ class PrivacyAction(models.TextChoices):
     RETENTION = "retention", "Retention policy applied"
 
 
+# How the counts read to people (privacy/services.py writes the keys).
+COUNT_LABELS = {
+    "tickets": "Tickets concerned",
+    "tickets_deleted": "Tickets deleted",
+    "customers_anonymised": "Customers anonymised",
+    "messages": "Messages",
+    "files": "Files",
+    "cc": "Tickets copied on",
+    "history": "History entries rewritten",
+    "sessions": "Sessions ended",
+    "session_events": "Sign-in records",
+    "api_tokens": "API tokens",
+    "two_factor": "Two-factor set-ups",
+    "reset_tokens": "Password-reset links",
+    "preferences": "Notification choices",
+    "staff_note": "Staff notes",
+    "inbound_mail": "Mails received",
+    "outbox_mail": "Mails to them",
+}
+
+
 class PrivacyLog(models.Model):
     action = models.CharField(max_length=16, choices=PrivacyAction.choices)
     # Who asked: an admin, the customer (an export), or None: the retention job.
@@ -35,6 +56,10 @@ class PrivacyLog(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["customer_id", "action"], name="privacylog_customer_idx"),
         ]
+
+    @property
+    def counts_shown(self) -> list[tuple[str, int]]:
+        return [(COUNT_LABELS.get(key, key), value) for key, value in self.counts.items()]
 
     def __str__(self) -> str:
         who = f"customer {self.customer_id}" if self.customer_id else "the desk"
