@@ -309,3 +309,14 @@ def test_rest_posts_with_a_session_need_csrf(admin: User, customer: User) -> Non
     answer = client.post(f"/api/ticketing/customers/{customer.pk}/anonymise/")
     assert answer.status_code == 403
     assert User.objects.get(pk=customer.pk).is_active
+
+
+def test_admins_find_the_page_from_the_customer_panel(
+    admin: User, agent: User, customer: User
+) -> None:
+    from tests.conftest import open_ticket
+
+    ticket = open_ticket(customer)
+    link = f'href="/customers/{customer.pk}/privacy"'
+    assert link in html(signed_in(admin).get(f"/ticket/{ticket.pk}"))
+    assert link not in html(signed_in(agent).get(f"/ticket/{ticket.pk}"))

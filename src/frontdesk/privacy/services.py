@@ -87,7 +87,7 @@ def placeholder_email(user_id: int) -> str:
 
 
 def is_anonymised(user: User) -> bool:
-    return user.username == placeholder_name(user.pk)
+    return user.username == placeholder_name(user.pk) and user.email == placeholder_email(user.pk)
 
 
 def check_customer(user: User) -> None:
