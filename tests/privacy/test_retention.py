@@ -118,3 +118,25 @@ def test_the_cut_off_moves_with_the_clock(
 )
 def test_months_before(moment: datetime, months: int, expected: datetime) -> None:
     assert services.months_before(moment, months) == expected
+
+
+def test_a_run_stops_at_its_batch_and_the_next_goes_on(
+    settings: Settings,
+    clock: Clock,
+    customer: User,
+    agent: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.FRONTDESK_RETENTION_CLOSED_MONTHS = 6
+    settings.FRONTDESK_RETENTION_ACTION = "delete"
+    monkeypatch.setattr(services, "RETENTION_BATCH", 3)
+    monkeypatch.setattr(services, "DELETE_CHUNK", 2)
+    for number in range(5):
+        _closed(customer, agent, LONG_AGO, title=f"Old {number}")
+    clock.current = TODAY
+    first = services.retention_apply()
+    assert first is not None and first.counts == {"tickets_deleted": 3}
+    second = services.retention_apply()
+    assert second is not None and second.counts == {"tickets_deleted": 2}
+    assert not Ticket.objects.exists()
+    assert services.retention_apply() is None

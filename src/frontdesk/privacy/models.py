@@ -57,10 +57,10 @@ class PrivacyLog(models.Model):
             models.Index(fields=["customer_id", "action"], name="privacylog_customer_idx"),
         ]
 
-    @property
-    def counts_shown(self) -> list[tuple[str, int]]:
-        return [(COUNT_LABELS.get(key, key), value) for key, value in self.counts.items()]
-
     def __str__(self) -> str:
         who = f"customer {self.customer_id}" if self.customer_id else "the desk"
         return f"{self.get_action_display()}: {who} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def counts_shown(self) -> list[tuple[str, int]]:
+        return [(COUNT_LABELS.get(key, key), value) for key, value in self.counts.items()]

@@ -391,30 +391,41 @@ def retention_apply() -> PrivacyLog | None:
     """Apply the retention policy once (the worker's daily job): closed tickets closed before
     the cut-off are deleted (``delete``), or their requesters anonymised (``anonymise``) when
     every ticket they requested is such a ticket. None when the policy is off or found
-    nothing to do."""
+    nothing to do. Each small batch (or customer) is its own transaction, so the job never
+    holds the database's writers for long; a run stopped half-way is finished by the next."""
     cutoff = retention_cutoff()
     if cutoff is None:
         return None
     expired = Ticket.objects.filter(status=Status.CLOSED, closed_at__lt=cutoff)
-    with transaction.atomic():
-        if settings.FRONTDESK_RETENTION_ACTION == "delete":
-            ids = list(expired.values_list("pk", flat=True)[:RETENTION_BATCH])
-            counts = {"tickets_deleted": tickets_delete(ids)}
-        else:
-            counts = {"customers_anonymised": _retention_anonymise(expired, cutoff)}
-        if not any(counts.values()):
-            return None
-        log = PrivacyLog.objects.create(
-            action=PrivacyAction.RETENTION,
-            counts=counts,
-            note=f"{settings.FRONTDESK_RETENTION_ACTION}: closed before {cutoff:%Y-%m-%d}",
-        )
+    if settings.FRONTDESK_RETENTION_ACTION == "delete":
+        counts = {"tickets_deleted": _retention_delete(expired)}
+    else:
+        counts = {"customers_anonymised": _retention_anonymise(expired, cutoff)}
+    if not any(counts.values()):
+        return None
+    log = PrivacyLog.objects.create(
+        action=PrivacyAction.RETENTION,
+        counts=counts,
+        note=f"{settings.FRONTDESK_RETENTION_ACTION}: closed before {cutoff:%Y-%m-%d}",
+    )
     logger.info("retention policy applied: %s", counts)
     return log
 
 
 # One run handles at most this many tickets (or customers); the next day's run goes on.
 RETENTION_BATCH = 500
+# Tickets deleted per transaction.
+DELETE_CHUNK = 50
+
+
+def _retention_delete(expired: QuerySet[Ticket]) -> int:
+    ids = list(expired.order_by("pk").values_list("pk", flat=True)[:RETENTION_BATCH])
+    deleted = 0
+    for start in range(0, len(ids), DELETE_CHUNK):
+        with transaction.atomic():
+            chunk = expired.filter(pk__in=ids[start : start + DELETE_CHUNK])
+            deleted += tickets_delete(list(chunk.values_list("pk", flat=True)))
+    return deleted
 
 
 def _retention_anonymise(expired: QuerySet[Ticket], cutoff: datetime) -> int:
@@ -426,18 +437,24 @@ def _retention_anonymise(expired: QuerySet[Ticket], cutoff: datetime) -> int:
         .exclude(pk__in=recent)
         .exclude(username__startswith=PLACEHOLDER_PREFIX)
         .distinct()
-        .order_by("pk")[:RETENTION_BATCH]
+        .order_by("pk")
+        .values_list("pk", flat=True)[:RETENTION_BATCH]
     )
     done = 0
-    for customer in candidates:
-        if is_anonymised(customer):
-            continue
-        counts = _anonymise(customer, actor=None)
-        PrivacyLog.objects.create(
-            action=PrivacyAction.ANONYMISE,
-            customer_id=customer.pk,
-            counts=counts,
-            note="retention policy",
-        )
-        done += 1
+    for customer_id in list(candidates):
+        with transaction.atomic():
+            customer = _account(customer_id, lock=True)
+            # Checked again under the lock: a new ticket, or an admin, may have come first.
+            if customer is None or is_anonymised(customer) or customer.role != Role.CUSTOMER:
+                continue
+            if Ticket.objects.filter(requester=customer).exclude(pk__in=expired).exists():
+                continue
+            counts = _anonymise(customer, actor=None)
+            PrivacyLog.objects.create(
+                action=PrivacyAction.ANONYMISE,
+                customer_id=customer.pk,
+                counts=counts,
+                note="retention policy",
+            )
+            done += 1
     return done
