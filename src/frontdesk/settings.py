@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "frontdesk.satisfaction",
     "frontdesk.following",
     "frontdesk.importers",
+    "frontdesk.privacy",
     "huey.contrib.djhuey",
 ]
 
@@ -548,3 +549,16 @@ FRONTDESK_READY_MIN_FREE_BYTES = env_int(
 # /metrics answers this bearer token; without one, only requests from this machine that no
 # proxy forwarded (core/metrics.py).
 FRONTDESK_METRICS_TOKEN = env_optional_secret("FRONTDESK_METRICS_TOKEN")
+
+# === Privacy (privacy/, docs/privacy.md) ===
+# Data exports a person may ask for (a customer their own, an admin anyone's).
+FRONTDESK_RATE_LIMITS["privacy_export_user"] = env_rate("FRONTDESK_RATE_PRIVACY_EXPORT", "5/hour")
+# Closed tickets older than this many months are anonymised or deleted by the worker's daily
+# retention job (0 or unset: never).
+FRONTDESK_RETENTION_CLOSED_MONTHS = env_int("FRONTDESK_RETENTION_CLOSED_MONTHS", 0, minimum=0)
+FRONTDESK_RETENTION_ACTION = env_str("FRONTDESK_RETENTION_ACTION", "anonymise").strip().lower()
+if FRONTDESK_RETENTION_ACTION not in {"anonymise", "delete"}:
+    raise ConfigError(
+        "FRONTDESK_RETENTION_ACTION must be anonymise or delete, "
+        f"not {FRONTDESK_RETENTION_ACTION!r}"
+    )

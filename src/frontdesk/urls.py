@@ -15,6 +15,7 @@ from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_entries
 from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import merging as merging_pages
+from frontdesk.web.views import privacy as privacy_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import satisfaction as satisfaction_pages
@@ -140,6 +141,12 @@ urlpatterns += [
 urlpatterns += [
     path("survey/<str:token>", satisfaction_pages.survey_page),
     path("ticket/<id:ticket_id>/satisfaction", satisfaction_pages.ticket_rate),
+]
+
+# Privacy: a customer's "Download my data", and an admin's export, anonymise or delete page.
+urlpatterns += [
+    path("profile/data-export", privacy_pages.profile_data_export),
+    path("customers/<id:customer_id>/privacy", privacy_pages.customer_privacy_page),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

@@ -31,6 +31,7 @@ TESTED = {
     "teams.team": "teams/test_team_admin.py",
     "teams.agentstatus": "teams/test_team_admin.py",
     "importers.importrun": "importers/test_admin.py",
+    "privacy.privacylog": "privacy/test_admin.py",
 }
 
 
