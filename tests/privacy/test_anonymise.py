@@ -18,6 +18,7 @@ from frontdesk.accounts.models import (
     Organisation,
     PasswordResetToken,
     SessionEvent,
+    SsoIdentity,
     TwoFactor,
     User,
     UserSession,
@@ -61,6 +62,7 @@ def _personal_data(customer: User) -> Client:
         user=customer, name="script", prefix="abcd1234", token_hash="f" * 64, scope="read"
     )
     TwoFactor.objects.create(user=customer, secret_sealed="sealed")
+    SsoIdentity.objects.create(user=customer, issuer="https://id.example", subject="john-1")
     PasswordResetToken.objects.create(
         user=customer, token_hash="e" * 64, password_fingerprint="d" * 64
     )
@@ -113,6 +115,7 @@ def test_anonymise_removes_every_personal_field(
     for model, field in (
         (ApiToken, "user"),
         (TwoFactor, "user"),
+        (SsoIdentity, "user"),
         (PasswordResetToken, "user"),
         (NotificationPreference, "user"),
         (UserSession, "user"),
@@ -156,6 +159,7 @@ def test_anonymise_removes_every_personal_field(
     assert log.action == PrivacyAction.ANONYMISE and log.actor == admin
     assert log.customer_id == customer.pk and log.counts["files"] == 2
     assert log.counts["cc"] == 1 and log.counts["api_tokens"] == 1
+    assert log.counts["sign_on_links"] == 1
     assert "john" not in (str(log.counts) + log.note).lower()
     # Others are untouched.
     other = User.objects.get(pk=other_customer.pk)

@@ -31,6 +31,7 @@ COUNT_LABELS = {
     "session_events": "Sign-in records",
     "api_tokens": "API tokens",
     "two_factor": "Two-factor set-ups",
+    "sign_on_links": "Single sign-on links",
     "reset_tokens": "Password-reset links",
     "preferences": "Notification choices",
     "staff_note": "Staff notes",

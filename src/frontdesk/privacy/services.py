@@ -34,6 +34,7 @@ from frontdesk.accounts.models import (
     ProfileIcon,
     Role,
     SessionEvent,
+    SsoIdentity,
     TwoFactor,
     User,
 )
@@ -207,6 +208,9 @@ def _anonymise(customer: User, *, actor: User | None) -> dict[str, int]:
     ).delete()[0]
     counts["api_tokens"] = ApiToken.objects.filter(user=customer).delete()[0]
     counts["two_factor"] = TwoFactor.objects.filter(user=customer).delete()[0]
+    # The provider's or the directory's name for them (accounts/sso.py): signing in there
+    # again makes a new account rather than finding this one.
+    counts["sign_on_links"] = SsoIdentity.objects.filter(user=customer).delete()[0]
     counts["reset_tokens"] = PasswordResetToken.objects.filter(user=customer).delete()[0]
     IdempotencyKey.objects.filter(user=customer).delete()
     counts["preferences"] = (
