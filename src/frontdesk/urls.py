@@ -15,9 +15,11 @@ from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_entries
 from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import merging as merging_pages
+from frontdesk.web.views import privacy as privacy_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import satisfaction as satisfaction_pages
+from frontdesk.web.views import sso as sso_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
 from frontdesk.web.views import webhooks as webhook_pages
@@ -114,6 +116,12 @@ urlpatterns += [
     path("unsubscribe/<str:token>", web.unsubscribe_page),
 ]
 
+# Single sign-on (accounts/oidc.py): off to the OpenID Connect provider and back.
+urlpatterns += [
+    path("login/sso", sso_pages.sso_start),
+    path("login/sso/callback", sso_pages.sso_callback, name="sso_callback"),
+]
+
 # Two-factor authentication: the sign-in's second step and the profile's set-up page.
 urlpatterns += [
     path("login/code", two_factor_views.login_code_page),
@@ -145,6 +153,12 @@ urlpatterns += [
 urlpatterns += [
     path("survey/<str:token>", satisfaction_pages.survey_page),
     path("ticket/<id:ticket_id>/satisfaction", satisfaction_pages.ticket_rate),
+]
+
+# Privacy: a customer's "Download my data", and an admin's export, anonymise or delete page.
+urlpatterns += [
+    path("profile/data-export", privacy_pages.profile_data_export),
+    path("customers/<id:customer_id>/privacy", privacy_pages.customer_privacy_page),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

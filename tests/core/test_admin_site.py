@@ -30,6 +30,8 @@ TESTED = {
     "fields.fielddefinition": "fields/test_admin_pages.py",
     "teams.team": "teams/test_team_admin.py",
     "teams.agentstatus": "teams/test_team_admin.py",
+    "importers.importrun": "importers/test_admin.py",
+    "privacy.privacylog": "privacy/test_admin.py",
     "webhooks.webhook": "webhooks/test_admin.py",
     "webhooks.delivery": "webhooks/test_admin.py",
 }

@@ -18,6 +18,7 @@ from frontdesk.api import (
     following,
     merging,
     people,
+    privacy,
     rules,
     saved_replies,
     sla,
@@ -638,3 +639,4 @@ api.add_router("/webhooks", webhooks.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)
+api.add_router("/customers", privacy.router)  # export, anonymise, erase
