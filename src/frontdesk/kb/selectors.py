@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -24,7 +25,7 @@ ARTICLE_NOT_FOUND = "There is no article here."
 CATEGORY_NOT_FOUND = "There is no such category in the help centre."
 FOR_STAFF = "Only agents and admins write the knowledge base."
 FOR_ADMINS = "Only admins arrange the help centre's categories."
-SUGGESTIONS_MAX = 5
+SUGGESTIONS_MAX = 3
 
 
 def is_staff(user: Reader) -> bool:
@@ -108,7 +109,7 @@ def help_centre(*, user: Reader) -> list[Shelf]:
     categories = Category.objects.prefetch_related(
         Prefetch("articles", queryset=readable, to_attr="readable")
     )
-    return [Shelf(category=c, articles=c.readable) for c in categories]  # type: ignore[attr-defined]
+    return [Shelf(category=c, articles=c.readable) for c in categories]
 
 
 def category_articles(*, user: Reader, category: Category) -> list[Article]:
@@ -122,8 +123,16 @@ def _scope(user: Reader) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
+def with_votes(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """``yes`` and ``no`` on each article: the readers' answers, counted in the same query."""
+    return articles.annotate(
+        yes=Count("votes", filter=Q(votes__helpful=True)),
+        no=Count("votes", filter=Q(votes__helpful=False)),
+    )
+
+
 def _in_order(articles: QuerySet[Article], ids: list[int]) -> list[Article]:
-    found = articles.select_related("category").in_bulk(ids)
+    found = with_votes(articles.select_related("category")).in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -146,6 +155,37 @@ def articles_suggest(*, text: str, limit: int = SUGGESTIONS_MAX) -> list[Article
     return _in_order(articles_readable_by(anonymous), ids)
 
 
+PICKER_MAX = 5
+
+
+def articles_listed(
+    *, user: Reader, category_id: int | None = None, limit: int = 20
+) -> list[Article]:
+    """The articles ``user`` may see, by title (staff: drafts and internal ones too)."""
+    articles = with_votes(articles_visible_to(user).select_related("category"))
+    articles = articles.order_by("title", "id")
+    if category_id is not None:
+        articles = articles.filter(category_id=category_id)
+    return list(articles[:limit])
+
+
+def article_url(article: Article) -> str:
+    """The article's address in the help centre, absolute: what a reply to a customer holds."""
+    return f"{settings.FRONTDESK_SITE_URL}/kb/articles/{article.slug}"
+
+
+def articles_for_reply(*, user: Reader, text: str, limit: int = PICKER_MAX) -> list[Article]:
+    """Articles an agent may link in a reply (the saved-reply picker): public published ones
+    holding every word of ``text``, best first. Internal articles are left out: a customer
+    following the link would find nothing."""
+    check_writer(user)
+    if not text.strip():
+        return []
+    anonymous = AnonymousUser()
+    ids = search.article_ids_matching(query=text, scope=_scope(anonymous), limit=limit)
+    return _in_order(articles_readable_by(anonymous), ids)
+
+
 def articles_for_staff(*, user: Reader, text: str = "", category_id: int | None = None) -> Any:
     """The staff list: every article with its draft and published state, newest change first;
     ``text`` searches the draft titles."""
@@ -156,10 +196,7 @@ def articles_for_staff(*, user: Reader, text: str = "", category_id: int | None 
             articles = articles.filter(title__icontains=word)
     if category_id is not None:
         articles = articles.filter(category_id=category_id)
-    return articles.annotate(
-        yes=Count("votes", filter=Q(votes__helpful=True)),
-        no=Count("votes", filter=Q(votes__helpful=False)),
-    )
+    return with_votes(articles)
 
 
 @dataclass(frozen=True)
@@ -176,6 +213,8 @@ def article_votes(*, user: Reader, article: Article) -> Votes | None:
     """The counts of "was this helpful?" answers, for staff only (None for anyone else)."""
     if not is_staff(user):
         return None
+    if hasattr(article, "yes"):  # counted with the article (with_votes)
+        return Votes(yes=article.yes, no=getattr(article, "no"))  # noqa: B009
     counts = ArticleVote.objects.filter(article=article).aggregate(
         yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
     )

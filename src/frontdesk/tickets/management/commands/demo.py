@@ -12,6 +12,7 @@ from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
 from frontdesk.fields.demo import demo_fields_create, demo_team_fields_create
 from frontdesk.following.demo import demo_following_create
+from frontdesk.kb.demo import demo_kb_create
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_survey_teams_spread, demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
@@ -84,3 +85,4 @@ class Command(BaseCommand):
         self.stdout.write(demo_team_fields_create(seed=options["seed"]))
         self.stdout.write(demo_survey_teams_spread())
         self.stdout.write(demo_rules_create())  # after the teams: a rule moves tickets to one
+        self.stdout.write(demo_kb_create())
