@@ -4,8 +4,8 @@ SQLite: the FTS5 table ``kb_article_fts(published_title, published_body)``, rank
 with the title weighted TITLE_WEIGHT times the body. PostgreSQL: the stored tsvector ``search``
 (title weight A, body weight B), ranked by ts_rank(), whose default weights count an A match
 2.5 times a B one (1.0 against 0.4). Both tokenize without stemming,
-case-insensitively; the last word of a query also matches as a prefix, since a reader (or the
-new-ticket form) is often still typing it.
+case-insensitively. So that "refund" finds "Refunds" without stemming, and the word still being
+typed finds the whole one, every word of PREFIX_MIN letters or more matches as a prefix.
 
 User input never reaches either query language as syntax: only its words (letters and digits)
 are kept, each quoted. ``every_word`` requires them all (the search box); otherwise any word
@@ -25,6 +25,7 @@ TITLE_WEIGHT = 5.0
 QUERY_MAX_CHARS = 200
 WORDS_MAX = 12
 MATCH_LIMIT = 100
+PREFIX_MIN = 3
 _WORD = re.compile(r"\w+")
 # Words too common to say what an article is about (suggestions only).
 _COMMON = (
@@ -42,17 +43,14 @@ def query_words(query: str, *, drop_common: bool = False) -> list[str]:
     return list(dict.fromkeys(words))[:WORDS_MAX]
 
 
-def _sqlite_match(words: list[str], *, every_word: bool, prefix_last: bool) -> str:
-    terms = [f'"{w}"' for w in words]
-    if prefix_last:
-        terms[-1] += "*"
+def _sqlite_match(words: list[str], *, every_word: bool) -> str:
+    terms = [f'"{w}"' + ("*" if len(w) >= PREFIX_MIN else "") for w in words]
     return (" AND " if every_word else " OR ").join(terms)
 
 
-def _postgresql_match(words: list[str], *, every_word: bool, prefix_last: bool) -> str:
-    terms = [f"'{w}'" for w in words]  # \w+ only: no quote to escape
-    if prefix_last:
-        terms[-1] += ":*"
+def _postgresql_match(words: list[str], *, every_word: bool) -> str:
+    # \w+ only: no quote to escape
+    terms = [f"'{w}'" + (":*" if len(w) >= PREFIX_MIN else "") for w in words]
     return (" & " if every_word else " | ").join(terms)
 
 
@@ -61,7 +59,6 @@ def article_ids_matching(
     query: str,
     scope: tuple[str, tuple[Any, ...]],
     every_word: bool = True,
-    prefix_last: bool = True,
     limit: int = MATCH_LIMIT,
 ) -> list[int]:
     """Ids of the published articles within ``scope`` (SQL selecting ids, and its
@@ -71,7 +68,7 @@ def article_ids_matching(
         return []
     scope_sql, scope_params = scope
     if connection.vendor == "postgresql":
-        match = _postgresql_match(words, every_word=every_word, prefix_last=prefix_last)
+        match = _postgresql_match(words, every_word=every_word)
         sql = f"""
             SELECT id FROM kb_article
             WHERE search @@ to_tsquery('simple', %s) AND id IN ({scope_sql})
@@ -79,7 +76,7 @@ def article_ids_matching(
         """  # noqa: S608 (fixed text; every value is a parameter)
         params: list[Any] = [match, *scope_params, match, limit]
     else:
-        match = _sqlite_match(words, every_word=every_word, prefix_last=prefix_last)
+        match = _sqlite_match(words, every_word=every_word)
         sql = f"""
             SELECT rowid FROM kb_article_fts
             WHERE kb_article_fts MATCH %s AND rowid IN ({scope_sql})

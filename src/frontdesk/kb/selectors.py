@@ -137,8 +137,8 @@ def _in_order(articles: QuerySet[Article], ids: list[int]) -> list[Article]:
 
 
 def articles_search(*, user: Reader, text: str, limit: int = 20) -> list[Article]:
-    """The published articles ``user`` may read holding every word of ``text`` (the last may
-    be the start of a word), best matches first: a match in the title before one in the
+    """The published articles ``user`` may read holding every word of ``text`` (or words
+    starting with it), best matches first: a match in the title before one in the
     body."""
     ids = search.article_ids_matching(query=text, scope=_scope(user), limit=limit)
     return _in_order(Article.objects.all(), ids)

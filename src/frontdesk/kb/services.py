@@ -145,7 +145,7 @@ def _log(actor: User, action: str, summary: str, **about: Any) -> None:
 
 CATEGORY_RULES: dict[str, Callable[[Any], Any]] = {
     "name": lambda v: _line(v, field="name", label="name", limit=NAME_MAX),
-    "slug": lambda v: _slug(v, limit=CATEGORY_SLUG_MAX, reserved=RESERVED_SLUGS),
+    "slug": lambda v: _slug(v, limit=CATEGORY_SLUG_MAX, reserved=RESERVED_SLUGS) if v else "",
     "order": _order,
     "description": lambda v: _line(
         v, field="description", label="description", limit=DESCRIPTION_MAX, required=False
@@ -182,6 +182,8 @@ def category_create(*, actor: User, values: Mapping[str, Any]) -> Category:
 def category_update(*, actor: User, category_id: int, values: Mapping[str, Any]) -> Category:
     selectors.check_category_admin(actor)
     data = _cleaned(values, CATEGORY_RULES)
+    if data.get("slug") == "":
+        del data["slug"]  # empty: the address stays
     with transaction.atomic():
         category = selectors.category_get(category_id=category_id)
         changed = [name for name, value in data.items() if getattr(category, name) != value]
