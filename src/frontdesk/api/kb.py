@@ -22,7 +22,7 @@ from frontdesk.kb.models import Article, Category
 router = Router(tags=["knowledge base"])
 
 LIST = frozenset({400, 401, 429})
-READ = frozenset({401, 404, 429})
+READ = frozenset({400, 401, 404, 429})
 WRITE = frozenset({400, 401, 403, 404, 409, 413, 415, 429})
 ACTION = frozenset({400, 401, 403, 404, 429})
 LIMIT_MAX = 100

@@ -22,12 +22,13 @@ class CategoryForm(ServiceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None  # apply runs twice (ServiceForm.clean)
         self.fields["slug"].required = False
 
     def apply(self) -> None:
         values = {name: self.cleaned_data[name] or "" for name in ("name", "slug", "description")}
         values["order"] = self.cleaned_data["order"]
-        if self.instance.pk is None:
+        if self.creating:
             self.instance.pk = services.category_create(actor=self.actor, values=values).pk
         else:
             services.category_update(actor=self.actor, category_id=self.instance.pk, values=values)
@@ -54,6 +55,7 @@ class ArticleForm(ServiceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None  # apply runs twice (ServiceForm.clean)
         self.fields["slug"].required = False
 
     def apply(self) -> None:
@@ -65,7 +67,7 @@ class ArticleForm(ServiceForm):
             "visibility": data["visibility"],
             "slug": data["slug"] or "",
         }
-        if self.instance.pk is None:
+        if self.creating:
             self.instance.pk = services.article_create(actor=self.actor, values=values).pk
         else:
             services.article_update(actor=self.actor, article_id=self.instance.pk, values=values)

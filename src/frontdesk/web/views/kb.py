@@ -90,8 +90,7 @@ def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
     if answer not in ("yes", "no"):
         return _vote_answer(request, article, InvalidInput("Answer yes or no."))
     if not request.user.is_authenticated and request.session.session_key is None:
-        request.session["kb_reader"] = True
-        request.session.save()
+        request.session.create()  # the anonymous reader's browser session: one answer each
     try:
         services.article_vote(
             actor=request.user,
