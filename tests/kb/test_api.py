@@ -54,6 +54,8 @@ def test_search_ranks_and_keeps_to_what_the_caller_may_read(
     refund = ids(api.get("/kb/articles/", search="refund"))
     assert refund == ([kb.internal.pk] if who in STAFF else [])
     assert ids(api.get("/kb/articles/", search="class", category=kb.staff.pk)) == []
+    in_booking = ids(api.get("/kb/articles/", search="class", category=kb.booking.pk, limit=1))
+    assert in_booking == [kb.public.pk]
 
 
 def test_bad_queries_are_400(kb: Shelf, customer: User) -> None:

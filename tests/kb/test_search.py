@@ -92,3 +92,14 @@ def test_suggestions_take_any_word_and_public_articles_only(
     assert len(selectors.articles_suggest(text="the class pass refund studio")) <= (
         selectors.SUGGESTIONS_MAX
     )
+
+
+def test_the_title_outweighs_a_text_full_of_the_word(
+    kb: Shelf, agent: User, customer: User
+) -> None:
+    article(agent, kb.booking, "Studio news", "Salsa salsa salsa: salsa nights, salsa shoes.")
+    article(agent, kb.booking, "Salsa for beginners", "Start with the basic step.")
+    assert titles(selectors.articles_search(user=customer, text="salsa")) == [
+        "Salsa for beginners",
+        "Studio news",
+    ]

@@ -153,9 +153,9 @@ def kb_articles(request: HttpRequest, query: Query[ArticleQuery]) -> dict[str, A
     first (a title match before a text match); without, by title (staff: drafts too)."""
     user = caller(request)
     if query.search.strip():
-        found = selectors.articles_search(user=user, text=query.search, limit=query.limit)
-        if query.category is not None:
-            found = [a for a in found if a.category_id == query.category]
+        found = selectors.articles_search(
+            user=user, text=query.search, limit=query.limit, category_id=query.category
+        )
     else:
         found = selectors.articles_listed(user=user, category_id=query.category, limit=query.limit)
     return {"results": [_out(user, article) for article in found]}

@@ -118,8 +118,11 @@ def category_articles(*, user: Reader, category: Category) -> list[Article]:
     )
 
 
-def _scope(user: Reader) -> tuple[str, tuple[Any, ...]]:
-    sql, params = articles_readable_by(user).values("pk").query.sql_with_params()
+def _scope(user: Reader, category_id: int | None = None) -> tuple[str, tuple[Any, ...]]:
+    readable = articles_readable_by(user)
+    if category_id is not None:
+        readable = readable.filter(category_id=category_id)
+    sql, params = readable.values("pk").query.sql_with_params()
     return sql, tuple(params)
 
 
@@ -136,11 +139,13 @@ def _in_order(articles: QuerySet[Article], ids: list[int]) -> list[Article]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def articles_search(*, user: Reader, text: str, limit: int = 20) -> list[Article]:
+def articles_search(
+    *, user: Reader, text: str, limit: int = 20, category_id: int | None = None
+) -> list[Article]:
     """The published articles ``user`` may read holding every word of ``text`` (or words
     starting with it), best matches first: a match in the title before one in the
     body."""
-    ids = search.article_ids_matching(query=text, scope=_scope(user), limit=limit)
+    ids = search.article_ids_matching(query=text, scope=_scope(user, category_id), limit=limit)
     return _in_order(Article.objects.all(), ids)
 
 
