@@ -65,6 +65,8 @@ def test_the_cast_reads_what_it_may(kb: Shelf, who: str, request: pytest.Fixture
     assert "Waiting lists" not in home  # a draft is never in the help centre
     category = client.get("/kb/booking-classes")
     assert category.status_code == 200 and "How do I book a class?" in html(category)
+    internal_only = client.get("/kb/for-staff")  # a category of internal articles
+    assert internal_only.status_code == (200 if staff else 404)
     page = client.get(f"/kb/articles/{kb.public.slug}")
     assert page.status_code == 200
     assert "<em>Book</em>" in html(page)

@@ -89,8 +89,13 @@ def category_get(*, category_id: int) -> Category:
     return category
 
 
-def category_get_by_slug(*, slug: str) -> Category:
-    category = Category.objects.filter(slug=slug).first()
+def category_get_by_slug(*, user: Reader, slug: str) -> Category:
+    """A category of the help centre; for a reader who is not staff, only one holding an
+    article they may read (a category of internal articles does not exist for them)."""
+    categories = Category.objects.filter(slug=slug)
+    if not is_staff(user):
+        categories = categories.filter(articles__in=articles_readable_by(user)).distinct()
+    category = categories.first()
     if category is None:
         raise NotFound(CATEGORY_NOT_FOUND)
     return category

@@ -56,7 +56,7 @@ def help_centre_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @friendly_errors(not_found_message=selectors.CATEGORY_NOT_FOUND)
 def category_page(request: HttpRequest, category_slug: str) -> HttpResponse:
-    category = selectors.category_get_by_slug(slug=category_slug)
+    category = selectors.category_get_by_slug(user=request.user, slug=category_slug)
     articles = selectors.category_articles(user=request.user, category=category)
     return render(request, "kb/category.html", {"category": category, "articles": articles})
 
