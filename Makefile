@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-faults lint typecheck check install browser services clean
+.PHONY: run test test-fast test-faults lint typecheck check install browser services ldap clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,15 +32,25 @@ browser:
 services:
 	@scripts/ensure-services
 
+## The directory sign-in's extra (python-ldap builds against OpenLDAP's headers) and OpenLDAP's
+## slapd, which the tests start on a free port with a throw-away directory.
+ldap: $(STAMP)
+	@command -v /usr/sbin/slapd >/dev/null 2>&1 && test -f /usr/include/ldap.h || { \
+		echo "Installing OpenLDAP (slapd, headers) from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			slapd libldap-dev libsasl2-dev >/dev/null; }
+	@$(BIN)/python -c "import django_auth_ldap" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -e '.[dev,ldap]'
+
 ## Run the whole test suite (SQLite unless DATABASE_URL points elsewhere), but for the slow
 ## fault tests of `make test-faults`; the quick fault tests run here.
-test: $(STAMP) browser services
+test: $(STAMP) browser services ldap
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 
 ## Everything but the browser, scale-out and fuzz tests (markers set in tests/conftest.py):
 ## the quick check while working, under a minute.
-test-fast: $(STAMP) services
+test-fast: $(STAMP) services ldap
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not scaleout and not fuzz and not faults" \
 		$(PYTEST_ARGS)
@@ -48,7 +58,7 @@ test-fast: $(STAMP) services
 ## The slow fault tests (marker `faults`): serve stopped 20 times per signal, live streams
 ## opened and closed in cycles, a migration on a million PostgreSQL tickets while reads go on.
 ## Minutes, not seconds; CI runs them after `make test`.
-test-faults: $(STAMP) services
+test-faults: $(STAMP) services ldap
 	FRONTDESK_DATA_DIR=$${FRONTDESK_DATA_DIR:-$(CURDIR)/.test-data} \
 		$(BIN)/python -m pytest -n 2 --dist loadfile -m faults $(PYTEST_ARGS)
 

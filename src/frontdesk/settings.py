@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "frontdesk.satisfaction",
     "frontdesk.following",
     "frontdesk.kb",
+    "frontdesk.importers",
     "huey.contrib.djhuey",
 ]
 
@@ -156,6 +157,85 @@ PASSWORD_HASHERS = [
 ]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/home"
+
+# Single sign-on through an OpenID Connect provider (accounts/oidc.py, accounts/sso.py,
+# docs/sso.md): on once a client id is set. The provider's endpoints are given, not discovered,
+# so a start never waits on the provider.
+OIDC_RP_CLIENT_ID = env_str("FRONTDESK_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_optional_secret("FRONTDESK_OIDC_CLIENT_SECRET")
+FRONTDESK_OIDC_ISSUER = env_str("FRONTDESK_OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("FRONTDESK_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("FRONTDESK_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("FRONTDESK_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env_str("FRONTDESK_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("FRONTDESK_OIDC_SCOPES", "openid email profile")
+FRONTDESK_OIDC_NAME = env_str("FRONTDESK_OIDC_NAME", "single sign-on")
+FRONTDESK_OIDC_ROLE_CLAIM = env_str("FRONTDESK_OIDC_ROLE_CLAIM", "groups")
+FRONTDESK_OIDC_ADMIN_VALUES = env_list("FRONTDESK_OIDC_ADMIN_GROUPS", [])
+FRONTDESK_OIDC_AGENT_VALUES = env_list("FRONTDESK_OIDC_AGENT_GROUPS", [])
+FRONTDESK_OIDC_CUSTOMERS = env_bool("FRONTDESK_OIDC_CUSTOMERS", False)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("FRONTDESK_OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login"
+_OIDC_NEEDED = {
+    "FRONTDESK_OIDC_ISSUER": FRONTDESK_OIDC_ISSUER,
+    "FRONTDESK_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "FRONTDESK_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "FRONTDESK_OIDC_USERINFO_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+    "FRONTDESK_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+}
+if OIDC_RP_CLIENT_ID and (_missing := [name for name, value in _OIDC_NEEDED.items() if not value]):
+    raise ConfigError(f"FRONTDESK_OIDC_CLIENT_ID is set, so set {', '.join(_missing)} too")
+if OIDC_RP_SIGN_ALGO not in {"RS256", "ES256", "HS256"}:
+    raise ConfigError(
+        f"FRONTDESK_OIDC_SIGN_ALGO is RS256, ES256 or HS256, not {OIDC_RP_SIGN_ALGO!r}"
+    )
+AUTHENTICATION_BACKENDS.append("frontdesk.accounts.oidc.OidcBackend")
+
+# Staff sign-in with their directory password (accounts/directory.py, docs/sso.md): on once a
+# server is set; needs the ldap extra. Group DNs hold commas, so the lists are split on ";".
+FRONTDESK_LDAP_SERVER_URI = env_str("FRONTDESK_LDAP_SERVER_URI", "")
+FRONTDESK_LDAP_BIND_DN = env_str("FRONTDESK_LDAP_BIND_DN", "")
+FRONTDESK_LDAP_BIND_PASSWORD = env_optional_secret("FRONTDESK_LDAP_BIND_PASSWORD")
+FRONTDESK_LDAP_START_TLS = env_bool("FRONTDESK_LDAP_START_TLS", False)
+FRONTDESK_LDAP_TIMEOUT = env_int("FRONTDESK_LDAP_TIMEOUT", 5, minimum=1)
+FRONTDESK_LDAP_USER_BASE = env_str("FRONTDESK_LDAP_USER_BASE", "")
+FRONTDESK_LDAP_USER_FILTER = env_str("FRONTDESK_LDAP_USER_FILTER", "(uid=%(user)s)")
+FRONTDESK_LDAP_EMAIL_ATTRIBUTE = env_str("FRONTDESK_LDAP_EMAIL_ATTRIBUTE", "mail")
+FRONTDESK_LDAP_GROUP_BASE = env_str("FRONTDESK_LDAP_GROUP_BASE", "")
+FRONTDESK_LDAP_GROUP_FILTER = env_str("FRONTDESK_LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
+FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE = env_str("FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE", "member")
+FRONTDESK_LDAP_AGENT_GROUPS = [
+    dn.strip() for dn in env_str("FRONTDESK_LDAP_AGENT_GROUPS", "").split(";") if dn.strip()
+]
+FRONTDESK_LDAP_ADMIN_GROUPS = [
+    dn.strip() for dn in env_str("FRONTDESK_LDAP_ADMIN_GROUPS", "").split(";") if dn.strip()
+]
+if FRONTDESK_LDAP_SERVER_URI:
+    _ldap_missing = [
+        name
+        for name, value in {
+            "FRONTDESK_LDAP_USER_BASE": FRONTDESK_LDAP_USER_BASE,
+            "FRONTDESK_LDAP_GROUP_BASE": FRONTDESK_LDAP_GROUP_BASE,
+            "FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS": (
+                FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS
+            ),
+        }.items()
+        if not value
+    ]
+    if _ldap_missing:
+        raise ConfigError(
+            f"FRONTDESK_LDAP_SERVER_URI is set, so set {', '.join(_ldap_missing)} too"
+        )
+    try:
+        import django_auth_ldap  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "FRONTDESK_LDAP_SERVER_URI needs the ldap extra: pip install 'frontdesk[ldap]'"
+        ) from None
 
 # Redis (optional): with REDIS_URL set, the cache (rate limits, presence), live-update fan-out
 # and the job queue are shared by every process on every host. Without it, they live in this

@@ -19,6 +19,7 @@ from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import satisfaction as satisfaction_pages
+from frontdesk.web.views import sso as sso_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
 from frontdesk.web.views.csp_report import csp_report
@@ -101,6 +102,12 @@ urlpatterns += [path("csp-report", csp_report)]
 urlpatterns += [
     path("profile/notifications", web.profile_notifications),
     path("unsubscribe/<str:token>", web.unsubscribe_page),
+]
+
+# Single sign-on (accounts/oidc.py): off to the OpenID Connect provider and back.
+urlpatterns += [
+    path("login/sso", sso_pages.sso_start),
+    path("login/sso/callback", sso_pages.sso_callback, name="sso_callback"),
 ]
 
 # Two-factor authentication: the sign-in's second step and the profile's set-up page.

@@ -111,7 +111,7 @@ class UserAdmin(ServiceAdmin):
     ordering = ("-created_at",)
     form = UserForm
     # Role changes go through the service (last-admin rule, System protection), not the form.
-    readonly_fields = ("role", "password_state", "last_login", "created_at")
+    readonly_fields = ("role", "password_state", "signs_in_through", "last_login", "created_at")
     fields = (
         "username",
         "email",
@@ -120,6 +120,7 @@ class UserAdmin(ServiceAdmin):
         "organisation",
         "is_active",
         "password_state",
+        "signs_in_through",
         "last_login",
         "created_at",
     )
@@ -128,6 +129,12 @@ class UserAdmin(ServiceAdmin):
     def password_state(self, user: User) -> str:
         # Never the hash itself: it is an offline-cracking target and tells an admin nothing.
         return "Set" if user.has_usable_password() else "None (cannot sign in with a password)"
+
+    @admin.display(description="Signs in through")
+    def signs_in_through(self, user: User) -> str:
+        # Single sign-on and directory links (accounts/sso.py, accounts/directory.py).
+        linked = user.sso_identities.values_list("issuer", "subject")
+        return "; ".join(f"{issuer} as {subject}" for issuer, subject in linked) or "-"
 
     actions = [
         _set_role_action(Role.CUSTOMER),

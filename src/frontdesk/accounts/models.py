@@ -337,3 +337,23 @@ class PasswordResetToken(models.Model):
 
     def __str__(self) -> str:
         return f"Password reset for {self.user} at {self.created_at}"
+
+
+class SsoIdentity(models.Model):
+    """A person's account at an OpenID Connect provider, linked to their Frontdesk account:
+    the provider's ``iss`` and ``sub`` name them for good, whatever their address becomes
+    (accounts/sso.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=now)
+    last_signed_in_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

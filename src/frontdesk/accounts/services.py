@@ -107,12 +107,15 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
         # Hash anyway, so a failed sign-in costs the same time whether or not the username
         # exists (no user enumeration by timing); Django's ModelBackend does the same.
         make_password(password)
-        return None
-    if not user.check_password(password):  # upgrades an outdated hash on success
-        return None
-    if not user.is_active or user.is_system:
-        return None
-    return user
+    elif user.check_password(password):  # upgrades an outdated hash on success
+        return user if user.is_active and not user.is_system else None
+    if settings.FRONTDESK_LDAP_SERVER_URI:
+        # Staff whose password is the directory's (accounts/directory.py); imported here
+        # because it needs python-ldap, which only desks with a directory install.
+        from frontdesk.accounts.directory import directory_sign_in
+
+        return directory_sign_in(username=username, password=password)
+    return None
 
 
 def user_authenticate(*, username: str, password: str, client: ClientInfo | None = None) -> User:
@@ -508,6 +511,21 @@ def customer_create_from_mail(*, email: str, name: str = "") -> User:
     local = email.partition("@")[0]
     if not name or "@" in name or _username_base(name).lower() in _DESK_NAMES:
         name = local
+    return _customer_without_password(email=email, base=_username_base(name), field="email")
+
+
+def email_checked_free(*, email: str) -> str:
+    """``email`` in lower case, once it is a valid address no account uses (else InvalidInput)."""
+    email = _text(email, "email").strip().lower()
+    validators.check_email(email)
+    _check_not_taken({"email": email})
+    return email
+
+
+def customer_create_from_sign_on(*, email: str, name: str) -> User:
+    """A customer account for someone a single sign-on provider vouches for, on their first
+    sign-in (accounts/sso.py decides when): named after ``name`` (made unique), no password."""
+    email = email_checked_free(email=email)
     return _customer_without_password(email=email, base=_username_base(name), field="email")
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from frontdesk.accounts import api_tokens, sessions, two_factor
 from frontdesk.accounts import services as accounts
 from frontdesk.accounts.models import USER_ICONS, AfterSend, ProfileIcon, User
+from frontdesk.accounts.sso import sso_config
 from frontdesk.core import clock
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
 from frontdesk.notifications.preferences import preferences_of
@@ -55,7 +56,7 @@ def _refused(
 ) -> HttpResponse:
     """The form again with its errors: 400 when the form itself refused, else the error's
     status (429 with ``Retry-After`` when rate limited)."""
-    response = render(request, template, {"form": form}, status=400)
+    response = render(request, template, {"form": form, "sso": sso_config()}, status=400)
     return with_form_error(response, exc) if exc is not None else response
 
 
@@ -70,7 +71,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
         # middleware has just ended the session and said so itself.
         expired = "expired" in request.GET and not getattr(request, "session_expired_now", False)
         notice = sessions.expiry_message() if expired else None
-        return render(request, "web/login.html", {"form": LoginForm(), "notice": notice})
+        return render(
+            request,
+            "web/login.html",
+            {"form": LoginForm(), "notice": notice, "sso": sso_config()},
+        )
     form = LoginForm(request.POST)
     refusal: DomainError | None = None
     if form.is_valid():
