@@ -19,12 +19,14 @@ from django.db import IntegrityError, transaction
 
 from frontdesk.accounts import api_tokens, validators, verification
 from frontdesk.accounts.models import (
+    STAFF_ROLES,
     SYSTEM_USER_ID,
     USER_ICONS,
     AfterSend,
     CustomerNote,
     Organisation,
     Role,
+    SsoIdentity,
     User,
 )
 from frontdesk.accounts.sessions import (
@@ -114,7 +116,9 @@ def user_check_credentials(*, username: str, password: str) -> User | None:
         # because it needs python-ldap, which only desks with a directory install.
         from frontdesk.accounts.directory import directory_sign_in
 
-        return directory_sign_in(username=username, password=password)
+        return directory_sign_in(
+            username=username, password=password, account_for=user_from_directory
+        )
     return None
 
 
@@ -527,6 +531,55 @@ def customer_create_from_sign_on(*, email: str, name: str) -> User:
     sign-in (accounts/sso.py decides when): named after ``name`` (made unique), no password."""
     email = email_checked_free(email=email)
     return _customer_without_password(email=email, base=_username_base(name), field="email")
+
+
+DIRECTORY_NOT_LINKED = (
+    "The name {name} belongs to an account here that is not this directory entry's."
+)
+DIRECTORY_NO_EMAIL = "The directory entry {dn} has no email address."
+DIRECTORY_DEACTIVATED = "This account is deactivated."
+
+
+def user_from_directory(*, username: str, dn: str, email: str | None, role: str) -> User:
+    """The account a directory entry signs in as, made or joined on its first sign-in, with
+    its role brought in line with the directory's groups (accounts/directory.py asks, after
+    the directory accepted the password and found the entry in a staff group). A first
+    sign-in joins an existing account of that name only when it is staff or carries the
+    entry's address: a customer who registered the name never becomes the colleague."""
+    issuer = f"ldap:{settings.FRONTDESK_LDAP_SERVER_URI}"
+    with transaction.atomic():
+        identity = (
+            SsoIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=issuer, subject=dn)
+            .first()
+        )
+        user = identity.user if identity else User.objects.filter(username__iexact=username).first()
+        if identity is None and user is not None:
+            same_person = user.role in STAFF_ROLES or (email or "").lower() == user.email.lower()
+            if not same_person:
+                raise NotAllowed(DIRECTORY_NOT_LINKED.format(name=username))
+        if user is None:
+            if not email:
+                raise NotAllowed(DIRECTORY_NO_EMAIL.format(dn=dn))
+            email = email_checked_free(email=email)
+            user = User(username=username, email=email, role=role, email_verified_at=now())
+            user.set_unusable_password()
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                raise NotAllowed(DIRECTORY_NOT_LINKED.format(name=username)) from None
+        if user.is_system or not user.is_active:
+            raise NotAllowed(DIRECTORY_DEACTIVATED)
+        if user.role != role:
+            user_set_role(actor=None, user=user, role=role)  # the last admin stays: refused
+        if identity is None:
+            SsoIdentity.objects.create(user=user, issuer=issuer, subject=dn)
+        else:
+            identity.last_signed_in_at = now()
+            identity.save(update_fields=["last_signed_in_at"])
+    return user
 
 
 # Display names a stranger's account is never named after.
