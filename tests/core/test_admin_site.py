@@ -30,6 +30,9 @@ TESTED = {
     "fields.fielddefinition": "fields/test_admin_pages.py",
     "teams.team": "teams/test_team_admin.py",
     "teams.agentstatus": "teams/test_team_admin.py",
+    "kb.category": "kb/test_admin.py",
+    "kb.article": "kb/test_admin.py",
+    "kb.kbevent": "kb/test_admin.py",
     "importers.importrun": "importers/test_admin.py",
     "privacy.privacylog": "privacy/test_admin.py",
 }
