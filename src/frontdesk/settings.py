@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "frontdesk.timelog",
     "frontdesk.satisfaction",
     "frontdesk.following",
+    "frontdesk.kb",
     "frontdesk.importers",
     "frontdesk.privacy",
     "frontdesk.webhooks",

@@ -14,6 +14,7 @@ from frontdesk.web import views as web
 from frontdesk.web.dispatch import page_or_api
 from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_entries
 from frontdesk.web.views import following as following_pages
+from frontdesk.web.views import kb as kb_pages
 from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import privacy as privacy_pages
 from frontdesk.web.views import recovery as recovery_pages
@@ -159,6 +160,23 @@ urlpatterns += [
 urlpatterns += [
     path("profile/data-export", privacy_pages.profile_data_export),
     path("customers/<id:customer_id>/privacy", privacy_pages.customer_privacy_page),
+]
+
+# Knowledge base: the help centre anyone reads, and the staff pages that write it (kb/).
+urlpatterns += [
+    path("kb", kb_pages.help_centre_page),
+    path("kb/suggest", kb_pages.suggestions),
+    path("kb/manage", kb_pages.manage_page),
+    path("kb/manage/new", kb_pages.article_new),
+    path("kb/manage/articles/<id:article_id>", kb_pages.article_edit),
+    path("kb/manage/articles/<id:article_id>/publish", kb_pages.article_publish),
+    path("kb/manage/articles/<id:article_id>/unpublish", kb_pages.article_unpublish),
+    path("kb/manage/categories", kb_pages.categories_page),
+    path("kb/manage/categories/<id:category_id>", kb_pages.category_edit),
+    path("kb/manage/categories/<id:category_id>/delete", kb_pages.category_delete),
+    path("kb/articles/<slug:slug>", kb_pages.article_page),
+    path("kb/articles/<slug:slug>/vote", kb_pages.article_vote),
+    path("kb/<slug:category_slug>", kb_pages.category_page),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

@@ -16,6 +16,7 @@ from frontdesk.accounts.models import User
 from frontdesk.api import (
     errors,
     following,
+    kb,
     merging,
     people,
     privacy,
@@ -635,6 +636,7 @@ api.add_router("/tickets", merging.tickets)  # merge, links
 api.add_router("/comments", merging.comments)  # split
 api.add_router("/fields", fields_api.router)
 api.add_router("/teams", teams.router)
+api.add_router("/kb", kb.router)
 api.add_router("/webhooks", webhooks.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)

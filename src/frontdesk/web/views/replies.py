@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound, http_status
 from frontdesk.core.ids import parse_id
+from frontdesk.kb import selectors as kb_selectors
 from frontdesk.replies import selectors, services
 from frontdesk.replies.models import SavedReply
 from frontdesk.replies.placeholders import PLACEHOLDERS
@@ -207,6 +208,10 @@ def reply_picker(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     found = list(selectors.saved_replies_search(user=user, text=query)[: PICKER_LIMIT + 1])
     context = {"replies": found[:PICKER_LIMIT], "more": len(found) > PICKER_LIMIT, "q": query}
+    context["articles"] = [  # help-centre articles to link to (kb/)
+        (article, kb_selectors.article_url(article))
+        for article in kb_selectors.articles_for_reply(user=user, text=query)
+    ]
     return render(request, "replies/_picker_list.html", context)
 
 

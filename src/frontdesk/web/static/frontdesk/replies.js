@@ -1,6 +1,7 @@
 // Saved replies in a ticket's reply box. "Saved replies" (or "/" typed at the start of a line)
 // opens a list of the agent's replies, filtered as they type; Up/Down choose, Enter inserts,
-// Escape closes. The chosen reply comes back rendered for this ticket (its placeholders
+// Escape closes. Help-centre articles matching the words are listed too: choosing one inserts
+// its title and address. The chosen reply comes back rendered for this ticket (its placeholders
 // filled in by the server, as plain text) and is inserted at the caret; its id goes with the
 // message, so that sending applies the reply's status and tag. Nothing here is needed to
 // reply: without this file the box is an ordinary text box.
@@ -64,7 +65,7 @@
         results.innerHTML = html;
         const count = options().length;
         status.textContent = count
-          ? `${count} saved ${count === 1 ? "reply" : "replies"} found. Up and down to choose, Enter to insert.`
+          ? `${count} ${count === 1 ? "match" : "matches"} found. Up and down to choose, Enter to insert.`
           : "No saved reply matches.";
         highlight(0);
       } catch (error) {
@@ -131,6 +132,15 @@
       const start = mode === "slash" && slashStart >= 0 ? slashStart : box.selectionStart;
       const end = box.selectionEnd;
       close(false);
+      if (option.dataset.articleUrl) {
+        // A help-centre article: its title and address, as text; no saved reply is used.
+        const title = option.dataset.articleTitle;
+        box.setRangeText(`${title}: ${option.dataset.articleUrl}`, start, end, "end");
+        box.focus();
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+        status.textContent = `Inserted a link to “${title}”.`;
+        return;
+      }
       try {
         const reply = await rendered(option.dataset.replyId);
         box.setRangeText(reply.text, start, end, "end");

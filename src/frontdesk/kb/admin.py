@@ -1,0 +1,116 @@
+"""The knowledge base in the admin (/admin/kb/): categories, and articles' drafts, category,
+visibility and address, saved through their use cases (kb/services.py); publishing and
+unpublishing as actions. The history is read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.kb import services
+from frontdesk.kb.models import Article, Category, KbEvent
+
+
+class CategoryForm(ServiceForm):
+    class Meta:
+        model = Category
+        fields = ("name", "slug", "order", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None  # apply runs twice (ServiceForm.clean)
+        self.fields["slug"].required = False
+
+    def apply(self) -> None:
+        values = {name: self.cleaned_data[name] or "" for name in ("name", "slug", "description")}
+        values["order"] = self.cleaned_data["order"]
+        if self.creating:
+            self.instance.pk = services.category_create(actor=self.actor, values=values).pk
+        else:
+            services.category_update(actor=self.actor, category_id=self.instance.pk, values=values)
+
+
+@admin.register(Category)
+class CategoryAdmin(ServiceAdmin):
+    form = CategoryForm
+    list_display = ("name", "slug", "order")
+    search_fields = ("name", "slug")
+    fields = ("name", "slug", "order", "description")
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        services.category_delete(actor=request.user, category_id=obj.pk)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
+        apply_to_each(self, request, queryset, lambda c: self.delete_model(request, c))
+
+
+class ArticleForm(ServiceForm):
+    class Meta:
+        model = Article
+        fields = ("title", "category", "visibility", "slug", "body")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None  # apply runs twice (ServiceForm.clean)
+        self.fields["slug"].required = False
+
+    def apply(self) -> None:
+        data = self.cleaned_data
+        values = {
+            "title": data["title"],
+            "body": data["body"],
+            "category": data["category"].pk,
+            "visibility": data["visibility"],
+            "slug": data["slug"] or "",
+        }
+        if self.creating:
+            self.instance.pk = services.article_create(actor=self.actor, values=values).pk
+        else:
+            services.article_update(actor=self.actor, article_id=self.instance.pk, values=values)
+
+
+@admin.register(Article)
+class ArticleAdmin(ServiceAdmin):
+    """Saving keeps a draft; "Publish" and "Unpublish" act on the selected articles."""
+
+    form = ArticleForm
+    list_display = ("title", "category", "visibility", "draft_number", "published_number")
+    list_filter = ("visibility", "category")
+    list_select_related = ("category",)
+    search_fields = ("title", "slug")
+    fields = ("title", "category", "visibility", "slug", "body")
+    actions = ("publish", "unpublish")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # unpublish instead: the versions and history stay
+
+    @admin.action(description="Publish the draft of the selected articles")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda a: services.article_publish(actor=request.user, article_id=a.pk),  # type: ignore[arg-type]
+            lambda n: f"{n} published.",
+        )
+
+    @admin.action(description="Unpublish the selected articles")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda a: services.article_unpublish(actor=request.user, article_id=a.pk),  # type: ignore[arg-type]
+            lambda n: f"{n} unpublished.",
+        )
+
+
+@admin.register(KbEvent)
+class KbEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "actor", "article", "category", "summary")
+    list_filter = ("action",)
+    list_select_related = ("actor", "article", "category")

@@ -1,0 +1,176 @@
+"""The knowledge base: categories of articles, and articles with a draft, a published copy
+and the history of their versions; readers' "was this helpful?" votes; a log of every change.
+
+An article's draft is its ``title`` and ``body``, the newest of its versions. Publishing copies
+the draft into the ``published_*`` fields (the HTML rendered once, kb/markdown.py), which are
+what readers see and what search indexes (migration 0002: FTS5 on SQLite, a weighted tsvector
+on PostgreSQL). Unpublishing empties them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from frontdesk.core.clock import now
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal (staff only)"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    order = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["order", "name", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    # The draft: the newest version.
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    draft_number = models.PositiveIntegerField(default=1)
+    # The published copy; empty (and published_at None) while unpublished.
+    published_number = models.PositiveIntegerField(null=True, blank=True)
+    published_title = models.CharField(max_length=200, blank=True, default="")
+    published_body = models.TextField(blank=True, default="")
+    published_html = models.TextField(blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["title", "id"]
+        indexes: ClassVar = [
+            models.Index(fields=["category", "published_at"], name="kb_article_category_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.published_number != self.draft_number
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == Visibility.INTERNAL
+
+
+class ArticleVersion(models.Model):
+    """One saved draft of an article: who wrote it and when. Never changed afterwards."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["-number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["article", "number"], name="kb_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"
+
+
+class ArticleVote(models.Model):
+    """A reader's answer to "Was this helpful?": one per signed-in user, or per browser session
+    for an anonymous reader; voting again changes the answer."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(max_length=64, blank=True, default="")
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["article", "user"],
+                condition=Q(user__isnull=False),
+                name="kb_vote_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "session_key"],
+                condition=Q(user__isnull=True),
+                name="kb_vote_one_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""),
+                name="kb_vote_has_voter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+class Action(models.TextChoices):
+    CATEGORY_CREATED = "category_created", "Category created"
+    CATEGORY_CHANGED = "category_changed", "Category changed"
+    CATEGORY_DELETED = "category_deleted", "Category deleted"
+    ARTICLE_CREATED = "article_created", "Article created"
+    DRAFT_SAVED = "draft_saved", "Draft saved"
+    ARTICLE_CHANGED = "article_changed", "Article details changed"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+class KbEvent(models.Model):
+    """The knowledge base's history: who changed what, when. Kept when the category goes."""
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    summary = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.summary}"

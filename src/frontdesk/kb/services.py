@@ -1,0 +1,410 @@
+"""Knowledge-base use cases: categories (admins), articles and their versions (agents and
+admins), publishing, and readers' votes. Each checks its actor (kb/selectors.py's
+``check_writer`` and ``check_category_admin``), runs in one transaction and writes a
+:class:`~frontdesk.kb.models.KbEvent` (an edit also an :class:`ArticleVersion`).
+
+Editing an article saves a draft: a new version with its author and time, the published copy
+untouched. Publishing copies the draft into the published fields, rendered to safe HTML once.
+Category, visibility and address are the article's, not a version's: they change at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from frontdesk.accounts.models import User
+from frontdesk.core.clock import now
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.text import is_one_printable_line, is_storable_text, with_unix_line_breaks
+from frontdesk.kb import selectors
+from frontdesk.kb.markdown import markdown_to_html
+from frontdesk.kb.models import (
+    Action,
+    Article,
+    ArticleVersion,
+    ArticleVote,
+    Category,
+    KbEvent,
+    Visibility,
+)
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+NAME_MAX = 100
+DESCRIPTION_MAX = 300
+CATEGORY_SLUG_MAX = 60
+ARTICLE_SLUG_MAX = 120
+ORDER_MAX = 10_000
+# Category addresses that would hide the help centre's own pages (/kb/articles/..., ...).
+RESERVED_SLUGS = frozenset({"articles", "manage", "search", "suggest", "new", "categories"})
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+TITLE_HINT = f"Up to {TITLE_MAX} characters: the question a reader would ask."
+BODY_HINT = (
+    "Markdown: **bold**, *italic*, [a link](https://example.com), lists with - or 1., "
+    "## headings, tables. Saving keeps it as a draft; readers see it once you publish."
+)
+SLUG_HINT = "The article's address: lower-case letters, digits and hyphens. Empty: from the title."
+
+
+# --- the rules for each value -------------------------------------------------------------
+
+
+def _line(value: object, *, field: str, label: str, limit: int, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {label} must be text.", field=field)
+    text = " ".join(value.split())
+    if not is_one_printable_line(text):
+        raise InvalidInput(f"The {label} contains characters that cannot be shown.", field=field)
+    if required and not text:
+        raise InvalidInput(f"Give the {label}.", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"The {label} can be at most {limit:,} characters.", field=field)
+    return text
+
+
+def _body(value: object) -> str:
+    if not isinstance(value, str) or not is_storable_text(value):
+        raise InvalidInput("The text contains characters that cannot be stored.", field="body")
+    body = with_unix_line_breaks(value).strip("\n")
+    if not body.strip():
+        raise InvalidInput("Write the article's text.", field="body")
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
+    return body
+
+
+def _slug(value: object, *, limit: int, reserved: frozenset[str] = frozenset()) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("The address must be text.", field="slug")
+    slug = value.strip().lower()
+    if not _SLUG.match(slug) or len(slug) > limit:
+        raise InvalidInput(
+            f"An address is lower-case letters, digits and single hyphens, at most {limit} "
+            "characters.",
+            field="slug",
+        )
+    if slug in reserved:
+        raise InvalidInput(f"The address {slug!r} is the help centre's own.", field="slug")
+    return slug
+
+
+def _slug_from(text: str, *, limit: int, default: str) -> str:
+    return slugify(text)[:limit].strip("-") or default
+
+
+def _visibility(value: object) -> str:
+    if value not in Visibility.values:
+        raise InvalidInput("Choose public or internal.", field="visibility")
+    return str(value)
+
+
+def _order(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ORDER_MAX:
+        raise InvalidInput(f"The order is a whole number from 0 to {ORDER_MAX}.", field="order")
+    return value
+
+
+def _category_id(value: object) -> Category:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("Choose a category.", field="category")
+    try:
+        return selectors.category_get(category_id=value)
+    except NotFound:
+        raise InvalidInput("Choose a category from the list.", field="category") from None
+
+
+def _cleaned(
+    values: Mapping[str, Any], rules: Mapping[str, Callable[[Any], Any]]
+) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(rules))
+    if unknown:
+        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=unknown[0])
+    return {name: rules[name](value) for name, value in values.items()}
+
+
+def _save(row: Any, fields: list[str] | None = None) -> None:
+    """In a savepoint: an address or name taken at the same moment is a Conflict, not a 500."""
+    try:
+        with transaction.atomic():
+            row.save(update_fields=fields)
+    except IntegrityError as exc:
+        raise Conflict("That name or address was just taken: choose another.") from exc
+
+
+def _log(actor: User, action: str, summary: str, **about: Any) -> None:
+    KbEvent.objects.create(actor=actor, action=action, summary=summary[:300], **about)
+
+
+# --- categories (admins) ------------------------------------------------------------------
+
+CATEGORY_RULES: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: _line(v, field="name", label="name", limit=NAME_MAX),
+    "slug": lambda v: _slug(v, limit=CATEGORY_SLUG_MAX, reserved=RESERVED_SLUGS) if v else "",
+    "order": _order,
+    "description": lambda v: _line(
+        v, field="description", label="description", limit=DESCRIPTION_MAX, required=False
+    ),
+}
+
+
+def _check_category_free(name: str, slug: str, *, category_id: int | None = None) -> None:
+    others = Category.objects.exclude(pk=category_id) if category_id else Category.objects.all()
+    if others.filter(name__iexact=name).exists():
+        raise InvalidInput(f"There is already a category named {name!r}.", field="name")
+    if others.filter(slug=slug).exists():
+        raise InvalidInput(f"Another category has the address {slug!r}.", field="slug")
+
+
+def category_create(*, actor: User, values: Mapping[str, Any]) -> Category:
+    selectors.check_category_admin(actor)
+    data = _cleaned(values, CATEGORY_RULES)
+    if "name" not in data:
+        raise InvalidInput("Give the category a name.", field="name")
+    data.setdefault("slug", "")
+    if not data["slug"]:
+        data["slug"] = _slug_from(data["name"], limit=CATEGORY_SLUG_MAX, default="category")
+        if data["slug"] in RESERVED_SLUGS:
+            data["slug"] += "-1"
+    with transaction.atomic():
+        _check_category_free(data["name"], data["slug"])
+        category = Category(**data)
+        _save(category)
+        _log(actor, Action.CATEGORY_CREATED, category.name, category=category)
+    return category
+
+
+def category_update(*, actor: User, category_id: int, values: Mapping[str, Any]) -> Category:
+    selectors.check_category_admin(actor)
+    data = _cleaned(values, CATEGORY_RULES)
+    if data.get("slug") == "":
+        del data["slug"]  # empty: the address stays
+    with transaction.atomic():
+        category = selectors.category_get(category_id=category_id)
+        changed = [name for name, value in data.items() if getattr(category, name) != value]
+        if not changed:
+            return category
+        for name in changed:
+            setattr(category, name, data[name])
+        _check_category_free(category.name, category.slug, category_id=category.pk)
+        category.updated_at = now()
+        _save(category, [*changed, "updated_at"])
+        _log(
+            actor,
+            Action.CATEGORY_CHANGED,
+            f"{category.name}: {', '.join(changed)}",
+            category=category,
+        )
+    return category
+
+
+def category_delete(*, actor: User, category_id: int) -> None:
+    """Only an empty category goes: its articles would have nowhere to be."""
+    selectors.check_category_admin(actor)
+    with transaction.atomic():
+        category = selectors.category_get(category_id=category_id)
+        if category.articles.exists():
+            raise Conflict(
+                f"“{category.name}” still holds articles: move them to another category first."
+            )
+        _log(actor, Action.CATEGORY_DELETED, category.name)
+        category.delete()
+
+
+# --- articles (agents and admins) ---------------------------------------------------------
+
+ARTICLE_RULES: dict[str, Callable[[Any], Any]] = {
+    "title": lambda v: _line(v, field="title", label="title", limit=TITLE_MAX),
+    "body": _body,
+    "slug": lambda v: _slug(v, limit=ARTICLE_SLUG_MAX) if v else "",
+    "category": _category_id,
+    "visibility": _visibility,
+}
+
+
+def _check_slug_free(slug: str, *, article_id: int | None = None) -> None:
+    others = Article.objects.exclude(pk=article_id) if article_id else Article.objects.all()
+    if others.filter(slug=slug).exists():
+        raise InvalidInput(f"Another article has the address {slug!r}.", field="slug")
+
+
+def _free_slug(title: str) -> str:
+    base = _slug_from(title, limit=ARTICLE_SLUG_MAX - 4, default="article")
+    slug, number = base, 1
+    while Article.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def article_create(*, actor: User, values: Mapping[str, Any]) -> Article:
+    """A new article, a draft (version 1) until it is published."""
+    selectors.check_writer(actor)
+    data = _cleaned(values, ARTICLE_RULES)
+    for needed, words in (("title", "Give the article a title."), ("body", "Write the text.")):
+        if needed not in data:
+            raise InvalidInput(words, field=needed)
+    if "category" not in data:
+        raise InvalidInput("Choose a category.", field="category")
+    with transaction.atomic():
+        slug = data.pop("slug", "") or _free_slug(data["title"])
+        _check_slug_free(slug)
+        article = Article(slug=slug, created_by=actor, draft_number=1, **data)
+        _save(article)
+        ArticleVersion.objects.create(
+            article=article, number=1, title=article.title, body=article.body, author=actor
+        )
+        _log(actor, Action.ARTICLE_CREATED, article.title, article=article)
+    return article
+
+
+def article_update(*, actor: User, article_id: int, values: Mapping[str, Any]) -> Article:
+    """Save a new draft (title, body) and change the article's category, visibility or
+    address. A new text is a new version; the published copy stays as it was until
+    :func:`article_publish`. Values that did not change are left alone."""
+    user = selectors.check_writer(actor)
+    data = _cleaned(values, ARTICLE_RULES)
+    with transaction.atomic():
+        article = selectors.article_get(user=user, article_id=article_id)
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if data.get("slug") == "":
+            del data["slug"]
+        changed = [name for name, value in data.items() if getattr(article, name) != value]
+        if not changed:
+            return article
+        for name in changed:
+            setattr(article, name, data[name])
+        fields = [*changed]
+        if "slug" in changed:
+            _check_slug_free(article.slug, article_id=article.pk)
+        if "title" in changed or "body" in changed:
+            article.draft_number += 1
+            fields.append("draft_number")
+            ArticleVersion.objects.create(
+                article=article,
+                number=article.draft_number,
+                title=article.title,
+                body=article.body,
+                author=actor,
+            )
+            _log(actor, Action.DRAFT_SAVED, f"version {article.draft_number}", article=article)
+        details = [name for name in changed if name not in ("title", "body")]
+        if details:
+            words = ", ".join(f"{name} {getattr(article, name)}" for name in details)
+            _log(actor, Action.ARTICLE_CHANGED, words, article=article)
+        article.updated_at = now()
+        _save(article, [*fields, "updated_at"])
+    return article
+
+
+def article_publish(*, actor: User, article_id: int) -> Article:
+    """Make the draft the published version, which readers (and search) then see."""
+    user = selectors.check_writer(actor)
+    with transaction.atomic():
+        selectors.article_get(user=user, article_id=article_id)
+        article = Article.objects.select_for_update().get(pk=article_id)
+        if article.is_published and not article.has_unpublished_changes:
+            raise InvalidInput("This version is already published.")
+        article.published_number = article.draft_number
+        article.published_title = article.title
+        article.published_body = article.body
+        article.published_html = markdown_to_html(article.body)
+        article.published_at = now()
+        article.published_by = actor
+        article.updated_at = article.published_at
+        article.save(
+            update_fields=[
+                "published_number",
+                "published_title",
+                "published_body",
+                "published_html",
+                "published_at",
+                "published_by",
+                "updated_at",
+            ]
+        )
+        _log(actor, Action.PUBLISHED, f"version {article.draft_number}", article=article)
+    return article
+
+
+def article_unpublish(*, actor: User, article_id: int) -> Article:
+    """Take the article out of the help centre (and search); its draft and versions stay."""
+    user = selectors.check_writer(actor)
+    with transaction.atomic():
+        selectors.article_get(user=user, article_id=article_id)
+        article = Article.objects.select_for_update().get(pk=article_id)
+        if not article.is_published:
+            raise InvalidInput("This article is not published.")
+        article.published_number = None
+        article.published_title = ""
+        article.published_body = ""
+        article.published_html = ""
+        article.published_at = None
+        article.published_by = None
+        article.updated_at = now()
+        article.save(
+            update_fields=[
+                "published_number",
+                "published_title",
+                "published_body",
+                "published_html",
+                "published_at",
+                "published_by",
+                "updated_at",
+            ]
+        )
+        _log(actor, Action.UNPUBLISHED, article.title, article=article)
+    return article
+
+
+def article_preview(*, actor: User, body: object) -> str:
+    """The HTML a text would publish as, for the editor's preview: nothing is saved."""
+    selectors.check_writer(actor)
+    if not isinstance(body, str) or not is_storable_text(body):
+        raise InvalidInput("The text contains characters that cannot be stored.", field="body")
+    if len(body) > BODY_MAX:
+        raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
+    return markdown_to_html(with_unix_line_breaks(body))
+
+
+# --- readers' votes -----------------------------------------------------------------------
+
+NEED_SESSION = "Voting needs cookies: allow them for this site and try again."
+
+
+def article_vote(
+    *, actor: User | AnonymousUser, session_key: str | None, article_id: int, helpful: object
+) -> ArticleVote:
+    """Record "was this helpful?" for a published article the reader may see: one answer per
+    signed-in user, or per browser session when nobody is signed in. Answering again
+    changes the answer."""
+    if not isinstance(helpful, bool):
+        raise InvalidInput("Answer yes or no.", field="helpful")
+    signed_in = isinstance(actor, User)
+    if not signed_in and not session_key:
+        raise NotAllowed(NEED_SESSION)
+    with transaction.atomic():
+        article = selectors.article_get(user=actor, article_id=article_id)
+        if not article.is_published:
+            raise InvalidInput("Readers vote on published articles.")
+        voter: dict[str, Any] = (
+            {"user": actor} if signed_in else {"user": None, "session_key": session_key}
+        )
+        vote = ArticleVote.objects.select_for_update().filter(article=article, **voter).first()
+        if vote is None:
+            vote = ArticleVote(article=article, helpful=helpful, **voter)
+            try:
+                with transaction.atomic():
+                    vote.save()
+            except IntegrityError as exc:
+                raise Conflict("Your answer was just recorded; reload the page.") from exc
+        elif vote.helpful != helpful:
+            vote.helpful = helpful
+            vote.updated_at = now()
+            vote.save(update_fields=["helpful", "updated_at"])
+    return vote
