@@ -310,3 +310,23 @@ def test_a_failed_delivery_is_sent_again_with_its_event_id(
     other = make_webhook(admin, receiver.url, name="Other")
     with pytest.raises(NotFound):
         delivery_resend(actor=admin, webhook_id=other.pk, delivery_id=row.pk)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait_seconds"),
+    [("600", 600), ("5", 60), ("999999", 6 * 3600), ("Wed, 21 Oct 2026 07:28:00 GMT", 60)],
+)
+def test_retry_after_is_heeded_within_bounds(
+    admin: User,
+    customer: User,
+    receiver: Receiver,
+    clock: Clock,
+    retry_after: str,
+    wait_seconds: int,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    receiver.answer(429, b"slow down", Retry_After=retry_after)
+    webhook = make_webhook(admin, receiver.url)
+    row = _fan_out(admin, customer, django_capture_on_commit_callbacks, webhook)
+    assert row.status == Delivery.Status.PENDING
+    assert row.next_attempt_at == clock.current + timedelta(seconds=wait_seconds)

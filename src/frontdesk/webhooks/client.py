@@ -56,6 +56,7 @@ class Answer:
     status: int
     excerpt: str  # the start of the body, as text
     location: str  # where a redirect pointed ("" otherwise)
+    retry_after: int | None = None  # seconds, when the receiver said (Retry-After)
 
 
 def parse_url(url: str) -> Target:
@@ -223,4 +224,10 @@ def _exchange(
         raise Unreachable(f"The request to {target.host} failed: {why}.") from None
     text = b"".join(chunks)[:EXCERPT_MAX].decode("utf-8", errors="replace")
     location = response.getheader("Location", "") or ""
-    return Answer(status=response.status, excerpt=text, location=location[:300])
+    wait = (response.getheader("Retry-After", "") or "").strip()
+    return Answer(
+        status=response.status,
+        excerpt=text,
+        location=location[:300],
+        retry_after=int(wait) if wait.isdigit() and len(wait) < 9 else None,
+    )

@@ -6,7 +6,8 @@ post it signed, record what happened, and retry.
   one wins. A claim lapses after CLAIM_LAPSES_AFTER (a worker that stopped mid-send); the
   sweep then tries it again, with the same event id, which the receiver uses to see it twice.
 * A network error, a timeout, a 408, a 429 or a 5xx is retried after RETRY_WAITS (1 minute,
-  5, 30, 2 hours, 6 hours), then given up. A refused destination, a redirect or another 4xx
+  5, 30, 2 hours, 6 hours; longer when the receiver's Retry-After asks, up to 6 hours), then
+  given up. A refused destination, a redirect or another 4xx
   fails at once: trying again would answer the same. A test is tried once.
 """
 
@@ -180,7 +181,9 @@ def _attempt(delivery: Delivery) -> dict[str, Any]:
             excerpt,
         )
     if code in RETRY_STATUSES or code >= 500:
-        return _retry_or_give_up(delivery, f"The receiver answered {code}.", code, excerpt)
+        return _retry_or_give_up(
+            delivery, f"The receiver answered {code}.", code, excerpt, answer.retry_after
+        )
     return _given_up(f"The receiver refused the delivery ({code}).", code, excerpt)
 
 
@@ -194,11 +197,19 @@ def _given_up(error: str, code: int | None = None, excerpt: str = "") -> dict[st
 
 
 def _retry_or_give_up(
-    delivery: Delivery, error: str, code: int | None, excerpt: str
+    delivery: Delivery,
+    error: str,
+    code: int | None,
+    excerpt: str,
+    retry_after: int | None = None,
 ) -> dict[str, Any]:
+    """Pending again after the next wait of RETRY_WAITS, or longer if the receiver asked
+    (Retry-After, in seconds, up to the longest wait); given up after the last attempt."""
     if delivery.event == TEST_EVENT or delivery.attempts >= MAX_ATTEMPTS:
         return _given_up(error, code, excerpt)
     wait = RETRY_WAITS[delivery.attempts - 1]
+    if retry_after is not None:
+        wait = max(wait, min(timedelta(seconds=retry_after), RETRY_WAITS[-1]))
     return {
         "status": Status.PENDING,
         "next_attempt_at": clock.now() + wait,
