@@ -255,3 +255,36 @@ def test_https_checks_the_certificate(
     with pytest.raises(client.Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
         client.post(f"https://hooks.example.com:{port}/x", body=b"{}", headers={}, timeout=2)
     assert all(b"POST" not in got for got in heard)
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off(settings: Settings) -> None:
+    """Each header line comes well within the read timeout, but the answer never ends: the
+    whole exchange is cut when its time is up."""
+    settings.FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.is_set():
+                try:
+                    conn.sendall(b"X-Slow: yes\r\n")
+                except OSError:
+                    return
+                stop.wait(0.1)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        with pytest.raises(client.Unreachable, match=r"no complete answer within 0\.9 seconds"):
+            client.post(url, body=b"{}", headers={}, timeout=0.3)
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=5)

@@ -16,10 +16,12 @@ point anywhere (docs/webhooks.md, "Safe by design").
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -161,6 +163,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, *, address: IPAddress, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.address = address
+        self.cut = threading.Event()  # set when the exchange ran out of time (_cut)
 
     def _socket(self) -> socket.socket:
         sock = socket.create_connection((str(self.address), self.port), self.timeout)
@@ -180,6 +183,16 @@ class _PinnedHTTPS(_PinnedHTTP):
 
     def connect(self) -> None:
         self.sock = self.context.wrap_socket(self._socket(), server_hostname=self.host)
+
+
+def _cut(connection: _PinnedHTTP) -> None:
+    """End a connection another thread is reading from: its read returns at once (with what
+    looks like the end of the answer, so ``cut`` says it was not)."""
+    connection.cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
@@ -207,7 +220,13 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> A
 def _exchange(
     connection: _PinnedHTTP, target: Target, body: bytes, headers: dict[str, str], timeout: float
 ) -> Answer:
-    deadline = time.monotonic() + 2 * timeout
+    """Send the request and read the answer, in at most three times ``timeout`` in all: each read
+    waits at most ``timeout``, and a receiver that drips its answer a byte at a time has its
+    connection cut when the whole time is up (a watchdog), so it cannot hold a worker."""
+    deadline = time.monotonic() + 3 * timeout
+    watchdog = threading.Timer(3 * timeout, _cut, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
@@ -219,9 +238,16 @@ def _exchange(
                 break
             chunks.append(chunk)
             size += len(chunk)
-    except (OSError, ssl.SSLError, http.client.HTTPException) as exc:
+    except (OSError, ssl.SSLError, http.client.HTTPException, ValueError) as exc:
         why = str(exc) or type(exc).__name__
+        if connection.cut.is_set():
+            why = f"no complete answer within {3 * timeout:g} seconds"
         raise Unreachable(f"The request to {target.host} failed: {why}.") from None
+    finally:
+        watchdog.cancel()
+    if connection.cut.is_set():
+        why = f"no complete answer within {3 * timeout:g} seconds"
+        raise Unreachable(f"The request to {target.host} failed: {why}.")
     text = b"".join(chunks)[:EXCERPT_MAX].decode("utf-8", errors="replace")
     location = response.getheader("Location", "") or ""
     wait = (response.getheader("Retry-After", "") or "").strip()
