@@ -80,7 +80,10 @@ def test_a_bad_value_is_refused_beside_its_field(
 ) -> None:
     response = post(signed_in(admin), "/webhooks/new", {**FORM, **changes})
     assert response.status_code == 400
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    field = next(iter(changes))
+    assert f'id="{field}-error"' in page  # beside its field, as well as in the summary
     assert 'value="Front desk chat"' in response.content.decode() or "name" in changes
     assert not Webhook.objects.exists()
 
