@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from frontdesk.accounts.models import User
 from frontdesk.webhooks.models import Delivery, Webhook, WebhookChange
@@ -114,6 +116,8 @@ def test_send_test_and_rotate_from_the_page(
     assert len(receiver.requests) == 1
     page = client.get(f"/webhooks/{webhook.pk}").content.decode()
     assert "webhook.test" in page and "Delivered" in page
+    listing = client.get("/webhooks").content.decode()
+    assert "Last delivery:" in listing and "delivery--delivered" in listing
     old = webhook.secret
     post(client, f"/webhooks/{webhook.pk}/rotate")
     webhook.refresh_from_db()
@@ -194,3 +198,20 @@ def test_a_failed_delivery_is_sent_again_from_the_page(
         in client.get(again["Location"]).content.decode()
     )
     assert post(client, f"/webhooks/{webhook.pk}/deliveries/987654/resend").status_code == 404
+
+
+def test_the_list_costs_the_same_queries_however_many_webhooks(admin: User) -> None:
+    client = signed_in(admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as done:
+            assert client.get("/webhooks").status_code == 200
+        return len(done)
+
+    webhook = make_webhook(admin, "https://hooks.example.com/x")
+    Delivery.objects.create(webhook=webhook, event="ticket.created", status="failed")
+    few = queries()
+    for number in range(4):
+        other = make_webhook(admin, f"https://hooks.example.com/{number}", name=f"Hook {number}")
+        Delivery.objects.create(webhook=other, event="ticket.created", status="delivered")
+    assert queries() == few

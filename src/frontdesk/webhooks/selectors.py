@@ -5,7 +5,7 @@ receivers, which ask on every ticket change."""
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotFound
@@ -20,8 +20,14 @@ AWAITED_MAX_AGE_SECONDS = 60
 
 
 def webhooks_list(*, user: User) -> QuerySet[Webhook]:
+    """Every webhook, each with its newest delivery's status and time (``last_status``,
+    ``last_at``; None before any): one query."""
     check_admin(user)
-    return Webhook.objects.order_by("name", "id")
+    newest = Delivery.objects.filter(webhook=OuterRef("pk")).order_by("-id")
+    return Webhook.objects.annotate(
+        last_status=Subquery(newest.values("status")[:1]),
+        last_at=Subquery(newest.values("created_at")[:1]),
+    ).order_by("name", "id")
 
 
 def webhook_get(*, user: User, webhook_id: int) -> Webhook:

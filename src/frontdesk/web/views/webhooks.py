@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from frontdesk.core.errors import Conflict, InvalidInput
 from frontdesk.web.pages import current_user, friendly_errors, page_methods
 from frontdesk.webhooks import selectors, services
-from frontdesk.webhooks.models import Webhook, WebhookEvent, WebhookFormat
+from frontdesk.webhooks.models import Delivery, Webhook, WebhookEvent, WebhookFormat
 
 WEBHOOKS_PATH = "/webhooks"
 
@@ -75,7 +75,15 @@ def _save(request: HttpRequest, webhook: Webhook | None) -> HttpResponse:
 def webhooks_page(request: HttpRequest) -> HttpResponse:
     webhooks = list(selectors.webhooks_list(user=current_user(request)))
     labels = dict(WebhookEvent.choices)
-    shown = [{"webhook": w, "events": [labels.get(e, e) for e in w.events]} for w in webhooks]
+    statuses = dict(Delivery.Status.choices)
+    shown = [
+        {
+            "webhook": w,
+            "events": [labels.get(e, e) for e in w.events],
+            "last_label": statuses.get(getattr(w, "last_status", None) or "", ""),
+        }
+        for w in webhooks
+    ]
     return render(request, "web/webhooks.html", {"webhooks": shown})
 
 
