@@ -12,8 +12,8 @@ from frontdesk.automations.demo import demo_rules_create
 from frontdesk.core.errors import InvalidInput
 from frontdesk.fields.demo import demo_fields_create, demo_team_fields_create
 from frontdesk.following.demo import demo_following_create
-from frontdesk.privacy.demo import demo_privacy_create
 from frontdesk.kb.demo import demo_kb_create
+from frontdesk.privacy.demo import demo_privacy_create
 from frontdesk.replies.demo import demo_saved_replies_create
 from frontdesk.satisfaction.demo import demo_survey_teams_spread, demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
