@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "frontdesk.timelog",
     "frontdesk.satisfaction",
     "frontdesk.following",
+    "frontdesk.reports",
     "huey.contrib.djhuey",
 ]
 

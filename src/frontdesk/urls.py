@@ -16,6 +16,7 @@ from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_e
 from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
+from frontdesk.web.views import reports as report_pages
 from frontdesk.web.views import replies as saved_replies
 from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import two_factor as two_factor_views
@@ -133,6 +134,12 @@ urlpatterns += [
 urlpatterns += [
     path("survey/<str:token>", satisfaction_pages.survey_page),
     path("ticket/<id:ticket_id>/satisfaction", satisfaction_pages.ticket_rate),
+]
+
+# Reports for agents and admins (reports/): the page and each report as CSV.
+urlpatterns += [
+    path("reports", report_pages.reports_page),
+    path("reports/<slug:name>.csv", report_pages.reports_export),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).
