@@ -14,10 +14,10 @@ from frontdesk.reports.selectors import Breakdown, Report
 
 WIDTH = 720
 HEIGHT = 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
 X_LABELS = 6
 BAR_ROW = 34
-BAR_LABEL = 170
+BAR_LABEL = 190
 BARS_SHOWN = 10
 
 
@@ -185,7 +185,7 @@ def bar_chart(
     )
 
 
-def _short(label: str, most: int = 22) -> str:
+def _short(label: str, most: int = 18) -> str:
     return label if len(label) <= most else label[: most - 1] + "…"
 
 

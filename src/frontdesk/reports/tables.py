@@ -28,6 +28,10 @@ def duration_text(seconds: int | None) -> str:
     return f"{minutes} min"
 
 
+def count_text(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
 def percent_text(value: int | None) -> str:
     return "—" if value is None else f"{value} %"
 
@@ -39,6 +43,7 @@ class SummaryLine:
     previous: str
     change: str  # "+12", "-3 %", "" when either side has no value
     better: bool | None  # whether the change is an improvement (None: neither)
+    direction: str  # "up", "down" or "" (no change, or nothing to compare)
     current_value: int | None  # as exported: a count, seconds or a percentage
     previous_value: int | None
 
@@ -47,17 +52,20 @@ def _line(
     label: str, now: int | None, before: int | None, text: str, *, lower_is_better: bool = False,
     neutral: bool = False, unit: str = "",
 ) -> SummaryLine:
-    shown = {"count": str, "time": duration_text, "percent": percent_text}[text]
-    change, better = "", None
+    shown = {"count": count_text, "time": duration_text, "percent": percent_text}[text]
+    change, better, direction = "", None, ""
     if now is not None and before is not None:
         delta = now - before
+        direction = "up" if delta > 0 else "down" if delta < 0 else ""
         if text == "time":
             change = ("+" if delta > 0 else "−" if delta < 0 else "±") + duration_text(abs(delta))
         else:
             change = f"{delta:+d}{unit}".replace("-", "−") if delta else f"±0{unit}"
         if delta and not neutral:
             better = (delta < 0) if lower_is_better else (delta > 0)
-    return SummaryLine(label, shown(now), shown(before), change, better, now, before)  # type: ignore[operator]
+    return SummaryLine(
+        label, shown(now), shown(before), change, better, direction, now, before
+    )
 
 
 def summary_lines(report: Report) -> list[SummaryLine]:
