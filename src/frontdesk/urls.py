@@ -16,8 +16,8 @@ from frontdesk.web.views import exports, held_mail, rules, ticket_fields, time_e
 from frontdesk.web.views import following as following_pages
 from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import recovery as recovery_pages
-from frontdesk.web.views import reports as report_pages
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import reports as report_pages
 from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages

@@ -135,7 +135,9 @@ def test_an_agent_outside_a_team_does_not_count_its_tickets(
     assert (admin_report.summary.created, admin_report.summary.solved) == (4, 4)
     teams = next(b for b in admin_report.breakdowns if b.name == "team")
     assert [(g.label, g.created) for g in teams.groups] == [("No team", 3), ("Online", 1)]
-    agent_teams = next(b for b in report_for(user=agent, period=WEEK).breakdowns if b.name == "team")
+    agent_teams = next(
+        b for b in report_for(user=agent, period=WEEK).breakdowns if b.name == "team"
+    )
     assert [g.label for g in agent_teams.groups] == ["No team"]
 
 

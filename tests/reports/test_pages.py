@@ -60,7 +60,7 @@ def test_staff_see_charts_and_the_same_numbers_in_tables(
     assert 'href="/reports" aria-current="page"' in page
     charts = re.findall(r'<svg class="chart-svg"[^>]*role="img"', page)
     assert len(charts) == 2 + 5  # per day, open per day, five breakdowns
-    assert "<title id=\"chart-daily-title\">Tickets created and solved per day</title>" in page
+    assert '<title id="chart-daily-title">Tickets created and solved per day</title>' in page
     assert "2 created and 1 solved from 23 Nov 2026 to 29 Nov 2026." in page
     assert page.count("<polyline") == 3  # created, solved, open
     # The table of the same numbers: Monday one created and one solved; one open at its end.
@@ -128,9 +128,9 @@ def test_cells_that_could_run_as_formulas_are_escaped(
     customer: User, agent: User, clock: Clock
 ) -> None:
     clock.current = NOW
-    customer.organisation = Organisation.objects.create(name="=HYPERLINK(\"http://x\")")
+    customer.organisation = Organisation.objects.create(name='=HYPERLINK("http://x")')
     customer.save(update_fields=["organisation"])
     worked(customer, agent, opened=utc(24, 10))
     lines = _csv(browser(agent), f"/reports/organisation.csv?{WEEK_QUERY}")
-    assert lines[1].startswith("\"'=HYPERLINK(\"\"http://x\"\")\",1,0")
+    assert lines[1].startswith('"\'=HYPERLINK(""http://x"")",1,0')
     assert "=HYPERLINK" in html(browser(agent).get(f"/reports?{WEEK_QUERY}"))  # shown as text

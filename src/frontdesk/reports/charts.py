@@ -67,7 +67,11 @@ def _y_ticks(top: int) -> list[int]:
 
 
 def line_chart(
-    *, title: str, description: str, days: Sequence[date], series: Sequence[tuple[str, str, Sequence[int]]]
+    *,
+    title: str,
+    description: str,
+    days: Sequence[date],
+    series: Sequence[tuple[str, str, Sequence[int]]],
 ) -> LineChart:
     """A chart of one value per day for each of ``series`` (name, css modifier, values)."""
     plot_w = WIDTH - LEFT - RIGHT
@@ -172,7 +176,9 @@ def bar_chart(
                 )
             )
         chart_rows.append(
-            BarRow(label=_short(label), label_y=round(row_top + (BAR_ROW - 10) / 2 + 4, 1), bars=bars)
+            BarRow(
+                label=_short(label), label_y=round(row_top + (BAR_ROW - 10) / 2 + 4, 1), bars=bars
+            )
         )
     return BarChart(
         title=title,

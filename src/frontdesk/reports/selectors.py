@@ -76,9 +76,7 @@ def durations_of(values: Iterable[int]) -> Durations:
         return Durations(0, None, None)
     middle = len(ordered) // 2
     median = (
-        ordered[middle]
-        if len(ordered) % 2
-        else round((ordered[middle - 1] + ordered[middle]) / 2)
+        ordered[middle] if len(ordered) % 2 else round((ordered[middle - 1] + ordered[middle]) / 2)
     )
     return Durations(len(ordered), median, _rank(ordered, 0.9))
 
@@ -298,7 +296,7 @@ def _compliance(
             "due_at", "breached_at", "stopped_at",
         )
     )  # fmt: skip
-    met = {Metric.FIRST_RESPONSE: 0, Metric.RESOLUTION: 0}
+    met: dict[str, int] = {Metric.FIRST_RESPONSE: 0, Metric.RESOLUTION: 0}
     missed = dict(met)
     for ticket_id, metric, consumed, target, running, due_at, breached_at, stopped_at in clocks:
         overdue = running is not None and due_at is not None and due_at <= moment
@@ -375,7 +373,8 @@ def _breakdowns(read: _Read) -> list[Breakdown]:
         groups = [
             Group(
                 key="" if key is None else str(key),
-                label=labels.get(key, NONE_LABELS.get(name, "")) if key is not None
+                label=labels.get(key, NONE_LABELS.get(name, ""))
+                if key is not None
                 else NONE_LABELS.get(name, ""),
                 created=tally.created,
                 solved=tally.solved,

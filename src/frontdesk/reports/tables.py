@@ -10,6 +10,7 @@ from frontdesk.core.errors import NotFound
 from frontdesk.exports.cells import Cell, csv_lines
 from frontdesk.reports.selectors import DIMENSIONS, Durations, Group, Report
 
+MINUS = "\N{MINUS SIGN}"  # as a typesetter writes a negative change
 REPORT_NAMES = ("summary", "daily", *(name for name, _, _ in DIMENSIONS))
 NO_REPORT = "There is no such report."
 
@@ -49,8 +50,14 @@ class SummaryLine:
 
 
 def _line(
-    label: str, now: int | None, before: int | None, text: str, *, lower_is_better: bool = False,
-    neutral: bool = False, unit: str = "",
+    label: str,
+    now: int | None,
+    before: int | None,
+    text: str,
+    *,
+    lower_is_better: bool = False,
+    neutral: bool = False,
+    unit: str = "",
 ) -> SummaryLine:
     shown = {"count": count_text, "time": duration_text, "percent": percent_text}[text]
     change, better, direction = "", None, ""
@@ -58,14 +65,13 @@ def _line(
         delta = now - before
         direction = "up" if delta > 0 else "down" if delta < 0 else ""
         if text == "time":
-            change = ("+" if delta > 0 else "−" if delta < 0 else "±") + duration_text(abs(delta))
+            sign = "+" if delta > 0 else MINUS if delta < 0 else "±"
+            change = sign + duration_text(abs(delta))
         else:
-            change = f"{delta:+d}{unit}".replace("-", "−") if delta else f"±0{unit}"
+            change = f"{delta:+d}{unit}".replace("-", MINUS) if delta else f"±0{unit}"
         if delta and not neutral:
             better = (delta < 0) if lower_is_better else (delta > 0)
-    return SummaryLine(
-        label, shown(now), shown(before), change, better, direction, now, before
-    )
+    return SummaryLine(label, shown(now), shown(before), change, better, direction, now, before)
 
 
 def summary_lines(report: Report) -> list[SummaryLine]:
@@ -98,11 +104,14 @@ def _times(label: str, now: Durations, before: Durations) -> list[SummaryLine]:
     ]
 
 
-def _summary_rows(report: Report) -> tuple[list[str], Iterator[list[Cell]]]:
+Rows = tuple[list[str], Iterator[list[Cell]]]
+
+
+def _summary_rows(report: Report) -> Rows:
     header = ["measure", "this_period", "previous_period", "from", "to", "previous_from",
               "previous_to"]  # fmt: skip
     period, previous = report.period, report.previous_period
-    rows = (
+    rows: Iterator[list[Cell]] = (
         [line.label, line.current_value, line.previous_value, period.first, period.last,
          previous.first, previous.last]
         for line in summary_lines(report)
@@ -110,8 +119,10 @@ def _summary_rows(report: Report) -> tuple[list[str], Iterator[list[Cell]]]:
     return header, rows
 
 
-def _daily_rows(report: Report) -> tuple[list[str], Iterator[list[Cell]]]:
-    rows = ([day.day, day.created, day.solved, day.backlog] for day in report.days)
+def _daily_rows(report: Report) -> Rows:
+    rows: Iterator[list[Cell]] = (
+        [day.day, day.created, day.solved, day.backlog] for day in report.days
+    )
     return ["day", "created", "solved", "open_at_end_of_day"], rows
 
 
@@ -139,7 +150,8 @@ def report_lines(report: Report, name: str) -> Iterator[str]:
         return csv_lines(*_daily_rows(report))
     for breakdown in report.breakdowns:
         if breakdown.name == name:
-            rows = ([group.label, *group_cells(group)] for group in breakdown.groups)
+            rows: Iterator[list[Cell]] = (
+                [group.label, *group_cells(group)] for group in breakdown.groups
+            )
             return csv_lines([name, *GROUP_HEADER], rows)
     raise NotFound(NO_REPORT)
-

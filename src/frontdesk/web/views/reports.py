@@ -92,7 +92,7 @@ def reports_export(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in tables.REPORT_NAMES:
         return not_found(request, tables.NO_REPORT)
     try:
-        preset, period = _period(request)
+        _, period = _period(request)
         report = selectors.report_for(user=user, period=period)
         lines = tables.report_lines(report, name)
     except NotAllowed as exc:
