@@ -18,6 +18,7 @@ from frontdesk.api import (
     following,
     merging,
     people,
+    reports,
     rules,
     saved_replies,
     sla,
@@ -636,3 +637,4 @@ api.add_router("/teams", teams.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)
+api.add_router("/reports", reports.router)

@@ -53,8 +53,10 @@ def _query(preset: str, period: periods.Period) -> str:
 @login_required
 def reports_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    if not user.is_staff_member:
-        return forbidden(request, selectors.STAFF_ONLY)
+    try:
+        selectors.check_may_report(user)
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
     context: dict[str, Any] = {
         "presets": list(periods.PRESETS),
         "values": {key: request.GET.get(key, "") for key in ("range", "from", "to")},
@@ -89,14 +91,16 @@ def reports_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def reports_export(request: HttpRequest, name: str) -> HttpResponseBase:
     user = current_user(request)
+    try:
+        selectors.check_may_report(user)
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
     if name not in tables.REPORT_NAMES:
         return not_found(request, tables.NO_REPORT)
     try:
         _, period = _period(request)
         report = selectors.report_for(user=user, period=period)
         lines = tables.report_lines(report, name)
-    except NotAllowed as exc:
-        return forbidden(request, exc.message)
     except NotFound as exc:
         return not_found(request, exc.message)
     except InvalidInput as exc:
