@@ -191,7 +191,9 @@ def _stopped_clock(metric: str) -> Subquery:
     )
 
 
-def _read(user: User, period: Period) -> _Read:
+def _read(user: User, period: Period, *, breakdowns: bool = True) -> _Read:
+    """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
+    with needs no more)."""
     visible = access.tickets_visible_to(user)
     starts, ends = period.starts, period.ends
     groups: dict[str, dict[Any, _Tally]] = {name: {} for name, _, _ in DIMENSIONS}
@@ -200,6 +202,8 @@ def _read(user: User, period: Period) -> _Read:
 
     def tallies(dims: tuple[Any, ...]) -> list[_Tally]:
         found = [desk]
+        if not breakdowns:
+            return found
         for (name, _, _), key in zip(DIMENSIONS, dims, strict=True):
             found.append(groups[name].setdefault(key, _Tally()))
         return found
@@ -402,7 +406,7 @@ def report_for(*, user: User, period: Period) -> Report:
     check_may_report(user)
     current = _read(user, period)
     before_period = period.previous()
-    before = _read(user, before_period)
+    before = _read(user, before_period, breakdowns=False)
     return Report(
         period=period,
         previous_period=before_period,
