@@ -73,12 +73,15 @@ def test_staff_see_charts_and_the_same_numbers_in_tables(
 
 
 @pytest.mark.usefixtures("desk")
-def test_presets_and_the_chosen_range_stay_checked(agent: User) -> None:
+def test_the_chosen_preset_is_marked_and_its_dates_offered(agent: User) -> None:
     page = html(browser(agent).get("/reports?range=7"))
-    assert 'value="7" checked' in page
+    assert 'href="/reports?range=7" aria-current="page"' in page
     assert 'name="from" value="2026-11-24"' in page and 'name="to" value="2026-11-30"' in page
     default = html(browser(agent).get("/reports"))
-    assert 'value="30" checked' in default
+    assert 'href="/reports?range=30" aria-current="page"' in default
+    custom = html(browser(agent).get(f"/reports?{WEEK_QUERY}"))
+    assert 'aria-current="page">Last' not in custom
+    assert 'name="from" value="2026-11-23" required' in custom
 
 
 @pytest.mark.parametrize(
