@@ -23,12 +23,12 @@ they stand now.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core import clock
@@ -39,7 +39,7 @@ from frontdesk.satisfaction.selectors import Score, surveys_for_api
 from frontdesk.sla.models import Metric, SlaClock
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access
-from frontdesk.tickets.models import Category, Channel
+from frontdesk.tickets.models import Category, Channel, Ticket
 
 STAFF_ONLY = "Reports are for agents and admins."
 
@@ -191,87 +191,107 @@ def _stopped_clock(metric: str) -> Subquery:
     )
 
 
+class _Tallies:
+    """The desk's tally and, with ``breakdowns``, one per group of each breakdown."""
+
+    def __init__(self, *, breakdowns: bool) -> None:
+        self.desk = _Tally()
+        self.groups: dict[str, dict[Any, _Tally]] = {name: {} for name, _, _ in DIMENSIONS}
+        self.breakdowns = breakdowns
+
+    def of(self, dims: Iterable[Any]) -> list[_Tally]:
+        """The desk's tally, then those of a ticket's groups (its DIMENSIONS values)."""
+        found = [self.desk]
+        if self.breakdowns:
+            for (name, _, _), key in zip(DIMENSIONS, dims, strict=True):
+                found.append(self.groups[name].setdefault(key, _Tally()))
+        return found
+
+
 def _read(user: User, period: Period, *, breakdowns: bool = True) -> _Read:
     """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
     with needs no more)."""
     visible = access.tickets_visible_to(user)
-    starts, ends = period.starts, period.ends
-    groups: dict[str, dict[Any, _Tally]] = {name: {} for name, _, _ in DIMENSIONS}
-    desk = _Tally()
-    business = False
-
-    def tallies(dims: tuple[Any, ...]) -> list[_Tally]:
-        found = [desk]
-        if not breakdowns:
-            return found
-        for (name, _, _), key in zip(DIMENSIONS, dims, strict=True):
-            found.append(groups[name].setdefault(key, _Tally()))
-        return found
-
-    created_per_day: dict[date, int] = {}
-    opened = (
-        visible.filter(created_at__gte=starts, created_at__lt=ends)
-        .annotate(fr_business=_stopped_clock(Metric.FIRST_RESPONSE))
-        .order_by()
-        .values_list("pk", "created_at", "first_response_at", "fr_business", *_DIMENSION_FIELDS)
-    )
-    dims_of: dict[int, tuple[Any, ...]] = {}
-    for pk, created_at, first_response_at, fr_business, *dims in opened:
-        dims_of[pk] = tuple(dims)
-        day = period.day_of(created_at)
-        created_per_day[day] = created_per_day.get(day, 0) + 1
-        seconds = None
-        if fr_business is not None:
-            seconds, business = fr_business, True
-        elif first_response_at is not None:
-            seconds = _seconds(created_at, first_response_at)
-        for tally in tallies(tuple(dims)):
-            tally.created += 1
-            if seconds is not None:
-                tally.first_response.append(seconds)
-
-    solved_per_day: dict[date, int] = {}
-    solved = (
-        visible.filter(resolved_at__gte=starts, resolved_at__lt=ends)
-        .annotate(res_business=_stopped_clock(Metric.RESOLUTION))
-        .order_by()
-        .values_list("created_at", "resolved_at", "res_business", *_DIMENSION_FIELDS)
-    )
-    for created_at, resolved_at, res_business, *dims in solved:
-        day = period.day_of(resolved_at)
-        solved_per_day[day] = solved_per_day.get(day, 0) + 1
-        if res_business is not None:
-            seconds, business = res_business, True
-        else:
-            seconds = _seconds(created_at, resolved_at)
-        for tally in tallies(tuple(dims)):
-            tally.solved += 1
-            tally.resolution.append(seconds)
-
+    tallies = _Tallies(breakdowns=breakdowns)
+    created_per_day, dims_of, business_opened = _count_opened(visible, period, tallies)
+    solved_per_day, business_solved = _count_solved(visible, period, tallies)
     compliance = _compliance(user, period, dims_of, tallies)
-
     for *dims, rating, count in _answers(user, period):
-        for tally in tallies(tuple(dims)):
+        for tally in tallies.of(dims):
             if rating == Rating.GOOD:
                 tally.good += count
             else:
                 tally.bad += count
-
     backlog_before = (
-        visible.filter(created_at__lt=starts)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=starts))
+        visible.filter(created_at__lt=period.starts)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.starts))
         .count()
     )
     return _Read(
         created_per_day=created_per_day,
         solved_per_day=solved_per_day,
         backlog_before=backlog_before,
-        desk=desk,
-        groups=groups,
+        desk=tallies.desk,
+        groups=tallies.groups,
         first_response_sla=compliance[Metric.FIRST_RESPONSE],
         resolution_sla=compliance[Metric.RESOLUTION],
-        business_time=business,
+        business_time=business_opened or business_solved,
     )
+
+
+def _count_opened(
+    visible: QuerySet[Ticket], period: Period, tallies: _Tallies
+) -> tuple[dict[date, int], dict[int, tuple[Any, ...]], bool]:
+    """The tickets opened in the period: per day, their groups by id, their first responses
+    (in business time where a clock stopped; whether any did)."""
+    per_day: dict[date, int] = {}
+    dims_of: dict[int, tuple[Any, ...]] = {}
+    business = False
+    opened = (
+        visible.filter(created_at__gte=period.starts, created_at__lt=period.ends)
+        .annotate(fr_business=_stopped_clock(Metric.FIRST_RESPONSE))
+        .order_by()
+        .values_list("pk", "created_at", "first_response_at", "fr_business", *_DIMENSION_FIELDS)
+    )
+    for pk, created_at, first_response_at, fr_business, *dims in opened:
+        dims_of[pk] = tuple(dims)
+        day = period.day_of(created_at)
+        per_day[day] = per_day.get(day, 0) + 1
+        seconds = None
+        if fr_business is not None:
+            seconds, business = fr_business, True
+        elif first_response_at is not None:
+            seconds = _seconds(created_at, first_response_at)
+        for tally in tallies.of(dims):
+            tally.created += 1
+            if seconds is not None:
+                tally.first_response.append(seconds)
+    return per_day, dims_of, business
+
+
+def _count_solved(
+    visible: QuerySet[Ticket], period: Period, tallies: _Tallies
+) -> tuple[dict[date, int], bool]:
+    """The tickets resolved in the period: per day, and their resolution times."""
+    per_day: dict[date, int] = {}
+    business = False
+    solved = (
+        visible.filter(resolved_at__gte=period.starts, resolved_at__lt=period.ends)
+        .annotate(res_business=_stopped_clock(Metric.RESOLUTION))
+        .order_by()
+        .values_list("created_at", "resolved_at", "res_business", *_DIMENSION_FIELDS)
+    )
+    for created_at, resolved_at, res_business, *dims in solved:
+        day = period.day_of(resolved_at)
+        per_day[day] = per_day.get(day, 0) + 1
+        if res_business is not None:
+            seconds, business = res_business, True
+        else:
+            seconds = _seconds(created_at, resolved_at)
+        for tally in tallies.of(dims):
+            tally.solved += 1
+            tally.resolution.append(seconds)
+    return per_day, business
 
 
 def _seconds(start: datetime, end: datetime) -> int:
@@ -282,7 +302,7 @@ def _compliance(
     user: User,
     period: Period,
     dims_of: dict[int, tuple[Any, ...]],
-    tallies: Callable[[tuple[Any, ...]], list[_Tally]],
+    tallies: _Tallies,
 ) -> dict[str, Compliance]:
     """Met and missed first-response and resolution targets of the tickets opened in the
     period, for the desk (returned) and each group (added to their tallies)."""
@@ -312,7 +332,7 @@ def _compliance(
             continue
         (met if outcome == "met" else missed)[metric] += 1
         dims = dims_of.get(ticket_id)
-        for tally in tallies(dims)[1:] if dims is not None else ():
+        for tally in tallies.of(dims)[1:] if dims is not None else ():
             if outcome == "met":
                 tally.met += 1
             else:
