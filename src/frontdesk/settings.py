@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "frontdesk.kb",
     "frontdesk.importers",
     "frontdesk.privacy",
+    "frontdesk.reports",
     "frontdesk.webhooks",
     "huey.contrib.djhuey",
 ]

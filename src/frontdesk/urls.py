@@ -19,6 +19,7 @@ from frontdesk.web.views import merging as merging_pages
 from frontdesk.web.views import privacy as privacy_pages
 from frontdesk.web.views import recovery as recovery_pages
 from frontdesk.web.views import replies as saved_replies
+from frontdesk.web.views import reports as report_pages
 from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import sso as sso_pages
 from frontdesk.web.views import two_factor as two_factor_views
@@ -177,6 +178,12 @@ urlpatterns += [
     path("kb/articles/<slug:slug>", kb_pages.article_page),
     path("kb/articles/<slug:slug>/vote", kb_pages.article_vote),
     path("kb/<slug:category_slug>", kb_pages.category_page),
+]
+
+# Reports for agents and admins (reports/): the page and each report as CSV.
+urlpatterns += [
+    path("reports", report_pages.reports_page),
+    path("reports/<slug:name>.csv", report_pages.reports_export),
 ]
 
 # Operations: health checks for load balancers and systemd, Prometheus metrics (docs/deploy.md).

@@ -113,6 +113,7 @@ ENDPOINTS = [
     ("GET", "/teams/availability/"),
     ("PUT", "/teams/availability/"),
     ("PUT", "/teams/agents/1/cap/"),
+    ("GET", "/reports/"),
     ("GET", "/webhooks/"),
     ("POST", "/webhooks/"),
     ("GET", "/webhooks/1/"),

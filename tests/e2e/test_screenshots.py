@@ -117,6 +117,7 @@ def test_every_page_renders_fits_and_is_labelled(
         ("ticket-agent", staff, f"/ticket/{ticket.pk}", 200),
         ("ticket-new", requester, "/ticket/new", 200),
         ("profile", requester, "/profile", 200),
+        ("reports", staff, "/reports", 200),
         ("logout-confirm", requester, "/logout", 200),
         ("not-found", requester, "/no-such-page", 404),
     ]

@@ -20,6 +20,7 @@ from frontdesk.api import (
     merging,
     people,
     privacy,
+    reports,
     rules,
     saved_replies,
     sla,
@@ -642,3 +643,4 @@ people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)
 api.add_router("/customers", privacy.router)  # export, anonymise, erase
+api.add_router("/reports", reports.router)

@@ -1,0 +1,112 @@
+"""How fast are the reports at a million tickets? In process, against the desk the app would
+use (DATABASE_URL, or SQLite in FRONTDESK_DATA_DIR).
+
+    .venv/bin/python bench/reports.py [--generate 1000000] [--repeats 5]
+
+With ``--generate N`` it first migrates and runs ``frontdesk demo`` for the tickets missing up
+to N (as bench/scale.py does). Then, for an admin (every ticket) and a demo agent in a team
+(the gate's team subquery), for the last 7, 30 and 90 days, it times the whole page (GET
+/reports through Django's test client: session, the selector, charts and template) and the
+selector alone (reports/selectors.report_for, both periods), ``--repeats`` times after one
+warm-up each, and prints the median and the slowest beside the budget (issue 16: under a
+second). It also prints how many tickets each period holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _server import LOAD_TEST_ENV
+
+FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
+BUDGET_SECONDS = 1.0
+PRESETS = ("7", "30", "90")
+
+
+def generate(wanted: int) -> None:
+    subprocess.run([FRONTDESK, "migrate", "-v", "0"], check=True)
+    code = "from frontdesk.tickets.models import Ticket; print(Ticket.objects.count())"
+    out = subprocess.run([FRONTDESK, "shell", "-c", code], check=True, capture_output=True)
+    have = int(out.stdout.strip() or 0)
+    if have < wanted:
+        print(f"{have} tickets; generating {wanted - have} more with `frontdesk demo`")
+        started = time.perf_counter()
+        subprocess.run([FRONTDESK, "demo", "--tickets", str(wanted - have)], check=True)
+        print(f"demo took {time.perf_counter() - started:.0f} s")
+
+
+def timed(repeats: int, call: object) -> tuple[float, float]:
+    assert callable(call)
+    call()  # warm-up
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), max(seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generate", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.update(LOAD_TEST_ENV)
+    if args.generate:
+        generate(args.generate)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from frontdesk.accounts.models import Role, User
+    from frontdesk.core.clock import now
+    from frontdesk.reports import periods, selectors
+    from frontdesk.teams.models import TeamMembership
+    from frontdesk.tickets.models import Ticket
+
+    admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+    member = TeamMembership.objects.select_related("user").order_by("pk").first()
+    if admin is None or member is None:
+        sys.exit("No demo admin or team member: run with --generate N first.")
+    total = Ticket.objects.count()
+    print(f"{total} tickets; database {django.db.connection.vendor}")
+    zone = periods.ZoneInfo("UTC")
+    today = now().date()
+    print(f"{'who':<8} {'range':>5} {'tickets':>8} {'page p50':>9} {'page max':>9} "
+          f"{'select p50':>11} {'select max':>11}  budget")  # fmt: skip
+    for user in (admin, member.user):
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        for preset in PRESETS:
+            _, period = periods.period_parse(
+                preset=preset, first="", last="", zone=zone, today=today
+            )
+            held = Ticket.objects.filter(
+                created_at__gte=period.starts, created_at__lt=period.ends
+            ).count()
+
+            def page(preset: str = preset, client: Client = client) -> None:
+                response = client.get(f"/reports?range={preset}")
+                assert response.status_code == 200, response.status_code
+
+            def select(period: periods.Period = period, user: User = user) -> None:
+                selectors.report_for(user=user, period=period)
+
+            page_mid, page_max = timed(args.repeats, page)
+            sel_mid, sel_max = timed(args.repeats, select)
+            verdict = "met" if page_max < BUDGET_SECONDS else "MISSED"
+            who = "admin" if user.is_admin else "agent"
+            print(f"{who:<8} {preset:>5} {held:>8} {page_mid:>8.3f}s {page_max:>8.3f}s "
+                  f"{sel_mid:>10.3f}s {sel_max:>10.3f}s  {verdict}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
