@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "frontdesk.importers",
     "frontdesk.privacy",
     "frontdesk.reports",
+    "frontdesk.webhooks",
     "huey.contrib.djhuey",
 ]
 
@@ -432,6 +433,12 @@ FRONTDESK_MAIL_CC_FROM_HEADERS = env_bool("FRONTDESK_MAIL_CC_FROM_HEADERS", Fals
 # on the ticket's page; its links work for this many days (docs/workflow.md).
 FRONTDESK_SATISFACTION_SURVEYS = env_bool("FRONTDESK_SATISFACTION_SURVEYS", True)
 FRONTDESK_SATISFACTION_LINK_DAYS = env_int("FRONTDESK_SATISFACTION_LINK_DAYS", 30, minimum=1)
+
+# Webhooks (webhooks/, docs/webhooks.md): destinations that resolve to loopback, private,
+# link-local (metadata) or other non-public addresses are refused unless this is on, for a
+# closed network; each attempt waits at most this many seconds to connect and to read.
+FRONTDESK_WEBHOOKS_ALLOW_PRIVATE = env_bool("FRONTDESK_WEBHOOKS_ALLOW_PRIVATE", False)
+FRONTDESK_WEBHOOKS_TIMEOUT_SECONDS = env_int("FRONTDESK_WEBHOOKS_TIMEOUT_SECONDS", 5, minimum=1)
 
 # Two-factor authentication (accounts/two_factor.py, docs/security.md). The roles listed here
 # ("agent", "admin") must turn it on: until they do, every page sends them to enrolment.

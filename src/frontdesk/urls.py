@@ -24,6 +24,7 @@ from frontdesk.web.views import satisfaction as satisfaction_pages
 from frontdesk.web.views import sso as sso_pages
 from frontdesk.web.views import two_factor as two_factor_views
 from frontdesk.web.views import verification as verification_pages
+from frontdesk.web.views import webhooks as webhook_pages
 from frontdesk.web.views.csp_report import csp_report
 
 register_converter(IdConverter, "id")
@@ -91,6 +92,17 @@ urlpatterns = [
     path("rules/<id:rule_id>/move", rules.rule_move),
     path("rules/<id:rule_id>/delete", rules.rule_delete),
     path("rules/ticket/<id:ticket_id>", rules.ticket_rule_runs),
+    # Webhooks: admins only.
+    path("webhooks", webhook_pages.webhooks_page),
+    path("webhooks/new", webhook_pages.webhook_new),
+    path("webhooks/<id:webhook_id>", webhook_pages.webhook_page),
+    path("webhooks/<id:webhook_id>/test", webhook_pages.webhook_test),
+    path("webhooks/<id:webhook_id>/rotate", webhook_pages.webhook_rotate),
+    path("webhooks/<id:webhook_id>/delete", webhook_pages.webhook_delete),
+    path(
+        "webhooks/<id:webhook_id>/deliveries/<id:delivery_id>/resend",
+        webhook_pages.delivery_resend,
+    ),
     path("api/ticketing/", include("frontdesk.api.urls", namespace="ticketing")),
     # The admin signs in through /login (password, then the two-factor code).
     path("admin/login/", two_factor_views.admin_login),

@@ -114,6 +114,15 @@ ENDPOINTS = [
     ("PUT", "/teams/availability/"),
     ("PUT", "/teams/agents/1/cap/"),
     ("GET", "/reports/"),
+    ("GET", "/webhooks/"),
+    ("POST", "/webhooks/"),
+    ("GET", "/webhooks/1/"),
+    ("PATCH", "/webhooks/1/"),
+    ("DELETE", "/webhooks/1/"),
+    ("POST", "/webhooks/1/rotate-secret/"),
+    ("POST", "/webhooks/1/test/"),
+    ("GET", "/webhooks/1/deliveries/"),
+    ("POST", "/webhooks/1/deliveries/1/resend/"),
 ]
 
 

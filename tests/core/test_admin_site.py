@@ -35,6 +35,8 @@ TESTED = {
     "kb.kbevent": "kb/test_admin.py",
     "importers.importrun": "importers/test_admin.py",
     "privacy.privacylog": "privacy/test_admin.py",
+    "webhooks.webhook": "webhooks/test_admin.py",
+    "webhooks.delivery": "webhooks/test_admin.py",
 }
 
 

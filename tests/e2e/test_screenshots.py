@@ -98,6 +98,7 @@ def test_every_page_renders_fits_and_is_labelled(
     customer: User,
     other_customer: User,
     agent: User,
+    admin: User,
     new_page: Callable[..., Page],
     screenshot: Callable[..., Path],
 ) -> None:
@@ -107,6 +108,8 @@ def test_every_page_renders_fits_and_is_labelled(
     sign_in(requester, customer.username, PASSWORD)
     staff = new_page(viewport=viewport)
     sign_in(staff, agent.username, PASSWORD)
+    admin_page = new_page(viewport=viewport)
+    sign_in(admin_page, admin.username, PASSWORD)
 
     pages: list[tuple[str, Page, str, int]] = [
         ("login", visitor, "/login", 200),
@@ -118,6 +121,8 @@ def test_every_page_renders_fits_and_is_labelled(
         ("ticket-new", requester, "/ticket/new", 200),
         ("profile", requester, "/profile", 200),
         ("reports", staff, "/reports", 200),
+        ("webhooks", admin_page, "/webhooks", 200),
+        ("webhook-new", admin_page, "/webhooks/new", 200),
         ("logout-confirm", requester, "/logout", 200),
         ("not-found", requester, "/no-such-page", 404),
     ]
@@ -153,7 +158,7 @@ def test_every_page_renders_fits_and_is_labelled(
     requester.goto(f"/ticket/{ticket.pk}")
     if NOTE in requester.content():
         problems.append("ticket-customer: the internal note reached the customer's page")
-    for page in (visitor, requester, staff):
+    for page in (visitor, requester, staff, admin_page):
         no_dialogs(page)
 
     assert not problems, f"{len(problems)} problem(s) at {width} width:\n" + "\n".join(problems)

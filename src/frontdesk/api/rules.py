@@ -36,7 +36,8 @@ ACTIONS_HELP = (
     '[{"action": "set_priority", "value": "high"}]: set_status, set_priority, set_category, '
     "assign (agent id), unassign, add_tag, remove_tag, add_note (text), send_reply (a shared "
     'saved reply\'s id), notify ("assignee" or an agent\'s id), set_team (id or "none"), '
-    "set_field:<key> (the custom field's value; empty clears it)."
+    "set_field:<key> (the custom field's value; empty clears it), send_webhook (the id of a "
+    "webhook that is on: posts the ticket as rule.matched)."
 )
 EVENT_HELP = (
     "ticket_created, customer_replied, agent_replied, status_changed, priority_changed, "

@@ -27,6 +27,7 @@ from frontdesk.api import (
     surveys,
     teams,
     time_entries,
+    webhooks,
 )
 from frontdesk.api import fields as fields_api
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
@@ -637,6 +638,7 @@ api.add_router("/comments", merging.comments)  # split
 api.add_router("/fields", fields_api.router)
 api.add_router("/teams", teams.router)
 api.add_router("/kb", kb.router)
+api.add_router("/webhooks", webhooks.router)
 people.register(answers=_answers, page=_page, list_errors=LIST, read=READ, write=WRITE)
 api.add_router("/organisations", people.organisations)
 api.add_router("/customers", people.customers)

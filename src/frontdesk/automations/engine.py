@@ -39,6 +39,7 @@ from frontdesk.replies.services import saved_reply_send
 from frontdesk.teams.services import ticket_set_team
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Message, Status, Ticket, TicketEvent
+from frontdesk.webhooks.services import webhook_send_for_rule
 
 logger = logging.getLogger(__name__)
 
@@ -281,6 +282,14 @@ def _set_field(key: str) -> Runner:
     return run
 
 
+def _send_webhook(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
+    """Post the ticket to the webhook (``rule.matched``), sent by the worker after commit."""
+    webhook_send_for_rule(
+        webhook_id=int(value), ticket_id=ticket_id, rule_id=rule.pk, name=rule.name
+    )
+    return True
+
+
 def runner(action: str) -> Runner:
     """What does ``action``: one of RUNNERS, or setting a custom field (``set_field:<key>``)."""
     key = schema.custom_key(action, schema.CUSTOM_ACTION)
@@ -299,6 +308,7 @@ RUNNERS: dict[str, Runner] = {
     "send_reply": _send_reply,
     "notify": _notify,
     "set_team": _set_team,
+    "send_webhook": _send_webhook,
 }
 
 

@@ -38,6 +38,7 @@ from frontdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from frontdesk.webhooks.models import Webhook
 
 CONDITIONS_MAX = 20
 ACTIONS_MAX = 10
@@ -107,6 +108,13 @@ def _assignee(value: object, where: str) -> object:
 
 def _notify_whom(value: object, where: str) -> object:
     return ASSIGNEE if value == ASSIGNEE else _agent(value, where)
+
+
+def _webhook(value: object, where: str) -> object:
+    value = _int(value)
+    if value is None or not Webhook.objects.filter(pk=value, active=True).exists():
+        raise InvalidInput(f"{where}: choose a webhook that is on.")
+    return value
 
 
 def _int(value: object) -> int | None:
@@ -444,6 +452,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "send_reply": ActionSpec("Send saved reply", _shared_reply, "reply"),
     "notify": ActionSpec("Notify", _notify_whom, "notify"),
     "set_team": ActionSpec("Set team", _active_team, "team"),
+    "send_webhook": ActionSpec("Send to webhook", _webhook, "webhook"),
 }
 
 
@@ -637,9 +646,10 @@ def action_words(action: dict[str, Any], names: Names | None = None) -> str:
 
 def names_for(rules: list[Any]) -> Names:
     """The names of the agents, organisations, saved replies, teams and custom fields the
-    rules name: five queries."""
+    rules name: six queries."""
     wanted: dict[str, set[int]] = {"agent": set(), "organisation": set(), "reply": set()}
     wanted["team"] = set()
+    wanted["webhook"] = set()
     keys = {
         key
         for rule in rules
@@ -665,5 +675,6 @@ def names_for(rules: list[Any]) -> Names:
         ),
         "reply": dict(SavedReply.objects.filter(pk__in=wanted["reply"]).values_list("pk", "name")),
         "team": dict(Team.objects.filter(pk__in=wanted["team"]).values_list("pk", "name")),
+        "webhook": dict(Webhook.objects.filter(pk__in=wanted["webhook"]).values_list("pk", "name")),
         "field": dict(FieldDefinition.objects.filter(key__in=keys).values_list("key", "label")),
     }

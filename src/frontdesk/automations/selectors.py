@@ -83,11 +83,12 @@ _runs_on = CompiledRead(_runs_on_query)
 
 def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
     """What the rule form offers in its value lists: the agents, the organisations, the
-    shared saved replies and the teams (staff only). Four queries."""
+    shared saved replies, the teams and the webhooks that are on (staff only). Five queries."""
     _check_staff(user)
     from frontdesk.accounts.models import STAFF_ROLES, Organisation
     from frontdesk.replies.models import SavedReply
     from frontdesk.teams.models import Team
+    from frontdesk.webhooks.models import Webhook
 
     agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
     return {
@@ -101,6 +102,10 @@ def rule_form_choices(*, user: User) -> dict[str, list[tuple[str, str]]]:
             for pk, name in SavedReply.objects.filter(owner__isnull=True).values_list("pk", "name")
         ],
         "teams": [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")],
+        "webhooks": [
+            (str(pk), name)
+            for pk, name in Webhook.objects.filter(active=True).values_list("pk", "name")
+        ],
     }
 
 

@@ -103,6 +103,7 @@ def _value_groups(
         ("Organisations", people["organisations"]),
         ("Shared saved replies", people["replies"]),
         ("Teams", [(schema.NO_TEAM, "No team"), *people["teams"]]),
+        ("Webhooks", people["webhooks"]),
         *[(field.label, _field_options(field)) for field in custom if _field_options(field)],
     ]
 

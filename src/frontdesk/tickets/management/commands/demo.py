@@ -21,6 +21,7 @@ from frontdesk.teams.demo import demo_teams_create
 from frontdesk.tickets.demo import DEMO_PASSWORD, demo_create
 from frontdesk.tickets.merging_demo import demo_merges_create
 from frontdesk.timelog.demo import demo_time_entries_create
+from frontdesk.webhooks.demo import demo_webhooks_create
 
 
 def _at_least_one(value: str) -> int:
@@ -88,3 +89,4 @@ class Command(BaseCommand):
         self.stdout.write(demo_rules_create())  # after the teams: a rule moves tickets to one
         self.stdout.write(demo_privacy_create())
         self.stdout.write(demo_kb_create())
+        self.stdout.write(demo_webhooks_create())
