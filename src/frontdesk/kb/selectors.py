@@ -39,10 +39,15 @@ def check_writer(user: Reader) -> User:
     return user
 
 
-def check_category_admin(user: Reader) -> User:
+def may_manage_categories(user: Reader) -> bool:
     """Admins alone add, rename, reorder and delete categories: the help centre's shape."""
-    if not isinstance(user, User) or not user.is_admin:
+    return isinstance(user, User) and user.is_admin
+
+
+def check_category_admin(user: Reader) -> User:
+    if not may_manage_categories(user):
         raise NotAllowed(FOR_ADMINS)
+    assert isinstance(user, User)
     return user
 
 

@@ -344,7 +344,7 @@ def _categories(
     status: int = 200,
 ) -> HttpResponse:
     user = current_user(request)
-    may_change = user.is_admin
+    may_change = selectors.may_manage_categories(user)
     if form is None and may_change:
         initial = (
             {
