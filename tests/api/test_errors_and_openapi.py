@@ -118,3 +118,23 @@ def test_docs_use_only_local_assets(anonymous: Api) -> None:
     assert "/static/ninja/swagger-ui-bundle.js" in page
     asset = Client().get("/static/ninja/swagger-ui-bundle.js")
     assert asset.status_code == 200
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """The OpenAPI document names each schema by its class name alone: two classes with one
+    name make one component, and every answer of the other is then checked against the
+    wrong shape (the statistics' satisfaction once was, by the reports' class)."""
+    from ninja import Schema
+
+    import frontdesk.api.urls  # noqa: F401 (every router, so every schema class, is loaded)
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(sub for direct in cls.__subclasses__() for sub in subclasses(direct))]
+
+    ours = [
+        cls
+        for cls in subclasses(Schema)
+        if cls.__module__.startswith("frontdesk.") and not cls.__name__.startswith("_")
+    ]
+    names = [cls.__name__ for cls in ours]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

@@ -48,7 +48,7 @@ class ComplianceOut(Schema):
     percent: int | None
 
 
-class SatisfactionOut(Schema):
+class ReportSatisfactionOut(Schema):
     good: int
     bad: int
     percent: int | None
@@ -62,7 +62,7 @@ class SummaryOut(Schema):
     resolution: DurationsOut
     first_response_sla: ComplianceOut
     resolution_sla: ComplianceOut
-    satisfaction: SatisfactionOut
+    satisfaction: ReportSatisfactionOut
 
 
 class DayOut(Schema):
@@ -80,7 +80,7 @@ class GroupOut(Schema):
     first_response: DurationsOut
     resolution: DurationsOut
     sla: ComplianceOut
-    satisfaction: SatisfactionOut
+    satisfaction: ReportSatisfactionOut
 
 
 class ReportOut(Schema):

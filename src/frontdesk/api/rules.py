@@ -91,7 +91,7 @@ class DryRunIn(_Strict):
     actions: list[dict[str, Any]] = [{"action": "add_tag", "value": "dry-run"}]
 
 
-class OrderIn(_Strict):
+class RuleOrderIn(_Strict):
     rules: list[int] = Field(description="Every rule's id, once, in the new order.")
 
 
@@ -173,7 +173,7 @@ def rules_dry_run(request: HttpRequest, payload: DryRunIn) -> dict[str, Any]:
 
 
 @router.put("/order/", response=_answers({200: list[RuleOut]}, WRITE), url_name="rules_order")
-def rules_order(request: HttpRequest, payload: OrderIn) -> list[Rule]:
+def rules_order(request: HttpRequest, payload: RuleOrderIn) -> list[Rule]:
     """Put the rules in a new order (admins)."""
     return services.rules_reorder(actor=caller(request), rule_ids=payload.rules)
 

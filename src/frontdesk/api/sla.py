@@ -157,7 +157,7 @@ class PolicyPatchIn(_Strict):
     escalate_team: int | None = None
 
 
-class OrderIn(_Strict):
+class PolicyOrderIn(_Strict):
     policies: list[int] = Field(description="Every policy's id, once, in the new order.")
 
 
@@ -231,7 +231,7 @@ def sla_policies_create(request: HttpRequest, payload: PolicyIn) -> Status[SlaPo
     response=_answers({200: list[PolicyOut]}, WRITE),
     url_name="sla_policies_order",
 )
-def sla_policies_order(request: HttpRequest, payload: OrderIn) -> list[SlaPolicy]:
+def sla_policies_order(request: HttpRequest, payload: PolicyOrderIn) -> list[SlaPolicy]:
     """Put the policies in a new order (admins)."""
     return policies.sla_policies_reorder(actor=caller(request), policy_ids=payload.policies)
 
