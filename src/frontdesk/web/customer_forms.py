@@ -4,12 +4,19 @@ accounts/services.py check."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.services import NOTE_MAX, time_zone_names
 from frontdesk.web.forms import PageForm
 
 BROWSER_ZONE = "Use my browser's time zone"
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PhoneInForm(PageForm):
@@ -63,3 +70,17 @@ class TimeZoneForm(PageForm):
     )
     # Sent by the browser on its own (the zone it runs in): it never overrides a choice.
     auto = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+def _language_choices() -> list[tuple[str, StrOrPromise]]:
+    return [("", _("Use my browser's language")), *settings.LANGUAGES]
+
+
+class LanguageForm(PageForm):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        help_text=_("Pages and the mail we send you are written in this language."),
+        required=False,
+        choices=_language_choices,
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.web.forms import PageForm
 
-CODE_HINT = "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+CODE_HINT = _("The 6-digit code your authenticator app shows now, or one of your recovery codes.")
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
-def _code_field(label: str, hint: str, *, required: bool) -> forms.CharField:
+def _code_field(label: StrOrPromise, hint: StrOrPromise, *, required: bool) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=hint,
         required=required,
         max_length=64,
-        error_messages={"required": "Enter the code.", "max_length": "That is not a code."},
+        error_messages={"required": _("Enter the code."), "max_length": _("That is not a code.")},
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
@@ -30,7 +36,7 @@ def _code_field(label: str, hint: str, *, required: bool) -> forms.CharField:
 class TwoFactorCodeForm(PageForm):
     """The sign-in's second step."""
 
-    code = _code_field("Code", CODE_HINT, required=True)
+    code = _code_field(_("Code"), CODE_HINT, required=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
