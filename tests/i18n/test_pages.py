@@ -171,3 +171,11 @@ def test_the_sign_in_works_in_spanish_end_to_end(customer: User) -> None:
     )
     html = signed_in.content.decode()
     assert "Tus consultas" in html
+
+
+def test_the_demo_has_spanish_speaking_families() -> None:
+    from frontdesk.tickets.demo import demo_create
+
+    demo_create(tickets=40, seed=7)
+    readers = set(User.objects.filter(role="customer").values_list("language", flat=True))
+    assert readers == {"", "es"}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.renderers import Jinja2 as Jinja2Renderer
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -66,7 +67,7 @@ TITLE_HINT_SHOWN = format_lazy(
 )
 MESSAGE_HINT_SHOWN = format_lazy(
     _("Up to {max} characters. Line breaks are kept; links become clickable."),
-    max=f"{MESSAGE_MAX:,}",
+    max=lazy(lambda: number_format(MESSAGE_MAX, force_grouping=True), str)(),  # 65,536 / 65.536
 )
 
 if TYPE_CHECKING:

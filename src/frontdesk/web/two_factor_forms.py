@@ -46,16 +46,16 @@ class TwoFactorCodeForm(PageForm):
 class TwoFactorEnrolForm(PageForm):
     """Set-up: the first code from the app (recovery codes do not exist yet)."""
 
-    code = _code_field("Code", "The 6-digit code the app shows now.", required=True)
+    code = _code_field(_("Code"), _("The 6-digit code the app shows now."), required=True)
 
 
 class TwoFactorConfirmForm(PageForm):
     """Turning two-factor off or making new recovery codes: the password, or a code."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    code = _code_field("Or a code", CODE_HINT, required=False)
+    code = _code_field(_("Or a code"), CODE_HINT, required=False)
