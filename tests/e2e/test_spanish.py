@@ -59,3 +59,32 @@ def _fits(page: Page) -> None:
     layout: dict[str, Any] = page.evaluate(OVERFLOW_JS)
     assert layout["scrollWidth"] <= layout["innerWidth"], layout
     assert layout["culprits"] == [], layout
+
+
+@pytest.mark.parametrize(
+    "viewport", [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+)
+def test_the_customers_pages_fit_in_spanish(
+    viewport: dict[str, int],
+    customer: User,
+    new_context: ContextFactory,
+    screenshot: Callable[..., Path],
+) -> None:
+    open_ticket(customer, "¿Hay clase de flamenco el sábado por la mañana?")
+    visitor = new_context(viewport=viewport, locale="es-ES").new_page()
+    for path in ("/register", "/password/forgot", "/kb"):
+        visitor.goto(path)
+        expect(visitor.locator("html")).to_have_attribute("lang", "es")
+        screenshot(visitor, f"es-{path.strip('/').replace('/', '-')}-{viewport['width']}")
+        _fits(visitor)
+    member = new_context(viewport=viewport, locale="es-ES").new_page()
+    member.goto("/login")
+    member.get_by_label("Usuario o correo electrónico").fill(customer.username)
+    member.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    member.get_by_role("button", name="Iniciar sesión").click()
+    member.wait_for_url("**/home")
+    for path in ("/home", "/ticket/new", "/profile", "/profile/two-factor"):
+        member.goto(path)
+        expect(member.locator("html")).to_have_attribute("lang", "es")
+        screenshot(member, f"es-{path.strip('/').replace('/', '-')}-{viewport['width']}")
+        _fits(member)

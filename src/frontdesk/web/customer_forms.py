@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from frontdesk.accounts.services import NOTE_MAX, time_zone_names
 from frontdesk.web.forms import PageForm
 
-BROWSER_ZONE = "Use my browser's time zone"
+BROWSER_ZONE = _("Use my browser's time zone")
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -53,7 +53,7 @@ class CustomerNoteForm(PageForm):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-def _zone_choices() -> list[tuple[str, str]]:
+def _zone_choices() -> list[tuple[str, StrOrPromise]]:
     return [
         ("", BROWSER_ZONE),
         *((name, name.replace("_", " ")) for name in sorted(time_zone_names())),
@@ -62,11 +62,11 @@ def _zone_choices() -> list[tuple[str, str]]:
 
 class TimeZoneForm(PageForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Times on every page are shown in this zone.",
+        label=_("Time zone"),
+        help_text=_("Times on every page are shown in this zone."),
         required=False,
         choices=_zone_choices,
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
     # Sent by the browser on its own (the zone it runs in): it never overrides a choice.
     auto = forms.BooleanField(required=False, widget=forms.HiddenInput)
