@@ -70,3 +70,21 @@ def test_not_signed_in_answers_the_same_english_bytes() -> None:
     english, spanish = _both(call)
     assert english == spanish
     assert b"User is not authenticated" in english
+
+
+def test_the_rest_api_answers_in_english_even_to_a_spanish_user(customer: User) -> None:
+    User.objects.filter(pk=customer.pk).update(language="es")
+    english = Client(HTTP_HOST="localhost")
+    spanish = Client(HTTP_HOST="localhost", **SPANISH)
+    spanish.force_login(customer)
+    english.force_login(customer)
+    answers = [client.get("/api/ticketing/tickets/999999") for client in (english, spanish)]
+    assert answers[0].status_code == answers[1].status_code
+    assert answers[0].content == answers[1].content
+    assert answers[1]["Content-Language"] == "en"
+
+
+def test_a_missing_page_is_spanish_for_a_spanish_browser() -> None:
+    page = Client(HTTP_HOST="localhost", **SPANISH).get("/no-such-page")
+    assert page.status_code == 404
+    assert "No hemos encontrado esa página" in page.content.decode()
