@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-faults lint typecheck check install browser services ldap clean
+.PHONY: run test test-fast test-faults lint typecheck check install browser services ldap clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## The Spanish catalogue: collect the strings into its .po, then compile the .mo that is
+## committed with it (docs/translating.md). Needs gettext (apt-get install gettext).
+messages: $(STAMP)
+	cd src/frontdesk && ../../$(BIN)/frontdesk makemessages -l es --no-wrap -e html,txt,py -i "static/*"
+	msgfmt --check -o src/frontdesk/locale/es/LC_MESSAGES/django.mo src/frontdesk/locale/es/LC_MESSAGES/django.po
 
 check: lint typecheck test
 

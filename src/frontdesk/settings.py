@@ -72,12 +72,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "frontdesk.core.middleware.SecureCookiesMiddleware",
     "frontdesk.core.middleware.ActivitySessionMiddleware",
+    # The visitor's language from Accept-Language (else LANGUAGE_CODE); a signed-in user's
+    # own choice wins (accounts/middleware.py, UserLanguageMiddleware): docs/configuration.md.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "frontdesk.accounts.middleware.BearerAwareAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "frontdesk.accounts.middleware.SessionTimeoutMiddleware",
     "frontdesk.accounts.middleware.TimeZoneMiddleware",
+    "frontdesk.accounts.middleware.UserLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -311,9 +315,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = "en"  # visitors whose browser asks for no language we have; mail without a choice
+# The languages the pages and mail are written in (docs/translating.md); no URL prefixes.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -75,6 +75,7 @@ urlpatterns = [
     path("replies/<id:reply_id>/delete", saved_replies.reply_delete),
     path("replies/<id:reply_id>/render", saved_replies.reply_render),
     path("profile/time-zone", web.profile_time_zone),
+    path("profile/language", web.profile_language),
     path("customers/<id:customer_id>/note", web.customer_note_save),
     path("organisations", web.organisations_page),
     path("organisations/<id:organisation_id>", web.organisation_page),

@@ -158,7 +158,7 @@ def new_context(
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or DESKTOP,
-            locale="en-GB",
+            locale=options.pop("locale", "en-GB"),
             timezone_id=options.pop("timezone_id", "UTC"),
             reduced_motion="reduce",
             **options,

@@ -17,7 +17,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontdesk.accounts import sessions, two_factor
 from frontdesk.accounts.models import User
@@ -90,6 +90,37 @@ class TimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+# The SupportMe JSON API (its read paths) and the REST API answer in English whatever the
+# browser asks for: their texts are a contract (the SupportMe paths it shares with the pages
+# are switched to English in web/dispatch.py).
+ENGLISH_ONLY_PREFIXES = (API_PREFIX, "/get-", "/api/")
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (their profile's ``language``) wins over the one
+    LocaleMiddleware took from Accept-Language; the APIs stay English. After
+    AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(ENGLISH_ONLY_PREFIXES) or is_bearer_only(request):
+            use_language(request, "en")
+        else:
+            user = request.user
+            chosen = user.language if isinstance(user, User) and user.is_authenticated else ""
+            if chosen and chosen in dict(settings.LANGUAGES):
+                use_language(request, chosen)
+        return self.get_response(request)
+
+
+def use_language(request: HttpRequest, code: str) -> None:
+    """Answer this request in ``code`` (LocaleMiddleware names it in Content-Language)."""
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
 
 
 # Where someone who must set up two-factor may still go: the set-up page itself, signing

@@ -95,6 +95,9 @@ class User(AbstractBaseUser):
     # pages then use the server's zone until the browser tells its own). The database
     # default lets the column be added in place.
     time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # The language the pages and this user's mail are in ("en", "es": settings.LANGUAGES);
+    # empty: not chosen (pages follow the browser's Accept-Language, mail is in English).
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
     after_send = models.CharField(max_length=8, choices=AfterSend.choices, default=AfterSend.NEXT)
     # Email verification (accounts/verification.py): when the address was proved by a link
     # mailed to it (None: not yet), and an address asked for that takes effect once proved.

@@ -437,6 +437,7 @@ NOTE_MAX = 5000
 NOTE_TOO_LONG = f"A note about a customer can be at most {NOTE_MAX} characters."
 TIME_ZONE_UNKNOWN = "Choose a time zone from the list, for example Europe/London."
 TIME_ZONE_NOT_YOURS = "You can only change your own time zone."
+LANGUAGE_NOT_YOURS = "You can only change your own language."
 
 
 def _username_base(name: str) -> str:
@@ -620,6 +621,27 @@ def check_time_zone(name: str) -> str:
     if name and name not in time_zone_names():
         raise InvalidInput(TIME_ZONE_UNKNOWN, field="time_zone")
     return name
+
+
+def check_language(code: str) -> str:
+    """``code`` if it is one of settings.LANGUAGES, or empty (the browser's); else InvalidInput."""
+    code = _text(code, "language").strip()
+    if code and code not in {lang for lang, _name in settings.LANGUAGES}:
+        raise InvalidInput("Choose a language from the list.", field="language")
+    return code
+
+
+def user_set_language(*, actor: User, user: User, language: str) -> User:
+    """The language ``user``'s pages and mail are in (their own choice; empty: the
+    browser's for pages, English for mail)."""
+    if actor.pk != user.pk:
+        raise NotAllowed(LANGUAGE_NOT_YOURS)
+    language = check_language(language)
+    with transaction.atomic():
+        if user.language != language:
+            user.language = language
+            user.save(update_fields=["language"])
+    return user
 
 
 def user_set_time_zone(

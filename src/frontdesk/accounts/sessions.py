@@ -27,6 +27,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.db.models import Exists
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
 from frontdesk.accounts.tokens import token_version_bump
@@ -127,8 +128,11 @@ def session_warning() -> int:
 
 def expiry_message() -> str:
     minutes = max(1, session_timeout() // 60)
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"You were signed out after {minutes} {unit} without activity."
+    return ngettext(
+        "You were signed out after %(minutes)s minute without activity.",
+        "You were signed out after %(minutes)s minutes without activity.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _timestamp() -> float:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop
+
 
 class Audience(StrEnum):
     REQUESTER = "requester"  # the customer whose ticket it is
@@ -46,26 +48,26 @@ KINDS: dict[str, Kind] = {
         Kind(
             TICKET_RECEIVED,
             Audience.REQUESTER,
-            "When we receive your request",
-            "A receipt with the ticket's number and a link to it.",
+            gettext_noop("When we receive your request"),
+            gettext_noop("A receipt with the ticket's number and a link to it."),
         ),
         Kind(
             PUBLIC_REPLY,
             Audience.REQUESTER,
-            "When we reply to you",
-            "Each answer, in full. Reply to the mail to answer it.",
+            gettext_noop("When we reply to you"),
+            gettext_noop("Each answer, in full. Reply to the mail to answer it."),
         ),
         Kind(
             STATUS_CHANGED,
             Audience.REQUESTER,
-            "When your request's status changes",
-            "Resolved, closed, reopened, or waiting for your reply.",
+            gettext_noop("When your request's status changes"),
+            gettext_noop("Resolved, closed, reopened, or waiting for your reply."),
         ),
         Kind(
             SATISFACTION_SURVEY,
             Audience.REQUESTER,
-            "Ask me how we did",
-            "Once per request, when it is resolved: Good or Bad, in one click.",
+            gettext_noop("Ask me how we did"),
+            gettext_noop("Once per request, when it is resolved: Good or Bad, in one click."),
         ),
         Kind(
             CUSTOMER_REPLIED,

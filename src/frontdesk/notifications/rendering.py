@@ -1,4 +1,5 @@
-"""Render an outbox row from its kind's template files, in the recipient's time zone.
+"""Render an outbox row from its kind's template files, in the recipient's time zone and
+language (their ``language``, else LANGUAGE_CODE).
 
 Each kind has a folder ``templates/notifications/mail/<kind>/`` with ``subject.txt``,
 ``body.txt`` and ``body.html``; a missing file is an error at render time (a mail is never sent
@@ -17,14 +18,15 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import KINDS, Audience
 from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.preferences import unsubscribe_url
 from frontdesk.tickets.access import requester_resolution
-from frontdesk.tickets.models import DONE_STATUSES, Message, MessageKind, Status
+from frontdesk.tickets.models import DONE_STATUSES, Message, MessageKind
+from frontdesk.tickets.texts import status_label
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def _for_kind(mail: OutboxMail) -> dict[str, Any]:
             resolution = requester_resolution(ticket.resolution, ticket.resolution_public)
         return {
             "status": status,
-            "status_label": Status(status).label if status in Status.values else status,
+            "status_label": status_label(status, for_customer=False),
             "resolution": resolution,
         }
     if mail.kind == kinds.NEW_TICKET and ticket is not None:
@@ -98,11 +100,18 @@ def unsubscribe_headers(mail: OutboxMail) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def language_of(recipient: object) -> str:
+    """The language a mail to ``recipient`` is written in: their own choice, else
+    LANGUAGE_CODE (a mail has no Accept-Language to go by)."""
+    chosen = getattr(recipient, "language", "") or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def render(mail: OutboxMail) -> RenderedMail:
     folder = f"notifications/mail/{mail.kind}"
     zone = getattr(mail.recipient, "time_zone", "") or settings.TIME_ZONE
     headers = unsubscribe_headers(mail)
-    with timezone.override(zone):
+    with timezone.override(zone), translation.override(language_of(mail.recipient)):
         context = context_for(mail)
         if headers:  # the same link in the mail's footer
             context["unsubscribe_url"] = headers["List-Unsubscribe"].strip("<>")

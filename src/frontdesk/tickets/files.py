@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 from frontdesk.accounts.models import User
 from frontdesk.core import ratelimit
@@ -81,12 +82,15 @@ class StagedAgain(UploadedFile):
 
 def files_hint() -> str:
     """The rules as the pages show them under the file field, before anyone breaks them."""
-    return f"Up to {max_files()} files, at most {human_size(max_bytes())} each."
+    return gettext("Up to {count} files, at most {size} each.").format(
+        count=max_files(), size=human_size(max_bytes())
+    )
 
 
 def human_size(size: int) -> str:
     """``25 MB``, ``1.5 KB``, ``100 bytes`` (with a no-break space)."""
-    return str(filesizeformat(size)).replace(".0\xa0", "\xa0")
+    # Spanish writes "25,0 MB": the decimal comma goes too.
+    return str(filesizeformat(size)).replace(".0\xa0", "\xa0").replace(",0\xa0", "\xa0")
 
 
 # --- names and types ----------------------------------------------------------------------

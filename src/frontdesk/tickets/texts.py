@@ -8,6 +8,9 @@ them, and ``frontdesk demo`` writes the same ones so its conversations read like
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets.models import Status
@@ -53,17 +56,28 @@ def unassigned_text(actor: User) -> str:
 _NAMED = re.compile(r"(\S+) \(ID: \d+\)")
 # What a customer reads for a status (the stored line keeps the status's own label).
 CUSTOMER_STATUS_LABELS: dict[str, str] = {Status.PENDING: "Waiting for your reply"}
+# The statuses' labels as the pages say them in the reader's language (the stored lines and
+# the APIs keep Status's English labels).
+STATUS_WORDS: dict[str, Any] = {
+    Status.NEW: pgettext_lazy("ticket status", "New"),
+    Status.OPEN: pgettext_lazy("ticket status", "Open"),
+    Status.IN_PROGRESS: pgettext_lazy("ticket status", "In progress"),
+    Status.PENDING: pgettext_lazy("ticket status", "Pending"),
+    Status.RESOLVED: pgettext_lazy("ticket status", "Resolved"),
+    Status.CLOSED: pgettext_lazy("ticket status", "Closed"),
+    Status.REOPENED: pgettext_lazy("ticket status", "Reopened"),
+    "waiting": pgettext_lazy("ticket status", "Waiting for your reply"),
+}
 
 
 def status_label(status: str, *, for_customer: bool) -> str:
     """A status in words for its reader: customers read "Waiting for your reply" for
     Pending (their move, not ours)."""
     if for_customer and status in CUSTOMER_STATUS_LABELS:
-        return CUSTOMER_STATUS_LABELS[status]
-    try:
-        return str(Status(status).label)
-    except ValueError:
-        return status
+        return str(STATUS_WORDS["waiting"])
+    if status in STATUS_WORDS:
+        return str(STATUS_WORDS[status])
+    return status
 
 
 def plain_words(text: str, *, for_customer: bool) -> str:
@@ -76,7 +90,64 @@ def plain_words(text: str, *, for_customer: bool) -> str:
     plain = _NAMED.sub(r"\1", text)
     for status, words in CUSTOMER_STATUS_LABELS.items():
         plain = plain.replace(f"marked as {Status(status).label} by", f"marked as {words} by")
-    return plain
+    return _in_reader_language(plain)
+
+
+# The system lines a customer reads, matched in their English form and said again in the
+# reader's language (the lines are stored in English: the SupportMe API returns them).
+_LINES = [
+    (
+        re.compile(r"^This ticket has been closed by (?P<who>.+)\.$"),
+        gettext_noop("This ticket has been closed by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been reopened by (?P<who>.+)\.$"),
+        gettext_noop("This ticket has been reopened by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been claimed and reopened by (?P<who>.+)\.$"),
+        gettext_noop("This ticket has been claimed and reopened by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been claimed by (?P<who>.+)\.$"),
+        gettext_noop("This ticket has been claimed by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been marked as (?P<status>.+) by (?P<who>\S+)\.$"),
+        gettext_noop("This ticket has been marked as %(status)s by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been assigned to (?P<assignee>\S+) by (?P<who>\S+)\.$"),
+        gettext_noop("This ticket has been assigned to %(assignee)s by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been unassigned by (?P<who>.+)\.$"),
+        gettext_noop("This ticket has been unassigned by %(who)s."),
+    ),
+    (
+        re.compile(r"^This ticket has been taken over by (?P<who>\S+) from (?P<previous>\S+)\.$"),
+        gettext_noop("This ticket has been taken over by %(who)s from %(previous)s."),
+    ),
+]
+_STATUS_BY_WORDS = {
+    **{str(Status(status).label): status for status in Status.values},
+    "Waiting for your reply": "waiting",
+}
+
+
+def _in_reader_language(line: str) -> str:
+    for pattern, words in _LINES:
+        match = pattern.match(line)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        if "status" in parts:
+            code = _STATUS_BY_WORDS.get(parts["status"])
+            if code is None:
+                return line
+            parts["status"] = str(STATUS_WORDS[code])
+        return gettext(words) % parts
+    return line
 
 
 def taken_over_text(actor: User, previous: User) -> str:

@@ -4,12 +4,19 @@ accounts/services.py check."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.services import NOTE_MAX, time_zone_names
 from frontdesk.web.forms import PageForm
 
-BROWSER_ZONE = "Use my browser's time zone"
+BROWSER_ZONE = _("Use my browser's time zone")
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PhoneInForm(PageForm):
@@ -46,7 +53,7 @@ class CustomerNoteForm(PageForm):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-def _zone_choices() -> list[tuple[str, str]]:
+def _zone_choices() -> list[tuple[str, StrOrPromise]]:
     return [
         ("", BROWSER_ZONE),
         *((name, name.replace("_", " ")) for name in sorted(time_zone_names())),
@@ -55,11 +62,25 @@ def _zone_choices() -> list[tuple[str, str]]:
 
 class TimeZoneForm(PageForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Times on every page are shown in this zone.",
+        label=_("Time zone"),
+        help_text=_("Times on every page are shown in this zone."),
         required=False,
         choices=_zone_choices,
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
     # Sent by the browser on its own (the zone it runs in): it never overrides a choice.
     auto = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+def _language_choices() -> list[tuple[str, StrOrPromise]]:
+    return [("", _("Use my browser's language")), *settings.LANGUAGES]
+
+
+class LanguageForm(PageForm):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        help_text=_("Pages and the mail we send you are written in this language."),
+        required=False,
+        choices=_language_choices,
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )

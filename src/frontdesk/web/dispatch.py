@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 ViewFunc = Callable[..., HttpResponse]
@@ -40,6 +41,9 @@ def page_or_api(page: ViewFunc, api: ViewFunc | None) -> ViewFunc:
             request.method == "POST" and is_form_submission(request)
         )
         if api is not None and not is_page_request:
+            # The JSON API's texts are a contract: English whatever Accept-Language says.
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"
             return api(request, *args, **kwargs)
         return protected_page(request, *args, **kwargs)
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.renderers import Jinja2 as Jinja2Renderer
+from django.utils.formats import number_format
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.models import ApiTokenScope, User
-from frontdesk.accounts.validators import PASSWORD_HINT, USERNAME_HINT
+from frontdesk.accounts.validators import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX
 from frontdesk.core.errors import DomainError, InvalidInput
 from frontdesk.core.ids import parse_id
 from frontdesk.core.text import with_unix_line_breaks
@@ -42,16 +46,32 @@ from frontdesk.tickets.staging import (
     staged_uploads_of,
 )
 from frontdesk.tickets.validators import (
-    MESSAGE_HINT,
     MESSAGE_MAX,
     RESOLUTION_HINT,
-    TITLE_HINT,
     TITLE_MAX,
 )
 from frontdesk.web.field_forms import add_fields, add_filter_fields, sent_values
 
-PASSWORDS_DIFFER = "Passwords do not match."
+PASSWORDS_DIFFER = _("Passwords do not match.")
 UNKNOWN_ACTION = "That action is not available."
+# The rules as hints, in the page's language (accounts/validators.py and
+# tickets/validators.py keep the English ones).
+USERNAME_HINT_SHOWN = format_lazy(
+    _("Letters and digits only, at most {max} characters."), max=USERNAME_MAX
+)
+PASSWORD_HINT_SHOWN = format_lazy(
+    _("Between {min} and {max} characters."), min=PASSWORD_MIN, max=PASSWORD_MAX
+)
+TITLE_HINT_SHOWN = format_lazy(
+    _("Up to {max} characters: any letters, digits, punctuation or symbols."), max=TITLE_MAX
+)
+MESSAGE_HINT_SHOWN = format_lazy(
+    _("Up to {max} characters. Line breaks are kept; links become clickable."),
+    max=lazy(lambda: number_format(MESSAGE_MAX, force_grouping=True), str)(),  # 65,536 / 65.536
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PageForm(forms.Form):
@@ -62,10 +82,13 @@ class PageForm(forms.Form):
     def add_domain_error(self, exc: DomainError) -> None:
         """Show a service's error next to its field, or above the form."""
         field = exc.field if exc.field in self.fields else None
-        self.add_error(field, exc.message)
+        # In the page's language when the catalogue has the service's words (web/texts.py).
+        self.add_error(field, gettext(exc.message))
 
 
-def _text(label: str, *, hint: str = "", required: str = "", **attrs: str) -> forms.CharField:
+def _text(
+    label: StrOrPromise, *, hint: StrOrPromise = "", required: StrOrPromise = "", **attrs: str
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=hint,
@@ -75,7 +98,13 @@ def _text(label: str, *, hint: str = "", required: str = "", **attrs: str) -> fo
     )
 
 
-def _password(label: str, *, hint: str = "", required: str = "", autocomplete: str) -> Any:
+def _password(
+    label: StrOrPromise,
+    *,
+    hint: StrOrPromise = "",
+    required: StrOrPromise = "",
+    autocomplete: str,
+) -> Any:
     return forms.CharField(
         label=label,
         help_text=hint,
@@ -94,13 +123,13 @@ class MessageField(forms.CharField):
         return with_unix_line_breaks(super().to_python(value) or "")
 
 
-def _message(label: str, *, rows: int) -> forms.CharField:
+def _message(label: StrOrPromise, *, rows: int) -> forms.CharField:
     # Not required here: the service answers a blank message in its own words. The limit is
     # shown as a hint and counted by composer-limits.js, not enforced with maxlength, which
     # would cut a pasted text short without a word.
     return MessageField(
         label=label,
-        help_text=MESSAGE_HINT,
+        help_text=MESSAGE_HINT_SHOWN,
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": rows, "data-max-length": str(MESSAGE_MAX)}),
@@ -154,7 +183,7 @@ def _files() -> FilesField:
         "data-max-files": str(max_files()),
     }
     return FilesField(
-        label="Attach files (optional)",
+        label=_("Attach files (optional)"),
         help_text=lazy(files_hint, str)(),
         widget=MultipleFileInput(attrs=limits),
     )
@@ -236,39 +265,39 @@ _USERNAME_ATTRS = {"autocapitalize": "none", "autocorrect": "off", "spellcheck":
 
 class LoginForm(PageForm):
     username = _text(
-        "Username or email",
-        required="Enter your username or email address.",
+        _("Username or email"),
+        required=_("Enter your username or email address."),
         autocomplete="username",
         **_USERNAME_ATTRS,
     )
     password = _password(
-        "Password", required="Enter your password.", autocomplete="current-password"
+        _("Password"), required=_("Enter your password."), autocomplete="current-password"
     )
 
 
 class RegisterForm(PageForm):
     username = _text(
-        "Username",
-        hint=USERNAME_HINT,
-        required="Choose a username.",
+        _("Username"),
+        hint=USERNAME_HINT_SHOWN,
+        required=_("Choose a username."),
         autocomplete="username",
         **_USERNAME_ATTRS,
     )
     email = forms.CharField(
-        label="Email address",
+        label=_("Email address"),
         required=True,
-        error_messages={"required": "Enter your email address."},
+        error_messages={"required": _("Enter your email address.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     password = _password(
-        "Password",
-        hint=PASSWORD_HINT,
-        required="Choose a password.",
+        _("Password"),
+        hint=PASSWORD_HINT_SHOWN,
+        required=_("Choose a password."),
         autocomplete="new-password",
     )
     password_confirm = _password(
-        "Confirm password",
-        required="Type your password again.",
+        _("Confirm password"),
+        required=_("Type your password again."),
         autocomplete="new-password",
     )
 
@@ -283,15 +312,17 @@ class RegisterForm(PageForm):
 class ProfileForm(PageForm):
     profile_icon = forms.CharField(required=False)
     new_password = _password(
-        "New password (optional)",
-        hint=f"{PASSWORD_HINT} Leave blank to keep your current password.",
+        _("New password (optional)"),
+        hint=format_lazy(
+            "{} {}", PASSWORD_HINT_SHOWN, _("Leave blank to keep your current password.")
+        ),
         autocomplete="new-password",
     )
-    new_password_confirm = _password("Confirm new password", autocomplete="new-password")
+    new_password_confirm = _password(_("Confirm new password"), autocomplete="new-password")
     old_password = _password(
-        "Current password",
-        hint="Needed to save any change.",
-        required="Enter your current password to save your changes.",
+        _("Current password"),
+        hint=_("Needed to save any change."),
+        required=_("Enter your current password to save your changes."),
         autocomplete="current-password",
     )
     keep_api_tokens = forms.BooleanField(
@@ -349,12 +380,14 @@ class TicketNewForm(KeepsFilesForm):
         autocomplete="off",
         **_USERNAME_ATTRS,
     )
-    title = _text("Title", hint=TITLE_HINT, **{"data-max-length": str(TITLE_MAX)})
-    message = _message("Describe the problem", rows=8)
+    title = _text(_("Title"), hint=TITLE_HINT_SHOWN, **{"data-max-length": str(TITLE_MAX)})
+    message = _message(_("Describe the problem"), rows=8)
     cc = forms.CharField(
-        label="CC (optional)",
-        help_text="Email addresses of other people to keep informed, separated by commas. "
-        "They receive our replies and can answer too.",
+        label=_("CC (optional)"),
+        help_text=_(
+            "Email addresses of other people to keep informed, separated by commas. "
+            "They receive our replies and can answer too."
+        ),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -440,7 +473,7 @@ class TicketActionForm(KeepsFilesForm, TicketControlsForm):
         error_messages={"invalid_choice": UNKNOWN_ACTION, "required": UNKNOWN_ACTION},
         widget=forms.HiddenInput,
     )
-    message = _message("Message", rows=5)
+    message = _message(_("Message"), rows=5)
 
 
 # --- the agent workspace --------------------------------------------------------------------

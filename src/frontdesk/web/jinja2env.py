@@ -17,7 +17,7 @@ from django.forms import BoundField
 from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -96,9 +96,29 @@ def pluralize(count: int, suffix: str = "s") -> str:
     return "" if count == 1 else suffix
 
 
+# The regions' texts with a value in them, for makemessages (which reads only the plain
+# ``_("text")`` of a Jinja2 template): see docs/translating.md.
+JINJA_TEXTS = (
+    translation.gettext_noop("Logged by %(name)s on their behalf"),
+    translation.gettext_noop("%(name)s's profile picture"),
+)
+
+
+def earlier_messages(count: int) -> str:
+    """The folded conversation's link: "3 earlier messages", in the reader's language."""
+    return translation.ngettext(
+        "%(count)s earlier message", "%(count)s earlier messages", count
+    ) % {"count": count}
+
+
 def environment(**options: Any) -> Environment:
     options.setdefault("keep_trailing_newline", True)  # as Django templates keep it
+    # {{ _("text") }} in the regions: Django's catalogue, the request's language.
+    options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701  (autoescape is on: Django's backend sets it)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext, translation.ngettext, newstyle=True
+    )
     env.globals.update(
         static=static,
         querystring=querystring,
@@ -113,6 +133,8 @@ def environment(**options: Any) -> Environment:
         ticket_url=ticket_links.ticket_url,
         time_zone_name=time_zone_name,
         widget=widget,
+        earlier_messages=earlier_messages,
+        role_words=frontdesk_ui.role_words,
     )
     env.filters.update(
         message_text=frontdesk_text.message_text,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from frontdesk.notifications.kinds import DIGEST_CHOICES
 from frontdesk.notifications.preferences import Preferences
@@ -24,7 +25,10 @@ class NotificationSettingsForm(PageForm):
         self.kind_names = [kind.name for kind, _ in preferences.kinds]
         for kind, enabled in preferences.kinds:
             self.fields[kind.name] = forms.BooleanField(
-                label=kind.label, help_text=kind.hint, required=False, initial=enabled
+                label=gettext_lazy(kind.label),
+                help_text=gettext_lazy(kind.hint),
+                required=False,
+                initial=enabled,
             )
         if preferences.user.is_staff_member:
             self.fields["digest"] = forms.ChoiceField(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from frontdesk.accounts.validators import PASSWORD_HINT
-from frontdesk.web.forms import PASSWORDS_DIFFER, PageForm
+from frontdesk.web.forms import PASSWORD_HINT_SHOWN, PASSWORDS_DIFFER, PageForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
-def _new_password(label: str, *, hint: str = "", required: str) -> forms.CharField:
+def _new_password(
+    label: StrOrPromise, *, hint: StrOrPromise = "", required: StrOrPromise
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=hint,
@@ -23,12 +28,12 @@ def _new_password(label: str, *, hint: str = "", required: str) -> forms.CharFie
 
 class ForgotPasswordForm(PageForm):
     login = forms.CharField(
-        label="Email address or username",
+        label=_("Email address or username"),
         required=True,
         max_length=254,
         error_messages={
-            "required": "Enter your email address or username.",
-            "max_length": "Enter your email address or username.",
+            "required": _("Enter your email address or username."),
+            "max_length": _("Enter your email address or username."),
         },
         widget=forms.TextInput(
             attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
@@ -37,9 +42,11 @@ class ForgotPasswordForm(PageForm):
 
 
 class ResetPasswordForm(PageForm):
-    password = _new_password("New password", hint=PASSWORD_HINT, required="Choose a password.")
+    password = _new_password(
+        _("New password"), hint=PASSWORD_HINT_SHOWN, required=_("Choose a password.")
+    )
     password_confirm = _new_password(
-        "Confirm the new password", required="Type the password again."
+        _("Confirm the new password"), required=_("Type the password again.")
     )
 
     def clean(self) -> dict[str, Any]:

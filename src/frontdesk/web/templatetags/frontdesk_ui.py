@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -48,8 +49,8 @@ def relative_time(moment: datetime, *, reference: datetime | None = None) -> str
     """``3 hours ago`` (one unit only), or ``just now`` under a minute."""
     reference = reference or now()
     if reference - moment < timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(moment, reference, depth=1)} ago"
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(moment, reference, depth=1)}
 
 
 def _time(moment: datetime, title: str, text: str, css: str = "") -> SafeString:
@@ -108,14 +109,39 @@ def status_badge(context: template.Context, status: str) -> SafeString:
     return status_badge_html(status, for_customer=_for_customer(context))
 
 
-@lru_cache(maxsize=64)  # a few statuses, two kinds of reader: written once each
 def status_badge_html(status: str, *, for_customer: bool) -> SafeString:
+    return _status_badge_html(status, for_customer, get_language())
+
+
+@lru_cache(maxsize=64)  # a few statuses, two kinds of reader, two languages: written once each
+def _status_badge_html(status: str, for_customer: bool, language: str) -> SafeString:
     label = status_label(status, for_customer=for_customer)
     return format_html(
-        '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
+        '<span class="badge badge--{}"><span class="visually-hidden">{} </span>{}</span>',
         status,
+        gettext("Status:"),
         label,
     )
+
+
+# A role in the reader's language (Role's labels stay English: the APIs and the admin).
+ROLE_WORDS = {
+    "customer": pgettext_lazy("role", "Customer"),
+    "agent": pgettext_lazy("role", "Agent"),
+    "admin": pgettext_lazy("role", "Admin"),
+    "system": pgettext_lazy("role", "System"),
+}
+
+
+@register.filter
+def role_words(role: str) -> str:
+    return str(ROLE_WORDS.get(role, role))
+
+
+@register.filter
+def status_words(status: str) -> str:
+    """A status's label in the page's language ("Closed", "Cerrado")."""
+    return status_label(status, for_customer=False)
 
 
 @register.simple_tag(takes_context=True)

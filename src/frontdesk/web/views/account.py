@@ -10,7 +10,10 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -23,13 +26,13 @@ from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFoun
 from frontdesk.notifications.preferences import preferences_of
 from frontdesk.teams.selectors import agent_status_for
 from frontdesk.teams.services import agent_set_available
-from frontdesk.web.customer_forms import TimeZoneForm
+from frontdesk.web.customer_forms import LanguageForm, TimeZoneForm
 from frontdesk.web.forms import ApiTokenForm, LoginForm, PageForm, ProfileForm, RegisterForm
 from frontdesk.web.notification_forms import NotificationSettingsForm
 from frontdesk.web.pages import current_user, not_found, page_methods, with_form_error
 
 HOME = "/home"
-LOGGED_OUT = "You have been logged out."
+LOGGED_OUT = gettext_noop("You have been logged out.")
 BACKEND = "frontdesk.accounts.backends.UsernameOrEmailBackend"
 
 
@@ -123,7 +126,9 @@ def register_page(request: HttpRequest) -> HttpResponse:
             refusal = exc
         else:
             _sign_in(request, user)
-            messages.success(request, f"Welcome to Frontdesk, {user.username}.")
+            messages.success(
+                request, _("Welcome to Frontdesk, %(name)s.") % {"name": user.username}
+            )
             return redirect(HOME)
     return _refused(request, "web/register.html", form, refusal)
 
@@ -133,7 +138,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
 def logout_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
-        messages.success(request, LOGGED_OUT)
+        messages.success(request, _(LOGGED_OUT))
         return redirect("/login")
     if not request.user.is_authenticated:
         return redirect("/login")
@@ -162,6 +167,7 @@ def _profile(
         "api_tokens": api_tokens.api_tokens_listed_for(user),
         "token_form": ApiTokenForm(),
         "time_zone_form": TimeZoneForm(initial={"time_zone": user.time_zone}),
+        "language_form": LanguageForm(initial={"language": user.language}),
         "after_send_choices": AfterSend.choices,
         "agent_status": agent_status_for(user=user) if user.is_staff_member else None,
         **extra,
@@ -204,7 +210,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
                 return with_form_error(response, exc)
         else:
             update_session_auth_hash(request, user)  # a new password keeps this session
-            messages.success(request, "Your profile has been saved.")
+            messages.success(request, _("Your profile has been saved."))
             return redirect("/profile")
     return _profile(request, user, form, chosen, 400)
 
@@ -223,7 +229,9 @@ def profile_session_end(request: HttpRequest, user_session_id: int) -> HttpRespo
     except InvalidInput as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Signed out {ended.device or 'that device'}.")
+        messages.success(
+            request, _("Signed out %(device)s.") % {"device": ended.device or _("that device")}
+        )
     return redirect("/profile#sessions")
 
 
@@ -234,9 +242,9 @@ def profile_sessions_end_others(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     count = sessions.sessions_revoke_others(actor=user, current_key=request.session.session_key)
     if count:
-        messages.success(request, f"Signed out {count} other session(s).")
+        messages.success(request, _("Signed out %(count)s other session(s).") % {"count": count})
     else:
-        messages.info(request, "You had no other sessions.")
+        messages.info(request, _("You had no other sessions."))
     return redirect("/profile#sessions")
 
 
@@ -301,12 +309,36 @@ def profile_time_zone(request: HttpRequest) -> HttpResponse:
         else:
             if auto:
                 return JsonResponse({"time_zone": user.time_zone})
-            zone = user.time_zone or "your browser's time zone"
-            messages.success(request, f"Times are now shown in {zone}.")
+            zone = user.time_zone or _("your browser's time zone")
+            messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": zone})
             return redirect("/profile#time-zone")
     if auto:
         return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
     return _profile(request, user, ProfileForm(), user.profile_icon, 400, time_zone_form=form)
+
+
+@never_cache
+@require_POST
+@login_required
+def profile_language(request: HttpRequest) -> HttpResponse:
+    """Choose the language of the pages and of the mail this user receives."""
+    user = current_user(request)
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            accounts.user_set_language(
+                actor=user, user=user, language=form.cleaned_data["language"]
+            )
+        except InvalidInput as exc:
+            form.add_domain_error(exc)
+        else:
+            if user.language:
+                translation.activate(user.language)  # the message below in the new language
+            else:
+                translation.activate(translation.get_language_from_request(request))
+            messages.success(request, _("Your language is saved."))
+            return redirect("/profile#language")
+    return _profile(request, user, ProfileForm(), user.profile_icon, 400, language_form=form)
 
 
 @never_cache

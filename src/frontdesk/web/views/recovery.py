@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 
 from frontdesk.accounts import recovery
@@ -15,19 +16,22 @@ from frontdesk.web.pages import page_methods, with_form_error
 from frontdesk.web.recovery_forms import ForgotPasswordForm, ResetPasswordForm
 
 FORGOT = "/password/forgot"
-SENT = (
+SENT = gettext_noop(
     "If an account uses that address or username, we have sent a link to its email address. "
     "The link works for one hour. Nothing arrived? Look in your spam folder, or ask again in "
     "a few minutes."
 )
-PASSWORD_SET = "Your password is set. Sign in with it."  # noqa: S105 (a message)
+PASSWORD_SET = gettext_noop("Your password is set. Sign in with it.")
 
 
 @page_methods
 @never_cache
 def password_forgot_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        context = {"form": ForgotPasswordForm(), "sent": SENT if "sent" in request.GET else ""}
+        context = {
+            "form": ForgotPasswordForm(),
+            "sent": gettext(SENT) if "sent" in request.GET else "",
+        }
         return render(request, "web/password_forgot.html", context)
     form = ForgotPasswordForm(request.POST)
     if form.is_valid():
@@ -52,7 +56,9 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             link = recovery.reset_link_check(raw=token)
         except NotFound as exc:
-            page = render(request, "web/password_reset_invalid.html", {"error": exc.message})
+            page = render(
+                request, "web/password_reset_invalid.html", {"error": gettext(exc.message)}
+            )
             page.status_code = 404
             return page
         context = {"form": ResetPasswordForm(), "claim": link.claim, "account": link.user}
@@ -66,14 +72,16 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
                 client=ClientInfo.from_request(request),
             )
         except NotFound as exc:
-            page = render(request, "web/password_reset_invalid.html", {"error": exc.message})
+            page = render(
+                request, "web/password_reset_invalid.html", {"error": gettext(exc.message)}
+            )
             page.status_code = 404
             return page
         except InvalidInput as exc:
             form.add_domain_error(exc)
             page = render(request, "web/password_reset.html", _again(request, form))
             return with_form_error(page, exc)
-        messages.success(request, PASSWORD_SET)
+        messages.success(request, gettext(PASSWORD_SET))
         return redirect("/login")
     page = render(request, "web/password_reset.html", _again(request, form), status=400)
     return page

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,7 @@ from frontdesk.web.pages import (
 )
 
 PAGE = "web/survey.html"
-THANKS = "Thank you for your answer!"
+THANKS = gettext_noop("Thank you for your answer!")
 
 
 @page_methods
@@ -58,7 +59,9 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         return with_form_error(response, exc)
     except NotFound as exc:
         return not_found(request, exc.message)
-    return render(request, PAGE, {**context, "survey": answered, "done": True, "thanks": THANKS})
+    return render(
+        request, PAGE, {**context, "survey": answered, "done": True, "thanks": gettext(THANKS)}
+    )
 
 
 @never_cache
@@ -78,5 +81,5 @@ def ticket_rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except FORM_ERRORS as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, THANKS)
+        messages.success(request, gettext(THANKS))
     return redirect(f"/ticket/{ticket_id}")

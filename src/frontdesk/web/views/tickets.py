@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
@@ -115,7 +116,11 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
             return with_form_error(_ticket_new(request, form, for_staff, caller=caller), exc)
         else:
             form.files_sent(user)
-            messages.success(request, f"Your ticket {opened.ticket.number} has been opened.")
+            messages.success(
+                request,
+                gettext("Your ticket %(number)s has been opened.")
+                % {"number": opened.ticket.number},
+            )
             return redirect(f"/ticket/{opened.ticket.pk}")
     return _ticket_new(request, form, for_staff, caller=caller, status=400)
 

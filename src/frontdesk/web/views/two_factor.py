@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -45,7 +46,7 @@ def login_code_page(request: HttpRequest) -> HttpResponse:
         return redirect(after_sign_in(request))
     if request.method != "POST":
         if two_factor.pending_user(request.session) is None:
-            messages.info(request, two_factor.PENDING_EXPIRED)
+            messages.info(request, gettext(two_factor.PENDING_EXPIRED))
             return redirect(_with_next("/login", request))
         return render(request, "web/login_code.html", {"form": TwoFactorCodeForm()})
     form = TwoFactorCodeForm(request.POST)
@@ -58,7 +59,7 @@ def login_code_page(request: HttpRequest) -> HttpResponse:
                 client=ClientInfo.from_request(request),
             )
         except NotAllowed as exc:
-            messages.info(request, exc.message)
+            messages.info(request, gettext(exc.message))
             return redirect(_with_next("/login", request))
         except (InvalidInput, RateLimited) as exc:
             form.add_domain_error(exc)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -18,16 +19,16 @@ from frontdesk.web.pages import current_user, page_methods, with_form_error
 from frontdesk.web.verification_forms import EmailChangeForm
 
 EMAIL_PAGE = "/profile/email"
-CONFIRMED = "Your email address {address} is confirmed."
-SENT = "We sent a new confirmation link to {address}. It works for three days."
-CHANGE_ASKED = (
+CONFIRMED = gettext_noop("Your email address {address} is confirmed.")
+SENT = gettext_noop("We sent a new confirmation link to {address}. It works for three days.")
+CHANGE_ASKED = gettext_noop(
     "We sent a confirmation link to {address}. Your account keeps its current address until "
     "you open it."
 )
 
 
 def _invalid(request: HttpRequest, exc: DomainError, status: int) -> HttpResponse:
-    page = render(request, "web/email_verify.html", {"error": exc.message}, status=status)
+    page = render(request, "web/email_verify.html", {"error": gettext(exc.message)}, status=status)
     return page
 
 
@@ -47,7 +48,7 @@ def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid(request, exc, 404)
     except InvalidInput as exc:
         return _invalid(request, exc, 400)
-    messages.success(request, CONFIRMED.format(address=user.email))
+    messages.success(request, gettext(CONFIRMED).format(address=user.email))
     return redirect("/home" if request.user.is_authenticated else "/login")
 
 
@@ -59,9 +60,9 @@ def email_verify_resend(request: HttpRequest) -> HttpResponse:
     except RateLimited as exc:
         return with_form_error(_invalid(request, exc, 429), exc)
     except (InvalidInput, NotAllowed) as exc:
-        messages.info(request, exc.message)
+        messages.info(request, gettext(exc.message))
         return redirect(EMAIL_PAGE)
-    messages.success(request, SENT.format(address=address))
+    messages.success(request, gettext(SENT).format(address=address))
     return redirect(EMAIL_PAGE)
 
 
@@ -85,6 +86,6 @@ def profile_email_page(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
             page = render(request, "web/profile_email.html", {"form": form})
             return with_form_error(page, exc)
-        messages.success(request, CHANGE_ASKED.format(address=user.email_pending))
+        messages.success(request, gettext(CHANGE_ASKED).format(address=user.email_pending))
         return redirect(EMAIL_PAGE)
     return render(request, "web/profile_email.html", {"form": form}, status=400)
