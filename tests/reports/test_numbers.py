@@ -145,3 +145,20 @@ def test_customers_get_no_report(customer: User, other_customer: User) -> None:
     for user in (customer, other_customer):
         with pytest.raises(NotAllowed):
             report_for(user=user, period=WEEK)
+
+
+def test_open_at_the_start_leaves_out_what_was_solved_before_it_and_what_the_viewer_may_not_see(
+    desk: dict[str, Ticket], admin: User, agent: User, other_agent: User, customer: User,
+    online: Team,
+) -> None:  # fmt: skip
+    # Opened and solved before the week: open at its start for no one.
+    worked(customer, agent, opened=utc(16, 10), solved_at=utc(20, 10))
+    # Opened before the week in a team the agent is not in, solved during it.
+    hidden = worked(customer, other_agent, opened=utc(17, 10), solved_at=utc(27, 10))
+    with time_at(utc(17, 11)):
+        ticket_set_team(actor=admin, ticket_id=hidden.pk, team_id=online.pk)
+    first_day = report_for(user=agent, period=WEEK).days[0]
+    assert (first_day.created, first_day.solved, first_day.backlog) == (1, 1, 2)  # D and E
+    admin_days = report_for(user=admin, period=WEEK).days
+    assert admin_days[0].backlog == 3  # D, E and the team's ticket
+    assert [d.backlog for d in admin_days][-1] == 2  # the team's ticket solved on the 27th
