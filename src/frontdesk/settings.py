@@ -20,6 +20,7 @@ from frontdesk.core.env import (
     env_rate,
     env_secret,
     env_str,
+    require_together,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -186,16 +187,18 @@ OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("FRONTDESK_OIDC_TIMEOUT", 10, minimum=1)
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/login"
-_OIDC_NEEDED = {
-    "FRONTDESK_OIDC_ISSUER": FRONTDESK_OIDC_ISSUER,
-    "FRONTDESK_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
-    "FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
-    "FRONTDESK_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
-    "FRONTDESK_OIDC_USERINFO_ENDPOINT": OIDC_OP_USER_ENDPOINT,
-    "FRONTDESK_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
-}
-if OIDC_RP_CLIENT_ID and (_missing := [name for name, value in _OIDC_NEEDED.items() if not value]):
-    raise ConfigError(f"FRONTDESK_OIDC_CLIENT_ID is set, so set {', '.join(_missing)} too")
+if OIDC_RP_CLIENT_ID:
+    require_together(
+        "FRONTDESK_OIDC_CLIENT_ID",
+        {
+            "FRONTDESK_OIDC_ISSUER": FRONTDESK_OIDC_ISSUER,
+            "FRONTDESK_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+            "FRONTDESK_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+            "FRONTDESK_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+            "FRONTDESK_OIDC_USERINFO_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+            "FRONTDESK_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        },
+    )
 if OIDC_RP_SIGN_ALGO not in {"RS256", "ES256", "HS256"}:
     raise ConfigError(
         f"FRONTDESK_OIDC_SIGN_ALGO is RS256, ES256 or HS256, not {OIDC_RP_SIGN_ALGO!r}"
@@ -215,28 +218,19 @@ FRONTDESK_LDAP_EMAIL_ATTRIBUTE = env_str("FRONTDESK_LDAP_EMAIL_ATTRIBUTE", "mail
 FRONTDESK_LDAP_GROUP_BASE = env_str("FRONTDESK_LDAP_GROUP_BASE", "")
 FRONTDESK_LDAP_GROUP_FILTER = env_str("FRONTDESK_LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
 FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE = env_str("FRONTDESK_LDAP_GROUP_MEMBER_ATTRIBUTE", "member")
-FRONTDESK_LDAP_AGENT_GROUPS = [
-    dn.strip() for dn in env_str("FRONTDESK_LDAP_AGENT_GROUPS", "").split(";") if dn.strip()
-]
-FRONTDESK_LDAP_ADMIN_GROUPS = [
-    dn.strip() for dn in env_str("FRONTDESK_LDAP_ADMIN_GROUPS", "").split(";") if dn.strip()
-]
+FRONTDESK_LDAP_AGENT_GROUPS = env_list("FRONTDESK_LDAP_AGENT_GROUPS", [], separator=";")
+FRONTDESK_LDAP_ADMIN_GROUPS = env_list("FRONTDESK_LDAP_ADMIN_GROUPS", [], separator=";")
 if FRONTDESK_LDAP_SERVER_URI:
-    _ldap_missing = [
-        name
-        for name, value in {
+    require_together(
+        "FRONTDESK_LDAP_SERVER_URI",
+        {
             "FRONTDESK_LDAP_USER_BASE": FRONTDESK_LDAP_USER_BASE,
             "FRONTDESK_LDAP_GROUP_BASE": FRONTDESK_LDAP_GROUP_BASE,
             "FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS": (
                 FRONTDESK_LDAP_AGENT_GROUPS or FRONTDESK_LDAP_ADMIN_GROUPS
             ),
-        }.items()
-        if not value
-    ]
-    if _ldap_missing:
-        raise ConfigError(
-            f"FRONTDESK_LDAP_SERVER_URI is set, so set {', '.join(_ldap_missing)} too"
-        )
+        },
+    )
     try:
         import django_auth_ldap  # noqa: F401
     except ImportError:

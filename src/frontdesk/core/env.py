@@ -76,11 +76,20 @@ def rate_normalised(value: str) -> str | None:
     return f"{int(count)}/{unit}"
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
+def env_list(name: str, default: list[str], *, separator: str = ",") -> list[str]:
+    """The items of NAME split on ``separator`` (";" where items hold commas, as LDAP DNs do)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    return [item.strip() for item in raw.split(separator) if item.strip()]
+
+
+def require_together(switch: str, needed: dict[str, object]) -> None:
+    """Refuse to start when ``switch`` turned a feature on but a setting it needs is empty,
+    naming every one missing."""
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise ConfigError(f"{switch} is set, so set {', '.join(missing)} too")
 
 
 def env_secret(name: str, *, data_dir: Path, filename: str) -> str:
