@@ -7,12 +7,13 @@ from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.core.compiled import CompiledRead, CompiledUpdate, NotCompilable
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate, NotCompilable, save_fields
 from frontdesk.core.errors import NotFound
 from frontdesk.tickets import access, selectors, services
 from frontdesk.tickets.models import Message, MessageKind, Status, Ticket
@@ -225,3 +226,48 @@ def test_page_rows_match_their_queryset(desk: list[Ticket], cast: list[User]) ->
                 for got, want in zip(compiled, expected, strict=True):
                     assert [getattr(got, n) for n in names] == [getattr(want, n) for n in names]
                     assert got.requester.username == want.requester.username
+
+
+@pytest.mark.django_db
+def test_saved_fields_are_what_model_save_would_write(
+    desk: list[Ticket], agent: User, django_assert_num_queries
+) -> None:
+    ticket, other = desk[0], desk[2]
+    ticket.status, ticket.assignee, ticket.resolved_at = Status.PENDING, None, now()
+    ticket.title = "Changed here, not saved"  # not among the fields: left as stored
+    with django_assert_num_queries(1):
+        save_fields(ticket, ["status", "assignee", "resolved_at"])
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.status, stored.assignee_id) == (Status.PENDING, None)
+    assert stored.resolved_at == ticket.resolved_at
+    assert stored.title != ticket.title
+    assert Ticket.objects.get(pk=other.pk).status == other.status  # one row only
+    ticket.assignee = agent
+    save_fields(ticket, ["assignee"])
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == agent.pk
+
+
+@pytest.mark.django_db
+def test_saving_fields_of_a_row_that_is_gone_fails_as_model_save_does(desk: list[Ticket]) -> None:
+    ticket = desk[2]
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        save_fields(ticket, ["status"])
+
+
+@pytest.mark.django_db
+def test_a_model_with_save_receivers_is_saved_through_model_save(desk: list[Ticket]) -> None:
+    heard: list[tuple[int, frozenset[str] | None]] = []
+
+    def listener(sender, instance, update_fields, **kwargs) -> None:
+        heard.append((instance.pk, update_fields))
+
+    post_save.connect(listener, sender=Ticket, dispatch_uid="test-save-fields")
+    try:
+        ticket = desk[0]
+        ticket.status = Status.PENDING
+        save_fields(ticket, ["status"])
+    finally:
+        post_save.disconnect(dispatch_uid="test-save-fields", sender=Ticket)
+    assert heard == [(ticket.pk, frozenset({"status"}))]
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING

@@ -24,7 +24,7 @@ from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.accounts.services import customer_create_for_phone_in
 from frontdesk.core import ratelimit
 from frontdesk.core.clock import now
-from frontdesk.core.compiled import CompiledRead, CompiledUpdate
+from frontdesk.core.compiled import CompiledRead, CompiledUpdate, save_fields
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from frontdesk.teams.selectors import default_team_id
 from frontdesk.tickets import access, validators, workflow
@@ -181,7 +181,7 @@ def touch(ticket: Ticket, fields: list[str], actor: User, changes: Sequence[Chan
     if any(access.requester_sees(change) for change in changes):
         ticket.updated_at = moment
         touched.append("updated_at")
-    ticket.save(update_fields=touched)
+    save_fields(ticket, touched)
     ticket_mark_read(user=actor, ticket=ticket, in_a_change=True)
 
 
