@@ -26,6 +26,7 @@ import enum
 import logging
 import random
 import re
+import secrets
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -430,6 +431,21 @@ def _reason_to_skip(mail: OutboxMail) -> str:
 # --- the mail itself --------------------------------------------------------------------------
 
 
+class _Mail(EmailMultiAlternatives):
+    """A mail whose multipart boundaries are chosen before it is written out. Left to the
+    standard library's generator, each boundary is a random number checked against the whole
+    text with a regular expression compiled for that boundary alone: 6 % of the worker's CPU
+    per mail (bench/README.md, "Mail"). 128 random bits cannot turn up in a mail's text by
+    chance, and only the desk writes them."""
+
+    def message(self) -> Any:
+        message = super().message()
+        for part in message.walk():
+            if part.is_multipart():
+                part.set_boundary(f"=_frontdesk_{secrets.token_hex(16)}")
+        return message
+
+
 def build_email(
     mail: OutboxMail, rendered: RenderedMail, *, connection: BaseEmailBackend | None = None
 ) -> EmailMultiAlternatives:
@@ -445,7 +461,7 @@ def build_email(
     reply_to = []
     if mail.ticket_id is not None and mail.recipient_id is not None:
         reply_to = [reply_address(mail.ticket_id, mail.recipient_id)]
-    email = EmailMultiAlternatives(
+    email = _Mail(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
