@@ -11,11 +11,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from frontdesk.accounts.models import User
 from frontdesk.api.auth import caller
 from frontdesk.api.schemas import ErrorOut
+from frontdesk.core.ids import ID_MAX
 from frontdesk.kb import selectors, services
 from frontdesk.kb.models import Article, Category
 
@@ -79,7 +80,9 @@ class ArticleListOut(Schema):
 
 class ArticleQuery(Schema):
     search: str = Field("", max_length=200, description="Words in the published title or text.")
-    category: int | None = Field(None, ge=1, description="Only this category's articles.")
+    category: int | None = Field(
+        None, ge=1, le=ID_MAX, description="Only this category's articles."
+    )
     limit: int = Field(20, ge=1, le=LIMIT_MAX)
 
 
@@ -108,7 +111,7 @@ class VersionOut(Schema):
 
 
 class VoteIn(_Strict):
-    helpful: bool = Field(description="Was the article helpful?")
+    helpful: StrictBool = Field(description="Was the article helpful? true or false.")
 
 
 class VoteOut(Schema):

@@ -449,7 +449,7 @@ def _in_text(image: ArticleImage, text: str) -> bool:
 
 def article_image_remove(*, actor: User, image_id: int) -> Article:
     """Remove an image no longer in the draft nor in the published text (a reader would see
-    it broken); old versions that showed it show its description instead."""
+    it broken); old versions that showed it then show it as missing."""
     user = selectors.check_writer(actor)
     with transaction.atomic():
         image = selectors.image_get(user=user, image_id=image_id)
