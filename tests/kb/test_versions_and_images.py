@@ -445,6 +445,13 @@ def test_images_in_the_admin(kb: Shelf, admin: User, agent: User) -> None:
     assert list(ArticleImage.objects.values_list("pk", flat=True)) == [kept.pk]
     messages = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
     assert any("still in the article" in m for m in messages)
+    one = client.post(
+        f"/admin/kb/articleimage/{kept.pk}/delete/", {"post": "yes", "csrfmiddlewaretoken": token}
+    )
+    assert one.status_code == 302 and one["Location"] == "/admin/kb/articleimage/"
+    assert ArticleImage.objects.filter(pk=kept.pk).exists()
+    messages = [str(m) for m in one.wsgi_request._messages]  # type: ignore[attr-defined]
+    assert any("still in the article" in m for m in messages)
 
 
 # --- the REST API ------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.errors import DomainError
 from frontdesk.kb import services
 from frontdesk.kb.models import Article, ArticleImage, Category, KbEvent
 
@@ -126,6 +128,16 @@ class ArticleImageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """A refusal (the image is still in the text) is a message, and nothing is deleted."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect("admin:kb_articleimage_changelist")
 
     def delete_model(self, request: HttpRequest, obj: ArticleImage) -> None:
         services.article_image_remove(actor=request.user, image_id=obj.pk)  # type: ignore[arg-type]
