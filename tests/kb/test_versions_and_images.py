@@ -262,6 +262,7 @@ def test_the_type_is_read_from_the_content(
         page=editor,
     )
     assert response.status_code == 400 and message in html(response)
+    assert "There is a problem" in html(response)  # the summary above the form names it too
     assert not ArticleImage.objects.exists() and stored_files(settings) == []
 
 
