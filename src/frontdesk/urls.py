@@ -173,6 +173,13 @@ urlpatterns += [
     path("kb/manage/articles/<id:article_id>", kb_pages.article_edit),
     path("kb/manage/articles/<id:article_id>/publish", kb_pages.article_publish),
     path("kb/manage/articles/<id:article_id>/unpublish", kb_pages.article_unpublish),
+    path("kb/manage/articles/<id:article_id>/versions/<id:number>", kb_pages.version_page),
+    path(
+        "kb/manage/articles/<id:article_id>/versions/<id:number>/restore",
+        kb_pages.version_restore,
+    ),
+    path("kb/manage/images/<id:image_id>/remove", kb_pages.image_remove),
+    path("kb/images/<id:image_id>", kb_pages.image_file),
     path("kb/manage/categories", kb_pages.categories_page),
     path("kb/manage/categories/<id:category_id>", kb_pages.category_edit),
     path("kb/manage/categories/<id:category_id>/delete", kb_pages.category_delete),

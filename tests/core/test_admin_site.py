@@ -33,6 +33,7 @@ TESTED = {
     "kb.category": "kb/test_admin.py",
     "kb.article": "kb/test_admin.py",
     "kb.kbevent": "kb/test_admin.py",
+    "kb.articleimage": "kb/test_versions_and_images.py",
     "importers.importrun": "importers/test_admin.py",
     "privacy.privacylog": "privacy/test_admin.py",
     "webhooks.webhook": "webhooks/test_admin.py",

@@ -1,8 +1,8 @@
 """The knowledge base in the REST API (/api/ticketing/kb/): categories, and the articles the
 caller may read (customers: published public ones; agents and admins: every article, drafts
 and internal ones included, with the draft and the readers' answers), searched full-text;
-agents and admins create, update, publish and unpublish. Rules: kb/services.py and
-kb/selectors.py."""
+agents and admins create, update, publish, unpublish and restore old versions; every signed-in
+caller answers "was this helpful?". Rules: kb/services.py and kb/selectors.py."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from frontdesk.accounts.models import User
 from frontdesk.api.auth import caller
 from frontdesk.api.schemas import ErrorOut
+from frontdesk.core.ids import ID_MAX
 from frontdesk.kb import selectors, services
 from frontdesk.kb.models import Article, Category
 
@@ -25,6 +26,7 @@ LIST = frozenset({400, 401, 429})
 READ = frozenset({400, 401, 404, 429})
 WRITE = frozenset({400, 401, 403, 404, 409, 413, 415, 429})
 ACTION = frozenset({400, 401, 403, 404, 429})
+VOTE = frozenset({400, 401, 403, 404, 409, 429})
 LIMIT_MAX = 100
 
 
@@ -78,7 +80,9 @@ class ArticleListOut(Schema):
 
 class ArticleQuery(Schema):
     search: str = Field("", max_length=200, description="Words in the published title or text.")
-    category: int | None = Field(None, ge=1, description="Only this category's articles.")
+    category: int | None = Field(
+        None, ge=1, le=ID_MAX, description="Only this category's articles."
+    )
     limit: int = Field(20, ge=1, le=LIMIT_MAX)
 
 
@@ -96,6 +100,23 @@ class ArticlePatchIn(_Strict):
     category: int | None = None
     visibility: str | None = None
     slug: str | None = None
+
+
+class VersionOut(Schema):
+    number: int
+    title: str
+    body: str = Field(description="Markdown.")
+    author: int | None = Field(description="The user who saved it (None once removed).")
+    created_at: datetime
+
+
+class VoteIn(_Strict):
+    helpful: StrictBool = Field(description="Was the article helpful? true or false.")
+
+
+class VoteOut(Schema):
+    article: int
+    helpful: bool = Field(description="Your answer; answering again changes it.")
 
 
 class CategoryIn(_Strict):
@@ -211,3 +232,54 @@ def kb_articles_publish(request: HttpRequest, article_id: int) -> dict[str, Any]
 def kb_articles_unpublish(request: HttpRequest, article_id: int) -> dict[str, Any]:
     user = caller(request)
     return _out(user, services.article_unpublish(actor=user, article_id=article_id))
+
+
+@router.get(
+    "/articles/{int:article_id}/versions/",
+    response=_answers({200: list[VersionOut]}, ACTION),
+    url_name="kb_article_versions",
+)
+def kb_article_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]:
+    """Agents and admins: every saved version, newest first."""
+    user = caller(request)
+    selectors.check_writer(user)
+    article = selectors.article_get(user=user, article_id=article_id)
+    return [
+        {
+            "number": version.number,
+            "title": version.title,
+            "body": version.body,
+            "author": version.author_id,
+            "created_at": version.created_at,
+        }
+        for version in selectors.article_versions(user=user, article=article)
+    ]
+
+
+@router.post(
+    "/articles/{int:article_id}/versions/{int:version_number}/restore/",
+    response=_answers({200: ArticleOut}, ACTION),
+    url_name="kb_article_version_restore",
+)
+def kb_article_version_restore(
+    request: HttpRequest, article_id: int, version_number: int
+) -> dict[str, Any]:
+    """Agents and admins: a new draft holding that version's title and text (the history is
+    kept); publish it to show it to readers."""
+    user = caller(request)
+    article = services.article_restore(actor=user, article_id=article_id, number=version_number)
+    return _out(user, article)
+
+
+@router.post(
+    "/articles/{int:article_id}/vote/",
+    response=_answers({200: VoteOut}, VOTE),
+    url_name="kb_article_vote",
+)
+def kb_article_vote(request: HttpRequest, article_id: int, payload: VoteIn) -> dict[str, Any]:
+    """ "Was this helpful?" on a published article you may read: one answer per caller, as on
+    the page; answering again changes it."""
+    vote = services.article_vote(
+        actor=caller(request), session_key=None, article_id=article_id, helpful=payload.helpful
+    )
+    return {"article": vote.article_id, "helpful": vote.helpful}

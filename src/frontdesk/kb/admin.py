@@ -1,18 +1,21 @@
 """The knowledge base in the admin (/admin/kb/): categories, and articles' drafts, category,
 visibility and address, saved through their use cases (kb/services.py); publishing and
-unpublishing as actions. The history is read-only."""
+unpublishing as actions; articles' images uploaded and removed through theirs. The history is
+read-only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.errors import DomainError
 from frontdesk.kb import services
-from frontdesk.kb.models import Article, Category, KbEvent
+from frontdesk.kb.models import Article, ArticleImage, Category, KbEvent
 
 
 class CategoryForm(ServiceForm):
@@ -107,6 +110,40 @@ class ArticleAdmin(ServiceAdmin):
             lambda a: services.article_unpublish(actor=request.user, article_id=a.pk),  # type: ignore[arg-type]
             lambda n: f"{n} unpublished.",
         )
+
+
+@admin.register(ArticleImage)
+class ArticleImageAdmin(admin.ModelAdmin):
+    """Images are listed and removed here (through the use case, which refuses one still in an
+    article's text); they are uploaded from the article's editor, which puts them in the text."""
+
+    list_display = ("original_name", "article", "content_type", "size", "uploader", "created_at")
+    list_select_related = ("article", "uploader")
+    search_fields = ("original_name", "alt", "article__title")
+    fields = ("article", "original_name", "alt", "content_type", "size", "sha256", "uploader")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """A refusal (the image is still in the text) is a message, and nothing is deleted."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect("admin:kb_articleimage_changelist")
+
+    def delete_model(self, request: HttpRequest, obj: ArticleImage) -> None:
+        services.article_image_remove(actor=request.user, image_id=obj.pk)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ArticleImage]) -> None:
+        apply_to_each(self, request, queryset, lambda i: self.delete_model(request, i))
 
 
 @admin.register(KbEvent)

@@ -2,27 +2,54 @@
 (CommonMark, raw HTML off, tables and strikethrough on) and then sanitised by nh3 against a
 list of tags and attributes, so no script, event handler or ``javascript:`` link reaches a
 reader whatever an author types. Links get rel="noopener noreferrer nofollow". No style
-attribute (a table's column alignment is dropped) and no image: the desk's
-Content-Security-Policy allows neither inline styles nor images from elsewhere."""
+attribute (a table's column alignment is dropped): the desk's Content-Security-Policy allows
+no inline styles. Images only from the knowledge base's own image addresses
+(``/kb/images/<id>``, kb/models.py's ArticleImage): the policy allows no image from
+elsewhere, so any other image is shown as its alternative text."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from typing import Any
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _PARSER.enable(["table", "strikethrough"])
+# The only image addresses an article may hold: the desk's own, relative.
+IMAGE_SRC = re.compile(r"^/kb/images/[1-9][0-9]{0,17}$")
 
 TAGS = frozenset(
     {
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del",
         "code", "pre", "blockquote", "ul", "ol", "li", "a",
-        "table", "thead", "tbody", "tr", "th", "td",
+        "table", "thead", "tbody", "tr", "th", "td", "img",
     }
 )  # fmt: skip
-ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "img": {"src", "alt", "title"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer nofollow"
+
+
+def _image(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    """An image of the knowledge base's own as ``<img>``; any other as its alternative text."""
+    token = tokens[index]
+    if IMAGE_SRC.match(str(token.attrGet("src") or "")):
+        return str(self.image(tokens, index, options, env))
+    return str(self.renderInlineAsText(token.children or [], options, env))
+
+
+_PARSER.add_render_rule("image", _image)
+
+
+def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word: an ``img`` keeps a ``src`` only if it is one of the desk's images."""
+    if tag == "img" and attribute == "src" and not IMAGE_SRC.match(value):
+        return None
+    return value
 
 
 def markdown_to_html(text: str) -> str:
@@ -32,6 +59,7 @@ def markdown_to_html(text: str) -> str:
         html,
         tags=set(TAGS),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        attribute_filter=_only_own_images,
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
     )

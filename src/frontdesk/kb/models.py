@@ -8,6 +8,7 @@ on PostgreSQL). Unpublishing empties them."""
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -142,6 +143,57 @@ class ArticleVote(models.Model):
         return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
 
 
+# The images an article may show, recognised by content (kb/images.py), and their suffixes.
+IMAGE_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
+
+
+def _image_path(instance: models.Model, filename: str) -> str:
+    # A random name under kb/: the uploader's file name is kept only as data.
+    suffix = getattr(instance, "suffix", "")
+    return f"kb/{now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+
+
+class ArticleImage(models.Model):
+    """An image shown in an article's text as ``![alt](/kb/images/<id>)``. Served only to
+    those who may read its article (kb/selectors.py), never as a static file."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to=_image_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    alt = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=30)
+    sha256 = models.CharField(max_length=64)
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def suffix(self) -> str:
+        return IMAGE_TYPES.get(self.content_type, "")
+
+    @property
+    def url(self) -> str:
+        return f"/kb/images/{self.pk}"
+
+    @property
+    def markdown(self) -> str:
+        alt = self.alt.replace("[", "(").replace("]", ")")
+        return f"![{alt}]({self.url})"
+
+
 class Action(models.TextChoices):
     CATEGORY_CREATED = "category_created", "Category created"
     CATEGORY_CHANGED = "category_changed", "Category changed"
@@ -151,6 +203,9 @@ class Action(models.TextChoices):
     ARTICLE_CHANGED = "article_changed", "Article details changed"
     PUBLISHED = "published", "Published"
     UNPUBLISHED = "unpublished", "Unpublished"
+    VERSION_RESTORED = "version_restored", "Version restored"
+    IMAGE_ADDED = "image_added", "Image added"
+    IMAGE_REMOVED = "image_removed", "Image removed"
 
 
 class KbEvent(models.Model):

@@ -6,6 +6,7 @@ article a reader may not see is answered as one that does not exist (NotFound)."
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,22 @@ from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.kb import search
-from frontdesk.kb.models import Article, ArticleVersion, ArticleVote, Category, KbEvent, Visibility
+from frontdesk.kb.markdown import markdown_to_html
+from frontdesk.kb.models import (
+    Article,
+    ArticleImage,
+    ArticleVersion,
+    ArticleVote,
+    Category,
+    KbEvent,
+    Visibility,
+)
 
 Reader = User | AnonymousUser
 
 ARTICLE_NOT_FOUND = "There is no article here."
+VERSION_NOT_FOUND = "The article has no such version."
+IMAGE_NOT_FOUND = "There is no image here."
 CATEGORY_NOT_FOUND = "There is no such category in the help centre."
 FOR_STAFF = "Only agents and admins write the knowledge base."
 FOR_ADMINS = "Only admins arrange the help centre's categories."
@@ -258,3 +270,77 @@ def article_versions(*, user: Reader, article: Article) -> QuerySet[ArticleVersi
 def article_events(*, user: Reader, article: Article) -> QuerySet[KbEvent]:
     check_writer(user)
     return article.events.select_related("actor")
+
+
+def article_version(*, user: Reader, article: Article, number: int) -> ArticleVersion:
+    check_writer(user)
+    found = article.versions.select_related("author").filter(number=number)
+    version = found.first() if is_id(number) else None
+    if version is None:
+        raise NotFound(VERSION_NOT_FOUND)
+    return version
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "added", "removed", "same" or "gap" (lines left out between changes)
+    text: str
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """An old version as the editor reads it before restoring it: rendered, and its
+    differences from the current draft (what restoring would change)."""
+
+    version: ArticleVersion
+    html: str
+    title_changed: bool
+    diff: list[DiffLine]
+
+    @property
+    def same_as_draft(self) -> bool:
+        return not self.title_changed and not self.diff
+
+
+def version_diff(draft: str, version: str, *, context: int = 3) -> list[DiffLine]:
+    """From the draft's text to the version's, line by line (difflib); empty when equal."""
+    lines: list[DiffLine] = []
+    for line in difflib.unified_diff(
+        draft.splitlines(), version.splitlines(), lineterm="", n=context
+    ):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("gap", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("added", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("removed", line[1:]))
+        else:
+            lines.append(DiffLine("same", line[1:]))
+    return lines
+
+
+def version_view(*, user: Reader, article: Article, number: int) -> VersionView:
+    version = article_version(user=user, article=article, number=number)
+    return VersionView(
+        version=version,
+        html=markdown_to_html(version.body),
+        title_changed=version.title != article.title,
+        diff=version_diff(article.body, version.body),
+    )
+
+
+def image_get(*, user: Reader, image_id: int) -> ArticleImage:
+    """An image, for whoever may see its article (:func:`articles_visible_to`): a public
+    article's to anyone, an internal one's to staff, a draft's to its editors."""
+    images = ArticleImage.objects.filter(article__in=articles_visible_to(user))
+    image = images.filter(pk=image_id).first() if is_id(image_id) else None
+    if image is None:
+        raise NotFound(IMAGE_NOT_FOUND)
+    return image
+
+
+def article_images(*, user: Reader, article: Article) -> QuerySet[ArticleImage]:
+    check_writer(user)
+    return article.images.all()

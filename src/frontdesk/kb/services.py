@@ -21,11 +21,12 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from frontdesk.core.text import is_one_printable_line, is_storable_text, with_unix_line_breaks
-from frontdesk.kb import selectors
+from frontdesk.kb import images, selectors
 from frontdesk.kb.markdown import markdown_to_html
 from frontdesk.kb.models import (
     Action,
     Article,
+    ArticleImage,
     ArticleVersion,
     ArticleVote,
     Category,
@@ -302,6 +303,41 @@ def article_update(*, actor: User, article_id: int, values: Mapping[str, Any]) -
     return article
 
 
+def article_restore(*, actor: User, article_id: int, number: int) -> Article:
+    """Make an old version the draft again: a NEW version holding its title and text, so the
+    history is kept, never rewritten. The published copy stays until :func:`article_publish`."""
+    user = selectors.check_writer(actor)
+    with transaction.atomic():
+        selectors.article_get(user=user, article_id=article_id)
+        article = Article.objects.select_for_update().get(pk=article_id)
+        version = selectors.article_version(user=user, article=article, number=number)
+        if version.number == article.draft_number:
+            raise InvalidInput(f"Version {version.number} is already the draft.")
+        if (version.title, version.body) == (article.title, article.body):
+            raise InvalidInput(
+                f"Version {version.number} says the same as the draft (version "
+                f"{article.draft_number}): there is nothing to restore."
+            )
+        article.title, article.body = version.title, version.body
+        article.draft_number += 1
+        ArticleVersion.objects.create(
+            article=article,
+            number=article.draft_number,
+            title=article.title,
+            body=article.body,
+            author=actor,
+        )
+        _log(
+            actor,
+            Action.VERSION_RESTORED,
+            f"version {article.draft_number}, a copy of version {version.number}",
+            article=article,
+        )
+        article.updated_at = now()
+        article.save(update_fields=["title", "body", "draft_number", "updated_at"])
+    return article
+
+
 def article_publish(*, actor: User, article_id: int) -> Article:
     """Make the draft the published version, which readers (and search) then see."""
     user = selectors.check_writer(actor)
@@ -370,6 +406,65 @@ def article_preview(*, actor: User, body: object) -> str:
     if len(body) > BODY_MAX:
         raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
     return markdown_to_html(with_unix_line_breaks(body))
+
+
+# --- images (agents and admins) -----------------------------------------------------------
+
+ALT_MAX = 200
+ALT_HINT = "What the image shows, for readers who cannot see it."
+
+
+def article_image_add(
+    *, actor: User, article_id: int, file: object, alt: object = ""
+) -> ArticleImage:
+    """Upload an image for an article's text (kb/images.py checks and stores it); the caller
+    puts its ``markdown`` into the text. Readers see it with the article, as the article."""
+    user = selectors.check_writer(actor)
+    text = _line(alt, field="alt", label="description", limit=ALT_MAX, required=False)
+    selectors.article_get(user=user, article_id=article_id)
+    stored = images.store(file)  # before the transaction: no lock held while it is copied
+    try:
+        with transaction.atomic():
+            article = selectors.article_get(user=user, article_id=article_id)
+            image = ArticleImage.objects.create(
+                article=article,
+                file=stored.storage_name,
+                original_name=stored.original_name,
+                alt=text,
+                size=stored.size,
+                content_type=stored.content_type,
+                sha256=stored.sha256,
+                uploader=actor,
+            )
+            _log(actor, Action.IMAGE_ADDED, f"{image.original_name} ({image.url})", article=article)
+    except BaseException:
+        images.discard(stored.storage_name)
+        raise
+    return image
+
+
+def _in_text(image: ArticleImage, text: str) -> bool:
+    return re.search(rf"{re.escape(image.url)}(?![0-9])", text) is not None
+
+
+def article_image_remove(*, actor: User, image_id: int) -> Article:
+    """Remove an image no longer in the draft nor in the published text (a reader would see
+    it broken); old versions that showed it then show it as missing."""
+    user = selectors.check_writer(actor)
+    with transaction.atomic():
+        image = selectors.image_get(user=user, image_id=image_id)
+        article = Article.objects.select_for_update().get(pk=image.article_id)
+        if _in_text(image, article.body) or _in_text(image, article.published_body):
+            raise Conflict(
+                f"{image.original_name} is still in the article's "
+                f"{'draft' if _in_text(image, article.body) else 'published text'}: take "
+                f"{image.markdown} out of it (and publish) first."
+            )
+        _log(actor, Action.IMAGE_REMOVED, f"{image.original_name} ({image.url})", article=article)
+        name = image.file.name
+        image.delete()
+        images.delete_after_commit(name)
+    return article
 
 
 # --- readers' votes -----------------------------------------------------------------------

@@ -10,14 +10,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from frontdesk.core.errors import InvalidInput, NotAllowed, http_status
-from frontdesk.kb import selectors, services
-from frontdesk.kb.models import Article, Category, Visibility
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, http_status
+from frontdesk.kb import images, selectors, services
+from frontdesk.kb.models import IMAGE_TYPES, Article, Category, Visibility
 from frontdesk.web.forms import MessageField, PageForm
 from frontdesk.web.pages import (
     FORM_ERRORS,
@@ -180,6 +181,24 @@ class ArticleForm(PageForm):
         return data
 
 
+class ImageForm(PageForm):
+    """The editor's "Add an image": uploaded with the draft's form, so nothing typed is lost."""
+
+    image = forms.FileField(
+        label="Image",
+        help_text=images.IMAGE_HINT,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(IMAGE_TYPES)}),
+    )
+    alt = forms.CharField(
+        label="Description (optional)",
+        help_text=services.ALT_HINT,
+        required=False,
+        max_length=services.ALT_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 def _initial(article: Article) -> dict[str, Any]:
     return {
         "title": article.title,
@@ -209,13 +228,20 @@ def _editor(
     article: Article | None,
     preview: str | None = None,
     status: int = 200,
+    image_form: ImageForm | None = None,
 ) -> HttpResponse:
     user = current_user(request)
-    context: dict[str, Any] = {"form": form, "article": article, "preview": preview}
+    context: dict[str, Any] = {
+        "form": form,
+        "article": article,
+        "preview": preview,
+        "image_form": image_form or ImageForm(),
+    }
     if article is not None:
         context["versions"] = list(selectors.article_versions(user=user, article=article)[:20])
         context["events"] = list(selectors.article_events(user=user, article=article)[:20])
         context["votes"] = selectors.article_votes(user=user, article=article)
+        context["images"] = list(selectors.article_images(user=user, article=article))
     return render(request, "kb/editor.html", context, status=status)
 
 
@@ -233,10 +259,45 @@ def _preview(request: HttpRequest, form: ArticleForm, article: Article | None) -
     return _editor(request, form=form, article=article, preview=html)
 
 
+def _with_image(
+    request: HttpRequest, article: Article
+) -> tuple[ArticleForm, ImageForm, DomainError | None]:
+    """Upload the image chosen in the editor, if any, and put its Markdown at the end of the
+    text as typed (not saved yet). Returns the forms to show and the refusal, if any."""
+    data = request.POST.copy()
+    image_form = ImageForm(request.POST, request.FILES)
+    if not image_form.is_valid():
+        return ArticleForm(data), image_form, InvalidInput("Check the image's description.")
+    try:
+        image = services.article_image_add(
+            actor=current_user(request),
+            article_id=article.pk,
+            file=image_form.cleaned_data["image"],
+            alt=image_form.cleaned_data["alt"],
+        )
+    except FORM_ERRORS as exc:
+        image_form.add_domain_error(exc)
+        return ArticleForm(data), image_form, exc
+    body = data.get("body", "").rstrip()
+    data["body"] = f"{body}\n\n{image.markdown}\n" if body else f"{image.markdown}\n"
+    return ArticleForm(data), ImageForm(), None
+
+
 def _saved(request: HttpRequest, form: ArticleForm, article: Article | None) -> HttpResponse:
     user = current_user(request)
-    if request.POST.get("action") == "preview":
+    action = request.POST.get("action")
+    if action == "preview":
         return _preview(request, form, article)
+    if article is not None and (action == "image" or request.FILES.get("image")):
+        form, image_form, refused = _with_image(request, article)
+        if refused is not None:
+            editor = _editor(request, form=form, article=article, image_form=image_form)
+            return with_form_error(editor, refused)
+        if action == "image":
+            messages.success(
+                request, "Image uploaded; it is at the end of the text. Save the draft to keep it."
+            )
+            return _editor(request, form=form, article=article)
     if not form.is_valid():
         return _editor(request, form=form, article=article, status=400)
     try:
@@ -277,6 +338,64 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
     if request.method != "POST":
         return _editor(request, form=ArticleForm(initial=_initial(article)), article=article)
     return _saved(request, ArticleForm(request.POST), article)
+
+
+@require_GET
+@never_cache
+@login_required
+@friendly_errors(not_found_message=selectors.VERSION_NOT_FOUND)
+def version_page(request: HttpRequest, article_id: int, number: int) -> HttpResponse:
+    """An old version, rendered and compared with the draft, to restore."""
+    user = current_user(request)
+    selectors.check_writer(user)
+    article = selectors.article_get(user=user, article_id=article_id)
+    view = selectors.version_view(user=user, article=article, number=number)
+    return render(request, "kb/version.html", {"article": article, "view": view})
+
+
+@require_POST
+@never_cache
+@login_required
+@friendly_errors(not_found_message=selectors.VERSION_NOT_FOUND)
+def version_restore(request: HttpRequest, article_id: int, number: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        article = services.article_restore(actor=user, article_id=article_id, number=number)
+    except FORM_ERRORS as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{MANAGE}/articles/{article_id}/versions/{number}")
+    messages.success(
+        request,
+        f"Version {number} restored as version {article.draft_number}, the draft. Publish it "
+        "to show it to readers.",
+    )
+    return redirect(f"{MANAGE}/articles/{article_id}")
+
+
+@require_POST
+@never_cache
+@login_required
+@friendly_errors(not_found_message=selectors.IMAGE_NOT_FOUND)
+def image_remove(request: HttpRequest, image_id: int) -> HttpResponse:
+    user = current_user(request)
+    image = selectors.image_get(user=user, image_id=image_id)
+    try:
+        services.article_image_remove(actor=user, image_id=image_id)
+    except FORM_ERRORS as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Image {image.original_name} removed.")
+    return redirect(f"{MANAGE}/articles/{image.article_id}")
+
+
+@require_GET
+def image_file(request: HttpRequest, image_id: int) -> HttpResponseBase:
+    """An article's image, for whoever may read the article (kb/selectors.py)."""
+    try:
+        image = selectors.image_get(user=request.user, image_id=image_id)
+        return images.image_response(request, image)
+    except (NotFound, FileNotFoundError):
+        raise Http404(selectors.IMAGE_NOT_FOUND) from None
 
 
 @require_POST
