@@ -132,8 +132,8 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     for ticket_id, metric, consumed, target, breached_at in clocks:
         missed = consumed > target * 60 or breached_at is not None
         outcome = f"{metric}_{'missed' if missed else 'met'}"
-        groups = dims_of.get(ticket_id)
-        for row in rows_of(groups) if groups is not None else ():
+        known = dims_of.get(ticket_id)
+        for row in rows_of(known) if known is not None else ():
             row.outcomes[outcome] = row.outcomes.get(outcome, 0) + 1
     solved = (
         Ticket.objects.filter(resolved_at__gte=starts, resolved_at__lt=ends)

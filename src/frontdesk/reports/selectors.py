@@ -18,11 +18,17 @@ counted over the tickets the viewer may see (tickets/access.py; staff only).
 
 Breakdowns put each ticket under its assignee, team, category, channel and organisation as
 they stand now.
+
+Once the worker has built the aggregates (reports/aggregates.py) and a period holds
+EXACT_BELOW tickets or more, its whole UTC days are read from them, the hours at either end
+from the tickets, and the report says until when the aggregates hold every change
+(``Report.as_of``). The SLA targets still running and the satisfaction answers are always read
+from their rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -388,11 +394,15 @@ def _compliance(
                 tally.missed += 1
 
 
+def _organisation(value: str) -> int | None:
+    return int(value) if value else None
+
+
 # The breakdown an aggregate row stands for, and how its value reads as the ticket's.
-_ROW_BREAKDOWNS = {
+_ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
     CATEGORY: ("category", str),
     CHANNEL: ("channel", str),
-    ORGANISATION: ("organisation", lambda value: int(value) if value else None),
+    ORGANISATION: ("organisation", _organisation),
 }
 
 
