@@ -224,3 +224,14 @@ def test_a_histogram_is_exact_at_a_buckets_ends_and_interpolated_inside() -> Non
     mixed.merge(histogram_text([60]))
     mixed.append(7200)
     assert mixed.stats() == stats_of([60, 7200])
+
+
+def test_a_long_period_reads_few_aligned_blocks() -> None:
+    first, end = date(2026, 9, 5), date(2026, 12, 4)  # 90 days
+    found = aggregates.blocks(first, end)
+    assert sum(span for span, _ in found) == 90
+    day = first
+    for span, start in found:  # contiguous, each block aligned on its length
+        assert start == day and start.toordinal() % span == 0
+        day += timedelta(days=span)
+    assert len(found) < 15

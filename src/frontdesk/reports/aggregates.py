@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import IntegerField, Max, Min, OuterRef, Subquery
 
 from frontdesk.core import clock
-from frontdesk.reports.histograms import histogram_text
+from frontdesk.reports.histograms import Times, buckets_text, histogram_text
 from frontdesk.reports.models import (
     CATEGORY,
     CHANNEL,
@@ -43,6 +43,13 @@ from frontdesk.tickets.models import Ticket, TicketEvent
 LATE_COMMITS = timedelta(minutes=2)
 _CHUNK = 500
 ONE_DAY = timedelta(days=1)
+# Blocks of days summed into rows of their own (DayTally.span), each starting on a day whose
+# ordinal is a multiple of its length: a 90-day period reads about ten blocks, not 90 days.
+SPANS = (64, 16, 4)
+_SUMMED = (
+    "created", "solved", "first_response_met", "first_response_missed", "resolution_met",
+    "resolution_missed",
+)  # fmt: skip
 
 
 def stopped_clock(metric: str) -> Subquery:
@@ -177,19 +184,77 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     return tallies, counts
 
 
+def block_of(day: date, span: int) -> date:
+    """The first day of the ``span``-day block ``day`` is in."""
+    return date.fromordinal(day.toordinal() - day.toordinal() % span)
+
+
+def blocks(first: date, end: date) -> list[tuple[int, date]]:
+    """The days [first, end) as the fewest aligned blocks: ``(span, first day)``, span 1 for
+    a day alone."""
+    found = []
+    while first < end:
+        span = next(
+            (
+                span
+                for span in SPANS
+                if first.toordinal() % span == 0 and first + timedelta(days=span) <= end
+            ),
+            1,
+        )
+        found.append((span, first))
+        first += timedelta(days=span)
+    return found
+
+
 def days_count(days: Iterable[date]) -> int:
-    """Count ``days`` (UTC) again from the tickets, each in one transaction. Returns how many."""
-    done = 0
-    for day in sorted(set(days)):
+    """Count ``days`` (UTC) again from the tickets, each in one transaction, then sum the
+    blocks they are in again. Returns how many days."""
+    wanted = sorted(set(days))
+    for day in wanted:
         tallies, counts = _count_day(day)
         starts = midnight(day)
         with transaction.atomic():
-            DayTally.objects.filter(day=day).delete()
+            DayTally.objects.filter(span=1, day=day).delete()
             HourCount.objects.filter(hour__gte=starts, hour__lt=starts + ONE_DAY).delete()
             DayTally.objects.bulk_create(tallies, batch_size=_CHUNK)
             HourCount.objects.bulk_create(counts, batch_size=_CHUNK)
-        done += 1
-    return done
+    for span, first in sorted({(span, block_of(day, span)) for day in wanted for span in SPANS}):
+        _sum_block(span, first)
+    return len(wanted)
+
+
+def _sum_block(span: int, first: date) -> None:
+    """The rows of the ``span`` days from ``first``, summed per team, assignee and value."""
+    rows: dict[tuple[Any, ...], tuple[list[int], Times, Times, list[bool]]] = {}
+    days = DayTally.objects.filter(
+        span=1, day__gte=first, day__lt=first + timedelta(days=span)
+    ).values_list(
+        "dimension", "value", "team_id", "assignee_id", *_SUMMED, "first_response",
+        "resolution", "business_time",
+    )  # fmt: skip
+    for dimension, value, team, assignee, *found in days:
+        key = (dimension, value, team, assignee)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ([0] * len(_SUMMED), Times(), Times(), [False])
+        for index, number in enumerate(found[: len(_SUMMED)]):
+            row[0][index] += number
+        row[1].merge(found[-3])
+        row[2].merge(found[-2])
+        row[3][0] |= found[-1]
+    summed = [
+        DayTally(
+            day=first, span=span, dimension=key[0], value=key[1], team_id=key[2],
+            assignee_id=key[3], **dict(zip(_SUMMED, numbers, strict=True)),
+            first_response=buckets_text(fr.buckets), resolution=buckets_text(res.buckets),
+            business_time=business[0],
+        )
+        for key, (numbers, fr, res, business) in rows.items()
+    ]  # fmt: skip
+    with transaction.atomic():
+        DayTally.objects.filter(span=span, day=first).delete()
+        DayTally.objects.bulk_create(summed, batch_size=_CHUNK)
 
 
 def _state() -> AggregateState | None:
@@ -211,7 +276,7 @@ def aggregates_build() -> int:
         first = utc_day(span["first"])
         last = max(utc_day(span["last"]), utc_day(moment))
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        DayTally.objects.filter(day__lt=first).delete()
+        DayTally.objects.filter(day__lt=block_of(first, max(SPANS))).delete()
         HourCount.objects.filter(hour__lt=midnight(first)).delete()
     else:
         DayTally.objects.all().delete()

@@ -43,6 +43,11 @@ def histogram_text(values: Iterable[int]) -> str:
     return json.dumps([[b, *buckets[b]] for b in sorted(buckets)], separators=(",", ":"))
 
 
+def buckets_text(buckets: dict[int, list[int]]) -> str:
+    """The stored form of merged buckets."""
+    return json.dumps([[b, *buckets[b]] for b in sorted(buckets)], separators=(",", ":"))
+
+
 def _add(buckets: dict[int, list[int]], bucket: int, count: int, low: int, high: int) -> None:
     found = buckets.get(bucket)
     if found is None:

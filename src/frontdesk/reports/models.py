@@ -21,12 +21,16 @@ ORGANISATION = "organisation"
 
 
 class DayTally(models.Model):
-    """The tickets of one UTC day, one team and one assignee (and, unless ``dimension`` is
-    DESK, one value of that breakdown): opened that day (``created``, their first responses
-    and stopped SLA targets) and resolved that day (``solved``, their resolution times).
-    Histograms are JSON lists of ``[bucket, count, lowest, highest]`` (aggregates.Times)."""
+    """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
+    ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
+    first responses and stopped SLA targets) and resolved that day (``solved``, their
+    resolution times). Histograms are JSON lists of ``[bucket, count, lowest, highest]``
+    (histograms.Times)."""
 
     day = models.DateField()
+    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
+    # summed from the days' rows, so a long period reads a few blocks rather than every day.
+    span = models.PositiveSmallIntegerField(default=1)
     dimension = models.CharField(max_length=16, blank=True, default="")
     value = models.CharField(max_length=40, blank=True, default="")
     team = models.ForeignKey(
@@ -57,7 +61,7 @@ class DayTally(models.Model):
 
     class Meta:
         indexes: ClassVar = [
-            models.Index(fields=["dimension", "day"], name="report_day_idx"),
+            models.Index(fields=["dimension", "span", "day"], name="report_day_idx"),
         ]
 
     def __str__(self) -> str:

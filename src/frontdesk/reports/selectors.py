@@ -412,13 +412,14 @@ def _add_aggregates(
     """The whole UTC days [first, end) from the aggregates, through the gate's own condition
     on their team and assignee, and the SLA targets they could not hold (still running)."""
     dimensions = [DESK, *(_ROW_BREAKDOWNS if tallies.breakdowns else ())]
+    starts: dict[int, list[date]] = {}
+    for span, first in aggregates.blocks(*whole):
+        starts.setdefault(span, []).append(first)
+    which = Q()
+    for span, days in starts.items():
+        which |= Q(span=span, day__in=days)
     rows = (
-        DayTally.objects.filter(
-            access.ticket_condition(user),
-            day__gte=whole[0],
-            day__lt=whole[1],
-            dimension__in=dimensions,
-        )
+        DayTally.objects.filter(access.ticket_condition(user), which, dimension__in=dimensions)
         .order_by()
         .values_list(
             "dimension", "value", "team_id", "assignee_id", "created", "solved",
@@ -517,7 +518,7 @@ def _backlog_before_aggregated(user: User, starts: datetime) -> int:
     opened), from the days before ``starts``'s UTC day and the hours of that day before it."""
     condition = access.ticket_condition(user)
     day = aggregates.utc_day(starts)
-    days = DayTally.objects.filter(condition, dimension=DESK, day__lt=day).aggregate(
+    days = DayTally.objects.filter(condition, dimension=DESK, span=1, day__lt=day).aggregate(
         opened=Sum("created"), done=Sum("solved")
     )
     hours = HourCount.objects.filter(
@@ -531,9 +532,9 @@ def _whole_days_opened(period: Period) -> int:
     (the whole desk: a cheap measure of its size)."""
     whole = _whole_days(period)
     assert whole is not None
-    found = DayTally.objects.filter(dimension=DESK, day__gte=whole[0], day__lt=whole[1]).aggregate(
-        opened=Sum("created")
-    )
+    found = DayTally.objects.filter(
+        dimension=DESK, span=1, day__gte=whole[0], day__lt=whole[1]
+    ).aggregate(opened=Sum("created"))
     return found["opened"] or 0
 
 
