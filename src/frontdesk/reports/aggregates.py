@@ -219,16 +219,19 @@ def days_count(days: Iterable[date]) -> int:
             HourCount.objects.filter(hour__gte=starts, hour__lt=starts + ONE_DAY).delete()
             DayTally.objects.bulk_create(tallies, batch_size=_CHUNK)
             HourCount.objects.bulk_create(counts, batch_size=_CHUNK)
+    # The shorter blocks first: a longer one is summed from them.
     for span, first in sorted({(span, block_of(day, span)) for day in wanted for span in SPANS}):
         _sum_block(span, first)
     return len(wanted)
 
 
 def _sum_block(span: int, first: date) -> None:
-    """The rows of the ``span`` days from ``first``, summed per team, assignee and value."""
+    """The rows of the ``span`` days from ``first``, summed per team, assignee and value from
+    the next shorter blocks in it (counted before it: the shorter first)."""
     rows: dict[tuple[Any, ...], tuple[list[int], Times, Times, list[bool]]] = {}
+    shorter = max((length for length in SPANS if length < span), default=1)
     days = DayTally.objects.filter(
-        span=1, day__gte=first, day__lt=first + timedelta(days=span)
+        span=shorter, day__gte=first, day__lt=first + timedelta(days=span)
     ).values_list(
         "dimension", "value", "team_id", "assignee_id", *_SUMMED, "first_response",
         "resolution", "business_time",
