@@ -76,8 +76,16 @@ class Times:
         if len(text) <= 2:  # "[]"
             return
         buckets = self.buckets
-        for bucket, count, low, high in json.loads(text):
-            _add(buckets, bucket, count, low, high)
+        for bucket, count, low, high in json.loads(text):  # _add, inline: the hot loop
+            found = buckets.get(bucket)
+            if found is None:
+                buckets[bucket] = [count, low, high]
+                continue
+            found[0] += count
+            if low < found[1]:
+                found[1] = low
+            if high > found[2]:
+                found[2] = high
 
     def stats(self) -> Stats:
         if not self.buckets:
