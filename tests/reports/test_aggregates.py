@@ -235,3 +235,19 @@ def test_a_long_period_reads_few_aligned_blocks() -> None:
         assert start == day and start.toordinal() % span == 0
         day += timedelta(days=span)
     assert len(found) < 15
+
+
+def test_the_worker_job_builds_them_first_then_counts_again_what_changed(
+    desk: list[Ticket], admin: User, clock: Clock
+) -> None:
+    from frontdesk.reports import tasks
+
+    clock.current = BUILT
+    assert aggregates.fresh_at() is None
+    tasks.aggregates_refresh.call_local()
+    assert aggregates.fresh_at() == BUILT
+    opened = DayTally.objects.filter(dimension="", span=1).values_list("created", flat=True)
+    assert sum(opened) == len(desk)
+    clock.current = BUILT + timedelta(minutes=1)
+    assert tasks.aggregates_refresh.call_local() == 0  # nothing changed: no day counted
+    assert aggregates.fresh_at() == BUILT + timedelta(minutes=1)
