@@ -90,6 +90,12 @@ def main() -> None:
         sys.exit("No demo admin or team member: run with --generate N first.")
     total = Ticket.objects.count()
     print(f"{total} tickets; database {django.db.connection.vendor}")
+    try:  # the daily aggregates (reports/aggregates.py), where this code has them
+        from frontdesk.reports.aggregates import fresh_at
+
+        print(f"aggregates as of {fresh_at()} (None: not built, the tickets are read)")
+    except ImportError:
+        print("no aggregates in this code: the tickets are read")
     zone = periods.ZoneInfo("UTC")
     today = now().date()
     print(f"{'who':<8} {'range':>5} {'tickets':>8} {'page p50':>9} {'page max':>9} "

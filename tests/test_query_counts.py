@@ -100,8 +100,9 @@ QUERIES: dict[tuple[str, str], int] = {
     # The reports: each period's opened, solved, SLA clocks, answers and open before (the
     # opened before it less those also resolved before it: two index reads; 12); the names
     # of the agents, teams and organisations among them, a query for each kind present (this
-    # desk's tickets are in no organisation).
-    ("agent", "/reports"): 15,
+    # desk's tickets are in no organisation), and whether the aggregates were built
+    # (reports/aggregates.py; they have not been here, so the tickets are read).
+    ("agent", "/reports"): 16,
     ("agent", "/api/ticketing/organisations/"): 4,
     ("agent", "/api/ticketing/customers/{customer}/"): 4,
 }

@@ -26,3 +26,25 @@ def test_demo_fills_a_fresh_data_directory(tmp_path: Path) -> None:
     with sqlite3.connect(database) as db:
         (tickets,) = db.execute("SELECT count(*) FROM tickets_ticket").fetchone()
     assert tickets == 12
+
+
+def test_demo_counts_the_reports_aggregates(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "demo", "--tickets", "12", "--verbosity", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Reports: counted" in done.stdout
+    with sqlite3.connect(data / "frontdesk.sqlite3") as db:
+        (opened,) = db.execute(
+            "SELECT sum(created) FROM reports_daytally WHERE dimension = '' AND span = 1"
+        ).fetchone()
+        (states,) = db.execute("SELECT count(*) FROM reports_aggregatestate").fetchone()
+    assert (opened, states) == (12, 1)

@@ -5,7 +5,7 @@ time without an offset. Numbers: reports/selectors.py."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -92,6 +92,9 @@ class ReportOut(Schema):
     days: list[DayOut]
     breakdowns: dict[str, list[GroupOut]]
     business_time: bool
+    # Whole days were counted from the aggregates the worker keeps, holding the changes made
+    # until this time; null: every number was read from the tickets as they are now.
+    as_of: datetime | None = None
 
 
 def _period(period: periods.Period) -> dict[str, Any]:
@@ -164,4 +167,5 @@ def reports(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, Any]:
         ],
         "breakdowns": {b.name: [_group(g) for g in b.groups] for b in report.breakdowns},
         "business_time": report.business_time,
+        "as_of": report.as_of,
     }

@@ -18,21 +18,29 @@ counted over the tickets the viewer may see (tickets/access.py; staff only).
 
 Breakdowns put each ticket under its assignee, team, category, channel and organisation as
 they stand now.
+
+Once the worker has built the aggregates (reports/aggregates.py) and a period holds
+EXACT_BELOW tickets or more, its whole UTC days are read from them, the hours at either end
+from the tickets, and the report says until when the aggregates hold every change
+(``Report.as_of``). The SLA targets still running and the satisfaction answers are always read
+from their rows.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core import clock
 from frontdesk.core.errors import NotAllowed
+from frontdesk.reports import aggregates
+from frontdesk.reports.histograms import Times, stats_of
+from frontdesk.reports.models import CATEGORY, CHANNEL, DESK, ORGANISATION, DayTally, HourCount
 from frontdesk.reports.periods import Period
 from frontdesk.satisfaction.models import Rating
 from frontdesk.satisfaction.selectors import Score, surveys_for_api
@@ -70,20 +78,10 @@ class Durations:
     p90: int | None
 
 
-def durations_of(values: Iterable[int]) -> Durations:
-    ordered = sorted(values)
-    if not ordered:
-        return Durations(0, None, None)
-    middle = len(ordered) // 2
-    median = (
-        ordered[middle] if len(ordered) % 2 else round((ordered[middle - 1] + ordered[middle]) / 2)
-    )
-    return Durations(len(ordered), median, _rank(ordered, 0.9))
-
-
-def _rank(ordered: list[int], share: float) -> int:
-    """The nearest-rank percentile of sorted values."""
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+def durations_of(values: Iterable[int] | Times) -> Durations:
+    """Count, median and p90 of exact values, or of Times (exact values and histograms from
+    the aggregates: reports/histograms.py says where they are exact)."""
+    return Durations(*(values.stats() if isinstance(values, Times) else stats_of(values)))
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,9 @@ class Report:
     days: list[Day]
     breakdowns: list[Breakdown]
     business_time: bool  # some times were counted by SLA clocks in business hours
+    # The whole days came from the aggregates, which hold the changes made until then; None:
+    # every number was read from the tickets as they are.
+    as_of: datetime | None = None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -159,8 +160,8 @@ _DIMENSION_FIELDS = tuple(name for _, _, name in DIMENSIONS)
 class _Tally:
     created: int = 0
     solved: int = 0
-    first_response: list[int] = field(default_factory=list)
-    resolution: list[int] = field(default_factory=list)
+    first_response: Times = field(default_factory=Times)
+    resolution: Times = field(default_factory=Times)
     met: int = 0
     missed: int = 0
     good: int = 0
@@ -179,16 +180,6 @@ class _Read:
     first_response_sla: Compliance
     resolution_sla: Compliance
     business_time: bool
-
-
-def _stopped_clock(metric: str) -> Subquery:
-    """The business seconds the ticket's stopped ``metric`` clock consumed (None without one)."""
-    return Subquery(
-        SlaClock.objects.filter(
-            ticket_id=OuterRef("pk"), metric=metric, stopped_at__isnull=False
-        ).values("consumed_seconds")[:1],
-        output_field=IntegerField(),
-    )
 
 
 class _Tallies:
@@ -218,48 +209,105 @@ class _Tallies:
         return found
 
 
-def _read(user: User, period: Period, *, breakdowns: bool = True) -> _Read:
+# Up to this many tickets opened in a period (by the aggregates' count), the report reads the
+# tickets themselves: exact and as fresh as they are, and cheap at that size.
+EXACT_BELOW = 20_000
+_LIVE_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+
+
+@dataclass
+class _Counts:
+    """Per-day counts, compliance and the business-time flag, as found so far."""
+
+    created_per_day: dict[date, int] = field(default_factory=dict)
+    solved_per_day: dict[date, int] = field(default_factory=dict)
+    met: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LIVE_METRICS, 0))
+    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LIVE_METRICS, 0))
+    business: bool = False
+
+
+def _whole_days(period: Period) -> tuple[date, date] | None:
+    """The UTC days [first, end) wholly inside ``period``, when the aggregates can count it:
+    at least one such day, and every midnight of the viewer's zone on a whole UTC hour (the
+    per-day counts come from hourly rows). None: read the tickets."""
+    if any(
+        moment.minute or moment.second
+        for moment in (period.starts, *(period.day_end(day) for day in period.each_day()))
+    ):
+        return None
+    first = aggregates.utc_day(period.starts)
+    if aggregates.midnight(first) < period.starts:
+        first += timedelta(days=1)
+    end = aggregates.utc_day(period.ends)
+    return (first, end) if first < end else None
+
+
+def _read(
+    user: User, period: Period, *, breakdowns: bool = True, aggregated: bool = False
+) -> _Read:
     """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
-    with needs no more)."""
+    with needs no more). ``aggregated``: whole UTC days from the aggregates
+    (reports/aggregates.py), the hours at either end from the tickets."""
     visible = access.tickets_visible_to(user)
     tallies = _Tallies(breakdowns=breakdowns)
-    created_per_day, dims_of, business_opened = _count_opened(visible, period, tallies)
-    solved_per_day, business_solved = _count_solved(visible, period, tallies)
-    compliance = _compliance(user, period, dims_of, tallies)
+    counts = _Counts()
+    whole = _whole_days(period) if aggregated else None
+    windows = [(period.starts, period.ends)]
+    if whole is not None:
+        middle = (aggregates.midnight(whole[0]), aggregates.midnight(whole[1]))
+        windows = [w for w in ((period.starts, middle[0]), (middle[1], period.ends)) if w[0] < w[1]]
+    dims_of: dict[int, tuple[Any, ...]] = {}
+    for starts, ends in windows:
+        _count_opened(visible, period, (starts, ends), tallies, counts, dims_of)
+        _count_solved(visible, period, (starts, ends), tallies, counts)
+        _compliance(user, (starts, ends), dims_of, tallies, counts)
+    if whole is not None:
+        _add_aggregates(user, whole, tallies, counts)
+        counts.created_per_day, counts.solved_per_day = _hourly(user, period)
+        backlog_before = _backlog_before_aggregated(user, period.starts)
+    else:
+        # Open at the start: opened before it, less those also resolved before it. Two counts
+        # that each read one index (ticket_created_idx, ticket_resolved_idx) rather than one
+        # "unresolved or resolved later" that scanned the table (decision 65).
+        before = visible.filter(created_at__lt=period.starts)
+        backlog_before = before.count() - before.filter(resolved_at__lt=period.starts).count()
     for *dims, rating, count in _answers(user, period):
         for tally in tallies.of(dims):
             if rating == Rating.GOOD:
                 tally.good += count
             else:
                 tally.bad += count
-    # Open at the start: opened before it, less those also resolved before it. Two counts
-    # that each read one index (ticket_created_idx, ticket_resolved_idx) rather than one
-    # "unresolved or resolved later" that scanned the table (decision 65).
-    before = visible.filter(created_at__lt=period.starts)
-    backlog_before = before.count() - before.filter(resolved_at__lt=period.starts).count()
     return _Read(
-        created_per_day=created_per_day,
-        solved_per_day=solved_per_day,
+        created_per_day=counts.created_per_day,
+        solved_per_day=counts.solved_per_day,
         backlog_before=backlog_before,
         desk=tallies.desk,
         groups=tallies.groups,
-        first_response_sla=compliance[Metric.FIRST_RESPONSE],
-        resolution_sla=compliance[Metric.RESOLUTION],
-        business_time=business_opened or business_solved,
+        first_response_sla=Compliance(
+            counts.met[Metric.FIRST_RESPONSE], counts.missed[Metric.FIRST_RESPONSE]
+        ),
+        resolution_sla=Compliance(counts.met[Metric.RESOLUTION], counts.missed[Metric.RESOLUTION]),
+        business_time=counts.business,
     )
 
 
+Window = tuple[datetime, datetime]
+
+
 def _count_opened(
-    visible: QuerySet[Ticket], period: Period, tallies: _Tallies
-) -> tuple[dict[date, int], dict[int, tuple[Any, ...]], bool]:
-    """The tickets opened in the period: per day, their groups by id, their first responses
-    (in business time where a clock stopped; whether any did)."""
-    per_day: dict[date, int] = {}
-    dims_of: dict[int, tuple[Any, ...]] = {}
-    business = False
+    visible: QuerySet[Ticket],
+    period: Period,
+    window: Window,
+    tallies: _Tallies,
+    counts: _Counts,
+    dims_of: dict[int, tuple[Any, ...]],
+) -> None:
+    """The tickets opened in ``window``: per day, their groups by id (``dims_of``), their first
+    responses (in business time where a clock stopped)."""
+    per_day = counts.created_per_day
     opened = (
-        visible.filter(created_at__gte=period.starts, created_at__lt=period.ends)
-        .annotate(fr_business=_stopped_clock(Metric.FIRST_RESPONSE))
+        visible.filter(created_at__gte=window[0], created_at__lt=window[1])
+        .annotate(fr_business=aggregates.stopped_clock(Metric.FIRST_RESPONSE))
         .order_by()
         .values_list("pk", "created_at", "first_response_at", "fr_business", *tallies.fields())
     )
@@ -269,25 +317,27 @@ def _count_opened(
         per_day[day] = per_day.get(day, 0) + 1
         seconds = None
         if fr_business is not None:
-            seconds, business = fr_business, True
+            seconds, counts.business = fr_business, True
         elif first_response_at is not None:
-            seconds = _seconds(created_at, first_response_at)
+            seconds = aggregates.seconds_between(created_at, first_response_at)
         for tally in tallies.of(groups):
             tally.created += 1
             if seconds is not None:
                 tally.first_response.append(seconds)
-    return per_day, dims_of, business
 
 
 def _count_solved(
-    visible: QuerySet[Ticket], period: Period, tallies: _Tallies
-) -> tuple[dict[date, int], bool]:
-    """The tickets resolved in the period: per day, and their resolution times."""
-    per_day: dict[date, int] = {}
-    business = False
+    visible: QuerySet[Ticket],
+    period: Period,
+    window: Window,
+    tallies: _Tallies,
+    counts: _Counts,
+) -> None:
+    """The tickets resolved in ``window``: per day, and their resolution times."""
+    per_day = counts.solved_per_day
     solved = (
-        visible.filter(resolved_at__gte=period.starts, resolved_at__lt=period.ends)
-        .annotate(res_business=_stopped_clock(Metric.RESOLUTION))
+        visible.filter(resolved_at__gte=window[0], resolved_at__lt=window[1])
+        .annotate(res_business=aggregates.stopped_clock(Metric.RESOLUTION))
         .order_by()
         .values_list("created_at", "resolved_at", "res_business", *tallies.fields())
     )
@@ -295,34 +345,30 @@ def _count_solved(
         day = period.day_of(resolved_at)
         per_day[day] = per_day.get(day, 0) + 1
         if res_business is not None:
-            seconds, business = res_business, True
+            seconds, counts.business = res_business, True
         else:
-            seconds = _seconds(created_at, resolved_at)
+            seconds = aggregates.seconds_between(created_at, resolved_at)
         for tally in tallies.of(dims):
             tally.solved += 1
             tally.resolution.append(seconds)
-    return per_day, business
-
-
-def _seconds(start: datetime, end: datetime) -> int:
-    return max(0, int((end - start).total_seconds()))
 
 
 def _compliance(
     user: User,
-    period: Period,
+    window: Window,
     dims_of: dict[int, tuple[Any, ...]],
     tallies: _Tallies,
-) -> dict[str, Compliance]:
-    """Met and missed first-response and resolution targets of the tickets opened in the
-    period, for the desk (returned) and each group (added to their tallies)."""
+    counts: _Counts,
+) -> None:
+    """Met and missed first-response and resolution targets of the tickets opened in
+    ``window``, for the desk (``counts``) and each group (added to their tallies)."""
     moment = clock.now()
     clocks = (
         SlaClock.objects.filter(
             access.ticket_condition(user, via="ticket__"),
-            ticket__created_at__gte=period.starts,
-            ticket__created_at__lt=period.ends,
-            metric__in=(Metric.FIRST_RESPONSE, Metric.RESOLUTION),
+            ticket__created_at__gte=window[0],
+            ticket__created_at__lt=window[1],
+            metric__in=_LIVE_METRICS,
         )
         .order_by()
         .values_list(
@@ -330,8 +376,7 @@ def _compliance(
             "due_at", "breached_at", "stopped_at",
         )
     )  # fmt: skip
-    met: dict[str, int] = {Metric.FIRST_RESPONSE: 0, Metric.RESOLUTION: 0}
-    missed = dict(met)
+    met, missed = counts.met, counts.missed
     for ticket_id, metric, consumed, target, running, due_at, breached_at, stopped_at in clocks:
         overdue = running is not None and due_at is not None and due_at <= moment
         if consumed > target * 60 or breached_at is not None or overdue:
@@ -347,7 +392,150 @@ def _compliance(
                 tally.met += 1
             else:
                 tally.missed += 1
-    return {metric: Compliance(met[metric], missed[metric]) for metric in met}
+
+
+def _organisation(value: str) -> int | None:
+    return int(value) if value else None
+
+
+# The breakdown an aggregate row stands for, and how its value reads as the ticket's.
+_ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    CATEGORY: ("category", str),
+    CHANNEL: ("channel", str),
+    ORGANISATION: ("organisation", _organisation),
+}
+
+
+def _add_aggregates(
+    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
+) -> None:
+    """The whole UTC days [first, end) from the aggregates, through the gate's own condition
+    on their team and assignee, and the SLA targets they could not hold (still running)."""
+    dimensions = [DESK, *(_ROW_BREAKDOWNS if tallies.breakdowns else ())]
+    starts: dict[int, list[date]] = {}
+    for span, first in aggregates.blocks(*whole):
+        starts.setdefault(span, []).append(first)
+    which = Q()
+    for span, days in starts.items():
+        which |= Q(span=span, day__in=days)
+    rows = (
+        DayTally.objects.filter(access.ticket_condition(user), which, dimension__in=dimensions)
+        .order_by()
+        .values_list(
+            "dimension", "value", "team_id", "assignee_id", "created", "solved",
+            "first_response", "resolution", "first_response_met", "first_response_missed",
+            "resolution_met", "resolution_missed", "business_time",
+        )
+    )  # fmt: skip
+    groups = tallies.groups
+    for dimension, value, team, assignee, created, solved, fr, res, frm, frx, rm, rx, bt in rows:
+        if dimension == DESK:
+            counts.met[Metric.FIRST_RESPONSE] += frm
+            counts.missed[Metric.FIRST_RESPONSE] += frx
+            counts.met[Metric.RESOLUTION] += rm
+            counts.missed[Metric.RESOLUTION] += rx
+            counts.business |= bt
+            found = [tallies.desk]
+            if tallies.breakdowns:
+                found.append(groups["agent"].setdefault(assignee, _Tally()))
+                found.append(groups["team"].setdefault(team, _Tally()))
+        else:
+            name, key = _ROW_BREAKDOWNS[dimension]
+            found = [groups[name].setdefault(key(value), _Tally())]
+        for index, tally in enumerate(found):
+            tally.created += created
+            tally.solved += solved
+            tally.first_response.merge(fr)
+            tally.resolution.merge(res)
+            if index or dimension != DESK:
+                tally.met += frm + rm
+                tally.missed += frx + rx
+    _running_targets(user, whole, tallies, counts)
+
+
+def _running_targets(
+    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
+) -> None:
+    """The aggregates hold the targets whose clock stopped; one that still runs (or was
+    started again) becomes missed when its due time passes, not when the ticket changes, so
+    it is counted now, in the database, per group."""
+    moment = clock.now()
+    over = F("target_minutes") * 60
+    missed = (
+        Q(consumed_seconds__gt=over)
+        | Q(breached_at__isnull=False)
+        | Q(running_since__isnull=False, due_at__lte=moment)
+    )
+    met = Q(stopped_at__isnull=False, breached_at__isnull=True, consumed_seconds__lte=over) & (
+        Q(running_since__isnull=True) | Q(due_at__isnull=True) | Q(due_at__gt=moment)
+    )
+    fields = [f"ticket__{name}" for name in tallies.fields()]
+    live = (
+        SlaClock.objects.filter(
+            access.ticket_condition(user, via="ticket__"),
+            Q(stopped_at__isnull=True) | Q(running_since__isnull=False),
+            ticket__created_at__gte=aggregates.midnight(whole[0]),
+            ticket__created_at__lt=aggregates.midnight(whole[1]),
+            metric__in=_LIVE_METRICS,
+        )
+        .order_by()
+        .values("metric", *fields)
+        .annotate(met=Count("pk", filter=met), missed=Count("pk", filter=missed))
+        .values_list("metric", "met", "missed", *fields)
+    )
+    for metric, met_count, missed_count, *dims in live:
+        counts.met[metric] += met_count
+        counts.missed[metric] += missed_count
+        for tally in tallies.of(dims)[1:]:
+            tally.met += met_count
+            tally.missed += missed_count
+
+
+def _hourly(user: User, period: Period) -> tuple[dict[date, int], dict[date, int]]:
+    """Opened and resolved per day of the viewer, from the hourly counts."""
+    created: dict[date, int] = {}
+    solved: dict[date, int] = {}
+    hours = (
+        HourCount.objects.filter(
+            access.ticket_condition(user), hour__gte=period.starts, hour__lt=period.ends
+        )
+        .order_by()
+        .values("hour")
+        .annotate(opened=Sum("created"), done=Sum("solved"))
+        .values_list("hour", "opened", "done")
+    )
+    for hour, opened, done in hours:
+        day = period.day_of(hour)
+        if opened:
+            created[day] = created.get(day, 0) + opened
+        if done:
+            solved[day] = solved.get(day, 0) + done
+    return created, solved
+
+
+def _backlog_before_aggregated(user: User, starts: datetime) -> int:
+    """Opened before ``starts`` less resolved before it (a ticket is resolved after it was
+    opened), from the days before ``starts``'s UTC day and the hours of that day before it."""
+    condition = access.ticket_condition(user)
+    day = aggregates.utc_day(starts)
+    days = DayTally.objects.filter(condition, dimension=DESK, span=1, day__lt=day).aggregate(
+        opened=Sum("created"), done=Sum("solved")
+    )
+    hours = HourCount.objects.filter(
+        condition, hour__gte=aggregates.midnight(day), hour__lt=starts
+    ).aggregate(opened=Sum("created"), done=Sum("solved"))
+    return sum((found["opened"] or 0) - (found["done"] or 0) for found in (days, hours))
+
+
+def _whole_days_opened(period: Period) -> int:
+    """How many tickets the aggregates say were opened on the whole UTC days of ``period``
+    (the whole desk: a cheap measure of its size)."""
+    whole = _whole_days(period)
+    assert whole is not None
+    found = DayTally.objects.filter(
+        dimension=DESK, span=1, day__gte=whole[0], day__lt=whole[1]
+    ).aggregate(opened=Sum("created"))
+    return found["opened"] or 0
 
 
 def _answers(user: User, period: Period) -> Iterable[tuple[Any, ...]]:
@@ -434,9 +622,14 @@ def report_for(*, user: User, period: Period) -> Report:
     """The report of ``period`` and its comparison with the one before, over the tickets
     ``user`` may see. Staff only (NotAllowed)."""
     check_may_report(user)
-    current = _read(user, period)
+    as_of = aggregates.fresh_at()
+    if as_of is not None and (
+        _whole_days(period) is None or _whole_days_opened(period) < EXACT_BELOW
+    ):
+        as_of = None  # a small desk, or a zone off UTC's hours: the tickets themselves
+    current = _read(user, period, aggregated=as_of is not None)
     before_period = period.previous()
-    before = _read(user, before_period, breakdowns=False)
+    before = _read(user, before_period, breakdowns=False, aggregated=as_of is not None)
     return Report(
         period=period,
         previous_period=before_period,
@@ -445,4 +638,5 @@ def report_for(*, user: User, period: Period) -> Report:
         days=_days(current, period),
         breakdowns=_breakdowns(current),
         business_time=current.business_time,
+        as_of=as_of,
     )

@@ -15,6 +15,7 @@ from frontdesk.following.demo import demo_following_create
 from frontdesk.kb.demo import demo_kb_create
 from frontdesk.privacy.demo import demo_privacy_create
 from frontdesk.replies.demo import demo_saved_replies_create
+from frontdesk.reports.aggregates import aggregates_build
 from frontdesk.satisfaction.demo import demo_survey_teams_spread, demo_surveys_create
 from frontdesk.sla.demo import demo_sla_create
 from frontdesk.teams.demo import demo_teams_create
@@ -90,3 +91,5 @@ class Command(BaseCommand):
         self.stdout.write(demo_privacy_create())
         self.stdout.write(demo_kb_create())
         self.stdout.write(demo_webhooks_create())
+        # Last: the reports' aggregates count the desk as the steps above left it.
+        self.stdout.write(f"Reports: counted {aggregates_build()} days.")

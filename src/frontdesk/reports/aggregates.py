@@ -1,0 +1,318 @@
+"""The reports' aggregates, kept by the worker (docs/decisions.md, 65).
+
+For each UTC day: a DayTally row per team and assignee (and per value of the category,
+channel and organisation breakdowns) with the tickets opened that day (their count, first
+responses, stopped SLA targets met and missed) and those resolved that day (count, resolution
+times), and an HourCount row per UTC hour, team and assignee with the tickets opened and
+resolved in it. A day is always counted whole from the tickets, in the same terms as the
+exact reading in reports/selectors.py (business seconds from a stopped SLA clock, else the
+wall clock), and replaces what was there.
+
+``aggregates_refresh`` (a periodic job, reports/tasks.py) counts again the days touched by
+the tickets changed since its last run: a ticket's day of opening, its day of resolving, and
+the days its status changed (a reopened ticket has lost the resolution it was counted under).
+``aggregates_build`` counts every day (``frontdesk reports_build``, ``frontdesk demo`` after
+its bulk load, and once a night, for what no change marks: a deleted ticket, a team or a
+person removed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import IntegerField, Max, Min, OuterRef, Subquery
+
+from frontdesk.core import clock
+from frontdesk.reports.histograms import Times, buckets_text, histogram_text
+from frontdesk.reports.models import (
+    CATEGORY,
+    CHANNEL,
+    DESK,
+    ORGANISATION,
+    AggregateState,
+    DayTally,
+    HourCount,
+)
+from frontdesk.sla.models import Metric, SlaClock
+from frontdesk.tickets.models import Ticket, TicketEvent
+
+# A change committed this long after its stamp (a slow transaction) is still seen next run.
+LATE_COMMITS = timedelta(minutes=2)
+_CHUNK = 500
+ONE_DAY = timedelta(days=1)
+# Blocks of days summed into rows of their own (DayTally.span), each starting on a day whose
+# ordinal is a multiple of its length: a 90-day period reads about ten blocks, not 90 days.
+SPANS = (64, 16, 4)
+_SUMMED = (
+    "created", "solved", "first_response_met", "first_response_missed", "resolution_met",
+    "resolution_missed",
+)  # fmt: skip
+
+
+def stopped_clock(metric: str) -> Subquery:
+    """The business seconds the ticket's stopped ``metric`` clock consumed (None without one)."""
+    return Subquery(
+        SlaClock.objects.filter(
+            ticket_id=OuterRef("pk"), metric=metric, stopped_at__isnull=False
+        ).values("consumed_seconds")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def seconds_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds()))
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+@dataclass
+class _Row:
+    created: int = 0
+    solved: int = 0
+    first_response: list[int] = field(default_factory=list)
+    resolution: list[int] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    business_time: bool = False
+
+
+def _keys(team: Any, assignee: Any, category: str, channel: str, organisation: Any) -> list[Any]:
+    return [
+        (DESK, "", team, assignee),
+        (CATEGORY, category, team, assignee),
+        (CHANNEL, channel, team, assignee),
+        (ORGANISATION, "" if organisation is None else str(organisation), team, assignee),
+    ]
+
+
+def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
+    starts = midnight(day)
+    ends = starts + ONE_DAY
+    rows: dict[tuple[Any, ...], _Row] = {}
+    hours: dict[tuple[Any, ...], list[int]] = {}
+
+    def rows_of(dims: tuple[Any, ...]) -> list[_Row]:
+        return [rows.setdefault(key, _Row()) for key in _keys(*dims)]
+
+    dims_of: dict[int, tuple[Any, ...]] = {}
+    dims = ("team_id", "assignee_id", "category", "channel", "organisation_id")
+    opened = (
+        Ticket.objects.filter(created_at__gte=starts, created_at__lt=ends)
+        .annotate(fr_business=stopped_clock(Metric.FIRST_RESPONSE))
+        .order_by()
+        .values_list("pk", "created_at", "first_response_at", "fr_business", *dims)
+    )
+    for pk, created_at, first_response_at, fr_business, *found in opened:
+        groups = dims_of[pk] = tuple(found)
+        hour = created_at.replace(minute=0, second=0, microsecond=0)
+        hours.setdefault((hour, groups[0], groups[1]), [0, 0])[0] += 1
+        seconds = None
+        business = fr_business is not None
+        if business:
+            seconds = fr_business
+        elif first_response_at is not None:
+            seconds = seconds_between(created_at, first_response_at)
+        for row in rows_of(groups):
+            row.created += 1
+            row.business_time |= business
+            if seconds is not None:
+                row.first_response.append(seconds)
+    clocks = (
+        SlaClock.objects.filter(
+            ticket__created_at__gte=starts,
+            ticket__created_at__lt=ends,
+            metric__in=(Metric.FIRST_RESPONSE, Metric.RESOLUTION),
+            stopped_at__isnull=False,
+            running_since__isnull=True,
+        )
+        .order_by()
+        .values_list("ticket_id", "metric", "consumed_seconds", "target_minutes", "breached_at")
+    )
+    for ticket_id, metric, consumed, target, breached_at in clocks:
+        missed = consumed > target * 60 or breached_at is not None
+        outcome = f"{metric}_{'missed' if missed else 'met'}"
+        known = dims_of.get(ticket_id)
+        for row in rows_of(known) if known is not None else ():
+            row.outcomes[outcome] = row.outcomes.get(outcome, 0) + 1
+    solved = (
+        Ticket.objects.filter(resolved_at__gte=starts, resolved_at__lt=ends)
+        .annotate(res_business=stopped_clock(Metric.RESOLUTION))
+        .order_by()
+        .values_list("created_at", "resolved_at", "res_business", *dims)
+    )
+    for created_at, resolved_at, res_business, *found in solved:
+        groups = tuple(found)
+        hour = resolved_at.replace(minute=0, second=0, microsecond=0)
+        hours.setdefault((hour, groups[0], groups[1]), [0, 0])[1] += 1
+        business = res_business is not None
+        seconds = res_business if business else seconds_between(created_at, resolved_at)
+        for row in rows_of(groups):
+            row.solved += 1
+            row.business_time |= business
+            row.resolution.append(seconds)
+    tallies = [
+        DayTally(
+            day=day,
+            dimension=dimension,
+            value=value,
+            team_id=team,
+            assignee_id=assignee,
+            created=row.created,
+            solved=row.solved,
+            first_response=histogram_text(row.first_response),
+            resolution=histogram_text(row.resolution),
+            first_response_met=row.outcomes.get("first_response_met", 0),
+            first_response_missed=row.outcomes.get("first_response_missed", 0),
+            resolution_met=row.outcomes.get("resolution_met", 0),
+            resolution_missed=row.outcomes.get("resolution_missed", 0),
+            business_time=row.business_time,
+        )
+        for (dimension, value, team, assignee), row in rows.items()
+    ]
+    counts = [
+        HourCount(hour=hour, team_id=team, assignee_id=assignee, created=n[0], solved=n[1])
+        for (hour, team, assignee), n in hours.items()
+    ]
+    return tallies, counts
+
+
+def block_of(day: date, span: int) -> date:
+    """The first day of the ``span``-day block ``day`` is in."""
+    return date.fromordinal(day.toordinal() - day.toordinal() % span)
+
+
+def blocks(first: date, end: date) -> list[tuple[int, date]]:
+    """The days [first, end) as the fewest aligned blocks: ``(span, first day)``, span 1 for
+    a day alone."""
+    found = []
+    while first < end:
+        span = next(
+            (
+                span
+                for span in SPANS
+                if first.toordinal() % span == 0 and first + timedelta(days=span) <= end
+            ),
+            1,
+        )
+        found.append((span, first))
+        first += timedelta(days=span)
+    return found
+
+
+def days_count(days: Iterable[date]) -> int:
+    """Count ``days`` (UTC) again from the tickets, each in one transaction, then sum the
+    blocks they are in again. Returns how many days."""
+    wanted = sorted(set(days))
+    for day in wanted:
+        tallies, counts = _count_day(day)
+        starts = midnight(day)
+        with transaction.atomic():
+            DayTally.objects.filter(span=1, day=day).delete()
+            HourCount.objects.filter(hour__gte=starts, hour__lt=starts + ONE_DAY).delete()
+            DayTally.objects.bulk_create(tallies, batch_size=_CHUNK)
+            HourCount.objects.bulk_create(counts, batch_size=_CHUNK)
+    # The shorter blocks first: a longer one is summed from them.
+    for span, first in sorted({(span, block_of(day, span)) for day in wanted for span in SPANS}):
+        _sum_block(span, first)
+    return len(wanted)
+
+
+def _sum_block(span: int, first: date) -> None:
+    """The rows of the ``span`` days from ``first``, summed per team, assignee and value from
+    the next shorter blocks in it (counted before it: the shorter first)."""
+    rows: dict[tuple[Any, ...], tuple[list[int], Times, Times, list[bool]]] = {}
+    shorter = max((length for length in SPANS if length < span), default=1)
+    days = DayTally.objects.filter(
+        span=shorter, day__gte=first, day__lt=first + timedelta(days=span)
+    ).values_list(
+        "dimension", "value", "team_id", "assignee_id", *_SUMMED, "first_response",
+        "resolution", "business_time",
+    )  # fmt: skip
+    for dimension, value, team, assignee, *found in days:
+        key = (dimension, value, team, assignee)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ([0] * len(_SUMMED), Times(), Times(), [False])
+        for index, number in enumerate(found[: len(_SUMMED)]):
+            row[0][index] += number
+        row[1].merge(found[-3])
+        row[2].merge(found[-2])
+        row[3][0] |= found[-1]
+    summed = [
+        DayTally(
+            day=first, span=span, dimension=key[0], value=key[1], team_id=key[2],
+            assignee_id=key[3], **dict(zip(_SUMMED, numbers, strict=True)),
+            first_response=buckets_text(fr.buckets), resolution=buckets_text(res.buckets),
+            business_time=business[0],
+        )
+        for key, (numbers, fr, res, business) in rows.items()
+    ]  # fmt: skip
+    with transaction.atomic():
+        DayTally.objects.filter(span=span, day=first).delete()
+        DayTally.objects.bulk_create(summed, batch_size=_CHUNK)
+
+
+def _state() -> AggregateState | None:
+    return AggregateState.objects.order_by("pk").first()
+
+
+def fresh_at() -> datetime | None:
+    """Until when the aggregates hold every change; None before they were first built."""
+    state = _state()
+    return state.fresh_at if state is not None else None
+
+
+def aggregates_build() -> int:
+    """Count every day that has a ticket, and drop the rows of any other. Returns the days."""
+    moment = clock.now()
+    span = Ticket.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    days: list[date] = []
+    if span["first"] is not None:
+        first = utc_day(span["first"])
+        last = max(utc_day(span["last"]), utc_day(moment))
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        DayTally.objects.filter(day__lt=block_of(first, max(SPANS))).delete()
+        HourCount.objects.filter(hour__lt=midnight(first)).delete()
+    else:
+        DayTally.objects.all().delete()
+        HourCount.objects.all().delete()
+    done = days_count(days)
+    state = _state() or AggregateState(fresh_at=moment, built_at=moment)
+    state.fresh_at = state.built_at = moment
+    state.save()
+    return done
+
+
+def aggregates_refresh() -> int:
+    """Count again the days touched by the tickets changed since the last run (the first run
+    builds them all). Returns how many days were counted."""
+    state = _state()
+    if state is None:
+        return aggregates_build()
+    moment = clock.now()
+    changed = Ticket.objects.filter(last_activity_at__gte=state.fresh_at - LATE_COMMITS)
+    days: set[date] = set()
+    ids: list[int] = []
+    for pk, created_at, resolved_at in changed.values_list("pk", "created_at", "resolved_at"):
+        ids.append(pk)
+        days.add(utc_day(created_at))
+        if resolved_at is not None:
+            days.add(utc_day(resolved_at))
+    for start in range(0, len(ids), _CHUNK):
+        events = TicketEvent.objects.filter(
+            ticket_id__in=ids[start : start + _CHUNK], field=TicketEvent.Field.STATUS
+        ).values_list("created_at", flat=True)
+        for at in events:  # the resolution a reopened ticket no longer shows (± its stamp)
+            days.update({utc_day(at - timedelta(seconds=1)), utc_day(at + timedelta(seconds=1))})
+    done = days_count(days)
+    state.fresh_at = moment
+    state.save(update_fields=["fresh_at"])
+    return done

@@ -1,0 +1,110 @@
+"""The reports' aggregates (docs/decisions.md, 65): what the tickets of one UTC day did,
+counted once by the worker (reports/aggregates.py) so that a report over a million tickets
+reads hundreds of rows, not hundreds of thousands of tickets.
+
+Every row carries ``team`` and ``assignee`` columns named as on the ticket, so the gate's own
+``access.ticket_condition(user)`` filters them: there is no second visibility rule."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+# The breakdowns a DayTally row may stand for; DESK rows are the ticket's team and assignee
+# alone (the summary, the agent and team breakdowns).
+DESK = ""
+CATEGORY = "category"
+CHANNEL = "channel"
+ORGANISATION = "organisation"
+
+
+class DayTally(models.Model):
+    """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
+    ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
+    first responses and stopped SLA targets) and resolved that day (``solved``, their
+    resolution times). Histograms are JSON lists of ``[bucket, count, lowest, highest]``
+    (histograms.Times)."""
+
+    day = models.DateField()
+    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
+    # summed from the days' rows, so a long period reads a few blocks rather than every day.
+    span = models.PositiveSmallIntegerField(default=1)
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=40, blank=True, default="")
+    team = models.ForeignKey(
+        "teams.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    first_response = models.TextField(default="[]")
+    resolution = models.TextField(default="[]")
+    first_response_met = models.IntegerField(default=0)
+    first_response_missed = models.IntegerField(default=0)
+    resolution_met = models.IntegerField(default=0)
+    resolution_missed = models.IntegerField(default=0)
+    business_time = models.BooleanField(default=False)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["dimension", "span", "day"], name="report_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension or 'desk'} {self.value}".rstrip()
+
+
+class HourCount(models.Model):
+    """Tickets opened and resolved in one UTC hour, per team and assignee: the per-day chart
+    and the backlog in any zone whose midnights fall on whole UTC hours."""
+
+    hour = models.DateTimeField()
+    team = models.ForeignKey(
+        "teams.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["hour"], name="report_hour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h"
+
+
+class AggregateState(models.Model):
+    """One row: until when the aggregates hold every change (``fresh_at``: the tickets were
+    read after it), and when they were last built whole."""
+
+    fresh_at = models.DateTimeField()
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Reports counted until {self.fresh_at}"

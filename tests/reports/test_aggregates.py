@@ -1,0 +1,253 @@
+"""The reports read from the aggregates the worker keeps (reports/aggregates.py, decision 65)
+say what the exact reading of the tickets says: on a desk of several teams, assignees and
+categories, in zones whose midnights are and are not UTC's, with tickets reopened, and after
+tickets changed once the aggregates were built and the job ran again. Through the gate's own
+condition: an agent never counts a team's tickets he may not see."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from frontdesk.accounts.models import User
+from frontdesk.reports import aggregates, selectors
+from frontdesk.reports.histograms import Times, histogram_text, stats_of
+from frontdesk.reports.models import DayTally
+from frontdesk.reports.periods import Period
+from frontdesk.reports.selectors import Report, report_for
+from frontdesk.teams.models import Team
+from frontdesk.teams.services import team_create, ticket_set_team
+from frontdesk.tickets import services
+from frontdesk.tickets.models import Status, Ticket
+from tests.conftest import Clock, open_ticket, time_at
+
+pytestmark = pytest.mark.django_db
+
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+# Well apart (a bucket holds one of them), so the aggregates' medians and p90s are exact.
+ANSWERS = (timedelta(minutes=10), timedelta(minutes=45), timedelta(hours=3), None)
+SOLVES = (timedelta(hours=2), timedelta(hours=26), None, timedelta(days=4), timedelta(hours=7))
+CATEGORIES = ("general", "billing", "technical")
+BUILT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _utc(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def period(zone: str, first: int = 14, last: int = 30) -> Period:
+    return Period(first=date(2026, 11, first), last=date(2026, 11, last), zone=ZoneInfo(zone))
+
+
+@pytest.fixture
+def teams(admin: User, agent: User, other_agent: User) -> dict[str, Team]:
+    return {
+        "phones": team_create(actor=admin, values={"name": "Phones", "members": [agent.pk]}),
+        "online": team_create(actor=admin, values={"name": "Online", "members": [other_agent.pk]}),
+    }
+
+
+@pytest.fixture
+def desk(
+    admin: User, agent: User, other_agent: User, customer: User, other_customer: User,
+    teams: dict[str, Team], clock: Clock,
+) -> list[Ticket]:  # fmt: skip
+    """36 tickets from 5 to 27 November, every 15 hours (at every hour of the day), in no
+    team, Phones or Online, unassigned or with either agent, in three categories; answered
+    and solved after one of a few times or not; every seventh solved ticket reopened."""
+    clock.current = BUILT
+    made = []
+    for n in range(36):
+        opened = _utc(5, 3) + timedelta(hours=15 * n, minutes=7 * n % 60)
+        agent_of = (agent, other_agent, None)[n % 3]
+        team = (None, teams["phones"], teams["online"], teams["phones"])[n % 4]
+        worker = agent_of or admin
+        ticket = open_ticket(
+            (customer, other_customer)[n % 2], f"Ticket {n}", at=opened,
+            assignee=agent_of, staff=worker if agent_of else None,
+        )  # fmt: skip
+        with time_at(opened + timedelta(minutes=1)):
+            if n % 5 == 1:
+                services.ticket_update(
+                    actor=admin, ticket_id=ticket.pk, changes={"category": CATEGORIES[n % 3]}
+                )
+            if team is not None:
+                ticket_set_team(actor=admin, ticket_id=ticket.pk, team_id=team.pk)
+        answer = ANSWERS[n % len(ANSWERS)]
+        if answer is not None:
+            with time_at(opened + answer):
+                services.message_post(actor=worker, ticket_id=ticket.pk, body="On it.")
+        solve = SOLVES[n % len(SOLVES)]
+        if solve is not None and opened + solve < BUILT:
+            with time_at(opened + solve):
+                services.ticket_change_status(
+                    actor=admin, ticket_id=ticket.pk, status=Status.RESOLVED
+                )
+            if n % 7 == 0:
+                with time_at(opened + solve + timedelta(hours=5)):
+                    services.ticket_change_status(
+                        actor=admin, ticket_id=ticket.pk, status=Status.REOPENED
+                    )
+        made.append(ticket)
+    clock.current = NOW
+    return made
+
+
+def _exact(user: User, when: Period, monkeypatch: pytest.MonkeyPatch) -> Report:
+    monkeypatch.setattr(selectors, "EXACT_BELOW", 10**9)
+    report = report_for(user=user, period=when)
+    assert report.as_of is None
+    return report
+
+
+def _aggregated(user: User, when: Period, monkeypatch: pytest.MonkeyPatch) -> Report:
+    monkeypatch.setattr(selectors, "EXACT_BELOW", 0)
+    report = report_for(user=user, period=when)
+    return dataclasses.replace(report, as_of=None)
+
+
+def _build(clock: Clock) -> None:
+    moment = clock.current
+    aggregates.aggregates_build()
+    clock.current = moment
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_the_aggregates_say_what_the_tickets_say(
+    desk: list[Ticket], admin: User, agent: User, other_agent: User, clock: Clock,
+    monkeypatch: pytest.MonkeyPatch, zone: str,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    assert DayTally.objects.exists()
+    for user in (admin, agent, other_agent):
+        for when in (period(zone), period(zone, 20, 26), period(zone, 27, 27)):
+            exact = _exact(user, when, monkeypatch)
+            assert exact.summary.created or when.days == 1, (user, when)
+            assert _aggregated(user, when, monkeypatch) == exact, (user.username, when)
+
+
+def test_the_aggregates_are_read_for_whole_days_with_their_time(
+    desk: list[Ticket], admin: User, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    monkeypatch.setattr(selectors, "EXACT_BELOW", 0)
+    assert report_for(user=admin, period=period("UTC")).as_of == BUILT
+    # A zone whose midnights are not on a whole UTC hour is read from the tickets.
+    assert report_for(user=admin, period=period("Asia/Kolkata")).as_of is None
+    # Below EXACT_BELOW tickets the tickets themselves are read: exact and fresh.
+    monkeypatch.setattr(selectors, "EXACT_BELOW", 10**9)
+    assert report_for(user=admin, period=period("UTC")).as_of is None
+
+
+def test_changes_after_the_build_are_counted_when_the_job_runs_again(
+    desk: list[Ticket], admin: User, agent: User, other_agent: User, customer: User,
+    teams: dict[str, Team], clock: Clock, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    solved = next(t for t in desk if Ticket.objects.get(pk=t.pk).resolved_at is not None)
+    open_one = next(t for t in desk if Ticket.objects.get(pk=t.pk).resolved_at is None)
+    # After the build: a solved ticket reopened (its old day of solving must lose it), an
+    # open one answered and solved, one moved to another team, a new ticket opened.
+    with time_at(BUILT + timedelta(hours=2)):
+        services.ticket_change_status(actor=admin, ticket_id=solved.pk, status=Status.REOPENED)
+        services.message_post(actor=agent, ticket_id=open_one.pk, body="Done.")
+        services.ticket_change_status(actor=admin, ticket_id=open_one.pk, status=Status.RESOLVED)
+        ticket_set_team(actor=admin, ticket_id=desk[0].pk, team_id=teams["online"].pk)
+    open_ticket(customer, "After the build", at=BUILT + timedelta(hours=3))
+    clock.current = NOW
+    stale = _aggregated(admin, period("UTC"), monkeypatch)
+    assert stale != _exact(admin, period("UTC"), monkeypatch)  # behind, and saying as of when
+    monkeypatch.setattr(selectors, "EXACT_BELOW", 0)
+    assert report_for(user=admin, period=period("UTC")).as_of == BUILT
+    aggregates.aggregates_refresh()
+    assert aggregates.fresh_at() == NOW
+    for user in (admin, agent, other_agent):
+        for zone in ZONES:
+            when = period(zone)
+            assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+
+
+def test_an_agent_through_the_aggregates_never_counts_a_team_he_may_not_see(
+    desk: list[Ticket], admin: User, agent: User, other_agent: User, clock: Clock,
+    teams: dict[str, Team], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    online = Ticket.objects.filter(team=teams["online"]).exclude(assignee=agent)
+    assert online.exists()
+    for zone in ZONES:
+        when = period(zone)
+        mine = _aggregated(agent, when, monkeypatch)
+        every = _aggregated(admin, when, monkeypatch)
+        hidden = online.filter(created_at__gte=when.starts, created_at__lt=when.ends).count()
+        assert hidden
+        assert mine.summary.created == every.summary.created - hidden
+        by_team = {b.name: b for b in mine.breakdowns}["team"]
+        # Of Online's tickets, only those assigned to him.
+        assert sum(g.created for g in by_team.groups if g.label == "Online") == (
+            Ticket.objects.filter(
+                team=teams["online"], assignee=agent,
+                created_at__gte=when.starts, created_at__lt=when.ends,
+            ).count()
+        )  # fmt: skip
+        by_agent = {b.name: b for b in mine.breakdowns}["agent"]
+        others = [g for g in by_agent.groups if g.label == other_agent.username]
+        # other_agent's tickets the agent sees: those in no team or in Phones only.
+        seen = Ticket.objects.filter(
+            assignee=other_agent, created_at__gte=when.starts, created_at__lt=when.ends
+        ).exclude(team=teams["online"])
+        assert sum(g.created for g in others) == seen.count()
+
+
+def test_a_histogram_is_exact_at_a_buckets_ends_and_interpolated_inside() -> None:
+    values = [100, 101, 102, 103, 5000, 5000, 5000, 90000]
+    times = Times()
+    times.merge(histogram_text(values[:4]))
+    times.merge(histogram_text(values[4:]))
+    count, median, p90 = times.stats()
+    assert (count, p90) == (8, 90000)
+    assert median == stats_of(values)[1]  # 103 and 5000: the ends of their buckets
+    crowded = Times()
+    crowded.merge(histogram_text([100, 101, 103]))  # one bucket of three
+    assert crowded.stats() == (3, 102, 103)  # the middle interpolated: 101.5, not 101
+    mixed = Times()
+    mixed.merge(histogram_text([60]))
+    mixed.append(7200)
+    assert mixed.stats() == stats_of([60, 7200])
+
+
+def test_a_long_period_reads_few_aligned_blocks() -> None:
+    first, end = date(2026, 9, 5), date(2026, 12, 4)  # 90 days
+    found = aggregates.blocks(first, end)
+    assert sum(span for span, _ in found) == 90
+    day = first
+    for span, start in found:  # contiguous, each block aligned on its length
+        assert start == day and start.toordinal() % span == 0
+        day += timedelta(days=span)
+    assert len(found) < 15
+
+
+def test_the_worker_job_builds_them_first_then_counts_again_what_changed(
+    desk: list[Ticket], admin: User, clock: Clock
+) -> None:
+    from frontdesk.reports import tasks
+
+    clock.current = BUILT
+    assert aggregates.fresh_at() is None
+    tasks.aggregates_refresh.call_local()
+    assert aggregates.fresh_at() == BUILT
+    opened = DayTally.objects.filter(dimension="", span=1).values_list("created", flat=True)
+    assert sum(opened) == len(desk)
+    clock.current = BUILT + timedelta(minutes=1)
+    assert tasks.aggregates_refresh.call_local() == 0  # nothing changed: no day counted
+    assert aggregates.fresh_at() == BUILT + timedelta(minutes=1)
