@@ -101,6 +101,31 @@ def pluralize(count: int, suffix: str = "s") -> str:
 JINJA_TEXTS = (
     translation.gettext_noop("Logged by %(name)s on their behalf"),
     translation.gettext_noop("%(name)s's profile picture"),
+    # the workspace (web/jinja2/web/_workspace.html)
+    translation.gettext_noop("New name for %(name)s"),
+    translation.gettext_noop("%(name)s with every agent"),
+    translation.gettext_noop("Remove filter %(label)s: %(value)s"),
+    translation.gettext_noop("Search results for “%(q)s”"),
+    translation.gettext_noop("Select %(number)s: %(title)s"),
+    translation.gettext_noop(
+        "At most %(limit)s tickets at once. Each ticket changes as it would on its own page; "
+        "a ticket that cannot change is named in the summary."
+    ),
+    translation.gettext_noop("No tickets match “%(q)s” with these filters."),
+    translation.gettext_noop("No tickets match “%(q)s”."),
+    # a ticket's head, controls, history and cards
+    translation.gettext_noop(
+        "%(name)s has this ticket. Take it over? They will see it in the history."
+    ),
+    translation.gettext_noop("Yes, take over from %(name)s"),
+    translation.gettext_noop("Times are in %(zone)s."),
+    translation.gettext_noop("Policy %(name)s"),
+    translation.gettext_noop("%(title)s (split)"),
+    translation.ngettext_lazy("Show %(num)s earlier change", "Show %(num)s earlier changes", 2),
+    # the queue's narrow column heads: {{ pgettext("queue column", …) }}
+    translation.pgettext_lazy("queue column", "Ticket"),
+    translation.pgettext_lazy("queue column", "Assignee"),
+    translation.pgettext_lazy("queue column", "Age or due"),
 )
 
 
@@ -117,7 +142,11 @@ def environment(**options: Any) -> Environment:
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701  (autoescape is on: Django's backend sets it)
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext, translation.ngettext, newstyle=True
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
     )
     env.globals.update(
         static=static,
@@ -135,6 +164,7 @@ def environment(**options: Any) -> Environment:
         widget=widget,
         earlier_messages=earlier_messages,
         role_words=frontdesk_ui.role_words,
+        status_words=frontdesk_ui.status_words,
     )
     env.filters.update(
         message_text=frontdesk_text.message_text,
