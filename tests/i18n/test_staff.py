@@ -272,3 +272,16 @@ def test_every_text_a_script_asks_for_is_in_the_catalogue() -> None:
     same.remove("error")
     assert same == [], same
     assert texts["one"]["selected"] != english["one"]["selected"]
+
+
+def test_a_notice_and_a_services_error_on_a_staff_page_in_spanish(
+    ticket: Ticket, agent: User
+) -> None:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(_spanish(agent))
+    logged = client.post(f"/ticket/{ticket.pk}/time", {"duration": "1h 30m"}, follow=True)
+    assert "Registrado:" in logged.content.decode()
+    refused = client.post(f"/ticket/{ticket.pk}/time", {"duration": "soon"}, follow=True)
+    html = refused.content.decode()
+    assert "Escribe una duración como 1h 30m, 90m, 1.5h o 45 (minutos)." in html
+    assert "Write a duration" not in html
