@@ -64,7 +64,7 @@ _WIDGETS_KEPT = 1000
 
 def widget(field: BoundField) -> Markup:
     """``{{ field }}``, made once per process for each field name, id, widget, value, choices
-    and error state, which are all its HTML depends on. Django renders a select option by
+    error state and language, which are all its HTML depends on. Django renders a select option by
     option through a template: the workspace's filter bar (50 agents among its options) was
     about a tenth of the page's CPU, the same HTML for every agent looking at the same
     filters."""
@@ -77,6 +77,7 @@ def widget(field: BoundField) -> Markup:
         repr(field.value()),
         None if choices is None else tuple((str(v), str(label)) for v, label in choices),
         bool(field.errors),
+        translation.get_language(),  # a placeholder's words are the reader's
     )
     html = _WIDGETS.get(key)
     if html is None:
