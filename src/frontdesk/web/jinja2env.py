@@ -63,11 +63,11 @@ _WIDGETS_KEPT = 1000
 
 
 def widget(field: BoundField) -> Markup:
-    """``{{ field }}``, made once per process for each field name, id, widget, value, choices
-    error state and language, which are all its HTML depends on. Django renders a select option by
-    option through a template: the workspace's filter bar (50 agents among its options) was
-    about a tenth of the page's CPU, the same HTML for every agent looking at the same
-    filters."""
+    """``{{ field }}``, made once per process for each field name, id, widget, value, choices,
+    error state and language, which are all its HTML depends on. Django renders a select
+    option by option through a template: the workspace's filter bar (50 agents among its
+    options) was about a tenth of the page's CPU, the same HTML for every agent looking at the
+    same filters."""
     choices = getattr(field.field, "choices", None)
     key = (
         field.html_name,
