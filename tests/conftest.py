@@ -123,6 +123,18 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _language_of_its_own() -> Iterator[None]:
+    """A request in Spanish leaves Spanish active in its thread, as Django does between
+    requests (each one activates its own): every test starts in LANGUAGE_CODE, whatever the
+    test before it asked for."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _limits_out_of_the_way(request: pytest.FixtureRequest, settings: Settings) -> None:
     """The suite runs with the production rate limits (sign-in, registration, API requests),
     except for opening tickets: many tests open dozens of tickets for one customer, so for

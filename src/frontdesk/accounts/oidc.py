@@ -15,6 +15,7 @@ import requests
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from frontdesk.accounts import sso
@@ -24,7 +25,9 @@ from frontdesk.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-FAILED = "Signing in with {name} did not work. Try again, or sign in with your password."
+FAILED = gettext_noop(
+    "Signing in with {name} did not work. Try again, or sign in with your password."
+)
 
 
 def sso_name() -> str:
@@ -53,7 +56,7 @@ class OidcBackend(OIDCAuthenticationBackend):
             ValueError,
         ) as exc:
             logger.warning("single sign-on refused: %s", exc)
-            messages.error(request, FAILED.format(name=config.name))
+            messages.error(request, gettext(FAILED).format(name=config.name))
             return None
         return user
 
@@ -77,7 +80,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         claims = self.get_userinfo(access_token, id_token, payload)
         if claims.get("sub") != payload.get("sub"):
             logger.warning("single sign-on refused: the userinfo names another subject")
-            messages.error(self.request, FAILED.format(name=sso_name()))
+            messages.error(self.request, gettext(FAILED).format(name=sso_name()))
             return None
         try:
             return sso.user_from_sso_claims(claims=claims)

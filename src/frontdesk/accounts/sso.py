@@ -21,23 +21,28 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, SsoIdentity, User
 from frontdesk.accounts.services import customer_create_from_sign_on, user_set_role
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed
 
-NOT_FOR_YOU = (
+# Words for the person signing in, said in their language where they are raised (a sign-in is
+# only ever a page: no API returns them).
+NOT_FOR_YOU = gettext_noop(
     "Your account at {name} does not give you access to this help desk. "
     "Ask an admin to add you to the support group."
 )
-NO_EMAIL = "{name} did not tell us your email address, so we cannot sign you in. Ask an admin."
-NO_SUBJECT = "{name} did not say who you are (no subject), so we cannot sign you in."
-EMAIL_UNVERIFIED = (
+NO_EMAIL = gettext_noop(
+    "{name} did not tell us your email address, so we cannot sign you in. Ask an admin."
+)
+NO_SUBJECT = gettext_noop("{name} did not say who you are (no subject), so we cannot sign you in.")
+EMAIL_UNVERIFIED = gettext_noop(
     "An account with the address {email} already exists here, and {name} has not verified "
     "that this address is yours. Sign in with your password instead, or ask an admin."
 )
-DEACTIVATED = "This account is deactivated. Ask an admin to activate it again."
+DEACTIVATED = gettext_noop("This account is deactivated. Ask an admin to activate it again.")
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,12 @@ def role_from_claims(claims: Mapping[str, Any], config: SsoConfig) -> str | None
 def _account_for_new_identity(claims: Mapping[str, Any], config: SsoConfig) -> User:
     email = claims.get("email")
     if not isinstance(email, str) or not email.strip():
-        raise InvalidInput(NO_EMAIL.format(name=config.name), field="email")
+        raise InvalidInput(gettext(NO_EMAIL).format(name=config.name), field="email")
     email = email.strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         if claims.get("email_verified") is not True:
-            raise NotAllowed(EMAIL_UNVERIFIED.format(email=email, name=config.name))
+            raise NotAllowed(gettext(EMAIL_UNVERIFIED).format(email=email, name=config.name))
         return existing
     names = (claims.get(key) for key in ("preferred_username", "name", "given_name"))
     name = next((n for n in names if isinstance(n, str) and n.strip()), email.partition("@")[0])
@@ -110,13 +115,13 @@ def user_from_sso_claims(*, claims: Mapping[str, Any]) -> User:
     NotAllowed, with words for the person, when they may not sign in."""
     config = sso_config()
     if config is None:
-        raise NotAllowed("Single sign-on is not set up on this desk.")
+        raise NotAllowed(gettext("Single sign-on is not set up on this desk."))
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
-        raise InvalidInput(NO_SUBJECT.format(name=config.name))
+        raise InvalidInput(gettext(NO_SUBJECT).format(name=config.name))
     role = role_from_claims(claims, config) if config.role_claim else None
     if config.role_claim and role is None:
-        raise NotAllowed(NOT_FOR_YOU.format(name=config.name))
+        raise NotAllowed(gettext(NOT_FOR_YOU).format(name=config.name))
     with transaction.atomic():
         identity = (
             SsoIdentity.objects.select_for_update()
@@ -126,9 +131,9 @@ def user_from_sso_claims(*, claims: Mapping[str, Any]) -> User:
         )
         user = identity.user if identity else _account_for_new_identity(claims, config)
         if user.is_system or not user.is_active:
-            raise NotAllowed(DEACTIVATED)
+            raise NotAllowed(gettext(DEACTIVATED))
         if role is None and user.role not in STAFF_ROLES and not config.customers_allowed:
-            raise NotAllowed(NOT_FOR_YOU.format(name=config.name))
+            raise NotAllowed(gettext(NOT_FOR_YOU).format(name=config.name))
         if role is not None and user.role != role:
             user_set_role(actor=None, user=user, role=role)  # the last admin stays: refused
         if identity is None:

@@ -252,7 +252,12 @@ def _notify(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
     notice = Notice(
         kind=kinds.RULE_NOTICE,
         recipient_id=recipient,
-        data={"headline": f"Rule “{rule.name}”", "text": text, "rule": rule.pk},
+        data={
+            "headline": f"Rule “{rule.name}”",
+            "text": text,
+            "rule": rule.pk,
+            "rule_name": rule.name,  # the mail says it in its recipient's language
+        },
     )
     notify(ticket, SYSTEM_USER_ID, [notice])
     return True

@@ -9,26 +9,28 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.tickets.models import Ticket
 
 
+# Their labels are stored English (the APIs, the admin); marked, a page says them translated.
 class Event(models.TextChoices):
-    TICKET_CREATED = "ticket_created", "A ticket is created"
-    CUSTOMER_REPLIED = "customer_replied", "The customer replies"
-    AGENT_REPLIED = "agent_replied", "An agent replies"
-    STATUS_CHANGED = "status_changed", "The status changes"
-    PRIORITY_CHANGED = "priority_changed", "The priority changes"
-    SLA_WARNING = "sla_warning", "An SLA target nears"
-    SLA_BREACH = "sla_breach", "An SLA target is missed"
-    TIME = "time", "Time passes (checked every few minutes)"
+    TICKET_CREATED = "ticket_created", gettext_noop("A ticket is created")
+    CUSTOMER_REPLIED = "customer_replied", gettext_noop("The customer replies")
+    AGENT_REPLIED = "agent_replied", gettext_noop("An agent replies")
+    STATUS_CHANGED = "status_changed", gettext_noop("The status changes")
+    PRIORITY_CHANGED = "priority_changed", gettext_noop("The priority changes")
+    SLA_WARNING = "sla_warning", gettext_noop("An SLA target nears")
+    SLA_BREACH = "sla_breach", gettext_noop("An SLA target is missed")
+    TIME = "time", gettext_noop("Time passes (checked every few minutes)")
 
 
 class Match(models.TextChoices):
-    ALL = "all", "All of the conditions"
-    ANY = "any", "Any of the conditions"
+    ALL = "all", gettext_noop("All of the conditions")
+    ANY = "any", gettext_noop("Any of the conditions")
 
 
 class Rule(models.Model):
@@ -102,10 +104,10 @@ class RuleChange(models.Model):
     """The history of a rule: who created, changed, moved or deleted it, with its values."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        CHANGED = "changed", "Changed"
-        MOVED = "moved", "Moved"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", gettext_noop("Created")
+        CHANGED = "changed", gettext_noop("Changed")
+        MOVED = "moved", gettext_noop("Moved")
+        DELETED = "deleted", gettext_noop("Deleted")
 
     rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="changes")
     rule_name = models.CharField(max_length=100)

@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, Organisation, User
 from frontdesk.core.errors import InvalidInput
@@ -58,17 +59,17 @@ AT_LEAST = "at_least"
 IS_SET, IS_NOT_SET = "is_set", "is_not_set"
 GREATER, LESS = "greater", "less"
 OPERATOR_LABELS = {
-    IS: "is",
-    IS_NOT: "is not",
-    IS_SET: "is set",
-    IS_NOT_SET: "is not set",
-    GREATER: "is greater than",
-    LESS: "is less than",
-    HAS: "has",
-    HAS_NOT: "has not",
-    CONTAINS: "contains",
-    NOT_CONTAINS: "does not contain",
-    AT_LEAST: "at least (hours)",
+    IS: gettext_noop("is"),
+    IS_NOT: gettext_noop("is not"),
+    IS_SET: gettext_noop("is set"),
+    IS_NOT_SET: gettext_noop("is not set"),
+    GREATER: gettext_noop("is greater than"),
+    LESS: gettext_noop("is less than"),
+    HAS: gettext_noop("has"),
+    HAS_NOT: gettext_noop("has not"),
+    CONTAINS: gettext_noop("contains"),
+    NOT_CONTAINS: gettext_noop("does not contain"),
+    AT_LEAST: gettext_noop("at least (hours)"),
 }
 
 
@@ -297,42 +298,66 @@ class FieldSpec:
 
 EQUALITY = (IS, IS_NOT)
 FIELDS: dict[str, FieldSpec] = {
-    "status": FieldSpec("Status", EQUALITY, _choice(Status), _choice_query("status")),
-    "priority": FieldSpec("Priority", EQUALITY, _choice(Priority), _choice_query("priority")),
-    "category": FieldSpec("Category", EQUALITY, _choice(Category), _choice_query("category")),
-    "channel": FieldSpec("Channel", EQUALITY, _choice(Channel), _choice_query("channel")),
-    "organisation": FieldSpec(
-        "Organisation", EQUALITY, _organisation, _choice_query("organisation_id"), "organisation"
+    "status": FieldSpec(gettext_noop("Status"), EQUALITY, _choice(Status), _choice_query("status")),
+    "priority": FieldSpec(
+        gettext_noop("Priority"), EQUALITY, _choice(Priority), _choice_query("priority")
     ),
-    "assignee": FieldSpec("Assignee", EQUALITY, _assignee, _assignee_query, "agent"),
-    "team": FieldSpec("Team", EQUALITY, _team, _team_query, "team"),
-    "tags": FieldSpec("Tags", (HAS, HAS_NOT), _tag, _tags_query, "text"),
-    "title": FieldSpec("Title", (CONTAINS, NOT_CONTAINS), _text, _title_query, "text"),
+    "category": FieldSpec(
+        gettext_noop("Category"), EQUALITY, _choice(Category), _choice_query("category")
+    ),
+    "channel": FieldSpec(
+        gettext_noop("Channel"), EQUALITY, _choice(Channel), _choice_query("channel")
+    ),
+    "organisation": FieldSpec(
+        gettext_noop("Organisation"),
+        EQUALITY,
+        _organisation,
+        _choice_query("organisation_id"),
+        "organisation",
+    ),
+    "assignee": FieldSpec(gettext_noop("Assignee"), EQUALITY, _assignee, _assignee_query, "agent"),
+    "team": FieldSpec(gettext_noop("Team"), EQUALITY, _team, _team_query, "team"),
+    "tags": FieldSpec(gettext_noop("Tags"), (HAS, HAS_NOT), _tag, _tags_query, "text"),
+    "title": FieldSpec(
+        gettext_noop("Title"), (CONTAINS, NOT_CONTAINS), _text, _title_query, "text"
+    ),
     "body": FieldSpec(
-        "Conversation (public messages)", (CONTAINS, NOT_CONTAINS), _text, _body_query, "text"
+        gettext_noop("Conversation (public messages)"),
+        (CONTAINS, NOT_CONTAINS),
+        _text,
+        _body_query,
+        "text",
     ),
     "requester_domain": FieldSpec(
-        "Requester's mail domain", EQUALITY, _domain, _domain_query, "text"
+        gettext_noop("Requester's mail domain"), EQUALITY, _domain, _domain_query, "text"
     ),
     "hours_since_created": FieldSpec(
-        "Hours since created", (AT_LEAST,), _hours, _hours_query("hours_since_created"), "number"
+        gettext_noop("Hours since created"),
+        (AT_LEAST,),
+        _hours,
+        _hours_query("hours_since_created"),
+        "number",
     ),
     "hours_since_customer_reply": FieldSpec(
-        "Hours since the customer's last reply",
+        gettext_noop("Hours since the customer's last reply"),
         (AT_LEAST,),
         _hours,
         _hours_query("hours_since_customer_reply"),
         "number",
     ),
     "hours_since_status_change": FieldSpec(
-        "Hours since the status changed",
+        gettext_noop("Hours since the status changed"),
         (AT_LEAST,),
         _hours,
         _hours_query("hours_since_status_change"),
         "number",
     ),
     "hours_since_pending": FieldSpec(
-        "Hours pending", (AT_LEAST,), _hours, _hours_query("hours_since_pending"), "number"
+        gettext_noop("Hours pending"),
+        (AT_LEAST,),
+        _hours,
+        _hours_query("hours_since_pending"),
+        "number",
     ),
 }
 TIME_FIELDS = frozenset(ANCHORS)
@@ -441,18 +466,18 @@ class ActionSpec:
 
 
 ACTIONS: dict[str, ActionSpec] = {
-    "set_status": ActionSpec("Set status", _choice(Status)),
-    "set_priority": ActionSpec("Set priority", _choice(Priority)),
-    "set_category": ActionSpec("Set category", _choice(Category)),
-    "assign": ActionSpec("Assign to", _agent, "agent"),
-    "unassign": ActionSpec("Unassign", _nothing, "none"),
-    "add_tag": ActionSpec("Add tag", _tag, "text"),
-    "remove_tag": ActionSpec("Remove tag", _tag, "text"),
-    "add_note": ActionSpec("Add internal note", _note, "text"),
-    "send_reply": ActionSpec("Send saved reply", _shared_reply, "reply"),
-    "notify": ActionSpec("Notify", _notify_whom, "notify"),
-    "set_team": ActionSpec("Set team", _active_team, "team"),
-    "send_webhook": ActionSpec("Send to webhook", _webhook, "webhook"),
+    "set_status": ActionSpec(gettext_noop("Set status"), _choice(Status)),
+    "set_priority": ActionSpec(gettext_noop("Set priority"), _choice(Priority)),
+    "set_category": ActionSpec(gettext_noop("Set category"), _choice(Category)),
+    "assign": ActionSpec(gettext_noop("Assign to"), _agent, "agent"),
+    "unassign": ActionSpec(gettext_noop("Unassign"), _nothing, "none"),
+    "add_tag": ActionSpec(gettext_noop("Add tag"), _tag, "text"),
+    "remove_tag": ActionSpec(gettext_noop("Remove tag"), _tag, "text"),
+    "add_note": ActionSpec(gettext_noop("Add internal note"), _note, "text"),
+    "send_reply": ActionSpec(gettext_noop("Send saved reply"), _shared_reply, "reply"),
+    "notify": ActionSpec(gettext_noop("Notify"), _notify_whom, "notify"),
+    "set_team": ActionSpec(gettext_noop("Set team"), _active_team, "team"),
+    "send_webhook": ActionSpec(gettext_noop("Send to webhook"), _webhook, "webhook"),
 }
 
 
@@ -594,54 +619,103 @@ def window_expression(conditions: list[dict[str, Any]]) -> Combinable | None:
 Names = dict[str, dict[Any, str]]
 
 
-def _value_words(key: str, kind: str, value: Any, names: Names) -> str:
+# How a rule is said: English as stored (a run's log), or a page's gettext (web/views/rules.py).
+Say = Callable[[str], str]
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+# The words of the lists' values, marked for the catalogue: a page says them through ``say``.
+VALUE_WORDS = (
+    gettext_noop("none"),
+    gettext_noop("yes"),
+    gettext_noop("no"),
+    gettext_noop("nobody"),
+    gettext_noop("the assignee"),
+    # the lists' labels (tickets/models.py), as a rule's words say them
+    gettext_noop("New"),
+    gettext_noop("Open"),
+    gettext_noop("In progress"),
+    gettext_noop("Pending"),
+    gettext_noop("Resolved"),
+    gettext_noop("Closed"),
+    gettext_noop("Reopened"),
+    gettext_noop("Low"),
+    gettext_noop("Medium"),
+    gettext_noop("High"),
+    gettext_noop("Urgent"),
+    gettext_noop("Critical"),
+    gettext_noop("Technical"),
+    gettext_noop("Billing"),
+    gettext_noop("Product"),
+    gettext_noop("Feature request"),
+    gettext_noop("Bug"),
+    gettext_noop("Account"),
+    gettext_noop("General"),
+    gettext_noop("Other"),
+    gettext_noop("Web"),
+    gettext_noop("API"),
+    gettext_noop("Email"),
+)
+
+
+def _value_words(key: str, kind: str, value: Any, names: Names, say: Say = _as_is) -> str:
     choices = CHOICES_OF.get(key)
     if choices is not None and value in choices.values:
-        return str(choices(value).label)
+        return say(str(choices(value).label))
     if kind == "team" and value == NO_TEAM:
-        return "none"
+        return say("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return say("yes") if value else say("no")
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if value == UNASSIGNED:
-        return "nobody"
+        return say("nobody")
     if value == ASSIGNEE:
-        return "the assignee"
+        return say("the assignee")
     known = names.get("agent" if kind == "notify" else kind, {})
     if isinstance(value, int) and value in known:
         return known[value]
     return "" if value is None else str(value)
 
 
-def condition_words(condition: dict[str, Any], names: Names | None = None) -> str:
+def condition_words(
+    condition: dict[str, Any], names: Names | None = None, say: Say = _as_is
+) -> str:
+    """A condition in words: English (as a run's log keeps it), or through a page's ``say``."""
     names = names or {}
+    operator = OPERATOR_LABELS.get(condition.get("operator", ""), "")
+    operator = say(operator) if operator else ""
     key = custom_key(condition.get("field"), CUSTOM_CONDITION)
     if key is not None:
         label = names.get("field", {}).get(key, key)
-        value = _value_words("", "text", condition.get("value"), names)
-        return f"{label} {OPERATOR_LABELS.get(condition['operator'], '')} {value}".strip()
+        value = _value_words("", "text", condition.get("value"), names, say)
+        return f"{label} {operator} {value}".strip()
     spec = FIELDS.get(condition.get("field", ""))
     if spec is None:
         return str(condition)
-    value = _value_words(condition["field"], spec.kind, condition.get("value"), names)
-    return f"{spec.label} {OPERATOR_LABELS.get(condition['operator'], '')} {value}".strip()
+    value = _value_words(condition["field"], spec.kind, condition.get("value"), names, say)
+    return f"{say(spec.label)} {operator} {value}".strip()
 
 
-def action_words(action: dict[str, Any], names: Names | None = None) -> str:
+def action_words(action: dict[str, Any], names: Names | None = None, say: Say = _as_is) -> str:
+    """An action in words: English (as a run's log keeps it), or through a page's ``say``."""
     key = custom_key(action.get("action"), CUSTOM_ACTION)
     if key is not None:
         label = (names or {}).get("field", {}).get(key, key)
         if action.get("value") is None:
-            return f"Clear {label}"
-        return f"Set {label} to {_value_words('', 'text', action['value'], names or {})}"
+            return say(gettext_noop("Clear %(label)s")) % {"label": label}
+        value = _value_words("", "text", action["value"], names or {}, say)
+        return say(gettext_noop("Set %(label)s to %(value)s")) % {"label": label, "value": value}
     spec = ACTIONS.get(action.get("action", ""))
     if spec is None:
         return str(action)
-    value = _value_words(action["action"], spec.kind, action.get("value"), names or {})
+    value = _value_words(action["action"], spec.kind, action.get("value"), names or {}, say)
     if action["action"] == "add_note":
         value = f"“{value[:60]}{'…' if len(value) > 60 else ''}”"
-    return f"{spec.label} {value}".strip()
+    return f"{say(spec.label)} {value}".strip()
 
 
 def names_for(rules: list[Any]) -> Names:

@@ -72,44 +72,47 @@ KINDS: dict[str, Kind] = {
         Kind(
             CUSTOMER_REPLIED,
             Audience.STAFF,
-            "A customer replies on one of my tickets",
-            "Only on tickets assigned to you.",
+            gettext_noop("A customer replies on one of my tickets"),
+            gettext_noop("Only on tickets assigned to you."),
         ),
         Kind(
             TICKET_ASSIGNED,
             Audience.STAFF,
-            "A ticket is assigned to me",
-            "Not when you take one yourself.",
+            gettext_noop("A ticket is assigned to me"),
+            gettext_noop("Not when you take one yourself."),
         ),
         Kind(
             MENTIONED,
             Audience.STAFF,
-            "Someone mentions me in an internal note",
-            "When a colleague writes @ and your username in a note.",
+            gettext_noop("Someone mentions me in an internal note"),
+            gettext_noop("When a colleague writes @ and your username in a note."),
         ),
         Kind(
             NEW_TICKET,
             Audience.STAFF,
-            "A new ticket arrives that nobody has",
-            "Every new ticket that is not assigned to anyone when it is opened.",
+            gettext_noop("A new ticket arrives that nobody has"),
+            gettext_noop("Every new ticket that is not assigned to anyone when it is opened."),
         ),
         Kind(
             SLA_ALERT,
             Audience.STAFF,
-            "A ticket nears or misses its SLA target",
-            "On tickets assigned to you, and to the lead a policy names. Never held for a digest.",
+            gettext_noop("A ticket nears or misses its SLA target"),
+            gettext_noop(
+                "On tickets assigned to you, and to the lead a policy names. "
+                "Never held for a digest."
+            ),
         ),
         Kind(
             RULE_NOTICE,
             Audience.STAFF,
-            "An automation rule points me to a ticket",
-            "When a rule an admin wrote says to tell you (or the ticket's assignee).",
+            gettext_noop("An automation rule points me to a ticket"),
+            gettext_noop("When a rule an admin wrote says to tell you (or the ticket's assignee)."),
         ),
         Kind(
             FOLLOWED_UPDATE,
             Audience.STAFF,
-            "A ticket I follow changes",
-            "Its replies, internal notes and status changes, on tickets you follow.",
+            gettext_noop("A ticket I follow changes"),
+            gettext_noop("Its replies, internal notes and status changes, on tickets you follow."),
         ),
     )
 }

@@ -14,11 +14,13 @@ is public (tickets/access.py). Internal notes reach only staff kinds (notificati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import pgettext_lazy
 
 from frontdesk.notifications import kinds
 from frontdesk.notifications.kinds import KINDS, Audience
@@ -26,7 +28,14 @@ from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.preferences import unsubscribe_url
 from frontdesk.tickets.access import requester_resolution
 from frontdesk.tickets.models import DONE_STATUSES, Message, MessageKind
-from frontdesk.tickets.texts import status_label
+from frontdesk.tickets.texts import priority_label, status_label
+
+# The SLA targets' names in an alert's text (sla/models.py's Metric, lower-cased there).
+SLA_METRICS: dict[str, Any] = {
+    "first_response": pgettext_lazy("sla metric", "first response"),
+    "next_response": pgettext_lazy("sla metric", "next response"),
+    "resolution": pgettext_lazy("sla metric", "resolution"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,9 @@ def context_for(mail: OutboxMail) -> dict[str, Any]:
         context["actor"] = mail.event.actor
     if ticket is not None:
         context["requester"] = ticket.requester
+        # The ticket's status and priority in the recipient's language (the staff's mail).
+        context["status_word"] = status_label(ticket.status, for_customer=False)
+        context["priority_word"] = priority_label(ticket.priority)
     context.update(_for_kind(mail))
     return context
 
@@ -88,8 +100,57 @@ def _for_kind(mail: OutboxMail) -> dict[str, Any]:
                 "ticket", "message__author", "event__actor"
             )
         )
-        return {"items": items, "item_kinds": {name: kind.label for name, kind in KINDS.items()}}
+        labels = {name: translation.gettext(kind.label) for name, kind in KINDS.items()}
+        return {"items": items, "item_kinds": labels}
+    if mail.kind == kinds.SLA_ALERT:
+        return sla_words(mail.data)
+    if mail.kind == kinds.RULE_NOTICE:
+        return rule_words(mail.data, ticket)
     return {}
+
+
+def sla_words(data: dict[str, Any]) -> dict[str, str]:
+    """An SLA alert's headline and text in the recipient's language, from the facts the alert
+    keeps (sla/services.py); an older alert without them keeps its stored English."""
+    try:
+        metric = SLA_METRICS[data["metric"]]
+        due_at = datetime.fromisoformat(data["due_at"])
+        policy = str(data["policy"])
+    except (KeyError, TypeError, ValueError):
+        return {"headline": str(data.get("headline", "")), "text": str(data.get("text", ""))}
+    when = dateformat.format(timezone.localtime(due_at), "j M Y, H:i T")
+    words = {"metric": str(metric), "when": when, "policy": policy}
+    if data.get("level") == "warning":
+        minutes = int(data.get("minutes", 0))
+        return {
+            "headline": translation.gettext("SLA warning, %(metric)s") % words,
+            "text": translation.ngettext(
+                "SLA warning: %(metric)s is due %(when)s (in %(minutes)s minute), policy "
+                "%(policy)s.",
+                "SLA warning: %(metric)s is due %(when)s (in %(minutes)s minutes), policy "
+                "%(policy)s.",
+                minutes,
+            )
+            % {**words, "minutes": minutes},
+        }
+    return {
+        "headline": translation.gettext("SLA breached, %(metric)s") % words,
+        "text": translation.gettext("SLA breached: %(metric)s was due %(when)s, policy %(policy)s.")
+        % words,
+    }
+
+
+def rule_words(data: dict[str, Any], ticket: Any) -> dict[str, str]:
+    """A rule notice's headline and text in the recipient's language; an older notice
+    without the rule's name keeps its stored English."""
+    name = data.get("rule_name")
+    if not isinstance(name, str) or ticket is None:
+        return {"headline": str(data.get("headline", "")), "text": str(data.get("text", ""))}
+    return {
+        "headline": translation.gettext("Rule “%(name)s”") % {"name": name},
+        "text": translation.gettext("The rule “%(name)s” matched %(number)s.")
+        % {"name": name, "number": ticket.number},
+    }
 
 
 def unsubscribe_headers(mail: OutboxMail) -> dict[str, str]:

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
+
 from frontdesk.reports.selectors import Breakdown, Report
 
 WIDTH = 720
@@ -203,13 +206,19 @@ def daily_chart(report: Report) -> LineChart:
     created = [day.created for day in report.days]
     solved = [day.solved for day in report.days]
     return line_chart(
-        title="Tickets created and solved per day",
-        description=(
-            f"{sum(created)} created and {sum(solved)} solved from "
-            f"{report.period.first:%d %b %Y} to {report.period.last:%d %b %Y}."
-        ),
+        title=gettext("Tickets created and solved per day"),
+        description=gettext("%(created)s created and %(solved)s solved from %(first)s to %(last)s.")
+        % {
+            "created": sum(created),
+            "solved": sum(solved),
+            "first": date_format(report.period.first, "j M Y"),
+            "last": date_format(report.period.last, "j M Y"),
+        },
         days=days,
-        series=[("Created", "created", created), ("Solved", "solved", solved)],
+        series=[
+            (gettext("Created"), "created", created),
+            (gettext("Solved"), "solved", solved),
+        ],
     )
 
 
@@ -218,22 +227,25 @@ def backlog_chart(report: Report) -> LineChart:
     backlog = [day.backlog for day in report.days]
     first, last = (backlog[0], backlog[-1]) if backlog else (0, 0)
     return line_chart(
-        title="Open tickets at the end of each day",
-        description=f"From {first} to {last} open tickets, at most {max(backlog, default=0)}.",
+        title=gettext("Open tickets at the end of each day"),
+        description=gettext("From %(first)s to %(last)s open tickets, at most %(most)s.")
+        % {"first": first, "last": last, "most": max(backlog, default=0)},
         days=days,
-        series=[("Open", "backlog", backlog)],
+        series=[(pgettext("report series", "Open"), "backlog", backlog)],
     )
 
 
 def breakdown_chart(breakdown: Breakdown) -> BarChart:
     rows = [(group.label, (group.created, group.solved)) for group in breakdown.groups]
     return bar_chart(
-        title=f"Tickets created and solved per {breakdown.title.lower()}",
+        title=gettext("Tickets created and solved per %(what)s")
+        % {"what": breakdown.title.lower()},
         description=", ".join(
-            f"{group.label}: {group.created} created, {group.solved} solved"
+            gettext("%(label)s: %(created)s created, %(solved)s solved")
+            % {"label": group.label, "created": group.created, "solved": group.solved}
             for group in breakdown.groups[:BARS_SHOWN]
         )
-        or "No tickets.",
+        or gettext("No tickets."),
         rows=rows,
         css=("created", "solved"),
     )

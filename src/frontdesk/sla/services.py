@@ -156,7 +156,16 @@ def _alert(ticket: Ticket, row: SlaClock, level: str) -> bool:
         row.save(update_fields=["breached_at"])
         told.append(policy.notify_id)
         _escalate(ticket, policy)
-    data = {"headline": headline, "text": text, "metric": row.metric, "level": level}
+    data = {
+        "headline": headline,
+        "text": text,
+        "metric": row.metric,
+        "level": level,
+        # What the mail needs to say it in its recipient's language (notifications/rendering.py).
+        "due_at": row.due_at.isoformat(),
+        "policy": policy.name,
+        "minutes": max(0, int((row.due_at - clock.now()).total_seconds() // 60)),
+    }
     notify(
         ticket,
         SYSTEM_USER_ID,

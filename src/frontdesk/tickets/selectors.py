@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, Substr
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, User
 from frontdesk.core.clock import now
@@ -282,23 +283,24 @@ def _for_reader(queryset: QuerySet[Ticket], reader: User | None) -> QuerySet[Tic
 # --- the agent workspace: views, sorting, search ------------------------------------------
 
 
+# Their labels are the workspace's words, in the reader's language (the APIs take the values).
 class WorkspaceView(models.TextChoices):
-    CLAIMABLE = "claimable", "Claimable"
-    MINE = "mine", "Mine"
-    OPEN = "open", "All open"
-    PENDING = "pending", "Pending"
-    OVERDUE = "overdue", "Overdue"
-    CLOSED = "closed", "Recently closed"
+    CLAIMABLE = "claimable", pgettext_lazy("workspace view", "Claimable")
+    MINE = "mine", pgettext_lazy("workspace view", "Mine")
+    OPEN = "open", pgettext_lazy("workspace view", "All open")
+    PENDING = "pending", pgettext_lazy("workspace view", "Pending")
+    OVERDUE = "overdue", pgettext_lazy("workspace view", "Overdue")
+    CLOSED = "closed", pgettext_lazy("workspace view", "Recently closed")
 
 
 class WorkspaceSort(models.TextChoices):
-    CREATED = "created", "Oldest first"
-    CREATED_DESC = "-created", "Newest first"
-    LAST_ACTIVITY = "last_activity", "Least recent activity"
-    LAST_ACTIVITY_DESC = "-last_activity", "Most recent activity"
-    PRIORITY = "priority", "Highest priority"
-    DUE = "due", "Due soonest"
-    CLOSED_DESC = "-closed", "Most recently closed"
+    CREATED = "created", gettext_lazy("Oldest first")
+    CREATED_DESC = "-created", gettext_lazy("Newest first")
+    LAST_ACTIVITY = "last_activity", gettext_lazy("Least recent activity")
+    LAST_ACTIVITY_DESC = "-last_activity", gettext_lazy("Most recent activity")
+    PRIORITY = "priority", gettext_lazy("Highest priority")
+    DUE = "due", gettext_lazy("Due soonest")
+    CLOSED_DESC = "-closed", gettext_lazy("Most recently closed")
 
 
 WORKSPACE_ORDERINGS: dict[str, tuple[paging.SortKey, ...]] = {

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from frontdesk.accounts.models import User
-from frontdesk.tickets.models import Status
+from frontdesk.tickets.models import Category, Priority, Status
 
 
 def by(user: User) -> str:
@@ -70,6 +70,33 @@ STATUS_WORDS: dict[str, Any] = {
 }
 
 
+# The priorities' labels as the pages and the staff's mail say them (Priority's labels stay
+# English for the APIs).
+PRIORITY_WORDS: dict[str, Any] = {
+    Priority.LOW: pgettext_lazy("ticket priority", "Low"),
+    Priority.MEDIUM: pgettext_lazy("ticket priority", "Medium"),
+    Priority.HIGH: pgettext_lazy("ticket priority", "High"),
+    Priority.URGENT: pgettext_lazy("ticket priority", "Urgent"),
+    Priority.CRITICAL: pgettext_lazy("ticket priority", "Critical"),
+}
+
+CATEGORY_WORDS: dict[str, Any] = {
+    Category.TECHNICAL: pgettext_lazy("ticket category", "Technical"),
+    Category.BILLING: pgettext_lazy("ticket category", "Billing"),
+    Category.PRODUCT: pgettext_lazy("ticket category", "Product"),
+    Category.FEATURE_REQUEST: pgettext_lazy("ticket category", "Feature request"),
+    Category.BUG: pgettext_lazy("ticket category", "Bug"),
+    Category.ACCOUNT: pgettext_lazy("ticket category", "Account"),
+    Category.GENERAL: pgettext_lazy("ticket category", "General"),
+    Category.OTHER: pgettext_lazy("ticket category", "Other"),
+}
+
+
+def priority_label(priority: str) -> str:
+    """A priority in the reader's language."""
+    return str(PRIORITY_WORDS.get(priority, priority))
+
+
 def status_label(status: str, *, for_customer: bool) -> str:
     """A status in words for its reader: customers read "Waiting for your reply" for
     Pending (their move, not ours)."""
@@ -85,14 +112,16 @@ def plain_words(text: str, *, for_customer: bool) -> str:
     without their ids ("closed by jane", not "closed by jane (ID: 7)"), and a status in their
     words; staff read the line as stored, ids and all. The stored text, which the SupportMe
     API returns, stays as it is."""
-    if not for_customer:
-        return text
+    if not for_customer:  # ids and all; in the reader's language when it is a known line
+        return _in_reader_language(text)
     plain = _NAMED.sub(r"\1", text)
     for status, words in CUSTOMER_STATUS_LABELS.items():
         plain = plain.replace(f"marked as {Status(status).label} by", f"marked as {words} by")
     return _in_reader_language(plain)
 
 
+# Someone in a line: a name, with its id as staff read it ("jane (ID: 7)").
+_WHO = r"\S+(?: \(ID: \d+\))?"
 # The system lines a customer reads, matched in their English form and said again in the
 # reader's language (the lines are stored in English: the SupportMe API returns them).
 _LINES = [
@@ -113,11 +142,13 @@ _LINES = [
         gettext_noop("This ticket has been claimed by %(who)s."),
     ),
     (
-        re.compile(r"^This ticket has been marked as (?P<status>.+) by (?P<who>\S+)\.$"),
+        re.compile(rf"^This ticket has been marked as (?P<status>.+) by (?P<who>{_WHO})\.$"),
         gettext_noop("This ticket has been marked as %(status)s by %(who)s."),
     ),
     (
-        re.compile(r"^This ticket has been assigned to (?P<assignee>\S+) by (?P<who>\S+)\.$"),
+        re.compile(
+            rf"^This ticket has been assigned to (?P<assignee>{_WHO}) by (?P<who>{_WHO})\.$"
+        ),
         gettext_noop("This ticket has been assigned to %(assignee)s by %(who)s."),
     ),
     (
@@ -125,7 +156,9 @@ _LINES = [
         gettext_noop("This ticket has been unassigned by %(who)s."),
     ),
     (
-        re.compile(r"^This ticket has been taken over by (?P<who>\S+) from (?P<previous>\S+)\.$"),
+        re.compile(
+            rf"^This ticket has been taken over by (?P<who>{_WHO}) from (?P<previous>{_WHO})\.$"
+        ),
         gettext_noop("This ticket has been taken over by %(who)s from %(previous)s."),
     ),
 ]

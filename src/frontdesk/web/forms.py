@@ -45,9 +45,10 @@ from frontdesk.tickets.staging import (
     staged_uploads_discard,
     staged_uploads_of,
 )
+from frontdesk.tickets.texts import CATEGORY_WORDS, PRIORITY_WORDS, STATUS_WORDS
 from frontdesk.tickets.validators import (
     MESSAGE_MAX,
-    RESOLUTION_HINT,
+    RESOLUTION_MAX,
     TITLE_MAX,
 )
 from frontdesk.web.field_forms import add_fields, add_filter_fields, sent_values
@@ -151,7 +152,7 @@ class IdField(forms.CharField):
         try:
             return parse_id(text, field=str(self.label or "id"), message=self.invalid)
         except InvalidInput as exc:
-            raise forms.ValidationError(exc.message) from None
+            raise forms.ValidationError(gettext(exc.message)) from None
 
 
 class MultipleFileInput(forms.FileInput):
@@ -413,8 +414,13 @@ class TicketNewForm(KeepsFilesForm):
         return sent_values(self, self.custom_names, opening=True)
 
 
-DUE_AT_INVALID = "Enter the due date as a date and a time, for example 2025-03-01 14:30."
-TAGS_HINT = "Separate tags with commas, for example: boiler, studio 2."
+DUE_AT_INVALID = _("Enter the due date as a date and a time, for example 2025-03-01 14:30.")
+TAGS_HINT = _("Separate tags with commas, for example: boiler, studio 2.")
+# The resolution's rule in the page's language (tickets/validators.py keeps the English one).
+RESOLUTION_HINT_SHOWN = format_lazy(
+    _("How the problem was solved, up to {max} characters. Leave it empty for none."),
+    max=lazy(lambda: number_format(RESOLUTION_MAX, force_grouping=True), str)(),
+)
 
 
 class TicketControlsForm(PageForm):
@@ -433,23 +439,23 @@ class TicketControlsForm(PageForm):
         "resolution",
     )
 
-    status = forms.CharField(label="Status", required=False)
-    assignee = IdField(label="Assignee", invalid=CHOOSE_AGENT)
-    team = IdField(label="Team", invalid="Choose a team from the list.")
-    priority = forms.CharField(label="Priority", required=False)
-    category = forms.CharField(label="Category", required=False)
-    tags = forms.CharField(label="Tags", help_text=TAGS_HINT, required=False)
+    status = forms.CharField(label=_("Status"), required=False)
+    assignee = IdField(label=_("Assignee"), invalid=CHOOSE_AGENT)
+    team = IdField(label=_("Team"), invalid="Choose a team from the list.")
+    priority = forms.CharField(label=_("Priority"), required=False)
+    category = forms.CharField(label=_("Category"), required=False)
+    tags = forms.CharField(label=_("Tags"), help_text=TAGS_HINT, required=False)
     due_at = forms.DateTimeField(
-        label="Due date",
-        help_text="Leave it empty for no due date.",
+        label=_("Due date"),
+        help_text=_("Leave it empty for no due date."),
         required=False,
         error_messages={"invalid": DUE_AT_INVALID},
     )
     # Sent by the status control (for resolving) and the resolution's own control.
     resolution = forms.CharField(
-        label="Resolution", help_text=RESOLUTION_HINT, required=False, strip=False
+        label=_("Resolution"), help_text=RESOLUTION_HINT_SHOWN, required=False, strip=False
     )
-    resolution_public = forms.BooleanField(label="Visible to the customer", required=False)
+    resolution_public = forms.BooleanField(label=_("Visible to the customer"), required=False)
 
     def clean_tags(self) -> list[str]:
         return [tag for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
@@ -496,7 +502,11 @@ class WorkspaceQuery:
 
 
 def _choice(
-    label: str, choices: list[tuple[str, str]], *, any_label: str, invalid: str
+    label: StrOrPromise,
+    choices: list[tuple[str, Any]],
+    *,
+    any_label: StrOrPromise,
+    invalid: StrOrPromise,
 ) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
@@ -506,19 +516,40 @@ def _choice(
     )
 
 
+# The workspace's filters as its page says them (tickets/filters.py keeps the English labels
+# that the APIs' documentation shows): a label, "any" and the error of a value not listed.
+FILTER_WORDS: dict[str, tuple[StrOrPromise, StrOrPromise, StrOrPromise]] = {
+    "status": (_("Status"), _("Any status"), _("Choose a status from the list.")),
+    "priority": (_("Priority"), _("Any priority"), _("Choose a priority from the list.")),
+    "category": (_("Category"), _("Any category"), _("Choose a category from the list.")),
+    "assigned_to": (_("Assignee"), _("Anyone"), _("Choose an agent from the list.")),
+    "team": (_("Team"), "", ""),
+    "tag": (_("Tag"), "", ""),
+    "organisation": (_("Organisation"), "", ""),
+}
+# The values of the listed filters in the page's language (tickets/texts.py).
+FILTER_VALUE_WORDS: dict[str, dict[str, Any]] = {
+    "status": STATUS_WORDS,
+    "priority": PRIORITY_WORDS,
+    "category": CATEGORY_WORDS,
+}
+
+
 def _filter_field(spec: TicketFilter) -> forms.Field:
     """The form field of a ticket filter: its list of values, or text."""
+    label, any_label, invalid = FILTER_WORDS.get(spec.name, (spec.label, "", ""))
     if spec.name == "assigned_to":  # its agents are chosen per request (WorkspaceForm)
-        return _choice(spec.label, [], any_label="Anyone", invalid=CHOOSE_AGENT)
+        return _choice(label, [], any_label=any_label, invalid=invalid)
     if spec.choices:
         noun = spec.label.lower()
+        words = FILTER_VALUE_WORDS.get(spec.name, {})
         return _choice(
-            spec.label,
-            list(spec.choices),
-            any_label=f"Any {noun}",
-            invalid=f"Choose a {noun} from the list.",
+            label,
+            [(value, words.get(value, text)) for value, text in spec.choices],
+            any_label=any_label or f"Any {noun}",
+            invalid=invalid or f"Choose a {noun} from the list.",
         )
-    return forms.CharField(label=spec.label, required=False, max_length=50)
+    return forms.CharField(label=label, required=False, max_length=50)
 
 
 FILTER_FIELDS = (*WORKSPACE_FILTERS, "sort")
@@ -538,18 +569,18 @@ class WorkspaceForm(forms.Form):
 
     view = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     q = forms.CharField(
-        label="Search tickets",
+        label=_("Search tickets"),
         required=False,
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(
-            attrs={"placeholder": "Words or a ticket number", "spellcheck": "false"}
+            attrs={"placeholder": _("Words or a ticket number"), "spellcheck": "false"}
         ),
     )
     sort = _choice(
-        "Order",
+        _("Order"),
         WorkspaceSort.choices,
-        any_label="Default",
-        invalid="Choose an order from the list.",
+        any_label=_("Default"),
+        invalid=_("Choose an order from the list."),
     )
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -568,7 +599,7 @@ class WorkspaceForm(forms.Form):
         agent_choices = [(str(agent.pk), agent.username) for agent in agents]
         assignee = self.fields["assigned_to"]
         assert isinstance(assignee, forms.ChoiceField)
-        assignee.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned"), *agent_choices]
+        assignee.choices = [("", _("Anyone")), (UNASSIGNED, _("Unassigned")), *agent_choices]
 
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in (*WORKSPACE_FILTERS, *self.custom_filters, "sort")]

@@ -63,11 +63,11 @@ _WIDGETS_KEPT = 1000
 
 
 def widget(field: BoundField) -> Markup:
-    """``{{ field }}``, made once per process for each field name, id, widget, value, choices
-    and error state, which are all its HTML depends on. Django renders a select option by
-    option through a template: the workspace's filter bar (50 agents among its options) was
-    about a tenth of the page's CPU, the same HTML for every agent looking at the same
-    filters."""
+    """``{{ field }}``, made once per process for each field name, id, widget, value, choices,
+    error state and language, which are all its HTML depends on. Django renders a select
+    option by option through a template: the workspace's filter bar (50 agents among its
+    options) was about a tenth of the page's CPU, the same HTML for every agent looking at the
+    same filters."""
     choices = getattr(field.field, "choices", None)
     key = (
         field.html_name,
@@ -77,6 +77,7 @@ def widget(field: BoundField) -> Markup:
         repr(field.value()),
         None if choices is None else tuple((str(v), str(label)) for v, label in choices),
         bool(field.errors),
+        translation.get_language(),  # a placeholder's words are the reader's
     )
     html = _WIDGETS.get(key)
     if html is None:
@@ -101,6 +102,31 @@ def pluralize(count: int, suffix: str = "s") -> str:
 JINJA_TEXTS = (
     translation.gettext_noop("Logged by %(name)s on their behalf"),
     translation.gettext_noop("%(name)s's profile picture"),
+    # the workspace (web/jinja2/web/_workspace.html)
+    translation.gettext_noop("New name for %(name)s"),
+    translation.gettext_noop("%(name)s with every agent"),
+    translation.gettext_noop("Remove filter %(label)s: %(value)s"),
+    translation.gettext_noop("Search results for “%(q)s”"),
+    translation.gettext_noop("Select %(number)s: %(title)s"),
+    translation.gettext_noop(
+        "At most %(limit)s tickets at once. Each ticket changes as it would on its own page; "
+        "a ticket that cannot change is named in the summary."
+    ),
+    translation.gettext_noop("No tickets match “%(q)s” with these filters."),
+    translation.gettext_noop("No tickets match “%(q)s”."),
+    # a ticket's head, controls, history and cards
+    translation.gettext_noop(
+        "%(name)s has this ticket. Take it over? They will see it in the history."
+    ),
+    translation.gettext_noop("Yes, take over from %(name)s"),
+    translation.gettext_noop("Times are in %(zone)s."),
+    translation.gettext_noop("Policy %(name)s"),
+    translation.gettext_noop("%(title)s (split)"),
+    translation.ngettext_lazy("Show %(num)s earlier change", "Show %(num)s earlier changes", 2),
+    # the queue's narrow column heads: {{ pgettext("queue column", …) }}
+    translation.pgettext_lazy("queue column", "Ticket"),
+    translation.pgettext_lazy("queue column", "Assignee"),
+    translation.pgettext_lazy("queue column", "Age or due"),
 )
 
 
@@ -117,7 +143,11 @@ def environment(**options: Any) -> Environment:
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701  (autoescape is on: Django's backend sets it)
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext, translation.ngettext, newstyle=True
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
     )
     env.globals.update(
         static=static,
@@ -135,6 +165,7 @@ def environment(**options: Any) -> Environment:
         widget=widget,
         earlier_messages=earlier_messages,
         role_words=frontdesk_ui.role_words,
+        status_words=frontdesk_ui.status_words,
     )
     env.filters.update(
         message_text=frontdesk_text.message_text,

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import (
@@ -55,11 +56,12 @@ def current_user(request: HttpRequest) -> User:
 
 
 def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return render(request, "403.html", {"message": message}, status=403)
+    # A service's English, in the page's language when the catalogue has it (web/texts.py).
+    return render(request, "403.html", {"message": gettext(message) if message else ""}, status=403)
 
 
 def not_found(request: HttpRequest, message: str = "") -> HttpResponse:
-    return render(request, "404.html", {"message": message}, status=404)
+    return render(request, "404.html", {"message": gettext(message) if message else ""}, status=404)
 
 
 # The errors a form shows beside its field (or above it); the others become whole pages.

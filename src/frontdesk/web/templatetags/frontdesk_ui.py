@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -20,9 +21,17 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
 from frontdesk.fields.values import history_parts
 from frontdesk.sla.selectors import TargetState
-from frontdesk.tickets.models import Priority, Ticket, TicketEvent
+from frontdesk.tickets.models import Category, Priority, Status, Ticket, TicketEvent
 from frontdesk.tickets.selectors import HistoryEntry
-from frontdesk.tickets.texts import plain_words, status_label
+from frontdesk.tickets.texts import (
+    CATEGORY_WORDS,
+    PRIORITY_WORDS,
+    STATUS_WORDS,
+    plain_words,
+    priority_label,
+    status_label,
+)
+from frontdesk.web.js_texts import js_texts
 
 register = template.Library()
 
@@ -87,11 +96,12 @@ def age(moment: datetime) -> SafeString:
     waited = now() - moment
     level = "old" if waited >= AGE_OLD else "aging" if waited >= AGE_AGING else "fresh"
     text = (
-        "Waiting under a minute"
+        gettext("Waiting under a minute")
         if waited < timedelta(minutes=1)
-        else (f"Waiting {timesince(moment, depth=1)}")
+        else gettext("Waiting %(time)s") % {"time": timesince(moment, depth=1)}
     )
-    return _time(moment, f"Opened {exact_time(moment)}", text, css=f"age age--{level}")
+    title = gettext("Opened %(when)s") % {"when": exact_time(moment)}
+    return _time(moment, title, text, css=f"age age--{level}")
 
 
 def is_customer(viewer: object) -> bool:
@@ -139,9 +149,21 @@ def role_words(role: str) -> str:
 
 
 @register.filter
+def priority_words(priority: str) -> str:
+    """A priority's label in the page's language."""
+    return priority_label(priority)
+
+
+@register.filter
 def status_words(status: str) -> str:
     """A status's label in the page's language ("Closed", "Cerrado")."""
     return status_label(status, for_customer=False)
+
+
+@register.simple_tag
+def script_texts() -> dict[str, Any]:
+    """The scripts' texts in the page's language (web/js_texts.py), for json_script."""
+    return js_texts()
 
 
 @register.simple_tag(takes_context=True)
@@ -166,19 +188,21 @@ HISTORY_QUOTE_CHARS = 120  # a resolution in the history: its beginning (the API
 
 
 @register.simple_tag
-@lru_cache(maxsize=64)  # a few priorities: each written once
 def priority_badge(priority: str) -> SafeString:
-    """The priority as a badge: a sign and the word, coloured by level."""
-    try:
-        label = Priority(priority).label
-    except ValueError:
-        label = priority
+    """The priority as a badge: a sign and the word, coloured by level, in the reader's
+    language."""
+    return _priority_badge(priority, get_language())
+
+
+@lru_cache(maxsize=64)  # a few priorities, two languages: each written once
+def _priority_badge(priority: str, language: str) -> SafeString:
     return format_html(
         '<span class="priority priority--{}"><span class="priority-sign" aria-hidden="true">{}'
-        '</span><span class="visually-hidden">Priority: </span>{}</span>',
+        '</span><span class="visually-hidden">{} </span>{}</span>',
         priority,
         PRIORITY_SIGNS.get(priority, "·"),
-        label,
+        gettext("Priority:"),
+        priority_label(priority),
     )
 
 
@@ -189,16 +213,21 @@ def due_or_age(ticket: Ticket) -> SafeString:
     if ticket.is_done:
         closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
         shown = _time(closed, exact_time(closed), relative_time(closed))
-        return format_html('<span class="due due--done">Closed {}</span>', shown)
+        return format_html(
+            '<span class="due due--done">{}</span>',
+            format_html(gettext("Closed {when}"), when=shown),
+        )
     if ticket.due_at is None:
         return age(ticket.created_at)
     left = ticket.due_at - now()
     if left < timedelta(0):
-        level, text = "overdue", f"Overdue by {timesince(ticket.due_at, depth=1)}"
+        level = "overdue"
+        text = gettext("Overdue by %(time)s") % {"time": timesince(ticket.due_at, depth=1)}
     else:
         level = "soon" if left < DUE_SOON else "later"
-        text = f"Due in {timesince(now(), ticket.due_at, depth=1)}"
-    return _time(ticket.due_at, f"Due {exact_time(ticket.due_at)}", text, css=f"due due--{level}")
+        text = gettext("Due in %(time)s") % {"time": timesince(now(), ticket.due_at, depth=1)}
+    title = gettext("Due %(when)s") % {"when": exact_time(ticket.due_at)}
+    return _time(ticket.due_at, title, text, css=f"due due--{level}")
 
 
 def short_duration(seconds: int) -> str:
@@ -219,32 +248,39 @@ def sla_target(target: TargetState) -> SafeString:
     if target.state == "running" and target.due_at is not None:
         left = target.seconds_left or 0
         if left < 0:
-            text, level = f"Overdue by {short_duration(-left)}", "overdue"
+            text = gettext("Overdue by %(time)s") % {"time": short_duration(-left)}
+            level = "overdue"
         else:
-            text, level = f"Time left {short_duration(left)}", "soon" if left < 3600 else "later"
+            text = gettext("Time left %(time)s") % {"time": short_duration(left)}
+            level = "soon" if left < 3600 else "later"
         due = target.due_at
-        return _time(due, f"Due {exact_time(due)}", text, css=f"due due--{level}")
+        title = gettext("Due %(when)s") % {"when": exact_time(due)}
+        return _time(due, title, text, css=f"due due--{level}")
     used = short_duration(target.consumed_seconds)
     if target.state == "paused":
         left = limit - target.consumed_seconds
         text = (
-            f"Paused, overdue by {short_duration(-left)}"
+            gettext("Paused, overdue by %(time)s") % {"time": short_duration(-left)}
             if left < 0
-            else f"Paused, {short_duration(left)} left"
+            else gettext("Paused, %(time)s left") % {"time": short_duration(left)}
         )
         return format_html('<span class="due due--paused">{}</span>', text)
+    words = {"used": used, "limit": short_duration(limit)}
     if target.state == "missed":
         return format_html(
-            '<span class="due due--overdue">Missed: {} of {}</span>', used, short_duration(limit)
+            '<span class="due due--overdue">{}</span>',
+            gettext("Missed: %(used)s of %(limit)s") % words,
         )
     return format_html(
-        '<span class="due due--done">Met in {} of {}</span>', used, short_duration(limit)
+        '<span class="due due--done">{}</span>', gettext("Met in %(used)s of %(limit)s") % words
     )
 
 
-def _history_value(value: object) -> str:
+def _history_value(value: object, field: str = "") -> str:
     if value is None or value == "":
-        return "none"
+        return gettext("none")
+    if isinstance(value, str) and field in VALUE_WORDS:
+        return str(VALUE_WORDS[field].get(value, value))
     if isinstance(value, datetime):
         return exact_time(value)
     if isinstance(value, User):
@@ -256,45 +292,85 @@ def _history_value(value: object) -> str:
 def history_line(entry: HistoryEntry) -> SafeString:
     """One change in words: "Alice changed priority from Medium to Urgent"."""
     event = entry.event
-    actor = event.actor.username if event.actor else "Someone"
-    field = TicketEvent.Field(event.field).label.lower() if event.field in FIELDS else event.field
-    old, new = _history_value(entry.old), _history_value(entry.new)
+    actor = event.actor.username if event.actor else gettext("Someone")
+    field = _field_name(event.field)
+    old = _history_value(entry.old, event.field)
+    new = _history_value(entry.new, event.field)
     who = format_html('<span class="history-actor">{}</span>', actor)
     if event.field == TicketEvent.Field.CREATED:
-        return format_html("{} opened the ticket", who)
+        return format_html(gettext("{who} opened the ticket"), who=who)
     if event.field == TicketEvent.Field.COMMENT:
-        what = "an internal note" if event.staff_only else "a reply"
-        verb = "deleted" if entry.new is None else "edited"
-        return format_html("{} {} {}", who, verb, what)
+        if entry.new is None:
+            if event.staff_only:
+                return format_html(gettext("{who} deleted an internal note"), who=who)
+            return format_html(gettext("{who} deleted a reply"), who=who)
+        if event.staff_only:
+            return format_html(gettext("{who} edited an internal note"), who=who)
+        return format_html(gettext("{who} edited a reply"), who=who)
     if event.field == TicketEvent.Field.ATTACHMENT:
         if entry.old is None:
-            return format_html("{} attached {}", who, new)
+            return format_html(gettext("{who} attached {file}"), who=who, file=new)
         if entry.new is None:
-            return format_html("{} removed the file {}", who, old)
-        return format_html("{} changed the description of {}", who, new)
+            return format_html(gettext("{who} removed the file {file}"), who=who, file=old)
+        return format_html(gettext("{who} changed the description of {file}"), who=who, file=new)
     if event.field in RELATION_FIELDS:
         return _relation_line(who, event)
     if event.field == TicketEvent.Field.RESOLUTION:
         return _resolution_line(who, entry)
     if event.field == TicketEvent.Field.RESOLUTION_PUBLIC:
         if event.new_value == "true":
-            return format_html("{} made the resolution visible to the customer", who)
-        return format_html("{} made the resolution staff-only", who)
+            return format_html(
+                gettext("{who} made the resolution visible to the customer"), who=who
+            )
+        return format_html(gettext("{who} made the resolution staff-only"), who=who)
     if event.field in (TicketEvent.Field.FOLLOWERS, TicketEvent.Field.CC):
         return _people_line(who, event)
     if event.field == TicketEvent.Field.CUSTOM_FIELD:
         return _custom_field_line(who, event)
     if event.field == TicketEvent.Field.ASSIGNEE:
         if entry.new is None:
-            return format_html("{} unassigned {}", who, old)
+            return format_html(gettext("{who} unassigned {old}"), who=who, old=old)
         if isinstance(entry.new, User) and entry.new == event.actor and entry.old is None:
-            return format_html("{} claimed the ticket", who)
-        return format_html("{} assigned the ticket to {}", who, new)
+            return format_html(gettext("{who} claimed the ticket"), who=who)
+        return format_html(gettext("{who} assigned the ticket to {new}"), who=who, new=new)
     if entry.old is None:
-        return format_html("{} set {} to {}", who, field, new)
+        return format_html(gettext("{who} set {field} to {new}"), who=who, field=field, new=new)
     if entry.new is None:
-        return format_html("{} removed the {} (was {})", who, field, old)
-    return format_html("{} changed {} from {} to {}", who, field, old, new)
+        return format_html(
+            gettext("{who} removed the {field} (was {old})"), who=who, field=field, old=old
+        )
+    return format_html(
+        gettext("{who} changed {field} from {old} to {new}"), who=who, field=field, old=old, new=new
+    )
+
+
+# The fields a history line names, in the reader's language (TicketEvent.Field's labels stay
+# English: the APIs).
+FIELD_WORDS: dict[str, Any] = {
+    TicketEvent.Field.STATUS: pgettext_lazy("history field", "status"),
+    TicketEvent.Field.PRIORITY: pgettext_lazy("history field", "priority"),
+    TicketEvent.Field.CATEGORY: pgettext_lazy("history field", "category"),
+    TicketEvent.Field.TITLE: pgettext_lazy("history field", "title"),
+    TicketEvent.Field.DUE_AT: pgettext_lazy("history field", "due date"),
+    TicketEvent.Field.TAGS: pgettext_lazy("history field", "tags"),
+    TicketEvent.Field.TEAM: pgettext_lazy("history field", "team"),
+    TicketEvent.Field.ESTIMATED_HOURS: pgettext_lazy("history field", "estimated hours"),
+    TicketEvent.Field.ACTUAL_HOURS: pgettext_lazy("history field", "actual hours"),
+    TicketEvent.Field.TIME: pgettext_lazy("history field", "time logged"),
+    TicketEvent.Field.SATISFACTION: pgettext_lazy("history field", "satisfaction"),
+}
+# The history's values of a list are its labels (tickets/selectors.py): "Open", "Urgent".
+VALUE_WORDS: dict[str, dict[str, Any]] = {
+    TicketEvent.Field.STATUS: {Status(v).label: w for v, w in STATUS_WORDS.items() if v in Status},
+    TicketEvent.Field.PRIORITY: {Priority(v).label: w for v, w in PRIORITY_WORDS.items()},
+    TicketEvent.Field.CATEGORY: {Category(v).label: w for v, w in CATEGORY_WORDS.items()},
+}
+
+
+def _field_name(name: str) -> str:
+    if name in FIELD_WORDS:
+        return str(FIELD_WORDS[name])
+    return TicketEvent.Field(name).label.lower() if name in FIELDS else name
 
 
 RELATION_FIELDS = frozenset(
@@ -308,15 +384,15 @@ def _relation_line(who: SafeString, event: TicketEvent) -> SafeString:
     old, new = event.old_value, event.new_value
     if event.field == TicketEvent.Field.MERGED:
         if old:
-            return format_html("{} merged {} into this ticket", who, old)
-        return format_html("{} merged this ticket into {}", who, new)
+            return format_html(gettext("{who} merged {other} into this ticket"), who=who, other=old)
+        return format_html(gettext("{who} merged this ticket into {other}"), who=who, other=new)
     if event.field == TicketEvent.Field.SPLIT:
         if old:
-            return format_html("{} split this ticket from {}", who, old)
-        return format_html("{} split a message into {}", who, new)
+            return format_html(gettext("{who} split this ticket from {other}"), who=who, other=old)
+        return format_html(gettext("{who} split a message into {other}"), who=who, other=new)
     if new:
-        return format_html("{} linked this ticket to {}", who, new)
-    return format_html("{} unlinked {}", who, old)
+        return format_html(gettext("{who} linked this ticket to {other}"), who=who, other=new)
+    return format_html(gettext("{who} unlinked {other}"), who=who, other=old)
 
 
 def _people_line(who: SafeString, event: TicketEvent) -> SafeString:
@@ -325,14 +401,22 @@ def _people_line(who: SafeString, event: TicketEvent) -> SafeString:
         own = event.actor is not None and event.actor.username in (event.old_value, event.new_value)
         if event.old_value:
             if own:
-                return format_html("{} stopped following the ticket", who)
-            return format_html("{} stopped {} following the ticket", who, event.old_value)
+                return format_html(gettext("{who} stopped following the ticket"), who=who)
+            return format_html(
+                gettext("{who} stopped {name} following the ticket"),
+                who=who,
+                name=event.old_value,
+            )
         if own:
-            return format_html("{} followed the ticket", who)
-        return format_html("{} made {} follow the ticket", who, event.new_value)
+            return format_html(gettext("{who} followed the ticket"), who=who)
+        return format_html(
+            gettext("{who} made {name} follow the ticket"), who=who, name=event.new_value
+        )
     if event.old_value:
-        return format_html("{} removed {} from CC", who, event.old_value)
-    return format_html("{} copied {} on the ticket (CC)", who, event.new_value)
+        return format_html(gettext("{who} removed {name} from CC"), who=who, name=event.old_value)
+    return format_html(
+        gettext("{who} copied {name} on the ticket (CC)"), who=who, name=event.new_value
+    )
 
 
 def _quote(value: object) -> SafeString:
@@ -343,10 +427,16 @@ def _quote(value: object) -> SafeString:
 def _resolution_line(who: SafeString, entry: HistoryEntry) -> SafeString:
     """The resolution set, changed or removed, with (the beginning of) its text."""
     if entry.old is None:
-        return format_html("{} set the resolution: {}", who, _quote(entry.new))
+        return format_html(
+            gettext("{who} set the resolution: {text}"), who=who, text=_quote(entry.new)
+        )
     if entry.new is None:
-        return format_html("{} removed the resolution (was {})", who, _quote(entry.old))
-    return format_html("{} changed the resolution to {}", who, _quote(entry.new))
+        return format_html(
+            gettext("{who} removed the resolution (was {text})"), who=who, text=_quote(entry.old)
+        )
+    return format_html(
+        gettext("{who} changed the resolution to {text}"), who=who, text=_quote(entry.new)
+    )
 
 
 def _custom_field_line(who: SafeString, event: TicketEvent) -> SafeString:
@@ -354,8 +444,9 @@ def _custom_field_line(who: SafeString, event: TicketEvent) -> SafeString:
     label, old = history_parts(event.old_value)
     new_label, new = history_parts(event.new_value)
     label = new_label or label
+    words = {"who": who, "label": label, "old": old, "new": new}
     if not event.old_value:
-        return format_html("{} set field '{}' to {}", who, label, new)
+        return format_html(gettext("{who} set field '{label}' to {new}"), **words)
     if not event.new_value:
-        return format_html("{} cleared field '{}' (was {})", who, label, old)
-    return format_html("{} changed field '{}' from {} to {}", who, label, old, new)
+        return format_html(gettext("{who} cleared field '{label}' (was {old})"), **words)
+    return format_html(gettext("{who} changed field '{label}' from {old} to {new}"), **words)

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -227,7 +227,7 @@ def profile_session_end(request: HttpRequest, user_session_id: int) -> HttpRespo
     except NotFound as exc:
         return not_found(request, exc.message)  # someone else's, or already ended
     except InvalidInput as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
         messages.success(
             request, _("Signed out %(device)s.") % {"device": ended.device or _("that device")}
@@ -283,7 +283,7 @@ def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         token = api_tokens.api_token_revoke(actor=user, token_id=token_id)
     except NotFound as exc:
         return not_found(request, exc.message)
-    messages.success(request, f"Revoked the token “{token.name}”.")
+    messages.success(request, gettext("Revoked the token “%(name)s”.") % {"name": token.name})
     return redirect("/profile#api-tokens")
 
 
@@ -351,7 +351,7 @@ def profile_availability(request: HttpRequest) -> HttpResponse:
     try:
         agent_set_available(actor=user, available=available)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
         messages.success(
             request, "You are available for new tickets." if available else "You are away."
@@ -368,7 +368,7 @@ def profile_after_send(request: HttpRequest) -> HttpResponse:
     try:
         accounts.user_set_after_send(user=user, after_send=request.POST.get("after_send", ""))
     except InvalidInput as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, "Saved: what happens after you send a reply.")
+        messages.success(request, gettext("Saved: what happens after you send a reply."))
     return redirect("/profile#after-send")

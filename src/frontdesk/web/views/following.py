@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from frontdesk.core.errors import http_status
@@ -27,13 +28,14 @@ def ticket_followers_change(request: HttpRequest, ticket_id: int) -> HttpRespons
     if action == "follow":
         services.ticket_follow(actor=user, ticket_id=ticket_id)
         messages.success(
-            request, "You follow this ticket: its replies, notes and changes are mailed to you."
+            request,
+            gettext("You follow this ticket: its replies, notes and changes are mailed to you."),
         )
     elif action == "unfollow":
         services.ticket_unfollow(actor=user, ticket_id=ticket_id)
-        messages.success(request, "You no longer follow this ticket.")
+        messages.success(request, gettext("You no longer follow this ticket."))
     else:
-        messages.error(request, "Choose Follow or Unfollow.")
+        messages.error(request, gettext("Choose Follow or Unfollow."))
     return redirect(f"/ticket/{ticket_id}")
 
 
@@ -48,18 +50,20 @@ def ticket_cc_change(request: HttpRequest, ticket_id: int) -> HttpResponse:
             added = services.ticket_cc_add(
                 actor=user, ticket_id=ticket_id, emails=cc_addresses(request.POST.get("cc", ""))
             )
-            names = ", ".join(person.email for person in added) or "nobody new"
-            messages.success(request, f"Copied on this ticket: {names}.")
+            names = ", ".join(person.email for person in added) or gettext("nobody new")
+            messages.success(
+                request, gettext("Copied on this ticket: %(names)s.") % {"names": names}
+            )
         elif action == "remove":
             person_id = parse_id(request.POST.get("person", ""), field="person")
             services.ticket_cc_remove(actor=user, ticket_id=ticket_id, person_id=person_id)
-            messages.success(request, "Removed from CC.")
+            messages.success(request, gettext("Removed from CC."))
             if person_id == user.pk and not user.is_staff_member:
                 return redirect("/")  # they no longer see the ticket
         else:
-            messages.error(request, "Choose Add or Remove.")
+            messages.error(request, gettext("Choose Add or Remove."))
     except FORM_ERRORS as exc:
         # The page again, with the error under the field and what was typed still in it.
-        request.cc_error = exc.message  # type: ignore[attr-defined]
+        request.cc_error = gettext(exc.message)  # type: ignore[attr-defined]
         return ticket_page_with_status(request, user, ticket_id, http_status(exc))
     return redirect(f"/ticket/{ticket_id}")

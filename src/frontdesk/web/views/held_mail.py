@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -36,10 +37,14 @@ def held_mail_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
     try:
         mail = services.held_mail_accept(actor=current_user(request), inbound_id=inbound_id)
     except DECISION_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
         number = Ticket.number_for(mail.ticket_id or 0)
-        messages.success(request, f"Mail {mail.pk} accepted: it is on {number} now.")
+        messages.success(
+            request,
+            gettext("Mail %(mail)s accepted: it is on %(number)s now.")
+            % {"mail": mail.pk, "number": number},
+        )
     return redirect(HELD_PATH)
 
 
@@ -51,7 +56,9 @@ def held_mail_dismiss(request: HttpRequest, inbound_id: int) -> HttpResponse:
     try:
         mail = services.held_mail_dismiss(actor=current_user(request), inbound_id=inbound_id)
     except DECISION_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, f"Mail {mail.pk} dismissed. It stays on record.")
+        messages.success(
+            request, gettext("Mail %(mail)s dismissed. It stays on record.") % {"mail": mail.pk}
+        )
     return redirect(HELD_PATH)

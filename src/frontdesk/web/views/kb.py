@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -251,7 +252,7 @@ def _preview(request: HttpRequest, form: ArticleForm, article: Article | None) -
         html = services.article_preview(actor=user, body=request.POST.get("body", ""))
     except InvalidInput as exc:
         if request.htmx:  # type: ignore[attr-defined]
-            return render(request, "kb/_preview.html", {"error": exc.message}, status=400)
+            return render(request, "kb/_preview.html", {"error": gettext(exc.message)}, status=400)
         form.add_domain_error(exc)
         return _editor(request, form=form, article=article, status=400)
     if request.htmx:  # type: ignore[attr-defined]
@@ -303,10 +304,12 @@ def _saved(request: HttpRequest, form: ArticleForm, article: Article | None) -> 
     try:
         if article is None:
             saved = services.article_create(actor=user, values=form.values())
-            done = f"Draft of “{saved.title}” saved. Publish it when it is ready."
+            done = gettext("Draft of “%(title)s” saved. Publish it when it is ready.") % {
+                "title": saved.title
+            }
         else:
             saved = services.article_update(actor=user, article_id=article.pk, values=form.values())
-            done = f"Draft of “{saved.title}” saved."
+            done = gettext("Draft of “%(title)s” saved.") % {"title": saved.title}
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
         return with_form_error(_editor(request, form=form, article=article), exc)
@@ -407,10 +410,12 @@ def article_publish(request: HttpRequest, article_id: int) -> HttpResponse:
     try:
         article = services.article_publish(actor=user, article_id=article_id)
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
         messages.success(
-            request, f"“{article.title}” is published (version {article.draft_number})."
+            request,
+            gettext("“%(title)s” is published (version %(number)s).")
+            % {"title": article.title, "number": article.draft_number},
         )
     return redirect(f"{MANAGE}/articles/{article_id}")
 
@@ -424,9 +429,12 @@ def article_unpublish(request: HttpRequest, article_id: int) -> HttpResponse:
     try:
         article = services.article_unpublish(actor=user, article_id=article_id)
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, f"“{article.title}” is no longer in the help centre.")
+        messages.success(
+            request,
+            gettext("“%(title)s” is no longer in the help centre.") % {"title": article.title},
+        )
     return redirect(f"{MANAGE}/articles/{article_id}")
 
 
@@ -500,7 +508,7 @@ def _category_saved(
     except FORM_ERRORS as exc:
         form.add_domain_error(exc)
         return with_form_error(_categories(request, form=form, category=category), exc)
-    messages.success(request, f"Category “{saved.name}” saved.")
+    messages.success(request, gettext("Category “%(name)s” saved.") % {"name": saved.name})
     return redirect(CATEGORIES)
 
 
@@ -541,7 +549,7 @@ def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
     try:
         services.category_delete(actor=user, category_id=category_id)
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, f"Category “{name}” deleted.")
+        messages.success(request, gettext("Category “%(name)s” deleted.") % {"name": name})
     return redirect(CATEGORIES)

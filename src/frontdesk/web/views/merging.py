@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -27,9 +28,13 @@ def ticket_merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
             actor=current_user(request), source_id=ticket_id, target=request.POST.get("target", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
         return redirect(page_url(request, ticket_id))
-    messages.success(request, f"{merged.source.number} merged into {merged.target.number}.")
+    messages.success(
+        request,
+        gettext("%(source)s merged into %(target)s.")
+        % {"source": merged.source.number, "target": merged.target.number},
+    )
     return redirect(page_url(request, merged.target.pk))
 
 
@@ -44,10 +49,10 @@ def message_split(request: HttpRequest, message_id: int) -> HttpResponse:
             actor=user, message_id=message_id, title=request.POST.get("title", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
         back = merging.message_ticket_id(user=user, message_id=message_id)
         return redirect(page_url(request, back))
-    messages.success(request, f"The message is now {new.number}.")
+    messages.success(request, gettext("The message is now %(number)s.") % {"number": new.number})
     return redirect(page_url(request, new.pk))
 
 
@@ -61,9 +66,13 @@ def ticket_link(request: HttpRequest, ticket_id: int) -> HttpResponse:
             actor=current_user(request), ticket_id=ticket_id, other=request.POST.get("ticket", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, f"Linked {link.ticket.number} and {link.other.number}.")
+        messages.success(
+            request,
+            gettext("Linked %(one)s and %(other)s.")
+            % {"one": link.ticket.number, "other": link.other.number},
+        )
     return redirect(page_url(request, ticket_id))
 
 
@@ -73,5 +82,5 @@ def ticket_link(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @friendly_errors(not_found_message=TICKET_NOT_FOUND)
 def ticket_unlink(request: HttpRequest, ticket_id: int, other_id: int) -> HttpResponse:
     merging.tickets_unlink(actor=current_user(request), ticket_id=ticket_id, other=other_id)
-    messages.success(request, "Link removed.")
+    messages.success(request, gettext("Link removed."))
     return redirect(page_url(request, ticket_id))

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +23,7 @@ from frontdesk.kb import selectors as kb_selectors
 from frontdesk.replies import selectors, services
 from frontdesk.replies.models import SavedReply
 from frontdesk.replies.placeholders import PLACEHOLDERS
-from frontdesk.tickets.models import Status
+from frontdesk.tickets.texts import status_label
 from frontdesk.web.forms import PageForm
 from frontdesk.web.pages import (
     FORM_ERRORS,
@@ -138,12 +139,12 @@ def _saved(
     try:
         if reply is None:
             saved = services.saved_reply_create(actor=user, **form.details())
-            done = f"Saved reply “{saved.name}” created."
+            done = gettext("Saved reply “%(name)s” created.") % {"name": saved.name}
         else:
             saved = services.saved_reply_update(
                 actor=user, reply_id=reply.pk, changes=form.details()
             )
-            done = f"Saved reply “{saved.name}” saved."
+            done = gettext("Saved reply “%(name)s” saved.") % {"name": saved.name}
     except (*FORM_ERRORS, NotAllowed) as exc:
         form.add_domain_error(exc)
         return with_form_error(_page(request, user, form=form, reply=reply), exc)
@@ -187,7 +188,7 @@ def reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
     user = current_user(request)
     name = selectors.saved_reply_get(user=user, reply_id=reply_id).name
     services.saved_reply_delete(actor=user, reply_id=reply_id)
-    messages.success(request, f"Saved reply “{name}” deleted.")
+    messages.success(request, gettext("Saved reply “%(name)s” deleted.") % {"name": name})
     return redirect(REPLIES)
 
 
@@ -226,7 +227,7 @@ def reply_render(request: HttpRequest, reply_id: int) -> HttpResponse:
             user=user, reply_id=reply_id, ticket_id=_ticket_id(request)
         )
     except (InvalidInput, NotAllowed, NotFound) as exc:
-        return JsonResponse({"error": exc.message}, status=http_status(exc))
+        return JsonResponse({"error": gettext(exc.message)}, status=http_status(exc))
     reply = rendered.reply
     return JsonResponse(
         {"id": reply.pk, "name": reply.name, "text": rendered.text, "does": macro_words(reply)}
@@ -235,12 +236,17 @@ def reply_render(request: HttpRequest, reply_id: int) -> HttpResponse:
 
 def macro_words(reply: SavedReply) -> str:
     """What sending the reply does besides the text, in words ("" for nothing)."""
-    parts = []
+    status = status_label(reply.set_status, for_customer=False) if reply.set_status else ""
+    if reply.add_tag and status:
+        return gettext("adds the tag “%(tag)s” and sets the status to %(status)s") % {
+            "tag": reply.add_tag,
+            "status": status,
+        }
     if reply.add_tag:
-        parts.append(f"adds the tag “{reply.add_tag}”")
-    if reply.set_status:
-        parts.append(f"sets the status to {Status(reply.set_status).label}")
-    return " and ".join(parts)
+        return gettext("adds the tag “%(tag)s”") % {"tag": reply.add_tag}
+    if status:
+        return gettext("sets the status to %(status)s") % {"status": status}
+    return ""
 
 
 # --- the ticket page's hook -------------------------------------------------------------------

@@ -4,6 +4,7 @@ reports/selectors.py through the gate, charts drawn by reports/charts.py's geome
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +22,47 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.exports.responses import csv_response
 from frontdesk.reports import charts, periods, selectors, tables
 from frontdesk.web.pages import current_user, forbidden, not_found, page_methods
+
+# The reports' words as the page says them (reports/ keeps the English of the CSV exports).
+REPORT_WORDS = (
+    gettext_noop("Tickets created"),
+    gettext_noop("Tickets solved"),
+    gettext_noop("Open at the end"),
+    gettext_noop("First response, median"),
+    gettext_noop("First response, p90"),
+    gettext_noop("Resolution, median"),
+    gettext_noop("Resolution, p90"),
+    gettext_noop("First response SLA met"),
+    gettext_noop("Resolution SLA met"),
+    gettext_noop("Satisfaction (good)"),
+    # the breakdowns (reports/selectors.py's DIMENSIONS, NONE_LABELS)
+    gettext_noop("Agent"),
+    gettext_noop("Team"),
+    gettext_noop("Category"),
+    gettext_noop("Channel"),
+    gettext_noop("Organisation"),
+    gettext_noop("Unassigned"),
+    gettext_noop("No team"),
+    gettext_noop("No organisation"),
+)
+# The breakdowns whose groups are named by a fixed list (Category, Channel), said translated.
+LISTED = frozenset({"category", "channel"})
+
+
+def _said(line: tables.SummaryLine) -> tables.SummaryLine:
+    change = line.change.replace(" pts", " " + gettext("pts")) if line.change else ""
+    return replace(line, label=gettext(line.label), change=change)
+
+
+def _said_breakdown(breakdown: selectors.Breakdown) -> selectors.Breakdown:
+    nobody = selectors.NONE_LABELS.get(breakdown.name)
+    groups = [
+        replace(group, label=gettext(group.label))
+        if breakdown.name in LISTED or (nobody and group.label == nobody)
+        else group
+        for group in breakdown.groups
+    ]
+    return replace(breakdown, title=gettext(breakdown.title), groups=groups)
 
 
 def _zone() -> ZoneInfo:
@@ -64,7 +107,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     try:
         preset, period = _period(request)
     except InvalidInput as exc:
-        context["error"] = exc.message
+        context["error"] = gettext(exc.message)
         return render(request, "web/reports.html", context, status=400)
     report = selectors.report_for(user=user, period=period)
     context.update(
@@ -72,10 +115,13 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         period=period,
         report=report,
         query=_query(preset, period),
-        summary=tables.summary_lines(report),
+        summary=[_said(line) for line in tables.summary_lines(report)],
         daily_chart=charts.daily_chart(report),
         backlog_chart=charts.backlog_chart(report),
-        breakdowns=[(b, charts.breakdown_chart(b)) for b in report.breakdowns],
+        breakdowns=[
+            (said, charts.breakdown_chart(said))
+            for said in (_said_breakdown(b) for b in report.breakdowns)
+        ],
         time_zone=str(period.zone),
     )
     context["values"] = {

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -73,13 +74,25 @@ def _form_context(request: HttpRequest, values: dict[str, Any], **more: Any) -> 
         "values": values,
         "conditions": _padded(values.get("conditions", []), CONDITION_ROWS, offered),
         "actions": _padded(values.get("actions", []), ACTION_ROWS, offered),
-        "events": Event.choices,
-        "matches": Match.choices,
-        "fields": [(name, spec.label) for name, spec in schema.FIELDS.items()]
-        + [(f"{schema.CUSTOM_CONDITION}{f.key}", f"{f.label} (custom field)") for f in custom],
-        "operators": list(schema.OPERATOR_LABELS.items()),
-        "action_kinds": [(name, spec.label) for name, spec in schema.ACTIONS.items()]
-        + [(f"{schema.CUSTOM_ACTION}{f.key}", f"Set {f.label} (custom field)") for f in custom],
+        "events": [(value, gettext(label)) for value, label in Event.choices],
+        "matches": [(value, gettext(label)) for value, label in Match.choices],
+        "fields": [(name, gettext(spec.label)) for name, spec in schema.FIELDS.items()]
+        + [
+            (
+                f"{schema.CUSTOM_CONDITION}{f.key}",
+                gettext("%(label)s (custom field)") % {"label": f.label},
+            )
+            for f in custom
+        ],
+        "operators": [(name, gettext(label)) for name, label in schema.OPERATOR_LABELS.items()],
+        "action_kinds": [(name, gettext(spec.label)) for name, spec in schema.ACTIONS.items()]
+        + [
+            (
+                f"{schema.CUSTOM_ACTION}{f.key}",
+                gettext("Set %(label)s (custom field)") % {"label": f.label},
+            )
+            for f in custom
+        ],
         "value_groups": groups,
         "is_admin": user.is_admin,
         **more,
@@ -91,19 +104,22 @@ def _value_groups(
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     people = selectors.rule_form_choices(user=user)
     return [
-        ("Status", [(str(v), str(label)) for v, label in Status.choices]),
-        ("Priority", [(str(v), str(label)) for v, label in Priority.choices]),
-        ("Category", [(str(v), str(label)) for v, label in Category.choices]),
-        ("Channel", [(str(v), str(label)) for v, label in Channel.choices]),
+        (gettext("Status"), [(str(v), gettext(label)) for v, label in Status.choices]),
+        (gettext("Priority"), [(str(v), gettext(label)) for v, label in Priority.choices]),
+        (gettext("Category"), [(str(v), gettext(label)) for v, label in Category.choices]),
+        (gettext("Channel"), [(str(v), gettext(label)) for v, label in Channel.choices]),
         (
-            "Assignee",
-            [(schema.UNASSIGNED, "Nobody (unassigned)"), (schema.ASSIGNEE, "The assignee")],
+            gettext("Assignee"),
+            [
+                (schema.UNASSIGNED, gettext("Nobody (unassigned)")),
+                (schema.ASSIGNEE, gettext("The assignee")),
+            ],
         ),
-        ("Agents", people["agents"]),
-        ("Organisations", people["organisations"]),
-        ("Shared saved replies", people["replies"]),
-        ("Teams", [(schema.NO_TEAM, "No team"), *people["teams"]]),
-        ("Webhooks", people["webhooks"]),
+        (gettext("Agents"), people["agents"]),
+        (gettext("Organisations"), people["organisations"]),
+        (gettext("Shared saved replies"), people["replies"]),
+        (gettext("Teams"), [(schema.NO_TEAM, gettext("No team")), *people["teams"]]),
+        (gettext("Webhooks"), people["webhooks"]),
         *[(field.label, _field_options(field)) for field in custom if _field_options(field)],
     ]
 
@@ -111,7 +127,7 @@ def _value_groups(
 def _field_options(field: FieldDefinition) -> list[tuple[str, str]]:
     """What a custom field's value may be chosen from: its options, or yes and no."""
     if field.type == FieldType.CHECKBOX:
-        return [("True", "Yes"), ("False", "No")]
+        return [("True", gettext("Yes")), ("False", gettext("No"))]
     if field.type in CHOICE_TYPES:
         return [(str(option), str(option)) for option in field.choices]
     return []
@@ -128,8 +144,8 @@ def rules_page(request: HttpRequest) -> HttpResponse:
     shown = [
         {
             "rule": rule,
-            "conditions": [schema.condition_words(c, names) for c in rule.conditions],
-            "actions": [schema.action_words(a, names) for a in rule.actions],
+            "conditions": [schema.condition_words(c, names, gettext) for c in rule.conditions],
+            "actions": [schema.action_words(a, names, gettext) for a in rule.actions],
         }
         for rule in rules
     ]
@@ -154,7 +170,12 @@ def _save(request: HttpRequest, rule: Rule | None) -> HttpResponse:
             rule = services.rule_update(actor=user, rule_id=rule.pk, changes=values)
     except (InvalidInput, Conflict) as exc:
         return _form(request, values, rule, error=exc, status=400)
-    messages.success(request, f"Rule “{rule.name}” saved{' and on' if rule.active else ' (off)'}.")
+    saved = (
+        gettext("Rule “%(name)s” saved and on.")
+        if rule.active
+        else gettext("Rule “%(name)s” saved (off).")
+    )
+    messages.success(request, saved % {"name": rule.name})
     return redirect(f"{RULES_PATH}/{rule.pk}")
 
 
@@ -214,7 +235,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 @friendly_errors(not_found_message=selectors.NOT_FOUND)
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     services.rule_delete(actor=current_user(request), rule_id=rule_id)
-    messages.success(request, "Rule deleted. Its log stays on the tickets.")
+    messages.success(request, gettext("Rule deleted. Its log stays on the tickets."))
     return redirect(RULES_PATH)
 
 

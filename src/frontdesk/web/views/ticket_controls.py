@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from frontdesk.accounts.models import User
 from frontdesk.automations.selectors import ticket_rule_runs_shown
@@ -26,6 +27,7 @@ from frontdesk.teams.selectors import teams_choosable
 from frontdesk.teams.services import ticket_set_team as set_team
 from frontdesk.tickets import merging, selectors, services
 from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority, Status, Ticket
+from frontdesk.tickets.texts import CATEGORY_WORDS, priority_label, status_label
 from frontdesk.timelog.selectors import time_card
 from frontdesk.web.forms import TicketActionForm
 
@@ -46,38 +48,42 @@ def _status(user: User, ticket_id: int, data: dict[str, Any]) -> str:
         resolution=data["resolution"] if resolving else None,
         resolution_public=data["resolution_public"] if resolving else None,
     )
-    return f"Status changed to {Status(data['status']).label}."
+    status = status_label(data["status"], for_customer=False)
+    return gettext("Status changed to %(status)s.") % {"status": status}
 
 
 def _assign(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     message = services.ticket_assign(actor=user, ticket_id=ticket_id, assignee_id=data["assignee"])
     assignee = message.ticket.assignee
-    return f"Assigned to {assignee.username}." if assignee else "The ticket is now unassigned."
+    if assignee:
+        return gettext("Assigned to %(name)s.") % {"name": assignee.username}
+    return gettext("The ticket is now unassigned.")
 
 
 def _team(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     set_team(actor=user, ticket_id=ticket_id, team_id=data["team"])
-    return "Team changed." if data["team"] else "The ticket is now in no team."
+    return gettext("Team changed.") if data["team"] else gettext("The ticket is now in no team.")
 
 
 def _priority(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_update(actor=user, ticket_id=ticket_id, changes={"priority": data["priority"]})
-    return f"Priority set to {Priority(data['priority']).label}."
+    return gettext("Priority set to %(priority)s.") % {"priority": priority_label(data["priority"])}
 
 
 def _category(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_update(actor=user, ticket_id=ticket_id, changes={"category": data["category"]})
-    return f"Category set to {Category(data['category']).label}."
+    category = str(CATEGORY_WORDS.get(data["category"], data["category"]))
+    return gettext("Category set to %(category)s.") % {"category": category}
 
 
 def _tags(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_update(actor=user, ticket_id=ticket_id, changes={"tags": data["tags"]})
-    return "Tags saved." if data["tags"] else "Tags removed."
+    return gettext("Tags saved.") if data["tags"] else gettext("Tags removed.")
 
 
 def _due(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_update(actor=user, ticket_id=ticket_id, changes={"due_at": data["due_at"]})
-    return "Due date saved." if data["due_at"] else "Due date removed."
+    return gettext("Due date saved.") if data["due_at"] else gettext("Due date removed.")
 
 
 def _resolution(user: User, ticket_id: int, data: dict[str, Any]) -> str:
@@ -85,7 +91,7 @@ def _resolution(user: User, ticket_id: int, data: dict[str, Any]) -> str:
         name: data[name] for name in ("resolution", "resolution_public") if data[name] is not None
     }
     ticket = services.ticket_update(actor=user, ticket_id=ticket_id, changes=changes)
-    return "Resolution saved." if ticket.resolution else "Resolution cleared."
+    return gettext("Resolution saved.") if ticket.resolution else gettext("Resolution cleared.")
 
 
 CONTROLS: dict[str, Control] = {
@@ -204,8 +210,8 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
             Status(ticket.status),
             *services.ticket_status_choices(actor=user, ticket=ticket),
         ],
-        "priorities": Priority.choices,
-        "categories": Category.choices,
+        "priorities": [(value, priority_label(value)) for value in Priority.values],
+        "categories": [(value, str(CATEGORY_WORDS.get(value, value))) for value in Category.values],
         "control_values": values,
         # Which control the refused post came from: two of them send the resolution.
         "control_action": form.data.get("action", "") if form.errors else "",

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -33,14 +34,16 @@ def ticket_fields_save(request: HttpRequest, ticket_id: int) -> HttpResponse:
     target = page_url(request, ticket_id)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
-        messages.error(request, f"Custom fields not saved: {first}")
+        messages.error(request, gettext("Custom fields not saved: %(error)s") % {"error": first})
         return redirect(target)
     try:
         field_services.ticket_fields_set(
             actor=user, ticket_id=ticket_id, values=sent_values(form, names, opening=False)
         )
     except FORM_ERRORS as exc:
-        messages.error(request, f"Custom fields not saved: {exc.message}")
+        messages.error(
+            request, gettext("Custom fields not saved: %(error)s") % {"error": gettext(exc.message)}
+        )
         return redirect(target)
-    messages.success(request, "Custom fields saved.")
+    messages.success(request, gettext("Custom fields saved."))
     return redirect(target)

@@ -110,7 +110,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                     fields=form.custom_values(),
                 )
         except NotFound as exc:
-            form.add_error("requester", exc.message)
+            form.add_error("requester", gettext(exc.message))
         except FORM_ERRORS as exc:
             (caller if exc.field in caller.fields else form).add_domain_error(exc)
             return with_form_error(_ticket_new(request, form, for_staff, caller=caller), exc)
@@ -176,37 +176,37 @@ def _send(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     if message.kind == MessageKind.SYSTEM:
         return plain_words(message.body, for_customer=not user.is_staff_member)
     if then == Status.CLOSED:
-        return "Your reply has been sent and the ticket closed."
+        return gettext("Your reply has been sent and the ticket closed.")
     if then == Status.PENDING:
-        return "Your reply has been sent; the ticket is pending."
-    return "Your reply has been sent."
+        return gettext("Your reply has been sent; the ticket is pending.")
+    return gettext("Your reply has been sent.")
 
 
 def _note(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.message_post(
         actor=user, ticket_id=ticket_id, body=data["message"], internal=True, files=data["files"]
     )
-    return "Your internal note has been added."
+    return gettext("Your internal note has been added.")
 
 
 def _close(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.CLOSED)
-    return "The ticket has been closed."
+    return gettext("The ticket has been closed.")
 
 
 def _reopen(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_change_status(actor=user, ticket_id=ticket_id, status=Status.REOPENED)
-    return "The ticket has been reopened."
+    return gettext("The ticket has been reopened.")
 
 
 def _claim(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_claim(actor=user, ticket_id=ticket_id)
-    return "You have claimed this ticket."
+    return gettext("You have claimed this ticket.")
 
 
 def _take_over(user: User, ticket_id: int, data: dict[str, Any]) -> str:
     services.ticket_take_over(actor=user, ticket_id=ticket_id, from_id=data["take_from"])
-    return "You have taken over this ticket."
+    return gettext("You have taken over this ticket.")
 
 
 ACTIONS: dict[str, Action] = {

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -35,7 +36,7 @@ def _answer(
 ) -> HttpResponse:
     if not getattr(request, "htmx", False):
         if error is not None:
-            messages.error(request, error.message)
+            messages.error(request, gettext(error.message))
         else:
             messages.success(request, done)
         return redirect(f"/ticket/{ticket_id}")
@@ -68,7 +69,7 @@ def time_entry_log(request: HttpRequest, ticket_id: int) -> HttpResponse:
         )
     except FORM_ERRORS as exc:
         return _answer(request, user, ticket_id, error=exc, typed=typed)
-    done = f"Logged {format_minutes(entry.minutes)}."
+    done = gettext("Logged %(time)s.") % {"time": format_minutes(entry.minutes)}
     return _answer(request, user, ticket_id, done=done)
 
 
@@ -80,4 +81,4 @@ def time_entry_delete(request: HttpRequest, ticket_id: int, entry_id: int) -> Ht
     user = current_user(request)
     selectors.time_entry_on(user=user, ticket_id=ticket_id, entry_id=entry_id)
     services.time_entry_delete(actor=user, entry_id=entry_id)
-    return _answer(request, user, ticket_id, done="Time entry deleted.")
+    return _answer(request, user, ticket_id, done=gettext("Time entry deleted."))

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -63,8 +64,12 @@ def _save(request: HttpRequest, webhook: Webhook | None) -> HttpResponse:
             webhook = services.webhook_update(actor=user, webhook_id=webhook.pk, changes=values)
     except (InvalidInput, Conflict) as exc:
         return _form(request, values, webhook, error=exc, status=400)
-    state = "on" if webhook.active else "off"
-    messages.success(request, f"Webhook “{webhook.name}” saved ({state}).")
+    saved = (
+        gettext("Webhook “%(name)s” saved (on).")
+        if webhook.active
+        else gettext("Webhook “%(name)s” saved (off).")
+    )
+    messages.success(request, saved % {"name": webhook.name})
     return redirect(f"{WEBHOOKS_PATH}/{webhook.pk}")
 
 
@@ -116,7 +121,7 @@ def webhook_page(request: HttpRequest, webhook_id: int) -> HttpResponse:
 @friendly_errors(not_found_message=services.NOT_FOUND)
 def webhook_test(request: HttpRequest, webhook_id: int) -> HttpResponse:
     services.webhook_test(actor=current_user(request), webhook_id=webhook_id)
-    messages.success(request, "Test sent to the worker: its outcome is in the log below.")
+    messages.success(request, gettext("Test sent to the worker: its outcome is in the log below."))
     return redirect(f"{WEBHOOKS_PATH}/{webhook_id}#deliveries")
 
 
@@ -126,7 +131,9 @@ def webhook_test(request: HttpRequest, webhook_id: int) -> HttpResponse:
 @friendly_errors(not_found_message=services.NOT_FOUND)
 def webhook_rotate(request: HttpRequest, webhook_id: int) -> HttpResponse:
     services.webhook_rotate_secret(actor=current_user(request), webhook_id=webhook_id)
-    messages.success(request, "New secret made: give it to the receiver; the old one is void.")
+    messages.success(
+        request, gettext("New secret made: give it to the receiver; the old one is void.")
+    )
     return redirect(f"{WEBHOOKS_PATH}/{webhook_id}#secret")
 
 
@@ -140,9 +147,11 @@ def delivery_resend(request: HttpRequest, webhook_id: int, delivery_id: int) -> 
             actor=current_user(request), webhook_id=webhook_id, delivery_id=delivery_id
         )
     except InvalidInput as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, "Sent to the worker again: its outcome is in the log below.")
+        messages.success(
+            request, gettext("Sent to the worker again: its outcome is in the log below.")
+        )
     return redirect(f"{WEBHOOKS_PATH}/{webhook_id}#deliveries")
 
 
@@ -152,5 +161,5 @@ def delivery_resend(request: HttpRequest, webhook_id: int, delivery_id: int) -> 
 @friendly_errors(not_found_message=services.NOT_FOUND)
 def webhook_delete(request: HttpRequest, webhook_id: int) -> HttpResponse:
     services.webhook_delete(actor=current_user(request), webhook_id=webhook_id)
-    messages.success(request, "Webhook deleted, with its delivery log.")
+    messages.success(request, gettext("Webhook deleted, with its delivery log."))
     return redirect(WEBHOOKS_PATH)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,6 +26,7 @@ from frontdesk.tickets import bulk, saved_views, selectors
 from frontdesk.tickets.filters import TICKET_FILTERS, UNASSIGNED
 from frontdesk.tickets.models import Category, Priority, SavedView, Status
 from frontdesk.tickets.selectors import TicketPage, WorkspaceSort, WorkspaceView
+from frontdesk.tickets.texts import CATEGORY_WORDS, priority_label, status_label
 from frontdesk.web.forms import WorkspaceForm, WorkspaceQuery
 from frontdesk.web.pages import current_user, friendly_errors, page_methods
 
@@ -77,7 +79,7 @@ def _list(
     except InvalidInput as exc:
         # Hidden fields (the page cursor) have no place to show an error: it goes on top.
         shown = exc.field in form.fields and not form[exc.field].is_hidden
-        form.add_error(exc.field if shown else None, exc.message)
+        form.add_error(exc.field if shown else None, gettext(exc.message))
     return form, query, page
 
 
@@ -95,10 +97,10 @@ def _query_string(query: WorkspaceQuery) -> str:
 def _chips(data: QueryDict, form: WorkspaceForm, query: WorkspaceQuery) -> list[dict[str, str]]:
     """The active filters (and the search), each with the address that removes it."""
     chips = []
-    shown = [("q", "Search", query.q)] if query.q else []
+    shown = [("q", gettext("Search"), query.q)] if query.q else []
     for name, value in query.filters.items():
         if value and not form.has_error(name):
-            known = TICKET_FILTERS.get(name) or form.fields.get(name)
+            known = form.fields.get(name) or TICKET_FILTERS.get(name)
             label = known.label if known is not None else name.split("_", 1)[1]
             shown.append((name, str(label), _value_label(form, name, value)))
     for name, label, value in shown:
@@ -142,7 +144,7 @@ def _context(
 ) -> dict[str, Any]:
     counts = selectors.workspace_counts(user=user)
     views = [
-        {"value": value, "label": label, "count": counts[value]}
+        {"value": value, "label": str(label), "count": counts[value]}
         for value, label in WorkspaceView.choices
     ]
     current = "" if query.q else _query_string(query)
@@ -169,8 +171,8 @@ def _context(
         "changeable_views": [item for item in saved if item.can_change],
         "current_saved": current_saved,
         "builtin_current": not query.q and current_saved is None,
-        "view_label": current_saved.name if current_saved else WorkspaceView(query.view).label,
-        "sort_label": WorkspaceSort(page.sort).label if page.sort in WorkspaceSort else "",
+        "view_label": current_saved.name if current_saved else str(WorkspaceView(query.view).label),
+        "sort_label": str(WorkspaceSort(page.sort).label) if page.sort in WorkspaceSort else "",
         "searching": bool(query.q),
         "chips": _chips(request.GET, form, query),
         "view_text": view_text,
@@ -178,9 +180,9 @@ def _context(
         "agent_choices": [
             (value, label) for value, label in getattr(agents, "choices", ()) if value
         ],
-        "status_choices": Status.choices,
-        "priority_choices": Priority.choices,
-        "category_choices": Category.choices,
+        "status_choices": [(v, status_label(v, for_customer=False)) for v in Status.values],
+        "priority_choices": [(v, priority_label(v)) for v in Priority.values],
+        "category_choices": [(v, str(CATEGORY_WORDS.get(v, v))) for v in Category.values],
         "bulk_limit": bulk.BULK_LIMIT,
     }
 
@@ -243,14 +245,27 @@ def _summary_text(summary: bulk.BulkSummary) -> str:
     parts = []
     if summary.changed:
         count = len(summary.changed)
-        parts.append(f"Changed {count} ticket{'s' if count != 1 else ''}.")
+        parts.append(
+            ngettext("Changed %(count)s ticket.", "Changed %(count)s tickets.", count)
+            % {"count": count}
+        )
     if summary.unchanged:
         count = len(summary.unchanged)
-        parts.append(f"{count} already as asked.")
+        parts.append(
+            ngettext("%(count)s already as asked.", "%(count)s already as asked.", count)
+            % {"count": count}
+        )
     for refusal in summary.refused[:3]:
-        parts.append(f"Not changed: TKT-{refusal.ticket_id:06d}: {refusal.reason}")
+        parts.append(
+            gettext("Not changed: %(number)s: %(reason)s")
+            % {"number": f"TKT-{refusal.ticket_id:06d}", "reason": gettext(refusal.reason)}
+        )
     if len(summary.refused) > 3:
-        parts.append(f"… and {len(summary.refused) - 3} more not changed.")
+        more = len(summary.refused) - 3
+        parts.append(
+            ngettext("… and %(count)s more not changed.", "… and %(count)s more not changed.", more)
+            % {"count": more}
+        )
     return " ".join(parts)
 
 
@@ -269,7 +284,7 @@ def workspace_bulk(request: HttpRequest) -> HttpResponse:
             actor=user, ticket_ids=ids, changes=_bulk_changes(request.POST)
         )
     except InvalidInput as exc:
-        return _answer(request, user, exc.message, failed=True)
+        return _answer(request, user, gettext(exc.message), failed=True)
     failed = not summary.changed and bool(summary.refused)
     return _answer(request, user, _summary_text(summary), failed=failed)
 
@@ -290,8 +305,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             shared=request.POST.get("shared") == "on",
         )
     except InvalidInput as exc:
-        return _answer(request, user, exc.message, failed=True)
-    return _answer(request, user, f"Saved the view “{view.name}”.")
+        return _answer(request, user, gettext(exc.message), failed=True)
+    return _answer(request, user, gettext("Saved the view “%(name)s”.") % {"name": view.name})
 
 
 @page_methods
@@ -308,23 +323,23 @@ def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
         if action == "delete":
             view: SavedView = selectors.saved_view_get(user=user, view_id=view_id)
             saved_views.saved_view_delete(actor=user, view_id=view_id)
-            done = f"Deleted the view “{view.name}”."
+            done = gettext("Deleted the view “%(name)s”.") % {"name": view.name}
         elif action in ("share", "unshare"):
             view = saved_views.saved_view_update(
                 actor=user, view_id=view_id, shared=action == "share"
             )
             done = (
-                f"“{view.name}” is shared with every agent."
+                gettext("“%(name)s” is shared with every agent.")
                 if view.shared
-                else f"“{view.name}” is yours alone again."
-            )
+                else gettext("“%(name)s” is yours alone again.")
+            ) % {"name": view.name}
         elif action == "rename":
             view = saved_views.saved_view_update(
                 actor=user, view_id=view_id, name=request.POST.get("name", "")
             )
-            done = f"Renamed the view to “{view.name}”."
+            done = gettext("Renamed the view to “%(name)s”.") % {"name": view.name}
         else:
             raise InvalidInput("That action is not available.")
     except InvalidInput as exc:
-        return _answer(request, user, exc.message, failed=True)
+        return _answer(request, user, gettext(exc.message), failed=True)
     return _answer(request, user, done)

@@ -122,7 +122,8 @@
       // do not repeat the message: "New message from Bob", "The ticket was updated".
       if (item.dataset.authorId === body.dataset.userId) continue;
       const author = item.querySelector(".author");
-      said.push(author ? `New message from ${author.textContent}` : "The ticket was updated");
+      const say = window.frontdeskText;
+      said.push(author ? say.t("live_message_from", { name: author.textContent }) : say.t("live_updated"));
     }
     if (said.length && announcer) announcer.textContent = [...new Set(said)].join(". ");
     if (said.length) {
@@ -222,7 +223,7 @@
     if (!indicator) return;
     const others = JSON.parse(event.data).people.filter((p) => String(p.user_id) !== me);
     indicator.textContent = others
-      .map((p) => `${p.name} is ${p.state === "replying" ? "replying" : "viewing"}`)
+      .map((p) => window.frontdeskText.t(p.state === "replying" ? "presence_replying" : "presence_viewing", { name: p.name }))
       .join(" · ");
     indicator.hidden = others.length === 0;
   });

@@ -24,7 +24,8 @@
     else control.removeAttribute("aria-describedby");
   };
 
-  const plural = (count, word) => `${count.toLocaleString("en")} ${word}${count === 1 ? "" : "s"}`;
+  // The words, in the page's language (texts.js).
+  const say = window.frontdeskText;
 
   function countCharacters(control) {
     const max = Number(control.dataset.maxLength);
@@ -50,8 +51,8 @@
       count.classList.toggle("char-count--over", left < 0);
       count.textContent =
         left >= 0
-          ? `You have ${plural(left, "character")} left (limit ${max.toLocaleString("en")}).`
-          : `You have ${plural(-left, "character")} too many (limit ${max.toLocaleString("en")}).`;
+          ? say.n("chars_left", left, { max: say.number(max) })
+          : say.n("chars_over", -left, { max: say.number(max) });
       describe(control, count.id, near);
       window.clearTimeout(pause);
       pause = window.setTimeout(() => {
@@ -91,16 +92,15 @@
     const refusal = (files) => {
       const room = maxFiles - kept();
       if (maxFiles > 0 && files.length > room) {
-        const chosen = `you chose ${files.length}`;
-        return room < maxFiles
-          ? `You can attach at most ${maxFiles} files to a message; ${chosen} and ${maxFiles - room} are kept already.`
-          : `You can attach at most ${maxFiles} files to a message; ${chosen}.`;
+        const values = { max: maxFiles, chosen: files.length, kept: maxFiles - room };
+        return room < maxFiles ? say.t("files_too_many_kept", values) : say.t("files_too_many", values);
       }
       for (const file of files) {
         if (maxBytes > 0 && file.size > maxBytes) {
-          return `${file.name} is ${sizeText(file.size)}; a file can be at most ${input.dataset.maxSize || sizeText(maxBytes)}. Choose a smaller file.`;
+          const max = input.dataset.maxSize || sizeText(maxBytes);
+          return say.t("file_too_big", { name: file.name, size: sizeText(file.size), max });
         }
-        if (file.size === 0) return `${file.name} is empty. Choose a file with something in it.`;
+        if (file.size === 0) return say.t("file_empty", { name: file.name });
       }
       return "";
     };
@@ -109,7 +109,7 @@
       const message = refusal(Array.from(input.files || []));
       const label = document.createElement("span");
       label.className = "visually-hidden";
-      label.textContent = "Error: ";
+      label.textContent = `${say.t("error")} `;
       error.replaceChildren(...(message ? [label, message] : []));
       error.hidden = !message;
       if (message) {

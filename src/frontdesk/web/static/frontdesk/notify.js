@@ -32,7 +32,7 @@
     for (const item of items) {
       if (seen.has(key(item))) continue;     // another tab said it already
       seen.add(key(item));
-      const heading = item.reason === "new" ? "New ticket" : "New reply";
+      const heading = window.frontdeskText.t(item.reason === "new" ? "new_ticket" : "new_reply");
       const note = new Notification(`${heading}: ${item.number}`, {
         body: item.title, tag: key(item), silent: true,
       });
@@ -80,11 +80,12 @@
   const state = document.getElementById("notifications-state");
   function show() {
     const blocked = Notification.permission === "denied";
-    toggle.textContent = enabled() ? "Turn off desktop notifications" : "Turn on desktop notifications";
+    const say = window.frontdeskText;
+    toggle.textContent = say.t(enabled() ? "desktop_off" : "desktop_on");
     toggle.disabled = blocked;
     state.textContent = blocked
-      ? "This browser blocks notifications from Frontdesk: allow them in its site settings."
-      : enabled() ? "On in this browser." : "Off in this browser.";
+      ? say.t("desktop_blocked")
+      : say.t(enabled() ? "desktop_is_on" : "desktop_is_off");
   }
   if (section && toggle && state && "Notification" in window) {
     section.hidden = false;

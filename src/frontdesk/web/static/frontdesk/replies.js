@@ -65,11 +65,11 @@
         results.innerHTML = html;
         const count = options().length;
         status.textContent = count
-          ? `${count} ${count === 1 ? "match" : "matches"} found. Up and down to choose, Enter to insert.`
-          : "No saved reply matches.";
+          ? window.frontdeskText.n("replies_found", count)
+          : window.frontdeskText.t("replies_none");
         highlight(0);
       } catch (error) {
-        status.textContent = "The saved replies could not be loaded. Try again.";
+        status.textContent = window.frontdeskText.t("replies_failed");
       }
     }
 
@@ -108,8 +108,8 @@
     function describe(reply) {
       hidden.value = String(reply.id);
       chipText.textContent = reply.does
-        ? `Using “${reply.name}”: sending it ${reply.does}.`
-        : `Using “${reply.name}”.`;
+        ? window.frontdeskText.t("reply_using_does", { name: reply.name, does: reply.does })
+        : window.frontdeskText.t("reply_using", { name: reply.name });
       chip.hidden = false;
     }
 
@@ -123,7 +123,7 @@
       const url = `/replies/${encodeURIComponent(id)}/render?ticket=${encodeURIComponent(ticket)}`;
       const response = await fetch(url, { credentials: "same-origin" });
       const data = await response.json();
-      if (!response.ok) throw new Error(data.error || "The saved reply could not be read.");
+      if (!response.ok) throw new Error(data.error || window.frontdeskText.t("reply_unreadable"));
       return data;
     }
 
@@ -138,7 +138,7 @@
         box.setRangeText(`${title}: ${option.dataset.articleUrl}`, start, end, "end");
         box.focus();
         box.dispatchEvent(new Event("input", { bubbles: true }));
-        status.textContent = `Inserted a link to “${title}”.`;
+        status.textContent = window.frontdeskText.t("reply_link_inserted", { title });
         return;
       }
       try {
@@ -147,7 +147,7 @@
         box.focus();
         box.dispatchEvent(new Event("input", { bubbles: true }));
         describe(reply);
-        status.textContent = `Inserted “${reply.name}”.`;
+        status.textContent = window.frontdeskText.t("reply_inserted", { name: reply.name });
       } catch (error) {
         box.focus();
         status.textContent = error.message;
@@ -198,7 +198,7 @@
     openButton.addEventListener("click", () => (mode ? close(true) : open("button", "")));
     root.querySelector("[data-picker-clear]").addEventListener("click", () => {
       forget();
-      status.textContent = "The saved reply's changes will not be applied.";
+      status.textContent = window.frontdeskText.t("reply_not_applied");
       box.focus();
     });
     results.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus

@@ -17,12 +17,25 @@
   box.setAttribute("aria-modal", "false");
   box.setAttribute("aria-labelledby", "session-warning-title");
   box.setAttribute("aria-describedby", "session-warning-text");
-  box.innerHTML =
-    '<p class="session-warning__title" id="session-warning-title">Your session is about to end</p>' +
-    '<p id="session-warning-text">You will be signed out in <span class="session-warning__time"></span> ' +
-    "because nothing has happened for a while.</p>" +
-    '<p class="visually-hidden" aria-live="polite" data-announce></p>' +
-    '<button class="button" type="button">Stay signed in</button>';
+  // Built from elements, its words in the page's language (texts.js): no HTML from text.
+  const say = window.frontdeskText;
+  const title = Object.assign(document.createElement("p"), {
+    className: "session-warning__title",
+    id: "session-warning-title",
+    textContent: say.t("session_title"),
+  });
+  const text = Object.assign(document.createElement("p"), { id: "session-warning-text" });
+  const [before, after = ""] = say.t("session_text").split("%(time)s");
+  text.append(before, Object.assign(document.createElement("span"), { className: "session-warning__time" }), after);
+  const spoken = Object.assign(document.createElement("p"), { className: "visually-hidden" });
+  spoken.setAttribute("aria-live", "polite");
+  spoken.dataset.announce = "";
+  const button = Object.assign(document.createElement("button"), {
+    className: "button",
+    type: "button",
+    textContent: say.t("session_stay"),
+  });
+  box.append(title, text, spoken, button);
   document.body.append(box);
   const timeText = box.querySelector(".session-warning__time");
   const announce = box.querySelector("[data-announce]");
@@ -48,7 +61,7 @@
     const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     timeText.textContent = format(left);
     // A screen reader hears the whole minutes, not every second.
-    if (left % 60 === 0 && left > 0) announce.textContent = `${left / 60} minute(s) left.`;
+    if (left % 60 === 0 && left > 0) announce.textContent = say.n("session_minutes", left / 60);
     if (left === 0) check();
   }
 

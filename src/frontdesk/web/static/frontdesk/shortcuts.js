@@ -130,7 +130,7 @@
     const all = boxes();
     const count = all.filter((box) => box.checked).length;
     const label = document.getElementById("bulk-count");
-    if (label) label.textContent = count === 1 ? "1 ticket selected" : `${count} tickets selected`;
+    if (label) label.textContent = window.frontdeskText.n("selected", count);
     const every = document.getElementById("select-all");
     if (every) {
       every.hidden = false;
@@ -240,12 +240,12 @@
       if (mode === "note") {
         form.dataset.mode = "note";
         box.dataset.replyPlaceholder = box.dataset.replyPlaceholder ?? box.placeholder;
-        box.placeholder = "Internal note: customers never see this";
-        say("Writing an internal note. Ctrl+Enter adds it.");
+        box.placeholder = window.frontdeskText.t("note_placeholder_short");
+        say(window.frontdeskText.t("writing_note"));
       } else if (form.dataset.mode === "note") {
         delete form.dataset.mode;
         box.placeholder = box.dataset.replyPlaceholder ?? "";
-        say("Writing a reply. Ctrl+Enter sends it.");
+        say(window.frontdeskText.t("writing_reply"));
       }
     }
     box.focus();

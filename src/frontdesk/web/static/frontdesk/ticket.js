@@ -4,8 +4,8 @@
 (() => {
   "use strict";
 
-  const NOTE_LABEL = "Internal note (customers never see this)";
-  const NOTE_PLACEHOLDER = "Internal note: only agents see this";
+  const NOTE_LABEL = window.frontdeskText.t("note_label");
+  const NOTE_PLACEHOLDER = window.frontdeskText.t("note_placeholder");
 
   function composer() {
     return document.getElementById("composer");
@@ -101,7 +101,7 @@
     if (!event.detail.lengthComputable) return;
     progress.hidden = false;
     progress.value = Math.round((100 * event.detail.loaded) / event.detail.total);
-    progress.textContent = `Uploading: ${progress.value}%`;
+    progress.textContent = window.frontdeskText.t("uploading", { percent: `${progress.value}%` });
   });
 
   // A composer answered by the server (sent, or refused) shows its mode again.
