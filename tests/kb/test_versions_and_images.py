@@ -531,3 +531,23 @@ def test_the_new_operations_are_in_the_openapi_document(agent: User) -> None:
         "post" in paths[f"{BASE}/kb/articles/{{article_id}}/versions/{{version_number}}/restore/"]
     )
     assert "post" in paths[f"{BASE}/kb/articles/{{article_id}}/vote/"]
+
+
+# --- in the reader's language ---------------------------------------------------------------
+
+
+def test_a_spanish_editor_reads_versions_and_images_in_spanish(kb: Shelf, agent: User) -> None:
+    edited(kb, agent)
+    User.objects.filter(pk=agent.pk).update(language="es")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent)
+    page = client.get(f"/kb/manage/articles/{kb.public.pk}/versions/1").content.decode()
+    for spanish in ("Versión 1 de «", "Restaurar la versión 1", "Cambios respecto al borrador"):
+        assert spanish in page
+    assert "Restore version" not in page
+    editor = client.get(f"/kb/manage/articles/{kb.public.pk}").content.decode()
+    for spanish in ("Añadir una imagen", "Subir la imagen", "Quién puede leerlo", "Imágenes"):
+        assert spanish in editor
+    assert "Add an image" not in editor
+    answer = client.post(f"/kb/manage/articles/{kb.public.pk}/versions/1/restore", follow=True)
+    assert "Versión 1 restaurada como versión 3" in answer.content.decode()

@@ -13,13 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, http_status
 from frontdesk.kb import images, selectors, services
 from frontdesk.kb.models import IMAGE_TYPES, Article, Category, Visibility
+from frontdesk.tickets.files import human_size
 from frontdesk.web.forms import MessageField, PageForm
 from frontdesk.web.pages import (
     FORM_ERRORS,
@@ -134,35 +137,42 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
 class ArticleForm(PageForm):
     title = forms.CharField(
-        label="Title",
-        help_text=services.TITLE_HINT,
+        label=_("Title"),
+        help_text=format_lazy(
+            _("Up to {max} characters: the question a reader would ask."), max=services.TITLE_MAX
+        ),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     category = forms.TypedChoiceField(
-        label="Category",
+        label=_("Category"),
         coerce=int,
         required=False,
         empty_value=None,
-        error_messages={"invalid_choice": "Choose a category from the list."},
+        error_messages={"invalid_choice": _("Choose a category from the list.")},
     )
     visibility = forms.ChoiceField(
-        label="Who can read it",
+        label=_("Who can read it"),
         choices=Visibility.choices,
-        error_messages={"invalid_choice": "Choose public or internal."},
-        help_text="Public: anyone, in the help centre. Internal: agents and admins only.",
+        error_messages={"invalid_choice": _("Choose public or internal.")},
+        help_text=_("Public: anyone, in the help centre. Internal: agents and admins only."),
     )
     slug = forms.CharField(
-        label="Address (optional)",
-        help_text=services.SLUG_HINT,
+        label=_("Address (optional)"),
+        help_text=_(
+            "The article's address: lower-case letters, digits and hyphens. Empty: from the title."
+        ),
         required=False,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
     body = MessageField(
-        label="Text",
-        help_text=services.BODY_HINT,
+        label=_("Text"),
+        help_text=_(
+            "Markdown: **bold**, *italic*, [a link](https://example.com), lists with - or 1., "
+            "## headings, tables. Saving keeps it as a draft; readers see it once you publish."
+        ),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 16, "data-kb-body": ""}),
@@ -171,7 +181,7 @@ class ArticleForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose a category"),
+            ("", gettext("Choose a category")),
             *((c.pk, c.name) for c in selectors.categories_list()),
         ]
 
@@ -186,14 +196,16 @@ class ImageForm(PageForm):
     """The editor's "Add an image": uploaded with the draft's form, so nothing typed is lost."""
 
     image = forms.FileField(
-        label="Image",
-        help_text=images.IMAGE_HINT,
+        label=_("Image"),
+        help_text=format_lazy(
+            _("PNG, JPEG, GIF or WebP, at most {size}."), size=human_size(images.IMAGE_MAX_BYTES)
+        ),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(IMAGE_TYPES)}),
     )
     alt = forms.CharField(
-        label="Description (optional)",
-        help_text=services.ALT_HINT,
+        label=_("Description (optional)"),
+        help_text=_("What the image shows, for readers who cannot see it."),
         required=False,
         max_length=services.ALT_MAX,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -296,7 +308,8 @@ def _saved(request: HttpRequest, form: ArticleForm, article: Article | None) -> 
             return with_form_error(editor, refused)
         if action == "image":
             messages.success(
-                request, "Image uploaded; it is at the end of the text. Save the draft to keep it."
+                request,
+                gettext("Image uploaded; it is at the end of the text. Save the draft to keep it."),
             )
             return _editor(request, form=form, article=article)
     if not form.is_valid():
@@ -365,12 +378,15 @@ def version_restore(request: HttpRequest, article_id: int, number: int) -> HttpR
     try:
         article = services.article_restore(actor=user, article_id=article_id, number=number)
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
         return redirect(f"{MANAGE}/articles/{article_id}/versions/{number}")
     messages.success(
         request,
-        f"Version {number} restored as version {article.draft_number}, the draft. Publish it "
-        "to show it to readers.",
+        gettext(
+            "Version %(number)s restored as version %(draft)s, the draft. Publish it to show it "
+            "to readers."
+        )
+        % {"number": number, "draft": article.draft_number},
     )
     return redirect(f"{MANAGE}/articles/{article_id}")
 
@@ -385,9 +401,11 @@ def image_remove(request: HttpRequest, image_id: int) -> HttpResponse:
     try:
         services.article_image_remove(actor=user, image_id=image_id)
     except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
+        messages.error(request, gettext(exc.message))
     else:
-        messages.success(request, f"Image {image.original_name} removed.")
+        messages.success(
+            request, gettext("Image %(name)s removed.") % {"name": image.original_name}
+        )
     return redirect(f"{MANAGE}/articles/{image.article_id}")
 
 
