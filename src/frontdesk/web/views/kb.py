@@ -153,7 +153,10 @@ class ArticleForm(PageForm):
     )
     visibility = forms.ChoiceField(
         label=_("Who can read it"),
-        choices=Visibility.choices,
+        choices=[
+            (Visibility.PUBLIC, _("Public")),
+            (Visibility.INTERNAL, _("Internal (staff only)")),
+        ],
         error_messages={"invalid_choice": _("Choose public or internal.")},
         help_text=_("Public: anyone, in the help centre. Internal: agents and admins only."),
     )
