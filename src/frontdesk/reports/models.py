@@ -20,19 +20,10 @@ CHANNEL = "channel"
 ORGANISATION = "organisation"
 
 
-class DayTally(models.Model):
-    """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
-    ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
-    first responses and stopped SLA targets) and resolved that day (``solved``, their
-    resolution times). Histograms are JSON lists of ``[bucket, count, lowest, highest]``
-    (histograms.Times)."""
+class _TeamAndAssignee(models.Model):
+    """The ticket's own names for the two columns the gate's ``ticket_condition(user)``
+    filters on, so an aggregate row is filtered by the same rule as a ticket."""
 
-    day = models.DateField()
-    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
-    # summed from the days' rows, so a long period reads a few blocks rather than every day.
-    span = models.PositiveSmallIntegerField(default=1)
-    dimension = models.CharField(max_length=16, blank=True, default="")
-    value = models.CharField(max_length=40, blank=True, default="")
     team = models.ForeignKey(
         "teams.Team",
         null=True,
@@ -49,6 +40,24 @@ class DayTally(models.Model):
         db_constraint=False,
         db_index=False,
     )
+
+    class Meta:
+        abstract = True
+
+
+class DayTally(_TeamAndAssignee):
+    """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
+    ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
+    first responses and stopped SLA targets) and resolved that day (``solved``, their
+    resolution times). Histograms are JSON lists of ``[bucket, count, lowest, highest]``
+    (histograms.Times)."""
+
+    day = models.DateField()
+    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
+    # summed from the days' rows, so a long period reads a few blocks rather than every day.
+    span = models.PositiveSmallIntegerField(default=1)
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=40, blank=True, default="")
     created = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
     first_response = models.TextField(default="[]")
@@ -68,27 +77,11 @@ class DayTally(models.Model):
         return f"{self.day} {self.dimension or 'desk'} {self.value}".rstrip()
 
 
-class HourCount(models.Model):
+class HourCount(_TeamAndAssignee):
     """Tickets opened and resolved in one UTC hour, per team and assignee: the per-day chart
     and the backlog in any zone whose midnights fall on whole UTC hours."""
 
     hour = models.DateTimeField()
-    team = models.ForeignKey(
-        "teams.Team",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
     created = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
 
