@@ -36,7 +36,6 @@ from frontdesk.tickets.files import (
 
 FIELD = "image"
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_HINT = f"PNG, JPEG, GIF or WebP, at most {human_size(IMAGE_MAX_BYTES)}."
 
 
 @dataclass(frozen=True)

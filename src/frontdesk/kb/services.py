@@ -45,13 +45,6 @@ ORDER_MAX = 10_000
 RESERVED_SLUGS = frozenset({"articles", "manage", "search", "suggest", "new", "categories"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-TITLE_HINT = f"Up to {TITLE_MAX} characters: the question a reader would ask."
-BODY_HINT = (
-    "Markdown: **bold**, *italic*, [a link](https://example.com), lists with - or 1., "
-    "## headings, tables. Saving keeps it as a draft; readers see it once you publish."
-)
-SLUG_HINT = "The article's address: lower-case letters, digits and hyphens. Empty: from the title."
-
 
 # --- the rules for each value -------------------------------------------------------------
 
@@ -411,7 +404,6 @@ def article_preview(*, actor: User, body: object) -> str:
 # --- images (agents and admins) -----------------------------------------------------------
 
 ALT_MAX = 200
-ALT_HINT = "What the image shows, for readers who cannot see it."
 
 
 def article_image_add(
