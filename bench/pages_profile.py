@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="reads whose name contains this text")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="top N functions")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile-out", default="", help="with --cprofile: keep the stats here")
     args = parser.parse_args()
     os.environ.update(LOAD_TEST_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
@@ -190,6 +191,8 @@ def main() -> None:
         print(f"{name:34} {cpu:7.2f} {p50:7.2f} {p95:7.2f}", flush=True)
         if profiler:
             show(profiler, args.cprofile)
+            if args.profile_out:
+                profiler.dump_stats(args.profile_out)
 
 
 def show(profiler: cProfile.Profile, top: int) -> None:

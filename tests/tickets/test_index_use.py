@@ -7,6 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from frontdesk.accounts.models import User
+from frontdesk.teams.services import team_create
+from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Ticket
 
 
@@ -32,3 +35,22 @@ def test_only_fixed_codes_are_written_into_sql() -> None:
     query = Ticket.objects.filter(status__in_constants=["open", "x') OR 1=1 --"])
     with pytest.raises(ValueError, match="fixed codes only"):
         str(query.query)
+
+
+@pytest.mark.django_db
+def test_an_agents_tickets_beyond_their_teams_are_read_on_the_assignee_team_index(
+    admin: User, agent: User
+) -> None:
+    """statistics.summary_for counts them on every page of an agent's: through the assignee
+    index alone that read every ticket ever assigned to them."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan asked is SQLite's; PostgreSQL plans with its statistics")
+    team_create(actor=admin, values={"name": "Front desk", "members": [agent.pk]})
+    scope = access.team_scope(agent)
+    assert scope is not None
+    query = Ticket.objects.filter(scope.beyond).values("pk")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "ticket_assignee_team_idx" in plan

@@ -185,6 +185,14 @@ class Ticket(models.Model):
             ),
             # A team's tickets, newest first (the team filter).
             models.Index(fields=["team", "created_at"], name="ticket_team_idx"),
+            # An agent's tickets in teams: those outside their own teams are added to the
+            # desk's counts kept per team (statistics.summary_for). Without it each agent's
+            # page read all their tickets: 48 ms for 19,000 at a million, against 1 ms.
+            models.Index(
+                fields=["assignee", "team"],
+                condition=Q(team__isnull=False),
+                name="ticket_assignee_team_idx",
+            ),
             # Tickets by when they were resolved: the reports' solved tickets of a period and
             # those still open at its start (reports/selectors.py; decision 65).
             models.Index(fields=["resolved_at", "created_at"], name="ticket_resolved_idx"),
