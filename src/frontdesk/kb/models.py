@@ -8,6 +8,7 @@ on PostgreSQL). Unpublishing empties them."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import ClassVar
 
@@ -187,6 +188,11 @@ class ArticleImage(models.Model):
     @property
     def url(self) -> str:
         return f"/kb/images/{self.pk}"
+
+    def is_in(self, text: str) -> bool:
+        """Does ``text`` (an article's Markdown) show this image (its address, not a longer
+        one that begins the same)?"""
+        return re.search(rf"{re.escape(self.url)}(?![0-9])", text) is not None
 
     @property
     def markdown(self) -> str:

@@ -333,10 +333,14 @@ def version_view(*, user: Reader, article: Article, number: int) -> VersionView:
 
 def image_get(*, user: Reader, image_id: int) -> ArticleImage:
     """An image, for whoever may see its article (:func:`articles_visible_to`): a public
-    article's to anyone, an internal one's to staff, a draft's to its editors."""
+    article's to anyone, an internal one's to staff, a draft's to its editors. Readers other
+    than staff see only the images the published copy shows: one added for the next draft of
+    a public article stays the editors' until that draft is published."""
     images = ArticleImage.objects.filter(article__in=articles_visible_to(user))
-    image = images.filter(pk=image_id).first() if is_id(image_id) else None
-    if image is None:
+    image = (
+        images.select_related("article").filter(pk=image_id).first() if is_id(image_id) else None
+    )
+    if image is None or not (is_staff(user) or image.is_in(image.article.published_body)):
         raise NotFound(IMAGE_NOT_FOUND)
     return image
 

@@ -435,10 +435,6 @@ def article_image_add(
     return image
 
 
-def _in_text(image: ArticleImage, text: str) -> bool:
-    return re.search(rf"{re.escape(image.url)}(?![0-9])", text) is not None
-
-
 def article_image_remove(*, actor: User, image_id: int) -> Article:
     """Remove an image no longer in the draft nor in the published text (a reader would see
     it broken); old versions that showed it then show it as missing."""
@@ -446,10 +442,10 @@ def article_image_remove(*, actor: User, image_id: int) -> Article:
     with transaction.atomic():
         image = selectors.image_get(user=user, image_id=image_id)
         article = Article.objects.select_for_update().get(pk=image.article_id)
-        if _in_text(image, article.body) or _in_text(image, article.published_body):
+        if image.is_in(article.body) or image.is_in(article.published_body):
             raise Conflict(
                 f"{image.original_name} is still in the article's "
-                f"{'draft' if _in_text(image, article.body) else 'published text'}: take "
+                f"{'draft' if image.is_in(article.body) else 'published text'}: take "
                 f"{image.markdown} out of it (and publish) first."
             )
         _log(actor, Action.IMAGE_REMOVED, f"{image.original_name} ({image.url})", article=article)
