@@ -1,6 +1,7 @@
 """The knowledge base in a real browser: a customer typing a new ticket's title is shown a
 matching help-centre article (htmx, as they type) and can open it; an agent inserts an
-article's title and address into a reply from the saved-reply picker."""
+article's title and address into a reply from the saved-reply picker, and uploads an image
+into an article where the cursor is."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from playwright.sync_api import Page, expect
 
 from frontdesk.accounts.models import User
 from frontdesk.kb import services
+from frontdesk.kb.models import ArticleImage
 from tests.conftest import PASSWORD, open_ticket
 from tests.e2e.conftest import PHONE, no_dialogs, sign_in
+from tests.kb.test_versions_and_images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,4 +127,39 @@ def test_an_agent_inserts_an_article_link_from_the_picker(
         "http://127.0.0.1:8000/kb/articles/can-i-get-a-refund-for-my-class-pass"
     )
     expect(page.locator("[data-picker-chip]")).to_be_hidden()  # no saved reply in use
+    no_dialogs(page)
+
+
+def test_an_uploaded_image_goes_where_the_cursor_is(
+    admin: User, agent: User, new_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    passes = services.category_create(actor=admin, values={"name": "Passes"})
+    article = services.article_create(
+        actor=agent,
+        values={
+            "title": "Where to find the timetable",
+            "body": "Intro — ünïcödé 💃 first.\n\nThe last line.",
+            "category": passes.pk,
+            "visibility": "public",
+        },
+    )
+    picture = tmp_path / "timetable.png"
+    picture.write_bytes(image_bytes())
+    page = new_page()
+    sign_in(page, agent.username, PASSWORD)
+    page.goto(f"/kb/manage/articles/{article.pk}")
+    text = page.get_by_label("Text", exact=True)
+    text.click()
+    # The cursor after "first." (an emoji and accents before it count as one character each).
+    text.evaluate(
+        "(area) => { const at = area.value.indexOf('first.') + 6; area.setSelectionRange(at, at); }"
+    )
+    page.get_by_label("Image", exact=True).set_input_files(str(picture))
+    page.get_by_label("Description").fill("The timetable")
+    page.get_by_role("button", name="Upload image").click()
+    expect(page.locator(".flash")).to_contain_text("where the cursor was")
+    image = ArticleImage.objects.get()
+    expect(text).to_have_value(
+        f"Intro — ünïcödé 💃 first.\n\n![The timetable](/kb/images/{image.pk})\n\nThe last line."
+    )
     no_dialogs(page)

@@ -26,6 +26,7 @@ from frontdesk.kb.models import (
     ArticleVote,
     KbEvent,
 )
+from frontdesk.web.views.kb import with_image_at
 from tests.admin_forms import admin_browser
 from tests.api.helpers import BASE, Api, error_of
 from tests.kb.conftest import Shelf
@@ -580,3 +581,33 @@ def test_a_spanish_editor_reads_versions_and_images_in_spanish(kb: Shelf, agent:
     assert "Add an image" not in editor
     answer = client.post(f"/kb/manage/articles/{kb.public.pk}/versions/1/restore", follow=True)
     assert "Versión 1 restaurada como versión 3" in answer.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "cursor", "expected"),
+    [
+        ("One.\r\n\r\nTwo.", "4", "One.\n\n![x](/kb/images/1)\n\nTwo."),  # CRLF counted once
+        ("One.\nTwo.", "5", "One.\n\n![x](/kb/images/1)\n\nTwo."),  # at a line's start
+        ("💃 One. Two.", "7", "💃 One.\n\n![x](/kb/images/1)\n\nTwo."),  # characters, not bytes
+        ("One.", "0", "![x](/kb/images/1)\n\nOne."),
+        ("One.\n\n", "4", "One.\n\n![x](/kb/images/1)\n"),  # at the end: as without a cursor
+        ("One.", "", "One.\n\n![x](/kb/images/1)\n"),
+        ("One.", "99", "One.\n\n![x](/kb/images/1)\n"),
+        ("One.", "-1", "One.\n\n![x](/kb/images/1)\n"),  # not a place: the end
+        ("One.", "²", "One.\n\n![x](/kb/images/1)\n"),
+        ("", "0", "![x](/kb/images/1)\n"),
+    ],
+)
+def test_an_image_goes_where_the_cursor_was(body: str, cursor: str, expected: str) -> None:
+    assert with_image_at(body, "![x](/kb/images/1)", cursor) == expected
+
+
+def test_the_editor_puts_the_image_at_the_cursor_it_is_sent(kb: Shelf, agent: User) -> None:
+    client = browser(agent)
+    editor = f"/kb/manage/articles/{kb.public.pk}"
+    form = _form(kb.public, body="Before.\r\nAfter.", action="image", image=upload(), alt="Map")
+    response = post(client, editor, {**form, "cursor": "7"}, page=editor)
+    image = ArticleImage.objects.get()
+    page = html(response)
+    assert f"Before.\n\n![Map](/kb/images/{image.pk})\n\nAfter." in page
+    assert "where the cursor was" in page

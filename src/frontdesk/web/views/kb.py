@@ -278,8 +278,9 @@ def _preview(request: HttpRequest, form: ArticleForm, article: Article | None) -
 def _with_image(
     request: HttpRequest, article: Article
 ) -> tuple[ArticleForm, ImageForm, DomainError | None]:
-    """Upload the image chosen in the editor, if any, and put its Markdown at the end of the
-    text as typed (not saved yet). Returns the forms to show and the refusal, if any."""
+    """Upload the image chosen in the editor, if any, and put its Markdown into the text as
+    typed (not saved yet), where the cursor was. Returns the forms to show and the refusal,
+    if any."""
     data = request.POST.copy()
     image_form = ImageForm(request.POST, request.FILES)
     if not image_form.is_valid():
@@ -294,9 +295,21 @@ def _with_image(
     except FORM_ERRORS as exc:
         image_form.add_domain_error(exc)
         return ArticleForm(data), image_form, exc
-    body = data.get("body", "").rstrip()
-    data["body"] = f"{body}\n\n{image.markdown}\n" if body else f"{image.markdown}\n"
+    data["body"] = with_image_at(data.get("body", ""), image.markdown, data.get("cursor", ""))
     return ArticleForm(data), ImageForm(), None
+
+
+def with_image_at(body: str, markdown: str, cursor: str) -> str:
+    """``body`` with the image's Markdown as a paragraph of its own where the writer's cursor
+    was (``cursor``: characters before it, line breaks counted once, as kb-editor.js counts
+    them), or at the end without one."""
+    text = body.replace("\r\n", "\n")
+    at = int(cursor) if cursor.isascii() and cursor.isdigit() else None
+    if at is None or at >= len(text.rstrip()):
+        text = text.rstrip()
+        return f"{text}\n\n{markdown}\n" if text else f"{markdown}\n"
+    before, after = text[:at].rstrip(" \n"), text[at:].lstrip(" \n")
+    return f"{before}\n\n{markdown}\n\n{after}" if before else f"{markdown}\n\n{after}"
 
 
 def _saved(request: HttpRequest, form: ArticleForm, article: Article | None) -> HttpResponse:
@@ -310,10 +323,13 @@ def _saved(request: HttpRequest, form: ArticleForm, article: Article | None) -> 
             editor = _editor(request, form=form, article=article, image_form=image_form)
             return with_form_error(editor, refused)
         if action == "image":
-            messages.success(
-                request,
-                gettext("Image uploaded; it is at the end of the text. Save the draft to keep it."),
+            placed = gettext(
+                "Image uploaded; it is in the text where the cursor was. Save the draft to keep it."
             )
+            at_end = gettext(
+                "Image uploaded; it is at the end of the text. Save the draft to keep it."
+            )
+            messages.success(request, placed if request.POST.get("cursor") else at_end)
             return _editor(request, form=form, article=article)
     if not form.is_valid():
         return _editor(request, form=form, article=article, status=400)
