@@ -516,6 +516,53 @@ def test_versions_and_restoring_in_the_api(
 
 
 @pytest.mark.parametrize("who", API_CAST)
+def test_images_in_the_api(
+    kb: Shelf, agent: User, who: str, request: pytest.FixtureRequest
+) -> None:
+    """Upload (multipart, typed by content), list and remove an article's images: agents and
+    admins; customers are refused and nothing is stored."""
+    api = Api(request.getfixturevalue(who))
+    path = f"{BASE}/kb/articles/{kb.public.pk}/images/"
+    form = {"file": upload("map.png"), "alt": "The map"}
+    sent = api.client.post(path, form, headers=api.headers)
+    listed = api.get(f"/kb/articles/{kb.public.pk}/images/")
+    if who not in STAFF:
+        assert (sent.status_code, listed.status_code) == (403, 403)
+        assert not ArticleImage.objects.exists()
+        return
+    assert sent.status_code == 201, sent.content
+    image = ArticleImage.objects.get()
+    data = sent.json()
+    assert data["markdown"] == f"![The map](/kb/images/{image.pk})" == image.markdown
+    assert (data["content_type"], data["alt"], data["url"]) == ("image/png", "The map", image.url)
+    assert [row["id"] for row in listed.json()] == [image.pk]
+    services.article_update(actor=agent, article_id=kb.public.pk, values={"body": image.markdown})
+    kept = api.delete(f"/kb/images/{image.pk}/")
+    assert kept.status_code == 409 and "still in the article" in error_of(kept)["message"]
+    services.article_update(actor=agent, article_id=kb.public.pk, values={"body": "No image."})
+    assert api.delete(f"/kb/images/{image.pk}/").status_code == 204
+    assert not ArticleImage.objects.exists()
+    assert api.delete(f"/kb/images/{image.pk}/").status_code == 404
+
+
+def test_an_image_upload_through_the_api_is_checked(kb: Shelf, agent: User) -> None:
+    api = Api(agent)
+    path = f"{BASE}/kb/articles/{kb.public.pk}/images/"
+    html_file = SimpleUploadedFile("x.png", b"<html><script>1</script></html>", "image/png")
+    not_image = api.client.post(path, {"file": html_file}, headers=api.headers)
+    assert not_image.status_code == 400 and "not a PNG" in error_of(not_image)["message"]
+    unknown = api.client.post(path, {"file": upload(), "caption": "x"}, headers=api.headers)
+    assert unknown.status_code == 400 and "caption" in error_of(unknown)["message"]
+    as_json = api.post(f"/kb/articles/{kb.public.pk}/images/", {"alt": "x"})
+    assert as_json.status_code == 415
+    missing = api.client.post(
+        f"{BASE}/kb/articles/987654/images/", {"file": upload()}, headers=api.headers
+    )
+    assert missing.status_code == 404
+    assert not ArticleImage.objects.exists()
+
+
+@pytest.mark.parametrize("who", API_CAST)
 def test_the_cast_votes_in_the_api(kb: Shelf, who: str, request: pytest.FixtureRequest) -> None:
     user = request.getfixturevalue(who)
     api = Api(user)

@@ -1,8 +1,9 @@
 """The knowledge base in the REST API (/api/ticketing/kb/): categories, and the articles the
 caller may read (customers: published public ones; agents and admins: every article, drafts
 and internal ones included, with the draft and the readers' answers), searched full-text;
-agents and admins create, update, publish, unpublish and restore old versions; every signed-in
-caller answers "was this helpful?". Rules: kb/services.py and kb/selectors.py."""
+agents and admins create, update, publish, unpublish and restore old versions, and upload and
+remove the articles' images; every signed-in caller answers "was this helpful?". Rules:
+kb/services.py and kb/selectors.py."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict, StrictBool
 
 from frontdesk.accounts.models import User
 from frontdesk.api.auth import caller
+from frontdesk.api.parser import check_upload
 from frontdesk.api.schemas import ErrorOut
 from frontdesk.core.ids import ID_MAX
 from frontdesk.kb import selectors, services
-from frontdesk.kb.models import Article, Category
+from frontdesk.kb.models import Article, ArticleImage, Category
 
 router = Router(tags=["knowledge base"])
 
@@ -27,6 +29,8 @@ READ = frozenset({400, 401, 404, 429})
 WRITE = frozenset({400, 401, 403, 404, 409, 413, 415, 429})
 ACTION = frozenset({400, 401, 403, 404, 429})
 VOTE = frozenset({400, 401, 403, 404, 409, 429})
+UPLOAD = WRITE | {507}  # 507: the server is short of disk space (tickets/files.py)
+REMOVE = ACTION | {409}
 LIMIT_MAX = 100
 
 
@@ -119,11 +123,37 @@ class VoteOut(Schema):
     helpful: bool = Field(description="Your answer; answering again changes it.")
 
 
+class ImageOut(Schema):
+    id: int
+    article: int
+    url: str = Field(description="Where the image is served, with its article's visibility.")
+    markdown: str = Field(description="Put this into the article's text to show the image.")
+    alt: str = Field(description="What the image shows, for readers who cannot see it.")
+    original_name: str
+    size: int
+    content_type: str
+    created_at: datetime
+
+
 class CategoryIn(_Strict):
     name: str
     slug: str = ""
     order: int = 0
     description: str = ""
+
+
+def _image_out(image: ArticleImage) -> dict[str, Any]:
+    return {
+        "id": image.pk,
+        "article": image.article_id,
+        "url": image.url,
+        "markdown": image.markdown,
+        "alt": image.alt,
+        "original_name": image.original_name,
+        "size": image.size,
+        "content_type": image.content_type,
+        "created_at": image.created_at,
+    }
 
 
 def _out(user: User, article: Article) -> dict[str, Any]:
@@ -283,3 +313,44 @@ def kb_article_vote(request: HttpRequest, article_id: int, payload: VoteIn) -> d
         actor=caller(request), session_key=None, article_id=article_id, helpful=payload.helpful
     )
     return {"article": vote.article_id, "helpful": vote.helpful}
+
+
+@router.get(
+    "/articles/{int:article_id}/images/",
+    response=_answers({200: list[ImageOut]}, ACTION),
+    url_name="kb_article_images",
+)
+def kb_article_images(request: HttpRequest, article_id: int) -> list[dict[str, Any]]:
+    """Agents and admins: the article's images, newest first."""
+    user = caller(request)
+    selectors.check_writer(user)
+    article = selectors.article_get(user=user, article_id=article_id)
+    return [_image_out(image) for image in selectors.article_images(user=user, article=article)]
+
+
+@router.post(
+    "/articles/{int:article_id}/images/",
+    response=_answers({201: ImageOut}, UPLOAD),
+    url_name="kb_article_images_add",
+)
+def kb_article_images_add(
+    request: HttpRequest, article_id: int, file: File[UploadedFile], alt: Form[str] = ""
+) -> Status[dict[str, Any]]:
+    """Agents and admins: upload a PNG, JPEG, GIF or WebP (at most 5 MB, typed by its
+    content) as a multipart form. Put the answer's ``markdown`` into the draft's text; readers
+    see the image once a published version shows it."""
+    check_upload(request, frozenset({"alt"}))
+    image = services.article_image_add(
+        actor=caller(request), article_id=article_id, file=file, alt=alt
+    )
+    return Status(201, _image_out(image))
+
+
+@router.delete(
+    "/images/{int:image_id}/", response=_answers({204: None}, REMOVE), url_name="kb_image_remove"
+)
+def kb_image_remove(request: HttpRequest, image_id: int) -> Status[None]:
+    """Agents and admins: remove an image that neither the draft nor the published text shows
+    (409 while one does)."""
+    services.article_image_remove(actor=caller(request), image_id=image_id)
+    return Status(204, None)

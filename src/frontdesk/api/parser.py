@@ -10,8 +10,10 @@ from django.utils.datastructures import MultiValueDict
 from ninja.parser import Parser
 
 from frontdesk.api.errors import UnsupportedMediaType
+from frontdesk.core.errors import InvalidInput
 
 MULTIPART = "multipart/form-data"
+ONE_FILE = "Send one file per request, in the field file."
 
 
 class JsonParser(Parser):
@@ -28,3 +30,13 @@ class JsonParser(Parser):
         if data is not request.GET and request.content_type != MULTIPART:
             raise UnsupportedMediaType(request.content_type or "", MULTIPART)
         return super().parse_querydict(data, list_fields, request)
+
+
+def check_upload(request: HttpRequest, fields: frozenset[str]) -> None:
+    """An upload's form: unknown fields are refused, never ignored; so is a second file (the
+    file is always the field ``file``)."""
+    unknown = sorted(set(request.POST) - fields) + sorted(set(request.FILES) - {"file"})
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    if len(request.FILES.getlist("file")) > 1:
+        raise InvalidInput(ONE_FILE, field="files")

@@ -32,7 +32,7 @@ from frontdesk.api import (
 from frontdesk.api import fields as fields_api
 from frontdesk.api.auth import BearerAuth, SessionAuth, caller
 from frontdesk.api.openapi import DocumentedAPI
-from frontdesk.api.parser import JsonParser
+from frontdesk.api.parser import JsonParser, check_upload
 from frontdesk.api.schemas import (
     AddCommentIn,
     AssignIn,
@@ -65,7 +65,7 @@ from frontdesk.api.schemas import (
     ticket_changes,
     ticket_out,
 )
-from frontdesk.core.errors import InvalidInput, NotFound
+from frontdesk.core.errors import NotFound
 from frontdesk.exports import tickets as ticket_exports
 from frontdesk.exports.responses import csv_response
 from frontdesk.fields import selectors as field_selectors
@@ -502,7 +502,6 @@ def history_detail(request: HttpRequest, event_id: int) -> TicketEvent:
 # an optional ``description``, ``is_internal`` (an agent's internal note).
 UPLOAD = WRITE | {507}  # 507: the server is short of disk space (tickets/files.py)
 UPLOAD_FIELDS = frozenset({"description", "is_internal", "ticket", "message"})
-ONE_FILE = "Send one file per request, in the field file."
 DOWNLOAD_DOC = {
     "responses": {  # merged into Ninja's (int keys, as Ninja's own)
         200: {
@@ -512,15 +511,6 @@ DOWNLOAD_DOC = {
         304: {"description": "Not modified (If-None-Match matched the ETag)."},
     }
 }
-
-
-def _check_upload(request: HttpRequest, fields: frozenset[str]) -> None:
-    """Unknown fields are refused, never ignored; so is a second file."""
-    unknown = sorted(set(request.POST) - fields) + sorted(set(request.FILES) - {"file"})
-    if unknown:
-        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
-    if len(request.FILES.getlist("file")) > 1:
-        raise InvalidInput(ONE_FILE, field="files")
 
 
 def _attachment(request: HttpRequest, attachment_id: int) -> Attachment:
@@ -552,7 +542,7 @@ def attachments_create(
 ) -> Status[Attachment]:
     """Upload one file, either to a ticket (it arrives as a new reply, or an internal note)
     or to a message you wrote: send exactly one of ``ticket`` and ``message``."""
-    _check_upload(request, UPLOAD_FIELDS)
+    check_upload(request, UPLOAD_FIELDS)
     attachment = file_services.attachment_add(
         actor=caller(request),
         file=file,
@@ -611,7 +601,7 @@ def tickets_add_attachment(
 ) -> Status[Attachment]:
     """Upload one file to the ticket: it arrives as a new reply (or an agent's internal
     note) saying what was attached, with every effect a reply has."""
-    _check_upload(request, frozenset({"description", "is_internal"}))
+    check_upload(request, frozenset({"description", "is_internal"}))
     attachment = file_services.attachment_add(
         actor=caller(request),
         file=file,
