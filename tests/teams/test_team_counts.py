@@ -4,6 +4,7 @@ they may see, without counting the desk for each of them."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
@@ -61,8 +62,12 @@ def test_each_agents_counts_equal_counting_what_they_may_see(
     admin: User, agent: User, other_agent: User, desk: list[Ticket]
 ) -> None:
     for user in (admin, agent, other_agent):
-        expected = statistics.summarize(access.tickets_visible_to(user))
-        assert statistics.summary_for(user) == expected
+        expected = asdict(statistics.summarize(access.tickets_visible_to(user)))
+        counted = asdict(statistics.summary_for(user))
+        # Sums of hours added in another order may differ in their last digits.
+        for hours in ("resolution_hours", "first_response_hours"):
+            assert counted.pop(hours) == pytest.approx(expected.pop(hours))
+        assert counted == expected
     alice = statistics.summary_for(agent)
     assert (alice.total, alice.overdue) == (4, 0)  # Front desk's, two in no team, Online's one
     bob = statistics.summary_for(other_agent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -115,6 +116,32 @@ def _summary_of(rows: list[CountRow]) -> DeskSummary:
     )
 
 
+def _combined(summaries: list[DeskSummary]) -> DeskSummary:
+    """Summaries of sets of tickets that do not overlap, added up."""
+    if len(summaries) == 1:
+        return summaries[0]
+
+    def counts(of: Callable[[DeskSummary], dict[str, int]]) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for summary in summaries:
+            for key, count in of(summary).items():
+                total[key] = total.get(key, 0) + count
+        return total
+
+    return DeskSummary(
+        total=sum(s.total for s in summaries),
+        by_status=counts(lambda s: s.by_status),
+        by_priority=counts(lambda s: s.by_priority),
+        by_category=counts(lambda s: s.by_category),
+        overdue=sum(s.overdue for s in summaries),
+        unassigned=sum(s.unassigned for s in summaries),
+        resolved=sum(s.resolved for s in summaries),
+        resolution_hours=sum(s.resolution_hours for s in summaries),
+        responded=sum(s.responded for s in summaries),
+        first_response_hours=sum(s.first_response_hours for s in summaries),
+    )
+
+
 def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
     """Count ``tickets`` by status, priority and category, with the overdue and unassigned
     ones and the resolution and first-response times, in one query."""
@@ -123,7 +150,7 @@ def summarize(tickets: QuerySet[Ticket]) -> DeskSummary:
 
 @dataclass(frozen=True)
 class _CachedSummary:
-    by_team: dict[int | None, list[CountRow]]  # the desk's counts per team (None: no team)
+    by_team: dict[int | None, DeskSummary]  # the desk's counts per team (None: no team)
     summary: DeskSummary  # all of them added up
     version: int  # the desk's version it counted
     seconds: float  # what counting cost
@@ -147,9 +174,10 @@ def _desk_counts(*, refresh: bool = False) -> _CachedSummary:
         return cached
     started = time.monotonic()
     rows = _count_rows(Ticket.objects.all())
-    by_team: dict[int | None, list[CountRow]] = {}
+    rows_of: dict[int | None, list[CountRow]] = {}
     for row in rows:
-        by_team.setdefault(row["team_id"], []).append(row)
+        rows_of.setdefault(row["team_id"], []).append(row)
+    by_team = {team: _summary_of(team_rows) for team, team_rows in rows_of.items()}
     counted = _CachedSummary(by_team, _summary_of(rows), version, time.monotonic() - started)
     cache.set(SUMMARY_CACHE_KEY, counted, SUMMARY_MAX_AGE_SECONDS)
     return counted
@@ -173,8 +201,9 @@ def summary_for(user: User) -> DeskSummary:
     scope = access.team_scope(user)
     if scope is None or set(counted.by_team) <= scope.teams:
         return counted.summary
-    rows = [row for team in scope.teams for row in counted.by_team.get(team, ())]
-    return _summary_of(rows + _count_rows(Ticket.objects.filter(scope.beyond)))
+    parts = [counted.by_team[team] for team in scope.teams if team in counted.by_team]
+    beyond = _count_rows(Ticket.objects.filter(scope.beyond))
+    return _combined([*parts, _summary_of(beyond)] if beyond else parts)
 
 
 @dataclass(frozen=True)
