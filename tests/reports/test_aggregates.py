@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,13 +16,17 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.reports import aggregates, selectors
 from frontdesk.reports.histograms import Times, histogram_text, stats_of
-from frontdesk.reports.models import DayTally
+from frontdesk.reports.models import CATEGORY, ORGANISATION, DayTally, whole_desk
 from frontdesk.reports.periods import Period
 from frontdesk.reports.selectors import Report, report_for
+from frontdesk.satisfaction import services as satisfaction
+from frontdesk.satisfaction.models import Survey
+from frontdesk.sla.models import SlaClock
+from frontdesk.sla.policies import sla_policy_create
 from frontdesk.teams.models import Team
 from frontdesk.teams.services import team_create, ticket_set_team
 from frontdesk.tickets import services
-from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets.models import Priority, Status, Ticket
 from tests.conftest import Clock, open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +256,134 @@ def test_the_worker_job_builds_them_first_then_counts_again_what_changed(
     clock.current = BUILT + timedelta(minutes=1)
     assert tasks.aggregates_refresh.call_local() == 0  # nothing changed: no day counted
     assert aggregates.fresh_at() == BUILT + timedelta(minutes=1)
+
+
+@pytest.fixture
+def round_the_clock(admin: User, clock: Clock) -> None:
+    """Targets of an hour (first response) and a day (resolution), in no calendar: the
+    desk's tickets then have clocks stopped in time or late, paused and running."""
+    clock.current = _utc(1, 0)
+    targets = {
+        priority: {"first_response_minutes": 60, "resolution_minutes": 24 * 60}
+        for priority in Priority.values
+    }
+    sla_policy_create(actor=admin, values={"name": "Round the clock", "targets": targets})
+
+
+def _answer(ticket: Ticket, at: datetime, rating: str) -> None:
+    with time_at(at):
+        satisfaction.survey_answer(actor=ticket.requester, ticket_id=ticket.pk, rating=rating)
+
+
+@pytest.fixture
+def answered_desk(round_the_clock: None, desk: list[Ticket], admin: User) -> list[Ticket]:
+    """The desk under an SLA policy, some of its open tickets set Pending (their clocks
+    paused), and the surveys of its solved tickets answered, good or bad, a few hours to two
+    days after solving."""
+    for n, ticket in enumerate(desk):
+        ticket.refresh_from_db()
+        if ticket.resolved_at is None and n % 3 == 0:
+            with time_at(ticket.created_at + timedelta(hours=2, minutes=n)):
+                services.ticket_change_status(
+                    actor=admin, ticket_id=ticket.pk, status=Status.PENDING
+                )
+        elif ticket.resolved_at is not None and n % 4 != 3:
+            at = ticket.resolved_at + timedelta(hours=3 + 11 * (n % 5))
+            if at < BUILT:
+                _answer(ticket, at, ("good", "bad")[n % 3 == 1])
+    return desk
+
+
+def test_answers_and_sla_targets_from_the_aggregates_say_what_the_tickets_say(
+    answered_desk: list[Ticket], admin: User, agent: User, other_agent: User, clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    tallied = DayTally.objects.filter(dimension="", span=1)
+    assert sum(tallied.values_list("good", flat=True)) > 0
+    assert sum(tallied.values_list("bad", flat=True)) > 0
+    paused = SlaClock.objects.filter(running_since__isnull=True, stopped_at__isnull=True)
+    assert paused.exists() and SlaClock.objects.filter(running_since__isnull=False).exists()
+    for user in (admin, agent, other_agent):
+        for zone in ZONES:
+            for when in (period(zone), period(zone, 20, 26)):
+                exact = _exact(user, when, monkeypatch)
+                assert exact.summary.satisfaction.good or when.first.day == 20
+                assert exact.summary.first_response_sla.missed
+                assert _aggregated(user, when, monkeypatch) == exact, (user.username, when)
+
+
+def test_answers_given_or_moved_after_the_build_are_counted_when_the_job_runs_again(
+    answered_desk: list[Ticket], admin: User, agent: User, other_agent: User,
+    teams: dict[str, Team], clock: Clock, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    surveys = Survey.objects.filter(ticket__in=answered_desk)
+    waiting = surveys.filter(rated_at__isnull=True).select_related("ticket").first()
+    rated = surveys.filter(rated_at__isnull=False).exclude(ticket__team=teams["online"]).first()
+    assert waiting is not None and rated is not None
+    pending = Ticket.objects.filter(pk__in=[t.pk for t in answered_desk], resolved_at=None)
+    # After the build: an answer given, a ticket answered days ago moved to Online (its
+    # answer's day changes groups and, for the agent, visibility), a paused clock running
+    # again and a running one paused.
+    with time_at(BUILT + timedelta(hours=1)):
+        _answer(waiting.ticket, BUILT + timedelta(hours=1), "bad")
+        ticket_set_team(actor=admin, ticket_id=rated.ticket_id, team_id=teams["online"].pk)
+        for ticket in pending.filter(status=Status.PENDING)[:1]:
+            services.ticket_change_status(actor=admin, ticket_id=ticket.pk, status=Status.OPEN)
+        for ticket in pending.exclude(status=Status.PENDING)[:1]:
+            services.ticket_change_status(actor=admin, ticket_id=ticket.pk, status=Status.PENDING)
+    clock.current = NOW
+    when = period("UTC")
+    assert _aggregated(admin, when, monkeypatch) != _exact(admin, when, monkeypatch)
+    aggregates.aggregates_refresh()
+    for user in (admin, agent, other_agent):
+        for zone in ZONES:
+            when = period(zone)
+            assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+    # And counted once more from nothing, the same.
+    aggregates.aggregates_build()
+    for user in (admin, agent):
+        when = period("Europe/Paris")
+        assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+
+
+def test_an_admin_reads_the_breakdowns_summed_over_teams_an_agent_per_team(
+    desk: list[Ticket], admin: User, agent: User, clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    whole = DayTally.objects.filter(dimension=whole_desk(ORGANISATION), span=1)
+    assert whole.exists()
+    assert not whole.exclude(team=None, assignee=None).exists()
+    # Per day and value the whole-desk row is the sum of its teams' and assignees' rows.
+    for row in DayTally.objects.filter(dimension=whole_desk(CATEGORY)):
+        parts = DayTally.objects.filter(
+            dimension=CATEGORY, value=row.value, day=row.day, span=row.span
+        )
+        assert row.created == sum(part.created for part in parts)
+        assert row.solved == sum(part.solved for part in parts)
+    read: list[str] = []
+    monkeypatch.setattr(selectors, "_ROW_BREAKDOWNS", _Recording(selectors._ROW_BREAKDOWNS, read))
+    _aggregated(agent, period("UTC"), monkeypatch)
+    assert read  # the agent's rows per team and assignee, through the gate
+    read.clear()
+    _aggregated(admin, period("UTC"), monkeypatch)
+    assert not read  # the admin's: the whole desk's
+
+
+class _Recording(dict[str, Any]):
+    """The breakdowns' per-team dimensions, noting which were read."""
+
+    def __init__(self, found: dict[str, Any], read: list[str]) -> None:
+        super().__init__(found)
+        self.read = read
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.append(key)
+        return super().__getitem__(key)

@@ -20,10 +20,10 @@ Breakdowns put each ticket under its assignee, team, category, channel and organ
 they stand now.
 
 Once the worker has built the aggregates (reports/aggregates.py) and a period holds
-EXACT_BELOW tickets or more, its whole UTC days are read from them, the hours at either end
-from the tickets, and the report says until when the aggregates hold every change
-(``Report.as_of``). The SLA targets still running and the satisfaction answers are always read
-from their rows.
+EXACT_BELOW tickets or more, its whole UTC days are read from them (the satisfaction answers
+given on those days too), the hours at either end from the tickets, and the report says until
+when the aggregates hold every change (``Report.as_of``). The SLA targets whose clock is
+running are always read from their rows.
 """
 
 from __future__ import annotations
@@ -40,11 +40,19 @@ from frontdesk.core import clock
 from frontdesk.core.errors import NotAllowed
 from frontdesk.reports import aggregates
 from frontdesk.reports.histograms import Times, stats_of
-from frontdesk.reports.models import CATEGORY, CHANNEL, DESK, ORGANISATION, DayTally, HourCount
+from frontdesk.reports.models import (
+    CATEGORY,
+    CHANNEL,
+    DESK,
+    ORGANISATION,
+    DayTally,
+    HourCount,
+    whole_desk,
+)
 from frontdesk.reports.periods import Period
 from frontdesk.satisfaction.models import Rating
 from frontdesk.satisfaction.selectors import Score, surveys_for_api
-from frontdesk.sla.models import Metric, SlaClock
+from frontdesk.sla.models import RUNNING, Metric, SlaClock
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Category, Channel, Ticket
@@ -261,6 +269,7 @@ def _read(
         _count_opened(visible, period, (starts, ends), tallies, counts, dims_of)
         _count_solved(visible, period, (starts, ends), tallies, counts)
         _compliance(user, (starts, ends), dims_of, tallies, counts)
+        _count_answers(user, (starts, ends), tallies)
     if whole is not None:
         _add_aggregates(user, whole, tallies, counts)
         counts.created_per_day, counts.solved_per_day = _hourly(user, period)
@@ -271,12 +280,6 @@ def _read(
         # "unresolved or resolved later" that scanned the table (decision 65).
         before = visible.filter(created_at__lt=period.starts)
         backlog_before = before.count() - before.filter(resolved_at__lt=period.starts).count()
-    for *dims, rating, count in _answers(user, period):
-        for tally in tallies.of(dims):
-            if rating == Rating.GOOD:
-                tally.good += count
-            else:
-                tally.bad += count
     return _Read(
         created_per_day=counts.created_per_day,
         solved_per_day=counts.solved_per_day,
@@ -394,6 +397,21 @@ def _compliance(
                 tally.missed += 1
 
 
+def _count_answers(user: User, window: Window, tallies: _Tallies) -> None:
+    """The satisfaction answers given in ``window``, good and bad, per group."""
+    surveys = surveys_for_api(
+        user=user, answered=True, rated_after=window[0], rated_before=window[1]
+    )
+    fields = [f"ticket__{name}" for name in tallies.fields()]
+    answers = surveys.order_by().values_list(*fields, "rating").annotate(n=Count("pk"))
+    for *dims, rating, count in answers:
+        for tally in tallies.of(dims):
+            if rating == Rating.GOOD:
+                tally.good += count
+            else:
+                tally.bad += count
+
+
 def _organisation(value: str) -> int | None:
     return int(value) if value else None
 
@@ -406,12 +424,24 @@ _ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
+def _dimensions(user: User, tallies: _Tallies) -> dict[str, tuple[str, Callable[[str], Any]]]:
+    """The breakdowns' rows to read, by their dimension. A viewer the gate lets see every
+    ticket reads the rows summed over every team and assignee: the gate's condition, empty
+    for them, would take every per-team row and sum them to the same numbers."""
+    if not tallies.breakdowns:
+        return {}
+    if access.sees_every_ticket(user):
+        return {whole_desk(name): found for name, found in _ROW_BREAKDOWNS.items()}
+    return _ROW_BREAKDOWNS
+
+
 def _add_aggregates(
     user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
 ) -> None:
     """The whole UTC days [first, end) from the aggregates, through the gate's own condition
     on their team and assignee, and the SLA targets they could not hold (still running)."""
-    dimensions = [DESK, *(_ROW_BREAKDOWNS if tallies.breakdowns else ())]
+    breakdowns = _dimensions(user, tallies)
+    dimensions = [DESK, *breakdowns]
     starts: dict[int, list[date]] = {}
     for span, first in aggregates.blocks(*whole):
         starts.setdefault(span, []).append(first)
@@ -424,11 +454,14 @@ def _add_aggregates(
         .values_list(
             "dimension", "value", "team_id", "assignee_id", "created", "solved",
             "first_response", "resolution", "first_response_met", "first_response_missed",
-            "resolution_met", "resolution_missed", "business_time",
+            "resolution_met", "resolution_missed", "business_time", "good", "bad",
         )
     )  # fmt: skip
     groups = tallies.groups
-    for dimension, value, team, assignee, created, solved, fr, res, frm, frx, rm, rx, bt in rows:
+    for (
+        dimension, value, team, assignee, created, solved, fr, res, frm, frx, rm, rx, bt, good,
+        bad,
+    ) in rows:  # fmt: skip
         if dimension == DESK:
             counts.met[Metric.FIRST_RESPONSE] += frm
             counts.missed[Metric.FIRST_RESPONSE] += frx
@@ -440,11 +473,13 @@ def _add_aggregates(
                 found.append(groups["agent"].setdefault(assignee, _Tally()))
                 found.append(groups["team"].setdefault(team, _Tally()))
         else:
-            name, key = _ROW_BREAKDOWNS[dimension]
+            name, key = breakdowns[dimension]
             found = [groups[name].setdefault(key(value), _Tally())]
         for index, tally in enumerate(found):
             tally.created += created
             tally.solved += solved
+            tally.good += good
+            tally.bad += bad
             tally.first_response.merge(fr)
             tally.resolution.merge(res)
             if index or dimension != DESK:
@@ -456,9 +491,9 @@ def _add_aggregates(
 def _running_targets(
     user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
 ) -> None:
-    """The aggregates hold the targets whose clock stopped; one that still runs (or was
-    started again) becomes missed when its due time passes, not when the ticket changes, so
-    it is counted now, in the database, per group."""
+    """The aggregates hold the targets whose clock is not running (stopped, or paused); one
+    that runs (or was started again) becomes missed when its due time passes, not when the
+    ticket changes, so it is counted now, in the database, per group."""
     moment = clock.now()
     over = F("target_minutes") * 60
     missed = (
@@ -473,7 +508,7 @@ def _running_targets(
     live = (
         SlaClock.objects.filter(
             access.ticket_condition(user, via="ticket__"),
-            Q(stopped_at__isnull=True) | Q(running_since__isnull=False),
+            RUNNING,
             ticket__created_at__gte=aggregates.midnight(whole[0]),
             ticket__created_at__lt=aggregates.midnight(whole[1]),
             metric__in=_LIVE_METRICS,
@@ -536,14 +571,6 @@ def _whole_days_opened(period: Period) -> int:
         dimension=DESK, span=1, day__gte=whole[0], day__lt=whole[1]
     ).aggregate(opened=Sum("created"))
     return found["opened"] or 0
-
-
-def _answers(user: User, period: Period) -> Iterable[tuple[Any, ...]]:
-    surveys = surveys_for_api(
-        user=user, answered=True, rated_after=period.starts, rated_before=period.ends
-    )
-    fields = [f"ticket__{name}" for name in _DIMENSION_FIELDS]
-    return surveys.order_by().values_list(*fields, "rating").annotate(n=Count("pk"))
 
 
 # --- summing up ------------------------------------------------------------------------------
