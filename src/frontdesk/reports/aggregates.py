@@ -4,11 +4,11 @@ For each UTC day: a DayTally row per team and assignee (and per value of the cat
 channel and organisation breakdowns) with the tickets opened that day (their count, first
 responses, SLA targets met and missed whose clock is not running) and those resolved that
 day (count, resolution times), and the satisfaction answers given that day, good and bad;
-the breakdowns' rows once more summed over every team and assignee (models.whole_desk, for
-a viewer who sees every ticket); and an HourCount row per UTC hour, team and assignee with
-the tickets opened and resolved in it. A day is always counted whole from the tickets, in the
-same terms as the exact reading in reports/selectors.py (business seconds from a stopped SLA
-clock, else the wall clock), and replaces what was there.
+the breakdowns' rows once more per team, summed over its assignees (models.every_assignee);
+and an HourCount row per UTC hour, team and assignee with the tickets opened and resolved in
+it. A day is always counted whole from the tickets, in the same terms as the exact reading in
+reports/selectors.py (business seconds from a stopped SLA clock, else the wall clock), and
+replaces what was there.
 
 ``aggregates_refresh`` (a periodic job, reports/tasks.py) counts again the days touched by
 the tickets changed since its last run: a ticket's day of opening, its day of resolving, and
@@ -37,7 +37,7 @@ from frontdesk.reports.models import (
     AggregateState,
     DayTally,
     HourCount,
-    whole_desk,
+    every_assignee,
 )
 from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.sla.models import Metric, SlaClock
@@ -198,7 +198,7 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
                 row.good += 1
             else:
                 row.bad += 1
-    _add_whole_desk(rows)
+    _add_team_rows(rows)
     tallies = [
         DayTally(
             day=day,
@@ -227,11 +227,11 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     return tallies, counts
 
 
-def _add_whole_desk(rows: dict[tuple[Any, ...], _Row]) -> None:
-    """Each breakdown's rows once more, summed over every team and assignee."""
-    for (dimension, value, _team, _assignee), row in list(rows.items()):
+def _add_team_rows(rows: dict[tuple[Any, ...], _Row]) -> None:
+    """Each breakdown's rows once more per team, summed over its assignees."""
+    for (dimension, value, team, _assignee), row in list(rows.items()):
         if dimension != DESK:
-            rows.setdefault((whole_desk(dimension), value, None, None), _Row()).add(row)
+            rows.setdefault((every_assignee(dimension), value, team, None), _Row()).add(row)
 
 
 def block_of(day: date, span: int) -> date:

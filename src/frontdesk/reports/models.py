@@ -21,12 +21,13 @@ ORGANISATION = "organisation"
 BREAKDOWN_DIMENSIONS = (CATEGORY, CHANNEL, ORGANISATION)
 
 
-def whole_desk(dimension: str) -> str:
-    """The dimension of a breakdown's rows summed over every team and assignee (their team
-    and assignee None): read only for a viewer the gate lets see every ticket, whose
-    condition would take every per-team row anyway. An admin's breakdowns then read a row
-    per value, not one per value, team and assignee."""
-    return f"all-{dimension}"
+def every_assignee(dimension: str) -> str:
+    """The dimension of a breakdown's rows summed over every assignee of a team (their
+    assignee None). The gate shows a team's tickets whatever their assignee, or only those
+    assigned to the viewer: a viewer reads the team rows it takes, and the rows per assignee
+    of the other teams only (reports/selectors.py), a few hundred rows where one per value,
+    team and assignee made tens of thousands."""
+    return f"{dimension}+"
 
 
 class _TeamAndAssignee(models.Model):
