@@ -438,27 +438,31 @@ def _add_aggregates(
     the tickets assigned to the viewer. The gate names no assignee that would hide a
     ticket a team shows (tests/reports/test_aggregates.py holds it to that), so no
     ticket is counted twice or missed."""
-    which = Q()
-    for span, days in _blocks(whole).items():
-        which |= Q(span=span, day__in=days)
-    visible = DayTally.objects.filter(access.ticket_condition(user), which)
+    visible = DayTally.objects.filter(access.ticket_condition(user))
     team_rows = [every_assignee(name) for name in _ROW_BREAKDOWNS] if tallies.breakdowns else []
-    taken = _add_rows(visible.filter(dimension__in=[DESK, *team_rows]), tallies, counts)
+    rows = visible.filter(_blocks(whole, [DESK, *team_rows]))
+    taken = _add_rows(rows, tallies, counts)
     if tallies.breakdowns:
         other_teams = ~Q(team_id__in=[team for team in taken if team is not None])
         if None in taken:
             other_teams &= Q(team__isnull=False)
-        rows = visible.filter(other_teams, dimension__in=list(_ROW_BREAKDOWNS))
+        rows = visible.filter(other_teams, _blocks(whole, list(_ROW_BREAKDOWNS)))
         _add_rows(rows, tallies, counts)
     _running_targets(user, whole, tallies, counts)
 
 
-def _blocks(whole: tuple[date, date]) -> dict[int, list[date]]:
-    """The first days of the blocks (aggregates.blocks) that make up ``whole``, per span."""
+def _blocks(whole: tuple[date, date], dimensions: list[str]) -> Q:
+    """The rows of ``dimensions`` in the blocks (aggregates.blocks) that make up ``whole``:
+    one condition per span, each naming the dimensions, so that every one is a range of
+    ``report_day_idx`` (dimension, span, day). With the dimensions outside them SQLite read
+    every day of a dimension, some 0.3 s for the organisations' rows at a million tickets."""
     starts: dict[int, list[date]] = {}
     for span, first in aggregates.blocks(*whole):
         starts.setdefault(span, []).append(first)
-    return starts
+    which = Q()
+    for span, days in starts.items():
+        which |= Q(dimension__in=dimensions, span=span, day__in=days)
+    return which
 
 
 # A breakdown's rows per team, summed over its assignees, read as the breakdown's.
