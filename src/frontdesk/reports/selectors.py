@@ -51,8 +51,8 @@ from frontdesk.reports.models import (
     every_assignee,
 )
 from frontdesk.reports.periods import Period
-from frontdesk.satisfaction.models import Rating
-from frontdesk.satisfaction.selectors import Score, surveys_for_api
+from frontdesk.satisfaction.models import Rating, Survey
+from frontdesk.satisfaction.selectors import Score
 from frontdesk.sla.models import RUNNING, Metric, SlaClock
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access
@@ -270,7 +270,7 @@ def _read(
         _count_opened(visible, period, (starts, ends), tallies, counts, dims_of)
         _count_solved(visible, period, (starts, ends), tallies, counts)
         _compliance(user, (starts, ends), dims_of, tallies, counts)
-        _count_answers(user, (starts, ends), tallies)
+    _count_answers(user, windows, tallies)
     if whole is not None:
         _add_aggregates(user, whole, tallies, counts)
         counts.created_per_day, counts.solved_per_day = _hourly(user, period)
@@ -398,13 +398,23 @@ def _compliance(
                 tally.missed += 1
 
 
-def _count_answers(user: User, window: Window, tallies: _Tallies) -> None:
-    """The satisfaction answers given in ``window``, good and bad, per group."""
-    surveys = surveys_for_api(
-        user=user, answered=True, rated_after=window[0], rated_before=window[1]
-    )
+def _count_answers(user: User, windows: list[Window], tallies: _Tallies) -> None:
+    """The satisfaction answers given in ``windows``, good and bad, per group: through the
+    gate's condition on each answer's ticket, from the answers' index on ``rated_at``
+    (``surveys_for_api``'s "ticket in the visible tickets" made SQLite list every visible
+    ticket first: 0.3 to 0.6 s a query at a million tickets)."""
+    if not windows:
+        return
+    given = Q()
+    for starts, ends in windows:
+        given |= Q(rated_at__gte=starts, rated_at__lt=ends)
     fields = [f"ticket__{name}" for name in tallies.fields()]
-    answers = surveys.order_by().values_list(*fields, "rating").annotate(n=Count("pk"))
+    answers = (
+        Survey.objects.filter(access.ticket_condition(user, via="ticket__"), given)
+        .order_by()
+        .values_list(*fields, "rating")
+        .annotate(n=Count("pk"))
+    )
     for *dims, rating, count in answers:
         for tally in tallies.of(dims):
             if rating == Rating.GOOD:
