@@ -13,8 +13,8 @@ counted over the tickets the viewer may see (tickets/access.py; staff only).
   nearest rank: the value 90 % of the tickets did as well as or better than).
 * SLA compliance: of the tickets opened in the period with a target, the share that met it;
   a target still running and not yet due is not counted either way.
-* satisfaction: the answers given in the period (satisfaction/selectors.py's surveys, through
-  the same gate), good against bad.
+* satisfaction: the answers given in the period (satisfaction's surveys, through the same
+  gate's condition on their ticket), good against bad.
 
 Breakdowns put each ticket under its assignee, team, category, channel and organisation as
 they stand now.
