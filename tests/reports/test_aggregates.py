@@ -15,13 +15,17 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.reports import aggregates, selectors
 from frontdesk.reports.histograms import Times, histogram_text, stats_of
-from frontdesk.reports.models import DayTally
+from frontdesk.reports.models import CATEGORY, ORGANISATION, DayTally, every_assignee
 from frontdesk.reports.periods import Period
 from frontdesk.reports.selectors import Report, report_for
+from frontdesk.satisfaction import services as satisfaction
+from frontdesk.satisfaction.models import Survey
+from frontdesk.sla.models import SlaClock
+from frontdesk.sla.policies import sla_policy_create
 from frontdesk.teams.models import Team
 from frontdesk.teams.services import team_create, ticket_set_team
-from frontdesk.tickets import services
-from frontdesk.tickets.models import Status, Ticket
+from frontdesk.tickets import access, services
+from frontdesk.tickets.models import Priority, Status, Ticket
 from tests.conftest import Clock, open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +255,132 @@ def test_the_worker_job_builds_them_first_then_counts_again_what_changed(
     clock.current = BUILT + timedelta(minutes=1)
     assert tasks.aggregates_refresh.call_local() == 0  # nothing changed: no day counted
     assert aggregates.fresh_at() == BUILT + timedelta(minutes=1)
+
+
+@pytest.fixture
+def round_the_clock(admin: User, clock: Clock) -> None:
+    """Targets of an hour (first response) and a day (resolution), in no calendar: the
+    desk's tickets then have clocks stopped in time or late, paused and running."""
+    clock.current = _utc(1, 0)
+    targets = {
+        priority: {"first_response_minutes": 60, "resolution_minutes": 24 * 60}
+        for priority in Priority.values
+    }
+    sla_policy_create(actor=admin, values={"name": "Round the clock", "targets": targets})
+
+
+def _answer(ticket: Ticket, at: datetime, rating: str) -> None:
+    with time_at(at):
+        satisfaction.survey_answer(actor=ticket.requester, ticket_id=ticket.pk, rating=rating)
+
+
+@pytest.fixture
+def answered_desk(round_the_clock: None, desk: list[Ticket], admin: User) -> list[Ticket]:
+    """The desk under an SLA policy, some of its open tickets set Pending (their clocks
+    paused), and the surveys of its solved tickets answered, good or bad, a few hours to two
+    days after solving."""
+    for n, ticket in enumerate(desk):
+        ticket.refresh_from_db()
+        if ticket.resolved_at is None and n % 3 == 0:
+            with time_at(ticket.created_at + timedelta(hours=2, minutes=n)):
+                services.ticket_change_status(
+                    actor=admin, ticket_id=ticket.pk, status=Status.PENDING
+                )
+        elif ticket.resolved_at is not None and n % 4 != 3:
+            at = ticket.resolved_at + timedelta(hours=3 + 11 * (n % 5))
+            if at < BUILT:
+                _answer(ticket, at, ("good", "bad")[n % 3 == 1])
+    return desk
+
+
+def test_answers_and_sla_targets_from_the_aggregates_say_what_the_tickets_say(
+    answered_desk: list[Ticket], admin: User, agent: User, other_agent: User, clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    clock.current = NOW
+    tallied = DayTally.objects.filter(dimension="", span=1)
+    assert sum(tallied.values_list("good", flat=True)) > 0
+    assert sum(tallied.values_list("bad", flat=True)) > 0
+    paused = SlaClock.objects.filter(running_since__isnull=True, stopped_at__isnull=True)
+    assert paused.exists() and SlaClock.objects.filter(running_since__isnull=False).exists()
+    for user in (admin, agent, other_agent):
+        for zone in ZONES:
+            for when in (period(zone), period(zone, 20, 26)):
+                exact = _exact(user, when, monkeypatch)
+                assert exact.summary.satisfaction.good or when.first.day == 20
+                assert exact.summary.first_response_sla.missed
+                assert _aggregated(user, when, monkeypatch) == exact, (user.username, when)
+
+
+def test_answers_given_or_moved_after_the_build_are_counted_when_the_job_runs_again(
+    answered_desk: list[Ticket], admin: User, agent: User, other_agent: User,
+    teams: dict[str, Team], clock: Clock, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    surveys = Survey.objects.filter(ticket__in=answered_desk)
+    waiting = surveys.filter(rated_at__isnull=True).select_related("ticket").first()
+    rated = surveys.filter(rated_at__isnull=False).exclude(ticket__team=teams["online"]).first()
+    assert waiting is not None and rated is not None
+    pending = Ticket.objects.filter(pk__in=[t.pk for t in answered_desk], resolved_at=None)
+    # After the build: an answer given, a ticket answered days ago moved to Online (its
+    # answer's day changes groups and, for the agent, visibility), a paused clock running
+    # again and a running one paused.
+    with time_at(BUILT + timedelta(hours=1)):
+        _answer(waiting.ticket, BUILT + timedelta(hours=1), "bad")
+        ticket_set_team(actor=admin, ticket_id=rated.ticket_id, team_id=teams["online"].pk)
+        for ticket in pending.filter(status=Status.PENDING)[:1]:
+            services.ticket_change_status(actor=admin, ticket_id=ticket.pk, status=Status.OPEN)
+        for ticket in pending.exclude(status=Status.PENDING)[:1]:
+            services.ticket_change_status(actor=admin, ticket_id=ticket.pk, status=Status.PENDING)
+    clock.current = NOW
+    when = period("UTC")
+    assert _aggregated(admin, when, monkeypatch) != _exact(admin, when, monkeypatch)
+    aggregates.aggregates_refresh()
+    for user in (admin, agent, other_agent):
+        for zone in ZONES:
+            when = period(zone)
+            assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+    # And counted once more from nothing, the same.
+    aggregates.aggregates_build()
+    for user in (admin, agent):
+        when = period("Europe/Paris")
+        assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+
+
+def test_a_breakdowns_team_rows_sum_its_assignees_and_the_gate_takes_them_whole(
+    desk: list[Ticket], admin: User, agent: User, other_agent: User, clock: Clock
+) -> None:
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    team_rows = DayTally.objects.filter(dimension=every_assignee(ORGANISATION), span=1)
+    assert team_rows.exists()
+    assert not team_rows.exclude(assignee=None).exists()
+    # Per day, value and team, the team's row is the sum of its assignees' rows.
+    for row in DayTally.objects.filter(dimension=every_assignee(CATEGORY)):
+        parts = DayTally.objects.filter(
+            dimension=CATEGORY, value=row.value, day=row.day, span=row.span, team=row.team
+        )
+        assert (row.created, row.solved) == (
+            sum(part.created for part in parts),
+            sum(part.solved for part in parts),
+        )
+    # What the reports rely on: where the gate takes a team's row with no assignee, it takes
+    # every assignee's row of that team; and an agent takes Online's rows only per assignee.
+    for user in (admin, agent, other_agent):
+        condition = access.ticket_condition(user)
+        taken = set(team_rows.filter(condition).values_list("team_id", flat=True))
+        of_taken = DayTally.objects.filter(dimension=ORGANISATION, team_id__in=taken - {None})
+        assert of_taken.filter(condition).count() == of_taken.count()
+        if None in taken:
+            of_none = DayTally.objects.filter(dimension=ORGANISATION, team=None)
+            assert of_none.filter(condition).count() == of_none.count()
+    online = Team.objects.get(name="Online")
+    assert online.pk not in team_rows.filter(access.ticket_condition(agent)).values_list(
+        "team_id", flat=True
+    )
+    assert DayTally.objects.filter(
+        access.ticket_condition(agent), dimension=ORGANISATION, team=online
+    ).exists()

@@ -2,18 +2,20 @@
 
 For each UTC day: a DayTally row per team and assignee (and per value of the category,
 channel and organisation breakdowns) with the tickets opened that day (their count, first
-responses, stopped SLA targets met and missed) and those resolved that day (count, resolution
-times), and an HourCount row per UTC hour, team and assignee with the tickets opened and
-resolved in it. A day is always counted whole from the tickets, in the same terms as the
-exact reading in reports/selectors.py (business seconds from a stopped SLA clock, else the
-wall clock), and replaces what was there.
+responses, SLA targets met and missed whose clock is not running) and those resolved that
+day (count, resolution times), and the satisfaction answers given that day, good and bad;
+the breakdowns' rows once more per team, summed over its assignees (models.every_assignee);
+and an HourCount row per UTC hour, team and assignee with the tickets opened and resolved in
+it. A day is always counted whole from the tickets, in the same terms as the exact reading in
+reports/selectors.py (business seconds from a stopped SLA clock, else the wall clock), and
+replaces what was there.
 
 ``aggregates_refresh`` (a periodic job, reports/tasks.py) counts again the days touched by
 the tickets changed since its last run: a ticket's day of opening, its day of resolving, and
-the days its status changed (a reopened ticket has lost the resolution it was counted under).
-``aggregates_build`` counts every day (``frontdesk reports_build``, ``frontdesk demo`` after
-its bulk load, and once a night, for what no change marks: a deleted ticket, a team or a
-person removed)."""
+the days its status changed (a reopened ticket has lost the resolution it was counted under),
+and the day its satisfaction answer was given. ``aggregates_build`` counts every day
+(``frontdesk reports_build``, ``frontdesk demo`` after its bulk load, and once a night, for
+what no change marks: a deleted ticket, a team or a person removed)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,9 @@ from frontdesk.reports.models import (
     AggregateState,
     DayTally,
     HourCount,
+    every_assignee,
 )
+from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.sla.models import Metric, SlaClock
 from frontdesk.tickets.models import Ticket, TicketEvent
 
@@ -48,8 +52,9 @@ ONE_DAY = timedelta(days=1)
 SPANS = (64, 16, 4)
 _SUMMED = (
     "created", "solved", "first_response_met", "first_response_missed", "resolution_met",
-    "resolution_missed",
+    "resolution_missed", "good", "bad",
 )  # fmt: skip
+_DIMS = ("team_id", "assignee_id", "category", "channel", "organisation_id")
 
 
 def stopped_clock(metric: str) -> Subquery:
@@ -82,6 +87,19 @@ class _Row:
     resolution: list[int] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
     business_time: bool = False
+    good: int = 0
+    bad: int = 0
+
+    def add(self, other: _Row) -> None:
+        self.created += other.created
+        self.solved += other.solved
+        self.first_response += other.first_response
+        self.resolution += other.resolution
+        for outcome, count in other.outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        self.business_time |= other.business_time
+        self.good += other.good
+        self.bad += other.bad
 
 
 def _keys(team: Any, assignee: Any, category: str, channel: str, organisation: Any) -> list[Any]:
@@ -98,12 +116,16 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     ends = starts + ONE_DAY
     rows: dict[tuple[Any, ...], _Row] = {}
     hours: dict[tuple[Any, ...], list[int]] = {}
+    found_rows: dict[tuple[Any, ...], list[_Row]] = {}
 
     def rows_of(dims: tuple[Any, ...]) -> list[_Row]:
-        return [rows.setdefault(key, _Row()) for key in _keys(*dims)]
+        found = found_rows.get(dims)
+        if found is None:
+            found = found_rows[dims] = [rows.setdefault(key, _Row()) for key in _keys(*dims)]
+        return found
 
     dims_of: dict[int, tuple[Any, ...]] = {}
-    dims = ("team_id", "assignee_id", "category", "channel", "organisation_id")
+    dims = _DIMS
     opened = (
         Ticket.objects.filter(created_at__gte=starts, created_at__lt=ends)
         .annotate(fr_business=stopped_clock(Metric.FIRST_RESPONSE))
@@ -125,19 +147,26 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             row.business_time |= business
             if seconds is not None:
                 row.first_response.append(seconds)
+    # The targets whose clock is not running: stopped (met or missed), or paused (missed if it
+    # ran over before the pause, else not decided). Their outcome changes only when the clock
+    # does, with the ticket; a running one's changes with the time, and is read live.
     clocks = (
         SlaClock.objects.filter(
             ticket__created_at__gte=starts,
             ticket__created_at__lt=ends,
             metric__in=(Metric.FIRST_RESPONSE, Metric.RESOLUTION),
-            stopped_at__isnull=False,
             running_since__isnull=True,
         )
         .order_by()
-        .values_list("ticket_id", "metric", "consumed_seconds", "target_minutes", "breached_at")
-    )
-    for ticket_id, metric, consumed, target, breached_at in clocks:
+        .values_list(
+            "ticket_id", "metric", "consumed_seconds", "target_minutes", "breached_at",
+            "stopped_at",
+        )
+    )  # fmt: skip
+    for ticket_id, metric, consumed, target, breached_at, stopped_at in clocks:
         missed = consumed > target * 60 or breached_at is not None
+        if not missed and stopped_at is None:
+            continue
         outcome = f"{metric}_{'missed' if missed else 'met'}"
         known = dims_of.get(ticket_id)
         for row in rows_of(known) if known is not None else ():
@@ -158,6 +187,18 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             row.solved += 1
             row.business_time |= business
             row.resolution.append(seconds)
+    answers = (
+        Survey.objects.filter(rated_at__gte=starts, rated_at__lt=ends)
+        .order_by()
+        .values_list(*(f"ticket__{name}" for name in dims), "rating")
+    )
+    for *found, rating in answers:
+        for row in rows_of(tuple(found)):
+            if rating == Rating.GOOD:
+                row.good += 1
+            else:
+                row.bad += 1
+    _add_team_rows(rows)
     tallies = [
         DayTally(
             day=day,
@@ -174,6 +215,8 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             resolution_met=row.outcomes.get("resolution_met", 0),
             resolution_missed=row.outcomes.get("resolution_missed", 0),
             business_time=row.business_time,
+            good=row.good,
+            bad=row.bad,
         )
         for (dimension, value, team, assignee), row in rows.items()
     ]
@@ -182,6 +225,13 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
         for (hour, team, assignee), n in hours.items()
     ]
     return tallies, counts
+
+
+def _add_team_rows(rows: dict[tuple[Any, ...], _Row]) -> None:
+    """Each breakdown's rows once more per team, summed over its assignees."""
+    for (dimension, value, team, _assignee), row in list(rows.items()):
+        if dimension != DESK:
+            rows.setdefault((every_assignee(dimension), value, team, None), _Row()).add(row)
 
 
 def block_of(day: date, span: int) -> date:
@@ -312,6 +362,10 @@ def aggregates_refresh() -> int:
         ).values_list("created_at", flat=True)
         for at in events:  # the resolution a reopened ticket no longer shows (± its stamp)
             days.update({utc_day(at - timedelta(seconds=1)), utc_day(at + timedelta(seconds=1))})
+        answered = Survey.objects.filter(
+            ticket_id__in=ids[start : start + _CHUNK], rated_at__isnull=False
+        ).values_list("rated_at", flat=True)
+        days.update(utc_day(at) for at in answered if at is not None)
     done = days_count(days)
     state.fresh_at = moment
     state.save(update_fields=["fresh_at"])

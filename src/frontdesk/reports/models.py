@@ -18,6 +18,16 @@ DESK = ""
 CATEGORY = "category"
 CHANNEL = "channel"
 ORGANISATION = "organisation"
+BREAKDOWN_DIMENSIONS = (CATEGORY, CHANNEL, ORGANISATION)
+
+
+def every_assignee(dimension: str) -> str:
+    """The dimension of a breakdown's rows summed over every assignee of a team (their
+    assignee None). The gate shows a team's tickets whatever their assignee, or only those
+    assigned to the viewer: a viewer reads the team rows it takes, and the rows per assignee
+    of the other teams only (reports/selectors.py), a few hundred rows where one per value,
+    team and assignee made tens of thousands."""
+    return f"{dimension}+"
 
 
 class _TeamAndAssignee(models.Model):
@@ -48,8 +58,10 @@ class _TeamAndAssignee(models.Model):
 class DayTally(_TeamAndAssignee):
     """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
     ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
-    first responses and stopped SLA targets) and resolved that day (``solved``, their
-    resolution times). Histograms are JSON lists of ``[bucket, count, lowest, highest]``
+    first responses and the SLA targets whose clock is not running: stopped, or paused) and
+    resolved that day (``solved``, their resolution times); and the satisfaction answers
+    given that day (``good``, ``bad``), under the ticket's team, assignee and values as they
+    stand. Histograms are JSON lists of ``[bucket, count, lowest, highest]``
     (histograms.Times)."""
 
     day = models.DateField()
@@ -67,6 +79,8 @@ class DayTally(_TeamAndAssignee):
     resolution_met = models.IntegerField(default=0)
     resolution_missed = models.IntegerField(default=0)
     business_time = models.BooleanField(default=False)
+    good = models.IntegerField(default=0)
+    bad = models.IntegerField(default=0)
 
     class Meta:
         indexes: ClassVar = [
