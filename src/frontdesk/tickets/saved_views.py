@@ -15,6 +15,7 @@ hold a filter that would not parse.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -91,7 +92,9 @@ def saved_view_create(*, actor: User, name: str, query: str, shared: bool = Fals
         User.objects.select_for_update().filter(pk=actor.pk).first()
         if SavedView.objects.filter(owner=actor).count() >= VIEWS_PER_OWNER:
             raise InvalidInput(
-                f"You can keep up to {VIEWS_PER_OWNER} views: delete one first.", field="name"
+                gettext_noop("You can keep up to %(limit)s views: delete one first."),
+                values={"limit": VIEWS_PER_OWNER},
+                field="name",
             )
         _check_name_free(actor, cleaned)
         return SavedView.objects.create(owner=actor, name=cleaned, query=text, shared=shared)
