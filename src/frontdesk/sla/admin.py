@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import DomainError
+from frontdesk.core.model_texts import choices_said
 from frontdesk.sla import policies
 from frontdesk.sla.calendars import WEEKDAYS
 from frontdesk.sla.models import (
@@ -187,13 +188,15 @@ class PolicyForm(ServiceForm):
     """Targets as minutes per priority; scope as choices. The rules are sla_policy_create's."""
 
     categories = forms.MultipleChoiceField(
-        choices=Category.choices,
+        label=_("Categories"),
+        choices=choices_said(Category.choices),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: any category."),
     )
     channels = forms.MultipleChoiceField(
-        choices=Channel.choices,
+        label=_("Channels"),
+        choices=choices_said(Channel.choices),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: any channel."),

@@ -15,13 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.model_texts import choices_said
 from frontdesk.webhooks import services
 from frontdesk.webhooks.models import Delivery, Webhook, WebhookEvent
 
 
 class WebhookForm(ServiceForm):
     events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices,
+        label=_("Events"),
+        choices=choices_said(WebhookEvent.choices),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Internal notes are sent only to a webhook that asks for them."),
     )
