@@ -1,6 +1,6 @@
 """Stored logs that keep their structure are said in the reader's language where they are
 shown, and stay English where they are stored (the APIs return them): the SLA's notes on a
-conversation (sla/texts.py) and the privacy log's counts."""
+conversation (sla/texts.py), the privacy log's counts, and a rule's run (its facts)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from django.test import Client
 from django.utils import translation
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.tokens import access_token_issue
+from frontdesk.automations import engine
+from frontdesk.automations.models import Event, RuleRun
+from frontdesk.automations.services import rule_create
 from frontdesk.core.clock import now
 from frontdesk.privacy.models import PrivacyAction, PrivacyLog
 from frontdesk.sla.models import SlaAlert, SlaPolicy
@@ -69,3 +73,54 @@ def test_the_privacy_log_counts_read_in_the_admins_language(admin: User) -> None
     assert "Consultas afectadas: 2" in spanish and "Datos exportados" in spanish
     english = _browser(admin).get("/admin/privacy/privacylog/").content.decode()
     assert "Tickets concerned: 2" in english and "Data exported" in english
+
+
+def _fired(admin: User, customer: User) -> tuple[Ticket, int]:
+    rule = rule_create(
+        actor=admin,
+        values={
+            "name": "Pausa",
+            "event": "ticket_created",
+            "conditions": [{"field": "priority", "operator": "is", "value": "medium"}],
+            "actions": [
+                {"action": "set_status", "value": "pending"},
+                {"action": "set_priority", "value": "medium"},
+            ],
+            "active": True,
+        },
+    )
+    ticket = open_ticket(customer, "Clase de salsa")
+    engine.rules_evaluate(ticket_id=ticket.pk, event=Event.TICKET_CREATED)
+    return ticket, rule.pk
+
+
+def test_a_rules_run_is_logged_in_english_and_read_in_spanish(
+    admin: User, agent: User, customer: User
+) -> None:
+    ticket, rule_id = _fired(admin, customer)
+    run = RuleRun.objects.get(ticket=ticket)
+    # The stored log, which the REST API returns, stays English.
+    assert run.matched == ["Priority is Medium"]
+    assert run.done == ["Set status Pending", "Set priority Medium (already so)"]
+    token = access_token_issue(admin)
+    runs = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="es").get(
+        f"/api/ticketing/rules/{rule_id}/runs/", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert runs.json()[0]["done"] == run.done
+
+    spanish = _browser(agent, "es").get(f"/ticket/{ticket.pk}").content.decode()
+    assert "Cambiar el estado Pendiente" in spanish and "(ya estaba así)" in spanish
+    assert "Set status Pending" not in spanish
+    log = _browser(admin, "es").get(f"/rules/{rule_id}").content.decode()
+    assert "Prioridad es Media" in log and "Cambiar el estado Pendiente" in log
+    english = _browser(agent).get(f"/rules/ticket/{ticket.pk}").content.decode()
+    assert "Priority is Medium" in english and "Set status Pending" in english
+
+
+def test_a_run_logged_before_its_facts_were_kept_reads_as_stored(
+    admin: User, agent: User, customer: User
+) -> None:
+    ticket, _rule_id = _fired(admin, customer)
+    RuleRun.objects.filter(ticket=ticket).update(facts=None)
+    spanish = _browser(agent, "es").get(f"/rules/ticket/{ticket.pk}").content.decode()
+    assert "Set status Pending" in spanish and "Priority is Medium" in spanish
