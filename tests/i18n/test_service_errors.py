@@ -12,6 +12,7 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.core.errors import InvalidInput
 from frontdesk.reports.periods import LONGEST_DAYS
+from tests.conftest import open_ticket
 
 
 def test_the_message_is_the_english_filled_in_and_said_in_the_active_language() -> None:
@@ -53,3 +54,16 @@ def test_a_spanish_agent_reads_the_limit_in_spanish_and_the_api_answers_english(
     )
     assert response.status_code == 400
     assert f"A range is at most {LONGEST_DAYS} days long." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_merge_names_the_ticket_in_spanish(agent: User, customer: User) -> None:
+    User.objects.filter(pk=agent.pk).update(language="es")
+    agent.refresh_from_db()
+    source = open_ticket(customer)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent)
+    client.post(f"/ticket/{source.pk}/merge", {"target": "TKT-999999"})
+    page = client.get(f"/ticket/{source.pk}").content.decode()
+    assert "No existe la consulta TKT-999999." in page
+    assert "There is no ticket" not in page

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import ApiToken, ApiTokenScope, User
 from frontdesk.accounts.sessions import ClientInfo, password_recheck, sign_in_failed_record
@@ -92,7 +93,10 @@ def api_token_create(
             raise InvalidInput("You already have a token with that name.", field="name")
         if active.count() >= MAX_ACTIVE:
             raise InvalidInput(
-                f"You already have {MAX_ACTIVE} tokens; revoke one before making another."
+                gettext_noop(
+                    "You already have %(limit)s tokens; revoke one before making another."
+                ),
+                values={"limit": MAX_ACTIVE},
             )
         token = ApiToken.objects.create(
             user=user,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon
 from frontdesk.core.errors import InvalidInput
@@ -25,7 +26,9 @@ def check_username(username: str) -> None:
         raise InvalidInput("Username can only contain alphanumeric characters.", field="username")
     if len(username) > USERNAME_MAX:
         raise InvalidInput(
-            f"Username cannot be more than {USERNAME_MAX} characters.", field="username"
+            gettext_noop("Username cannot be more than %(limit)s characters."),
+            values={"limit": USERNAME_MAX},
+            field="username",
         )
 
 

@@ -68,8 +68,10 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     """Too many attempts in a while; ``retry_after`` is the seconds until the next may pass."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, retry_after: int, values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message, values=values)
         self.retry_after = retry_after
 
 

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import ratelimit
@@ -155,8 +155,14 @@ def check_files(files: Sequence[UploadedFile], *, already: int = 0) -> None:
     if len(files) + already > max_files():
         left = max_files() - already
         raise InvalidInput(
-            f"You can attach at most {max_files()} files to a message"
-            + (f"; you chose {len(files)}." if already == 0 else f"; {left} more fit here."),
+            gettext_noop(
+                "You can attach at most %(limit)s files to a message; you chose %(count)s."
+            )
+            if already == 0
+            else gettext_noop(
+                "You can attach at most %(limit)s files to a message; %(left)s more fit here."
+            ),
+            values={"limit": max_files(), "count": len(files), "left": left},
             field=FIELD,
         )
     for file in files:
@@ -166,7 +172,8 @@ def check_files(files: Sequence[UploadedFile], *, already: int = 0) -> None:
 def _check_size(name: str, size: int) -> None:
     if size > max_bytes():
         raise TooLarge(
-            f"{name} is {human_size(size)}; a file can be at most {human_size(max_bytes())}.",
+            gettext_noop("%(name)s is %(size)s; a file can be at most %(limit)s."),
+            values={"name": name, "size": human_size(size), "limit": human_size(max_bytes())},
             field=FIELD,
         )
     if size == 0:
