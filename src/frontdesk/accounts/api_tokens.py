@@ -77,7 +77,11 @@ def api_token_create(
         raise NotAllowed("This account cannot have API tokens.")
     name = name.strip() if is_storable_text(name) else ""
     if not 1 <= len(name) <= NAME_MAX:
-        raise InvalidInput(f"Give the token a name of 1 to {NAME_MAX} characters.", field="name")
+        raise InvalidInput(
+            gettext_noop("Give the token a name of 1 to %(limit)s characters."),
+            values={"limit": NAME_MAX},
+            field="name",
+        )
     if scope not in ApiTokenScope.values:
         raise InvalidInput("Choose read or read_write as the scope.", field="scope")
     if expires_at is not None and expires_at <= clock.now():

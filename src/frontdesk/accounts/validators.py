@@ -34,9 +34,17 @@ def check_username(username: str) -> None:
 
 def check_password(password: str, *, field: str = "password") -> None:
     if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"Password must be at least {PASSWORD_MIN} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("Password must be at least %(limit)s characters."),
+            values={"limit": PASSWORD_MIN},
+            field=field,
+        )
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"Password cannot be more than {PASSWORD_MAX} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("Password cannot be more than %(limit)s characters."),
+            values={"limit": PASSWORD_MAX},
+            field=field,
+        )
 
 
 EMAIL_MAX = 254  # RFC 5321's path limit, and the column's size

@@ -43,7 +43,11 @@ def parse_value(field: FieldDefinition, raw: Any) -> Value:
     if kind == FieldType.MULTI_CHOICE:
         return _options(field, raw)
     if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-        raise InvalidInput(f"{field.label}: this value is not understood.", field=name)
+        raise InvalidInput(
+            gettext_noop("%(label)s: this value is not understood."),
+            values={"label": field.label},
+            field=name,
+        )
     text = str(raw).strip()
     if kind == FieldType.NUMBER:
         return _number(field, text)

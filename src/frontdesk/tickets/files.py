@@ -177,7 +177,11 @@ def _check_size(name: str, size: int) -> None:
             field=FIELD,
         )
     if size == 0:
-        raise InvalidInput(f"{name} is empty. Choose a file with something in it.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s is empty. Choose a file with something in it."),
+            values={"name": name},
+            field=FIELD,
+        )
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,11 @@ def _stage(file: UploadedFile) -> Staged:
         is_text = _still_text(text, b"", final=True)
     _check_size(name, size)
     if file.size is not None and size != file.size:
-        raise InvalidInput(f"{name} did not arrive completely. Please send it again.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s did not arrive completely. Please send it again."),
+            values={"name": name},
+            field=FIELD,
+        )
     check_free_disk(size)
     field = _file_field()
     # upload_to gives a random name; the storage moves a temporary upload into place.

@@ -42,7 +42,11 @@ def _clean_name(name: object) -> str:
     if not cleaned:
         raise InvalidInput("Give the view a name.", field="name")
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise InvalidInput(f"Keep the name to {NAME_MAX_LENGTH} characters or fewer.", field="name")
+        raise InvalidInput(
+            gettext_noop("Keep the name to %(limit)s characters or fewer."),
+            values={"limit": NAME_MAX_LENGTH},
+            field="name",
+        )
     if not cleaned.isprintable():
         raise InvalidInput("The name may not hold control characters.", field="name")
     return cleaned
@@ -59,7 +63,11 @@ def _clean_query(actor: User, query: object) -> str:
 def _check_name_free(owner: User, name: str, *, other_than: int = 0) -> None:
     taken = SavedView.objects.filter(owner=owner, name__iexact=name).exclude(pk=other_than)
     if taken.exists():
-        raise InvalidInput(f"You already have a view called “{name}”.", field="name")
+        raise InvalidInput(
+            gettext_noop("You already have a view called “%(name)s”."),
+            values={"name": name},
+            field="name",
+        )
 
 
 def saved_view_may_change(*, actor: User, view: SavedView) -> bool:
