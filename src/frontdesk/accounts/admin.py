@@ -10,7 +10,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.api_tokens import api_token_revoke
@@ -94,7 +94,7 @@ def _set_role_action(role: str) -> Any:
                 ngettext(
                     "%(count)d account is now %(role)s.", "%(count)d accounts are now %(role)s.", n
                 )
-                % {"count": n, "role": gettext(Role(role).label)}
+                % {"count": n, "role": pgettext("model", Role(role).label)}
             ),
         )
 
