@@ -236,5 +236,5 @@ def test_the_admin_lists_tokens_without_secrets_and_revokes(
         follow=True,
     )
     assert response.status_code == 200
-    assert "Revoked 1 token(s)." in response.content.decode()
+    assert "Revoked 1 token." in response.content.decode()
     assert api_token_user(plaintext) is None

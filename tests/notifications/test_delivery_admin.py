@@ -68,8 +68,8 @@ def test_admins_see_failed_mail_with_its_reason_and_send_it_again(
         )
     assert answer.status_code == 302
     notes = [str(note) for note in client.get(OUTBOX).context["messages"]]
-    assert "1 mail(s) will be sent again." in notes
-    assert "1 selected mail(s) had not failed and were left as they are." in notes
+    assert "1 mail will be sent again." in notes
+    assert "1 selected mail had not failed and was left as it is." in notes
 
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (Status.SENT, 1)

@@ -113,7 +113,7 @@ def test_failed_deliveries_are_sent_again_by_an_action(
             follow=True,
         )
     page = response.content.decode()
-    assert "1 delivery(ies) will be sent again." in page
+    assert "1 delivery will be sent again." in page
     assert "Only a failed delivery can be sent again." in page
     failed.refresh_from_db()
     assert failed.status == "delivered" and len(receiver.requests) == 1

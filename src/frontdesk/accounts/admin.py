@@ -3,13 +3,15 @@ correct an account's details and (de)activate it through theirs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.api_tokens import api_token_revoke
 from frontdesk.accounts.models import (
@@ -33,6 +35,9 @@ from frontdesk.core import ratelimit
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import RateLimited
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class RateLimitedAdminLoginForm(AdminAuthenticationForm):
     """The admin's sign-in form under the same sign-in limits as the pages and the JSON API
@@ -46,18 +51,18 @@ class RateLimitedAdminLoginForm(AdminAuthenticationForm):
         try:
             hits = sign_in_limits_hit(username=username, client=client)
         except RateLimited as exc:
-            raise ValidationError(exc.message, code="rate_limited") from None
+            raise ValidationError(exc.said(), code="rate_limited") from None
         data = super().clean()  # a failure raises here and keeps its reservation
         ratelimit.limits_release(hits)
         if two_factor_is_on(self.get_user()):
             # The page at /admin/login/ sends to /login; only a form posted here directly
             # gets this far, and a password alone must not sign in.
-            raise ValidationError(TWO_FACTOR_SIGN_IN, code="two_factor")
+            raise ValidationError(gettext(TWO_FACTOR_SIGN_IN), code="two_factor")
         return data
 
 
 admin.site.login_form = RateLimitedAdminLoginForm
-TWO_FACTOR_SIGN_IN = "This account uses two-factor authentication: sign in at /login."
+TWO_FACTOR_SIGN_IN = gettext_noop("This account uses two-factor authentication: sign in at /login.")
 
 
 @admin.register(Organisation)
@@ -70,6 +75,14 @@ class OrganisationAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
+# Whole sentences, one per role, so that each can be translated as a sentence.
+ACTION_DESCRIPTIONS: dict[str, StrOrPromise] = {
+    Role.CUSTOMER: _("Make selected accounts customers"),
+    Role.AGENT: _("Make selected accounts agents"),
+    Role.ADMIN: _("Make selected accounts admins"),
+}
+
+
 def _set_role_action(role: str) -> Any:
     def action(modeladmin: UserAdmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
         apply_to_each(
@@ -77,11 +90,16 @@ def _set_role_action(role: str) -> Any:
             request,
             queryset,
             lambda user: user_set_role(actor=request.user, user=user, role=role),  # type: ignore[arg-type]
-            lambda n: f"{n} account(s) are now {Role(role).label}.",
+            lambda n: (
+                ngettext(
+                    "%(count)d account is now %(role)s.", "%(count)d accounts are now %(role)s.", n
+                )
+                % {"count": n, "role": pgettext("model", Role(role).label)}
+            ),
         )
 
     action.__name__ = f"make_{role}"
-    return admin.action(description=f"Make selected accounts {Role(role).label.lower()}s")(action)
+    return admin.action(description=ACTION_DESCRIPTIONS[role])(action)
 
 
 class UserForm(ServiceForm):
@@ -125,16 +143,24 @@ class UserAdmin(ServiceAdmin):
         "created_at",
     )
 
-    @admin.display(description="Password")
+    @admin.display(description=_("Password"))
     def password_state(self, user: User) -> str:
         # Never the hash itself: it is an offline-cracking target and tells an admin nothing.
-        return "Set" if user.has_usable_password() else "None (cannot sign in with a password)"
+        if user.has_usable_password():
+            return gettext("Set")
+        return gettext("None (cannot sign in with a password)")
 
-    @admin.display(description="Signs in through")
+    @admin.display(description=_("Signs in through"))
     def signs_in_through(self, user: User) -> str:
         # Single sign-on and directory links (accounts/sso.py, accounts/directory.py).
         linked = user.sso_identities.values_list("issuer", "subject")
-        return "; ".join(f"{issuer} as {subject}" for issuer, subject in linked) or "-"
+        return (
+            "; ".join(
+                gettext("%(issuer)s as %(subject)s") % {"issuer": issuer, "subject": subject}
+                for issuer, subject in linked
+            )
+            or "-"
+        )
 
     actions = [
         _set_role_action(Role.CUSTOMER),
@@ -168,7 +194,7 @@ class SessionEventAdmin(ReadOnlyAdmin):
     ordering = ("-created_at", "-id")
 
 
-@admin.action(description="End the selected sessions")
+@admin.action(description=_("End the selected sessions"))
 def _end_sessions(
     modeladmin: UserSessionAdmin, request: HttpRequest, queryset: QuerySet[UserSession]
 ) -> None:
@@ -177,7 +203,9 @@ def _end_sessions(
         request,
         queryset,
         lambda row: session_revoke(actor=request.user, user_session_id=row.pk),  # type: ignore[arg-type]
-        lambda n: f"Ended {n} session(s).",
+        lambda n: (
+            ngettext("Ended %(count)d session.", "Ended %(count)d sessions.", n) % {"count": n}
+        ),
     )
 
 
@@ -189,7 +217,7 @@ class UserSessionAdmin(ReadOnlyAdmin):
     actions = [_end_sessions]
 
 
-@admin.action(description="Revoke the selected API tokens")
+@admin.action(description=_("Revoke the selected API tokens"))
 def _revoke_tokens(
     modeladmin: ApiTokenAdmin, request: HttpRequest, queryset: QuerySet[ApiToken]
 ) -> None:
@@ -198,7 +226,9 @@ def _revoke_tokens(
         request,
         queryset,
         lambda token: api_token_revoke(actor=request.user, token_id=token.pk),  # type: ignore[arg-type]
-        lambda n: f"Revoked {n} token(s).",
+        lambda n: (
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", n) % {"count": n}
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import ApiToken, ApiTokenScope, User
 from frontdesk.accounts.sessions import ClientInfo, password_recheck, sign_in_failed_record
@@ -76,7 +77,11 @@ def api_token_create(
         raise NotAllowed("This account cannot have API tokens.")
     name = name.strip() if is_storable_text(name) else ""
     if not 1 <= len(name) <= NAME_MAX:
-        raise InvalidInput(f"Give the token a name of 1 to {NAME_MAX} characters.", field="name")
+        raise InvalidInput(
+            gettext_noop("Give the token a name of 1 to %(limit)s characters."),
+            values={"limit": NAME_MAX},
+            field="name",
+        )
     if scope not in ApiTokenScope.values:
         raise InvalidInput("Choose read or read_write as the scope.", field="scope")
     if expires_at is not None and expires_at <= clock.now():
@@ -92,7 +97,10 @@ def api_token_create(
             raise InvalidInput("You already have a token with that name.", field="name")
         if active.count() >= MAX_ACTIVE:
             raise InvalidInput(
-                f"You already have {MAX_ACTIVE} tokens; revoke one before making another."
+                gettext_noop(
+                    "You already have %(limit)s tokens; revoke one before making another."
+                ),
+                values={"limit": MAX_ACTIVE},
             )
         token = ApiToken.objects.create(
             user=user,

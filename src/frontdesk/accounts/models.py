@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_noop
 
 from frontdesk.core import clock
 from frontdesk.core.clock import now
@@ -15,21 +16,21 @@ SYSTEM_USER_ID = 0
 
 
 class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", gettext_noop("Customer")
+    AGENT = "agent", gettext_noop("Agent")
+    ADMIN = "admin", gettext_noop("Admin")
+    SYSTEM = "system", gettext_noop("System")
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.ADMIN})
 
 
 class ProfileIcon(models.TextChoices):
-    BLUE = "blue", "Blue"
-    GREEN = "green", "Green"
-    PURPLE = "purple", "Purple"
-    RED = "red", "Red"
-    ADMIN = "admin", "Admin"
+    BLUE = "blue", gettext_noop("Blue")
+    GREEN = "green", gettext_noop("Green")
+    PURPLE = "purple", gettext_noop("Purple")
+    RED = "red", gettext_noop("Red")
+    ADMIN = "admin", gettext_noop("Admin")
 
 
 USER_ICONS = (ProfileIcon.BLUE, ProfileIcon.GREEN, ProfileIcon.PURPLE, ProfileIcon.RED)
@@ -75,8 +76,8 @@ class UserManager(BaseUserManager["User"]):
 class AfterSend(models.TextChoices):
     """Where an agent's ticket page goes once a reply is sent."""
 
-    NEXT = "next", "Open the next ticket of the list I came from"
-    STAY = "stay", "Stay on the ticket"
+    NEXT = "next", gettext_noop("Open the next ticket of the list I came from")
+    STAY = "stay", gettext_noop("Stay on the ticket")
 
 
 class User(AbstractBaseUser):
@@ -162,22 +163,22 @@ class User(AbstractBaseUser):
 
 
 class SessionEventKind(models.TextChoices):
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_OUT = "sign_out", "Signed out"
-    FAILED_SIGN_IN = "failed_sign_in", "Failed sign-in"
-    EXPIRED = "expired", "Expired (inactivity)"
-    REVOKED = "revoked", "Ended from another device"
-    TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor turned on"
-    TWO_FACTOR_DISABLED = "2fa_disabled", "Two-factor turned off"
-    TWO_FACTOR_FAILED = "2fa_failed", "Wrong two-factor code"
-    RECOVERY_CODE_USED = "2fa_recovery", "Recovery code used"
+    SIGN_IN = "sign_in", gettext_noop("Signed in")
+    SIGN_OUT = "sign_out", gettext_noop("Signed out")
+    FAILED_SIGN_IN = "failed_sign_in", gettext_noop("Failed sign-in")
+    EXPIRED = "expired", gettext_noop("Expired (inactivity)")
+    REVOKED = "revoked", gettext_noop("Ended from another device")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", gettext_noop("Two-factor turned on")
+    TWO_FACTOR_DISABLED = "2fa_disabled", gettext_noop("Two-factor turned off")
+    TWO_FACTOR_FAILED = "2fa_failed", gettext_noop("Wrong two-factor code")
+    RECOVERY_CODE_USED = "2fa_recovery", gettext_noop("Recovery code used")
 
-    RESET_REQUESTED = "reset_requested", "Password reset requested"
-    RESET_USED = "reset_used", "Password reset used"
+    RESET_REQUESTED = "reset_requested", gettext_noop("Password reset requested")
+    RESET_USED = "reset_used", gettext_noop("Password reset used")
 
-    TOKENS_ENDED = "tokens_ended", "Every older token ended (token version bumped)"
+    TOKENS_ENDED = "tokens_ended", gettext_noop("Every older token ended (token version bumped)")
 
-    PASSWORD_CHECK_FAILED = "password_failed", "Wrong current password"
+    PASSWORD_CHECK_FAILED = "password_failed", gettext_noop("Wrong current password")
 
 
 class SessionEvent(models.Model):
@@ -231,8 +232,8 @@ class UserSession(models.Model):
 
 
 class ApiTokenScope(models.TextChoices):
-    READ = "read", "Read only"
-    READ_WRITE = "read_write", "Read and write"
+    READ = "read", gettext_noop("Read only")
+    READ_WRITE = "read_write", gettext_noop("Read and write")
 
 
 class ApiToken(models.Model):

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import (
     RecoveryCode,
@@ -307,9 +308,13 @@ def _limit(user: User) -> list[ratelimit.Hit]:
         return ratelimit.limits_hit((ratelimit.TWO_FACTOR_USER, str(user.pk)))
     except RateLimited as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
-        unit = "minute" if minutes == 1 else "minutes"
         raise RateLimited(
-            f"Too many wrong codes for this account. Try again in {minutes} {unit}.",
+            gettext_noop("Too many wrong codes for this account. Try again in %(minutes)s minute.")
+            if minutes == 1
+            else gettext_noop(
+                "Too many wrong codes for this account. Try again in %(minutes)s minutes."
+            ),
+            values={"minutes": minutes},
             retry_after=exc.retry_after,
         ) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import USER_ICONS, ProfileIcon
 from frontdesk.core.errors import InvalidInput
@@ -25,15 +26,25 @@ def check_username(username: str) -> None:
         raise InvalidInput("Username can only contain alphanumeric characters.", field="username")
     if len(username) > USERNAME_MAX:
         raise InvalidInput(
-            f"Username cannot be more than {USERNAME_MAX} characters.", field="username"
+            gettext_noop("Username cannot be more than %(limit)s characters."),
+            values={"limit": USERNAME_MAX},
+            field="username",
         )
 
 
 def check_password(password: str, *, field: str = "password") -> None:
     if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"Password must be at least {PASSWORD_MIN} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("Password must be at least %(limit)s characters."),
+            values={"limit": PASSWORD_MIN},
+            field=field,
+        )
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"Password cannot be more than {PASSWORD_MAX} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("Password cannot be more than %(limit)s characters."),
+            values={"limit": PASSWORD_MAX},
+            field=field,
+        )
 
 
 EMAIL_MAX = 254  # RFC 5321's path limit, and the column's size

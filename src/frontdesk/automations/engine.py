@@ -76,6 +76,14 @@ def conditions_holding(rule: Rule, ticket_id: int, moment: datetime) -> list[str
     """The rule's conditions that hold for the ticket, in words, if the rule matches (all or
     any of them); None if it does not, or the ticket is gone. One query, and one per custom
     field condition (its definition)."""
+    held = _holding(rule, ticket_id, moment)
+    if held is None:
+        return None
+    names = schema.names_for([rule])
+    return [schema.condition_words(condition, names) for condition in held]
+
+
+def _holding(rule: Rule, ticket_id: int, moment: datetime) -> list[dict[str, Any]] | None:
     query = Ticket.objects.filter(pk=ticket_id)
     if not rule.conditions:
         return [] if query.exists() else None
@@ -94,8 +102,7 @@ def conditions_holding(rule: Rule, ticket_id: int, moment: datetime) -> list[str
     matches = bool(held) if rule.match == Match.ANY else len(held) == len(rule.conditions)
     if not matches:
         return None
-    names = schema.names_for([rule])
-    return [schema.condition_words(condition, names) for condition in held]
+    return held
 
 
 def rules_evaluate(
@@ -138,17 +145,20 @@ def rule_fire(
 ) -> RuleRun | None:
     """Fire ``rule`` on the ticket if its conditions hold now: do its actions and log it. With
     ``window_at`` (a time rule) at most once per ticket and window. None: it did not fire."""
-    held = conditions_holding(rule, ticket_id, clock.now())
+    held = _holding(rule, ticket_id, clock.now())
     if held is None:
         return None
+    names = schema.names_for([rule])
+    facts: dict[str, Any] = {"names": names, "matched": held, "done": [], "errors": []}
     run = RuleRun(
         rule=rule,
         rule_name=rule.name,
         ticket_id=ticket_id,
         event=event,
-        matched=held,
+        matched=[schema.condition_words(condition, names) for condition in held],
         chain=list(chain),
         window_at=window_at,
+        facts=facts,
     )
     with transaction.atomic():
         try:
@@ -156,14 +166,17 @@ def rule_fire(
                 run.save()
         except IntegrityError:
             return None  # fired in this window already, or the ticket is gone
-        run.done, run.errors = _act(rule, ticket_id, (*chain, rule.pk))
-        run.save(update_fields=["done", "errors"])
+        run.done, run.errors = _act(rule, ticket_id, (*chain, rule.pk), facts)
+        run.save(update_fields=["done", "errors", "facts"])
     return run
 
 
-def _act(rule: Rule, ticket_id: int, chain: tuple[int, ...]) -> tuple[list[str], list[str]]:
+def _act(
+    rule: Rule, ticket_id: int, chain: tuple[int, ...], facts: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Do the rule's actions: their log in English, and the same as ``facts``."""
     actor = rule_actor()
-    names = schema.names_for([rule])
+    names = facts["names"]
     done: list[str] = []
     errors: list[str] = []
     with acting_for(chain):
@@ -174,8 +187,10 @@ def _act(rule: Rule, ticket_id: int, chain: tuple[int, ...]) -> tuple[list[str],
                     changed = runner(action["action"])(actor, ticket_id, action["value"], rule)
             except DomainError as exc:
                 errors.append(f"{words}: {exc.message}")
+                facts["errors"].append({"action": action, **schema.error_facts(exc)})
             else:
                 done.append(words if changed else f"{words} (already so)")
+                facts["done"].append({"action": action, "already": not changed})
     return done, errors
 
 

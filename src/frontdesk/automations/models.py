@@ -79,6 +79,9 @@ class RuleRun(models.Model):
     done = models.JSONField(default=list)  # the actions done, in words
     errors = models.JSONField(default=list)  # the actions refused, with why
     chain = models.JSONField(default=list)  # the rules whose changes led here, in order
+    # The same as matched, done and errors, as codes and values, so that a page can say them
+    # in its reader's language (schema.run_words); None for runs logged before it was kept.
+    facts = models.JSONField(null=True, blank=True)
     window_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 

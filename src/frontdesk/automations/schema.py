@@ -21,7 +21,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, Organisation, User
-from frontdesk.core.errors import InvalidInput
+from frontdesk.core.errors import DomainError, InvalidInput
 from frontdesk.core.ids import is_id
 from frontdesk.fields import filters as field_filters
 from frontdesk.fields import values as field_values
@@ -716,6 +716,55 @@ def action_words(action: dict[str, Any], names: Names | None = None, say: Say = 
     if action["action"] == "add_note":
         value = f"“{value[:60]}{'…' if len(value) > 60 else ''}”"
     return f"{say(spec.label)} {value}".strip()
+
+
+# --- a run's log in the reader's words ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunWords:
+    matched: list[str]
+    done: list[str]
+    errors: list[str]
+
+
+def error_facts(exc: DomainError) -> dict[str, Any]:
+    """A refusal as a run's facts keep it: its English text and its values."""
+    values = {k: v if isinstance(v, int | str) else str(v) for k, v in exc.values.items()}
+    return {"text": exc.text, "values": values}
+
+
+def _names_loaded(stored: dict[str, dict[str, str]]) -> Names:
+    # JSON keeps the ids as strings; the words look them up as numbers (fields by key).
+    return {
+        kind: {int(key) if kind != "field" and key.isdigit() else key: name
+               for key, name in names.items()}
+        for kind, names in stored.items()
+    }  # fmt: skip
+
+
+def run_words(run: Any, say: Say = _as_is) -> RunWords:
+    """What a rule's run matched, did and could not do, through ``say`` (a page's gettext).
+    A run logged before its facts were kept is said as it was stored."""
+    facts = run.facts
+    if not facts:
+        return RunWords(list(run.matched), list(run.done), list(run.errors))
+    names = _names_loaded(facts.get("names", {}))
+    done = []
+    for item in facts.get("done", []):
+        words = action_words(item["action"], names, say)
+        done.append(say(gettext_noop("%(action)s (already so)")) % {"action": words}
+                    if item.get("already") else words)  # fmt: skip
+    errors = [
+        say(gettext_noop("%(action)s: %(error)s"))
+        % {
+            "action": action_words(item["action"], names, say),
+            "error": say(item["text"]) % item["values"] if item["values"] else say(item["text"]),
+        }
+        for item in facts.get("errors", [])
+    ]
+    matched = [condition_words(condition, names, say) for condition in facts.get("matched", [])]
+    return RunWords(matched, done, errors)
 
 
 def names_for(rules: list[Any]) -> Names:

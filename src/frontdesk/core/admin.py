@@ -54,7 +54,7 @@ class ServiceForm(forms.ModelForm):
                 self.apply()
                 transaction.set_rollback(True)
         except DomainError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+            self.add_error(exc.field if exc.field in self.fields else None, exc.said())
         return cleaned
 
     def validate_unique(self) -> None:
@@ -103,7 +103,7 @@ def apply_to_each(
             apply(row)
             succeeded += 1
         except DomainError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
+            modeladmin.message_user(request, f"{row}: {exc.said()}", messages.ERROR)
     if succeeded and done is not None:
         modeladmin.message_user(request, done(succeeded))
 

@@ -4,14 +4,35 @@ error's message; only the SupportMe API keeps its seed's own answers where they 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
-    """Base class; ``message`` is shown to the user as it is."""
+    """Base class. ``message`` is English, as the APIs answer it; ``said()`` is the same in
+    the active language, as a page or the admin shows it (docs/translating.md).
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    A message that carries values is written as its English text with ``%(name)s``
+    placeholders, marked ``gettext_noop``, and the values apart:
+    ``InvalidInput(gettext_noop("At most %(limit)s tickets."), values={"limit": 200})``;
+    ``message`` is then that text filled in, byte for byte what an f-string made.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, values: Mapping[str, object] | None = None
+    ) -> None:
+        self.text = message
+        self.values = dict(values) if values else {}
+        self.message = message % self.values if self.values else message
+        super().__init__(self.message)
         self.field = field
+
+    def said(self) -> str:
+        """The message in the active language when the catalogue has its text, else English."""
+        if self.values:
+            return gettext(self.text) % self.values
+        return gettext(self.message)
 
 
 class InvalidInput(DomainError):
@@ -47,8 +68,10 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     """Too many attempts in a while; ``retry_after`` is the seconds until the next may pass."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, retry_after: int, values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message, values=values)
         self.retry_after = retry_after
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import DomainError
@@ -33,24 +34,29 @@ class FieldDefinitionForm(ServiceForm):
     """Options one a line; the rules are field_define's and field_change's."""
 
     choices_text = forms.CharField(
-        label="Options",
+        label=_("Options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="For a choice field: one option a line. An option set on tickets stays.",
+        help_text=_("For a choice field: one option a line. An option set on tickets stays."),
     )
 
     class Meta:
         model = FieldDefinition
         fields = SETTINGS
         help_texts = {
-            "key": "Lowercase letters, digits and _ (dance_style): in filters (field_<key>=), "
-            "the REST API and exports. Fixed once tickets have values.",
-            "type": "Fixed once tickets have values.",
-            "required": "A ticket cannot be opened without it.",
-            "customer_visible": "Customers see it and fill it in when opening a ticket; "
-            "otherwise staff only.",
-            "team": "Empty: every ticket has it. A team: only that team's tickets have it "
-            "(and require it, when required, as they are opened into the team).",
+            "key": _(
+                "Lowercase letters, digits and _ (dance_style): in filters (field_<key>=), "
+                "the REST API and exports. Fixed once tickets have values."
+            ),
+            "type": _("Fixed once tickets have values."),
+            "required": _("A ticket cannot be opened without it."),
+            "customer_visible": _(
+                "Customers see it and fill it in when opening a ticket; otherwise staff only."
+            ),
+            "team": _(
+                "Empty: every ticket has it. A team: only that team's tickets have it "
+                "(and require it, when required, as they are opened into the team)."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

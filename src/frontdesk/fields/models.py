@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 from frontdesk.tickets.models import Ticket
@@ -20,12 +22,12 @@ TEXT_VALUE_MAX = 500
 
 
 class FieldType(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
-    CHOICE = "choice", "Single choice"
-    MULTI_CHOICE = "multi_choice", "Multiple choice"
-    CHECKBOX = "checkbox", "Checkbox"
+    TEXT = "text", gettext_noop("Text")
+    NUMBER = "number", gettext_noop("Number")
+    DATE = "date", gettext_noop("Date")
+    CHOICE = "choice", gettext_noop("Single choice")
+    MULTI_CHOICE = "multi_choice", gettext_noop("Multiple choice")
+    CHECKBOX = "checkbox", gettext_noop("Checkbox")
 
 
 CHOICE_TYPES = frozenset({FieldType.CHOICE, FieldType.MULTI_CHOICE})
@@ -72,7 +74,7 @@ class FieldDefinition(models.Model):
 
     class Meta:
         ordering: ClassVar = ["position", "id"]
-        verbose_name = "custom field"
+        verbose_name = _("custom field")
 
     def __str__(self) -> str:
         return self.label

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.services import customer_create_for_phone_in
@@ -260,7 +261,11 @@ def fields_parse(
         for field in settable.values():
             applies = field.team_id is None or field.team_id == team_id
             if applies and field.required and parsed.get(field) is None:
-                raise InvalidInput(f"{field.label} is required.", field=f"field_{field.key}")
+                raise InvalidInput(
+                    gettext_noop("%(label)s is required."),
+                    values={"label": field.label},
+                    field=f"field_{field.key}",
+                )
     return parsed
 
 

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.text import is_one_printable_line, is_storable_text
 from frontdesk.fields.models import TEXT_VALUE_MAX, FieldDefinition, FieldType
@@ -41,7 +43,11 @@ def parse_value(field: FieldDefinition, raw: Any) -> Value:
     if kind == FieldType.MULTI_CHOICE:
         return _options(field, raw)
     if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-        raise InvalidInput(f"{field.label}: this value is not understood.", field=name)
+        raise InvalidInput(
+            gettext_noop("%(label)s: this value is not understood."),
+            values={"label": field.label},
+            field=name,
+        )
     text = str(raw).strip()
     if kind == FieldType.NUMBER:
         return _number(field, text)
@@ -49,12 +55,18 @@ def parse_value(field: FieldDefinition, raw: Any) -> Value:
         try:
             return date.fromisoformat(text)
         except ValueError as exc:
-            raise InvalidInput(f"{field.label}: use a date like 2026-01-31.", field=name) from exc
+            raise InvalidInput(
+                gettext_noop("%(label)s: use a date like 2026-01-31."),
+                values={"label": field.label},
+                field=name,
+            ) from exc
     if kind == FieldType.CHOICE:
         return _option(field, text)
     if len(text) > TEXT_VALUE_MAX or not is_storable_text(text):
         raise InvalidInput(
-            f"{field.label}: use at most {TEXT_VALUE_MAX} characters of text.", field=name
+            gettext_noop("%(label)s: use at most %(limit)s characters of text."),
+            values={"label": field.label, "limit": TEXT_VALUE_MAX},
+            field=name,
         )
     return text
 
@@ -64,7 +76,11 @@ def _flag(field: FieldDefinition, raw: Any) -> bool:
         return raw
     word = str(raw).strip().lower()
     if word not in TRUE_WORDS + FALSE_WORDS:
-        raise InvalidInput(f"{field.label}: use yes or no.", field=_field_name(field))
+        raise InvalidInput(
+            gettext_noop("%(label)s: use yes or no."),
+            values={"label": field.label},
+            field=_field_name(field),
+        )
     return word in TRUE_WORDS
 
 
@@ -75,12 +91,16 @@ def _number(field: FieldDefinition, text: str) -> Decimal:
         number = Decimal("NaN")
     if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
         raise InvalidInput(
-            f"{field.label}: use a number, like 12 or 3.5.", field=_field_name(field)
+            gettext_noop("%(label)s: use a number, like 12 or 3.5."),
+            values={"label": field.label},
+            field=_field_name(field),
         )
     quantized = number.quantize(Decimal("0.0001"))
     if quantized != number:
         raise InvalidInput(
-            f"{field.label}: use at most four decimal places.", field=_field_name(field)
+            gettext_noop("%(label)s: use at most four decimal places."),
+            values={"label": field.label},
+            field=_field_name(field),
         )
     return number
 
@@ -88,7 +108,11 @@ def _number(field: FieldDefinition, text: str) -> Decimal:
 def _option(field: FieldDefinition, text: str) -> str:
     if text not in field.choices:
         allowed = ", ".join(field.choices)
-        raise InvalidInput(f"{field.label}: choose one of {allowed}.", field=_field_name(field))
+        raise InvalidInput(
+            gettext_noop("%(label)s: choose one of %(allowed)s."),
+            values={"label": field.label, "allowed": allowed},
+            field=_field_name(field),
+        )
     return text
 
 

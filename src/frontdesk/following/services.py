@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts import validators as account_validators
 from frontdesk.accounts.models import User
@@ -152,7 +153,9 @@ def clean_cc_addresses(emails: Sequence[str]) -> list[str]:
             account_validators.check_email(address)
         except InvalidInput:
             raise InvalidInput(
-                f"“{raw.strip()[:80]}” is not an email address.", field="cc"
+                gettext_noop("“%(text)s” is not an email address."),
+                values={"text": raw.strip()[:80]},
+                field="cc",
             ) from None
         if address not in cleaned:
             cleaned.append(address)
@@ -168,15 +171,26 @@ def _person_for(address: str, ticket: Ticket) -> User:
     if person is None:
         return customer_create_from_mail(email=address)
     if person.pk == ticket.requester_id:
-        raise InvalidInput(f"{address} is the requester of this ticket already.", field="cc")
+        raise InvalidInput(
+            gettext_noop("%(address)s is the requester of this ticket already."),
+            values={"address": address},
+            field="cc",
+        )
     if person.is_staff_member:
         raise InvalidInput(
-            f"{address} belongs to an agent, who sees the ticket already: agents follow "
-            "tickets instead.",
+            gettext_noop(
+                "%(address)s belongs to an agent, who sees the ticket already: agents follow "
+                "tickets instead."
+            ),
+            values={"address": address},
             field="cc",
         )
     if not person.is_active or person.is_system:
-        raise InvalidInput(f"{address} belongs to an account that is not active.", field="cc")
+        raise InvalidInput(
+            gettext_noop("%(address)s belongs to an account that is not active."),
+            values={"address": address},
+            field="cc",
+        )
     return person
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.clock import now
 
@@ -44,7 +45,7 @@ class ImportRun(models.Model):
     """One import that was written (dry runs leave none): where from, and its summary."""
 
     system = models.CharField(max_length=64)
-    source = models.CharField(max_length=1024, help_text="The file or database imported.")
+    source = models.CharField(max_length=1024, help_text=_("The file or database imported."))
     started_at = models.DateTimeField(default=now)
     summary = models.TextField()
 

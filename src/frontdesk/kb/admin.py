@@ -11,6 +11,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import DomainError
@@ -91,24 +93,30 @@ class ArticleAdmin(ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # unpublish instead: the versions and history stay
 
-    @admin.action(description="Publish the draft of the selected articles")
+    @admin.action(description=_("Publish the draft of the selected articles"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         apply_to_each(
             self,
             request,
             queryset,
             lambda a: services.article_publish(actor=request.user, article_id=a.pk),  # type: ignore[arg-type]
-            lambda n: f"{n} published.",
+            lambda n: (
+                ngettext("%(count)d article published.", "%(count)d articles published.", n)
+                % {"count": n}
+            ),
         )
 
-    @admin.action(description="Unpublish the selected articles")
+    @admin.action(description=_("Unpublish the selected articles"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         apply_to_each(
             self,
             request,
             queryset,
             lambda a: services.article_unpublish(actor=request.user, article_id=a.pk),  # type: ignore[arg-type]
-            lambda n: f"{n} unpublished.",
+            lambda n: (
+                ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", n)
+                % {"count": n}
+            ),
         )
 
 
@@ -136,7 +144,7 @@ class ArticleImageAdmin(admin.ModelAdmin):
         try:
             return super().delete_view(request, object_id, extra_context)
         except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, exc.said(), messages.ERROR)
             return redirect("admin:kb_articleimage_changelist")
 
     def delete_model(self, request: HttpRequest, obj: ArticleImage) -> None:

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import FileResponse, HttpRequest, HttpResponseNotModified
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.errors import InvalidInput, TooLarge
 from frontdesk.kb.models import IMAGE_TYPES, ArticleImage
@@ -51,7 +52,8 @@ class StoredImage:
 
 def _too_large(name: str, size: int) -> TooLarge:
     return TooLarge(
-        f"{name} is {human_size(size)}; an image can be at most {human_size(IMAGE_MAX_BYTES)}.",
+        gettext_noop("%(name)s is %(size)s; an image can be at most %(limit)s."),
+        values={"name": name, "size": human_size(size), "limit": human_size(IMAGE_MAX_BYTES)},
         field=FIELD,
     )
 

@@ -15,13 +15,15 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INTERNAL = "internal", "Internal (staff only)"
+    PUBLIC = "public", gettext_noop("Public")
+    INTERNAL = "internal", gettext_noop("Internal (staff only)")
 
 
 class Category(models.Model):
@@ -34,7 +36,7 @@ class Category(models.Model):
 
     class Meta:
         ordering: ClassVar = ["order", "name", "id"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -201,17 +203,17 @@ class ArticleImage(models.Model):
 
 
 class Action(models.TextChoices):
-    CATEGORY_CREATED = "category_created", "Category created"
-    CATEGORY_CHANGED = "category_changed", "Category changed"
-    CATEGORY_DELETED = "category_deleted", "Category deleted"
-    ARTICLE_CREATED = "article_created", "Article created"
-    DRAFT_SAVED = "draft_saved", "Draft saved"
-    ARTICLE_CHANGED = "article_changed", "Article details changed"
-    PUBLISHED = "published", "Published"
-    UNPUBLISHED = "unpublished", "Unpublished"
-    VERSION_RESTORED = "version_restored", "Version restored"
-    IMAGE_ADDED = "image_added", "Image added"
-    IMAGE_REMOVED = "image_removed", "Image removed"
+    CATEGORY_CREATED = "category_created", gettext_noop("Category created")
+    CATEGORY_CHANGED = "category_changed", gettext_noop("Category changed")
+    CATEGORY_DELETED = "category_deleted", gettext_noop("Category deleted")
+    ARTICLE_CREATED = "article_created", gettext_noop("Article created")
+    DRAFT_SAVED = "draft_saved", gettext_noop("Draft saved")
+    ARTICLE_CHANGED = "article_changed", gettext_noop("Article details changed")
+    PUBLISHED = "published", gettext_noop("Published")
+    UNPUBLISHED = "unpublished", gettext_noop("Unpublished")
+    VERSION_RESTORED = "version_restored", gettext_noop("Version restored")
+    IMAGE_ADDED = "image_added", gettext_noop("Image added")
+    IMAGE_REMOVED = "image_removed", gettext_noop("Image removed")
 
 
 class KbEvent(models.Model):

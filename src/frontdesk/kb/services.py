@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -69,7 +70,11 @@ def _body(value: object) -> str:
     if not body.strip():
         raise InvalidInput("Write the article's text.", field="body")
     if len(body) > BODY_MAX:
-        raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
+        raise InvalidInput(
+            gettext_noop("The text can be at most %(limit)s characters."),
+            values={"limit": f"{BODY_MAX:,}"},
+            field="body",
+        )
     return body
 
 
@@ -397,7 +402,11 @@ def article_preview(*, actor: User, body: object) -> str:
     if not isinstance(body, str) or not is_storable_text(body):
         raise InvalidInput("The text contains characters that cannot be stored.", field="body")
     if len(body) > BODY_MAX:
-        raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
+        raise InvalidInput(
+            gettext_noop("The text can be at most %(limit)s characters."),
+            values={"limit": f"{BODY_MAX:,}"},
+            field="body",
+        )
     return markdown_to_html(with_unix_line_breaks(body))
 
 

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ReadOnlyAdmin, apply_to_each
 from frontdesk.core.errors import DomainError
@@ -63,22 +65,26 @@ class InboundMailAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMail]:
         return super().get_queryset(request).defer("raw")
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=_("size"), ordering="size")
     def size_shown(self, mail: InboundMail) -> str:
         return str(filesizeformat(mail.size))
 
-    @admin.display(description="raw mail")
+    @admin.display(description=_("raw mail"))
     def raw_download(self, mail: InboundMail) -> str:
         url = reverse("admin:mail_inboundmail_raw", args=[mail.pk])
-        return format_html('<a href="{}" download>Download mail-{}.eml</a>', url, mail.pk)
+        return format_html(
+            '<a href="{}" download>{}</a>',
+            url,
+            gettext("Download mail-%(number)s.eml") % {"number": mail.pk},
+        )
 
-    @admin.display(description="headers")
+    @admin.display(description=_("headers"))
     def headers_shown(self, mail: InboundMail) -> str:
         try:
             message = parse(bytes(mail.raw))
             items = [(name, str(value)) for name, value in message.raw_items()][:HEADERS_SHOWN]
         except Exception:  # an admin page shows what it can
-            return "(the headers could not be read)"
+            return gettext("(the headers could not be read)")
         rows = format_html_join(
             "", "<tr><th>{}</th><td>{}</td></tr>", ((name, value) for name, value in items)
         )
@@ -96,28 +102,34 @@ class InboundMailAdmin(ReadOnlyAdmin):
         try:
             mail = services.mail_raw(actor=request.user, inbound_id=inbound_id)  # type: ignore[arg-type]
         except DomainError as exc:
-            return HttpResponse(exc.message, status=404, content_type="text/plain")
+            return HttpResponse(exc.said(), status=404, content_type="text/plain")
         response = HttpResponse(bytes(mail.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="mail-{mail.pk}.eml"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @admin.action(description="Accept the selected held mail")
+    @admin.action(description=_("Accept the selected held mail"))
     def accept_held(self, request: HttpRequest, queryset: QuerySet[InboundMail]) -> None:
         apply_to_each(
             self,
             request,
             queryset,
             lambda mail: services.held_mail_accept(actor=request.user, inbound_id=mail.pk),  # type: ignore[arg-type]
-            lambda count: f"{count} held mail accepted.",
+            lambda count: (
+                ngettext("%(count)d held mail accepted.", "%(count)d held mails accepted.", count)
+                % {"count": count}
+            ),
         )
 
-    @admin.action(description="Dismiss the selected held mail")
+    @admin.action(description=_("Dismiss the selected held mail"))
     def dismiss_held(self, request: HttpRequest, queryset: QuerySet[InboundMail]) -> None:
         apply_to_each(
             self,
             request,
             queryset,
             lambda mail: services.held_mail_dismiss(actor=request.user, inbound_id=mail.pk),  # type: ignore[arg-type]
-            lambda count: f"{count} held mail dismissed.",
+            lambda count: (
+                ngettext("%(count)d held mail dismissed.", "%(count)d held mails dismissed.", count)
+                % {"count": count}
+            ),
         )

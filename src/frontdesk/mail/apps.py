@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MailConfig(AppConfig):
     name = "frontdesk.mail"
     label = "mail"
-    verbose_name = "Mail in"
+    verbose_name = _("Mail in")
 
     def ready(self) -> None:
         from django.core import checks

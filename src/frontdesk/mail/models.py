@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 
@@ -14,21 +16,23 @@ class InboundMail(models.Model):
     or held, for an admin or an agent to see."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received, not yet handled"
-        IMPORTED = "imported", "Imported"
-        HELD = "held", "Held for an agent"
-        QUARANTINED = "quarantined", "Quarantined"
-        IGNORED = "ignored", "Ignored"
+        RECEIVED = "received", gettext_noop("Received, not yet handled")
+        IMPORTED = "imported", gettext_noop("Imported")
+        HELD = "held", gettext_noop("Held for an agent")
+        QUARANTINED = "quarantined", gettext_noop("Quarantined")
+        IGNORED = "ignored", gettext_noop("Ignored")
 
     received_at = models.DateTimeField(default=now, db_index=True)
-    source = models.CharField(max_length=300, help_text="where it came from (imap://…, smtp, lmtp)")
+    source = models.CharField(
+        max_length=300, help_text=_("where it came from (imap://…, smtp, lmtp)")
+    )
     envelope_from = models.CharField(max_length=998, blank=True)
-    envelope_to = models.TextField(blank=True, help_text="the envelope recipients, one a line")
+    envelope_to = models.TextField(blank=True, help_text=_("the envelope recipients, one a line"))
     raw = models.BinaryField()
     size = models.PositiveIntegerField(default=0)
     message_id_header = models.CharField(max_length=998, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
-    reason = models.TextField(blank=True, help_text="why it was held, quarantined or ignored")
+    reason = models.TextField(blank=True, help_text=_("why it was held, quarantined or ignored"))
     processed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

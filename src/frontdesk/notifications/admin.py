@@ -11,6 +11,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from frontdesk.core.admin import ReadOnlyAdmin
 from frontdesk.core.errors import DomainError
@@ -21,7 +23,7 @@ from frontdesk.tickets.models import Ticket
 admin.site.index_template = "notifications/admin/index.html"
 
 
-@admin.action(description="Send the selected failed mails again")
+@admin.action(description=_("Send the selected failed mails again"))
 def send_again(
     modeladmin: OutboxMailAdmin, request: HttpRequest, queryset: QuerySet[OutboxMail]
 ) -> None:
@@ -29,14 +31,25 @@ def send_again(
     try:
         queued = outbox_retry(actor=request.user, mail_ids=selected)  # type: ignore[arg-type]
     except DomainError as exc:
-        modeladmin.message_user(request, exc.message, messages.ERROR)
+        modeladmin.message_user(request, exc.said(), messages.ERROR)
         return
     if queued:
-        modeladmin.message_user(request, f"{queued} mail(s) will be sent again.")
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d mail will be sent again.", "%(count)d mails will be sent again.", queued
+            )
+            % {"count": queued},
+        )
     if len(selected) > queued:
         modeladmin.message_user(
             request,
-            f"{len(selected) - queued} selected mail(s) had not failed and were left as they are.",
+            ngettext(
+                "%(count)d selected mail had not failed and was left as it is.",
+                "%(count)d selected mails had not failed and were left as they are.",
+                len(selected) - queued,
+            )
+            % {"count": len(selected) - queued},
             messages.WARNING,
         )
 
@@ -75,10 +88,10 @@ class OutboxMailAdmin(ReadOnlyAdmin):
         "data",
     )
 
-    @admin.display(description="ticket", ordering="ticket")
+    @admin.display(description=_("ticket"), ordering="ticket")
     def ticket_number(self, mail: OutboxMail) -> str:
         return Ticket.number_for(mail.ticket_id) if mail.ticket_id else "-"
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def error_display(self, mail: OutboxMail) -> str:
         return truncatechars(mail.last_error, 70)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 
@@ -15,11 +16,11 @@ class OutboxMail(models.Model):
     threaded by it even before the mail has left."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Not sent"
+        PENDING = "pending", gettext_noop("Waiting to be sent")
+        SENDING = "sending", gettext_noop("Being sent")
+        SENT = "sent", gettext_noop("Sent")
+        FAILED = "failed", gettext_noop("Failed")
+        SKIPPED = "skipped", gettext_noop("Not sent")
 
     kind = models.CharField(max_length=40)
     recipient = models.ForeignKey(

@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.admin import UserAdmin
 from frontdesk.accounts.models import Role, User
@@ -18,27 +20,31 @@ from frontdesk.core.errors import DomainError
 from frontdesk.privacy import services
 from frontdesk.privacy.models import PrivacyLog
 
-ONE_CUSTOMER = "Choose one customer at a time."
+ONE_CUSTOMER = gettext_noop("Choose one customer at a time.")
 
 
 @admin.register(PrivacyLog)
 class PrivacyLogAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "customer_id", "actor", "counts", "note")
+    list_display = ("created_at", "action", "customer_id", "actor", "counts_display", "note")
     list_filter = ("action",)
     search_fields = ("=customer_id",)
     ordering = ("-created_at", "-id")
     list_select_related = ("actor",)
 
+    @admin.display(description=_("counts"))
+    def counts_display(self, log: PrivacyLog) -> str:
+        return ", ".join(f"{name}: {count}" for name, count in log.counts_shown)
+
 
 def _one(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]) -> Any:
     chosen = list(queryset[:2])
     if len(chosen) != 1:
-        modeladmin.message_user(request, ONE_CUSTOMER, messages.ERROR)
+        modeladmin.message_user(request, gettext(ONE_CUSTOMER), messages.ERROR)
         return None
     return chosen[0]
 
 
-@admin.action(description="Export the selected customer's data (zip)")
+@admin.action(description=_("Export the selected customer's data (zip)"))
 def export_data(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> FileResponse | None:
@@ -48,14 +54,14 @@ def export_data(
     try:
         export = services.customer_export(actor=request.user, customer_id=customer.pk)  # type: ignore[arg-type]
     except DomainError as exc:
-        modeladmin.message_user(request, f"{customer}: {exc.message}", messages.ERROR)
+        modeladmin.message_user(request, f"{customer}: {exc.said()}", messages.ERROR)
         return None
     return FileResponse(
         export.file, as_attachment=True, filename=export.filename, content_type="application/zip"
     )
 
 
-@admin.action(description="Anonymise or delete the selected customer…")
+@admin.action(description=_("Anonymise or delete the selected customer…"))
 def anonymise_or_delete(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> HttpResponseRedirect | None:
@@ -78,11 +84,13 @@ class PrivacyUserAdmin(UserAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (*super().get_fields(request, obj), "privacy")
 
-    @admin.display(description="Privacy")
+    @admin.display(description=_("Privacy"))
     def privacy(self, user: User) -> str:
         if user.role != Role.CUSTOMER:
-            return "Staff accounts are not exported, anonymised or deleted here."
-        return format_html('<a href="{}">Export, anonymise or delete…</a>', privacy_url(user))
+            return gettext("Staff accounts are not exported, anonymised or deleted here.")
+        return format_html(
+            '<a href="{}">{}</a>', privacy_url(user), gettext("Export, anonymise or delete…")
+        )
 
 
 admin.site.unregister(User)

@@ -7,36 +7,37 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 from frontdesk.core.clock import now
 
 
 class PrivacyAction(models.TextChoices):
-    EXPORT = "export", "Data exported"
-    ANONYMISE = "anonymise", "Anonymised"
-    ERASE = "erase", "Deleted"
-    RETENTION = "retention", "Retention policy applied"
+    EXPORT = "export", gettext_noop("Data exported")
+    ANONYMISE = "anonymise", gettext_noop("Anonymised")
+    ERASE = "erase", gettext_noop("Deleted")
+    RETENTION = "retention", gettext_noop("Retention policy applied")
 
 
 # How the counts read to people (privacy/services.py writes the keys).
 COUNT_LABELS = {
-    "tickets": "Tickets concerned",
-    "tickets_deleted": "Tickets deleted",
-    "customers_anonymised": "Customers anonymised",
-    "messages": "Messages",
-    "files": "Files",
-    "cc": "Tickets copied on",
-    "history": "History entries rewritten",
-    "sessions": "Sessions ended",
-    "session_events": "Sign-in records",
-    "api_tokens": "API tokens",
-    "two_factor": "Two-factor set-ups",
-    "sign_on_links": "Single sign-on links",
-    "reset_tokens": "Password-reset links",
-    "preferences": "Notification choices",
-    "staff_note": "Staff notes",
-    "inbound_mail": "Mails received",
-    "outbox_mail": "Mails to them",
+    "tickets": gettext_noop("Tickets concerned"),
+    "tickets_deleted": gettext_noop("Tickets deleted"),
+    "customers_anonymised": gettext_noop("Customers anonymised"),
+    "messages": gettext_noop("Messages"),
+    "files": gettext_noop("Files"),
+    "cc": gettext_noop("Tickets copied on"),
+    "history": gettext_noop("History entries rewritten"),
+    "sessions": gettext_noop("Sessions ended"),
+    "session_events": gettext_noop("Sign-in records"),
+    "api_tokens": gettext_noop("API tokens"),
+    "two_factor": gettext_noop("Two-factor set-ups"),
+    "sign_on_links": gettext_noop("Single sign-on links"),
+    "reset_tokens": gettext_noop("Password-reset links"),
+    "preferences": gettext_noop("Notification choices"),
+    "staff_note": gettext_noop("Staff notes"),
+    "inbound_mail": gettext_noop("Mails received"),
+    "outbox_mail": gettext_noop("Mails to them"),
 }
 
 
@@ -64,4 +65,8 @@ class PrivacyLog(models.Model):
 
     @property
     def counts_shown(self) -> list[tuple[str, int]]:
-        return [(COUNT_LABELS.get(key, key), value) for key, value in self.counts.items()]
+        # The stored keys, said in the reader's language.
+        return [
+            (gettext(COUNT_LABELS[key]) if key in COUNT_LABELS else key, value)
+            for key, value in self.counts.items()
+        ]

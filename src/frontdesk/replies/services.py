@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -70,7 +71,11 @@ def _clean_name(value: object) -> str:
     if not name:
         raise InvalidInput("Give the saved reply a name.", field="name")
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"The name can be at most {NAME_MAX} characters.", field="name")
+        raise InvalidInput(
+            gettext_noop("The name can be at most %(limit)s characters."),
+            values={"limit": NAME_MAX},
+            field="name",
+        )
     return name
 
 
@@ -80,7 +85,11 @@ def _clean_body(value: object) -> str:
     if not body.strip():
         raise InvalidInput("Write the text of the saved reply.", field="body")
     if len(body) > BODY_MAX:
-        raise InvalidInput(f"The text can be at most {BODY_MAX:,} characters.", field="body")
+        raise InvalidInput(
+            gettext_noop("The text can be at most %(limit)s characters."),
+            values={"limit": f"{BODY_MAX:,}"},
+            field="body",
+        )
     placeholders.check_placeholders(body, field="body")
     return body
 

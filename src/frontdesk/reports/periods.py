@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import InvalidInput
 
 PRESETS = {"7": 7, "30": 30, "90": 90}
@@ -76,7 +78,11 @@ def period_parse(
     if end < start:
         raise InvalidInput("The range ends before it starts.", field="to")
     if (end - start).days + 1 > LONGEST_DAYS:
-        raise InvalidInput(f"A range is at most {LONGEST_DAYS} days long.", field="to")
+        raise InvalidInput(
+            gettext_noop("A range is at most %(limit)s days long."),
+            values={"limit": LONGEST_DAYS},
+            field="to",
+        )
     return CUSTOM, Period(first=start, last=end, zone=zone)
 
 

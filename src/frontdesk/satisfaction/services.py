@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
@@ -119,7 +120,11 @@ def clean_comment(value: object) -> str:
         raise InvalidInput("The comment must be text.", field="comment")
     text = value.strip()
     if len(text) > COMMENT_MAX:
-        raise InvalidInput(f"The comment is at most {COMMENT_MAX} characters.", field="comment")
+        raise InvalidInput(
+            gettext_noop("The comment is at most %(limit)s characters."),
+            values={"limit": COMMENT_MAX},
+            field="comment",
+        )
     return text
 
 

@@ -11,9 +11,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.errors import DomainError
+from frontdesk.core.model_texts import choices_said
 from frontdesk.sla import policies
 from frontdesk.sla.calendars import WEEKDAYS
 from frontdesk.sla.models import (
@@ -57,11 +61,13 @@ class CalendarForm(ServiceForm):
     ``2026-12-25 yearly Christmas``. Parsed here; the rules are sla_calendar_create's."""
 
     holidays_text = forms.CharField(
-        label="Holidays",
+        label=_("Holidays"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text='One a line: a date, "yearly" if it comes back every year, a name. '
-        "For example: 2026-12-25 yearly Christmas",
+        help_text=_(
+            'One a line: a date, "yearly" if it comes back every year, a name. '
+            "For example: 2026-12-25 yearly Christmas"
+        ),
     )
 
     class Meta:
@@ -89,7 +95,10 @@ class CalendarForm(ServiceForm):
                 continue
             match = HOLIDAY_LINE.match(line.strip())
             if match is None:
-                raise forms.ValidationError(f"Write {line.strip()!r} as: 2026-12-25 yearly Name")
+                raise forms.ValidationError(
+                    gettext("Write %(line)s as: 2026-12-25 yearly Name")
+                    % {"line": repr(line.strip())}
+                )
             found.append(
                 {"day": match[1], "yearly": bool(match[2]), "name": (match[3] or "").strip()}
             )
@@ -103,7 +112,9 @@ class CalendarForm(ServiceForm):
             pairs = [span.split("-", 1) for span in spans]
             if any(len(pair) != 2 for pair in pairs):
                 raise DomainError(
-                    f"Write {WEEKDAYS[day]}'s hours as 09:00-17:00.", field=_day_field(day)
+                    gettext_noop("Write %(day)s's hours as 09:00-17:00."),
+                    values={"day": WEEKDAYS[day]},
+                    field=_day_field(day),
                 )
             if pairs:
                 hours[str(day)] = [[a.strip(), b.strip()] for a, b in pairs]
@@ -129,9 +140,11 @@ class CalendarForm(ServiceForm):
 for _day, _name in enumerate(WEEKDAYS):
     CalendarForm.base_fields[_day_field(_day)] = CalendarForm.declared_fields[_day_field(_day)] = (
         forms.CharField(
-            label=_name,
+            label=_(_name),
             required=False,
-            help_text="For example 09:00-12:30, 13:30-17:00; empty: closed." if _day == 0 else "",
+            help_text=_("For example 09:00-12:30, 13:30-17:00; empty: closed.")
+            if _day == 0
+            else "",
         )
     )
 
@@ -175,16 +188,18 @@ class PolicyForm(ServiceForm):
     """Targets as minutes per priority; scope as choices. The rules are sla_policy_create's."""
 
     categories = forms.MultipleChoiceField(
-        choices=Category.choices,
+        label=_("Categories"),
+        choices=choices_said(Category.choices),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: any category.",
+        help_text=_("None ticked: any category."),
     )
     channels = forms.MultipleChoiceField(
-        choices=Channel.choices,
+        label=_("Channels"),
+        choices=choices_said(Channel.choices),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: any channel.",
+        help_text=_("None ticked: any channel."),
     )
 
     class Meta:
@@ -201,14 +216,16 @@ class PolicyForm(ServiceForm):
             "notify",
         )
         help_texts = {
-            "calendar": "Business hours the targets count in; empty: round the clock.",
-            "organisations": "None chosen: any organisation.",
-            "warn_percent": "Warn when this share of a target is used (0: no warning).",
-            "escalate_priority": "On a breach, raise the priority one step.",
-            "escalate_to": "On a breach, reassign to this agent.",
-            "escalate_team": "On a breach, move the ticket to this team; its assignee, if not "
-            "in the team, gives it up (unless an agent is named above).",
-            "notify": "The lead told of every breach, and of warnings on unassigned tickets.",
+            "calendar": _("Business hours the targets count in; empty: round the clock."),
+            "organisations": _("None chosen: any organisation."),
+            "warn_percent": _("Warn when this share of a target is used (0: no warning)."),
+            "escalate_priority": _("On a breach, raise the priority one step."),
+            "escalate_to": _("On a breach, reassign to this agent."),
+            "escalate_team": _(
+                "On a breach, move the ticket to this team; its assignee, if not "
+                "in the team, gives it up (unless an agent is named above)."
+            ),
+            "notify": _("The lead told of every breach, and of warnings on unassigned tickets."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -252,13 +269,22 @@ class PolicyForm(ServiceForm):
             policies.sla_policy_update(actor=self.actor, policy_id=self.instance.pk, changes=values)
 
 
+# The targets' names as the labels say them (sla/policies.py's TARGET_FIELDS).
+TARGET_WORDS = {
+    "first_response_minutes": gettext_noop("first response"),
+    "next_response_minutes": gettext_noop("next response"),
+    "resolution_minutes": gettext_noop("resolution"),
+}
+
 for _priority, _label in Priority.choices:
     for _target in policies.TARGET_FIELDS:
-        _words = _target.removesuffix("_minutes").replace("_", " ")
+        _words = TARGET_WORDS.get(_target, _target.removesuffix("_minutes").replace("_", " "))
         PolicyForm.base_fields[_target_field(_priority, _target)] = PolicyForm.declared_fields[
             _target_field(_priority, _target)
         ] = forms.IntegerField(
-            label=f"{_label}: {_words} (minutes)",
+            label=format_lazy(
+                _("{priority}: {target} (minutes)"), priority=_(_label), target=_(_words)
+            ),
             required=False,
             min_value=1,
             max_value=policies.MAX_TARGET_MINUTES,
@@ -273,11 +299,12 @@ def _move(step: int) -> Any:
         try:
             policies.sla_policies_move(actor=request.user, policy_ids=chosen, step=step)  # type: ignore[arg-type]
         except DomainError as exc:
-            modeladmin.message_user(request, exc.message, messages.ERROR)
+            modeladmin.message_user(request, exc.said(), messages.ERROR)
 
     action.__name__ = "move_up" if step < 0 else "move_down"
-    label = "earlier (tried first)" if step < 0 else "later"
-    return admin.action(description=f"Move selected policies {label}")(action)
+    if step < 0:
+        return admin.action(description=_("Move selected policies earlier (tried first)"))(action)
+    return admin.action(description=_("Move selected policies later"))(action)
 
 
 @admin.register(SlaPolicy)

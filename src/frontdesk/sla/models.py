@@ -9,6 +9,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation
 from frontdesk.core.clock import now
@@ -47,7 +49,7 @@ class BusinessCalendar(models.Model):
 
     class Meta:
         ordering: ClassVar = ["name"]
-        verbose_name = "business-hours calendar"
+        verbose_name = _("business-hours calendar")
 
     def __str__(self) -> str:
         return self.name
@@ -128,8 +130,8 @@ class SlaPolicy(models.Model):
 
     class Meta:
         ordering: ClassVar = ["position", "id"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self) -> str:
         return self.name
@@ -154,9 +156,9 @@ class SlaTarget(models.Model):
 
 
 class Metric(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    NEXT_RESPONSE = "next_response", "Next response"
-    RESOLUTION = "resolution", "Resolution"
+    FIRST_RESPONSE = "first_response", gettext_noop("First response")
+    NEXT_RESPONSE = "next_response", gettext_noop("Next response")
+    RESOLUTION = "resolution", gettext_noop("Resolution")
 
 
 RUNNING = Q(running_since__isnull=False)
@@ -202,8 +204,8 @@ class SlaAlert(models.Model):
     happen once, however many workers race. A new due time may be warned of again."""
 
     class Level(models.TextChoices):
-        WARNING = "warning", "Warning"
-        BREACH = "breach", "Breach"
+        WARNING = "warning", gettext_noop("Warning")
+        BREACH = "breach", gettext_noop("Breach")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_alerts")
     metric = models.CharField(max_length=16, choices=Metric.choices)
@@ -217,7 +219,7 @@ class SlaAlert(models.Model):
                 fields=["ticket", "metric", "level", "due_at"], name="sla_target_alert_once"
             )
         ]
-        verbose_name = "SLA alert"
+        verbose_name = _("SLA alert")
 
     def __str__(self) -> str:
         return f"{self.level} {self.metric} on ticket {self.ticket_id}"

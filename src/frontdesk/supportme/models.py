@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.clock import now
 
@@ -15,7 +16,9 @@ class ImportSource(models.Model):
     ``source.source_fingerprint``), which stays the same while that installation grows."""
 
     fingerprint = models.CharField(max_length=64, unique=True)
-    path = models.CharField(max_length=1024, help_text="Where the data.db was last imported from.")
+    path = models.CharField(
+        max_length=1024, help_text=_("Where the data.db was last imported from.")
+    )
     first_imported_at = models.DateTimeField(default=now)
     last_imported_at = models.DateTimeField(default=now)
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.teams import services
@@ -22,7 +23,7 @@ class TeamForm(ServiceForm):
         queryset=staff_choosable(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The agents and admins who see and take this team's tickets.",
+        help_text=_("The agents and admins who see and take this team's tickets."),
     )
 
     class Meta:
@@ -38,14 +39,19 @@ class TeamForm(ServiceForm):
             "reassign_after_minutes",
         )
         help_texts = {
-            "slug": "Lower-case letters, digits and hyphens; the team filter takes it.",
-            "is_default": "Tickets that name no team (customers', email, the SupportMe API) "
-            "go to this team. One team at most.",
-            "assignment": "Who gets a ticket that enters the team while nobody has it: "
-            "members in turn, or the one with fewest open tickets; only members who are "
-            "available and under their cap.",
-            "reassign_after_minutes": "A member away this long loses the team's open tickets "
-            "to the others. 0: never.",
+            "slug": _("Lower-case letters, digits and hyphens; the team filter takes it."),
+            "is_default": _(
+                "Tickets that name no team (customers', email, the SupportMe API) "
+                "go to this team. One team at most."
+            ),
+            "assignment": _(
+                "Who gets a ticket that enters the team while nobody has it: "
+                "members in turn, or the one with fewest open tickets; only members who are "
+                "available and under their cap."
+            ),
+            "reassign_after_minutes": _(
+                "A member away this long loses the team's open tickets to the others. 0: never."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -100,7 +106,7 @@ class TeamAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).select_related("lead").prefetch_related("memberships")
 
-    @admin.display(description="Members")
+    @admin.display(description=_("Members"))
     def member_count(self, team: Team) -> int:
         return len(team.memberships.all())
 
@@ -116,8 +122,9 @@ class AgentStatusForm(ServiceForm):
         model = AgentStatus
         fields = ("max_open_tickets",)
         help_texts = {
-            "max_open_tickets": "The most open tickets automatic assignment gives this agent; "
-            "empty: no cap."
+            "max_open_tickets": _(
+                "The most open tickets automatic assignment gives this agent; empty: no cap."
+            )
         }
 
     def apply(self) -> None:

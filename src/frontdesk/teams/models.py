@@ -10,14 +10,16 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 
 
 class Assignment(models.TextChoices):
-    NONE = "none", "Nobody: agents claim tickets"
-    ROUND_ROBIN = "round_robin", "Round-robin"
-    LEAST_LOADED = "least_loaded", "Least loaded"
+    NONE = "none", gettext_noop("Nobody: agents claim tickets")
+    ROUND_ROBIN = "round_robin", gettext_noop("Round-robin")
+    LEAST_LOADED = "least_loaded", gettext_noop("Least loaded")
 
 
 class Team(models.Model):
@@ -91,8 +93,8 @@ class AgentStatus(models.Model):
     max_open_tickets = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "agent's availability"
-        verbose_name_plural = "agents' availability and caps"
+        verbose_name = _("agent's availability")
+        verbose_name_plural = _("agents' availability and caps")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'available' if self.available else 'away'}"

@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.admin import ReadOnly, ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
 from frontdesk.core.clock import now
@@ -83,9 +85,9 @@ class TicketForm(ServiceForm):
     (each one a history row; a new due date schedules the SLA check)."""
 
     tags = forms.CharField(
-        label="Tags",
+        label=_("Tags"),
         required=False,
-        help_text="Separate tags with commas, for example: boiler, studio 2.",
+        help_text=_("Separate tags with commas, for example: boiler, studio 2."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -167,25 +169,26 @@ class TicketAdmin(ServiceAdmin):
         deleted, counts, _, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, set(), protected
 
-    @admin.display(description="Number", ordering="id")
+    @admin.display(description=_("Number"), ordering="id")
     def number_display(self, ticket: Ticket) -> str:
         return ticket.number
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, ticket: Ticket) -> str:
         return _badge(ticket.get_status_display(), STATUS_COLOURS[ticket.status])
 
-    @admin.display(description="Priority", ordering="priority")
+    @admin.display(description=_("Priority"), ordering="priority")
     def priority_badge(self, ticket: Ticket) -> str:
         return _badge(ticket.get_priority_display(), PRIORITY_COLOURS[ticket.priority])
 
-    @admin.display(description="Due", ordering="due_at")
+    @admin.display(description=_("Due"), ordering="due_at")
     def due_display(self, ticket: Ticket) -> str:
         if ticket.due_at is None:
             return "—"
         if not ticket.is_done and ticket.due_at < now():
             return format_html(
-                '<strong style="color:#b91c1c">Overdue · {}</strong>',
+                '<strong style="color:#b91c1c">{} · {}</strong>',
+                gettext("Overdue"),
                 ticket.due_at.strftime("%Y-%m-%d %H:%M"),
             )
         return ticket.due_at.strftime("%Y-%m-%d %H:%M")
@@ -249,12 +252,12 @@ class AttachmentAdmin(ServiceAdmin):
             lambda file: file_services.attachment_delete(actor=request.user, attachment_id=file.pk),  # type: ignore[arg-type]
         )
 
-    @admin.display(description="File")
+    @admin.display(description=_("File"))
     def download(self, attachment: Attachment) -> str:
         # The permission-checked view: the storage itself is never served.
         return format_html('<a href="{}">{}</a>', attachment.url, attachment.original_name)
 
-    @admin.display(description="Size", ordering="size")
+    @admin.display(description=_("Size"), ordering="size")
     def size_display(self, attachment: Attachment) -> str:
         return filesizeformat(attachment.size)
 

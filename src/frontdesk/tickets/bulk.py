@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
@@ -57,7 +58,9 @@ def _clean_ids(ticket_ids: Sequence[object]) -> list[int]:
         raise InvalidInput("Choose at least one ticket.", field="tickets")
     if len(ids) > BULK_LIMIT:
         raise InvalidInput(
-            f"Change at most {BULK_LIMIT} tickets at once; you chose {len(ids)}.", field="tickets"
+            gettext_noop("Change at most %(limit)s tickets at once; you chose %(count)s."),
+            values={"limit": BULK_LIMIT, "count": len(ids)},
+            field="tickets",
         )
     return ids
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
@@ -34,7 +35,9 @@ def _checked_description(description: str) -> str:
         )
     if len(description) > DESCRIPTION_MAX:
         raise InvalidInput(
-            f"The description can be at most {DESCRIPTION_MAX} characters.", field="description"
+            gettext_noop("The description can be at most %(limit)s characters."),
+            values={"limit": DESCRIPTION_MAX},
+            field="description",
         )
     return description
 

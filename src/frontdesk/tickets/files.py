@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import ratelimit
@@ -155,8 +155,14 @@ def check_files(files: Sequence[UploadedFile], *, already: int = 0) -> None:
     if len(files) + already > max_files():
         left = max_files() - already
         raise InvalidInput(
-            f"You can attach at most {max_files()} files to a message"
-            + (f"; you chose {len(files)}." if already == 0 else f"; {left} more fit here."),
+            gettext_noop(
+                "You can attach at most %(limit)s files to a message; you chose %(count)s."
+            )
+            if already == 0
+            else gettext_noop(
+                "You can attach at most %(limit)s files to a message; %(left)s more fit here."
+            ),
+            values={"limit": max_files(), "count": len(files), "left": left},
             field=FIELD,
         )
     for file in files:
@@ -166,11 +172,16 @@ def check_files(files: Sequence[UploadedFile], *, already: int = 0) -> None:
 def _check_size(name: str, size: int) -> None:
     if size > max_bytes():
         raise TooLarge(
-            f"{name} is {human_size(size)}; a file can be at most {human_size(max_bytes())}.",
+            gettext_noop("%(name)s is %(size)s; a file can be at most %(limit)s."),
+            values={"name": name, "size": human_size(size), "limit": human_size(max_bytes())},
             field=FIELD,
         )
     if size == 0:
-        raise InvalidInput(f"{name} is empty. Choose a file with something in it.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s is empty. Choose a file with something in it."),
+            values={"name": name},
+            field=FIELD,
+        )
 
 
 @dataclass(frozen=True)
@@ -284,7 +295,11 @@ def _stage(file: UploadedFile) -> Staged:
         is_text = _still_text(text, b"", final=True)
     _check_size(name, size)
     if file.size is not None and size != file.size:
-        raise InvalidInput(f"{name} did not arrive completely. Please send it again.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s did not arrive completely. Please send it again."),
+            values={"name": name},
+            field=FIELD,
+        )
     check_free_disk(size)
     field = _file_field()
     # upload_to gives a random name; the storage moves a temporary upload into place.

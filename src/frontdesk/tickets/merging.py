@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.compiled import CompiledRead
@@ -64,7 +65,9 @@ def _lock_pair(actor: User, ticket_id: int, other_id: int, *, field: str) -> tup
             if pk == ticket_id:
                 raise
             raise InvalidInput(
-                f"There is no ticket {Ticket.number_for(other_id)}.", field=field
+                gettext_noop("There is no ticket %(number)s."),
+                values={"number": Ticket.number_for(other_id)},
+                field=field,
             ) from None
     return locked[ticket_id], locked[other_id]
 
@@ -81,7 +84,9 @@ def _check_other_id(value: object, *, field: str) -> int:
             raise InvalidInput("Name the ticket by its number, such as TKT-000123.", field=field)
         number = int(text)
     if not 0 < number < 2**63:
-        raise InvalidInput(f"There is no ticket {value}.", field=field)
+        raise InvalidInput(
+            gettext_noop("There is no ticket %(number)s."), values={"number": value}, field=field
+        )
     return number
 
 
@@ -133,13 +138,22 @@ def tickets_merge(*, actor: User, source_id: int, target: object) -> Merged:
         source, survivor = _lock_pair(actor, source_id, target_id, field="target")
         if source.merged_into_id is not None:
             raise Conflict(
-                f"{source.number} has already been merged into "
-                f"{Ticket.number_for(source.merged_into_id)}."
+                gettext_noop("%(number)s has already been merged into %(survivor)s."),
+                values={
+                    "number": source.number,
+                    "survivor": Ticket.number_for(source.merged_into_id),
+                },
             )
         if survivor.merged_into_id is not None:
             raise InvalidInput(
-                f"{survivor.number} has itself been merged into "
-                f"{Ticket.number_for(survivor.merged_into_id)}; merge into that one instead.",
+                gettext_noop(
+                    "%(number)s has itself been merged into %(survivor)s; merge into that one "
+                    "instead."
+                ),
+                values={
+                    "number": survivor.number,
+                    "survivor": Ticket.number_for(survivor.merged_into_id),
+                },
                 field="target",
             )
         moved = Message.objects.filter(ticket=source).update(ticket=survivor)
@@ -230,7 +244,10 @@ def message_split(*, actor: User, message_id: int, title: str | None = None) -> 
         if message.kind != MessageKind.PUBLIC:
             raise InvalidInput("Only a public message can be split into a ticket of its own.")
         if source.merged_into_id is not None:
-            raise InvalidInput(f"{source.number} has been merged; split from its survivor.")
+            raise InvalidInput(
+                gettext_noop("%(number)s has been merged; split from its survivor."),
+                values={"number": source.number},
+            )
         first = Message.objects.filter(ticket=source).order_by("id").values_list("id", flat=True)
         if first[:1] and first[0] == message.pk:
             raise InvalidInput("The first message is the ticket itself; split a later one.")
@@ -290,7 +307,10 @@ def tickets_link(*, actor: User, ticket_id: int, other: object) -> TicketLink:
         ticket, linked = _lock_pair(actor, ticket_id, other_id, field="ticket")
         older, newer = _pair(ticket, linked)
         if TicketLink.objects.filter(ticket=older, other=newer).exists():
-            raise Conflict(f"{ticket.number} and {linked.number} are already linked.")
+            raise Conflict(
+                gettext_noop("%(number)s and %(other)s are already linked."),
+                values={"number": ticket.number, "other": linked.number},
+            )
         link = TicketLink.objects.create(ticket=older, other=newer, created_by=actor)
         for one, two in ((ticket, linked), (linked, ticket)):
             touch(
@@ -312,7 +332,10 @@ def tickets_unlink(*, actor: User, ticket_id: int, other: object) -> None:
         older, newer = _pair(ticket, linked)
         link = TicketLink.objects.filter(ticket=older, other=newer).first()
         if link is None:
-            raise NotFound(f"{ticket.number} and {linked.number} are not linked.")
+            raise NotFound(
+                gettext_noop("%(number)s and %(other)s are not linked."),
+                values={"number": ticket.number, "other": linked.number},
+            )
         if link.kind == TicketLink.Kind.MERGED:
             raise InvalidInput("A merge cannot be undone, and its link stays.", field="ticket")
         link.delete()

@@ -11,19 +11,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation
 from frontdesk.core.clock import now
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    PENDING = "pending", "Pending"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
+    NEW = "new", gettext_noop("New")
+    OPEN = "open", gettext_noop("Open")
+    IN_PROGRESS = "in_progress", gettext_noop("In progress")
+    PENDING = "pending", gettext_noop("Pending")
+    RESOLVED = "resolved", gettext_noop("Resolved")
+    CLOSED = "closed", gettext_noop("Closed")
+    REOPENED = "reopened", gettext_noop("Reopened")
 
 
 # SupportMe knows two states. "Closed" there is Resolved or Closed here; the rest is "open".
@@ -57,28 +58,28 @@ _ACTIVE_INDEX_CONDITION = Q(status__in=ACTIVE_STATUSES)
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", gettext_noop("Low")
+    MEDIUM = "medium", gettext_noop("Medium")
+    HIGH = "high", gettext_noop("High")
+    URGENT = "urgent", gettext_noop("Urgent")
+    CRITICAL = "critical", gettext_noop("Critical")
 
 
 class Category(models.TextChoices):
-    TECHNICAL = "technical", "Technical"
-    BILLING = "billing", "Billing"
-    PRODUCT = "product", "Product"
-    FEATURE_REQUEST = "feature_request", "Feature request"
-    BUG = "bug", "Bug"
-    ACCOUNT = "account", "Account"
-    GENERAL = "general", "General"
-    OTHER = "other", "Other"
+    TECHNICAL = "technical", gettext_noop("Technical")
+    BILLING = "billing", gettext_noop("Billing")
+    PRODUCT = "product", gettext_noop("Product")
+    FEATURE_REQUEST = "feature_request", gettext_noop("Feature request")
+    BUG = "bug", gettext_noop("Bug")
+    ACCOUNT = "account", gettext_noop("Account")
+    GENERAL = "general", gettext_noop("General")
+    OTHER = "other", gettext_noop("Other")
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    EMAIL = "email", "Email"
+    WEB = "web", gettext_noop("Web")
+    API = "api", gettext_noop("API")
+    EMAIL = "email", gettext_noop("Email")
 
 
 class Tag(models.Model):
@@ -228,9 +229,9 @@ class Ticket(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    PUBLIC = "public", "Public reply"
-    INTERNAL = "internal", "Internal note"
-    SYSTEM = "system", "System message"
+    PUBLIC = "public", gettext_noop("Public reply")
+    INTERNAL = "internal", gettext_noop("Internal note")
+    SYSTEM = "system", gettext_noop("System message")
 
 
 class Message(models.Model):
@@ -295,29 +296,31 @@ class TicketEvent(models.Model):
     its text, so that deleting a message removes its words."""
 
     class Field(models.TextChoices):
-        STATUS = "status", "Status"
-        ASSIGNEE = "assignee", "Assignee"
-        PRIORITY = "priority", "Priority"
-        CATEGORY = "category", "Category"
-        TAGS = "tags", "Tags"
-        TITLE = "title", "Title"
-        DUE_AT = "due_at", "Due date"
-        ESTIMATED_HOURS = "estimated_hours", "Estimated hours"
-        ACTUAL_HOURS = "actual_hours", "Actual hours"
-        CREATED = "created", "Created"
-        COMMENT = "comment", "Comment"
-        ATTACHMENT = "attachment", "Attachment"
-        RESOLUTION = "resolution", "Resolution"
-        RESOLUTION_PUBLIC = "resolution_public", "Resolution shown to the customer"
-        TIME = "time", "Time logged"  # a time entry (timelog/), as "45m on 2026-12-03"
-        SATISFACTION = "satisfaction", "Satisfaction"  # the requester's rating (satisfaction/)
-        MERGED = "merged", "Merged"
-        SPLIT = "split", "Split"
-        LINKS = "links", "Linked tickets"
-        FOLLOWERS = "followers", "Followers"
-        CC = "cc", "CC"
-        CUSTOM_FIELD = "custom_field", "Custom field"
-        TEAM = "team", "Team"
+        STATUS = "status", gettext_noop("Status")
+        ASSIGNEE = "assignee", gettext_noop("Assignee")
+        PRIORITY = "priority", gettext_noop("Priority")
+        CATEGORY = "category", gettext_noop("Category")
+        TAGS = "tags", gettext_noop("Tags")
+        TITLE = "title", gettext_noop("Title")
+        DUE_AT = "due_at", gettext_noop("Due date")
+        ESTIMATED_HOURS = "estimated_hours", gettext_noop("Estimated hours")
+        ACTUAL_HOURS = "actual_hours", gettext_noop("Actual hours")
+        CREATED = "created", gettext_noop("Created")
+        COMMENT = "comment", gettext_noop("Comment")
+        ATTACHMENT = "attachment", gettext_noop("Attachment")
+        RESOLUTION = "resolution", gettext_noop("Resolution")
+        RESOLUTION_PUBLIC = "resolution_public", gettext_noop("Resolution shown to the customer")
+        # a time entry (timelog/), as "45m on 2026-12-03"
+        TIME = "time", gettext_noop("Time logged")
+        # the requester's rating (satisfaction/)
+        SATISFACTION = "satisfaction", gettext_noop("Satisfaction")
+        MERGED = "merged", gettext_noop("Merged")
+        SPLIT = "split", gettext_noop("Split")
+        LINKS = "links", gettext_noop("Linked tickets")
+        FOLLOWERS = "followers", gettext_noop("Followers")
+        CC = "cc", gettext_noop("CC")
+        CUSTOM_FIELD = "custom_field", gettext_noop("Custom field")
+        TEAM = "team", gettext_noop("Team")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -349,9 +352,9 @@ class TicketLink(models.Model):
     one was merged says ``Ticket.merged_into``)."""
 
     class Kind(models.TextChoices):
-        RELATED = "related", "Related"
-        SPLIT = "split", "Split"
-        MERGED = "merged", "Merged"
+        RELATED = "related", gettext_noop("Related")
+        SPLIT = "split", gettext_noop("Split")
+        MERGED = "merged", gettext_noop("Merged")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     other = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")

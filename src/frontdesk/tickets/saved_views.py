@@ -15,6 +15,7 @@ hold a filter that would not parse.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -41,7 +42,11 @@ def _clean_name(name: object) -> str:
     if not cleaned:
         raise InvalidInput("Give the view a name.", field="name")
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise InvalidInput(f"Keep the name to {NAME_MAX_LENGTH} characters or fewer.", field="name")
+        raise InvalidInput(
+            gettext_noop("Keep the name to %(limit)s characters or fewer."),
+            values={"limit": NAME_MAX_LENGTH},
+            field="name",
+        )
     if not cleaned.isprintable():
         raise InvalidInput("The name may not hold control characters.", field="name")
     return cleaned
@@ -58,7 +63,11 @@ def _clean_query(actor: User, query: object) -> str:
 def _check_name_free(owner: User, name: str, *, other_than: int = 0) -> None:
     taken = SavedView.objects.filter(owner=owner, name__iexact=name).exclude(pk=other_than)
     if taken.exists():
-        raise InvalidInput(f"You already have a view called “{name}”.", field="name")
+        raise InvalidInput(
+            gettext_noop("You already have a view called “%(name)s”."),
+            values={"name": name},
+            field="name",
+        )
 
 
 def saved_view_may_change(*, actor: User, view: SavedView) -> bool:
@@ -91,7 +100,9 @@ def saved_view_create(*, actor: User, name: str, query: str, shared: bool = Fals
         User.objects.select_for_update().filter(pk=actor.pk).first()
         if SavedView.objects.filter(owner=actor).count() >= VIEWS_PER_OWNER:
             raise InvalidInput(
-                f"You can keep up to {VIEWS_PER_OWNER} views: delete one first.", field="name"
+                gettext_noop("You can keep up to %(limit)s views: delete one first."),
+                values={"limit": VIEWS_PER_OWNER},
+                field="name",
             )
         _check_name_free(actor, cleaned)
         return SavedView.objects.create(owner=actor, name=cleaned, query=text, shared=shared)

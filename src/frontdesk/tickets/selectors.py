@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, Substr
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, User
 from frontdesk.core.clock import now
@@ -588,7 +588,11 @@ def search_words(query: str) -> str:
     """The words of a search, spaced once, within the length a search may have."""
     words = " ".join(query.split())
     if len(words) > SEARCH_MAX_LENGTH:
-        raise InvalidInput(f"Search for at most {SEARCH_MAX_LENGTH} characters.", field="q")
+        raise InvalidInput(
+            gettext_noop("Search for at most %(limit)s characters."),
+            values={"limit": SEARCH_MAX_LENGTH},
+            field="q",
+        )
     return words
 
 

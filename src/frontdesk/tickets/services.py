@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.accounts.services import customer_create_for_phone_in
@@ -190,8 +191,8 @@ def check_not_merged(ticket: Ticket) -> None:
     survivor."""
     if ticket.merged_into_id is not None:
         raise Conflict(
-            f"This ticket has been merged into {Ticket.number_for(ticket.merged_into_id)}; "
-            "continue there."
+            gettext_noop("This ticket has been merged into %(number)s; continue there."),
+            values={"number": Ticket.number_for(ticket.merged_into_id)},
         )
 
 
@@ -286,8 +287,11 @@ def _open_tickets_cap(requester: User) -> None:
     count = Ticket.objects.filter(requester=requester, status__in=ACTIVE_STATUSES).count()
     if count >= cap:
         raise InvalidInput(
-            f"You already have {count} open tickets. "
-            "Please wait for one to be closed before opening another."
+            gettext_noop(
+                "You already have %(count)s open tickets. "
+                "Please wait for one to be closed before opening another."
+            ),
+            values={"count": count},
         )
 
 
@@ -409,7 +413,8 @@ def _claim_unassigned(ticket: Ticket, actor: User) -> list[Change]:
         ticket.refresh_from_db(fields=["assignee"])
         holder = ticket.assignee
         raise Conflict(
-            f"This ticket has just been claimed by {by(holder) if holder else 'another agent'}."
+            gettext_noop("This ticket has just been claimed by %(who)s."),
+            values={"who": by(holder) if holder else "another agent"},
         )
     event = record_change(ticket, actor, TicketEvent.Field.ASSIGNEE, None, actor.pk)
     ticket.assignee = actor
@@ -526,7 +531,10 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
         _check_staff(actor)
         check_not_merged(ticket)
         if ticket.assignee is not None and ticket.assignee_id != actor.pk:
-            raise Conflict(f"This ticket has already been claimed by {by(ticket.assignee)}.")
+            raise Conflict(
+                gettext_noop("This ticket has already been claimed by %(who)s."),
+                values={"who": by(ticket.assignee)},
+            )
         if ticket.assignee_id == actor.pk and not ticket.is_done:
             raise Conflict("You have already claimed this ticket.")
         # The conditional UPDATE is the arbiter where row locks are not available.
@@ -537,7 +545,10 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
             ticket.refresh_from_db()
             holder = ticket.assignee
             name = by(holder) if holder else "another agent"
-            raise Conflict(f"This ticket has already been claimed by {name}.")
+            raise Conflict(
+                gettext_noop("This ticket has already been claimed by %(who)s."),
+                values={"who": name},
+            )
         reopened = ticket.is_done
         fields: list[str] = []
         changes: list[Change] = []
@@ -582,7 +593,10 @@ def ticket_take_over(*, actor: User, ticket_id: int, from_id: int | None = None)
         if previous.pk == actor.pk:
             raise Conflict("This ticket is already yours.")
         if from_id is not None and previous.pk != from_id:
-            raise Conflict(f"This ticket has meanwhile gone to {by(previous)}.")
+            raise Conflict(
+                gettext_noop("This ticket has meanwhile gone to %(who)s."),
+                values={"who": by(previous)},
+            )
         if not Ticket.objects.filter(pk=ticket.pk, assignee_id=previous.pk).update(assignee=actor):
             raise Conflict("This ticket has just changed hands; look again.")
         ticket.assignee = actor

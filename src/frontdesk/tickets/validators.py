@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import in_utc
 from frontdesk.core.errors import InvalidInput
@@ -34,7 +35,8 @@ def clean_title(value: str) -> str:
         raise InvalidInput("Give the ticket a title.", field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(
-            f"A title can be at most {TITLE_MAX} characters; this one has {len(title):,}.",
+            gettext_noop("A title can be at most %(limit)s characters; this one has %(count)s."),
+            values={"limit": TITLE_MAX, "count": f"{len(title):,}"},
             field="title",
         )
     if not is_one_printable_line(title):
@@ -59,7 +61,8 @@ def check_message(body: str) -> None:
     length = message_length(body)
     if length > MESSAGE_MAX:
         raise InvalidInput(
-            f"A message can be at most {MESSAGE_MAX:,} characters; this one has {length:,}.",
+            gettext_noop("A message can be at most %(limit)s characters; this one has %(count)s."),
+            values={"limit": f"{MESSAGE_MAX:,}", "count": f"{length:,}"},
             field="message",
         )
     if not is_storable_text(body):
@@ -81,7 +84,9 @@ def clean_resolution(value: object) -> str:
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > RESOLUTION_MAX:
         raise InvalidInput(
-            f"The resolution can be at most {RESOLUTION_MAX:,} characters.", field="resolution"
+            gettext_noop("The resolution can be at most %(limit)s characters."),
+            values={"limit": f"{RESOLUTION_MAX:,}"},
+            field="resolution",
         )
     if not is_storable_text(text):
         raise InvalidInput(
@@ -117,12 +122,19 @@ def clean_tags(value: object) -> list[str]:
     for tag in tags:
         if len(tag) > TAG_MAX_LENGTH or not _TAG_CHARACTERS.match(tag):
             raise InvalidInput(
-                f"Tag {tag!r} is not valid: letters, digits, spaces, - and _, at most "
-                f"{TAG_MAX_LENGTH} characters.",
+                gettext_noop(
+                    "Tag %(tag)s is not valid: letters, digits, spaces, - and _, at most "
+                    "%(limit)s characters."
+                ),
+                values={"tag": repr(tag), "limit": TAG_MAX_LENGTH},
                 field="tags",
             )
     if len(tags) > TAGS_PER_TICKET:
-        raise InvalidInput(f"A ticket can have at most {TAGS_PER_TICKET} tags.", field="tags")
+        raise InvalidInput(
+            gettext_noop("A ticket can have at most %(limit)s tags."),
+            values={"limit": TAGS_PER_TICKET},
+            field="tags",
+        )
     return tags
 
 

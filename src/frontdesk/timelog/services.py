@@ -14,6 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
@@ -50,7 +51,11 @@ def clean_note(value: object) -> str:
         raise InvalidInput("The note must be text.", field="note")
     note = " ".join(value.split())
     if len(note) > NOTE_MAX:
-        raise InvalidInput(f"The note is at most {NOTE_MAX} characters.", field="note")
+        raise InvalidInput(
+            gettext_noop("The note is at most %(limit)s characters."),
+            values={"limit": NOTE_MAX},
+            field="note",
+        )
     return note
 
 

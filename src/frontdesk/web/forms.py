@@ -14,7 +14,6 @@ from django.forms.renderers import Jinja2 as Jinja2Renderer
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.accounts.models import ApiTokenScope, User
@@ -84,7 +83,7 @@ class PageForm(forms.Form):
         """Show a service's error next to its field, or above the form."""
         field = exc.field if exc.field in self.fields else None
         # In the page's language when the catalogue has the service's words (web/texts.py).
-        self.add_error(field, gettext(exc.message))
+        self.add_error(field, exc.said())
 
 
 def _text(
@@ -152,7 +151,7 @@ class IdField(forms.CharField):
         try:
             return parse_id(text, field=str(self.label or "id"), message=self.invalid)
         except InvalidInput as exc:
-            raise forms.ValidationError(gettext(exc.message)) from None
+            raise forms.ValidationError(exc.said()) from None
 
 
 class MultipleFileInput(forms.FileInput):

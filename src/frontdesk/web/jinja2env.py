@@ -22,7 +22,10 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from frontdesk.accounts.models import SYSTEM_USER_ID
 from frontdesk.core.clock import now
+from frontdesk.sla.texts import sla_note_said
+from frontdesk.tickets.models import MessageKind
 from frontdesk.tickets.texts import plain_words
 from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
 
@@ -36,6 +39,13 @@ def status_badge(context: Context, status: str) -> str:
 @pass_context
 def system_line(context: Context, text: str) -> str:
     return plain_words(text, for_customer=frontdesk_ui.is_customer(context.get("user")))
+
+
+def note_text(message: Any) -> str:
+    """A message's text; the SLA's notes by System in the reader's language (sla/texts.py)."""
+    if message.kind == MessageKind.INTERNAL and message.author_id == SYSTEM_USER_ID:
+        return sla_note_said(message.body)
+    return str(message.body)
 
 
 @pass_context
@@ -166,6 +176,7 @@ def environment(**options: Any) -> Environment:
         earlier_messages=earlier_messages,
         role_words=frontdesk_ui.role_words,
         status_words=frontdesk_ui.status_words,
+        note_text=note_text,
     )
     env.filters.update(
         message_text=frontdesk_text.message_text,

@@ -1,6 +1,6 @@
 """The services' words that the customers' pages show (a form's error, a notice), marked for
 the translation catalogue. The services write English (the SupportMe and REST APIs answer
-in it); a page says them in its reader's language with ``gettext(exc.message)``
+in it); a page says them in its reader's language with ``exc.said()``
 (PageForm.add_domain_error) when the catalogue has them: docs/translating.md."""
 
 from __future__ import annotations

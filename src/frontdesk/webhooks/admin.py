@@ -11,25 +11,31 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from frontdesk.core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, apply_to_each
+from frontdesk.core.model_texts import choices_said
 from frontdesk.webhooks import services
 from frontdesk.webhooks.models import Delivery, Webhook, WebhookEvent
 
 
 class WebhookForm(ServiceForm):
     events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices,
+        label=_("Events"),
+        choices=choices_said(WebhookEvent.choices),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Internal notes are sent only to a webhook that asks for them.",
+        help_text=_("Internal notes are sent only to a webhook that asks for them."),
     )
 
     class Meta:
         model = Webhook
         fields = ("name", "url", "events", "format", "active")
         help_texts = {
-            "url": "http:// or https://, to a public address: private, loopback and metadata "
-            "addresses are refused when sending, and redirects are not followed."
+            "url": _(
+                "http:// or https://, to a public address: private, loopback and metadata "
+                "addresses are refused when sending, and redirects are not followed."
+            )
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,14 +60,21 @@ class WebhookForm(ServiceForm):
             services.webhook_update(actor=self.actor, webhook_id=self.instance.pk, changes=values)
 
 
-@admin.action(description="Send a test event to the selected webhooks")
+@admin.action(description=_("Send a test event to the selected webhooks"))
 def send_test(modeladmin: WebhookAdmin, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
     apply_to_each(
         modeladmin,
         request,
         queryset,
         lambda hook: services.webhook_test(actor=request.user, webhook_id=hook.pk),  # type: ignore[arg-type]
-        lambda count: f"{count} test event(s) queued: see each webhook's deliveries.",
+        lambda count: (
+            ngettext(
+                "%(count)d test event queued: see the webhook's deliveries.",
+                "%(count)d test events queued: see each webhook's deliveries.",
+                count,
+            )
+            % {"count": count}
+        ),
     )
 
 
@@ -88,7 +101,7 @@ class WebhookAdmin(ServiceAdmin):
         apply_to_each(self, request, queryset, lambda hook: self.delete_model(request, hook))
 
 
-@admin.action(description="Send the selected failed deliveries again")
+@admin.action(description=_("Send the selected failed deliveries again"))
 def send_again(
     modeladmin: DeliveryAdmin, request: HttpRequest, queryset: QuerySet[Delivery]
 ) -> None:
@@ -101,7 +114,14 @@ def send_again(
             webhook_id=row.webhook_id,
             delivery_id=row.pk,
         ),
-        lambda count: f"{count} delivery(ies) will be sent again.",
+        lambda count: (
+            ngettext(
+                "%(count)d delivery will be sent again.",
+                "%(count)d deliveries will be sent again.",
+                count,
+            )
+            % {"count": count}
+        ),
     )
 
 

@@ -11,19 +11,21 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
 
 
 class WebhookEvent(models.TextChoices):
-    TICKET_CREATED = "ticket.created", "A ticket is created"
-    MESSAGE_PUBLIC = "message.public", "A public reply is posted"
-    MESSAGE_INTERNAL = "message.internal", "An internal note is written"
-    STATUS_CHANGED = "ticket.status_changed", "The status changes"
-    ASSIGNED = "ticket.assigned", "The assignee changes"
-    PRIORITY_CHANGED = "ticket.priority_changed", "The priority changes"
-    SLA_WARNING = "sla.warning", "An SLA target nears"
-    SLA_BREACH = "sla.breach", "An SLA target is missed"
+    TICKET_CREATED = "ticket.created", gettext_noop("A ticket is created")
+    MESSAGE_PUBLIC = "message.public", gettext_noop("A public reply is posted")
+    MESSAGE_INTERNAL = "message.internal", gettext_noop("An internal note is written")
+    STATUS_CHANGED = "ticket.status_changed", gettext_noop("The status changes")
+    ASSIGNED = "ticket.assigned", gettext_noop("The assignee changes")
+    PRIORITY_CHANGED = "ticket.priority_changed", gettext_noop("The priority changes")
+    SLA_WARNING = "sla.warning", gettext_noop("An SLA target nears")
+    SLA_BREACH = "sla.breach", gettext_noop("An SLA target is missed")
 
 
 TEST_EVENT = "webhook.test"
@@ -31,8 +33,8 @@ RULE_EVENT = "rule.matched"  # sent by an automation rule's action to the webhoo
 
 
 class WebhookFormat(models.TextChoices):
-    JSON = "json", "JSON (signed, every field)"
-    SLACK = "slack", 'Slack-compatible incoming webhook ({"text": ...})'
+    JSON = "json", gettext_noop("JSON (signed, every field)")
+    SLACK = "slack", gettext_noop('Slack-compatible incoming webhook ({"text": ...})')
 
 
 class Webhook(models.Model):
@@ -67,10 +69,10 @@ class Delivery(models.Model):
     attempt (the receiver's idempotency key); the body is re-signed at each attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed (given up)"
+        PENDING = "pending", gettext_noop("Waiting to be sent")
+        SENDING = "sending", gettext_noop("Being sent")
+        DELIVERED = "delivered", gettext_noop("Delivered")
+        FAILED = "failed", gettext_noop("Failed (given up)")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=32)
@@ -89,7 +91,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         indexes: ClassVar = [
             models.Index(
                 fields=["next_attempt_at"],
@@ -112,12 +114,12 @@ class WebhookChange(models.Model):
     it, with its values (never the secret)."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        CHANGED = "changed", "Changed"
-        ROTATED = "rotated", "Secret rotated"
-        TESTED = "tested", "Test sent"
-        RESENT = "resent", "Failed delivery sent again"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", gettext_noop("Created")
+        CHANGED = "changed", gettext_noop("Changed")
+        ROTATED = "rotated", gettext_noop("Secret rotated")
+        TESTED = "tested", gettext_noop("Test sent")
+        RESENT = "resent", gettext_noop("Failed delivery sent again")
+        DELETED = "deleted", gettext_noop("Deleted")
 
     webhook = models.ForeignKey(
         Webhook, null=True, on_delete=models.SET_NULL, related_name="changes"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
@@ -64,7 +65,11 @@ def _clean_name(value: object, pk: int | None) -> str:
     if not name:
         raise InvalidInput("Give the webhook a name.", field="name")
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"A name is at most {NAME_MAX} characters.", field="name")
+        raise InvalidInput(
+            gettext_noop("A name is at most %(limit)s characters."),
+            values={"limit": NAME_MAX},
+            field="name",
+        )
     same = Webhook.objects.filter(name__iexact=name)
     if (same if pk is None else same.exclude(pk=pk)).exists():
         raise InvalidInput("Another webhook has this name.", field="name")
@@ -80,7 +85,11 @@ def clean_url(value: object) -> str:
     if not url:
         raise InvalidInput("Give the URL the events are posted to.", field="url")
     if len(url) > URL_MAX:
-        raise InvalidInput(f"A URL is at most {URL_MAX} characters.", field="url")
+        raise InvalidInput(
+            gettext_noop("A URL is at most %(limit)s characters."),
+            values={"limit": URL_MAX},
+            field="url",
+        )
     try:
         target = client.parse_url(url)
         client.check_literal(target.host)
@@ -162,7 +171,11 @@ def webhook_create(*, actor: User, values: Mapping[str, Any]) -> Webhook:
     check_admin(actor)
     with transaction.atomic():
         if Webhook.objects.count() >= WEBHOOKS_MAX:
-            raise InvalidInput(f"There can be at most {WEBHOOKS_MAX} webhooks.", field="name")
+            raise InvalidInput(
+                gettext_noop("There can be at most %(limit)s webhooks."),
+                values={"limit": WEBHOOKS_MAX},
+                field="name",
+            )
         moment = clock.now()
         webhook = Webhook(
             **clean_webhook(values),

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 
 from frontdesk.notifications.selectors import outbox_failed_count
 
@@ -19,8 +20,9 @@ def failed_mail_notice() -> SafeString | str:
         return ""
     listing = reverse("admin:notifications_outboxmail_changelist") + "?status__exact=failed"
     return format_html(
-        '<p class="errornote outbox-failed">{} could not be sent. '
-        '<a href="{}">See why, and send again</a>.</p>',
-        "1 mail" if count == 1 else f"{count} mails",
+        '<p class="errornote outbox-failed">{} <a href="{}">{}</a>.</p>',
+        ngettext("%(count)d mail could not be sent.", "%(count)d mails could not be sent.", count)
+        % {"count": count},
         listing,
+        gettext("See why, and send again"),
     )

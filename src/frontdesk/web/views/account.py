@@ -227,7 +227,7 @@ def profile_session_end(request: HttpRequest, user_session_id: int) -> HttpRespo
     except NotFound as exc:
         return not_found(request, exc.message)  # someone else's, or already ended
     except InvalidInput as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request, _("Signed out %(device)s.") % {"device": ended.device or _("that device")}
@@ -351,7 +351,7 @@ def profile_availability(request: HttpRequest) -> HttpResponse:
     try:
         agent_set_available(actor=user, available=available)
     except DomainError as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request, "You are available for new tickets." if available else "You are away."
@@ -368,7 +368,7 @@ def profile_after_send(request: HttpRequest) -> HttpResponse:
     try:
         accounts.user_set_after_send(user=user, after_send=request.POST.get("after_send", ""))
     except InvalidInput as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(request, gettext("Saved: what happens after you send a reply."))
     return redirect("/profile#after-send")

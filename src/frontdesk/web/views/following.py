@@ -64,6 +64,6 @@ def ticket_cc_change(request: HttpRequest, ticket_id: int) -> HttpResponse:
             messages.error(request, gettext("Choose Add or Remove."))
     except FORM_ERRORS as exc:
         # The page again, with the error under the field and what was typed still in it.
-        request.cc_error = gettext(exc.message)  # type: ignore[attr-defined]
+        request.cc_error = exc.said()  # type: ignore[attr-defined]
         return ticket_page_with_status(request, user, ticket_id, http_status(exc))
     return redirect(f"/ticket/{ticket_id}")

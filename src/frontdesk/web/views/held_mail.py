@@ -37,7 +37,7 @@ def held_mail_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
     try:
         mail = services.held_mail_accept(actor=current_user(request), inbound_id=inbound_id)
     except DECISION_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         number = Ticket.number_for(mail.ticket_id or 0)
         messages.success(
@@ -56,7 +56,7 @@ def held_mail_dismiss(request: HttpRequest, inbound_id: int) -> HttpResponse:
     try:
         mail = services.held_mail_dismiss(actor=current_user(request), inbound_id=inbound_id)
     except DECISION_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request, gettext("Mail %(mail)s dismissed. It stays on record.") % {"mail": mail.pk}

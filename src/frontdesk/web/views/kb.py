@@ -267,7 +267,7 @@ def _preview(request: HttpRequest, form: ArticleForm, article: Article | None) -
         html = services.article_preview(actor=user, body=request.POST.get("body", ""))
     except InvalidInput as exc:
         if request.htmx:  # type: ignore[attr-defined]
-            return render(request, "kb/_preview.html", {"error": gettext(exc.message)}, status=400)
+            return render(request, "kb/_preview.html", {"error": exc.said()}, status=400)
         form.add_domain_error(exc)
         return _editor(request, form=form, article=article, status=400)
     if request.htmx:  # type: ignore[attr-defined]
@@ -397,7 +397,7 @@ def version_restore(request: HttpRequest, article_id: int, number: int) -> HttpR
     try:
         article = services.article_restore(actor=user, article_id=article_id, number=number)
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
         return redirect(f"{MANAGE}/articles/{article_id}/versions/{number}")
     messages.success(
         request,
@@ -420,7 +420,7 @@ def image_remove(request: HttpRequest, image_id: int) -> HttpResponse:
     try:
         services.article_image_remove(actor=user, image_id=image_id)
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request, gettext("Image %(name)s removed.") % {"name": image.original_name}
@@ -447,7 +447,7 @@ def article_publish(request: HttpRequest, article_id: int) -> HttpResponse:
     try:
         article = services.article_publish(actor=user, article_id=article_id)
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request,
@@ -466,7 +466,7 @@ def article_unpublish(request: HttpRequest, article_id: int) -> HttpResponse:
     try:
         article = services.article_unpublish(actor=user, article_id=article_id)
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request,
@@ -586,7 +586,7 @@ def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
     try:
         services.category_delete(actor=user, category_id=category_id)
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(request, gettext("Category “%(name)s” deleted.") % {"name": name})
     return redirect(CATEGORIES)

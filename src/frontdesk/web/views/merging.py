@@ -28,7 +28,7 @@ def ticket_merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
             actor=current_user(request), source_id=ticket_id, target=request.POST.get("target", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
         return redirect(page_url(request, ticket_id))
     messages.success(
         request,
@@ -49,7 +49,7 @@ def message_split(request: HttpRequest, message_id: int) -> HttpResponse:
             actor=user, message_id=message_id, title=request.POST.get("title", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
         back = merging.message_ticket_id(user=user, message_id=message_id)
         return redirect(page_url(request, back))
     messages.success(request, gettext("The message is now %(number)s.") % {"number": new.number})
@@ -66,7 +66,7 @@ def ticket_link(request: HttpRequest, ticket_id: int) -> HttpResponse:
             actor=current_user(request), ticket_id=ticket_id, other=request.POST.get("ticket", "")
         )
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request,

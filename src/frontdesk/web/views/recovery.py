@@ -56,9 +56,7 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             link = recovery.reset_link_check(raw=token)
         except NotFound as exc:
-            page = render(
-                request, "web/password_reset_invalid.html", {"error": gettext(exc.message)}
-            )
+            page = render(request, "web/password_reset_invalid.html", {"error": exc.said()})
             page.status_code = 404
             return page
         context = {"form": ResetPasswordForm(), "claim": link.claim, "account": link.user}
@@ -72,9 +70,7 @@ def password_reset_page(request: HttpRequest, token: str) -> HttpResponse:
                 client=ClientInfo.from_request(request),
             )
         except NotFound as exc:
-            page = render(
-                request, "web/password_reset_invalid.html", {"error": gettext(exc.message)}
-            )
+            page = render(request, "web/password_reset_invalid.html", {"error": exc.said()})
             page.status_code = 404
             return page
         except InvalidInput as exc:

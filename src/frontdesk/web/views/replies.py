@@ -227,7 +227,7 @@ def reply_render(request: HttpRequest, reply_id: int) -> HttpResponse:
             user=user, reply_id=reply_id, ticket_id=_ticket_id(request)
         )
     except (InvalidInput, NotAllowed, NotFound) as exc:
-        return JsonResponse({"error": gettext(exc.message)}, status=http_status(exc))
+        return JsonResponse({"error": exc.said()}, status=http_status(exc))
     reply = rendered.reply
     return JsonResponse(
         {"id": reply.pk, "name": reply.name, "text": rendered.text, "does": macro_words(reply)}

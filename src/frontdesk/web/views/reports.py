@@ -107,7 +107,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     try:
         preset, period = _period(request)
     except InvalidInput as exc:
-        context["error"] = gettext(exc.message)
+        context["error"] = exc.said()
         return render(request, "web/reports.html", context, status=400)
     report = selectors.report_for(user=user, period=period)
     context.update(

@@ -4,6 +4,7 @@ per ticket. The rules and checks are automations/services.py's; this only parses
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from frontdesk.automations import schema, selectors, services
-from frontdesk.automations.models import Event, Match, Rule
+from frontdesk.automations.models import Event, Match, Rule, RuleRun
 from frontdesk.core.errors import Conflict, InvalidInput
 from frontdesk.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
 from frontdesk.tickets.models import Category, Channel, Priority, Status
@@ -133,6 +134,11 @@ def _field_options(field: FieldDefinition) -> list[tuple[str, str]]:
     return []
 
 
+def runs_said(runs: Iterable[RuleRun]) -> list[tuple[RuleRun, schema.RunWords]]:
+    """Each run with what it matched, did and could not do, in the reader's language."""
+    return [(run, schema.run_words(run, say=gettext)) for run in runs]
+
+
 @page_methods
 @never_cache
 @login_required
@@ -191,7 +197,7 @@ def _form(
     context = _form_context(request, values, rule=rule, error=error, **more)
     if rule is not None:
         user = current_user(request)
-        context["runs"] = selectors.rule_runs(user=user, rule_id=rule.pk, limit=20)
+        context["runs"] = runs_said(selectors.rule_runs(user=user, rule_id=rule.pk, limit=20))
         context["changes"] = selectors.rule_changes(user=user, rule_id=rule.pk, limit=10)
     return render(request, "web/rule.html", context, status=status)
 
@@ -245,4 +251,4 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 @friendly_errors()
 def ticket_rule_runs(request: HttpRequest, ticket_id: int) -> HttpResponse:
     runs = selectors.ticket_rule_runs(user=current_user(request), ticket_id=ticket_id)
-    return render(request, "web/rule_runs.html", {"runs": runs, "ticket_id": ticket_id})
+    return render(request, "web/rule_runs.html", {"runs": runs_said(runs), "ticket_id": ticket_id})

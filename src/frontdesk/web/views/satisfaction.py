@@ -79,7 +79,7 @@ def ticket_rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
     except FORM_ERRORS as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(request, gettext(THANKS))
     return redirect(f"/ticket/{ticket_id}")

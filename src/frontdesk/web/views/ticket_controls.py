@@ -30,6 +30,7 @@ from frontdesk.tickets.models import DONE_STATUSES, Category, Message, Priority,
 from frontdesk.tickets.texts import CATEGORY_WORDS, priority_label, status_label
 from frontdesk.timelog.selectors import time_card
 from frontdesk.web.forms import TicketActionForm
+from frontdesk.web.views.rules import runs_said
 
 Control = Callable[[User, int, dict[str, Any]], str]
 
@@ -217,7 +218,7 @@ def sidebar_context(user: User, ticket: Ticket, form: TicketActionForm) -> dict[
         "control_action": form.data.get("action", "") if form.errors else "",
         "history": selectors.ticket_history(user=user, ticket=ticket),
         "sla": ticket_sla(user=user, ticket=ticket),
-        "rule_runs": ticket_rule_runs_shown(user=user, ticket=ticket),
+        "rule_runs": runs_said(ticket_rule_runs_shown(user=user, ticket=ticket)),
         "time_card": time_card(user=user, ticket=ticket),
         "ticket_links": merging.ticket_links(user=user, ticket=ticket),
         "custom_fields": field_selectors.fields_shown_on(user=user, ticket=ticket),

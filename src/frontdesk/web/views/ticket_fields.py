@@ -42,7 +42,7 @@ def ticket_fields_save(request: HttpRequest, ticket_id: int) -> HttpResponse:
         )
     except FORM_ERRORS as exc:
         messages.error(
-            request, gettext("Custom fields not saved: %(error)s") % {"error": gettext(exc.message)}
+            request, gettext("Custom fields not saved: %(error)s") % {"error": exc.said()}
         )
         return redirect(target)
     messages.success(request, gettext("Custom fields saved."))

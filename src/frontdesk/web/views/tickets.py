@@ -110,7 +110,7 @@ def ticket_new_page(request: HttpRequest) -> HttpResponse:
                     fields=form.custom_values(),
                 )
         except NotFound as exc:
-            form.add_error("requester", gettext(exc.message))
+            form.add_error("requester", exc.said())
         except FORM_ERRORS as exc:
             (caller if exc.field in caller.fields else form).add_domain_error(exc)
             return with_form_error(_ticket_new(request, form, for_staff, caller=caller), exc)

@@ -59,7 +59,7 @@ def login_code_page(request: HttpRequest) -> HttpResponse:
                 client=ClientInfo.from_request(request),
             )
         except NotAllowed as exc:
-            messages.info(request, gettext(exc.message))
+            messages.info(request, exc.said())
             return redirect(_with_next("/login", request))
         except (InvalidInput, RateLimited) as exc:
             form.add_domain_error(exc)

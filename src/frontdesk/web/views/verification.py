@@ -28,7 +28,7 @@ CHANGE_ASKED = gettext_noop(
 
 
 def _invalid(request: HttpRequest, exc: DomainError, status: int) -> HttpResponse:
-    page = render(request, "web/email_verify.html", {"error": gettext(exc.message)}, status=status)
+    page = render(request, "web/email_verify.html", {"error": exc.said()}, status=status)
     return page
 
 
@@ -60,7 +60,7 @@ def email_verify_resend(request: HttpRequest) -> HttpResponse:
     except RateLimited as exc:
         return with_form_error(_invalid(request, exc, 429), exc)
     except (InvalidInput, NotAllowed) as exc:
-        messages.info(request, gettext(exc.message))
+        messages.info(request, exc.said())
         return redirect(EMAIL_PAGE)
     messages.success(request, gettext(SENT).format(address=address))
     return redirect(EMAIL_PAGE)

@@ -147,7 +147,7 @@ def delivery_resend(request: HttpRequest, webhook_id: int, delivery_id: int) -> 
             actor=current_user(request), webhook_id=webhook_id, delivery_id=delivery_id
         )
     except InvalidInput as exc:
-        messages.error(request, gettext(exc.message))
+        messages.error(request, exc.said())
     else:
         messages.success(
             request, gettext("Sent to the worker again: its outcome is in the log below.")

@@ -79,7 +79,7 @@ def _list(
     except InvalidInput as exc:
         # Hidden fields (the page cursor) have no place to show an error: it goes on top.
         shown = exc.field in form.fields and not form[exc.field].is_hidden
-        form.add_error(exc.field if shown else None, gettext(exc.message))
+        form.add_error(exc.field if shown else None, exc.said())
     return form, query, page
 
 
@@ -284,7 +284,7 @@ def workspace_bulk(request: HttpRequest) -> HttpResponse:
             actor=user, ticket_ids=ids, changes=_bulk_changes(request.POST)
         )
     except InvalidInput as exc:
-        return _answer(request, user, gettext(exc.message), failed=True)
+        return _answer(request, user, exc.said(), failed=True)
     failed = not summary.changed and bool(summary.refused)
     return _answer(request, user, _summary_text(summary), failed=failed)
 
@@ -305,7 +305,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             shared=request.POST.get("shared") == "on",
         )
     except InvalidInput as exc:
-        return _answer(request, user, gettext(exc.message), failed=True)
+        return _answer(request, user, exc.said(), failed=True)
     return _answer(request, user, gettext("Saved the view “%(name)s”.") % {"name": view.name})
 
 
@@ -341,5 +341,5 @@ def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
         else:
             raise InvalidInput("That action is not available.")
     except InvalidInput as exc:
-        return _answer(request, user, gettext(exc.message), failed=True)
+        return _answer(request, user, exc.said(), failed=True)
     return _answer(request, user, done)
