@@ -15,7 +15,7 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.reports import aggregates, selectors
 from frontdesk.reports.histograms import Times, histogram_text, stats_of
-from frontdesk.reports.models import CATEGORY, ORGANISATION, DayTally, every_assignee
+from frontdesk.reports.models import CATEGORY, ORGANISATION, DayTally, StaleDay, every_assignee
 from frontdesk.reports.periods import Period
 from frontdesk.reports.selectors import Report, report_for
 from frontdesk.satisfaction import services as satisfaction
@@ -384,3 +384,26 @@ def test_a_breakdowns_team_rows_sum_its_assignees_and_the_gate_takes_them_whole(
     assert DayTally.objects.filter(
         access.ticket_condition(agent), dimension=ORGANISATION, team=online
     ).exists()
+
+
+def test_a_deleted_tickets_days_are_counted_again_when_the_job_runs(
+    desk: list[Ticket], admin: User, agent: User, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ticket left marks them: the deletion notes its days (reports/signals.py)."""
+    clock.current = BUILT
+    aggregates.aggregates_build()
+    solved = [t for t in desk if Ticket.objects.get(pk=t.pk).resolved_at is not None]
+    with time_at(BUILT + timedelta(hours=1)):
+        for ticket in (solved[0], solved[1], desk[-1]):
+            services.ticket_delete(actor=admin, ticket_id=ticket.pk)
+    assert StaleDay.objects.exists()
+    clock.current = NOW
+    assert _aggregated(admin, period("UTC"), monkeypatch) != _exact(
+        admin, period("UTC"), monkeypatch
+    )
+    aggregates.aggregates_refresh()
+    assert not StaleDay.objects.exists()  # counted, forgotten
+    for user in (admin, agent):
+        for zone in ("UTC", "Europe/Paris"):
+            when = period(zone)
+            assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)

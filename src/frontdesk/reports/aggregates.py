@@ -37,6 +37,7 @@ from frontdesk.reports.models import (
     AggregateState,
     DayTally,
     HourCount,
+    StaleDay,
     every_assignee,
 )
 from frontdesk.satisfaction.models import Rating, Survey
@@ -349,7 +350,8 @@ def aggregates_refresh() -> int:
         return aggregates_build()
     moment = clock.now()
     changed = Ticket.objects.filter(last_activity_at__gte=state.fresh_at - LATE_COMMITS)
-    days: set[date] = set()
+    stale = list(StaleDay.objects.values_list("pk", "day"))  # days deleted tickets were in
+    days: set[date] = {day for _pk, day in stale}
     ids: list[int] = []
     for pk, created_at, resolved_at in changed.values_list("pk", "created_at", "resolved_at"):
         ids.append(pk)
@@ -367,6 +369,7 @@ def aggregates_refresh() -> int:
         ).values_list("rated_at", flat=True)
         days.update(utc_day(at) for at in answered if at is not None)
     done = days_count(days)
+    StaleDay.objects.filter(pk__in=[pk for pk, _day in stale]).delete()
     state.fresh_at = moment
     state.save(update_fields=["fresh_at"])
     return done

@@ -115,3 +115,13 @@ class AggregateState(models.Model):
 
     def __str__(self) -> str:
         return f"Reports counted until {self.fresh_at}"
+
+
+class StaleDay(models.Model):
+    """A UTC day whose counts a deleted ticket made stale: no ticket left marks it, so the next
+    refresh (reports/aggregates.py) counts it again and forgets it."""
+
+    day = models.DateField(unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.day} to count again"
