@@ -45,6 +45,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", nargs="*", default=[""], help="shapes containing these texts")
     parser.add_argument("--against", metavar="FILE", help="another search.py, alternated")
+    parser.add_argument(
+        "--older",
+        action="store_true",
+        help="PostgreSQL: always read the rows past the newest ones (ENOUGH_RECENT raised)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     fixtures = prepare(random.Random(args.seed), write=False)
@@ -65,6 +70,9 @@ def main() -> None:
     variants = {"this": search}
     if args.against:
         variants = {"other": _load(args.against), "this": search}
+    for module in variants.values():
+        if args.older:
+            module.ENOUGH_RECENT = 10**9  # type: ignore[attr-defined]
     ranking: dict[tuple[str, str, str], list[float]] = {}
     rest: dict[tuple[str, str, str], list[float]] = {}
     load = [os.getloadavg()[0]]
@@ -72,7 +80,9 @@ def main() -> None:
         for shape, terms in shapes.items():
             for n, term in enumerate(terms):
                 agent = agents[(n + round_) % len(agents)]  # as scale.py, varied agents
-                for name, module in variants.items():
+                # Who goes first alternates: the second finds the pages the first read.
+                order = list(variants.items())[:: 1 if (round_ + n) % 2 else -1]
+                for name, module in order:
                     started = time.perf_counter()
                     module.ticket_ids_matching(
                         query=term, include_internal=True, limit=module.MATCH_LIMIT
