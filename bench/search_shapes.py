@@ -11,8 +11,10 @@ search around it (``tickets_list_for_api``: the ranking, the filter by the gate,
 Prints the wall time's p50 / p95 per shape, and the p50 per term.
 
 ``--against FILE`` loads another ``search.py`` (say main's, from ``git archive``) beside this
-one and alternates them term by term in the same process, so that a loaded machine weighs
-on both alike; both columns are printed.
+one and alternates them term by term in the same process (which goes first alternates too),
+so that a loaded machine weighs on both alike; both columns are printed. ``--enough-recent N``
+raises search.ENOUGH_RECENT: more PostgreSQL searches then read the rows past their newest
+ones, as a search does whose words the newest rows seldom hold (another desk, other words).
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=[""], help="shapes containing these texts")
     parser.add_argument("--against", metavar="FILE", help="another search.py, alternated")
     parser.add_argument(
-        "--older",
-        action="store_true",
-        help="PostgreSQL: always read the rows past the newest ones (ENOUGH_RECENT raised)",
+        "--enough-recent",
+        type=int,
+        metavar="N",
+        help="PostgreSQL: read the rows past the newest ones unless these hold N matches",
     )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -71,8 +74,8 @@ def main() -> None:
     if args.against:
         variants = {"other": _load(args.against), "this": search}
     for module in variants.values():
-        if args.older:
-            module.ENOUGH_RECENT = 10**9  # type: ignore[attr-defined]
+        if args.enough_recent:
+            module.ENOUGH_RECENT = args.enough_recent  # type: ignore[attr-defined]
     ranking: dict[tuple[str, str, str], list[float]] = {}
     rest: dict[tuple[str, str, str], list[float]] = {}
     load = [os.getloadavg()[0]]
