@@ -267,7 +267,7 @@ def _newest_matches(
     Each older part is a subquery of its own (OFFSET 0) under the test of the recent rows,
     so none of its plan starts when the recent rows were enough. Inside it, the test ran
     after the planner's parallel workers for a common word had been started, for every
-    search ("booking": 55 ms, 9 ms without).
+    search ("booking": 55 ms, 9-11 ms without).
 
     Without ``ranges_by_id`` (titles) everything older than the recent rows is one read
     through the GIN index alone, the id bounds hidden from the indexes on the id: given the
