@@ -55,6 +55,7 @@ QUERY_MAX_CHARS = 1000
 
 _TERMS = re.compile(r'"([^"]*)"?|([^\s"]+)')
 _WORD = re.compile(r"\w")
+_ONE_WORD = re.compile(r"\w+")
 _NOTHING: tuple[str, list[Any]] = ("SELECT id FROM tickets_ticket WHERE 1 = 0", [])
 
 
@@ -94,6 +95,7 @@ def ticket_ids_matching_sql(
         return _NOTHING
     scope = _Scope(
         match=_quoted(terms),
+        several_words=len(terms) > 1 or not _ONE_WORD.fullmatch(terms[0]),
         window=RANK_WINDOW if window is None else window,
         include_internal=include_internal,
         requester_id=requester_id,
@@ -114,6 +116,7 @@ def ticket_ids_matching_sql(
 @dataclass(frozen=True)
 class _Scope:
     match: str  # the terms in the backend's query syntax
+    several_words: bool  # more than one word, or a term the parser may split into several
     window: int
     include_internal: bool
     requester_id: int | None
@@ -211,6 +214,9 @@ def _postgresql_parts(scope: _Scope) -> tuple[str, list[Any]]:
 
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
+# The same, as a value the planner sees only when the query runs (an InitPlan): it then
+# estimates every search alike (see _newest_matches).
+_TSQUERY_UNSEEN = f"(SELECT {_TSQUERY})"
 # The newest rows every search reads one by one (see _newest_matches).
 RECENT_ROWS = 5_000
 # When the recent rows hold this many matches, older rows are not searched.
@@ -246,18 +252,34 @@ def _newest_matches(
        at most 20,000 checks, 27-34 ms for a phrase (load average 9);
     2. only if those held fewer than ENOUGH_RECENT matches, the id ranges of _RANGES, one
        after another (an Append under a LIMIT starts a range only when the ones before it
-       ran out). Within a range the planner intersects the GIN index with the BRIN index on
-       the id (migration 0012), so only the matches in the range are read.
+       ran out). Within a range the GIN index is intersected with the BRIN index on the id
+       (migration 0012), so only the matches in the range are read from the table.
 
-    Without ``ranges_by_id`` (titles) the id bounds of a range are hidden from the indexes on
-    the id, so each range is read through the GIN index alone: given the id, the planner
-    walked the primary key through the range and checked every title, because it expected
-    far more matches than two common words that rarely meet have ("booking studio": 200,000
-    then 795,005 titles checked, 586 ms, against 11 ms through GIN; 1 million tickets,
-    quiet). A title's vector is short, so GIN is cheap there whatever the words.
+    Past the recent rows the planner is not shown several words (_TSQUERY_UNSEEN): it then
+    estimates 0.5 % of the rows for any such search, and intersects GIN with BRIN. Shown
+    them, it believed the words of a phrase independent: ``"door entry code"``, three words
+    that come together, 2 messages estimated where 24,081 hold them, so it skipped the BRIN
+    index and read all 24,081 rows from the table to keep the 929 in the range (312 ms
+    against 19 ms intersected, 1 million tickets, load average 3). One word it estimates
+    from its statistics, and well: a word common in the older rows is then found walking
+    the primary key, where a GIN bitmap of all its rows would cost hundreds of ms.
 
-    The tsquery is written out in each place (websearch_to_tsquery is immutable, so it is
-    folded into a constant the planner can estimate)."""
+    Each older part is a subquery of its own (OFFSET 0) under the test of the recent rows,
+    so none of its plan starts when the recent rows were enough. Inside it, the test ran
+    after the planner's parallel workers for a common word had been started, for every
+    search ("booking": 55 ms, 9-11 ms without).
+
+    Without ``ranges_by_id`` (titles) everything older than the recent rows is one read
+    through the GIN index alone, the id bounds hidden from the indexes on the id: given the
+    id, the planner walked the primary key through a range and checked every title, because
+    it expected far more matches than two common words that rarely meet have ("booking
+    studio": 200,000 then 795,005 titles checked, 586 ms, against 11 ms through GIN; 1
+    million tickets, quiet). Read by ranges, each range read the GIN index again for a few
+    rows of its own (7-15 ms each for "booking studio", which no title holds); one read of
+    every older match costs what the first range did.
+
+    The recent rows' tsquery is written out (websearch_to_tsquery is immutable, so it is
+    folded into a constant): ``ts_match_vq`` needs no estimate."""
     top = f"(SELECT max(id) FROM {table})"  # noqa: S608 (fixed names only)
     recent_name = f"{table}_recent"
     recent = f"""{recent_name} AS MATERIALIZED (
@@ -267,19 +289,20 @@ def _newest_matches(
     )"""  # noqa: S608 (fixed text; every value is a parameter)
     values: list[Any] = [scope.match, *params, scope.window]
     selects = [f"SELECT * FROM {recent_name}"]  # noqa: S608
-    too_few = f"AND (SELECT count(*) FROM {recent_name}) < {ENOUGH_RECENT}"  # noqa: S608
-    bounds = [f"{top} - {RECENT_ROWS + width}" for width in _RANGES]
+    too_few = f"(SELECT count(*) FROM {recent_name}) < {ENOUGH_RECENT}"  # noqa: S608
+    words = _TSQUERY_UNSEEN if scope.several_words else _TSQUERY
+    bounds = [f"{top} - {RECENT_ROWS + width}" for width in _RANGES] if ranges_by_id else []
     for newer, older in zip([f"{top} - {RECENT_ROWS}", *bounds], [*bounds, None], strict=True):
-        # The rest (no lower bound) is read through the GIN index alone: by then the
-        # matches are few, and a bitmap of millions of ids would cost more than they do.
-        if older and ranges_by_id:
-            within = f"id <= {newer} AND id > {older}"
-        else:
-            within = f"id + 0 <= {newer}" + (f" AND id + 0 > {older}" if older else "")
+        # The rest (no lower bound; for titles, everything past the recent rows) is read
+        # through the GIN index alone: by then the matches are few, and a bitmap of
+        # millions of ids would cost more than they do.
+        within = f"id <= {newer} AND id > {older}" if older else f"id + 0 <= {newer}"
+        # OFFSET 0 keeps the part a subquery of its own, so that the test of the recent
+        # rows is made above it, before any of its plan starts (parallel workers too).
         selects.append(
-            f"""(SELECT {columns} FROM {table}
-            WHERE {vector} @@ {_TSQUERY} {condition} AND {within} {too_few}
-            ORDER BY id DESC)"""  # noqa: S608 (fixed text; every value is a parameter)
+            f"""(SELECT * FROM (SELECT {columns} FROM {table}
+            WHERE {vector} @@ {words} {condition} AND {within}
+            ORDER BY id DESC OFFSET 0) AS older WHERE {too_few})"""  # noqa: S608
         )
         values += [scope.match, *params]
     union = " UNION ALL ".join(selects)
