@@ -60,6 +60,31 @@ def test_rows_carry_the_full_title_and_the_latest_message(queue: list[Ticket], a
     assert f'aria-label="Select {queue[0].number}: {queue[0].title}"' in page
 
 
+def test_a_row_escapes_what_people_wrote_and_speaks_the_readers_language(
+    queue: list[Ticket], agent: User
+) -> None:
+    """Every part of a row a person wrote (title, latest message, tag, names) is escaped, and
+    its words, times and badges are in the reader's language, the same for every row."""
+    hostile = "<img src=x onerror=alert(1)> & \"quotes\" 'too'"
+    Ticket.objects.filter(pk=queue[0].pk).update(title=hostile, priority=Priority.URGENT)
+    services.message_post(actor=agent, ticket_id=queue[0].pk, body=f"Re: {hostile}")
+    services.ticket_claim(actor=agent, ticket_id=queue[0].pk)
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#x27;too&#x27;"
+    agent.language = "es"
+    agent.save(update_fields=["language"])
+    page = html(_signed(agent).get("/home?view=open"))
+    row = _row(page, queue[0])
+    assert "<img src=x" not in page
+    assert f'title="{escaped}"' in row and f">{escaped}</span></a>" in row
+    assert f"Re: {escaped}</span>" in row
+    assert f'aria-label="Seleccionar {queue[0].number}: {escaped}"' in row
+    assert f"{agent.username}</td>" in row and "Responsable" in row
+    assert "Urgente" in row and "Última actividad" in row and "ahora mismo" in row
+    # The list's address is the same in every row's link (the view it was followed from).
+    assert f'href="/ticket/{queue[1].pk}?from=view%3Dopen"' in _row(page, queue[1])
+    assert '<span class="muted">Sin asignar</span>' in _row(page, queue[1])
+
+
 def _signed(user: User) -> Client:
     client = Client()
     client.force_login(user)

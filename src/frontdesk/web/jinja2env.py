@@ -27,6 +27,7 @@ from frontdesk.core.clock import now
 from frontdesk.sla.texts import sla_note_said
 from frontdesk.tickets.models import MessageKind
 from frontdesk.tickets.texts import plain_words
+from frontdesk.web.queue_rows import queue_rows
 from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
 
 
@@ -117,7 +118,6 @@ JINJA_TEXTS = (
     translation.gettext_noop("%(name)s with every agent"),
     translation.gettext_noop("Remove filter %(label)s: %(value)s"),
     translation.gettext_noop("Search results for “%(q)s”"),
-    translation.gettext_noop("Select %(number)s: %(title)s"),
     translation.gettext_noop(
         "At most %(limit)s tickets at once. Each ticket changes as it would on its own page; "
         "a ticket that cannot change is named in the summary."
@@ -171,6 +171,8 @@ def environment(**options: Any) -> Environment:
         exact=frontdesk_ui.exact,
         history_line=frontdesk_ui.history_line,
         ticket_url=ticket_links.ticket_url,
+        queue_rows=queue_rows,
+        user_is_customer=frontdesk_ui.is_customer,
         time_zone_name=time_zone_name,
         widget=widget,
         earlier_messages=earlier_messages,

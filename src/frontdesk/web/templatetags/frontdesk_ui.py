@@ -4,6 +4,7 @@ badges, due dates and history lines."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -46,12 +47,7 @@ def exact_time(moment: datetime) -> str:
     """``21 Nov 2025, 14:03 UTC`` in the page's time zone: Django's ``date:EXACT_FORMAT``,
     written directly (a list of 50 tickets shows 100 of these; Django's formatter cost 30 µs
     each, a fifth of the list's rendering)."""
-    local = timezone.localtime(moment)
-    month = _month(local.month, get_language())
-    clock = f"{local.hour:02d}:{local.minute:02d}"
-    # In the hour a clock turns back the zone's name is not said, as Django leaves it out.
-    ambiguous = local.replace(fold=not local.fold).utcoffset() != local.utcoffset()
-    return f"{local.day} {month} {local.year:04d}, {clock} {'' if ambiguous else local.tzname()}"
+    return ReadersClock().exact(moment)
 
 
 @lru_cache(maxsize=64)
@@ -63,26 +59,27 @@ def _month(month: int, language: str) -> str:
 _UNITS = (("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("minute", 60))
 
 
-def time_span(start: datetime, end: datetime) -> str:
+def time_span(start: datetime, end: datetime, language: str | None = None) -> str:
     """``3 hours``: Django's ``timesince(start, end, depth=1)`` (its calendar months and
     years, its words), with each unit's words looked up once per language and number. A list
     of 50 tickets says about 100 of these, and timesince spent most of its time translating."""
+    language = language or get_language()
     end = end.astimezone(start.tzinfo) if start.tzinfo and end.tzinfo else end
     delta = end - start
     since = delta.days * 24 * 3600 + delta.seconds
     if since <= 0:
-        return _unit_words("minute", 0, get_language())
+        return _unit_words("minute", 0, language)
     months = (end.year - start.year) * 12 + (end.month - start.month)
     if start.day > end.day or (start.day == end.day and start.time() > end.time()):
         months -= 1
     if months >= 12:
-        return _unit_words("year", months // 12, get_language())
+        return _unit_words("year", months // 12, language)
     if months > 0:
-        return _unit_words("month", months, get_language())
+        return _unit_words("month", months, language)
     for name, seconds in _UNITS:
         if since >= seconds:
-            return _unit_words(name, since // seconds, get_language())
-    return _unit_words("minute", 0, get_language())
+            return _unit_words(name, since // seconds, language)
+    return _unit_words("minute", 0, language)
 
 
 @lru_cache(maxsize=1024)
@@ -90,12 +87,102 @@ def _unit_words(name: str, count: int, language: str) -> str:
     return avoid_wrapping(TIME_STRINGS[name] % {"num": count})
 
 
+@dataclass(frozen=True)
+class _TimeWords:
+    """The phrases a time is said in, in one language."""
+
+    just_now: str
+    ago: str
+    waiting: str
+    waiting_short: str
+    opened: str
+    overdue_by: str
+    due_in: str
+    due: str
+    closed: str
+
+
+@lru_cache(maxsize=16)  # one per language: gettext answers in the active one, which is this
+def _time_words(language: str) -> _TimeWords:
+    return _TimeWords(
+        just_now=gettext("just now"),
+        ago=gettext("%(time)s ago"),
+        waiting=gettext("Waiting %(time)s"),
+        waiting_short=gettext("Waiting under a minute"),
+        opened=gettext("Opened %(when)s"),
+        overdue_by=gettext("Overdue by %(time)s"),
+        due_in=gettext("Due in %(time)s"),
+        due=gettext("Due %(when)s"),
+        closed=gettext("Closed {when}"),
+    )
+
+
+class ReadersClock:
+    """Times as one reader reads them at one moment: the clock, the page's time zone and
+    language and their phrases read once, so that a list of 50 tickets (100 times) does not
+    look each up again per row. The pages' tags below are each one call of it."""
+
+    def __init__(self, reference: datetime | None = None) -> None:
+        self.now = reference or now()
+        self.zone = timezone.get_current_timezone()
+        self.language = get_language()
+        self.words = _time_words(self.language)
+
+    def exact(self, moment: datetime) -> str:
+        local = moment.astimezone(self.zone)
+        month = _month(local.month, self.language)
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        # In the hour a clock turns back the zone's name is not said, as Django leaves it out.
+        ambiguous = local.replace(fold=not local.fold).utcoffset() != local.utcoffset()
+        zone = "" if ambiguous else local.tzname()
+        return f"{local.day} {month} {local.year:04d}, {clock} {zone}"
+
+    def span(self, start: datetime, end: datetime) -> str:
+        return time_span(start, end, self.language)
+
+    def relative(self, moment: datetime) -> str:
+        """``3 hours ago`` (one unit only), or ``just now`` under a minute."""
+        if self.now - moment < timedelta(minutes=1):
+            return self.words.just_now
+        return self.words.ago % {"time": self.span(moment, self.now)}
+
+    def when(self, moment: datetime) -> SafeString:
+        return _time(moment, self.exact(moment), self.relative(moment))
+
+    def age(self, moment: datetime) -> SafeString:
+        waited = self.now - moment
+        level = "old" if waited >= AGE_OLD else "aging" if waited >= AGE_AGING else "fresh"
+        text = (
+            self.words.waiting_short
+            if waited < timedelta(minutes=1)
+            else self.words.waiting % {"time": self.span(moment, self.now)}
+        )
+        title = self.words.opened % {"when": self.exact(moment)}
+        return _time(moment, title, text, css=f"age age--{level}")
+
+    def due_or_age(self, ticket: Ticket) -> SafeString:
+        if ticket.is_done:
+            closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+            return format_html(
+                '<span class="due due--done">{}</span>',
+                format_html(self.words.closed, when=self.when(closed)),
+            )
+        if ticket.due_at is None:
+            return self.age(ticket.created_at)
+        left = ticket.due_at - self.now
+        if left < timedelta(0):
+            level = "overdue"
+            text = self.words.overdue_by % {"time": self.span(ticket.due_at, self.now)}
+        else:
+            level = "soon" if left < DUE_SOON else "later"
+            text = self.words.due_in % {"time": self.span(self.now, ticket.due_at)}
+        title = self.words.due % {"when": self.exact(ticket.due_at)}
+        return _time(ticket.due_at, title, text, css=f"due due--{level}")
+
+
 def relative_time(moment: datetime, *, reference: datetime | None = None) -> str:
     """``3 hours ago`` (one unit only), or ``just now`` under a minute."""
-    reference = reference or now()
-    if reference - moment < timedelta(minutes=1):
-        return gettext("just now")
-    return gettext("%(time)s ago") % {"time": time_span(moment, reference)}
+    return ReadersClock(reference).relative(moment)
 
 
 def _time(moment: datetime, title: str, text: str, css: str = "") -> SafeString:
@@ -115,7 +202,7 @@ def when(moment: datetime | None) -> SafeString:
     """A ``<time>`` saying "3 hours ago", with the exact time on hover."""
     if moment is None:
         return format_html("{}", "")
-    return _time(moment, exact_time(moment), relative_time(moment))
+    return ReadersClock().when(moment)
 
 
 @register.simple_tag
@@ -129,15 +216,7 @@ def exact(moment: datetime | None) -> SafeString:
 @register.simple_tag
 def age(moment: datetime) -> SafeString:
     """How long a queued ticket has waited: "Waiting 3 days", marked up when it grows old."""
-    waited = now() - moment
-    level = "old" if waited >= AGE_OLD else "aging" if waited >= AGE_AGING else "fresh"
-    text = (
-        gettext("Waiting under a minute")
-        if waited < timedelta(minutes=1)
-        else gettext("Waiting %(time)s") % {"time": time_span(moment, now())}
-    )
-    title = gettext("Opened %(when)s") % {"when": exact_time(moment)}
-    return _time(moment, title, text, css=f"age age--{level}")
+    return ReadersClock().age(moment)
 
 
 def is_customer(viewer: object) -> bool:
@@ -246,24 +325,7 @@ def _priority_badge(priority: str, language: str) -> SafeString:
 def due_or_age(ticket: Ticket) -> SafeString:
     """What time means for a ticket in a list: when it closed, when it is due (or how late
     it is), or else how long it has waited."""
-    if ticket.is_done:
-        closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
-        shown = _time(closed, exact_time(closed), relative_time(closed))
-        return format_html(
-            '<span class="due due--done">{}</span>',
-            format_html(gettext("Closed {when}"), when=shown),
-        )
-    if ticket.due_at is None:
-        return age(ticket.created_at)
-    left = ticket.due_at - now()
-    if left < timedelta(0):
-        level = "overdue"
-        text = gettext("Overdue by %(time)s") % {"time": time_span(ticket.due_at, now())}
-    else:
-        level = "soon" if left < DUE_SOON else "later"
-        text = gettext("Due in %(time)s") % {"time": time_span(now(), ticket.due_at)}
-    title = gettext("Due %(when)s") % {"when": exact_time(ticket.due_at)}
-    return _time(ticket.due_at, title, text, css=f"due due--{level}")
+    return ReadersClock().due_or_age(ticket)
 
 
 def short_duration(seconds: int) -> str:

@@ -16,9 +16,15 @@ register = template.Library()
 def ticket_url(ticket_id: int, query: WorkspaceQuery | None = None) -> str:
     """``/ticket/<id>``, with ``?from=`` naming the workspace list of ``query`` (its view,
     filters and order; a search names no list)."""
+    return f"/ticket/{ticket_id}{from_list(query)}"
+
+
+def from_list(query: WorkspaceQuery | None) -> str:
+    """What follows ``/ticket/<id>`` in a link from the list of ``query``: the same for every
+    ticket of that list."""
     if query is None or query.q:
-        return f"/ticket/{ticket_id}"
+        return ""
     address = {"view": query.view, **{k: v for k, v in query.filters.items() if v}}
     if query.sort:
         address["sort"] = query.sort
-    return f"/ticket/{ticket_id}?from={quote(urlencode(address), safe='')}"
+    return f"?from={quote(urlencode(address), safe='')}"
