@@ -128,10 +128,15 @@ def team_scope(user: User) -> TeamScope | None:
     if sees_every_ticket(user) or not user.is_staff_member:
         return None
     teams = team_ids_of(user)
-    beyond = Q(assignee_id=user.pk, team__isnull=False)
-    if teams:
-        beyond &= ~Q(team__in=teams)
-    return TeamScope(teams=frozenset({None, *teams}), beyond=beyond)
+    return TeamScope(teams=frozenset({None, *teams}), beyond=beyond_teams(user.pk, teams))
+
+
+def beyond_teams(user_id: int, teams: Iterable[int]) -> Q:
+    """The tickets assigned to ``user_id`` in a team other than ``teams``: what an agent sees
+    besides their teams' tickets and those in no team."""
+    beyond = Q(assignee_id=user_id, team__isnull=False)
+    teams = list(teams)
+    return beyond & ~Q(team__in=teams) if teams else beyond
 
 
 def team_ids_of(user: User) -> frozenset[int]:
