@@ -372,10 +372,10 @@ def test_older_rows_are_matched_by_words_the_planner_cannot_misjudge(db: None) -
 
 # The ways a customer's search can go: from everyone's newest matches (OWN_TICKETS 0), and
 # from their own tickets, looked up row by row or checked against everyone's matches
-# (SQLite's two ways, chosen by OWN_LOOKUP_TICKETS and RARE_MATCHES).
+# (SQLite's two ways, chosen by OWN_LOOKUP_TICKETS and LOOKUP_MATCHES_PER_TICKET).
 _WAYS = {
     "everyone's matches": {"OWN_TICKETS": 0},
-    "own rows looked up": {"OWN_LOOKUP_TICKETS": 10_000, "RARE_MATCHES": -1},
+    "own rows looked up": {"OWN_LOOKUP_TICKETS": 10_000, "LOOKUP_MATCHES_PER_TICKET": 0},
     "own rows checked": {"OWN_LOOKUP_TICKETS": 0},
 }
 _WORDS = ["boiler", "radiator", "noise", "cold", "studio", "door", "key"]

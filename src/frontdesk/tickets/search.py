@@ -53,10 +53,14 @@ RANK_WINDOW = 500
 # A customer's search starts from their own tickets when they asked at most this many
 # (_sqlite_own_parts, _postgresql_own_parts); past it, from the newest matches of everyone.
 OWN_TICKETS = 5_000
-# SQLite: up to this many tickets, a customer's rows are looked up one by one for a word
-# that more than RARE_MATCHES messages hold (see _sqlite_own_parts).
+# SQLite: up to this many tickets, a customer's rows are looked up one by one when the words
+# match more than this many messages for each of their tickets (see _sqlite_own_parts).
 OWN_LOOKUP_TICKETS = 300
-RARE_MATCHES = 10_000
+LOOKUP_MATCHES_PER_TICKET = 1_000
+# How a requester's search finds their matches (_requester_way).
+EVERYONES = "among everyone's matches"
+OWN_LOOKED_UP = "their rows looked up"
+OWN_CHECKED = "everyone's matches checked against their rows"
 # Longer input is cut here before parsing: a query never grows without bound.
 QUERY_MAX_CHARS = 1000
 
@@ -95,22 +99,26 @@ def ticket_ids_matching_sql(
 ) -> tuple[str, list[Any]]:
     """SQL (and its parameters) selecting the ids of matching tickets, best first: usable as
     a subquery (``pk__in=RawSQL(...)``) so a search stays one query. ``requester_id`` keeps
-    to one customer's tickets before anything is cut. Only the newest ``window`` matching
-    titles and messages are ranked (see RANK_WINDOW)."""
+    to one customer's tickets before anything is cut (one small query first chooses how:
+    _requester_way). Only the newest ``window`` matching titles and messages are ranked
+    (see RANK_WINDOW)."""
     terms = search_terms(query)
     if not terms or limit < 1:
         return _NOTHING
+    match = _quoted(terms)
     scope = _Scope(
-        match=_quoted(terms),
+        match=match,
         several_words=len(terms) > 1 or not _ONE_WORD.fullmatch(terms[0]),
         window=RANK_WINDOW if window is None else window,
         include_internal=include_internal,
         requester_id=requester_id,
+        way=EVERYONES if requester_id is None else _requester_way(requester_id, match),
     )
     postgresql = connection.vendor == "postgresql"
-    parts = [_postgresql_parts(scope) if postgresql else _sqlite_parts(scope)]
-    if requester_id is not None:
-        parts.append(_postgresql_own_parts(scope) if postgresql else _sqlite_own_parts(scope))
+    if scope.way == EVERYONES:
+        parts = [_postgresql_parts(scope) if postgresql else _sqlite_parts(scope)]
+    else:
+        parts = [_postgresql_own_parts(scope) if postgresql else _sqlite_own_parts(scope)]
     if len(terms) == 1:
         parts.append(_person_part(terms[0], scope))
     union = " UNION ALL ".join(sql for sql, _ in parts)
@@ -128,6 +136,7 @@ class _Scope:
     window: int
     include_internal: bool
     requester_id: int | None
+    way: str  # EVERYONES, OWN_LOOKED_UP or OWN_CHECKED (_requester_way)
 
     def mine(self, column: str) -> tuple[str, list[Any]]:
         """``column`` (a ticket id) limited to the requester's tickets, if there is one."""
@@ -137,24 +146,6 @@ class _Scope:
             f"AND {column} IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)",  # noqa: S608
             [self.requester_id],
         )
-
-    def mine_among_everyones(self, column: str) -> tuple[str, list[Any]]:
-        """:meth:`mine` for a search among everyone's newest matches: a requester's only when
-        they asked more than OWN_TICKETS (fewer: see _sqlite_own_parts)."""
-        mine, mine_params = self.mine(column)
-        if self.requester_id is None:
-            return mine, mine_params
-        many, many_params = self.own_tickets(f"> {OWN_TICKETS}")
-        return f"{mine} AND {many}", [*mine_params, *many_params]
-
-    def own_tickets(self, test: str) -> tuple[str, list[Any]]:
-        """Whether the number of tickets the requester asked passes ``test`` (``"> 300"``),
-        counted up to one past OWN_TICKETS. It names no table of the query around it, so
-        both databases make it once, before the part it is in starts (SQLite jumps over
-        the whole loop, PostgreSQL gives it a one-time filter)."""
-        own = "SELECT 1 FROM tickets_ticket WHERE requester_id = %s LIMIT %s"
-        count = f"(SELECT count(*) FROM ({own}) AS own) {test}"  # noqa: S608 (fixed text)
-        return count, [self.requester_id, OWN_TICKETS + 1]
 
     def public(self) -> tuple[str, list[Any]]:
         if self.include_internal:
@@ -173,8 +164,8 @@ def _sqlite_parts(scope: _Scope) -> tuple[str, list[Any]]:
     against 2-4 ms to rank the newest 500 matches from highlight()'s marks (in-process,
     sqlite3, load average 3-4). highlight() reads the row's text, as the ticket id and kind
     of a message already do."""
-    mine_title, mine_title_params = scope.mine_among_everyones("rowid")
-    mine_message, mine_message_params = scope.mine_among_everyones("ticket_id")
+    mine_title, mine_title_params = scope.mine("rowid")
+    mine_message, mine_message_params = scope.mine("ticket_id")
     return _sqlite_newest(
         scope, (mine_title, mine_title_params), (mine_message, mine_message_params)
     )
@@ -184,7 +175,10 @@ def _sqlite_newest(
     scope: _Scope, titles: tuple[str, list[Any]], messages: tuple[str, list[Any]]
 ) -> tuple[str, list[Any]]:
     """The newest ``scope.window`` matching titles and messages that also meet ``titles``'
-    and ``messages``' conditions (SQL on the FTS5 tables, and its parameters), scored."""
+    and ``messages``' conditions (SQL on the FTS5 tables, and its parameters), scored.
+    SQLite tests the conditions in the order written: a message's own condition comes
+    before its kind, which is read from the table (a common word's matches checked against
+    someone's 21,441 message ids: 485-610 ms with the kind read first, 40-60 ms after)."""
     public, public_params = scope.public()
     title_score = _sqlite_tf_score("marked", TYPICAL_TITLE_CHARS)
     message_score = _sqlite_tf_score("marked", TYPICAL_MESSAGE_CHARS)
@@ -197,64 +191,77 @@ def _sqlite_newest(
         UNION ALL
         SELECT ticket_id, MAX(1 + {message_score}) AS score FROM (
             SELECT ticket_id, highlight(tickets_message_fts, 0, char(1), '') AS marked
-            FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {public} {messages[0]}
+            FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {messages[0]} {public}
             ORDER BY rowid DESC LIMIT %s
         ) GROUP BY ticket_id
     """  # noqa: S608 (fixed text; every value is a parameter)
     params = [
         *(TITLE_WEIGHT, scope.match, *titles[1], scope.window),
-        *(scope.match, *public_params, *messages[1], scope.window),
+        *(scope.match, *messages[1], *public_params, scope.window),
     ]
     return sql, params
 
 
 def _sqlite_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
-    """A requester's search when they asked at most OWN_TICKETS tickets: their titles and
-    messages, found from their tickets rather than among everyone's matches, each of two
-    ways (only one runs, chosen by the tests each way starts with):
+    """A requester's titles and messages found from their own tickets' rows (ids from the
+    requester and (ticket_id, id) indexes), not among everyone's matches, newest first up to
+    the window, in one of two ways (_requester_way):
 
-    - **looked up**, the requester's rows one by one (FTS5 answers ``rowid = ?`` with the
-      words): about 70 us a row, whatever the words, so for whoever asked at most
-      OWN_LOOKUP_TICKETS tickets, and only for words that more than RARE_MATCHES messages
-      hold;
-    - otherwise **checked**, the words' matches newest first, each against the list of the
-      requester's message ids (``+rowid`` keeps FTS5 from looking them up): 0.2-0.3 us a
-      match, stopping at the window, so a rare word costs little and someone with many
-      tickets finds their newest matches early.
+    - OWN_LOOKED_UP: each of their rows looked up in the FTS5 index (which answers
+      ``rowid = ?`` with the words), about 70 us a row (300 us for a phrase) whatever the
+      words;
+    - OWN_CHECKED: the words' matches newest first, each checked against the list of their
+      message ids (``+rowid`` keeps FTS5 from looking them up), 0.2-0.3 us a match,
+      stopping when the window is full: a rare word costs little, and someone with many
+      tickets soon fills the window.
 
     At 5.2 million messages (in process, load average 1.5-2): someone with 267 tickets
-    (1,400 messages), "class" (620,793 messages) looked up in 97-107 ms, checked 120-190 ms
-    (every match read); "dark mode" (13,966) looked up 118-172 ms, checked 3-12 ms; someone
-    with 4,097 tickets (21,441 messages) looked up 1.3-1.8 s, checked 50-80 ms. Before,
-    matches were checked against the ticket id each message row holds, 1-4 s for a common
-    word (every match read, each from the table)."""
-    public, public_params = scope.public()
-    lookups, lookups_params = scope.own_tickets(f"<= {OWN_LOOKUP_TICKETS}")
-    common = f"""(SELECT count(*) FROM (
-        SELECT 1 FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {public} LIMIT %s
-    )) > %s"""  # noqa: S608 (fixed text; every value is a parameter)
-    common_params = [scope.match, *public_params, RARE_MATCHES + 1, RARE_MATCHES]
-    checks, checks_params = scope.own_tickets(f"<= {OWN_TICKETS}")
+    (1,400 messages) and "class" (620,793 messages): looked up 97-107 ms, checked 120-190 ms
+    (every match read); "dark mode" (13,966): looked up 118-172 ms, checked 3-12 ms; someone
+    with 4,097 tickets (21,441 messages): looked up 1.3-1.8 s, checked 50-80 ms. Among
+    everyone's matches, each was checked against the ticket id its message row holds: 1-4 s
+    for a common word and anyone with few tickets (every match read, each from the table)."""
+    rowid = "rowid" if scope.way == OWN_LOOKED_UP else "+rowid"
     own_tickets = "SELECT id FROM tickets_ticket WHERE requester_id = %s"
     own_messages = f"SELECT id FROM tickets_message WHERE ticket_id IN ({own_tickets})"  # noqa: S608
-    own = [scope.requester_id]
-    ways = (
-        ("rowid", f"{lookups} AND {common}", [*lookups_params, *common_params]),
-        (
-            "+rowid",
-            f"{checks} AND NOT ({lookups} AND {common})",
-            [*checks_params, *lookups_params, *common_params],
-        ),
+    return _sqlite_newest(
+        scope,
+        (f"AND {rowid} IN ({own_tickets})", [scope.requester_id]),
+        (f"AND {rowid} IN ({own_messages})", [scope.requester_id]),
     )
-    parts = [
-        _sqlite_newest(
-            scope,
-            (f"AND {rowid} IN ({own_tickets}) AND {way}", [*own, *way_params]),
-            (f"AND {rowid} IN ({own_messages}) AND {way}", [*own, *way_params]),
+
+
+def _requester_way(requester_id: int, match: str) -> str:
+    """How a requester's search finds their matches: among everyone's newest matches
+    (EVERYONES) when they asked more than OWN_TICKETS tickets, else from their own rows.
+    On SQLite their rows are looked up one by one (OWN_LOOKED_UP) when they asked at most
+    OWN_LOOKUP_TICKETS and the words match more than LOOKUP_MATCHES_PER_TICKET messages
+    for each of their tickets, else everyone's matches are checked against them
+    (OWN_CHECKED): see _sqlite_own_parts. One query, reading at most OWN_TICKETS + 1 ids
+    of the requester index and, on SQLite, the words' first matches (ids only): 0.1-1 ms,
+    up to 25 ms for a common word and someone with 300 tickets."""
+    own = "SELECT 1 FROM tickets_ticket WHERE requester_id = %s LIMIT %s"
+    tickets = f"(SELECT count(*) FROM ({own}) AS own)"  # noqa: S608 (fixed text)
+    asked = [requester_id, OWN_TICKETS + 1]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT {tickets}", asked)
+            (count,) = cursor.fetchone()
+            return OWN_LOOKED_UP if count <= OWN_TICKETS else EVERYONES
+        matches = f"""SELECT count(*) FROM (
+            SELECT 1 FROM tickets_message_fts WHERE tickets_message_fts MATCH %s
+            LIMIT {tickets} * %s + 1
+        )"""  # noqa: S608 (fixed text; every value is a parameter)
+        cursor.execute(
+            f"SELECT {tickets}, CASE WHEN {tickets} <= %s THEN ({matches}) END",
+            [*asked, *asked, OWN_LOOKUP_TICKETS, match, *asked, LOOKUP_MATCHES_PER_TICKET],
         )
-        for rowid, way, way_params in ways
-    ]
-    return " UNION ALL ".join(sql for sql, _ in parts), [v for _, p in parts for v in p]
+        count, found = cursor.fetchone()
+    if count > OWN_TICKETS:
+        return EVERYONES
+    if found is not None and found > count * LOOKUP_MATCHES_PER_TICKET:
+        return OWN_LOOKED_UP
+    return OWN_CHECKED
 
 
 def _sqlite_tf_score(marked: str, typical_chars: int) -> str:
@@ -268,8 +275,8 @@ def _sqlite_tf_score(marked: str, typical_chars: int) -> str:
 def _postgresql_parts(scope: _Scope) -> tuple[str, list[Any]]:
     """Titles and messages by their stored tsvectors (migration 0006), the newest ``window``
     matches of each (see _newest_matches), ranked with ts_rank()."""
-    mine_title, mine_title_params = scope.mine_among_everyones("id")
-    mine_message, mine_message_params = scope.mine_among_everyones("ticket_id")
+    mine_title, mine_title_params = scope.mine("id")
+    mine_message, mine_message_params = scope.mine("ticket_id")
     public, public_params = scope.public()
     titles, title_params = _newest_matches(
         "tickets_ticket",
@@ -311,24 +318,23 @@ def _postgresql_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
     (ticket_id, id) index, each row checked with ``ts_match_vq`` (``@@`` that no index
     answers: the GIN index would read everyone's matches of a common word), newest first up
     to the window. The cost follows the requester's messages, not the words'."""
-    few, few_params = scope.own_tickets(f"<= {OWN_TICKETS}")
     public, public_params = scope.public()
     titles = f"""
         SELECT id AS ticket_id, title_search AS vector FROM tickets_ticket
-        WHERE requester_id = %s AND ts_match_vq(title_search, {_TSQUERY}) AND {few}
+        WHERE requester_id = %s AND ts_match_vq(title_search, {_TSQUERY})
         ORDER BY id DESC LIMIT %s
     """  # noqa: S608 (fixed text; every value is a parameter)
     messages = f"""
         SELECT ticket_id, body_search AS vector FROM tickets_message
         WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)
-        AND ts_match_vq(body_search, {_TSQUERY}) {public} AND {few}
+        AND ts_match_vq(body_search, {_TSQUERY}) {public}
         ORDER BY id DESC LIMIT %s
     """  # noqa: S608 (fixed text; every value is a parameter)
     own = [scope.requester_id, scope.match]
     return _postgresql_scored(
         scope,
-        (titles, [*own, *few_params, scope.window]),
-        (messages, [*own, *public_params, *few_params, scope.window]),
+        (titles, [*own, scope.window]),
+        (messages, [*own, *public_params, scope.window]),
     )
 
 
