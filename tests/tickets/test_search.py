@@ -370,11 +370,11 @@ def test_older_rows_are_matched_by_words_the_planner_cannot_misjudge(db: None) -
 
 # --- a customer's own search starts from their tickets (decision 74) -----------------------
 
-# The ways a customer's search can go: from everyone's newest matches (OWN_TICKETS 0), and
+# The ways a customer's search can go: from everyone's newest matches (no own tickets), and
 # from their own tickets, looked up row by row or checked against everyone's matches
 # (SQLite's two ways, chosen by OWN_LOOKUP_TICKETS and LOOKUP_MATCHES_PER_TICKET).
 _WAYS = {
-    "everyone's matches": {"OWN_TICKETS": 0},
+    "everyone's matches": {"OWN_TICKETS": 0, "SQLITE_OWN_TICKETS": 0},
     "own rows looked up": {"OWN_LOOKUP_TICKETS": 10_000, "LOOKUP_MATCHES_PER_TICKET": 0},
     "own rows checked": {"OWN_LOOKUP_TICKETS": 0},
 }
@@ -467,11 +467,12 @@ def test_a_customer_never_finds_another_customers_ticket_whichever_way(
 def test_a_customer_with_many_tickets_searches_everyones_matches(
     customer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past OWN_TICKETS the own tickets would cost more than everyone's newest matches:
-    exactly one of the two ways runs, so nothing is counted twice."""
+    """Past the cap the own tickets would cost more than everyone's newest matches: exactly
+    one of the two ways runs, so nothing is counted twice."""
     tickets = [open_ticket(customer, f"Lamp {n}", body="The lamp again.") for n in range(3)]
     expected = _scored("lamp", customer)
     for own_tickets in (2, 3):  # just past the customer's tickets, and just enough
         monkeypatch.setattr(search, "OWN_TICKETS", own_tickets)
+        monkeypatch.setattr(search, "SQLITE_OWN_TICKETS", own_tickets)
         assert _scored("lamp", customer) == expected
     assert [ticket_id for ticket_id, _ in expected] == [t.pk for t in reversed(tickets)]

@@ -53,6 +53,10 @@ RANK_WINDOW = 500
 # A customer's search starts from their own tickets when they asked at most this many
 # (_sqlite_own_parts, _postgresql_own_parts); past it, from the newest matches of everyone.
 OWN_TICKETS = 5_000
+# SQLite's cap is higher: there their own rows cost the list of their message ids, 90-190 ms
+# for the heaviest demo customer's (22,459 tickets, 110,000 messages; a common word, a rare
+# one or a phrase in 160-250 ms), where everyone's matches cost 0.2-4.5 s.
+SQLITE_OWN_TICKETS = 25_000
 # SQLite: up to this many tickets, a customer's rows are looked up one by one when the words
 # match more than this many messages for each of their tickets (see _sqlite_own_parts).
 OWN_LOOKUP_TICKETS = 300
@@ -233,21 +237,24 @@ def _sqlite_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
 
 def _requester_way(requester_id: int, match: str) -> str:
     """How a requester's search finds their matches: among everyone's newest matches
-    (EVERYONES) when they asked more than OWN_TICKETS tickets, else from their own rows.
+    (EVERYONES) when they asked more than OWN_TICKETS tickets (SQLITE_OWN_TICKETS), else
+    from their own rows.
     On SQLite their rows are looked up one by one (OWN_LOOKED_UP) when they asked at most
     OWN_LOOKUP_TICKETS and the words match more than LOOKUP_MATCHES_PER_TICKET messages
     for each of their tickets, else everyone's matches are checked against them
-    (OWN_CHECKED): see _sqlite_own_parts. One query, reading at most OWN_TICKETS + 1 ids
-    of the requester index and, on SQLite, the words' first matches (ids only): 0.1-1 ms,
+    (OWN_CHECKED): see _sqlite_own_parts. One query, reading at most one id past the cap
+    from the requester index and, on SQLite, the words' first matches (ids only): 0.1-1 ms,
     up to 25 ms for a common word and someone with 300 tickets."""
+    postgresql = connection.vendor == "postgresql"
+    cap = OWN_TICKETS if postgresql else SQLITE_OWN_TICKETS
     own = "SELECT 1 FROM tickets_ticket WHERE requester_id = %s LIMIT %s"
     tickets = f"(SELECT count(*) FROM ({own}) AS own)"  # noqa: S608 (fixed text)
-    asked = [requester_id, OWN_TICKETS + 1]
+    asked = [requester_id, cap + 1]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
             cursor.execute(f"SELECT {tickets}", asked)
             (count,) = cursor.fetchone()
-            return OWN_LOOKED_UP if count <= OWN_TICKETS else EVERYONES
+            return OWN_LOOKED_UP if count <= cap else EVERYONES
         matches = f"""SELECT count(*) FROM (
             SELECT 1 FROM tickets_message_fts WHERE tickets_message_fts MATCH %s
             LIMIT {tickets} * %s + 1
@@ -257,7 +264,7 @@ def _requester_way(requester_id: int, match: str) -> str:
             [*asked, *asked, OWN_LOOKUP_TICKETS, match, *asked, LOOKUP_MATCHES_PER_TICKET],
         )
         count, found = cursor.fetchone()
-    if count > OWN_TICKETS:
+    if count > cap:
         return EVERYONES
     if found is not None and found > count * LOOKUP_MATCHES_PER_TICKET:
         return OWN_LOOKED_UP
