@@ -8,7 +8,8 @@ Uses the database the app would (DATABASE_URL, or SQLite in FRONTDESK_DATA_DIR) 
 names; nothing is written). Each round times every term of every shape once: the ranking
 alone (``search.ticket_ids_matching`` as a REST search calls it, for an agent) and the REST
 search around it (``tickets_list_for_api``: the ranking, the filter by the gate, the page).
-Prints the wall time's p50 / p95 per shape, and the p50 per term.
+Prints the wall time's p50 / p95 per shape, and the p50 per term; with ``--against``, also
+each search whose ranked ids differ between the two (``DIFFERENT``).
 
 ``--against FILE`` loads another ``search.py`` (say main's, from ``git archive``) beside this
 one and alternates them term by term in the same process (which goes first alternates too),
@@ -113,9 +114,10 @@ def main() -> None:
                 internal, requester_id = access.search_scope(user)
                 # Who goes first alternates: the second finds the pages the first read.
                 order = list(variants.items())[:: 1 if (round_ + n) % 2 else -1]
+                found = {}
                 for name, module in order:
                     started = time.perf_counter()
-                    module.ticket_ids_matching(
+                    found[name] = module.ticket_ids_matching(
                         query=term,
                         include_internal=internal,
                         limit=module.MATCH_LIMIT,
@@ -131,6 +133,8 @@ def main() -> None:
                         (time.perf_counter() - started) * 1000
                     )
                     api_selectors.search = search  # type: ignore[attr-defined]
+                if len({tuple(ids) for ids in found.values()}) > 1:
+                    print(f"DIFFERENT: {shape}, {term!r}, {user.username}")
         load.append(os.getloadavg()[0])
     names = list(variants)
     print(f"{args.rounds} rounds; load average (1 min) {min(load):.1f}-{max(load):.1f}")
