@@ -18,6 +18,8 @@ that person asked, first (PERSON_SCORE). The cost is bounded: only the newest RA
 matching titles, messages and tickets of the person are ranked, and they are found without
 reading the older matches, so a word found in millions of messages costs what a rarer one
 does. (A ticket number is not searched here: the selectors put the ticket it names first.)
+A customer's search starts from their own tickets (_requester_way): among everyone's newest
+matches, theirs are few, and a common word read every match to find them.
 """
 
 from __future__ import annotations
