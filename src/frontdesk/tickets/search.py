@@ -326,7 +326,11 @@ def _postgresql_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
     the (requester_id, id) index, their messages from their tickets through the
     (ticket_id, id) index, each row checked with ``ts_match_vq`` (``@@`` that no index
     answers: the GIN index would read everyone's matches of a common word), newest first up
-    to the window. The cost follows the requester's messages, not the words'."""
+    to the window. The cost follows the requester's messages, not the words': 4-25 ms for
+    someone with 8-226 tickets, 100-240 ms with 4,095-4,701 (1 million tickets, 5.2
+    million messages, load average 4-5). ``id + 0`` keeps the planner from walking the
+    primary key backwards, testing every message's ticket, in the hope of filling the window
+    early: for someone with 4,701 tickets it did, 2.4-2.8 s for a rare word."""
     public, public_params = scope.public()
     titles = f"""
         SELECT id AS ticket_id, title_search AS vector FROM tickets_ticket
@@ -337,7 +341,7 @@ def _postgresql_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
         SELECT ticket_id, body_search AS vector FROM tickets_message
         WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)
         AND ts_match_vq(body_search, {_TSQUERY}) {public}
-        ORDER BY id DESC LIMIT %s
+        ORDER BY id + 0 DESC LIMIT %s
     """  # noqa: S608 (fixed text; every value is a parameter)
     own = [scope.requester_id, scope.match]
     return _postgresql_scored(
