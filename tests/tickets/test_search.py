@@ -366,3 +366,113 @@ def test_older_rows_are_matched_by_words_the_planner_cannot_misjudge(db: None) -
     one_word, _ = search.ticket_ids_matching_sql(query="boiler", include_internal=True)
     assert unseen not in one_word
     assert one_word.count("title_search @@ websearch_to_tsquery") == 1
+
+
+# --- a customer's own search starts from their tickets (decision 74) -----------------------
+
+# The ways a customer's search can go: from everyone's newest matches (no own tickets), and
+# from their own tickets, looked up row by row or checked against everyone's matches
+# (SQLite's two ways, chosen by OWN_LOOKUP_TICKETS and LOOKUP_MATCHES_PER_TICKET).
+_WAYS = {
+    "everyone's matches": {"OWN_TICKETS": 0, "SQLITE_OWN_TICKETS": 0},
+    "own rows looked up": {"OWN_LOOKUP_TICKETS": 10_000, "LOOKUP_MATCHES_PER_TICKET": 0},
+    "own rows checked": {"OWN_LOOKUP_TICKETS": 0},
+}
+_WORDS = ["boiler", "radiator", "noise", "cold", "studio", "door", "key"]
+
+
+def _scored(query: str, requester: User) -> list[tuple[int, float]]:
+    """The customer's matches best first, with their scores (rounded against float sums)."""
+    sql, params = search.ticket_ids_matching_sql(
+        query=query, include_internal=False, requester_id=requester.pk
+    )
+    sql = sql.replace("SELECT ticket_id FROM (", "SELECT ticket_id, SUM(score) FROM (", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(ticket_id, round(score, 9)) for ticket_id, score in cursor.fetchall()]
+
+
+def _a_desk(customer: User, other_customer: User, agent: User) -> None:
+    """Tickets of two customers with the same words, in titles, replies and internal notes."""
+    for n in range(24):
+        requester = customer if n % 3 else other_customer
+        words = [_WORDS[(n * k) % len(_WORDS)] for k in (1, 2, 5)]
+        ticket = open_ticket(requester, f"The {words[0]} {n}", body=" ".join(words) * (n % 4 + 1))
+        services.message_post(actor=agent, ticket_id=ticket.pk, body=f"{words[1]} door key")
+        services.message_post(
+            actor=agent, ticket_id=ticket.pk, body=f"{words[2]} secret", internal=True
+        )
+
+
+@pytest.mark.parametrize("window", [search.RANK_WINDOW, 3])
+def test_a_customers_search_finds_the_same_whichever_way_it_goes(
+    customer: User,
+    other_customer: User,
+    agent: User,
+    window: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Starting from the customer's own tickets finds the same tickets, scored the same, in
+    the same order, as starting from everyone's newest matches (a small window too)."""
+    _a_desk(customer, other_customer, agent)
+    monkeypatch.setattr(search, "RANK_WINDOW", window)
+    queries = [
+        *_WORDS,
+        "door key",
+        '"door key"',
+        '"key door"',
+        "secret",
+        "nothing",
+        customer.username,
+        other_customer.email,
+    ]
+    found: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    for way, settings in _WAYS.items():
+        with monkeypatch.context() as patched:
+            for name, value in settings.items():
+                patched.setattr(search, name, value)
+            found[way] = {query: _scored(query, customer) for query in queries}
+    reference = found["everyone's matches"]
+    assert reference["door"]  # the words are found, and not all of them by every ticket
+    assert len(reference["boiler"]) < len(reference["door"])
+    assert reference["secret"] == []  # internal notes never match
+    for way, results in found.items():
+        assert results == reference, way
+
+
+@pytest.mark.parametrize("way", list(_WAYS))
+def test_a_customer_never_finds_another_customers_ticket_whichever_way(
+    customer: User, other_customer: User, agent: User, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = open_ticket(customer, "Heater broken", body="The heater clicks.")
+    theirs = open_ticket(other_customer, "Heater noise", body="Their heater and their kettle.")
+    services.message_post(actor=agent, ticket_id=theirs.pk, body="Kettle heater kettle")
+    for name, value in _WAYS[way].items():
+        monkeypatch.setattr(search, name, value)
+    for query in ("heater", "kettle", "noise", '"heater noise"', other_customer.username):
+        found = search.ticket_ids_matching(
+            query=query, include_internal=False, limit=10, requester_id=customer.pk
+        )
+        assert found == ([mine.pk] if query == "heater" else []), query
+        assert [
+            t.pk for t in selectors.tickets_search(user=customer, query=query).page.tickets
+        ] == found
+    # The other customer finds theirs the same way.
+    found = search.ticket_ids_matching(
+        query="heater", include_internal=False, limit=10, requester_id=other_customer.pk
+    )
+    assert found == [theirs.pk]
+
+
+def test_a_customer_with_many_tickets_searches_everyones_matches(
+    customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the cap the own tickets would cost more than everyone's newest matches: exactly
+    one of the two ways runs, so nothing is counted twice."""
+    tickets = [open_ticket(customer, f"Lamp {n}", body="The lamp again.") for n in range(3)]
+    expected = _scored("lamp", customer)
+    for own_tickets in (2, 3):  # just past the customer's tickets, and just enough
+        monkeypatch.setattr(search, "OWN_TICKETS", own_tickets)
+        monkeypatch.setattr(search, "SQLITE_OWN_TICKETS", own_tickets)
+        assert _scored("lamp", customer) == expected
+    assert [ticket_id for ticket_id, _ in expected] == [t.pk for t in reversed(tickets)]

@@ -18,6 +18,8 @@ that person asked, first (PERSON_SCORE). The cost is bounded: only the newest RA
 matching titles, messages and tickets of the person are ranked, and they are found without
 reading the older matches, so a word found in millions of messages costs what a rarer one
 does. (A ticket number is not searched here: the selectors put the ticket it names first.)
+A customer's search starts from their own tickets (_requester_way): among everyone's newest
+matches, theirs are few, and a common word read every match to find them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,21 @@ MATCH_LIMIT = 1000
 # million messages, 500 cost 4-20 ms ("class", "thanks", "dark mode", "class refund";
 # in-process, load average 7.6): the cost is linear in the window.
 RANK_WINDOW = 500
+# A customer's search starts from their own tickets when they asked at most this many
+# (_sqlite_own_parts, _postgresql_own_parts); past it, from the newest matches of everyone.
+OWN_TICKETS = 5_000
+# SQLite's cap is higher: there their own rows cost the list of their message ids, 90-190 ms
+# for the heaviest demo customer's (22,459 tickets, 110,000 messages; a common word, a rare
+# one or a phrase in 160-250 ms), where everyone's matches cost 0.2-4.5 s.
+SQLITE_OWN_TICKETS = 25_000
+# SQLite: up to this many tickets, a customer's rows are looked up one by one when the words
+# match more than this many messages for each of their tickets (see _sqlite_own_parts).
+OWN_LOOKUP_TICKETS = 300
+LOOKUP_MATCHES_PER_TICKET = 1_000
+# How a requester's search finds their matches (_requester_way).
+EVERYONES = "among everyone's matches"
+OWN_LOOKED_UP = "their rows looked up"
+OWN_CHECKED = "everyone's matches checked against their rows"
 # Longer input is cut here before parsing: a query never grows without bound.
 QUERY_MAX_CHARS = 1000
 
@@ -88,21 +105,26 @@ def ticket_ids_matching_sql(
 ) -> tuple[str, list[Any]]:
     """SQL (and its parameters) selecting the ids of matching tickets, best first: usable as
     a subquery (``pk__in=RawSQL(...)``) so a search stays one query. ``requester_id`` keeps
-    to one customer's tickets before anything is cut. Only the newest ``window`` matching
-    titles and messages are ranked (see RANK_WINDOW)."""
+    to one customer's tickets before anything is cut (one small query first chooses how:
+    _requester_way). Only the newest ``window`` matching titles and messages are ranked
+    (see RANK_WINDOW)."""
     terms = search_terms(query)
     if not terms or limit < 1:
         return _NOTHING
+    match = _quoted(terms)
     scope = _Scope(
-        match=_quoted(terms),
+        match=match,
         several_words=len(terms) > 1 or not _ONE_WORD.fullmatch(terms[0]),
         window=RANK_WINDOW if window is None else window,
         include_internal=include_internal,
         requester_id=requester_id,
+        way=EVERYONES if requester_id is None else _requester_way(requester_id, match),
     )
-    parts = [
-        _postgresql_parts(scope) if connection.vendor == "postgresql" else _sqlite_parts(scope)
-    ]
+    postgresql = connection.vendor == "postgresql"
+    if scope.way == EVERYONES:
+        parts = [_postgresql_parts(scope) if postgresql else _sqlite_parts(scope)]
+    else:
+        parts = [_postgresql_own_parts(scope) if postgresql else _sqlite_own_parts(scope)]
     if len(terms) == 1:
         parts.append(_person_part(terms[0], scope))
     union = " UNION ALL ".join(sql for sql, _ in parts)
@@ -120,6 +142,7 @@ class _Scope:
     window: int
     include_internal: bool
     requester_id: int | None
+    way: str  # EVERYONES, OWN_LOOKED_UP or OWN_CHECKED (_requester_way)
 
     def mine(self, column: str) -> tuple[str, list[Any]]:
         """``column`` (a ticket id) limited to the requester's tickets, if there is one."""
@@ -149,27 +172,105 @@ def _sqlite_parts(scope: _Scope) -> tuple[str, list[Any]]:
     of a message already do."""
     mine_title, mine_title_params = scope.mine("rowid")
     mine_message, mine_message_params = scope.mine("ticket_id")
+    return _sqlite_newest(
+        scope, (mine_title, mine_title_params), (mine_message, mine_message_params)
+    )
+
+
+def _sqlite_newest(
+    scope: _Scope, titles: tuple[str, list[Any]], messages: tuple[str, list[Any]]
+) -> tuple[str, list[Any]]:
+    """The newest ``scope.window`` matching titles and messages that also meet ``titles``'
+    and ``messages``' conditions (SQL on the FTS5 tables, and its parameters), scored.
+    SQLite tests the conditions in the order written: a message's own condition comes
+    before its kind, which is read from the table (a common word's matches checked against
+    someone's 21,441 message ids: 485-610 ms with the kind read first, 40-60 ms after)."""
     public, public_params = scope.public()
     title_score = _sqlite_tf_score("marked", TYPICAL_TITLE_CHARS)
     message_score = _sqlite_tf_score("marked", TYPICAL_MESSAGE_CHARS)
     sql = f"""
         SELECT ticket_id, %s * (1 + {title_score}) AS score FROM (
             SELECT rowid AS ticket_id, highlight(tickets_ticket_fts, 0, char(1), '') AS marked
-            FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s {mine_title}
+            FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s {titles[0]}
             ORDER BY rowid DESC LIMIT %s
         )
         UNION ALL
         SELECT ticket_id, MAX(1 + {message_score}) AS score FROM (
             SELECT ticket_id, highlight(tickets_message_fts, 0, char(1), '') AS marked
-            FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {public} {mine_message}
+            FROM tickets_message_fts WHERE tickets_message_fts MATCH %s {messages[0]} {public}
             ORDER BY rowid DESC LIMIT %s
         ) GROUP BY ticket_id
     """  # noqa: S608 (fixed text; every value is a parameter)
     params = [
-        *(TITLE_WEIGHT, scope.match, *mine_title_params, scope.window),
-        *(scope.match, *public_params, *mine_message_params, scope.window),
+        *(TITLE_WEIGHT, scope.match, *titles[1], scope.window),
+        *(scope.match, *messages[1], *public_params, scope.window),
     ]
     return sql, params
+
+
+def _sqlite_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
+    """A requester's titles and messages found from their own tickets' rows (ids from the
+    requester and (ticket_id, id) indexes), not among everyone's matches, newest first up to
+    the window, in one of two ways (_requester_way):
+
+    - OWN_LOOKED_UP: each of their rows looked up in the FTS5 index (which answers
+      ``rowid = ?`` with the words), about 70 us a row (300 us for a phrase) whatever the
+      words;
+    - OWN_CHECKED: the words' matches newest first, each checked against the list of their
+      message ids (``+rowid`` keeps FTS5 from looking them up), 0.2-0.3 us a match,
+      stopping when the window is full: a rare word costs little, and someone with many
+      tickets soon fills the window.
+
+    At 5.2 million messages (in process, load average 1.5-2): someone with 267 tickets
+    (1,400 messages) and "class" (620,793 messages): looked up 97-107 ms, checked 120-190 ms
+    (every match read); "dark mode" (13,966): looked up 118-172 ms, checked 3-12 ms; someone
+    with 4,097 tickets (21,441 messages): looked up 1.3-1.8 s, checked 50-80 ms. Among
+    everyone's matches, each was checked against the ticket id its message row holds: 1-4 s
+    for a common word and anyone with few tickets (every match read, each from the table)."""
+    rowid = "rowid" if scope.way == OWN_LOOKED_UP else "+rowid"
+    own_tickets = "SELECT id FROM tickets_ticket WHERE requester_id = %s"
+    own_messages = f"SELECT id FROM tickets_message WHERE ticket_id IN ({own_tickets})"  # noqa: S608
+    return _sqlite_newest(
+        scope,
+        (f"AND {rowid} IN ({own_tickets})", [scope.requester_id]),
+        (f"AND {rowid} IN ({own_messages})", [scope.requester_id]),
+    )
+
+
+def _requester_way(requester_id: int, match: str) -> str:
+    """How a requester's search finds their matches: among everyone's newest matches
+    (EVERYONES) when they asked more than OWN_TICKETS tickets (SQLITE_OWN_TICKETS), else
+    from their own rows.
+    On SQLite their rows are looked up one by one (OWN_LOOKED_UP) when they asked at most
+    OWN_LOOKUP_TICKETS and the words match more than LOOKUP_MATCHES_PER_TICKET messages
+    for each of their tickets, else everyone's matches are checked against them
+    (OWN_CHECKED): see _sqlite_own_parts. One query, reading at most one id past the cap
+    from the requester index and, on SQLite, the words' first matches (ids only): 0.1-1 ms,
+    up to 25 ms for a common word and someone with 300 tickets."""
+    postgresql = connection.vendor == "postgresql"
+    cap = OWN_TICKETS if postgresql else SQLITE_OWN_TICKETS
+    own = "SELECT 1 FROM tickets_ticket WHERE requester_id = %s LIMIT %s"
+    tickets = f"(SELECT count(*) FROM ({own}) AS own)"  # noqa: S608 (fixed text)
+    asked = [requester_id, cap + 1]
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute(f"SELECT {tickets}", asked)
+            (count,) = cursor.fetchone()
+            return OWN_LOOKED_UP if count <= cap else EVERYONES
+        matches = f"""SELECT count(*) FROM (
+            SELECT 1 FROM tickets_message_fts WHERE tickets_message_fts MATCH %s
+            LIMIT {tickets} * %s + 1
+        )"""  # noqa: S608 (fixed text; every value is a parameter)
+        cursor.execute(
+            f"SELECT {tickets}, CASE WHEN {tickets} <= %s THEN ({matches}) END",
+            [*asked, *asked, OWN_LOOKUP_TICKETS, match, *asked, LOOKUP_MATCHES_PER_TICKET],
+        )
+        count, found = cursor.fetchone()
+    if count > cap:
+        return EVERYONES
+    if found is not None and found > count * LOOKUP_MATCHES_PER_TICKET:
+        return OWN_LOOKED_UP
+    return OWN_CHECKED
 
 
 def _sqlite_tf_score(marked: str, typical_chars: int) -> str:
@@ -203,14 +304,51 @@ def _postgresql_parts(scope: _Scope) -> tuple[str, list[Any]]:
         [*public_params, *mine_message_params],
         scope,
     )
+    return _postgresql_scored(scope, (titles, title_params), (messages, message_params))
+
+
+def _postgresql_scored(
+    scope: _Scope, titles: tuple[str, list[Any]], messages: tuple[str, list[Any]]
+) -> tuple[str, list[Any]]:
+    """The ticket ids and scores of ``titles`` and ``messages`` (queries of ticket ids and
+    tsvectors), ranked with ts_rank()."""
     sql = f"""
-        SELECT ticket_id, %s * (1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({titles}) AS t
+        SELECT ticket_id, %s * (1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({titles[0]}) AS t
         UNION ALL
-        SELECT ticket_id, MAX(1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({messages}) AS m
+        SELECT ticket_id, MAX(1 + ts_rank(vector, {_TSQUERY})) AS score FROM ({messages[0]}) AS m
         GROUP BY ticket_id
     """  # noqa: S608 (fixed text; every value is a parameter)
-    params = [TITLE_WEIGHT, scope.match, *title_params, scope.match, *message_params]
-    return sql, params
+    return sql, [TITLE_WEIGHT, scope.match, *titles[1], scope.match, *messages[1]]
+
+
+def _postgresql_own_parts(scope: _Scope) -> tuple[str, list[Any]]:
+    """A requester's search when they asked at most OWN_TICKETS tickets: their titles from
+    the (requester_id, id) index, their messages from their tickets through the
+    (ticket_id, id) index, each row checked with ``ts_match_vq`` (``@@`` that no index
+    answers: the GIN index would read everyone's matches of a common word), newest first up
+    to the window. The cost follows the requester's messages, not the words': 4-25 ms for
+    someone with 8-226 tickets, 100-240 ms with 4,095-4,701 (1 million tickets, 5.2
+    million messages, load average 4-5). ``id + 0`` keeps the planner from walking the
+    primary key backwards, testing every message's ticket, in the hope of filling the window
+    early: for someone with 4,701 tickets it did, 2.4-2.8 s for a rare word."""
+    public, public_params = scope.public()
+    titles = f"""
+        SELECT id AS ticket_id, title_search AS vector FROM tickets_ticket
+        WHERE requester_id = %s AND ts_match_vq(title_search, {_TSQUERY})
+        ORDER BY id DESC LIMIT %s
+    """  # noqa: S608 (fixed text; every value is a parameter)
+    messages = f"""
+        SELECT ticket_id, body_search AS vector FROM tickets_message
+        WHERE ticket_id IN (SELECT id FROM tickets_ticket WHERE requester_id = %s)
+        AND ts_match_vq(body_search, {_TSQUERY}) {public}
+        ORDER BY id + 0 DESC LIMIT %s
+    """  # noqa: S608 (fixed text; every value is a parameter)
+    own = [scope.requester_id, scope.match]
+    return _postgresql_scored(
+        scope,
+        (titles, [*own, scope.window]),
+        (messages, [*own, *public_params, scope.window]),
+    )
 
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
