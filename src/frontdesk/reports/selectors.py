@@ -235,45 +235,71 @@ class _Counts:
     business: bool = False
 
 
-def _whole_days(period: Period) -> tuple[date, date] | None:
-    """The UTC days [first, end) wholly inside ``period``, when the aggregates can count it:
-    at least one such day, and every midnight of the viewer's zone on a whole UTC hour (the
-    per-day counts come from hourly rows). None: read the tickets."""
-    if any(
-        moment.minute or moment.second
-        for moment in (period.starts, *(period.day_end(day) for day in period.each_day()))
-    ):
+Window = tuple[datetime, datetime]
+ONE_HOUR = timedelta(hours=1)
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_ceil(moment: datetime) -> datetime:
+    floor = _hour_floor(moment)
+    return floor if floor == moment else floor + ONE_HOUR
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What of a period the aggregates can hold: its whole UTC hours, and the whole UTC days
+    [first, end) among them (None without one)."""
+
+    hours: Window
+    days: tuple[date, date] | None
+
+
+def _aggregated_span(period: Period) -> _Span | None:
+    """None: the period holds no whole UTC hour (read the tickets)."""
+    first, end = _hour_ceil(period.starts), _hour_floor(period.ends)
+    if first >= end:
         return None
-    first = aggregates.utc_day(period.starts)
-    if aggregates.midnight(first) < period.starts:
-        first += timedelta(days=1)
-    end = aggregates.utc_day(period.ends)
-    return (first, end) if first < end else None
+    day = aggregates.utc_day(first)
+    if aggregates.midnight(day) < first:
+        day += timedelta(days=1)
+    last = aggregates.utc_day(end)
+    return _Span(hours=(first, end), days=(day, last) if day < last else None)
 
 
 def _read(
     user: User, period: Period, *, breakdowns: bool = True, aggregated: bool = False
 ) -> _Read:
     """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
-    with needs no more). ``aggregated``: whole UTC days from the aggregates
-    (reports/aggregates.py), the hours at either end from the tickets."""
+    with needs no more). ``aggregated``: what the aggregates hold (reports/aggregates.py) is
+    read from them, the rest of the period from the tickets: with the breakdowns, the whole
+    UTC days (the hour rows hold no breakdown), else every whole UTC hour, so only the minutes
+    before the first and after the last (a zone off UTC's whole hours) are tickets."""
     visible = access.tickets_visible_to(user)
     tallies = _Tallies(breakdowns=breakdowns)
     counts = _Counts()
-    whole = _whole_days(period) if aggregated else None
+    span = _aggregated_span(period) if aggregated else None
+    held: Window | None = None
+    if span is not None and not breakdowns:
+        held = span.hours
+    elif span is not None and span.days is not None:
+        held = (aggregates.midnight(span.days[0]), aggregates.midnight(span.days[1]))
     windows = [(period.starts, period.ends)]
-    if whole is not None:
-        middle = (aggregates.midnight(whole[0]), aggregates.midnight(whole[1]))
-        windows = [w for w in ((period.starts, middle[0]), (middle[1], period.ends)) if w[0] < w[1]]
+    if held is not None:
+        windows = [w for w in ((period.starts, held[0]), (held[1], period.ends)) if w[0] < w[1]]
     dims_of: dict[int, tuple[Any, ...]] = {}
     for starts, ends in windows:
         _count_opened(visible, period, (starts, ends), tallies, counts, dims_of)
         _count_solved(visible, period, (starts, ends), tallies, counts)
         _compliance(user, (starts, ends), dims_of, tallies, counts)
     _count_answers(user, windows, tallies)
-    if whole is not None:
-        _add_aggregates(user, whole, tallies, counts)
-        counts.created_per_day, counts.solved_per_day = _hourly(user, period)
+    if held is not None:
+        _add_aggregates(user, held, tallies, counts)
+        if breakdowns:  # the period compared with shows no days
+            _add_per_day(user, period, held, counts)
+    if span is not None:
         backlog_before = _backlog_before_aggregated(user, period.starts)
     else:
         # Open at the start: opened before it, less those also resolved before it. Two counts
@@ -293,9 +319,6 @@ def _read(
         resolution_sla=Compliance(counts.met[Metric.RESOLUTION], counts.missed[Metric.RESOLUTION]),
         business_time=counts.business,
     )
-
-
-Window = tuple[datetime, datetime]
 
 
 def _count_opened(
@@ -435,11 +458,28 @@ _ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-def _add_aggregates(
-    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
-) -> None:
-    """The whole UTC days [first, end) from the aggregates, through the gate's own condition
-    on their team and assignee, and the SLA targets they could not hold (still running).
+def _add_aggregates(user: User, held: Window, tallies: _Tallies, counts: _Counts) -> None:
+    """The window ``held`` from the aggregates: its whole UTC days from the day rows, the
+    hours before and after them from the hour rows (the desk alone: they hold no breakdown),
+    through the gate's own condition on their team and assignee; and the SLA targets they
+    could not hold (still running)."""
+    first = aggregates.utc_day(held[0])
+    if aggregates.midnight(first) < held[0]:
+        first += timedelta(days=1)
+    end = aggregates.utc_day(held[1])
+    hours = [held]
+    if first < end:
+        _add_days(user, (first, end), tallies, counts)
+        days = (aggregates.midnight(first), aggregates.midnight(end))
+        hours = [w for w in ((held[0], days[0]), (days[1], held[1])) if w[0] < w[1]]
+    if hours:
+        assert not tallies.breakdowns, "the hour rows hold the desk's numbers alone"
+        _add_hours(user, hours, tallies, counts)
+    _running_targets(user, held, tallies, counts)
+
+
+def _add_days(user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts) -> None:
+    """The whole UTC days [first, end) from the day rows.
 
     The breakdowns come first from their rows per team (models.every_assignee: assignee
     None), as the gate takes them: a team's row with no assignee is taken where the gate
@@ -458,7 +498,35 @@ def _add_aggregates(
             other_teams &= Q(team__isnull=False)
         rows = visible.filter(other_teams, _blocks(whole, list(_ROW_BREAKDOWNS)))
         _add_rows(rows, tallies, counts)
-    _running_targets(user, whole, tallies, counts)
+
+
+def _add_hours(user: User, hours: list[Window], tallies: _Tallies, counts: _Counts) -> None:
+    """The desk's numbers of whole UTC hours, from the hour rows."""
+    within = Q()
+    for starts, ends in hours:
+        within |= Q(hour__gte=starts, hour__lt=ends)
+    rows = (
+        HourCount.objects.filter(access.ticket_condition(user), within)
+        .order_by()
+        .values_list(
+            "created", "solved", "first_response", "resolution", "first_response_met",
+            "first_response_missed", "resolution_met", "resolution_missed", "business_time",
+            "good", "bad",
+        )
+    )  # fmt: skip
+    desk = tallies.desk
+    for created, solved, fr, res, frm, frx, rm, rx, business, good, bad in rows:
+        desk.created += created
+        desk.solved += solved
+        desk.good += good
+        desk.bad += bad
+        desk.first_response.merge(fr)
+        desk.resolution.merge(res)
+        counts.met[Metric.FIRST_RESPONSE] += frm
+        counts.missed[Metric.FIRST_RESPONSE] += frx
+        counts.met[Metric.RESOLUTION] += rm
+        counts.missed[Metric.RESOLUTION] += rx
+        counts.business |= business
 
 
 def _blocks(whole: tuple[date, date], dimensions: list[str]) -> Q:
@@ -522,9 +590,7 @@ def _add_rows(rows: QuerySet[DayTally], tallies: _Tallies, counts: _Counts) -> s
     return teams
 
 
-def _running_targets(
-    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
-) -> None:
+def _running_targets(user: User, held: Window, tallies: _Tallies, counts: _Counts) -> None:
     """The aggregates hold the targets whose clock is not running (stopped, or paused); one
     that runs (or was started again) becomes missed when its due time passes, not when the
     ticket changes, so it is counted now, in the database, per group.
@@ -551,8 +617,8 @@ def _running_targets(
         .filter(
             access.ticket_condition(user, via="ticket__"),
             RUNNING,
-            opened__gte=aggregates.midnight(whole[0]),
-            opened__lt=aggregates.midnight(whole[1]),
+            opened__gte=held[0],
+            opened__lt=held[1],
             metric__in=_LIVE_METRICS,
         )
         .order_by()
@@ -568,49 +634,77 @@ def _running_targets(
             tally.missed += missed_count
 
 
-def _hourly(user: User, period: Period) -> tuple[dict[date, int], dict[date, int]]:
-    """Opened and resolved per day of the viewer, from the hourly counts."""
-    created: dict[date, int] = {}
-    solved: dict[date, int] = {}
+def _add_per_day(user: User, period: Period, held: Window, counts: _Counts) -> None:
+    """Opened and resolved per day of the viewer in ``held``, from the hour rows. A midnight
+    of the viewer inside a UTC hour (India, Nepal, Chatham) splits it: what the hour held
+    from that midnight on is counted from the tickets (one query each for opened and
+    resolved, a count per split hour) and moved to the next day."""
     hours = (
-        HourCount.objects.filter(
-            access.ticket_condition(user), hour__gte=period.starts, hour__lt=period.ends
-        )
+        HourCount.objects.filter(access.ticket_condition(user), hour__gte=held[0], hour__lt=held[1])
         .order_by()
         .values("hour")
         .annotate(opened=Sum("created"), done=Sum("solved"))
         .values_list("hour", "opened", "done")
     )
+    created, solved = counts.created_per_day, counts.solved_per_day
     for hour, opened, done in hours:
         day = period.day_of(hour)
-        if opened:
-            created[day] = created.get(day, 0) + opened
-        if done:
-            solved[day] = solved.get(day, 0) + done
-    return created, solved
+        created[day] = created.get(day, 0) + opened
+        solved[day] = solved.get(day, 0) + done
+    splits = [
+        midnight
+        for midnight in (period.day_end(day) for day in period.each_day())
+        if held[0] < midnight < held[1] and midnight != _hour_floor(midnight)
+    ]
+    if not splits:
+        return
+    visible = access.tickets_visible_to(user)
+    for name, per_day in (("created_at", created), ("resolved_at", solved)):
+        parts = {
+            f"n{n}": Q(**{f"{name}__gte": midnight, f"{name}__lt": _hour_ceil(midnight)})
+            for n, midnight in enumerate(splits)
+        }
+        anywhere = Q()
+        for part in parts.values():
+            anywhere |= part
+        found = visible.filter(anywhere).aggregate(
+            **{key: Count("pk", filter=part) for key, part in parts.items()}
+        )
+        for n, midnight in enumerate(splits):
+            moved = found[f"n{n}"] or 0
+            before, after = period.day_of(_hour_floor(midnight)), period.day_of(midnight)
+            per_day[before] = per_day.get(before, 0) - moved
+            per_day[after] = per_day.get(after, 0) + moved
 
 
 def _backlog_before_aggregated(user: User, starts: datetime) -> int:
     """Opened before ``starts`` less resolved before it (a ticket is resolved after it was
-    opened), from the days before ``starts``'s UTC day and the hours of that day before it."""
+    opened), from the days before ``starts``'s UTC day, the whole hours of that day before
+    it, and the tickets of the minutes between (a zone off UTC's whole hours)."""
     condition = access.ticket_condition(user)
-    day = aggregates.utc_day(starts)
+    day, hour = aggregates.utc_day(starts), _hour_floor(starts)
     days = DayTally.objects.filter(condition, dimension=DESK, span=1, day__lt=day).aggregate(
         opened=Sum("created"), done=Sum("solved")
     )
     hours = HourCount.objects.filter(
-        condition, hour__gte=aggregates.midnight(day), hour__lt=starts
+        condition, hour__gte=aggregates.midnight(day), hour__lt=hour
     ).aggregate(opened=Sum("created"), done=Sum("solved"))
-    return sum((found["opened"] or 0) - (found["done"] or 0) for found in (days, hours))
+    backlog = sum((found["opened"] or 0) - (found["done"] or 0) for found in (days, hours))
+    if hour < starts:
+        visible = access.tickets_visible_to(user)
+        backlog += visible.filter(created_at__gte=hour, created_at__lt=starts).count()
+        backlog -= visible.filter(resolved_at__gte=hour, resolved_at__lt=starts).count()
+    return backlog
 
 
-def _whole_days_opened(period: Period) -> int:
-    """How many tickets the aggregates say were opened on the whole UTC days of ``period``
+def _opened_on_its_days(period: Period) -> int:
+    """How many tickets the aggregates say were opened on the UTC days ``period`` touches
     (the whole desk: a cheap measure of its size)."""
-    whole = _whole_days(period)
-    assert whole is not None
     found = DayTally.objects.filter(
-        dimension=DESK, span=1, day__gte=whole[0], day__lt=whole[1]
+        dimension=DESK,
+        span=1,
+        day__gte=aggregates.utc_day(period.starts),
+        day__lte=aggregates.utc_day(period.ends - timedelta(microseconds=1)),
     ).aggregate(opened=Sum("created"))
     return found["opened"] or 0
 
@@ -693,9 +787,9 @@ def report_for(*, user: User, period: Period) -> Report:
     check_may_report(user)
     as_of = aggregates.fresh_at()
     if as_of is not None and (
-        _whole_days(period) is None or _whole_days_opened(period) < EXACT_BELOW
+        _aggregated_span(period) is None or _opened_on_its_days(period) < EXACT_BELOW
     ):
-        as_of = None  # a small desk, or a zone off UTC's hours: the tickets themselves
+        as_of = None  # a small desk: the tickets themselves
     current = _read(user, period, aggregated=as_of is not None)
     before_period = period.previous()
     before = _read(user, before_period, breakdowns=False, aggregated=as_of is not None)
