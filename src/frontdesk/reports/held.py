@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncHour
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
@@ -255,7 +255,7 @@ def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> Non
     """Opened and resolved per day of the viewer in ``held``, from the hour rows. A midnight
     of the viewer inside a UTC hour (India, Nepal, Chatham) splits it: what the hour held
     from that midnight on is counted from the tickets (one query each for opened and
-    resolved, a count per split hour) and moved to the next day."""
+    resolved, grouped by the hour) and moved to the next day."""
     hours = (
         HourCount.objects.filter(access.ticket_condition(user), hour__gte=held[0], hour__lt=held[1])
         .order_by()
@@ -277,21 +277,24 @@ def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> Non
         return
     visible = access.tickets_visible_to(user)
     for name, per_day in (("created_at", created), ("resolved_at", solved)):
-        parts = {
-            f"n{n}": Q(**{f"{name}__gte": midnight, f"{name}__lt": _hour_ceil(midnight)})
-            for n, midnight in enumerate(splits)
-        }
-        anywhere = Q()
-        for part in parts.values():
-            anywhere |= part
-        found = visible.filter(anywhere).aggregate(
-            **{key: Count("pk", filter=part) for key, part in parts.items()}
+        within = Q()
+        for midnight in splits:
+            within |= Q(**{f"{name}__gte": midnight, f"{name}__lt": _hour_ceil(midnight)})
+        # Grouped by the hour, not a FILTER per split: SQLite evaluated each of a 90-day
+        # period's 90 on every row (0.6 s at a million tickets).
+        moved = dict(
+            visible.filter(within)
+            .annotate(at=TruncHour(name, tzinfo=UTC))
+            .order_by()
+            .values("at")
+            .annotate(n=Count("pk"))
+            .values_list("at", "n")
         )
-        for n, midnight in enumerate(splits):
-            moved = found[f"n{n}"] or 0
+        for midnight in splits:
+            count = moved.get(_hour_floor(midnight), 0)
             before, after = period.day_of(_hour_floor(midnight)), period.day_of(midnight)
-            per_day[before] = per_day.get(before, 0) - moved
-            per_day[after] = per_day.get(after, 0) + moved
+            per_day[before] = per_day.get(before, 0) - count
+            per_day[after] = per_day.get(after, 0) + count
 
 
 def open_before(user: User, starts: datetime) -> int:
