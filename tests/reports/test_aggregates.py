@@ -15,7 +15,14 @@ import pytest
 from frontdesk.accounts.models import User
 from frontdesk.reports import aggregates, selectors
 from frontdesk.reports.histograms import Times, histogram_text, stats_of
-from frontdesk.reports.models import CATEGORY, ORGANISATION, DayTally, StaleDay, every_assignee
+from frontdesk.reports.models import (
+    CATEGORY,
+    ORGANISATION,
+    DayTally,
+    HourCount,
+    StaleDay,
+    every_assignee,
+)
 from frontdesk.reports.periods import Period
 from frontdesk.reports.selectors import Report, report_for
 from frontdesk.satisfaction import services as satisfaction
@@ -30,7 +37,9 @@ from tests.conftest import Clock, open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
 
-ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+ZONES = (
+    "UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Chatham",
+)  # fmt: skip
 # Well apart (a bucket holds one of them), so the aggregates' medians and p90s are exact.
 ANSWERS = (timedelta(minutes=10), timedelta(minutes=45), timedelta(hours=3), None)
 SOLVES = (timedelta(hours=2), timedelta(hours=26), None, timedelta(days=4), timedelta(hours=7))
@@ -63,10 +72,32 @@ def desk(
     """36 tickets from 5 to 27 November, every 15 hours (at every hour of the day), in no
     team, Phones or Online, unassigned or with either agent, in three categories; answered
     and solved after one of a few times or not; every seventh solved ticket reopened."""
+    return _make_desk(
+        _utc(5, 3), admin, (agent, other_agent), (customer, other_customer), teams, clock
+    )
+
+
+@pytest.fixture
+def autumn_desk(
+    admin: User, agent: User, other_agent: User, customer: User, other_customer: User,
+    teams: dict[str, Team], clock: Clock,
+) -> list[Ticket]:  # fmt: skip
+    """The same desk from 24 October to 15 November: over the end of summer time in Europe
+    (25 October) and in America (1 November)."""
+    start = datetime(2026, 10, 24, 3, 0, tzinfo=UTC)
+    return _make_desk(start, admin, (agent, other_agent), (customer, other_customer), teams, clock)
+
+
+def _make_desk(
+    start: datetime, admin: User, agents: tuple[User, User], customers: tuple[User, User],
+    teams: dict[str, Team], clock: Clock,
+) -> list[Ticket]:  # fmt: skip
+    agent, other_agent = agents
+    customer, other_customer = customers
     clock.current = BUILT
     made = []
     for n in range(36):
-        opened = _utc(5, 3) + timedelta(hours=15 * n, minutes=7 * n % 60)
+        opened = start + timedelta(hours=15 * n, minutes=7 * n % 60)
         agent_of = (agent, other_agent, None)[n % 3]
         team = (None, teams["phones"], teams["online"], teams["phones"])[n % 4]
         worker = agent_of or admin
@@ -136,6 +167,45 @@ def test_the_aggregates_say_what_the_tickets_say(
             assert _aggregated(user, when, monkeypatch) == exact, (user.username, when)
 
 
+@pytest.mark.parametrize("zone", ZONES)
+def test_across_a_change_of_summer_time_the_aggregates_say_what_the_tickets_say(
+    autumn_desk: list[Ticket], admin: User, agent: User, clock: Clock,
+    monkeypatch: pytest.MonkeyPatch, zone: str,
+) -> None:  # fmt: skip
+    """Days of 23 and 25 hours, and zones whose midnights fall inside a UTC hour (Kolkata,
+    Kathmandu, Chatham): the hour rows, the minutes at either end and the split hours."""
+    _build(clock)
+    autumn = (
+        Period(first=date(2026, 10, 31), last=date(2026, 11, 13), zone=ZoneInfo(zone)),
+        Period(first=date(2026, 11, 1), last=date(2026, 11, 1), zone=ZoneInfo(zone)),
+        Period(first=date(2026, 10, 31), last=date(2026, 11, 2), zone=ZoneInfo(zone)),
+    )
+    for user in (admin, agent):
+        for when in autumn:
+            exact = _exact(user, when, monkeypatch)
+            assert exact.summary.created and exact.previous.created, (zone, when)
+            aggregated = _aggregated(user, when, monkeypatch)
+            assert aggregated == exact, (user.username, when)
+            monkeypatch.setattr(selectors, "EXACT_BELOW", 0)
+            assert report_for(user=user, period=when).as_of is not None
+
+
+def test_an_hours_rows_sum_to_its_days_desk_rows(answered_desk: list[Ticket], clock: Clock) -> None:
+    _build(clock)
+    fields = ("created", "solved", "first_response_met", "first_response_missed", "good", "bad")
+    hours: dict[tuple[date, int | None, int | None], list[int]] = {}
+    for row in HourCount.objects.all():
+        found = hours.setdefault((row.hour.date(), row.team_id, row.assignee_id), [0] * 6)
+        for index, name in enumerate(fields):
+            found[index] += getattr(row, name)
+    days = {
+        (row.day, row.team_id, row.assignee_id): [getattr(row, name) for name in fields]
+        for row in DayTally.objects.filter(dimension="", span=1)
+    }
+    assert hours == days
+    assert any(numbers[4] for numbers in hours.values())  # answers, in the hour rows too
+
+
 def test_the_aggregates_are_read_for_whole_days_with_their_time(
     desk: list[Ticket], admin: User, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,8 +214,8 @@ def test_the_aggregates_are_read_for_whole_days_with_their_time(
     clock.current = NOW
     monkeypatch.setattr(selectors, "EXACT_BELOW", 0)
     assert report_for(user=admin, period=period("UTC")).as_of == BUILT
-    # A zone whose midnights are not on a whole UTC hour is read from the tickets.
-    assert report_for(user=admin, period=period("Asia/Kolkata")).as_of is None
+    # A zone whose midnights are not on a whole UTC hour too: its whole hours.
+    assert report_for(user=admin, period=period("Asia/Kolkata")).as_of == BUILT
     # Below EXACT_BELOW tickets the tickets themselves are read: exact and fresh.
     monkeypatch.setattr(selectors, "EXACT_BELOW", 10**9)
     assert report_for(user=admin, period=period("UTC")).as_of is None

@@ -5,10 +5,10 @@ channel and organisation breakdowns) with the tickets opened that day (their cou
 responses, SLA targets met and missed whose clock is not running) and those resolved that
 day (count, resolution times), and the satisfaction answers given that day, good and bad;
 the breakdowns' rows once more per team, summed over its assignees (models.every_assignee);
-and an HourCount row per UTC hour, team and assignee with the tickets opened and resolved in
-it. A day is always counted whole from the tickets, in the same terms as the exact reading in
-reports/selectors.py (business seconds from a stopped SLA clock, else the wall clock), and
-replaces what was there.
+and an HourCount row per UTC hour, team and assignee holding what the day's DESK row holds,
+for that hour: a day in any zone is a sum of hours. A day is always counted whole from the
+tickets, in the same terms as the exact reading in reports/selectors.py (business seconds
+from a stopped SLA clock, else the wall clock), and replaces what was there.
 
 ``aggregates_refresh`` (a periodic job, reports/tasks.py) counts again the days touched by
 the tickets changed since its last run: a ticket's day of opening, its day of resolving, and
@@ -116,7 +116,7 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     starts = midnight(day)
     ends = starts + ONE_DAY
     rows: dict[tuple[Any, ...], _Row] = {}
-    hours: dict[tuple[Any, ...], list[int]] = {}
+    hours: dict[tuple[Any, ...], _Row] = {}
     found_rows: dict[tuple[Any, ...], list[_Row]] = {}
 
     def rows_of(dims: tuple[Any, ...]) -> list[_Row]:
@@ -125,7 +125,12 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             found = found_rows[dims] = [rows.setdefault(key, _Row()) for key in _keys(*dims)]
         return found
 
+    def hour_of(moment: datetime, team: Any, assignee: Any) -> _Row:
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        return hours.setdefault((hour, team, assignee), _Row())
+
     dims_of: dict[int, tuple[Any, ...]] = {}
+    hour_rows: dict[int, _Row] = {}
     dims = _DIMS
     opened = (
         Ticket.objects.filter(created_at__gte=starts, created_at__lt=ends)
@@ -135,15 +140,14 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     )
     for pk, created_at, first_response_at, fr_business, *found in opened:
         groups = dims_of[pk] = tuple(found)
-        hour = created_at.replace(minute=0, second=0, microsecond=0)
-        hours.setdefault((hour, groups[0], groups[1]), [0, 0])[0] += 1
+        hour_rows[pk] = hour_of(created_at, groups[0], groups[1])
         seconds = None
         business = fr_business is not None
         if business:
             seconds = fr_business
         elif first_response_at is not None:
             seconds = seconds_between(created_at, first_response_at)
-        for row in rows_of(groups):
+        for row in (*rows_of(groups), hour_rows[pk]):
             row.created += 1
             row.business_time |= business
             if seconds is not None:
@@ -170,7 +174,7 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             continue
         outcome = f"{metric}_{'missed' if missed else 'met'}"
         known = dims_of.get(ticket_id)
-        for row in rows_of(known) if known is not None else ():
+        for row in (*rows_of(known), hour_rows[ticket_id]) if known is not None else ():
             row.outcomes[outcome] = row.outcomes.get(outcome, 0) + 1
     solved = (
         Ticket.objects.filter(resolved_at__gte=starts, resolved_at__lt=ends)
@@ -180,52 +184,51 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     )
     for created_at, resolved_at, res_business, *found in solved:
         groups = tuple(found)
-        hour = resolved_at.replace(minute=0, second=0, microsecond=0)
-        hours.setdefault((hour, groups[0], groups[1]), [0, 0])[1] += 1
         business = res_business is not None
         seconds = res_business if business else seconds_between(created_at, resolved_at)
-        for row in rows_of(groups):
+        for row in (*rows_of(groups), hour_of(resolved_at, groups[0], groups[1])):
             row.solved += 1
             row.business_time |= business
             row.resolution.append(seconds)
     answers = (
         Survey.objects.filter(rated_at__gte=starts, rated_at__lt=ends)
         .order_by()
-        .values_list(*(f"ticket__{name}" for name in dims), "rating")
+        .values_list(*(f"ticket__{name}" for name in dims), "rated_at", "rating")
     )
-    for *found, rating in answers:
-        for row in rows_of(tuple(found)):
+    for *found, rated_at, rating in answers:
+        for row in (*rows_of(tuple(found)), hour_of(rated_at, found[0], found[1])):
             if rating == Rating.GOOD:
                 row.good += 1
             else:
                 row.bad += 1
     _add_team_rows(rows)
     tallies = [
-        DayTally(
-            day=day,
-            dimension=dimension,
-            value=value,
-            team_id=team,
-            assignee_id=assignee,
-            created=row.created,
-            solved=row.solved,
-            first_response=histogram_text(row.first_response),
-            resolution=histogram_text(row.resolution),
-            first_response_met=row.outcomes.get("first_response_met", 0),
-            first_response_missed=row.outcomes.get("first_response_missed", 0),
-            resolution_met=row.outcomes.get("resolution_met", 0),
-            resolution_missed=row.outcomes.get("resolution_missed", 0),
-            business_time=row.business_time,
-            good=row.good,
-            bad=row.bad,
-        )
+        DayTally(day=day, dimension=dimension, value=value, **_tally_fields(team, assignee, row))
         for (dimension, value, team, assignee), row in rows.items()
     ]
     counts = [
-        HourCount(hour=hour, team_id=team, assignee_id=assignee, created=n[0], solved=n[1])
-        for (hour, team, assignee), n in hours.items()
+        HourCount(hour=hour, **_tally_fields(team, assignee, row))
+        for (hour, team, assignee), row in hours.items()
     ]
     return tallies, counts
+
+
+def _tally_fields(team: Any, assignee: Any, row: _Row) -> dict[str, Any]:
+    return {
+        "team_id": team,
+        "assignee_id": assignee,
+        "created": row.created,
+        "solved": row.solved,
+        "first_response": histogram_text(row.first_response),
+        "resolution": histogram_text(row.resolution),
+        "first_response_met": row.outcomes.get("first_response_met", 0),
+        "first_response_missed": row.outcomes.get("first_response_missed", 0),
+        "resolution_met": row.outcomes.get("resolution_met", 0),
+        "resolution_missed": row.outcomes.get("resolution_missed", 0),
+        "business_time": row.business_time,
+        "good": row.good,
+        "bad": row.bad,
+    }
 
 
 def _add_team_rows(rows: dict[tuple[Any, ...], _Row]) -> None:

@@ -55,21 +55,14 @@ class _TeamAndAssignee(models.Model):
         abstract = True
 
 
-class DayTally(_TeamAndAssignee):
-    """The tickets of one UTC day (or ``span`` days), one team and one assignee (and, unless
-    ``dimension`` is DESK, one value of that breakdown): opened that day (``created``, their
-    first responses and the SLA targets whose clock is not running: stopped, or paused) and
-    resolved that day (``solved``, their resolution times); and the satisfaction answers
-    given that day (``good``, ``bad``), under the ticket's team, assignee and values as they
-    stand. Histograms are JSON lists of ``[bucket, count, lowest, highest]``
-    (histograms.Times)."""
+class _Tally(_TeamAndAssignee):
+    """What the tickets of a span of time did, under one team and assignee: opened in it
+    (``created``, their first responses and the SLA targets whose clock is not running:
+    stopped, or paused) and resolved in it (``solved``, their resolution times); and the
+    satisfaction answers given in it (``good``, ``bad``), under the ticket's team, assignee
+    and values as they stand. Histograms are JSON lists of ``[bucket, count, lowest,
+    highest]`` (histograms.Times)."""
 
-    day = models.DateField()
-    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
-    # summed from the days' rows, so a long period reads a few blocks rather than every day.
-    span = models.PositiveSmallIntegerField(default=1)
-    dimension = models.CharField(max_length=16, blank=True, default="")
-    value = models.CharField(max_length=40, blank=True, default="")
     created = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
     first_response = models.TextField(default="[]")
@@ -83,6 +76,21 @@ class DayTally(_TeamAndAssignee):
     bad = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DayTally(_Tally):
+    """The tickets of one UTC day (or ``span`` days), one team and one assignee, and, unless
+    ``dimension`` is DESK, one value of that breakdown."""
+
+    day = models.DateField()
+    # 1: the day alone; SPANS (aggregates.py): the block of as many days starting on ``day``,
+    # summed from the days' rows, so a long period reads a few blocks rather than every day.
+    span = models.PositiveSmallIntegerField(default=1)
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
         indexes: ClassVar = [
             models.Index(fields=["dimension", "span", "day"], name="report_day_idx"),
         ]
@@ -91,13 +99,14 @@ class DayTally(_TeamAndAssignee):
         return f"{self.day} {self.dimension or 'desk'} {self.value}".rstrip()
 
 
-class HourCount(_TeamAndAssignee):
-    """Tickets opened and resolved in one UTC hour, per team and assignee: the per-day chart
-    and the backlog in any zone whose midnights fall on whole UTC hours."""
+class HourCount(_Tally):
+    """The tickets of one UTC hour, per team and assignee, holding what a day's DESK row
+    holds: so a day in any zone is a sum of whole hours (its per-day chart and backlog), and
+    the hours at a period's ends are read from here rather than from the tickets where the
+    breakdowns are not needed (decision 65: per breakdown value an hour holds about one
+    ticket, so those rows would not be smaller than the tickets)."""
 
     hour = models.DateTimeField()
-    created = models.IntegerField(default=0)
-    solved = models.IntegerField(default=0)
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["hour"], name="report_hour_idx")]

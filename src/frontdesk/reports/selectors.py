@@ -20,54 +20,54 @@ Breakdowns put each ticket under its assignee, team, category, channel and organ
 they stand now.
 
 Once the worker has built the aggregates (reports/aggregates.py) and a period holds
-EXACT_BELOW tickets or more, its whole UTC days are read from them (the satisfaction answers
-given on those days too), the hours at either end from the tickets, and the report says until
-when the aggregates hold every change (``Report.as_of``). The SLA targets whose clock is
-running are always read from their rows.
+EXACT_BELOW tickets or more, they are read for what they hold (the satisfaction answers too),
+and the report says until when they hold every change (``Report.as_of``): the period's whole
+UTC days from the day rows, and the hours at either end from the tickets, for the breakdowns;
+the period compared with, which needs the desk's numbers alone, from the hour rows, but for
+the minutes before its first and after its last whole UTC hour. The days of the chart are
+sums of hours in any zone. The SLA targets whose clock is running are always read from their
+rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core import clock
 from frontdesk.core.errors import NotAllowed
 from frontdesk.reports import aggregates
-from frontdesk.reports.histograms import Times, stats_of
-from frontdesk.reports.models import (
-    CATEGORY,
-    CHANNEL,
-    DESK,
-    ORGANISATION,
-    DayTally,
-    HourCount,
-    every_assignee,
+from frontdesk.reports.held import (
+    add_aggregates,
+    add_per_day,
+    aggregated_span,
+    open_before,
+    opened_on_its_days,
 )
+from frontdesk.reports.histograms import Times, stats_of
 from frontdesk.reports.periods import Period
+from frontdesk.reports.tallies import (
+    DIMENSIONS,
+    LIVE_METRICS,
+    Counts,
+    Tallies,
+    Tally,
+    Window,
+)
 from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.satisfaction.selectors import Score
-from frontdesk.sla.models import RUNNING, Metric, SlaClock
+from frontdesk.sla.models import Metric, SlaClock
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Category, Channel, Ticket
 
 STAFF_ONLY = "Reports are for agents and admins."
 
-# Each breakdown: its name, its title, and the ticket field it groups by.
-DIMENSIONS = (
-    ("agent", "Agent", "assignee_id"),
-    ("team", "Team", "team_id"),
-    ("category", "Category", "category"),
-    ("channel", "Channel", "channel"),
-    ("organisation", "Organisation", "organisation_id"),
-)
 NONE_LABELS = {
     "agent": "Unassigned",
     "team": "No team",
@@ -162,20 +162,6 @@ class Report:
 
 # --- reading ---------------------------------------------------------------------------------
 
-_DIMENSION_FIELDS = tuple(name for _, _, name in DIMENSIONS)
-
-
-@dataclass
-class _Tally:
-    created: int = 0
-    solved: int = 0
-    first_response: Times = field(default_factory=Times)
-    resolution: Times = field(default_factory=Times)
-    met: int = 0
-    missed: int = 0
-    good: int = 0
-    bad: int = 0
-
 
 @dataclass
 class _Read:
@@ -184,97 +170,50 @@ class _Read:
     created_per_day: dict[date, int]
     solved_per_day: dict[date, int]
     backlog_before: int
-    desk: _Tally
-    groups: dict[str, dict[Any, _Tally]]
+    desk: Tally
+    groups: dict[str, dict[Any, Tally]]
     first_response_sla: Compliance
     resolution_sla: Compliance
     business_time: bool
 
 
-class _Tallies:
-    """The desk's tally and, with ``breakdowns``, one per group of each breakdown."""
-
-    def __init__(self, *, breakdowns: bool) -> None:
-        self.desk = _Tally()
-        self.groups: dict[str, dict[Any, _Tally]] = {name: {} for name, _, _ in DIMENSIONS}
-        self.breakdowns = breakdowns
-        self._found: dict[tuple[Any, ...], list[_Tally]] = {}
-
-    def fields(self) -> tuple[str, ...]:
-        """The ticket fields a row must bring: the breakdowns' (none for the desk alone)."""
-        return _DIMENSION_FIELDS if self.breakdowns else ()
-
-    def of(self, dims: Iterable[Any]) -> list[_Tally]:
-        """The desk's tally, then those of a ticket's groups (its DIMENSIONS values). Found
-        once per set of values: many tickets share them."""
-        values = tuple(dims)
-        found = self._found.get(values)
-        if found is None:
-            found = [self.desk]
-            if self.breakdowns:
-                for (name, _, _), key in zip(DIMENSIONS, values, strict=True):
-                    found.append(self.groups[name].setdefault(key, _Tally()))
-            self._found[values] = found
-        return found
-
-
 # Up to this many tickets opened in a period (by the aggregates' count), the report reads the
 # tickets themselves: exact and as fresh as they are, and cheap at that size.
 EXACT_BELOW = 20_000
-_LIVE_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
-
-
-@dataclass
-class _Counts:
-    """Per-day counts, compliance and the business-time flag, as found so far."""
-
-    created_per_day: dict[date, int] = field(default_factory=dict)
-    solved_per_day: dict[date, int] = field(default_factory=dict)
-    met: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LIVE_METRICS, 0))
-    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LIVE_METRICS, 0))
-    business: bool = False
-
-
-def _whole_days(period: Period) -> tuple[date, date] | None:
-    """The UTC days [first, end) wholly inside ``period``, when the aggregates can count it:
-    at least one such day, and every midnight of the viewer's zone on a whole UTC hour (the
-    per-day counts come from hourly rows). None: read the tickets."""
-    if any(
-        moment.minute or moment.second
-        for moment in (period.starts, *(period.day_end(day) for day in period.each_day()))
-    ):
-        return None
-    first = aggregates.utc_day(period.starts)
-    if aggregates.midnight(first) < period.starts:
-        first += timedelta(days=1)
-    end = aggregates.utc_day(period.ends)
-    return (first, end) if first < end else None
 
 
 def _read(
     user: User, period: Period, *, breakdowns: bool = True, aggregated: bool = False
 ) -> _Read:
     """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
-    with needs no more). ``aggregated``: whole UTC days from the aggregates
-    (reports/aggregates.py), the hours at either end from the tickets."""
+    with needs no more). ``aggregated``: what the aggregates hold (reports/aggregates.py) is
+    read from them, the rest of the period from the tickets: with the breakdowns, the whole
+    UTC days (the hour rows hold no breakdown), else every whole UTC hour, so only the minutes
+    before the first and after the last (a zone off UTC's whole hours) are tickets."""
     visible = access.tickets_visible_to(user)
-    tallies = _Tallies(breakdowns=breakdowns)
-    counts = _Counts()
-    whole = _whole_days(period) if aggregated else None
+    tallies = Tallies(breakdowns=breakdowns)
+    counts = Counts()
+    span = aggregated_span(period) if aggregated else None
+    held: Window | None = None
+    if span is not None and not breakdowns:
+        held = span.hours
+    elif span is not None and span.days is not None:
+        held = (aggregates.midnight(span.days[0]), aggregates.midnight(span.days[1]))
     windows = [(period.starts, period.ends)]
-    if whole is not None:
-        middle = (aggregates.midnight(whole[0]), aggregates.midnight(whole[1]))
-        windows = [w for w in ((period.starts, middle[0]), (middle[1], period.ends)) if w[0] < w[1]]
+    if held is not None:
+        windows = [w for w in ((period.starts, held[0]), (held[1], period.ends)) if w[0] < w[1]]
     dims_of: dict[int, tuple[Any, ...]] = {}
     for starts, ends in windows:
         _count_opened(visible, period, (starts, ends), tallies, counts, dims_of)
         _count_solved(visible, period, (starts, ends), tallies, counts)
         _compliance(user, (starts, ends), dims_of, tallies, counts)
     _count_answers(user, windows, tallies)
-    if whole is not None:
-        _add_aggregates(user, whole, tallies, counts)
-        counts.created_per_day, counts.solved_per_day = _hourly(user, period)
-        backlog_before = _backlog_before_aggregated(user, period.starts)
+    if held is not None:
+        add_aggregates(user, held, tallies, counts)
+        if breakdowns:  # the period compared with shows no days
+            add_per_day(user, period, held, counts)
+    if span is not None:
+        backlog_before = open_before(user, period.starts)
     else:
         # Open at the start: opened before it, less those also resolved before it. Two counts
         # that each read one index (ticket_created_idx, ticket_resolved_idx) rather than one
@@ -295,15 +234,12 @@ def _read(
     )
 
 
-Window = tuple[datetime, datetime]
-
-
 def _count_opened(
     visible: QuerySet[Ticket],
     period: Period,
     window: Window,
-    tallies: _Tallies,
-    counts: _Counts,
+    tallies: Tallies,
+    counts: Counts,
     dims_of: dict[int, tuple[Any, ...]],
 ) -> None:
     """The tickets opened in ``window``: per day, their groups by id (``dims_of``), their first
@@ -334,8 +270,8 @@ def _count_solved(
     visible: QuerySet[Ticket],
     period: Period,
     window: Window,
-    tallies: _Tallies,
-    counts: _Counts,
+    tallies: Tallies,
+    counts: Counts,
 ) -> None:
     """The tickets resolved in ``window``: per day, and their resolution times."""
     per_day = counts.solved_per_day
@@ -361,8 +297,8 @@ def _compliance(
     user: User,
     window: Window,
     dims_of: dict[int, tuple[Any, ...]],
-    tallies: _Tallies,
-    counts: _Counts,
+    tallies: Tallies,
+    counts: Counts,
 ) -> None:
     """Met and missed first-response and resolution targets of the tickets opened in
     ``window``, for the desk (``counts``) and each group (added to their tallies)."""
@@ -372,7 +308,7 @@ def _compliance(
             access.ticket_condition(user, via="ticket__"),
             ticket__created_at__gte=window[0],
             ticket__created_at__lt=window[1],
-            metric__in=_LIVE_METRICS,
+            metric__in=LIVE_METRICS,
         )
         .order_by()
         .values_list(
@@ -398,7 +334,7 @@ def _compliance(
                 tally.missed += 1
 
 
-def _count_answers(user: User, windows: list[Window], tallies: _Tallies) -> None:
+def _count_answers(user: User, windows: list[Window], tallies: Tallies) -> None:
     """The satisfaction answers given in ``windows``, good and bad, per group: through the
     gate's condition on each answer's ticket, from the answers' index on ``rated_at``
     (``surveys_for_api``'s "ticket in the visible tickets" made SQLite list every visible
@@ -421,198 +357,6 @@ def _count_answers(user: User, windows: list[Window], tallies: _Tallies) -> None
                 tally.good += count
             else:
                 tally.bad += count
-
-
-def _organisation(value: str) -> int | None:
-    return int(value) if value else None
-
-
-# The breakdown an aggregate row stands for, and how its value reads as the ticket's.
-_ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    CATEGORY: ("category", str),
-    CHANNEL: ("channel", str),
-    ORGANISATION: ("organisation", _organisation),
-}
-
-
-def _add_aggregates(
-    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
-) -> None:
-    """The whole UTC days [first, end) from the aggregates, through the gate's own condition
-    on their team and assignee, and the SLA targets they could not hold (still running).
-
-    The breakdowns come first from their rows per team (models.every_assignee: assignee
-    None), as the gate takes them: a team's row with no assignee is taken where the gate
-    shows that team's tickets whatever their assignee. Then the rows per assignee, through
-    the same condition, of the teams whose row was not taken: where the gate shows only
-    the tickets assigned to the viewer. The gate names no assignee that would hide a
-    ticket a team shows (tests/reports/test_aggregates.py holds it to that), so no
-    ticket is counted twice or missed."""
-    visible = DayTally.objects.filter(access.ticket_condition(user))
-    team_rows = [every_assignee(name) for name in _ROW_BREAKDOWNS] if tallies.breakdowns else []
-    rows = visible.filter(_blocks(whole, [DESK, *team_rows]))
-    taken = _add_rows(rows, tallies, counts)
-    if tallies.breakdowns:
-        other_teams = ~Q(team_id__in=[team for team in taken if team is not None])
-        if None in taken:
-            other_teams &= Q(team__isnull=False)
-        rows = visible.filter(other_teams, _blocks(whole, list(_ROW_BREAKDOWNS)))
-        _add_rows(rows, tallies, counts)
-    _running_targets(user, whole, tallies, counts)
-
-
-def _blocks(whole: tuple[date, date], dimensions: list[str]) -> Q:
-    """The rows of ``dimensions`` in the blocks (aggregates.blocks) that make up ``whole``:
-    one condition per span, each naming the dimensions, so that every one is a range of
-    ``report_day_idx`` (dimension, span, day). With the dimensions outside them SQLite read
-    every day of a dimension, some 0.3 s for the organisations' rows at a million tickets."""
-    starts: dict[int, list[date]] = {}
-    for span, first in aggregates.blocks(*whole):
-        starts.setdefault(span, []).append(first)
-    which = Q()
-    for span, days in starts.items():
-        which |= Q(dimension__in=dimensions, span=span, day__in=days)
-    return which
-
-
-# A breakdown's rows per team, summed over its assignees, read as the breakdown's.
-_TEAM_ROWS = {every_assignee(name): found for name, found in _ROW_BREAKDOWNS.items()}
-
-
-def _add_rows(rows: QuerySet[DayTally], tallies: _Tallies, counts: _Counts) -> set[int | None]:
-    """Add aggregate rows to the tallies. Returns the teams of the breakdowns' team rows."""
-    found_rows = rows.order_by().values_list(
-        "dimension", "value", "team_id", "assignee_id", "created", "solved",
-        "first_response", "resolution", "first_response_met", "first_response_missed",
-        "resolution_met", "resolution_missed", "business_time", "good", "bad",
-    )  # fmt: skip
-    groups = tallies.groups
-    teams: set[int | None] = set()
-    for (
-        dimension, value, team, assignee, created, solved, fr, res, frm, frx, rm, rx, bt, good,
-        bad,
-    ) in found_rows:  # fmt: skip
-        if dimension == DESK:
-            counts.met[Metric.FIRST_RESPONSE] += frm
-            counts.missed[Metric.FIRST_RESPONSE] += frx
-            counts.met[Metric.RESOLUTION] += rm
-            counts.missed[Metric.RESOLUTION] += rx
-            counts.business |= bt
-            found = [tallies.desk]
-            if tallies.breakdowns:
-                found.append(groups["agent"].setdefault(assignee, _Tally()))
-                found.append(groups["team"].setdefault(team, _Tally()))
-        else:
-            if dimension in _TEAM_ROWS:
-                teams.add(team)
-                name, key = _TEAM_ROWS[dimension]
-            else:
-                name, key = _ROW_BREAKDOWNS[dimension]
-            found = [groups[name].setdefault(key(value), _Tally())]
-        for index, tally in enumerate(found):
-            tally.created += created
-            tally.solved += solved
-            tally.good += good
-            tally.bad += bad
-            tally.first_response.merge(fr)
-            tally.resolution.merge(res)
-            if index or dimension != DESK:
-                tally.met += frm + rm
-                tally.missed += frx + rx
-    return teams
-
-
-def _running_targets(
-    user: User, whole: tuple[date, date], tallies: _Tallies, counts: _Counts
-) -> None:
-    """The aggregates hold the targets whose clock is not running (stopped, or paused); one
-    that runs (or was started again) becomes missed when its due time passes, not when the
-    ticket changes, so it is counted now, in the database, per group.
-
-    The running clocks are few (one per open ticket under a policy), and found through their
-    partial index (sla/models.RUNNING); the period's days are then checked on each one's
-    ticket. Its ``created_at`` is read through COALESCE so that SQLite does not start from
-    the period's tickets (hundreds of thousands, through ``ticket_created_idx``) and look up
-    each one's clocks: 0.3 to 0.6 s for an admin and several seconds for an agent at a million
-    tickets, against milliseconds this way (bench/README.md)."""
-    moment = clock.now()
-    over = F("target_minutes") * 60
-    missed = (
-        Q(consumed_seconds__gt=over)
-        | Q(breached_at__isnull=False)
-        | Q(running_since__isnull=False, due_at__lte=moment)
-    )
-    met = Q(stopped_at__isnull=False, breached_at__isnull=True, consumed_seconds__lte=over) & (
-        Q(running_since__isnull=True) | Q(due_at__isnull=True) | Q(due_at__gt=moment)
-    )
-    fields = [f"ticket__{name}" for name in tallies.fields()]
-    live = (
-        SlaClock.objects.alias(opened=Coalesce("ticket__created_at", "ticket__created_at"))
-        .filter(
-            access.ticket_condition(user, via="ticket__"),
-            RUNNING,
-            opened__gte=aggregates.midnight(whole[0]),
-            opened__lt=aggregates.midnight(whole[1]),
-            metric__in=_LIVE_METRICS,
-        )
-        .order_by()
-        .values("metric", *fields)
-        .annotate(met=Count("pk", filter=met), missed=Count("pk", filter=missed))
-        .values_list("metric", "met", "missed", *fields)
-    )
-    for metric, met_count, missed_count, *dims in live:
-        counts.met[metric] += met_count
-        counts.missed[metric] += missed_count
-        for tally in tallies.of(dims)[1:]:
-            tally.met += met_count
-            tally.missed += missed_count
-
-
-def _hourly(user: User, period: Period) -> tuple[dict[date, int], dict[date, int]]:
-    """Opened and resolved per day of the viewer, from the hourly counts."""
-    created: dict[date, int] = {}
-    solved: dict[date, int] = {}
-    hours = (
-        HourCount.objects.filter(
-            access.ticket_condition(user), hour__gte=period.starts, hour__lt=period.ends
-        )
-        .order_by()
-        .values("hour")
-        .annotate(opened=Sum("created"), done=Sum("solved"))
-        .values_list("hour", "opened", "done")
-    )
-    for hour, opened, done in hours:
-        day = period.day_of(hour)
-        if opened:
-            created[day] = created.get(day, 0) + opened
-        if done:
-            solved[day] = solved.get(day, 0) + done
-    return created, solved
-
-
-def _backlog_before_aggregated(user: User, starts: datetime) -> int:
-    """Opened before ``starts`` less resolved before it (a ticket is resolved after it was
-    opened), from the days before ``starts``'s UTC day and the hours of that day before it."""
-    condition = access.ticket_condition(user)
-    day = aggregates.utc_day(starts)
-    days = DayTally.objects.filter(condition, dimension=DESK, span=1, day__lt=day).aggregate(
-        opened=Sum("created"), done=Sum("solved")
-    )
-    hours = HourCount.objects.filter(
-        condition, hour__gte=aggregates.midnight(day), hour__lt=starts
-    ).aggregate(opened=Sum("created"), done=Sum("solved"))
-    return sum((found["opened"] or 0) - (found["done"] or 0) for found in (days, hours))
-
-
-def _whole_days_opened(period: Period) -> int:
-    """How many tickets the aggregates say were opened on the whole UTC days of ``period``
-    (the whole desk: a cheap measure of its size)."""
-    whole = _whole_days(period)
-    assert whole is not None
-    found = DayTally.objects.filter(
-        dimension=DESK, span=1, day__gte=whole[0], day__lt=whole[1]
-    ).aggregate(opened=Sum("created"))
-    return found["opened"] or 0
 
 
 # --- summing up ------------------------------------------------------------------------------
@@ -693,9 +437,9 @@ def report_for(*, user: User, period: Period) -> Report:
     check_may_report(user)
     as_of = aggregates.fresh_at()
     if as_of is not None and (
-        _whole_days(period) is None or _whole_days_opened(period) < EXACT_BELOW
+        aggregated_span(period) is None or opened_on_its_days(period) < EXACT_BELOW
     ):
-        as_of = None  # a small desk, or a zone off UTC's hours: the tickets themselves
+        as_of = None  # a small desk: the tickets themselves
     current = _read(user, period, aggregated=as_of is not None)
     before_period = period.previous()
     before = _read(user, before_period, breakdowns=False, aggregated=as_of is not None)
