@@ -35,6 +35,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core import clock
@@ -58,7 +59,7 @@ from frontdesk.teams.models import Team
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Category, Channel, Ticket
 
-STAFF_ONLY = "Reports are for agents and admins."
+STAFF_ONLY = gettext_noop("Reports are for agents and admins.")
 
 # Each breakdown: its name, its title, and the ticket field it groups by.
 DIMENSIONS = (

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -339,7 +339,7 @@ def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
             )
             done = gettext("Renamed the view to “%(name)s”.") % {"name": view.name}
         else:
-            raise InvalidInput("That action is not available.")
+            raise InvalidInput(gettext_noop("That action is not available."))
     except InvalidInput as exc:
         return _answer(request, user, exc.said(), failed=True)
     return _answer(request, user, done)
