@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, Said
 from frontdesk.core.text import is_one_printable_line, is_storable_text, with_unix_line_breaks
 from frontdesk.kb import images, selectors
 from frontdesk.kb.markdown import markdown_to_html
@@ -169,8 +169,17 @@ def _save(row: Any, fields: list[str] | None = None) -> None:
         ) from exc
 
 
-def _log(actor: User, action: str, summary: str, **about: Any) -> None:
-    KbEvent.objects.create(actor=actor, action=action, summary=summary[:300], **about)
+def _version(number: int) -> Said:
+    return Said(gettext_noop("version %(number)s"), {"number": number})
+
+
+def _log(actor: User, action: str, summary: str | Said, **about: Any) -> None:
+    """A sentence is kept as English and as its facts (said in the reader's language); a
+    name people wrote is kept as it is."""
+    facts = summary.facts() if isinstance(summary, Said) else None
+    KbEvent.objects.create(
+        actor=actor, action=action, summary=str(summary)[:300], summary_facts=facts, **about
+    )
 
 
 # --- categories (admins) ------------------------------------------------------------------
@@ -237,7 +246,10 @@ def category_update(*, actor: User, category_id: int, values: Mapping[str, Any])
         _log(
             actor,
             Action.CATEGORY_CHANGED,
-            f"{category.name}: {', '.join(changed)}",
+            Said(
+                gettext_noop("%(name)s: %(fields)s"),
+                {"name": category.name, "fields": ", ".join(changed)},
+            ),
             category=category,
         )
     return category
@@ -342,11 +354,11 @@ def article_update(*, actor: User, article_id: int, values: Mapping[str, Any]) -
                 body=article.body,
                 author=actor,
             )
-            _log(actor, Action.DRAFT_SAVED, f"version {article.draft_number}", article=article)
+            _log(actor, Action.DRAFT_SAVED, _version(article.draft_number), article=article)
         details = [name for name in changed if name not in ("title", "body")]
         if details:
             words = ", ".join(f"{name} {getattr(article, name)}" for name in details)
-            _log(actor, Action.ARTICLE_CHANGED, words, article=article)
+            _log(actor, Action.ARTICLE_CHANGED, words, article=article)  # codes and values
         article.updated_at = now()
         _save(article, [*fields, "updated_at"])
     return article
@@ -385,7 +397,10 @@ def article_restore(*, actor: User, article_id: int, number: int) -> Article:
         _log(
             actor,
             Action.VERSION_RESTORED,
-            f"version {article.draft_number}, a copy of version {version.number}",
+            Said(
+                gettext_noop("version %(number)s, a copy of version %(copied)s"),
+                {"number": article.draft_number, "copied": version.number},
+            ),
             article=article,
         )
         article.updated_at = now()
@@ -419,7 +434,7 @@ def article_publish(*, actor: User, article_id: int) -> Article:
                 "updated_at",
             ]
         )
-        _log(actor, Action.PUBLISHED, f"version {article.draft_number}", article=article)
+        _log(actor, Action.PUBLISHED, _version(article.draft_number), article=article)
     return article
 
 

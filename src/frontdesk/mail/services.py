@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from frontdesk.accounts.models import User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, Said
 from frontdesk.mail.bodies import body_and_files
 from frontdesk.mail.content import content_of, title_of
 from frontdesk.mail.models import InboundMail
@@ -90,7 +90,7 @@ def _held_for_update(inbound_id: int) -> InboundMail:
     if inbound is None:
         raise NotFound(NOT_FOUND)
     if inbound.status != Status.HELD:
-        raise Conflict(NO_LONGER_HELD, values={"outcome": inbound.reason or inbound.status})
+        raise Conflict(NO_LONGER_HELD, values={"outcome": _reason(inbound) or inbound.status})
     return inbound
 
 
@@ -103,21 +103,41 @@ def held_mail_accept(*, actor: User, inbound_id: int) -> InboundMail:
         try:
             if inbound.ticket_id is not None:
                 message = _append(actor, inbound, parsed)
-                outcome = f"added to {Ticket.number_for(message.ticket_id)}"
+                outcome = Said(
+                    gettext_noop("added to %(number)s"),
+                    {"number": Ticket.number_for(message.ticket_id)},
+                )
             else:
                 message = _open(actor, parsed)
-                outcome = f"opened {Ticket.number_for(message.ticket_id)}"
+                outcome = Said(
+                    gettext_noop("opened %(number)s"),
+                    {"number": Ticket.number_for(message.ticket_id)},
+                )
         except (NotAllowed, NotFound) as exc:
             # The sender's refusal, not the agent's: say so beside the mail, not as a 403.
             raise InvalidInput(NOT_ADDED, values={"problem": exc.as_said()}) from exc
         inbound.status = Status.IMPORTED
-        inbound.reason = f"Held, then accepted by {actor.username}: {outcome}. ({inbound.reason})"
+        _set_reason(
+            inbound,
+            Said(
+                gettext_noop("Held, then accepted by %(name)s: %(outcome)s. (%(before)s)"),
+                {"name": actor.username, "outcome": outcome, "before": _reason(inbound)},
+            ),
+        )
         inbound.ticket_id = message.ticket_id
         inbound.message = message
         inbound.decided_by = actor
         inbound.decided_at = now()
         inbound.save(
-            update_fields=["status", "reason", "ticket", "message", "decided_by", "decided_at"]
+            update_fields=[
+                "status",
+                "reason",
+                "reason_facts",
+                "ticket",
+                "message",
+                "decided_by",
+                "decided_at",
+            ]
         )
     return inbound
 
@@ -128,11 +148,27 @@ def held_mail_dismiss(*, actor: User, inbound_id: int) -> InboundMail:
     with transaction.atomic():
         inbound = _held_for_update(inbound_id)
         inbound.status = Status.IGNORED
-        inbound.reason = f"Held, then dismissed by {actor.username}. ({inbound.reason})"
+        _set_reason(
+            inbound,
+            Said(
+                gettext_noop("Held, then dismissed by %(name)s. (%(before)s)"),
+                {"name": actor.username, "before": _reason(inbound)},
+            ),
+        )
         inbound.decided_by = actor
         inbound.decided_at = now()
-        inbound.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        inbound.save(update_fields=["status", "reason", "reason_facts", "decided_by", "decided_at"])
     return inbound
+
+
+def _reason(inbound: InboundMail) -> Said | str:
+    """The reason so far, as a part of the next: its facts when kept, else its English."""
+    return Said.from_facts(inbound.reason_facts) if inbound.reason_facts else inbound.reason
+
+
+def _set_reason(inbound: InboundMail, reason: Said) -> None:
+    inbound.reason = reason.english()
+    inbound.reason_facts = reason.facts()
 
 
 def _parsed(inbound: InboundMail) -> ParsedMail:
