@@ -21,6 +21,8 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.tokens import access_token_issue
 from frontdesk.core import errors
 from frontdesk.core.errors import DomainError, InvalidInput, Said
+from frontdesk.tickets import services
+from frontdesk.tickets.models import Status
 from tests.conftest import open_ticket
 
 SOURCE = Path(frontdesk.__file__).parent
@@ -167,3 +169,21 @@ def test_the_workflow_refusal_names_the_statuses_in_spanish(agent: User, custome
     )
     assert response.status_code == 400
     assert "This ticket is already pending." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bulk_change_names_its_refusals_in_spanish(agent: User, customer: User) -> None:
+    open_one, closed = open_ticket(customer), open_ticket(customer)
+    services.ticket_change_status(actor=agent, ticket_id=closed.pk, status=Status.CLOSED)
+    User.objects.filter(pk=agent.pk).update(language="es")
+    agent.refresh_from_db()
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(agent)
+    answer = client.post(
+        "/home/bulk",
+        {"ticket": [str(open_one.pk), str(closed.pk)], "status": "pending", "back": "view=open"},
+        follow=True,
+    )
+    page = answer.content.decode()
+    assert f"{closed.number}: Una consulta cerrada no puede quedar pendiente." in page
+    assert "cannot become" not in page

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, Said
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access, services, validators
 from frontdesk.tickets.models import Category, Priority, Status, Ticket
@@ -34,7 +34,8 @@ UPDATE_FIELDS = ("assignee", "status", "priority", "category")  # as ticket_upda
 @dataclass(frozen=True)
 class Refusal:
     ticket_id: int
-    reason: str
+    reason: str  # English, as the API answers it
+    said: Said | None = None  # the same, to say in the reader's language
 
 
 @dataclass
@@ -138,7 +139,7 @@ def tickets_bulk_change(
                 with transaction.atomic():
                     changed = _apply(actor, ticket_id, cleaned)
             except DomainError as exc:
-                summary.refused.append(Refusal(ticket_id, exc.message))
+                summary.refused.append(Refusal(ticket_id, exc.message, exc.as_said()))
                 continue
             (summary.changed if changed else summary.unchanged).append(ticket_id)
     return summary

@@ -241,6 +241,10 @@ def _bulk_changes(data: QueryDict) -> dict[str, Any]:
     return changes
 
 
+def _reason_said(refusal: bulk.Refusal) -> str:
+    return refusal.said.said() if refusal.said else gettext(refusal.reason)
+
+
 def _summary_text(summary: bulk.BulkSummary) -> str:
     parts = []
     if summary.changed:
@@ -258,7 +262,7 @@ def _summary_text(summary: bulk.BulkSummary) -> str:
     for refusal in summary.refused[:3]:
         parts.append(
             gettext("Not changed: %(number)s: %(reason)s")
-            % {"number": f"TKT-{refusal.ticket_id:06d}", "reason": gettext(refusal.reason)}
+            % {"number": f"TKT-{refusal.ticket_id:06d}", "reason": _reason_said(refusal)}
         )
     if len(summary.refused) > 3:
         more = len(summary.refused) - 3
