@@ -67,9 +67,17 @@ def rate_of(limit: str) -> Rate:
     return Rate.parse(settings.FRONTDESK_RATE_LIMITS[limit])
 
 
+def too_many_said(retry_after: int) -> Said:
+    text = (
+        gettext_noop("Too many requests. Try again in %(seconds)s second.")
+        if retry_after == 1
+        else gettext_noop("Too many requests. Try again in %(seconds)s seconds.")
+    )
+    return Said(text, {"seconds": retry_after})
+
+
 def too_many_message(retry_after: int) -> str:
-    unit = "second" if retry_after == 1 else "seconds"
-    return f"Too many requests. Try again in {retry_after} {unit}."
+    return too_many_said(retry_after).english()
 
 
 @dataclass(frozen=True)
@@ -123,13 +131,8 @@ def limits_hit(*checks: tuple[str, str | None]) -> list[Hit]:
         for hit in hits:
             hit.release()
         retry_after = max(waits)
-        raise RateLimited(
-            gettext_noop("Too many requests. Try again in %(seconds)s second.")
-            if retry_after == 1
-            else gettext_noop("Too many requests. Try again in %(seconds)s seconds."),
-            values={"seconds": retry_after},
-            retry_after=retry_after,
-        )
+        said = too_many_said(retry_after)
+        raise RateLimited(said.text, values=said.values, retry_after=retry_after)
     return hits
 
 
