@@ -4,7 +4,7 @@ error's message; only the SupportMe API keeps its seed's own answers where they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -57,7 +57,7 @@ def _plain(value: object) -> object:
     return value if isinstance(value, int | float | str) else str(value)
 
 
-def _filled(text: str, values: Mapping[str, object], say: Any) -> str:
+def _filled(text: str, values: Mapping[str, object], say: Callable[[Said], str]) -> str:
     if not values:
         return text
     return text % {key: say(v) if isinstance(v, Said) else v for key, v in values.items()}
