@@ -35,7 +35,7 @@ UPDATE_FIELDS = ("assignee", "status", "priority", "category")  # as ticket_upda
 class Refusal:
     ticket_id: int
     reason: str  # English, as the API answers it
-    said: Said | None = None  # the same, to say in the reader's language
+    said: Said | None = field(default=None, compare=False)  # the same, to say in any language
 
 
 @dataclass
