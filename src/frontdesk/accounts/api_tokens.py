@@ -31,9 +31,9 @@ NAME_MAX = 60
 MAX_ACTIVE = 20
 TOUCH_INTERVAL = timedelta(seconds=60)  # last_used_at is written at most once a minute
 _PREFIX_ALPHABET = string.ascii_letters + string.digits
-TOKEN_NOT_FOUND = "That token does not exist or has already been revoked."  # noqa: S105
-PASSWORD_NEEDED = "Enter your password to make a token."  # noqa: S105 (a message)
-PASSWORD_WRONG = "That password is not right; no token was made."  # noqa: S105 (a message)
+TOKEN_NOT_FOUND = gettext_noop("That token does not exist or has already been revoked.")
+PASSWORD_NEEDED = gettext_noop("Enter your password to make a token.")
+PASSWORD_WRONG = gettext_noop("That password is not right; no token was made.")
 
 
 class TokenCaller(NamedTuple):
@@ -74,7 +74,7 @@ def api_token_create(
     sign-in limits (per account and per address, reserved before hashing); a wrong password
     is a failed sign-in in the audit trail, and nothing is made."""
     if user.is_system or not user.is_active:
-        raise NotAllowed("This account cannot have API tokens.")
+        raise NotAllowed(gettext_noop("This account cannot have API tokens."))
     name = name.strip() if is_storable_text(name) else ""
     if not 1 <= len(name) <= NAME_MAX:
         raise InvalidInput(
@@ -83,9 +83,9 @@ def api_token_create(
             field="name",
         )
     if scope not in ApiTokenScope.values:
-        raise InvalidInput("Choose read or read_write as the scope.", field="scope")
+        raise InvalidInput(gettext_noop("Choose read or read_write as the scope."), field="scope")
     if expires_at is not None and expires_at <= clock.now():
-        raise InvalidInput("The expiry must be in the future.", field="expires_at")
+        raise InvalidInput(gettext_noop("The expiry must be in the future."), field="expires_at")
     _check_password(user, password, client or ClientInfo())
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
     secret = secrets.token_urlsafe(32)
@@ -94,7 +94,9 @@ def api_token_create(
         User.objects.select_for_update().filter(pk=user.pk).first()
         active = api_tokens_active_for(user)
         if active.filter(name__iexact=name).exists():
-            raise InvalidInput("You already have a token with that name.", field="name")
+            raise InvalidInput(
+                gettext_noop("You already have a token with that name."), field="name"
+            )
         if active.count() >= MAX_ACTIVE:
             raise InvalidInput(
                 gettext_noop(

@@ -85,7 +85,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         try:
             return sso.user_from_sso_claims(claims=claims)
         except DomainError as exc:
-            messages.error(self.request, exc.message)
+            messages.error(self.request, exc.said())
             return None
 
     def get_user(self, user_id: int) -> User | None:

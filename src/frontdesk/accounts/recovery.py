@@ -31,6 +31,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from huey.contrib.djhuey import db_task
 
 from frontdesk.accounts import services, verification
@@ -46,8 +47,8 @@ PASSWORD_RESET = "password_reset"  # noqa: S105 (a mail kind; a security mail: n
 TOKEN_BYTES = 32
 LOGIN_MAX = 254
 
-LOGIN_NEEDED = "Enter your email address or username."
-LINK_INVALID = (
+LOGIN_NEEDED = gettext_noop("Enter your email address or username.")
+LINK_INVALID = gettext_noop(
     "This link does not work any more: it was used already, it is more than an hour old, or "
     "the password was changed since it was sent. Ask for a new one."
 )

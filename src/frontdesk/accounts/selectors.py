@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.accounts.models import Role, User
 from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.ids import ID_MAX, parse_id
 
-USER_NOT_FOUND = "User not found."
+USER_NOT_FOUND = gettext_noop("User not found.")
 
 
 def user_get(*, user_id: int) -> User:
@@ -30,5 +32,8 @@ def user_get_by_reference(reference: str) -> User:
     if user is None:
         user = query.filter(username__lower=reference.strip().lower()).first()
     if user is None:
-        raise NotFound(f"No user with id or username {reference!r}.")
+        raise NotFound(
+            gettext_noop("No user with id or username %(reference)s."),
+            values={"reference": repr(reference)},
+        )
     return user

@@ -16,6 +16,7 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts import api_tokens, validators, verification
 from frontdesk.accounts.models import (
@@ -45,13 +46,13 @@ from frontdesk.core.ids import is_id
 from frontdesk.core.text import is_storable_text
 from frontdesk.notifications.kinds import PASSWORD_CHANGED
 
-LOGIN_FAILED = "A user with the supplied username and password was not found."
-USERNAME_TAKEN = "That username is already taken."
-EMAIL_TAKEN = "A user is already registered with that email address."
-WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
-LAST_ADMIN = "This is the last admin; promote another account first."
-SYSTEM_UNCHANGEABLE = "The System account cannot be changed."
-NO_SUCH_ORGANISATION = "There is no such organisation."
+LOGIN_FAILED = gettext_noop("A user with the supplied username and password was not found.")
+USERNAME_TAKEN = gettext_noop("That username is already taken.")
+EMAIL_TAKEN = gettext_noop("A user is already registered with that email address.")
+WRONG_PASSWORD = gettext_noop("Incorrect password was provided.")
+LAST_ADMIN = gettext_noop("This is the last admin; promote another account first.")
+SYSTEM_UNCHANGEABLE = gettext_noop("The System account cannot be changed.")
+NO_SUCH_ORGANISATION = gettext_noop("There is no such organisation.")
 
 
 def user_register(
@@ -243,7 +244,9 @@ def user_set_after_send(*, user: User, after_send: str) -> User:
     """Where ``user``'s ticket page goes after a reply: the next ticket of their list, or
     nowhere. A preference of the user's own, so no password is asked for."""
     if after_send not in AfterSend.values:
-        raise InvalidInput("Choose what happens after sending from the list.", field="after_send")
+        raise InvalidInput(
+            gettext_noop("Choose what happens after sending from the list."), field="after_send"
+        )
     user.after_send = after_send
     user.save(update_fields=["after_send"])
     return user
@@ -261,9 +264,13 @@ def _check_not_last_admin(user: User, *, field: str | None = None) -> None:
 def user_set_role(*, actor: User | None, user: User, role: str) -> User:
     """Promote or demote an account. ``actor`` None is the server administrator (CLI)."""
     if actor is not None and not actor.is_admin:
-        raise NotAllowed("Only an admin can change account roles.")
+        raise NotAllowed(gettext_noop("Only an admin can change account roles."))
     if role not in (Role.CUSTOMER, Role.AGENT, Role.ADMIN):
-        raise InvalidInput(f"Unknown role {role!r}: use customer, agent or admin.", field="role")
+        raise InvalidInput(
+            gettext_noop("Unknown role %(role)s: use customer, agent or admin."),
+            values={"role": repr(role)},
+            field="role",
+        )
     if user.is_system:
         raise NotAllowed(SYSTEM_UNCHANGEABLE)
     with transaction.atomic():
@@ -278,7 +285,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     """Deactivate an account (it can no longer sign in, and its sessions and API tokens stop
     working) or activate it again. Admins only; never the last active admin, nor System."""
     if not actor.is_admin:
-        raise NotAllowed("Only an admin can activate or deactivate accounts.")
+        raise NotAllowed(gettext_noop("Only an admin can activate or deactivate accounts."))
     if user.is_system:
         raise NotAllowed(SYSTEM_UNCHANGEABLE, field="is_active")
     with transaction.atomic():
@@ -302,7 +309,11 @@ USER_DETAILS = frozenset({"username", "email", "profile_icon", "organisation"})
 
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"The {field.replace('_', ' ')} must be text.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(field)s must be text."),
+            values={"field": field.replace("_", " ")},
+            field=field,
+        )
     return value
 
 
@@ -311,7 +322,9 @@ def _checked_details(user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
     refused = sorted(set(changes) - USER_DETAILS)
     if refused:
         raise InvalidInput(
-            f"These fields cannot be changed this way: {', '.join(refused)}.", field=refused[0]
+            gettext_noop("These fields cannot be changed this way: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
         )
     values: dict[str, Any] = {}
     if "username" in changes:
@@ -354,7 +367,7 @@ def user_update_details(*, actor: User, user: User, changes: Mapping[str, Any]) 
     None), all or nothing, under the rules registration uses: names and addresses stay
     unique whatever their case. A field that cannot be changed this way is refused."""
     if not actor.is_admin:
-        raise NotAllowed("Only an admin can change another account's details.")
+        raise NotAllowed(gettext_noop("Only an admin can change another account's details."))
     if user.is_system:
         raise NotAllowed(SYSTEM_UNCHANGEABLE)
     values = _checked_details(user, changes)
@@ -398,9 +411,9 @@ def user_set_password(
     password reset (``actor`` None). Every session and JWT of ``user`` ends, and its API
     tokens unless ``keep_api_tokens``; the user is told by mail (:func:`_password_changed`)."""
     if actor is not None and not actor.is_admin:
-        raise NotAllowed("Only an admin can set another account's password.")
+        raise NotAllowed(gettext_noop("Only an admin can set another account's password."))
     if user.is_system:
-        raise NotAllowed("The System account cannot sign in.")
+        raise NotAllowed(gettext_noop("The System account cannot sign in."))
     validators.check_password(new_password)
     with transaction.atomic():
         user.set_password(new_password)
@@ -427,17 +440,19 @@ def system_user_ensure() -> User:
 
 # --- customers that agents look after: phone-ins, the shared note, time zones --------------
 
-PHONE_IN_STAFF_ONLY = "Only agents can add a customer for someone who called."
-NAME_NEEDED = "Enter the caller's name."
+PHONE_IN_STAFF_ONLY = gettext_noop("Only agents can add a customer for someone who called.")
+NAME_NEEDED = gettext_noop("Enter the caller's name.")
 NAME_MAX = 100
-NAME_INVALID = f"Enter a name of at most {NAME_MAX} characters, without control characters."
+NAME_INVALID = gettext_noop(
+    "Enter a name of at most %(limit)s characters, without control characters."
+)
 USERNAME_FALLBACK = "customer"
-NOTE_STAFF_ONLY = "Only agents can write notes about customers."
+NOTE_STAFF_ONLY = gettext_noop("Only agents can write notes about customers.")
 NOTE_MAX = 5000
-NOTE_TOO_LONG = f"A note about a customer can be at most {NOTE_MAX} characters."
-TIME_ZONE_UNKNOWN = "Choose a time zone from the list, for example Europe/London."
-TIME_ZONE_NOT_YOURS = "You can only change your own time zone."
-LANGUAGE_NOT_YOURS = "You can only change your own language."
+NOTE_TOO_LONG = gettext_noop("A note about a customer can be at most %(limit)s characters.")
+TIME_ZONE_UNKNOWN = gettext_noop("Choose a time zone from the list, for example Europe/London.")
+TIME_ZONE_NOT_YOURS = gettext_noop("You can only change your own time zone.")
+LANGUAGE_NOT_YOURS = gettext_noop("You can only change your own language.")
 
 
 def _username_base(name: str) -> str:
@@ -475,7 +490,7 @@ def customer_create_for_phone_in(*, actor: User, name: str, email: str) -> User:
     if not name:
         raise InvalidInput(NAME_NEEDED, field="name")
     if len(name) > NAME_MAX or not is_storable_text(name):
-        raise InvalidInput(NAME_INVALID, field="name")
+        raise InvalidInput(NAME_INVALID, values={"limit": NAME_MAX}, field="name")
     email = _text(email, "email").strip().lower()
     validators.check_email(email)
     _check_not_taken({"email": email})
@@ -534,11 +549,11 @@ def customer_create_from_sign_on(*, email: str, name: str) -> User:
     return _customer_without_password(email=email, base=_username_base(name), field="email")
 
 
-DIRECTORY_NOT_LINKED = (
-    "The name {name} belongs to an account here that is not this directory entry's."
+DIRECTORY_NOT_LINKED = gettext_noop(
+    "The name %(name)s belongs to an account here that is not this directory entry's."
 )
-DIRECTORY_NO_EMAIL = "The directory entry {dn} has no email address."
-DIRECTORY_DEACTIVATED = "This account is deactivated."
+DIRECTORY_NO_EMAIL = gettext_noop("The directory entry %(dn)s has no email address.")
+DIRECTORY_DEACTIVATED = gettext_noop("This account is deactivated.")
 
 
 def user_from_directory(*, username: str, dn: str, email: str | None, role: str) -> User:
@@ -559,10 +574,10 @@ def user_from_directory(*, username: str, dn: str, email: str | None, role: str)
         if identity is None and user is not None:
             same_person = user.role in STAFF_ROLES or (email or "").lower() == user.email.lower()
             if not same_person:
-                raise NotAllowed(DIRECTORY_NOT_LINKED.format(name=username))
+                raise NotAllowed(DIRECTORY_NOT_LINKED, values={"name": username})
         if user is None:
             if not email:
-                raise NotAllowed(DIRECTORY_NO_EMAIL.format(dn=dn))
+                raise NotAllowed(DIRECTORY_NO_EMAIL, values={"dn": dn})
             email = email_checked_free(email=email)
             user = User(username=username, email=email, role=role, email_verified_at=now())
             user.set_unusable_password()
@@ -570,7 +585,7 @@ def user_from_directory(*, username: str, dn: str, email: str | None, role: str)
                 with transaction.atomic():
                     user.save()
             except IntegrityError:
-                raise NotAllowed(DIRECTORY_NOT_LINKED.format(name=username)) from None
+                raise NotAllowed(DIRECTORY_NOT_LINKED, values={"name": username}) from None
         if user.is_system or not user.is_active:
             raise NotAllowed(DIRECTORY_DEACTIVATED)
         if user.role != role:
@@ -598,9 +613,11 @@ def customer_note_set(*, actor: User, customer: User, text: str) -> CustomerNote
         raise NotAllowed(SYSTEM_UNCHANGEABLE)
     text = _text(text, "text").strip()
     if not is_storable_text(text):
-        raise InvalidInput("The note contains characters that cannot be stored.", field="text")
+        raise InvalidInput(
+            gettext_noop("The note contains characters that cannot be stored."), field="text"
+        )
     if len(text) > NOTE_MAX:
-        raise InvalidInput(NOTE_TOO_LONG, field="text")
+        raise InvalidInput(NOTE_TOO_LONG, values={"limit": NOTE_MAX}, field="text")
     with transaction.atomic():
         note, _ = CustomerNote.objects.select_for_update().get_or_create(customer=customer)
         if note.text != text or note.updated_by_id is None:
@@ -627,7 +644,7 @@ def check_language(code: str) -> str:
     """``code`` if it is one of settings.LANGUAGES, or empty (the browser's); else InvalidInput."""
     code = _text(code, "language").strip()
     if code and code not in {lang for lang, _name in settings.LANGUAGES}:
-        raise InvalidInput("Choose a language from the list.", field="language")
+        raise InvalidInput(gettext_noop("Choose a language from the list."), field="language")
     return code
 
 

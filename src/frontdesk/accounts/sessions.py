@@ -27,7 +27,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.db.models import Exists
 from django.http import HttpRequest
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from frontdesk.accounts.models import SessionEvent, SessionEventKind, User, UserSession
 from frontdesk.accounts.tokens import token_version_bump
@@ -44,8 +44,8 @@ TOUCH_INTERVAL = 60  # seconds between writes of a session's last_seen_at
 # so it writes nothing (a session save is a database commit, fsync'ed on SQLite).
 ACTIVITY_RESOLUTION = 15
 USER_AGENT_MAX = 300
-SESSION_NOT_FOUND = "That session has already ended."
-THIS_SESSION = "This is the session you are using: log out to end it."
+SESSION_NOT_FOUND = gettext_noop("That session has already ended.")
+THIS_SESSION = gettext_noop("This is the session you are using: log out to end it.")
 
 
 @dataclass(frozen=True)

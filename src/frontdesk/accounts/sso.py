@@ -21,25 +21,26 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, SsoIdentity, User
 from frontdesk.accounts.services import customer_create_from_sign_on, user_set_role
 from frontdesk.core.clock import now
 from frontdesk.core.errors import InvalidInput, NotAllowed
 
-# Words for the person signing in, said in their language where they are raised (a sign-in is
-# only ever a page: no API returns them).
+# Words for the person signing in, said in their language on the sign-in page.
 NOT_FOR_YOU = gettext_noop(
-    "Your account at {name} does not give you access to this help desk. "
+    "Your account at %(name)s does not give you access to this help desk. "
     "Ask an admin to add you to the support group."
 )
 NO_EMAIL = gettext_noop(
-    "{name} did not tell us your email address, so we cannot sign you in. Ask an admin."
+    "%(name)s did not tell us your email address, so we cannot sign you in. Ask an admin."
 )
-NO_SUBJECT = gettext_noop("{name} did not say who you are (no subject), so we cannot sign you in.")
+NO_SUBJECT = gettext_noop(
+    "%(name)s did not say who you are (no subject), so we cannot sign you in."
+)
 EMAIL_UNVERIFIED = gettext_noop(
-    "An account with the address {email} already exists here, and {name} has not verified "
+    "An account with the address %(email)s already exists here, and %(name)s has not verified "
     "that this address is yours. Sign in with your password instead, or ask an admin."
 )
 DEACTIVATED = gettext_noop("This account is deactivated. Ask an admin to activate it again.")
@@ -93,12 +94,12 @@ def role_from_claims(claims: Mapping[str, Any], config: SsoConfig) -> str | None
 def _account_for_new_identity(claims: Mapping[str, Any], config: SsoConfig) -> User:
     email = claims.get("email")
     if not isinstance(email, str) or not email.strip():
-        raise InvalidInput(gettext(NO_EMAIL).format(name=config.name), field="email")
+        raise InvalidInput(NO_EMAIL, values={"name": config.name}, field="email")
     email = email.strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         if claims.get("email_verified") is not True:
-            raise NotAllowed(gettext(EMAIL_UNVERIFIED).format(email=email, name=config.name))
+            raise NotAllowed(EMAIL_UNVERIFIED, values={"email": email, "name": config.name})
         return existing
     names = (claims.get(key) for key in ("preferred_username", "name", "given_name"))
     name = next((n for n in names if isinstance(n, str) and n.strip()), email.partition("@")[0])
@@ -115,13 +116,13 @@ def user_from_sso_claims(*, claims: Mapping[str, Any]) -> User:
     NotAllowed, with words for the person, when they may not sign in."""
     config = sso_config()
     if config is None:
-        raise NotAllowed(gettext("Single sign-on is not set up on this desk."))
+        raise NotAllowed(gettext_noop("Single sign-on is not set up on this desk."))
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
-        raise InvalidInput(gettext(NO_SUBJECT).format(name=config.name))
+        raise InvalidInput(NO_SUBJECT, values={"name": config.name})
     role = role_from_claims(claims, config) if config.role_claim else None
     if config.role_claim and role is None:
-        raise NotAllowed(gettext(NOT_FOR_YOU).format(name=config.name))
+        raise NotAllowed(NOT_FOR_YOU, values={"name": config.name})
     with transaction.atomic():
         identity = (
             SsoIdentity.objects.select_for_update()
@@ -131,9 +132,9 @@ def user_from_sso_claims(*, claims: Mapping[str, Any]) -> User:
         )
         user = identity.user if identity else _account_for_new_identity(claims, config)
         if user.is_system or not user.is_active:
-            raise NotAllowed(gettext(DEACTIVATED))
+            raise NotAllowed(DEACTIVATED)
         if role is None and user.role not in STAFF_ROLES and not config.customers_allowed:
-            raise NotAllowed(gettext(NOT_FOR_YOU).format(name=config.name))
+            raise NotAllowed(NOT_FOR_YOU, values={"name": config.name})
         if role is not None and user.role != role:
             user_set_role(actor=None, user=user, role=role)  # the last admin stays: refused
         if identity is None:

@@ -54,17 +54,21 @@ VALID_WINDOW = 1  # steps either side of now that still count
 PENDING = "frontdesk.two_factor_pending"
 PENDING_SECONDS = 300  # how long "password right, code not yet" lasts
 
-CODE_WRONG = "That code is not right. Check the time on your phone, or use a recovery code."
-CODE_MISSING = "Enter the 6-digit code from your authenticator app, or a recovery code."
-CODE_NEEDED = "A two-factor code is needed: send it in the field “otp”."
-SETUP_REQUIRED = (
+CODE_WRONG = gettext_noop(
+    "That code is not right. Check the time on your phone, or use a recovery code."
+)
+CODE_MISSING = gettext_noop(
+    "Enter the 6-digit code from your authenticator app, or a recovery code."
+)
+CODE_NEEDED = gettext_noop("A two-factor code is needed: send it in the field “otp”.")
+SETUP_REQUIRED = gettext_noop(
     "Your account must use two-factor authentication: set it up on the profile page "
     "(/profile/two-factor), then sign in again."
 )
-ALREADY_ON = "Two-factor authentication is already on."
-NOT_ON = "Two-factor authentication is not on."
-CONFIRM_WITH = "Enter your password or a current code to confirm it's you."
-PENDING_EXPIRED = "That sign-in took too long. Sign in again."
+ALREADY_ON = gettext_noop("Two-factor authentication is already on.")
+NOT_ON = gettext_noop("Two-factor authentication is not on.")
+CONFIRM_WITH = gettext_noop("Enter your password or a current code to confirm it's you.")
+PENDING_EXPIRED = gettext_noop("That sign-in took too long. Sign in again.")
 
 
 class SecondFactorNeeded(InvalidInput):
@@ -199,7 +203,7 @@ def two_factor_enrol_confirm(*, user: User, code: str, client: ClientInfo) -> li
     if row is not None and row.is_active:
         raise InvalidInput(ALREADY_ON)
     if row is None:
-        raise InvalidInput("Start again: scan the new code below.", field="code")
+        raise InvalidInput(gettext_noop("Start again: scan the new code below."), field="code")
     normalized = _normalized(code)
     if not normalized:
         raise InvalidInput(CODE_MISSING, field="code")
@@ -243,7 +247,7 @@ def _recovery_hash(user_id: int, code: str) -> str:
 def _confirm_it_is_you(user: User, *, password: str, code: str, client: ClientInfo) -> None:
     if password:
         if not password_recheck(user, password, client):
-            raise NotAllowed("Incorrect password was provided.", field="password")
+            raise NotAllowed(gettext_noop("Incorrect password was provided."), field="password")
         return
     if code:
         two_factor_verify(user=user, code=code, client=client)
@@ -371,7 +375,7 @@ def user_authenticate_with_code(
     try:
         two_factor_verify(user=user, code=code, client=client)
     except InvalidInput as exc:
-        raise SecondFactorNeeded(exc.message, field="otp") from None
+        raise SecondFactorNeeded(exc.text, values=exc.values, field="otp") from None
     return user
 
 

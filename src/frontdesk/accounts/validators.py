@@ -23,7 +23,9 @@ def check_username(username: str) -> None:
     # ASCII only: with case-insensitive uniqueness, look-alike letters from other scripts
     # would let two people pass as the same name.
     if not (username.isascii() and username.isalnum()):
-        raise InvalidInput("Username can only contain alphanumeric characters.", field="username")
+        raise InvalidInput(
+            gettext_noop("Username can only contain alphanumeric characters."), field="username"
+        )
     if len(username) > USERNAME_MAX:
         raise InvalidInput(
             gettext_noop("Username cannot be more than %(limit)s characters."),
@@ -52,13 +54,13 @@ EMAIL_MAX = 254  # RFC 5321's path limit, and the column's size
 
 def check_email(email: str) -> None:
     if len(email) > EMAIL_MAX:
-        raise InvalidInput("The provided email was invalid.", field="email")
+        raise InvalidInput(gettext_noop("The provided email was invalid."), field="email")
     try:
         _email_validator(email)
     except ValidationError:
-        raise InvalidInput("The provided email was invalid.", field="email") from None
+        raise InvalidInput(gettext_noop("The provided email was invalid."), field="email") from None
 
 
 def check_profile_icon(icon: str, *, is_admin: bool = False) -> None:
     if icon not in USER_ICONS and not (is_admin and icon == ProfileIcon.ADMIN):
-        raise InvalidInput("Profile icon is invalid.", field="profile_icon")
+        raise InvalidInput(gettext_noop("Profile icon is invalid."), field="profile_icon")

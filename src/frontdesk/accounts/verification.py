@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts import validators
 from frontdesk.accounts.models import Role, User
@@ -35,15 +36,15 @@ from frontdesk.notifications.outbox import outbox_enqueue
 EMAIL_VERIFY = "email_verify"  # the mail's kind (a security mail: it cannot be turned off)
 SALT = "frontdesk.accounts.email-verify"
 
-LINK_INVALID = (
+LINK_INVALID = gettext_noop(
     "This confirmation link does not work any more: it was used already, it is more than "
     "three days old, or a newer one was sent. Sign in and ask for a new one."
 )
-NOTHING_TO_VERIFY = "Your email address is confirmed already."
-SAME_ADDRESS = "That is your address already."
-WRONG_PASSWORD = "Incorrect password was provided."  # noqa: S105 (a message)
-EMAIL_TAKEN = "A user is already registered with that email address."
-NOT_FOR_SYSTEM = "The System account has no address to confirm."
+NOTHING_TO_VERIFY = gettext_noop("Your email address is confirmed already.")
+SAME_ADDRESS = gettext_noop("That is your address already.")
+WRONG_PASSWORD = gettext_noop("Incorrect password was provided.")
+EMAIL_TAKEN = gettext_noop("A user is already registered with that email address.")
+NOT_FOR_SYSTEM = gettext_noop("The System account has no address to confirm.")
 
 
 def verify_seconds() -> int:
@@ -163,7 +164,7 @@ def email_change_request(
     if not password_recheck(user, password, client):
         raise NotAllowed(WRONG_PASSWORD, field="password")
     if not isinstance(new_email, str):
-        raise InvalidInput("The provided email was invalid.", field="email")
+        raise InvalidInput(gettext_noop("The provided email was invalid."), field="email")
     email = new_email.strip().lower()
     validators.check_email(email)
     if email == user.email.lower():

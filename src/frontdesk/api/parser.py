@@ -7,13 +7,14 @@ from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_noop
 from ninja.parser import Parser
 
 from frontdesk.api.errors import UnsupportedMediaType
 from frontdesk.core.errors import InvalidInput
 
 MULTIPART = "multipart/form-data"
-ONE_FILE = "Send one file per request, in the field file."
+ONE_FILE = gettext_noop("Send one file per request, in the field file.")
 
 
 class JsonParser(Parser):
@@ -37,6 +38,10 @@ def check_upload(request: HttpRequest, fields: frozenset[str]) -> None:
     file is always the field ``file``)."""
     unknown = sorted(set(request.POST) - fields) + sorted(set(request.FILES) - {"file"})
     if unknown:
-        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+        raise InvalidInput(
+            gettext_noop("Unknown field %(name)s."),
+            values={"name": repr(unknown[0])},
+            field=unknown[0],
+        )
     if len(request.FILES.getlist("file")) > 1:
         raise InvalidInput(ONE_FILE, field="files")

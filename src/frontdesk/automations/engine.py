@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import SYSTEM_USER_ID
 from frontdesk.automations import schema
@@ -262,7 +263,7 @@ def _notify(actor: RuleActor, ticket_id: int, value: Any, rule: Rule) -> bool:
     ticket = _ticket(ticket_id)
     recipient = ticket.assignee_id if value == schema.ASSIGNEE else int(value)
     if recipient is None:
-        raise InvalidInput("nobody has the ticket to be told.")
+        raise InvalidInput(gettext_noop("nobody has the ticket to be told."))
     text = f"The rule “{rule.name}” matched {ticket.number}."
     notice = Notice(
         kind=kinds.RULE_NOTICE,

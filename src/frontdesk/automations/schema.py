@@ -21,7 +21,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, Organisation, User
-from frontdesk.core.errors import DomainError, InvalidInput
+from frontdesk.core.errors import DomainError, InvalidInput, Said
 from frontdesk.core.ids import is_id
 from frontdesk.fields import filters as field_filters
 from frontdesk.fields import values as field_values
@@ -77,44 +77,53 @@ OPERATOR_LABELS = {
 
 
 def _choice(choices: type[Status] | type[Priority] | type[Category] | type[Channel]) -> Cleaner:
-    def clean(value: object, where: str) -> object:
+    def clean(value: object, where: Said) -> object:
         if value not in choices.values:
             allowed = ", ".join(choices.values)
-            raise InvalidInput(f"{where}: unknown value {value!r}; use one of {allowed}.")
+            raise InvalidInput(
+                gettext_noop("%(where)s: unknown value %(value)s; use one of %(allowed)s."),
+                values={"where": where, "value": repr(value), "allowed": allowed},
+            )
         return value
 
     return clean
 
 
-def _organisation(value: object, where: str) -> object:
+def _organisation(value: object, where: Said) -> object:
     value = _int(value)
     if value is None or not Organisation.objects.filter(pk=value).exists():
-        raise InvalidInput(f"{where}: there is no such organisation.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: there is no such organisation."), values={"where": where}
+        )
     return value
 
 
-def _agent(value: object, where: str) -> object:
+def _agent(value: object, where: Said) -> object:
     value = _int(value)
     if (
         value is None
         or not User.objects.filter(pk=value, role__in=STAFF_ROLES, is_active=True).exists()
     ):
-        raise InvalidInput(f"{where}: choose an active agent or admin.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: choose an active agent or admin."), values={"where": where}
+        )
     return value
 
 
-def _assignee(value: object, where: str) -> object:
+def _assignee(value: object, where: Said) -> object:
     return UNASSIGNED if value == UNASSIGNED else _agent(value, where)
 
 
-def _notify_whom(value: object, where: str) -> object:
+def _notify_whom(value: object, where: Said) -> object:
     return ASSIGNEE if value == ASSIGNEE else _agent(value, where)
 
 
-def _webhook(value: object, where: str) -> object:
+def _webhook(value: object, where: Said) -> object:
     value = _int(value)
     if value is None or not Webhook.objects.filter(pk=value, active=True).exists():
-        raise InvalidInput(f"{where}: choose a webhook that is on.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: choose a webhook that is on."), values={"where": where}
+        )
     return value
 
 
@@ -124,81 +133,109 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and is_id(value) else None
 
 
-def _text(value: object, where: str) -> object:
+def _text(value: object, where: Said) -> object:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{where}: write the text to look for.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: write the text to look for."), values={"where": where}
+        )
     if len(value) > TEXT_MAX:
-        raise InvalidInput(f"{where}: at most {TEXT_MAX} characters.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: at most %(limit)s characters."),
+            values={"where": where, "limit": TEXT_MAX},
+        )
     return value.strip()
 
 
-def _domain(value: object, where: str) -> object:
+def _domain(value: object, where: Said) -> object:
     text = str(_text(value, where)).lower().lstrip("@")
     if "@" in text or " " in text or "." not in text:
-        raise InvalidInput(f"{where}: write a mail domain such as example.com.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: write a mail domain such as example.com."),
+            values={"where": where},
+        )
     return text
 
 
-def _tag(value: object, where: str) -> object:
+def _tag(value: object, where: Said) -> object:
     try:
         (tag,) = validators.clean_tags([value if isinstance(value, str) else ""])
     except (InvalidInput, ValueError):
         raise InvalidInput(
-            f"{where}: a tag is letters, digits, spaces, - and _, at most "
-            f"{validators.TAG_MAX_LENGTH} characters."
+            gettext_noop(
+                "%(where)s: a tag is letters, digits, spaces, - and _, at most %(limit)s "
+                "characters."
+            ),
+            values={"where": where, "limit": validators.TAG_MAX_LENGTH},
         ) from None
     return tag
 
 
-def _hours(value: object, where: str) -> object:
+def _hours(value: object, where: Said) -> object:
     hours = _int(value)
     if hours is None or not 1 <= hours <= HOURS_MAX:
-        raise InvalidInput(f"{where}: a whole number of hours from 1 to {HOURS_MAX}.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: a whole number of hours from 1 to %(limit)s."),
+            values={"where": where, "limit": HOURS_MAX},
+        )
     return hours
 
 
-def _note(value: object, where: str) -> object:
+def _note(value: object, where: Said) -> object:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{where}: write the note.")
+        raise InvalidInput(gettext_noop("%(where)s: write the note."), values={"where": where})
     if len(value) > NOTE_MAX:
-        raise InvalidInput(f"{where}: a note is at most {NOTE_MAX:,} characters.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: a note is at most %(limit)s characters."),
+            values={"where": where, "limit": f"{NOTE_MAX:,}"},
+        )
     try:
         validators.check_message(value)
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}: {exc.message}") from None
+        raise InvalidInput(
+            gettext_noop("%(where)s: %(problem)s"),
+            values={"where": where, "problem": exc.as_said()},
+        ) from None
     return value
 
 
-def _shared_reply(value: object, where: str) -> object:
+def _shared_reply(value: object, where: Said) -> object:
     value = _int(value)
     if value is None or not SavedReply.objects.filter(pk=value, owner__isnull=True).exists():
-        raise InvalidInput(f"{where}: choose a shared saved reply.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: choose a shared saved reply."), values={"where": where}
+        )
     return value
 
 
-def _nothing(value: object, where: str) -> object:
+def _nothing(value: object, where: Said) -> object:
     return None
 
 
-def _team(value: object, where: str) -> object:
+def _team(value: object, where: Said) -> object:
     if value == NO_TEAM:
         return NO_TEAM
     value = _int(value)
     if value is None or not Team.objects.filter(pk=value).exists():
-        raise InvalidInput(f"{where}: choose a team, or {NO_TEAM} for no team.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: choose a team, or %(no_team)s for no team."),
+            values={"where": where, "no_team": NO_TEAM},
+        )
     return value
 
 
-def _active_team(value: object, where: str) -> object:
+def _active_team(value: object, where: Said) -> object:
     """A team to move tickets to: an active one (a team turned off later is logged as refused
     when the rule runs), or none."""
     value = _team(value, where)
     if isinstance(value, int) and not Team.objects.filter(pk=value, active=True).exists():
-        raise InvalidInput(f"{where}: this team is turned off; choose an active team.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: this team is turned off; choose an active team."),
+            values={"where": where},
+        )
     return value
 
 
-Cleaner = Callable[[object, str], object]
+Cleaner = Callable[[object, Said], object]
 
 
 # --- conditions -------------------------------------------------------------------------------
@@ -400,18 +437,26 @@ def _kept(value: field_values.Value) -> object:
     return field_values.display(value)
 
 
-def _without_label(field: FieldDefinition, message: str) -> str:
-    return message.removeprefix(f"{field.label}: ")
+def _without_label(field: FieldDefinition, exc: InvalidInput) -> Said:
+    # A custom field's refusals start "%(label)s: "; the row names the field already.
+    if exc.text.startswith("%(label)s: ") and exc.values.get("label") == field.label:
+        return Said(exc.text.removeprefix("%(label)s: "), exc.values)
+    return exc.as_said()
 
 
 def _custom_condition(field: FieldDefinition) -> FieldSpec:
-    def clean(value: object, where: str) -> object:
+    def clean(value: object, where: Said) -> object:
         try:
             parsed = field_filters.one_value(field, value)
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}: {_without_label(field, exc.message)}") from None
+            raise InvalidInput(
+                gettext_noop("%(where)s: %(problem)s"),
+                values={"where": where, "problem": _without_label(field, exc)},
+            ) from None
         if parsed is None:
-            raise InvalidInput(f"{where}: give the value to compare with.")
+            raise InvalidInput(
+                gettext_noop("%(where)s: give the value to compare with."), values={"where": where}
+            )
         return _kept(parsed)
 
     def query(operator: str, value: Any, moment: datetime) -> Q:
@@ -445,11 +490,14 @@ def field_spec(name: object, *, active_only: bool = False) -> FieldSpec | None:
 
 
 def _custom_action(field: FieldDefinition) -> ActionSpec:
-    def clean(value: object, where: str) -> object:
+    def clean(value: object, where: Said) -> object:
         try:
             return _kept(field_values.parse_value(field, value))
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}: {_without_label(field, exc.message)}") from None
+            raise InvalidInput(
+                gettext_noop("%(where)s: %(problem)s"),
+                values={"where": where, "problem": _without_label(field, exc)},
+            ) from None
 
     kind = "text" if field.type in (FieldType.TEXT, FieldType.NUMBER, FieldType.DATE) else "choice"
     return ActionSpec(f"Set {field.label}", clean, kind)
@@ -506,9 +554,20 @@ CHOICES_OF: dict[str, Any] = {
 
 def _rows(value: object, *, field: str, noun: str, most: int) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-        raise InvalidInput(f"The {noun}s are a list of rows.", field=field)
+        raise InvalidInput(
+            gettext_noop("The conditions are a list of rows.")
+            if noun == "condition"
+            else gettext_noop("The actions are a list of rows."),
+            field=field,
+        )
     if len(value) > most:
-        raise InvalidInput(f"A rule has at most {most} {noun}s.", field=field)
+        raise InvalidInput(
+            gettext_noop("A rule has at most %(most)s conditions.")
+            if noun == "condition"
+            else gettext_noop("A rule has at most %(most)s actions."),
+            values={"most": most},
+            field=field,
+        )
     return value
 
 
@@ -519,68 +578,95 @@ def clean_conditions(value: object, *, event: str) -> list[dict[str, Any]]:
     for number, row in enumerate(
         _rows(value, field="conditions", noun="condition", most=CONDITIONS_MAX), start=1
     ):
-        where = f"Condition {number}"
+        where = Said(gettext_noop("Condition %(number)s"), {"number": number})
         try:
             cleaned.append(_clean_condition(row, where))
         except InvalidInput as exc:
-            raise InvalidInput(exc.message, field="conditions") from None
+            raise InvalidInput(exc.text, values=exc.values, field="conditions") from None
     if event == "time" and not any(row["field"] in TIME_FIELDS for row in cleaned):
         raise InvalidInput(
-            "A rule on passing time needs a condition on hours (since created, the customer's "
-            "last reply, the status change, or pending).",
+            gettext_noop(
+                "A rule on passing time needs a condition on hours (since created, the customer's "
+                "last reply, the status change, or pending)."
+            ),
             field="conditions",
         )
     return cleaned
 
 
-def _clean_condition(row: dict[str, Any], where: str) -> dict[str, Any]:
+def _clean_condition(row: dict[str, Any], where: Said) -> dict[str, Any]:
     unknown = sorted(set(row) - {"field", "operator", "value"})
     if unknown:
-        raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: unknown keys %(keys)s."),
+            values={"where": where, "keys": ", ".join(unknown)},
+        )
     spec = field_spec(row.get("field"), active_only=True)
     if spec is None:
         key = custom_key(row.get("field"), CUSTOM_CONDITION)
         if key is not None:
-            raise InvalidInput(f"{where}: there is no custom field {key!r}.")
+            raise InvalidInput(
+                gettext_noop("%(where)s: there is no custom field %(key)s."),
+                values={"where": where, "key": repr(key)},
+            )
         raise InvalidInput(
-            f"{where}: choose a field ({', '.join(FIELDS)}, or {CUSTOM_CONDITION}<key>)."
+            gettext_noop("%(where)s: choose a field (%(fields)s, or %(custom)s<key>)."),
+            values={"where": where, "fields": ", ".join(FIELDS), "custom": CUSTOM_CONDITION},
         )
     operator = row.get("operator") or spec.operators[0]
     if operator not in spec.operators:
         allowed = ", ".join(spec.operators)
-        raise InvalidInput(f"{where}: {spec.label} takes the operators {allowed}.")
+        raise InvalidInput(
+            gettext_noop("%(where)s: %(label)s takes the operators %(allowed)s."),
+            values={"where": where, "label": Said(spec.label), "allowed": allowed},
+        )
     value = (
         None
         if operator in SET_OPERATORS
-        else spec.clean(row.get("value"), f"{where} ({spec.label})")
+        else spec.clean(row.get("value"), _within(where, spec.label))
     )
     return {"field": row["field"], "operator": operator, "value": value}
+
+
+def _within(where: Said, label: str) -> Said:
+    """ "Condition 2 (Priority)": a row and its field, each said in the reader's language."""
+    return Said(gettext_noop("%(where)s (%(label)s)"), {"where": where, "label": Said(label)})
 
 
 def clean_actions(value: object) -> list[dict[str, Any]]:
     """The actions, each checked: a known action and a valid value for it; at least one."""
     rows = _rows(value, field="actions", noun="action", most=ACTIONS_MAX)
     if not rows:
-        raise InvalidInput("Give the rule at least one action.", field="actions")
+        raise InvalidInput(gettext_noop("Give the rule at least one action."), field="actions")
     cleaned = []
     for number, row in enumerate(rows, start=1):
-        where = f"Action {number}"
+        where = Said(gettext_noop("Action %(number)s"), {"number": number})
         unknown = sorted(set(row) - {"action", "value"})
         spec = action_spec(row.get("action"), active_only=True)
         if unknown:
-            raise InvalidInput(f"{where}: unknown keys {', '.join(unknown)}.", field="actions")
+            raise InvalidInput(
+                gettext_noop("%(where)s: unknown keys %(keys)s."),
+                values={"where": where, "keys": ", ".join(unknown)},
+                field="actions",
+            )
         if spec is None:
             key = custom_key(row.get("action"), CUSTOM_ACTION)
             raise InvalidInput(
-                f"{where}: there is no custom field {key!r}."
+                gettext_noop("%(where)s: there is no custom field %(key)s.")
                 if key is not None
-                else f"{where}: choose an action ({', '.join(ACTIONS)}, or {CUSTOM_ACTION}<key>).",
+                else gettext_noop("%(where)s: choose an action (%(actions)s, or %(custom)s<key>)."),
+                values={
+                    "where": where,
+                    "key": repr(key),
+                    "actions": ", ".join(ACTIONS),
+                    "custom": CUSTOM_ACTION,
+                },
                 field="actions",
             )
         try:
-            action_value = spec.clean(row.get("value"), f"{where} ({spec.label})")
+            action_value = spec.clean(row.get("value"), _within(where, spec.label))
         except InvalidInput as exc:
-            raise InvalidInput(exc.message, field="actions") from None
+            raise InvalidInput(exc.text, values=exc.values, field="actions") from None
         cleaned.append({"action": row["action"], "value": action_value})
     return cleaned
 
@@ -729,9 +815,14 @@ class RunWords:
 
 
 def error_facts(exc: DomainError) -> dict[str, Any]:
-    """A refusal as a run's facts keep it: its English text and its values."""
-    values = {k: v if isinstance(v, int | str) else str(v) for k, v in exc.values.items()}
-    return {"text": exc.text, "values": values}
+    """A refusal as a run's facts keep it: its English text and its values (Said.facts)."""
+    return exc.as_said().facts()
+
+
+def _error_words(item: dict[str, Any], say: Say) -> str:
+    said = Said.from_facts(item)
+    # The English as stored, or each part in the reader's language (a page's gettext).
+    return said.english() if say is _as_is else said.said()
 
 
 def _names_loaded(stored: dict[str, dict[str, str]]) -> Names:
@@ -759,7 +850,7 @@ def run_words(run: Any, say: Say = _as_is) -> RunWords:
         say(gettext_noop("%(action)s: %(error)s"))
         % {
             "action": action_words(item["action"], names, say),
-            "error": say(item["text"]) % item["values"] if item["values"] else say(item["text"]),
+            "error": _error_words(item, say),
         }
         for item in facts.get("errors", [])
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.automations.models import Rule, RuleChange, RuleRun
@@ -15,8 +16,8 @@ from frontdesk.fields.models import FieldDefinition
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
-STAFF_ONLY = "Automation rules are for agents and admins."
-NOT_FOUND = "There is no such rule."
+STAFF_ONLY = gettext_noop("Automation rules are for agents and admins.")
+NOT_FOUND = gettext_noop("There is no such rule.")
 RUNS_SHOWN = 50
 AWAITED_CACHE_KEY = "frontdesk:rules-awaited-events"
 AWAITED_MAX_AGE_SECONDS = 60

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.automations import schema
@@ -22,8 +23,8 @@ from frontdesk.core.text import is_storable_text
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
-ADMINS_ONLY = "Only admins can change automation rules."
-NOT_FOUND = "There is no such rule."
+ADMINS_ONLY = gettext_noop("Only admins can change automation rules.")
+NOT_FOUND = gettext_noop("There is no such rule.")
 NAME_MAX = 100
 RULES_MAX = 200
 DRY_RUN_SHOWN = 20
@@ -46,15 +47,19 @@ def _rule_for_update(rule_id: int) -> Rule:
 
 def _clean_name(value: object, pk: int | None) -> str:
     if not isinstance(value, str) or not is_storable_text(value):
-        raise InvalidInput("The name must be text.", field="name")
+        raise InvalidInput(gettext_noop("The name must be text."), field="name")
     name = " ".join(value.split())
     if not name:
-        raise InvalidInput("Give the rule a name.", field="name")
+        raise InvalidInput(gettext_noop("Give the rule a name."), field="name")
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"A name is at most {NAME_MAX} characters.", field="name")
+        raise InvalidInput(
+            gettext_noop("A name is at most %(limit)s characters."),
+            values={"limit": NAME_MAX},
+            field="name",
+        )
     same = Rule.objects.filter(name__iexact=name)
     if (same if pk is None else same.exclude(pk=pk)).exists():
-        raise InvalidInput("Another rule has this name.", field="name")
+        raise InvalidInput(gettext_noop("Another rule has this name."), field="name")
     return name
 
 
@@ -63,7 +68,11 @@ def clean_rule(values: Mapping[str, Any], *, rule: Rule | None = None) -> dict[s
     problem is named in the error, and nothing is changed."""
     refused = sorted(set(values) - FIELDS)
     if refused:
-        raise InvalidInput(f"Unknown fields: {', '.join(refused)}.", field=refused[0])
+        raise InvalidInput(
+            gettext_noop("Unknown fields: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
+        )
     merged = {
         "name": rule.name if rule else "",
         "active": rule.active if rule else False,
@@ -75,15 +84,17 @@ def clean_rule(values: Mapping[str, Any], *, rule: Rule | None = None) -> dict[s
     }
     cleaned: dict[str, Any] = {"name": _clean_name(merged["name"], rule.pk if rule else None)}
     if not isinstance(merged["active"], bool):
-        raise InvalidInput("Active is true or false.", field="active")
+        raise InvalidInput(gettext_noop("Active is true or false."), field="active")
     cleaned["active"] = merged["active"]
     if merged["event"] not in Event.values:
         raise InvalidInput(
-            f"Choose the event the rule waits for ({', '.join(Event.values)}).", field="event"
+            gettext_noop("Choose the event the rule waits for (%(events)s)."),
+            values={"events": ", ".join(Event.values)},
+            field="event",
         )
     cleaned["event"] = merged["event"]
     if merged["match"] not in Match.values:
-        raise InvalidInput("Match all or any of the conditions.", field="match")
+        raise InvalidInput(gettext_noop("Match all or any of the conditions."), field="match")
     cleaned["match"] = merged["match"]
     cleaned["conditions"] = schema.clean_conditions(merged["conditions"], event=cleaned["event"])
     cleaned["actions"] = schema.clean_actions(merged["actions"])
@@ -118,7 +129,7 @@ def _save(rule: Rule) -> None:
         with transaction.atomic():
             rule.save()
     except IntegrityError:
-        raise Conflict("Another rule has this name.", field="name") from None
+        raise Conflict(gettext_noop("Another rule has this name."), field="name") from None
 
 
 def rule_create(*, actor: User, values: Mapping[str, Any]) -> Rule:
@@ -127,7 +138,11 @@ def rule_create(*, actor: User, values: Mapping[str, Any]) -> Rule:
     check_admin(actor)
     with transaction.atomic():
         if Rule.objects.count() >= RULES_MAX:
-            raise InvalidInput(f"There can be at most {RULES_MAX} rules.", field="name")
+            raise InvalidInput(
+                gettext_noop("There can be at most %(limit)s rules."),
+                values={"limit": RULES_MAX},
+                field="name",
+            )
         cleaned = clean_rule(values)
         last = Rule.objects.order_by("-position").values_list("position", flat=True).first()
         moment = clock.now()
@@ -176,7 +191,9 @@ def rules_reorder(*, actor: User, rule_ids: list[int]) -> list[Rule]:
     with transaction.atomic():
         rules = {rule.pk: rule for rule in Rule.objects.select_for_update()}
         if sorted(rule_ids) != sorted(rules) or len(set(rule_ids)) != len(rule_ids):
-            raise InvalidInput("Name every rule once, in the new order.", field="order")
+            raise InvalidInput(
+                gettext_noop("Name every rule once, in the new order."), field="order"
+            )
         for position, pk in enumerate(rule_ids):
             rule = rules[pk]
             if rule.position != position:
@@ -191,7 +208,7 @@ def rule_move(*, actor: User, rule_id: int, step: int) -> list[Rule]:
     """Move a rule one place earlier (``step`` -1) or later (+1)."""
     check_admin(actor)
     if step not in (-1, 1):
-        raise InvalidInput("Move one place earlier or later.", field="order")
+        raise InvalidInput(gettext_noop("Move one place earlier or later."), field="order")
     order = list(Rule.objects.order_by("position", "id").values_list("pk", flat=True))
     if rule_id not in order:
         raise NotFound(NOT_FOUND)

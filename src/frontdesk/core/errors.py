@@ -4,9 +4,63 @@ error's message; only the SupportMe API keeps its seed's own answers where they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
+
+
+@dataclass(frozen=True)
+class Said:
+    """A text marked ``gettext_noop`` and its values apart, so that it can be said in any
+    language: ``english()`` for the APIs and the stored logs, ``said()`` in the active one.
+    A value may be a Said itself (a row's "Condition 2", a status's name, a refusal inside
+    a sentence), said in the same language; ``context`` is the catalogue's ``msgctxt``.
+    ``facts()`` is the same as JSON, which a stored log keeps (``Said.from_facts``)."""
+
+    text: str
+    values: Mapping[str, object] = dataclass_field(default_factory=dict)
+    context: str | None = None
+
+    def english(self) -> str:
+        return _filled(self.text, self.values, Said.english)
+
+    def said(self) -> str:
+        text = pgettext(self.context, self.text) if self.context else gettext(self.text)
+        return _filled(text, self.values, Said.said)
+
+    def __str__(self) -> str:
+        return self.english()
+
+    def facts(self) -> dict[str, Any]:
+        values = {
+            key: value.facts() if isinstance(value, Said) else _plain(value)
+            for key, value in self.values.items()
+        }
+        facts: dict[str, Any] = {"text": self.text, "values": values}
+        if self.context:
+            facts["context"] = self.context
+        return facts
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any]) -> Said:
+        values = {
+            key: cls.from_facts(value) if isinstance(value, Mapping) else value
+            for key, value in (facts.get("values") or {}).items()
+        }
+        return cls(str(facts["text"]), values, facts.get("context"))
+
+
+def _plain(value: object) -> object:
+    return value if isinstance(value, int | float | str) else str(value)
+
+
+def _filled(text: str, values: Mapping[str, object], say: Callable[[Said], str]) -> str:
+    if not values:
+        return text
+    return text % {key: say(v) if isinstance(v, Said) else v for key, v in values.items()}
 
 
 class DomainError(Exception):
@@ -16,7 +70,8 @@ class DomainError(Exception):
     A message that carries values is written as its English text with ``%(name)s``
     placeholders, marked ``gettext_noop``, and the values apart:
     ``InvalidInput(gettext_noop("At most %(limit)s tickets."), values={"limit": 200})``;
-    ``message`` is then that text filled in, byte for byte what an f-string made.
+    ``message`` is then that text filled in, byte for byte what an f-string made. A value
+    may be a :class:`Said` (a part said in the reader's language too).
     """
 
     def __init__(
@@ -24,15 +79,17 @@ class DomainError(Exception):
     ) -> None:
         self.text = message
         self.values = dict(values) if values else {}
-        self.message = message % self.values if self.values else message
+        self.message = self.as_said().english()
         super().__init__(self.message)
         self.field = field
 
     def said(self) -> str:
         """The message in the active language when the catalogue has its text, else English."""
-        if self.values:
-            return gettext(self.text) % self.values
-        return gettext(self.message)
+        return self.as_said().said()
+
+    def as_said(self) -> Said:
+        """The message as a part of another (``%(problem)s``), or a stored log's facts."""
+        return Said(self.text, self.values)
 
 
 class InvalidInput(DomainError):

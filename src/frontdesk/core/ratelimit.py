@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 from frontdesk.core import clock
 from frontdesk.core.env import RATE_PERIODS, rate_normalised
-from frontdesk.core.errors import RateLimited
+from frontdesk.core.errors import RateLimited, Said
 
 SIGN_IN_IP = "sign_in_ip"
 SIGN_IN_USERNAME = "sign_in_username"
@@ -66,9 +67,17 @@ def rate_of(limit: str) -> Rate:
     return Rate.parse(settings.FRONTDESK_RATE_LIMITS[limit])
 
 
+def too_many_said(retry_after: int) -> Said:
+    text = (
+        gettext_noop("Too many requests. Try again in %(seconds)s second.")
+        if retry_after == 1
+        else gettext_noop("Too many requests. Try again in %(seconds)s seconds.")
+    )
+    return Said(text, {"seconds": retry_after})
+
+
 def too_many_message(retry_after: int) -> str:
-    unit = "second" if retry_after == 1 else "seconds"
-    return f"Too many requests. Try again in {retry_after} {unit}."
+    return too_many_said(retry_after).english()
 
 
 @dataclass(frozen=True)
@@ -122,7 +131,8 @@ def limits_hit(*checks: tuple[str, str | None]) -> list[Hit]:
         for hit in hits:
             hit.release()
         retry_after = max(waits)
-        raise RateLimited(too_many_message(retry_after), retry_after=retry_after)
+        said = too_many_said(retry_after)
+        raise RateLimited(said.text, values=said.values, retry_after=retry_after)
     return hits
 
 
@@ -147,10 +157,22 @@ def amount_hit(
     return Hit(key, amount), 0
 
 
-def wait_text(seconds: int) -> str:
+_WAITS = (
+    (3600, gettext_noop("%(count)s hour"), gettext_noop("%(count)s hours")),
+    (60, gettext_noop("%(count)s minute"), gettext_noop("%(count)s minutes")),
+    (1, gettext_noop("%(count)s second"), gettext_noop("%(count)s seconds")),
+)
+
+
+def wait_said(seconds: int) -> Said:
     """ "5 hours", "12 minutes", "40 seconds": how long until a window ends, rounded up."""
-    for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+    for size, one, many in _WAITS:
         if seconds >= size or size == 1:
             count = math.ceil(seconds / size)
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{seconds} seconds"  # pragma: no cover
+            return Said(one if count == 1 else many, {"count": count})
+    return Said(gettext_noop("%(count)s seconds"), {"count": seconds})  # pragma: no cover
+
+
+def wait_text(seconds: int) -> str:
+    """The same in English."""
+    return wait_said(seconds).english()

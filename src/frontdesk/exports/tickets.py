@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotAllowed
@@ -28,7 +29,7 @@ from frontdesk.tickets.models import Ticket
 from frontdesk.tickets.selectors import view_condition
 
 PAGE_SIZE = 500
-ONLY_STAFF = "Only staff can export tickets."
+ONLY_STAFF = gettext_noop("Only staff can export tickets.")
 
 TICKET_COLUMNS = (
     "number", "title", "status", "priority", "category", "channel", "requester",

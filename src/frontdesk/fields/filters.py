@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
@@ -32,7 +33,9 @@ def field_key(name: str) -> str | None:
 def _definition(key: str, name: str) -> FieldDefinition:
     field = FieldDefinition.objects.filter(key=key, active=True).first()
     if field is None:
-        raise InvalidInput(f"There is no custom field {key!r}.", field=name)
+        raise InvalidInput(
+            gettext_noop("There is no custom field %(key)s."), values={"key": repr(key)}, field=name
+        )
     return field
 
 
@@ -77,7 +80,11 @@ def custom_filter(name: str) -> filters.TicketFilter | None:
 
     def keep(user: User, value: Any) -> Q:
         if not fields_visible_to(user).filter(pk=field.pk).exists():
-            raise InvalidInput(f"There is no custom field {key!r}.", field=name)
+            raise InvalidInput(
+                gettext_noop("There is no custom field %(key)s."),
+                values={"key": repr(key)},
+                field=name,
+            )
         return value_query(field, value)
 
     return filters.TicketFilter(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.compiled import CompiledRead
@@ -35,7 +36,7 @@ def fields_active_for(*, user: User) -> list[FieldDefinition]:
 def field_definitions(*, user: User) -> list[FieldDefinition]:
     """Every field definition, active or not (admins, to edit them; staff, to read them)."""
     if not user.is_staff_member:
-        raise NotAllowed("Only staff can list every custom field.")
+        raise NotAllowed(gettext_noop("Only staff can list every custom field."))
     return list(FieldDefinition.objects.all())
 
 
@@ -50,7 +51,7 @@ def fields_listed(*, user: User) -> list[FieldDefinition]:
 def field_get(*, user: User, field_id: int) -> FieldDefinition:
     field = fields_visible_to(user).filter(pk=field_id).first()
     if field is None:
-        raise NotFound("There is no custom field with that id.")
+        raise NotFound(gettext_noop("There is no custom field with that id."))
     return field
 
 

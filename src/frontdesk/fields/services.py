@@ -34,9 +34,9 @@ from frontdesk.tickets.services import Opened, ticket_open, ticket_update, touch
 KEY_FORMAT = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CHOICE_MAX = 100
 CHOICES_MAX = 200
-NOT_ADMIN = "Only admins can define custom fields."
-NOT_STAFF = "Only staff can change custom fields on a ticket."
-FIELD_NOT_FOUND = "There is no custom field with that id."
+NOT_ADMIN = gettext_noop("Only admins can define custom fields.")
+NOT_STAFF = gettext_noop("Only staff can change custom fields on a ticket.")
+FIELD_NOT_FOUND = gettext_noop("There is no custom field with that id.")
 DEFINITION_FIELDS = frozenset(
     {
         "key",
@@ -65,8 +65,10 @@ def _clean_key(value: object) -> str:
     key = str(value or "").strip()
     if not KEY_FORMAT.match(key):
         raise InvalidInput(
-            "Use a key of lowercase letters, digits and underscores, starting with a letter "
-            "(at most 40), like dance_style.",
+            gettext_noop(
+                "Use a key of lowercase letters, digits and underscores, starting with a letter "
+                "(at most 40), like dance_style."
+            ),
             field="key",
         )
     return key
@@ -75,12 +77,12 @@ def _clean_key(value: object) -> str:
 def _clean_choices(kind: str, value: object) -> list[str]:
     if kind not in CHOICE_TYPES:
         if value:
-            raise InvalidInput("Only choice fields have options.", field="choices")
+            raise InvalidInput(gettext_noop("Only choice fields have options."), field="choices")
         return []
     if isinstance(value, str):
         value = value.splitlines()
     if not isinstance(value, list | tuple):
-        raise InvalidInput("List the options, one a line.", field="choices")
+        raise InvalidInput(gettext_noop("List the options, one a line."), field="choices")
     options: list[str] = []
     for item in value:
         option = " ".join(str(item).split())
@@ -92,15 +94,21 @@ def _clean_choices(kind: str, value: object) -> list[str]:
             or not field_values.is_one_printable_line(option)
         ):
             raise InvalidInput(
-                f"Option {option[:40]!r}: at most {CHOICE_MAX} characters, no commas.",
+                gettext_noop("Option %(option)s: at most %(limit)s characters, no commas."),
+                values={"option": repr(option[:40]), "limit": CHOICE_MAX},
                 field="choices",
             )
         if option in options:
-            raise InvalidInput(f"The option {option!r} is listed twice.", field="choices")
+            raise InvalidInput(
+                gettext_noop("The option %(option)s is listed twice."),
+                values={"option": repr(option)},
+                field="choices",
+            )
         options.append(option)
     if not options or len(options) > CHOICES_MAX:
         raise InvalidInput(
-            f"A choice field needs between 1 and {CHOICES_MAX} options, one a line.",
+            gettext_noop("A choice field needs between 1 and %(limit)s options, one a line."),
+            values={"limit": CHOICES_MAX},
             field="choices",
         )
     return options
@@ -109,21 +117,29 @@ def _clean_choices(kind: str, value: object) -> list[str]:
 def _clean_definition(values: Mapping[str, Any], current: FieldDefinition | None) -> dict[str, Any]:
     unknown = sorted(set(values) - DEFINITION_FIELDS)
     if unknown:
-        raise InvalidInput(f"Unknown setting {unknown[0]!r}.", field=unknown[0])
+        raise InvalidInput(
+            gettext_noop("Unknown setting %(name)s."),
+            values={"name": repr(unknown[0])},
+            field=unknown[0],
+        )
     merged = {
         name: getattr(current, name) for name in DEFINITION_FIELDS if current is not None
     } | dict(values)
     kind = str(merged.get("type") or FieldType.TEXT)
     if kind not in FieldType.values:
         raise InvalidInput(
-            f"Unknown type {kind!r}: use one of {', '.join(FieldType.values)}.", field="type"
+            gettext_noop("Unknown type %(kind)s: use one of %(allowed)s."),
+            values={"kind": repr(kind), "allowed": ", ".join(FieldType.values)},
+            field="type",
         )
     position = merged.get("position", 0)
     if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < 10**6:
-        raise InvalidInput("Use a whole number from 0 for the position.", field="position")
+        raise InvalidInput(
+            gettext_noop("Use a whole number from 0 for the position."), field="position"
+        )
     help_text = " ".join(str(merged.get("help_text") or "").split())
     if len(help_text) > 200:
-        raise InvalidInput("Keep the hint under 200 characters.", field="help_text")
+        raise InvalidInput(gettext_noop("Keep the hint under 200 characters."), field="help_text")
     return {
         "team": _clean_team(merged.get("team"), current),
         "key": _clean_key(merged.get("key")),
@@ -155,7 +171,11 @@ def _key_free(key: str, field_id: int | None) -> None:
     if field_id is not None:
         others = others.exclude(pk=field_id)
     if others.exists():
-        raise InvalidInput(f"The key {key!r} is already used by another field.", field="key")
+        raise InvalidInput(
+            gettext_noop("The key %(key)s is already used by another field."),
+            values={"key": repr(key)},
+            field="key",
+        )
 
 
 def field_define(*, actor: User, values: Mapping[str, Any]) -> FieldDefinition:
@@ -182,14 +202,20 @@ def field_change(*, actor: User, field_id: int, values: Mapping[str, Any]) -> Fi
         used = TicketFieldValue.objects.filter(field=field)
         if cleaned["type"] != field.type and used.exists():
             raise InvalidInput(
-                f"Tickets already have values for {field.label!r}: its type cannot change. "
-                "Make a new field instead (and deactivate this one).",
+                gettext_noop(
+                    "Tickets already have values for %(label)s: its type cannot change. "
+                    "Make a new field instead (and deactivate this one)."
+                ),
+                values={"label": repr(field.label)},
                 field="type",
             )
         if cleaned["key"] != field.key and used.exists():
             raise InvalidInput(
-                f"Tickets already have values for {field.label!r}: its key cannot change, "
-                "saved views and exports use it.",
+                gettext_noop(
+                    "Tickets already have values for %(label)s: its key cannot change, "
+                    "saved views and exports use it."
+                ),
+                values={"label": repr(field.label)},
                 field="key",
             )
         if cleaned["type"] in CHOICE_TYPES:
@@ -197,7 +223,8 @@ def field_change(*, actor: User, field_id: int, values: Mapping[str, Any]) -> Fi
             in_use = used.filter(text_value__in=gone).values_list("text_value", flat=True)
             if taken := sorted({option for option in in_use if option is not None}):
                 raise InvalidInput(
-                    f"The option {taken[0]!r} is still set on tickets: keep it.",
+                    gettext_noop("The option %(option)s is still set on tickets: keep it."),
+                    values={"option": repr(taken[0])},
                     field="choices",
                 )
         _key_free(cleaned["key"], field.pk)
@@ -228,9 +255,13 @@ def _settable(actor: User, *, opening: bool) -> dict[str, FieldDefinition]:
 
 def _other_team(field: FieldDefinition, team_id: int | None) -> InvalidInput:
     assert field.team is not None
-    where = "in no team" if team_id is None else "in another team"
     return InvalidInput(
-        f"{field.label} is a field of team {field.team.name}, and this ticket is {where}.",
+        gettext_noop("%(label)s is a field of team %(team)s, and this ticket is in no team.")
+        if team_id is None
+        else gettext_noop(
+            "%(label)s is a field of team %(team)s, and this ticket is in another team."
+        ),
+        values={"label": field.label, "team": field.team.name},
         field=f"field_{field.key}",
     )
 
@@ -248,12 +279,16 @@ def fields_parse(
     may set of that team must be there. Nothing is written."""
     settable = _settable(actor, opening=opening)
     if not opening and values and not actor.is_staff_member:
-        raise NotAllowed("Custom fields are set by staff once the ticket is open.")
+        raise NotAllowed(gettext_noop("Custom fields are set by staff once the ticket is open."))
     parsed: dict[FieldDefinition, field_values.Value] = {}
     for key, raw in values.items():
         field = settable.get(key)
         if field is None:
-            raise InvalidInput(f"There is no custom field {key!r}.", field=f"field_{key}")
+            raise InvalidInput(
+                gettext_noop("There is no custom field %(key)s."),
+                values={"key": repr(key)},
+                field=f"field_{key}",
+            )
         if field.team_id is not None and field.team_id != team_id:
             raise _other_team(field, team_id)
         parsed[field] = field_values.parse_value(field, raw)

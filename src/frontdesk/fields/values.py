@@ -122,11 +122,19 @@ def _options(field: FieldDefinition, raw: Any) -> list[str] | None:
     elif isinstance(raw, list | tuple):
         items = raw
     else:
-        raise InvalidInput(f"{field.label}: send a list of options.", field=_field_name(field))
+        raise InvalidInput(
+            gettext_noop("%(label)s: send a list of options."),
+            values={"label": field.label},
+            field=_field_name(field),
+        )
     chosen: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise InvalidInput(f"{field.label}: send a list of options.", field=_field_name(field))
+            raise InvalidInput(
+                gettext_noop("%(label)s: send a list of options."),
+                values={"label": field.label},
+                field=_field_name(field),
+            )
         if item.strip() and (option := _option(field, item.strip())) not in chosen:
             chosen.append(option)
     # As the field lists them, so the same choice is always the same value.
@@ -184,7 +192,9 @@ def json_value(value: Value) -> str | float | bool | list[str] | None:
 def check_label(label: str) -> str:
     words = " ".join(str(label).split())
     if not words or len(words) > 100 or not is_one_printable_line(words):
-        raise InvalidInput("Give the field a name of at most 100 characters.", field="label")
+        raise InvalidInput(
+            gettext_noop("Give the field a name of at most 100 characters."), field="label"
+        )
     return words
 
 

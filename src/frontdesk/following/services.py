@@ -30,13 +30,13 @@ from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.tickets.services import Opened, record_change, ticket_open, touch
 
-FOLLOW_STAFF_ONLY = "Only agents and admins can follow tickets."
-FOLLOWER_NOT_STAFF = "Only an active agent or admin can follow a ticket."
-NOT_FOLLOWING = "That person does not follow this ticket."
-CC_WHO_MAY = "Only the requester or an agent can change who is copied on this ticket."
-CC_NOT_COPIED = "That person is not copied on this ticket."
-CC_EMPTY = "Enter at least one email address."
-CC_TOO_MANY = f"A ticket can have at most {CC_MAX} people in CC."
+FOLLOW_STAFF_ONLY = gettext_noop("Only agents and admins can follow tickets.")
+FOLLOWER_NOT_STAFF = gettext_noop("Only an active agent or admin can follow a ticket.")
+NOT_FOLLOWING = gettext_noop("That person does not follow this ticket.")
+CC_WHO_MAY = gettext_noop("Only the requester or an agent can change who is copied on this ticket.")
+CC_NOT_COPIED = gettext_noop("That person is not copied on this ticket.")
+CC_EMPTY = gettext_noop("Enter at least one email address.")
+CC_TOO_MANY = gettext_noop("A ticket can have at most %(limit)s people in CC.")
 
 
 # --- followers -------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def cc_add_to(ticket: Ticket, actor: User | None, emails: Sequence[str]) -> list
         if person.pk not in present and person not in people:
             people.append(person)
     if len(present) + len(people) > CC_MAX:
-        raise InvalidInput(CC_TOO_MANY, field="cc")
+        raise InvalidInput(CC_TOO_MANY, values={"limit": CC_MAX}, field="cc")
     events = []
     for person in people:
         CcPerson.objects.create(ticket=ticket, person=person, added_by=actor)
@@ -145,7 +145,7 @@ def clean_cc_addresses(emails: Sequence[str]) -> list[str]:
     cleaned: list[str] = []
     for raw in emails:
         if not isinstance(raw, str):
-            raise InvalidInput("Each CC must be an email address.", field="cc")
+            raise InvalidInput(gettext_noop("Each CC must be an email address."), field="cc")
         address = raw.strip().lower()
         if not address:
             continue
@@ -162,7 +162,7 @@ def clean_cc_addresses(emails: Sequence[str]) -> list[str]:
     if not cleaned:
         raise InvalidInput(CC_EMPTY, field="cc")
     if len(cleaned) > CC_MAX:
-        raise InvalidInput(CC_TOO_MANY, field="cc")
+        raise InvalidInput(CC_TOO_MANY, values={"limit": CC_MAX}, field="cc")
     return cleaned
 
 

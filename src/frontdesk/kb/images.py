@@ -62,7 +62,7 @@ def store(file: object) -> StoredImage:
     """Check ``file`` (size, type by content) and put it in storage under a random name. Call
     it before the transaction that writes the row; :func:`discard` it if that fails."""
     if not isinstance(file, UploadedFile):
-        raise InvalidInput("Choose an image to upload.", field=FIELD)
+        raise InvalidInput(gettext_noop("Choose an image to upload."), field=FIELD)
     name = clean_filename(file.name)
     if (file.size or 0) > IMAGE_MAX_BYTES:
         raise _too_large(name, file.size or 0)
@@ -78,10 +78,16 @@ def store(file: object) -> StoredImage:
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
     if size == 0:
-        raise InvalidInput(f"{name} is empty. Choose an image.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s is empty. Choose an image."), values={"name": name}, field=FIELD
+        )
     content_type = sniff_content_type(head, is_text=False)
     if content_type not in IMAGE_TYPES:
-        raise InvalidInput(f"{name} is not a PNG, JPEG, GIF or WebP image.", field=FIELD)
+        raise InvalidInput(
+            gettext_noop("%(name)s is not a PNG, JPEG, GIF or WebP image."),
+            values={"name": name},
+            field=FIELD,
+        )
     field = _file_field()
     random_name = field.generate_filename(ArticleImage(content_type=content_type), name)
     file.seek(0)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
+from frontdesk.core.errors import Said
 
 
 class Visibility(models.TextChoices):
@@ -230,6 +231,9 @@ class KbEvent(models.Model):
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     summary = models.CharField(max_length=300, blank=True, default="")
+    # The summary's facts when it is a sentence (core/errors.Said.facts), to say it in the
+    # reader's language; None for a name (shown as written) or an event logged before.
+    summary_facts = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -237,3 +241,9 @@ class KbEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.summary}"
+
+    def summary_said(self) -> str:
+        """The summary in the active language; as stored when its facts were not kept."""
+        if self.summary_facts:
+            return Said.from_facts(self.summary_facts).said()
+        return self.summary

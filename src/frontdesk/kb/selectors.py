@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotAllowed, NotFound
@@ -31,12 +32,12 @@ from frontdesk.kb.models import (
 
 Reader = User | AnonymousUser
 
-ARTICLE_NOT_FOUND = "There is no article here."
-VERSION_NOT_FOUND = "The article has no such version."
-IMAGE_NOT_FOUND = "There is no image here."
-CATEGORY_NOT_FOUND = "There is no such category in the help centre."
-FOR_STAFF = "Only agents and admins write the knowledge base."
-FOR_ADMINS = "Only admins arrange the help centre's categories."
+ARTICLE_NOT_FOUND = gettext_noop("There is no article here.")
+VERSION_NOT_FOUND = gettext_noop("The article has no such version.")
+IMAGE_NOT_FOUND = gettext_noop("There is no image here.")
+CATEGORY_NOT_FOUND = gettext_noop("There is no such category in the help centre.")
+FOR_STAFF = gettext_noop("Only agents and admins write the knowledge base.")
+FOR_ADMINS = gettext_noop("Only admins arrange the help centre's categories.")
 SUGGESTIONS_MAX = 3
 
 

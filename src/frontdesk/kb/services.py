@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, Said
 from frontdesk.core.text import is_one_printable_line, is_storable_text, with_unix_line_breaks
 from frontdesk.kb import images, selectors
 from frontdesk.kb.markdown import markdown_to_html
@@ -52,23 +52,37 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def _line(value: object, *, field: str, label: str, limit: int, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"The {label} must be text.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(label)s must be text."), values={"label": label}, field=field
+        )
     text = " ".join(value.split())
     if not is_one_printable_line(text):
-        raise InvalidInput(f"The {label} contains characters that cannot be shown.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(label)s contains characters that cannot be shown."),
+            values={"label": label},
+            field=field,
+        )
     if required and not text:
-        raise InvalidInput(f"Give the {label}.", field=field)
+        raise InvalidInput(
+            gettext_noop("Give the %(label)s."), values={"label": label}, field=field
+        )
     if len(text) > limit:
-        raise InvalidInput(f"The {label} can be at most {limit:,} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(label)s can be at most %(limit)s characters."),
+            values={"label": label, "limit": f"{limit:,}"},
+            field=field,
+        )
     return text
 
 
 def _body(value: object) -> str:
     if not isinstance(value, str) or not is_storable_text(value):
-        raise InvalidInput("The text contains characters that cannot be stored.", field="body")
+        raise InvalidInput(
+            gettext_noop("The text contains characters that cannot be stored."), field="body"
+        )
     body = with_unix_line_breaks(value).strip("\n")
     if not body.strip():
-        raise InvalidInput("Write the article's text.", field="body")
+        raise InvalidInput(gettext_noop("Write the article's text."), field="body")
     if len(body) > BODY_MAX:
         raise InvalidInput(
             gettext_noop("The text can be at most %(limit)s characters."),
@@ -80,16 +94,23 @@ def _body(value: object) -> str:
 
 def _slug(value: object, *, limit: int, reserved: frozenset[str] = frozenset()) -> str:
     if not isinstance(value, str):
-        raise InvalidInput("The address must be text.", field="slug")
+        raise InvalidInput(gettext_noop("The address must be text."), field="slug")
     slug = value.strip().lower()
     if not _SLUG.match(slug) or len(slug) > limit:
         raise InvalidInput(
-            f"An address is lower-case letters, digits and single hyphens, at most {limit} "
-            "characters.",
+            gettext_noop(
+                "An address is lower-case letters, digits and single hyphens, at most %(limit)s "
+                "characters."
+            ),
+            values={"limit": limit},
             field="slug",
         )
     if slug in reserved:
-        raise InvalidInput(f"The address {slug!r} is the help centre's own.", field="slug")
+        raise InvalidInput(
+            gettext_noop("The address %(slug)s is the help centre's own."),
+            values={"slug": repr(slug)},
+            field="slug",
+        )
     return slug
 
 
@@ -99,23 +120,29 @@ def _slug_from(text: str, *, limit: int, default: str) -> str:
 
 def _visibility(value: object) -> str:
     if value not in Visibility.values:
-        raise InvalidInput("Choose public or internal.", field="visibility")
+        raise InvalidInput(gettext_noop("Choose public or internal."), field="visibility")
     return str(value)
 
 
 def _order(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ORDER_MAX:
-        raise InvalidInput(f"The order is a whole number from 0 to {ORDER_MAX}.", field="order")
+        raise InvalidInput(
+            gettext_noop("The order is a whole number from 0 to %(limit)s."),
+            values={"limit": ORDER_MAX},
+            field="order",
+        )
     return value
 
 
 def _category_id(value: object) -> Category:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("Choose a category.", field="category")
+        raise InvalidInput(gettext_noop("Choose a category."), field="category")
     try:
         return selectors.category_get(category_id=value)
     except NotFound:
-        raise InvalidInput("Choose a category from the list.", field="category") from None
+        raise InvalidInput(
+            gettext_noop("Choose a category from the list."), field="category"
+        ) from None
 
 
 def _cleaned(
@@ -123,7 +150,11 @@ def _cleaned(
 ) -> dict[str, Any]:
     unknown = sorted(set(values) - set(rules))
     if unknown:
-        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=unknown[0])
+        raise InvalidInput(
+            gettext_noop("These fields cannot be set: %(fields)s."),
+            values={"fields": ", ".join(unknown)},
+            field=unknown[0],
+        )
     return {name: rules[name](value) for name, value in values.items()}
 
 
@@ -133,11 +164,22 @@ def _save(row: Any, fields: list[str] | None = None) -> None:
         with transaction.atomic():
             row.save(update_fields=fields)
     except IntegrityError as exc:
-        raise Conflict("That name or address was just taken: choose another.") from exc
+        raise Conflict(
+            gettext_noop("That name or address was just taken: choose another.")
+        ) from exc
 
 
-def _log(actor: User, action: str, summary: str, **about: Any) -> None:
-    KbEvent.objects.create(actor=actor, action=action, summary=summary[:300], **about)
+def _version(number: int) -> Said:
+    return Said(gettext_noop("version %(number)s"), {"number": number})
+
+
+def _log(actor: User, action: str, summary: str | Said, **about: Any) -> None:
+    """A sentence is kept as English and as its facts (said in the reader's language); a
+    name people wrote is kept as it is."""
+    facts = summary.facts() if isinstance(summary, Said) else None
+    KbEvent.objects.create(
+        actor=actor, action=action, summary=str(summary)[:300], summary_facts=facts, **about
+    )
 
 
 # --- categories (admins) ------------------------------------------------------------------
@@ -155,16 +197,24 @@ CATEGORY_RULES: dict[str, Callable[[Any], Any]] = {
 def _check_category_free(name: str, slug: str, *, category_id: int | None = None) -> None:
     others = Category.objects.exclude(pk=category_id) if category_id else Category.objects.all()
     if others.filter(name__iexact=name).exists():
-        raise InvalidInput(f"There is already a category named {name!r}.", field="name")
+        raise InvalidInput(
+            gettext_noop("There is already a category named %(name)s."),
+            values={"name": repr(name)},
+            field="name",
+        )
     if others.filter(slug=slug).exists():
-        raise InvalidInput(f"Another category has the address {slug!r}.", field="slug")
+        raise InvalidInput(
+            gettext_noop("Another category has the address %(slug)s."),
+            values={"slug": repr(slug)},
+            field="slug",
+        )
 
 
 def category_create(*, actor: User, values: Mapping[str, Any]) -> Category:
     selectors.check_category_admin(actor)
     data = _cleaned(values, CATEGORY_RULES)
     if "name" not in data:
-        raise InvalidInput("Give the category a name.", field="name")
+        raise InvalidInput(gettext_noop("Give the category a name."), field="name")
     data.setdefault("slug", "")
     if not data["slug"]:
         data["slug"] = _slug_from(data["name"], limit=CATEGORY_SLUG_MAX, default="category")
@@ -196,7 +246,10 @@ def category_update(*, actor: User, category_id: int, values: Mapping[str, Any])
         _log(
             actor,
             Action.CATEGORY_CHANGED,
-            f"{category.name}: {', '.join(changed)}",
+            Said(
+                gettext_noop("%(name)s: %(fields)s"),
+                {"name": category.name, "fields": ", ".join(changed)},
+            ),
             category=category,
         )
     return category
@@ -209,7 +262,10 @@ def category_delete(*, actor: User, category_id: int) -> None:
         category = selectors.category_get(category_id=category_id)
         if category.articles.exists():
             raise Conflict(
-                f"“{category.name}” still holds articles: move them to another category first."
+                gettext_noop(
+                    "“%(name)s” still holds articles: move them to another category first."
+                ),
+                values={"name": category.name},
             )
         _log(actor, Action.CATEGORY_DELETED, category.name)
         category.delete()
@@ -229,7 +285,11 @@ ARTICLE_RULES: dict[str, Callable[[Any], Any]] = {
 def _check_slug_free(slug: str, *, article_id: int | None = None) -> None:
     others = Article.objects.exclude(pk=article_id) if article_id else Article.objects.all()
     if others.filter(slug=slug).exists():
-        raise InvalidInput(f"Another article has the address {slug!r}.", field="slug")
+        raise InvalidInput(
+            gettext_noop("Another article has the address %(slug)s."),
+            values={"slug": repr(slug)},
+            field="slug",
+        )
 
 
 def _free_slug(title: str) -> str:
@@ -245,11 +305,14 @@ def article_create(*, actor: User, values: Mapping[str, Any]) -> Article:
     """A new article, a draft (version 1) until it is published."""
     selectors.check_writer(actor)
     data = _cleaned(values, ARTICLE_RULES)
-    for needed, words in (("title", "Give the article a title."), ("body", "Write the text.")):
+    for needed, words in (
+        ("title", gettext_noop("Give the article a title.")),
+        ("body", gettext_noop("Write the text.")),
+    ):
         if needed not in data:
             raise InvalidInput(words, field=needed)
     if "category" not in data:
-        raise InvalidInput("Choose a category.", field="category")
+        raise InvalidInput(gettext_noop("Choose a category."), field="category")
     with transaction.atomic():
         slug = data.pop("slug", "") or _free_slug(data["title"])
         _check_slug_free(slug)
@@ -291,11 +354,11 @@ def article_update(*, actor: User, article_id: int, values: Mapping[str, Any]) -
                 body=article.body,
                 author=actor,
             )
-            _log(actor, Action.DRAFT_SAVED, f"version {article.draft_number}", article=article)
+            _log(actor, Action.DRAFT_SAVED, _version(article.draft_number), article=article)
         details = [name for name in changed if name not in ("title", "body")]
         if details:
             words = ", ".join(f"{name} {getattr(article, name)}" for name in details)
-            _log(actor, Action.ARTICLE_CHANGED, words, article=article)
+            _log(actor, Action.ARTICLE_CHANGED, words, article=article)  # codes and values
         article.updated_at = now()
         _save(article, [*fields, "updated_at"])
     return article
@@ -310,11 +373,17 @@ def article_restore(*, actor: User, article_id: int, number: int) -> Article:
         article = Article.objects.select_for_update().get(pk=article_id)
         version = selectors.article_version(user=user, article=article, number=number)
         if version.number == article.draft_number:
-            raise InvalidInput(f"Version {version.number} is already the draft.")
+            raise InvalidInput(
+                gettext_noop("Version %(number)s is already the draft."),
+                values={"number": version.number},
+            )
         if (version.title, version.body) == (article.title, article.body):
             raise InvalidInput(
-                f"Version {version.number} says the same as the draft (version "
-                f"{article.draft_number}): there is nothing to restore."
+                gettext_noop(
+                    "Version %(number)s says the same as the draft (version %(draft)s): there "
+                    "is nothing to restore."
+                ),
+                values={"number": version.number, "draft": article.draft_number},
             )
         article.title, article.body = version.title, version.body
         article.draft_number += 1
@@ -328,7 +397,10 @@ def article_restore(*, actor: User, article_id: int, number: int) -> Article:
         _log(
             actor,
             Action.VERSION_RESTORED,
-            f"version {article.draft_number}, a copy of version {version.number}",
+            Said(
+                gettext_noop("version %(number)s, a copy of version %(copied)s"),
+                {"number": article.draft_number, "copied": version.number},
+            ),
             article=article,
         )
         article.updated_at = now()
@@ -343,7 +415,7 @@ def article_publish(*, actor: User, article_id: int) -> Article:
         selectors.article_get(user=user, article_id=article_id)
         article = Article.objects.select_for_update().get(pk=article_id)
         if article.is_published and not article.has_unpublished_changes:
-            raise InvalidInput("This version is already published.")
+            raise InvalidInput(gettext_noop("This version is already published."))
         article.published_number = article.draft_number
         article.published_title = article.title
         article.published_body = article.body
@@ -362,7 +434,7 @@ def article_publish(*, actor: User, article_id: int) -> Article:
                 "updated_at",
             ]
         )
-        _log(actor, Action.PUBLISHED, f"version {article.draft_number}", article=article)
+        _log(actor, Action.PUBLISHED, _version(article.draft_number), article=article)
     return article
 
 
@@ -373,7 +445,7 @@ def article_unpublish(*, actor: User, article_id: int) -> Article:
         selectors.article_get(user=user, article_id=article_id)
         article = Article.objects.select_for_update().get(pk=article_id)
         if not article.is_published:
-            raise InvalidInput("This article is not published.")
+            raise InvalidInput(gettext_noop("This article is not published."))
         article.published_number = None
         article.published_title = ""
         article.published_body = ""
@@ -400,7 +472,9 @@ def article_preview(*, actor: User, body: object) -> str:
     """The HTML a text would publish as, for the editor's preview: nothing is saved."""
     selectors.check_writer(actor)
     if not isinstance(body, str) or not is_storable_text(body):
-        raise InvalidInput("The text contains characters that cannot be stored.", field="body")
+        raise InvalidInput(
+            gettext_noop("The text contains characters that cannot be stored."), field="body"
+        )
     if len(body) > BODY_MAX:
         raise InvalidInput(
             gettext_noop("The text can be at most %(limit)s characters."),
@@ -453,9 +527,16 @@ def article_image_remove(*, actor: User, image_id: int) -> Article:
         article = Article.objects.select_for_update().get(pk=image.article_id)
         if image.is_in(article.body) or image.is_in(article.published_body):
             raise Conflict(
-                f"{image.original_name} is still in the article's "
-                f"{'draft' if image.is_in(article.body) else 'published text'}: take "
-                f"{image.markdown} out of it (and publish) first."
+                gettext_noop(
+                    "%(name)s is still in the article's draft: take %(markdown)s out of it "
+                    "(and publish) first."
+                )
+                if image.is_in(article.body)
+                else gettext_noop(
+                    "%(name)s is still in the article's published text: take %(markdown)s out "
+                    "of it (and publish) first."
+                ),
+                values={"name": image.original_name, "markdown": image.markdown},
             )
         _log(actor, Action.IMAGE_REMOVED, f"{image.original_name} ({image.url})", article=article)
         name = image.file.name
@@ -466,7 +547,7 @@ def article_image_remove(*, actor: User, image_id: int) -> Article:
 
 # --- readers' votes -----------------------------------------------------------------------
 
-NEED_SESSION = "Voting needs cookies: allow them for this site and try again."
+NEED_SESSION = gettext_noop("Voting needs cookies: allow them for this site and try again.")
 
 
 def article_vote(
@@ -476,14 +557,14 @@ def article_vote(
     signed-in user, or per browser session when nobody is signed in. Answering again
     changes the answer."""
     if not isinstance(helpful, bool):
-        raise InvalidInput("Answer yes or no.", field="helpful")
+        raise InvalidInput(gettext_noop("Answer yes or no."), field="helpful")
     signed_in = isinstance(actor, User)
     if not signed_in and not session_key:
         raise NotAllowed(NEED_SESSION)
     with transaction.atomic():
         article = selectors.article_get(user=actor, article_id=article_id)
         if not article.is_published:
-            raise InvalidInput("Readers vote on published articles.")
+            raise InvalidInput(gettext_noop("Readers vote on published articles."))
         voter: dict[str, Any] = (
             {"user": actor} if signed_in else {"user": None, "session_key": session_key}
         )
@@ -494,7 +575,9 @@ def article_vote(
                 with transaction.atomic():
                     vote.save()
             except IntegrityError as exc:
-                raise Conflict("Your answer was just recorded; reload the page.") from exc
+                raise Conflict(
+                    gettext_noop("Your answer was just recorded; reload the page.")
+                ) from exc
         elif vote.helpful != helpful:
             vote.helpful = helpful
             vote.updated_at = now()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 from frontdesk.core import metrics
 from frontdesk.core.errors import RateLimited
@@ -27,7 +28,7 @@ KEY_PREFIX = "frontdesk:live-stream"
 # Threads of a WSGI process that streams never take (fewer on a very small server).
 RESERVED_THREADS = 4
 RETRY_AFTER = 60
-TOO_MANY_STREAMS = (
+TOO_MANY_STREAMS = gettext_noop(
     "Too many live updates are open; this page checks for changes every little while instead."
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
@@ -40,9 +41,13 @@ def presence_on_ticket(*, ticket: Ticket) -> list[dict[str, Any]]:
 def presence_update(*, user: User, ticket: Ticket, state: str) -> list[dict[str, Any]]:
     """Record where ``user`` is on ``ticket`` and tell the other agents on it."""
     if not user.is_staff_member:
-        raise NotAllowed("Only agents share their presence on a ticket.")
+        raise NotAllowed(gettext_noop("Only agents share their presence on a ticket."))
     if state not in STATES:
-        raise InvalidInput(f"Unknown presence {state!r}.", field="state")
+        raise InvalidInput(
+            gettext_noop("Unknown presence %(state)s."),
+            values={"state": repr(state)},
+            field="state",
+        )
     moment = clock.timestamp()
     entries: dict[int, dict[str, Any]] = cache.get(_key(ticket.pk), {})
     entries = {uid: entry for uid, entry in entries.items() if entry["until"] > moment}

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from frontdesk.core.clock import now
+from frontdesk.core.errors import Said
 
 
 class InboundMail(models.Model):
@@ -33,6 +34,10 @@ class InboundMail(models.Model):
     message_id_header = models.CharField(max_length=998, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     reason = models.TextField(blank=True, help_text=_("why it was held, quarantined or ignored"))
+    # The same as its text's facts (core/errors.Said.facts), to say it in the reader's
+    # language; None for a reason stored before they were kept, or one that is a failure's
+    # own words (shown as stored).
+    reason_facts = models.JSONField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -60,6 +65,12 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"mail {self.pk} from {self.envelope_from or '?'} ({self.status})"
+
+    def reason_said(self) -> str:
+        """The reason in the active language; as stored when its facts were not kept."""
+        if self.reason_facts:
+            return Said.from_facts(self.reason_facts).said()
+        return self.reason
 
 
 # --- the IMAP poller's own records (mail/imap.py) -------------------------------------------

@@ -15,12 +15,21 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+from django.utils.translation import gettext_noop
+
+from frontdesk.core.errors import Said
+
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _SPACES = re.compile(r"\s+")
 
 
 class Unusable(Exception):
-    """The mail cannot be read at all; it is quarantined with this reason."""
+    """The mail cannot be read at all; it is quarantined with this reason (``said``: the
+    same, marked for the catalogue)."""
+
+    def __init__(self, said: Said) -> None:
+        super().__init__(said.english())
+        self.said = said
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class ParsedMail:
 def parse(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not list(message.keys()):
-        raise Unusable("No mail headers could be read.")
+        raise Unusable(Said(gettext_noop("No mail headers could be read.")))
     return message
 
 

@@ -21,11 +21,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.clock import now
-from frontdesk.core.errors import DomainError
+from frontdesk.core.errors import DomainError, Said
 from frontdesk.following.services import cc_from_mail
 from frontdesk.mail.addresses import parse_message_id, parse_reply_address, support_address
 from frontdesk.mail.content import content_of, title_of
@@ -93,6 +94,7 @@ def mail_process(inbound: InboundMail) -> InboundMail:
 OUTCOME_FIELDS = [
     "status",
     "reason",
+    "reason_facts",
     "processed_at",
     "message_id_header",
     "from_address",
@@ -123,10 +125,16 @@ def mail_process_waiting(*, older_than: timedelta = WAITING_AFTER) -> int:
     return len(waiting)
 
 
-def _settle(inbound: InboundMail, status: str, reason: str, **fields: object) -> InboundMail:
-    """Write the outcome. Inside a use case's transaction, it commits or rolls back with it."""
+# How a reply was matched (routing.Thread.how), said inside a held mail's reason.
+HOW_WORDS = (gettext_noop("reply address"), gettext_noop("Message-ID"))
+
+
+def _settle(inbound: InboundMail, status: str, reason: str | Said, **fields: object) -> InboundMail:
+    """Write the outcome. Inside a use case's transaction, it commits or rolls back with it.
+    A reason in words is kept as English and as facts, to be said in the reader's language."""
     inbound.status = status
-    inbound.reason = reason
+    inbound.reason = str(reason)
+    inbound.reason_facts = reason.facts() if isinstance(reason, Said) else None
     inbound.processed_at = now()
     for name, value in fields.items():
         setattr(inbound, name, value)
@@ -148,7 +156,7 @@ def _process(inbound: InboundMail) -> InboundMail:
     try:
         parsed = read(raw, envelope_to=inbound.envelope_to.splitlines())
     except Unusable as exc:
-        return _settle(inbound, Status.QUARANTINED, str(exc))
+        return _settle(inbound, Status.QUARANTINED, exc.said)
     sender = parsed.sender
     inbound.message_id_header = parsed.message_id
     inbound.from_address = sender.address[:254] if sender else ""
@@ -159,7 +167,7 @@ def _process(inbound: InboundMail) -> InboundMail:
         return _settle(
             inbound,
             Status.IGNORED,
-            f"Already imported as mail {earlier.pk}.",
+            Said(gettext_noop("Already imported as mail %(mail)s."), {"mail": earlier.pk}),
             ticket=earlier.ticket,
         )
     verdict = classify(
@@ -170,9 +178,17 @@ def _process(inbound: InboundMail) -> InboundMail:
     if verdict.kind is Kind.BOUNCE:
         return _bounce(inbound, raw, verdict)
     if sender is None:
-        return _settle(inbound, Status.QUARANTINED, "The mail names no sender (no From address).")
+        return _settle(
+            inbound,
+            Status.QUARANTINED,
+            Said(gettext_noop("The mail names no sender (no From address).")),
+        )
     if sender.address in _own_addresses() or parse_reply_address(sender.address):
-        return _settle(inbound, Status.IGNORED, "Sent from the desk's own address (a mail loop).")
+        return _settle(
+            inbound,
+            Status.IGNORED,
+            Said(gettext_noop("Sent from the desk's own address (a mail loop).")),
+        )
     thread = thread_of(parsed)
     if verdict.kind is Kind.AUTO_REPLY:
         ticket = Ticket.objects.filter(pk=thread.target.ticket_id).first() if thread else None
@@ -186,8 +202,13 @@ def _process(inbound: InboundMail) -> InboundMail:
         return _settle(
             inbound,
             Status.HELD,
-            f"The sender's address imitates {genuine} with look-alike letters "
-            f"({foreign_letters(sender.address)}).",
+            Said(
+                gettext_noop(
+                    "The sender's address imitates %(address)s with look-alike letters "
+                    "(%(letters)s)."
+                ),
+                {"address": genuine, "letters": foreign_letters(sender.address)},
+            ),
         )
     quiet = (
         no_automatic_mail_to(sender.address) if verdict.kind is Kind.AUTOMATIC else nullcontext()
@@ -237,21 +258,30 @@ def _reply(
         return _settle(
             inbound,
             Status.HELD,
-            f"It answers a ticket (by its {thread.how}) that no longer exists.",
+            Said(
+                gettext_noop("It answers a ticket (by its %(how)s) that no longer exists."),
+                {"how": Said(thread.how)},
+            ),
         )
     # A ticket merged into another: its thread goes on in the survivor (tickets/merging.py).
     answered, ticket = ticket, ticket_survivor(ticket)
     user = user_with_address(sender.address)
     if not participant(ticket, user, thread.target):
         if answered.pk != ticket.pk and participant(answered, user, thread.target):
-            reason = (
-                f"It answers {answered.number}, which was merged into {ticket.number}, a "
-                f"ticket of another customer than {sender.address}."
+            reason = Said(
+                gettext_noop(
+                    "It answers %(answered)s, which was merged into %(number)s, a ticket of "
+                    "another customer than %(address)s."
+                ),
+                {"answered": answered.number, "number": ticket.number, "address": sender.address},
             )
         else:
-            reason = (
-                f"It answers {ticket.number} (by its {thread.how}), but {sender.address} is "
-                "not a participant of that ticket."
+            reason = Said(
+                gettext_noop(
+                    "It answers %(number)s (by its %(how)s), but %(address)s is not a "
+                    "participant of that ticket."
+                ),
+                {"number": ticket.number, "how": Said(thread.how), "address": sender.address},
             )
         return _settle(inbound, Status.HELD, reason, ticket=ticket)
     assert user is not None
@@ -265,7 +295,10 @@ def _reply(
             return _settle(
                 inbound,
                 Status.IMPORTED,
-                f"A reply on {ticket.number} (matched by its {thread.how}).",
+                Said(
+                    gettext_noop("A reply on %(number)s (matched by its %(how)s)."),
+                    {"number": ticket.number, "how": Said(thread.how)},
+                ),
                 ticket=ticket,
                 message=message,
             )
@@ -273,7 +306,10 @@ def _reply(
         return _settle(
             inbound,
             Status.HELD,
-            f"It could not be added to {ticket.number}: {exc.message}",
+            Said(
+                gettext_noop("It could not be added to %(number)s: %(problem)s"),
+                {"number": ticket.number, "problem": exc.as_said()},
+            ),
             ticket=ticket,
         )
 
@@ -284,15 +320,25 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
         return _settle(
             inbound,
             Status.HELD,
-            f"Sent by the agent {user.username} and answering no ticket: tickets are opened "
-            "for customers, so an agent decides what to do with it.",
+            Said(
+                gettext_noop(
+                    "Sent by the agent %(name)s and answering no ticket: tickets are opened "
+                    "for customers, so an agent decides what to do with it."
+                ),
+                {"name": user.username},
+            ),
         )
     if user is not None and not user.is_active:
         return _settle(
             inbound,
             Status.HELD,
-            f"The account with this address ({user.username}) is deactivated, so it cannot "
-            "open tickets; an agent decides what to do with the mail.",
+            Said(
+                gettext_noop(
+                    "The account with this address (%(name)s) is deactivated, so it cannot "
+                    "open tickets; an agent decides what to do with the mail."
+                ),
+                {"name": user.username},
+            ),
         )
     content = content_of(parsed)
     title = title_of(parsed.subject, content.body, sender.address)
@@ -311,15 +357,22 @@ def _new_ticket(inbound: InboundMail, parsed: ParsedMail, sender: Address) -> In
             return _settle(
                 inbound,
                 Status.IMPORTED,
-                f"Opened {opened.ticket.number}.",
+                Said(gettext_noop("Opened %(number)s."), {"number": opened.ticket.number}),
                 ticket=opened.ticket,
                 message=opened.message,
             )
     except DomainError as exc:
         if exc.field == "email":
-            why = f"The sender's address {sender.address} cannot be a customer's: {exc.message}"
+            why = Said(
+                gettext_noop(
+                    "The sender's address %(address)s cannot be a customer's: %(problem)s"
+                ),
+                {"address": sender.address, "problem": exc.as_said()},
+            )
         else:
-            why = f"No ticket could be opened: {exc.message}"
+            why = Said(
+                gettext_noop("No ticket could be opened: %(problem)s"), {"problem": exc.as_said()}
+            )
         return _settle(inbound, Status.HELD, why)
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.services import customer_create_from_mail
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, Said
 from frontdesk.mail.bodies import body_and_files
 from frontdesk.mail.content import content_of, title_of
 from frontdesk.mail.models import InboundMail
@@ -31,15 +32,15 @@ from frontdesk.mail.routing import user_with_address
 from frontdesk.tickets.models import Channel, Message, Ticket
 from frontdesk.tickets.services import message_post, ticket_open
 
-STAFF_ONLY = "Only agents can see and decide on held mail."
-NOT_FOUND = "There is no held mail with that number."
-NO_LONGER_HELD = "This mail is no longer held: {outcome}"
-SENT_BY_AGENT = (
+STAFF_ONLY = gettext_noop("Only agents can see and decide on held mail.")
+NOT_FOUND = gettext_noop("There is no held mail with that number.")
+NO_LONGER_HELD = gettext_noop("This mail is no longer held: %(outcome)s")
+SENT_BY_AGENT = gettext_noop(
     "This mail was sent from an agent's address and answers no ticket, so there is no customer "
     "to open a ticket for. Open one for the customer from the workspace, then dismiss this mail."
 )
-NO_SENDER = "This mail names no sender, so there is nobody to add it for. Dismiss it."
-NOT_ADDED = "The mail could not be added for its sender:"
+NO_SENDER = gettext_noop("This mail names no sender, so there is nobody to add it for. Dismiss it.")
+NOT_ADDED = gettext_noop("The mail could not be added for its sender: %(problem)s")
 HELD_SHOWN = 100
 PREVIEW_CHARS = 600
 
@@ -89,7 +90,7 @@ def _held_for_update(inbound_id: int) -> InboundMail:
     if inbound is None:
         raise NotFound(NOT_FOUND)
     if inbound.status != Status.HELD:
-        raise Conflict(NO_LONGER_HELD.format(outcome=inbound.reason or inbound.status))
+        raise Conflict(NO_LONGER_HELD, values={"outcome": _reason(inbound) or inbound.status})
     return inbound
 
 
@@ -102,21 +103,41 @@ def held_mail_accept(*, actor: User, inbound_id: int) -> InboundMail:
         try:
             if inbound.ticket_id is not None:
                 message = _append(actor, inbound, parsed)
-                outcome = f"added to {Ticket.number_for(message.ticket_id)}"
+                outcome = Said(
+                    gettext_noop("added to %(number)s"),
+                    {"number": Ticket.number_for(message.ticket_id)},
+                )
             else:
                 message = _open(actor, parsed)
-                outcome = f"opened {Ticket.number_for(message.ticket_id)}"
+                outcome = Said(
+                    gettext_noop("opened %(number)s"),
+                    {"number": Ticket.number_for(message.ticket_id)},
+                )
         except (NotAllowed, NotFound) as exc:
             # The sender's refusal, not the agent's: say so beside the mail, not as a 403.
-            raise InvalidInput(f"{NOT_ADDED} {exc.message}") from exc
+            raise InvalidInput(NOT_ADDED, values={"problem": exc.as_said()}) from exc
         inbound.status = Status.IMPORTED
-        inbound.reason = f"Held, then accepted by {actor.username}: {outcome}. ({inbound.reason})"
+        _set_reason(
+            inbound,
+            Said(
+                gettext_noop("Held, then accepted by %(name)s: %(outcome)s. (%(before)s)"),
+                {"name": actor.username, "outcome": outcome, "before": _reason(inbound)},
+            ),
+        )
         inbound.ticket_id = message.ticket_id
         inbound.message = message
         inbound.decided_by = actor
         inbound.decided_at = now()
         inbound.save(
-            update_fields=["status", "reason", "ticket", "message", "decided_by", "decided_at"]
+            update_fields=[
+                "status",
+                "reason",
+                "reason_facts",
+                "ticket",
+                "message",
+                "decided_by",
+                "decided_at",
+            ]
         )
     return inbound
 
@@ -127,18 +148,34 @@ def held_mail_dismiss(*, actor: User, inbound_id: int) -> InboundMail:
     with transaction.atomic():
         inbound = _held_for_update(inbound_id)
         inbound.status = Status.IGNORED
-        inbound.reason = f"Held, then dismissed by {actor.username}. ({inbound.reason})"
+        _set_reason(
+            inbound,
+            Said(
+                gettext_noop("Held, then dismissed by %(name)s. (%(before)s)"),
+                {"name": actor.username, "before": _reason(inbound)},
+            ),
+        )
         inbound.decided_by = actor
         inbound.decided_at = now()
-        inbound.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        inbound.save(update_fields=["status", "reason", "reason_facts", "decided_by", "decided_at"])
     return inbound
+
+
+def _reason(inbound: InboundMail) -> Said | str:
+    """The reason so far, as a part of the next: its facts when kept, else its English."""
+    return Said.from_facts(inbound.reason_facts) if inbound.reason_facts else inbound.reason
+
+
+def _set_reason(inbound: InboundMail, reason: Said) -> None:
+    inbound.reason = reason.english()
+    inbound.reason_facts = reason.facts()
 
 
 def _parsed(inbound: InboundMail) -> ParsedMail:
     try:
         parsed = read(bytes(inbound.raw), envelope_to=inbound.envelope_to.splitlines())
     except Unusable as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(exc.said.text, values=exc.said.values) from exc
     if parsed.sender is None:
         raise InvalidInput(NO_SENDER)
     return parsed
@@ -194,8 +231,8 @@ def _open(actor: User, parsed: ParsedMail) -> Message:
 def mail_raw(*, actor: User, inbound_id: int) -> InboundMail:
     """A stored mail, raw bytes and all, for an admin to download."""
     if not actor.is_admin:
-        raise NotAllowed("Only admins can download stored mail.")
+        raise NotAllowed(gettext_noop("Only admins can download stored mail."))
     inbound = InboundMail.objects.filter(pk=inbound_id).first()
     if inbound is None:
-        raise NotFound("There is no stored mail with that number.")
+        raise NotFound(gettext_noop("There is no stored mail with that number."))
     return inbound

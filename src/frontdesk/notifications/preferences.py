@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -24,8 +25,10 @@ from frontdesk.notifications.kinds import KINDS, DigestPeriod, Kind, kinds_for
 from frontdesk.notifications.models import DigestPreference, NotificationPreference
 
 UNSUBSCRIBE_SALT = "frontdesk.notifications.unsubscribe"
-UNSUBSCRIBE_INVALID = "This unsubscribe link is not valid. Sign in to change your notifications."
-PERSON_NOT_FOUND = "There is no user with that id."
+UNSUBSCRIBE_INVALID = gettext_noop(
+    "This unsubscribe link is not valid. Sign in to change your notifications."
+)
+PERSON_NOT_FOUND = gettext_noop("There is no user with that id.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def preferences_of(user: User) -> Preferences:
 def notification_preferences_get(*, actor: User, user_id: int) -> Preferences:
     """Someone's choices: one's own, or anyone's for an admin."""
     if actor.pk != user_id and not actor.is_admin:
-        raise NotAllowed("You can only see your own notification settings.")
+        raise NotAllowed(gettext_noop("You can only see your own notification settings."))
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise NotFound(PERSON_NOT_FOUND)
@@ -75,20 +78,24 @@ def notification_preferences_set(
     nobody, an admin included, chooses which mail someone else gets. Every kind named must be
     one the user can receive; a kind left out keeps its current choice."""
     if actor.pk != user.pk:
-        raise NotAllowed("You can only change your own notification settings.")
+        raise NotAllowed(gettext_noop("You can only change your own notification settings."))
     if not actor.is_active:
-        raise NotAllowed("This account is not active.")
+        raise NotAllowed(gettext_noop("This account is not active."))
     allowed = {kind.name for kind in _receives(user)}
     for name, value in enabled.items():
         if name not in allowed:
-            raise InvalidInput(f"There is no notification called {name!r} for you.", field=name)
+            raise InvalidInput(
+                gettext_noop("There is no notification called %(name)s for you."),
+                values={"name": repr(name)},
+                field=name,
+            )
         if not isinstance(value, bool):
-            raise InvalidInput("Choose on or off.", field=name)
+            raise InvalidInput(gettext_noop("Choose on or off."), field=name)
     if digest is not None:
         if not user.is_staff_member:
-            raise InvalidInput("Digests are for agents.", field="digest")
+            raise InvalidInput(gettext_noop("Digests are for agents."), field="digest")
         if digest not in {period.value for period in DigestPeriod}:
-            raise InvalidInput("Choose no digest, hourly or daily.", field="digest")
+            raise InvalidInput(gettext_noop("Choose no digest, hourly or daily."), field="digest")
     with transaction.atomic():
         _store(user, enabled)
         if digest is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -19,7 +20,7 @@ def outbox_retry(*, actor: User, mail_ids: Iterable[int]) -> int:
     reached the recipient after all: a client shows it once). Rows that are not failed are
     left as they are; returns how many were queued again."""
     if not actor.is_admin:
-        raise NotAllowed("Only admins can send mail again.")
+        raise NotAllowed(gettext_noop("Only admins can send mail again."))
     with transaction.atomic():
         ids = list(
             OutboxMail.objects.select_for_update()

@@ -25,6 +25,7 @@ from typing import IO
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import (
     SYSTEM_USER_ID,
@@ -67,10 +68,10 @@ from frontdesk.tickets.services import record_change, system_message_write
 logger = logging.getLogger(__name__)
 
 EXPORT_LIMIT = "privacy_export_user"
-CUSTOMER_NOT_FOUND = "There is no customer with that id."
-ONLY_OWN_EXPORT = "Customers can download their own data; admins anyone's."
-ONLY_ADMINS = "Only an admin can anonymise or delete a customer."
-NOT_A_CUSTOMER = (
+CUSTOMER_NOT_FOUND = gettext_noop("There is no customer with that id.")
+ONLY_OWN_EXPORT = gettext_noop("Customers can download their own data; admins anyone's.")
+ONLY_ADMINS = gettext_noop("Only an admin can anonymise or delete a customer.")
+NOT_A_CUSTOMER = gettext_noop(
     "Only customer accounts can be exported, anonymised or deleted here; staff accounts and "
     "System cannot. Make a staff account a customer first if that is what you mean."
 )

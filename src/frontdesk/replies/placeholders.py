@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput
 from frontdesk.tickets.models import Ticket
@@ -67,8 +69,10 @@ def check_placeholders(text: str, *, field: str = "body") -> None:
     for match in _CANDIDATE.finditer(text):
         if match.group(1).strip() not in PLACEHOLDERS:
             raise InvalidInput(
-                f"{match.group(0)} is not a placeholder Frontdesk knows. Use one of: "
-                f"{ALLOWED_TEXT}.",
+                gettext_noop(
+                    "%(placeholder)s is not a placeholder Frontdesk knows. Use one of: %(allowed)s."
+                ),
+                values={"placeholder": match.group(0), "allowed": ALLOWED_TEXT},
                 field=field,
             )
 

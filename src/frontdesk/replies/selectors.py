@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotAllowed, NotFound
@@ -17,8 +18,8 @@ from frontdesk.replies import placeholders
 from frontdesk.replies.models import SavedReply
 from frontdesk.tickets import access
 
-FOR_AGENTS = "Saved replies are for agents."
-REPLY_NOT_FOUND = "There is no saved reply with that id."
+FOR_AGENTS = gettext_noop("Saved replies are for agents.")
+REPLY_NOT_FOUND = gettext_noop("There is no saved reply with that id.")
 SEARCH_MAX_LENGTH = 100
 LIST_LIMIT = 50
 LIST_LIMIT_MAX = 200

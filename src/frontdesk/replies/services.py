@@ -41,7 +41,7 @@ _SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # What a macro may set: any status a ticket that has just had a reply can move to.
 MACRO_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED)
 
-SHARED_FOR_ADMINS = "Only admins can change shared saved replies."
+SHARED_FOR_ADMINS = gettext_noop("Only admins can change shared saved replies.")
 NAME_HINT = f"Up to {NAME_MAX} characters; you find the reply by it."
 SHORTCUT_HINT = (
     "One word (letters, digits, - and _): type / and the word in the reply box to insert "
@@ -60,16 +60,22 @@ T = TypeVar("T")
 
 def _text(value: object, *, field: str, label: str) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"The {label} must be text.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(label)s must be text."), values={"label": label}, field=field
+        )
     if not is_storable_text(value):
-        raise InvalidInput(f"The {label} contains characters that cannot be stored.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(label)s contains characters that cannot be stored."),
+            values={"label": label},
+            field=field,
+        )
     return value
 
 
 def _clean_name(value: object) -> str:
     name = " ".join(_text(value, field="name", label="name").split())
     if not name:
-        raise InvalidInput("Give the saved reply a name.", field="name")
+        raise InvalidInput(gettext_noop("Give the saved reply a name."), field="name")
     if len(name) > NAME_MAX:
         raise InvalidInput(
             gettext_noop("The name can be at most %(limit)s characters."),
@@ -83,7 +89,7 @@ def _clean_body(value: object) -> str:
     body = _text(value, field="body", label="text").replace("\r\n", "\n").replace("\r", "\n")
     body = body.strip("\n")
     if not body.strip():
-        raise InvalidInput("Write the text of the saved reply.", field="body")
+        raise InvalidInput(gettext_noop("Write the text of the saved reply."), field="body")
     if len(body) > BODY_MAX:
         raise InvalidInput(
             gettext_noop("The text can be at most %(limit)s characters."),
@@ -98,8 +104,10 @@ def _clean_shortcut(value: object) -> str:
     shortcut = _text(value, field="shortcut", label="shortcut").strip().lower().lstrip("/")
     if shortcut and (len(shortcut) > SHORTCUT_MAX or not _SHORTCUT.match(shortcut)):
         raise InvalidInput(
-            f"A shortcut is one word of letters, digits, - and _, at most {SHORTCUT_MAX} "
-            "characters.",
+            gettext_noop(
+                "A shortcut is one word of letters, digits, - and _, at most %(limit)s characters."
+            ),
+            values={"limit": SHORTCUT_MAX},
             field="shortcut",
         )
     return shortcut
@@ -111,7 +119,9 @@ def _clean_status(value: object) -> str:
     if value not in MACRO_STATUSES:
         allowed = ", ".join(MACRO_STATUSES)
         raise InvalidInput(
-            f"Unknown status {value!r}: use one of {allowed}, or none.", field="set_status"
+            gettext_noop("Unknown status %(status)s: use one of %(allowed)s, or none."),
+            values={"status": repr(value), "allowed": allowed},
+            field="set_status",
         )
     return str(value)
 
@@ -123,7 +133,7 @@ def _clean_tag(value: object) -> str:
     try:
         (cleaned,) = validators.clean_tags([tag])
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="add_tag") from None
+        raise InvalidInput(exc.text, values=exc.values, field="add_tag") from None
     return cleaned
 
 
@@ -144,7 +154,11 @@ RULES: dict[str, Callable[[Any], Any]] = {
 def _cleaned(changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(RULES))
     if unknown:
-        raise InvalidInput(f"These fields cannot be set: {', '.join(unknown)}.", field=unknown[0])
+        raise InvalidInput(
+            gettext_noop("These fields cannot be set: %(fields)s."),
+            values={"fields": ", ".join(unknown)},
+            field=unknown[0],
+        )
     return {name: RULES[name](value) for name, value in changes.items()}
 
 
@@ -164,8 +178,13 @@ def _check_name_free(name: str, owner: User | None, *, reply_id: int | None = No
     if reply_id is not None:
         same = same.exclude(pk=reply_id)
     if same.exists():
-        where = "shared reply" if owner is None else "saved reply of yours"
-        raise InvalidInput(f"There is already a {where} named {name!r}.", field="name")
+        raise InvalidInput(
+            gettext_noop("There is already a shared reply named %(name)s.")
+            if owner is None
+            else gettext_noop("There is already a saved reply of yours named %(name)s."),
+            values={"name": repr(name)},
+            field="name",
+        )
 
 
 def _check_room(owner: User | None) -> None:
@@ -173,8 +192,16 @@ def _check_room(owner: User | None) -> None:
         REPLIES_MAX
     ):
         raise InvalidInput(
-            f"There can be at most {REPLIES_MAX} {'shared' if owner is None else 'personal'} "
-            "saved replies: delete one you no longer use first."
+            gettext_noop(
+                "There can be at most %(limit)s shared saved replies: delete one you no longer "
+                "use first."
+            )
+            if owner is None
+            else gettext_noop(
+                "There can be at most %(limit)s personal saved replies: delete one you no "
+                "longer use first."
+            ),
+            values={"limit": REPLIES_MAX},
         )
 
 
@@ -185,7 +212,8 @@ def _save(reply: SavedReply, fields: list[str] | None = None) -> SavedReply:
             reply.save(update_fields=fields)
     except IntegrityError as exc:
         raise Conflict(
-            f"A saved reply named {reply.name!r} was just made; choose another name.",
+            gettext_noop("A saved reply named %(name)s was just made; choose another name."),
+            values={"name": repr(reply.name)},
             field="name",
         ) from exc
     return reply
@@ -299,7 +327,10 @@ def saved_reply_apply(
                 changes.append(f"status set to {Status(reply.set_status).label}")
             ticket.refresh_from_db()
     except (InvalidInput, Conflict, NotAllowed) as exc:
-        raise type(exc)(f"Saved reply “{reply.name}”: {exc.message}") from exc
+        raise type(exc)(
+            gettext_noop("Saved reply “%(name)s”: %(problem)s"),
+            values={"name": reply.name, "problem": exc.as_said()},
+        ) from exc
     values = placeholders.Values.of(ticket=ticket, agent=actor)
     return Applied(reply=reply, text=placeholders.render(reply.body, values), changes=changes)
 

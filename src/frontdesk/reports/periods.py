@@ -73,10 +73,12 @@ def period_parse(
         days = PRESETS[preset]
         return preset, Period(first=today - timedelta(days=days - 1), last=today, zone=zone)
     if preset != CUSTOM:
-        raise InvalidInput("Choose the last 7, 30 or 90 days, or your own dates.", field="range")
+        raise InvalidInput(
+            gettext_noop("Choose the last 7, 30 or 90 days, or your own dates."), field="range"
+        )
     start, end = _date(first, "from"), _date(last, "to")
     if end < start:
-        raise InvalidInput("The range ends before it starts.", field="to")
+        raise InvalidInput(gettext_noop("The range ends before it starts."), field="to")
     if (end - start).days + 1 > LONGEST_DAYS:
         raise InvalidInput(
             gettext_noop("A range is at most %(limit)s days long."),
@@ -90,7 +92,7 @@ def _date(text: str, field: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput("Enter a date as YYYY-MM-DD.", field=field) from None
+        raise InvalidInput(gettext_noop("Enter a date as YYYY-MM-DD."), field=field) from None
     if day.year < 2000 or day.year > 9000:
-        raise InvalidInput("That date is out of range.", field=field)
+        raise InvalidInput(gettext_noop("That date is out of range."), field=field)
     return day

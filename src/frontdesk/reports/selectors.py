@@ -37,6 +37,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core import clock
@@ -66,7 +67,7 @@ from frontdesk.teams.models import Team
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Category, Channel, Ticket
 
-STAFF_ONLY = "Reports are for agents and admins."
+STAFF_ONLY = gettext_noop("Reports are for agents and admins.")
 
 NONE_LABELS = {
     "agent": "Unassigned",

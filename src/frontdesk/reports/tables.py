@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import NotFound
 from frontdesk.exports.cells import Cell, csv_lines
 from frontdesk.reports.selectors import DIMENSIONS, Durations, Group, Report
 
 MINUS = "\N{MINUS SIGN}"  # as a typesetter writes a negative change
 REPORT_NAMES = ("summary", "daily", *(name for name, _, _ in DIMENSIONS))
-NO_REPORT = "There is no such report."
+NO_REPORT = gettext_noop("There is no such report.")
 
 
 def duration_text(seconds: int | None) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import in_utc
@@ -21,7 +22,7 @@ from frontdesk.satisfaction.models import Rating, Survey
 from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket
 
-STAFF_ONLY = "Survey results are for agents and admins."
+STAFF_ONLY = gettext_noop("Survey results are for agents and admins.")
 ANY_TEAM = object()  # the ``team`` filter left out
 
 
@@ -178,4 +179,6 @@ def _moment(value: datetime, field: str) -> datetime:
     try:
         return in_utc(timezone.make_aware(value) if value.tzinfo is None else value)
     except OverflowError as exc:
-        raise InvalidInput("That date and time is out of range.", field=field) from exc
+        raise InvalidInput(
+            gettext_noop("That date and time is out of range."), field=field
+        ) from exc

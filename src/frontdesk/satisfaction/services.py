@@ -35,14 +35,14 @@ from frontdesk.tickets.services import record_change, touch
 
 SALT = "frontdesk.satisfaction.survey"
 COMMENT_MAX = 2000
-LINK_INVALID = (
+LINK_INVALID = gettext_noop(
     "This survey link does not work: it is incomplete, changed or too old. "
     "You can still rate the ticket from its page when you sign in."
 )
-ALREADY_ANSWERED = "You have rated this ticket already. Thank you!"
-NO_SURVEY = "This ticket has no survey yet: it is asked once the ticket is resolved."
-ONLY_REQUESTER = "Only the person who asked for help rates the ticket."
-CHOOSE = "Choose Good or Bad."
+ALREADY_ANSWERED = gettext_noop("You have rated this ticket already. Thank you!")
+NO_SURVEY = gettext_noop("This ticket has no survey yet: it is asked once the ticket is resolved.")
+ONLY_REQUESTER = gettext_noop("Only the person who asked for help rates the ticket.")
+CHOOSE = gettext_noop("Choose Good or Bad.")
 
 
 def surveys_on() -> bool:
@@ -117,7 +117,7 @@ def clean_comment(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput("The comment must be text.", field="comment")
+        raise InvalidInput(gettext_noop("The comment must be text."), field="comment")
     text = value.strip()
     if len(text) > COMMENT_MAX:
         raise InvalidInput(

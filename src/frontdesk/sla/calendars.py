@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import InvalidInput
 
 # How far ahead (in days) a calendar is searched for working time before it is called empty:
@@ -45,7 +47,11 @@ def zone_get(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInput(f"Unknown time zone {name!r}.", field="time_zone") from None
+        raise InvalidInput(
+            gettext_noop("Unknown time zone %(name)s."),
+            values={"name": repr(name)},
+            field="time_zone",
+        ) from None
 
 
 def check_hours(hours: Mapping[int, Sequence[tuple[time, time]]]) -> None:
@@ -54,14 +60,22 @@ def check_hours(hours: Mapping[int, Sequence[tuple[time, time]]]) -> None:
     total = 0
     for weekday, intervals in hours.items():
         if weekday not in range(7):
-            raise InvalidInput("A weekday is a number from 0 (Monday) to 6.", field="hours")
+            raise InvalidInput(
+                gettext_noop("A weekday is a number from 0 (Monday) to 6."), field="hours"
+            )
         spans = sorted(_span_minutes(start, end) for start, end in intervals)
         for (_, end), (start, _) in pairwise(spans):
             if start < end:
-                raise InvalidInput(f"Working hours on {WEEKDAYS[weekday]} overlap.", field="hours")
+                raise InvalidInput(
+                    gettext_noop("Working hours on %(day)s overlap."),
+                    values={"day": WEEKDAYS[weekday]},
+                    field="hours",
+                )
         total += sum(end - start for start, end in spans)
     if total == 0:
-        raise InvalidInput("A calendar needs working hours on at least one day.", field="hours")
+        raise InvalidInput(
+            gettext_noop("A calendar needs working hours on at least one day."), field="hours"
+        )
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -107,7 +121,9 @@ def intervals(calendar: Calendar, since: datetime) -> Iterator[tuple[datetime, d
             yield max(begins, since), ends
         idle = 0 if found else idle + 1
         if idle > SEARCH_DAYS:
-            raise InvalidInput("This calendar has no working time ahead.", field="hours")
+            raise InvalidInput(
+                gettext_noop("This calendar has no working time ahead."), field="hours"
+            )
         day += timedelta(days=1)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation, User
 from frontdesk.core.clock import now
@@ -26,7 +27,7 @@ from frontdesk.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget
 from frontdesk.teams.selectors import team_choose
 from frontdesk.tickets.models import Category, Channel, Priority
 
-ADMINS_ONLY = "Only admins can change SLA policies and calendars."
+ADMINS_ONLY = gettext_noop("Only admins can change SLA policies and calendars.")
 MAX_TARGET_MINUTES = 366 * 24 * 60
 TARGET_FIELDS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
 
@@ -38,14 +39,14 @@ def _check_admin(actor: User) -> None:
 
 def _check_staff(actor: User) -> None:
     if not actor.is_staff_member:
-        raise NotAllowed("Only agents and admins can see SLA policies.")
+        raise NotAllowed(gettext_noop("Only agents and admins can see SLA policies."))
 
 
 def _name(value: object, *, field: str = "name") -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("Give it a name.", field=field)
+        raise InvalidInput(gettext_noop("Give it a name."), field=field)
     if len(value.strip()) > 100:
-        raise InvalidInput("A name is at most 100 characters.", field=field)
+        raise InvalidInput(gettext_noop("A name is at most 100 characters."), field=field)
     return value.strip()
 
 
@@ -60,23 +61,31 @@ def _clock_time(value: object) -> time:
                 return parsed
         except ValueError:
             pass
-    raise InvalidInput(f"{value!r} is not a time of day such as 09:00.", field="hours")
+    raise InvalidInput(
+        gettext_noop("%(value)s is not a time of day such as 09:00."),
+        values={"value": repr(value)},
+        field="hours",
+    )
 
 
 def clean_hours(value: object) -> dict[str, list[list[str]]]:
     """Working hours as stored: ``{"0": [["09:00", "17:00"]], ...}`` (weekday 0 is Monday)."""
     if not isinstance(value, Mapping):
-        raise InvalidInput("Working hours map weekdays to intervals.", field="hours")
+        raise InvalidInput(gettext_noop("Working hours map weekdays to intervals."), field="hours")
     parsed: dict[int, list[tuple[time, time]]] = {}
     for day, spans in value.items():
         try:
             weekday = int(day)
         except (TypeError, ValueError):
-            raise InvalidInput(f"{day!r} is not a weekday number.", field="hours") from None
+            raise InvalidInput(
+                gettext_noop("%(day)s is not a weekday number."),
+                values={"day": repr(day)},
+                field="hours",
+            ) from None
         if not isinstance(spans, list) or not all(
             isinstance(span, list | tuple) and len(span) == 2 for span in spans
         ):
-            raise InvalidInput("Each interval is a start and an end.", field="hours")
+            raise InvalidInput(gettext_noop("Each interval is a start and an end."), field="hours")
         parsed[weekday] = [(_clock_time(start), _clock_time(end)) for start, end in spans]
     check_hours(parsed)
     return {
@@ -89,26 +98,29 @@ def clean_hours(value: object) -> dict[str, list[list[str]]]:
 def clean_holidays(value: object) -> list[Holiday]:
     """``[{"day": "2026-12-25", "yearly": true, "name": "Christmas"}, ...]`` as unsaved rows."""
     if not isinstance(value, list):
-        raise InvalidInput("Holidays are a list.", field="holidays")
+        raise InvalidInput(gettext_noop("Holidays are a list."), field="holidays")
     found: dict[date, Holiday] = {}
     for item in value:
         if not isinstance(item, Mapping):
-            raise InvalidInput("Each holiday has a day.", field="holidays")
+            raise InvalidInput(gettext_noop("Each holiday has a day."), field="holidays")
         day = item.get("day")
         try:
             day = day if isinstance(day, date) else date.fromisoformat(str(day))
         except ValueError:
             raise InvalidInput(
-                f"{day!r} is not a date such as 2026-12-25.", field="holidays"
+                gettext_noop("%(day)s is not a date such as 2026-12-25."),
+                values={"day": repr(day)},
+                field="holidays",
             ) from None
         name = item.get("name", "")
         if not isinstance(name, str) or len(name) > 100:
             raise InvalidInput(
-                "A holiday's name is text of 100 characters at most.", field="holidays"
+                gettext_noop("A holiday's name is text of 100 characters at most."),
+                field="holidays",
             )
         yearly = item.get("yearly", False)
         if not isinstance(yearly, bool):
-            raise InvalidInput("Yearly is true or false.", field="holidays")
+            raise InvalidInput(gettext_noop("Yearly is true or false."), field="holidays")
         found[day] = Holiday(day=day, yearly=yearly, name=name.strip())
     return list(found.values())
 
@@ -117,7 +129,7 @@ def calendar_get(*, actor: User, calendar_id: int) -> BusinessCalendar:
     _check_staff(actor)
     found = BusinessCalendar.objects.prefetch_related("holidays").filter(pk=calendar_id).first()
     if found is None:
-        raise NotFound("There is no such calendar.")
+        raise NotFound(gettext_noop("There is no such calendar."))
     return found
 
 
@@ -128,7 +140,7 @@ def calendars_list(*, actor: User) -> QuerySet[BusinessCalendar]:
 
 def _unique_calendar_name(name: str, pk: int | None = None) -> None:
     if BusinessCalendar.objects.filter(name__iexact=name).exclude(pk=pk or 0).exists():
-        raise InvalidInput("Another calendar has this name.", field="name")
+        raise InvalidInput(gettext_noop("Another calendar has this name."), field="name")
 
 
 def sla_calendar_create(
@@ -162,7 +174,9 @@ def sla_calendar_update(
     refused = sorted(set(changes) - allowed)
     if refused:
         raise InvalidInput(
-            f"These fields cannot be changed: {', '.join(refused)}.", field=refused[0]
+            gettext_noop("These fields cannot be changed: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
         )
     with transaction.atomic():
         calendar = calendar_get(actor=actor, calendar_id=calendar_id)
@@ -194,7 +208,8 @@ def sla_calendar_delete(*, actor: User, calendar_id: int) -> None:
         used = list(calendar.policies.values_list("name", flat=True)[:3])
         if used:
             raise InvalidInput(
-                f"Policies use this calendar ({', '.join(used)}); give them another first."
+                gettext_noop("Policies use this calendar (%(names)s); give them another first."),
+                values={"names": ", ".join(used)},
             )
         calendar.delete()
 
@@ -214,16 +229,24 @@ def policies_list(*, actor: User) -> QuerySet[SlaPolicy]:
 def policy_get(*, actor: User, policy_id: int) -> SlaPolicy:
     found = policies_list(actor=actor).filter(pk=policy_id).first()
     if found is None:
-        raise NotFound("There is no such SLA policy.")
+        raise NotFound(gettext_noop("There is no such SLA policy."))
     return found
 
 
 def _codes(value: object, choices: type[Category] | type[Channel], field: str) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{field.capitalize()} are a list of codes.", field=field)
+        raise InvalidInput(
+            gettext_noop("%(field)s are a list of codes."),
+            values={"field": field.capitalize()},
+            field=field,
+        )
     unknown = sorted(set(value) - set(choices.values))
     if unknown:
-        raise InvalidInput(f"Unknown {field}: {', '.join(unknown)}.", field=field)
+        raise InvalidInput(
+            gettext_noop("Unknown %(field)s: %(codes)s."),
+            values={"field": field, "codes": ", ".join(unknown)},
+            field=field,
+        )
     return sorted(set(value))
 
 
@@ -231,23 +254,31 @@ def _staff_person(value: object, field: str) -> User | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput("Choose a person by id.", field=field)
+        raise InvalidInput(gettext_noop("Choose a person by id."), field=field)
     person = User.objects.filter(pk=value, is_active=True).first()
     if person is None or not person.is_staff_member:
-        raise InvalidInput("Choose an active agent or admin.", field=field)
+        raise InvalidInput(gettext_noop("Choose an active agent or admin."), field=field)
     return person
 
 
 def clean_targets(value: object) -> dict[str, dict[str, int | None]]:
     """``{"high": {"first_response_minutes": 60, ...}, ...}``: minutes, or None for none."""
     if not isinstance(value, Mapping):
-        raise InvalidInput("Targets map priorities to minutes.", field="targets")
+        raise InvalidInput(gettext_noop("Targets map priorities to minutes."), field="targets")
     cleaned: dict[str, dict[str, int | None]] = {}
     for priority, minutes in value.items():
         if priority not in Priority.values:
-            raise InvalidInput(f"Unknown priority {priority!r}.", field="targets")
+            raise InvalidInput(
+                gettext_noop("Unknown priority %(priority)s."),
+                values={"priority": repr(priority)},
+                field="targets",
+            )
         if not isinstance(minutes, Mapping) or set(minutes) - set(TARGET_FIELDS):
-            raise InvalidInput(f"A target names {', '.join(TARGET_FIELDS)}.", field="targets")
+            raise InvalidInput(
+                gettext_noop("A target names %(fields)s."),
+                values={"fields": ", ".join(TARGET_FIELDS)},
+                field="targets",
+            )
         row: dict[str, int | None] = {}
         for name in TARGET_FIELDS:
             number = minutes.get(name)
@@ -257,7 +288,8 @@ def clean_targets(value: object) -> dict[str, dict[str, int | None]]:
                 or not 1 <= number <= MAX_TARGET_MINUTES
             ):
                 raise InvalidInput(
-                    f"A target is a number of minutes from 1 to {MAX_TARGET_MINUTES}.",
+                    gettext_noop("A target is a number of minutes from 1 to %(limit)s."),
+                    values={"limit": MAX_TARGET_MINUTES},
                     field="targets",
                 )
             row[name] = number
@@ -272,16 +304,20 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
     }  # fmt: skip
     refused = sorted(set(values) - known)
     if refused:
-        raise InvalidInput(f"Unknown fields: {', '.join(refused)}.", field=refused[0])
+        raise InvalidInput(
+            gettext_noop("Unknown fields: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
+        )
     cleaned: dict[str, Any] = {}
     if "name" in values:
         cleaned["name"] = _name(values["name"])
         if SlaPolicy.objects.filter(name__iexact=cleaned["name"]).exclude(pk=pk or 0).exists():
-            raise InvalidInput("Another policy has this name.", field="name")
+            raise InvalidInput(gettext_noop("Another policy has this name."), field="name")
     for flag in ("active", "escalate_priority"):
         if flag in values:
             if not isinstance(values[flag], bool):
-                raise InvalidInput("Say true or false.", field=flag)
+                raise InvalidInput(gettext_noop("Say true or false."), field=flag)
             cleaned[flag] = values[flag]
     if "calendar" in values:
         calendar_id = values["calendar"]
@@ -294,7 +330,7 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
                 else None
             )
             if found is None:
-                raise InvalidInput("There is no such calendar.", field="calendar")
+                raise InvalidInput(gettext_noop("There is no such calendar."), field="calendar")
             cleaned["calendar"] = found
     if "categories" in values:
         cleaned["categories"] = _codes(values["categories"], Category, "categories")
@@ -305,10 +341,14 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
         if not isinstance(ids, list | tuple) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in ids
         ):
-            raise InvalidInput("Organisations are a list of ids.", field="organisations")
+            raise InvalidInput(
+                gettext_noop("Organisations are a list of ids."), field="organisations"
+            )
         found_orgs = list(Organisation.objects.filter(pk__in=ids))
         if len(found_orgs) != len(set(ids)):
-            raise InvalidInput("There is no such organisation.", field="organisations")
+            raise InvalidInput(
+                gettext_noop("There is no such organisation."), field="organisations"
+            )
         cleaned["organisations"] = found_orgs
     if "targets" in values:
         cleaned["targets"] = clean_targets(values["targets"])
@@ -316,7 +356,7 @@ def _clean_policy(values: Mapping[str, Any], pk: int | None = None) -> dict[str,
         percent = values["warn_percent"]
         if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 99:
             raise InvalidInput(
-                "Warn at a percentage from 1 to 99 of the target (0: no warning).",
+                gettext_noop("Warn at a percentage from 1 to 99 of the target (0: no warning)."),
                 field="warn_percent",
             )
         cleaned["warn_percent"] = percent
@@ -355,7 +395,7 @@ def sla_policy_create(*, actor: User, values: Mapping[str, Any]) -> SlaPolicy:
     active."""
     _check_admin(actor)
     if "name" not in values:
-        raise InvalidInput("Give it a name.", field="name")
+        raise InvalidInput(gettext_noop("Give it a name."), field="name")
     with transaction.atomic():
         cleaned = _clean_policy(values)
         last = SlaPolicy.objects.aggregate(last=Max("position"))["last"]
@@ -383,8 +423,10 @@ def sla_policy_delete(*, actor: User, policy_id: int) -> None:
         policy = policy_get(actor=actor, policy_id=policy_id)
         if clocks.tickets_under(policy.pk):
             raise InvalidInput(
-                "Open tickets are under this policy: turn it off first, and delete it once "
-                "they have moved to another.",
+                gettext_noop(
+                    "Open tickets are under this policy: turn it off first, and delete it once "
+                    "they have moved to another."
+                ),
                 field="active",
             )
         policy.delete()
@@ -397,7 +439,9 @@ def sla_policies_reorder(*, actor: User, policy_ids: list[int]) -> list[SlaPolic
     with transaction.atomic():
         policies = {p.pk: p for p in SlaPolicy.objects.select_for_update()}
         if sorted(policy_ids) != sorted(policies) or len(set(policy_ids)) != len(policy_ids):
-            raise InvalidInput("Name every policy once, in the new order.", field="order")
+            raise InvalidInput(
+                gettext_noop("Name every policy once, in the new order."), field="order"
+            )
         for position, pk in enumerate(policy_ids):
             if policies[pk].position != position:
                 policies[pk].position = position
@@ -410,7 +454,7 @@ def sla_policies_move(*, actor: User, policy_ids: list[int], step: int) -> list[
     """Move the chosen policies one place earlier (``step`` -1) or later (+1) in the order."""
     _check_admin(actor)
     if step not in (-1, 1):
-        raise InvalidInput("Move one place earlier or later.", field="order")
+        raise InvalidInput(gettext_noop("Move one place earlier or later."), field="order")
     order = list(SlaPolicy.objects.order_by("position", "id").values_list("pk", flat=True))
     chosen = set(policy_ids) & set(order)
     for pk in sorted(chosen, key=order.index, reverse=step > 0):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
 from frontdesk.core.errors import NotAllowed
@@ -79,6 +81,6 @@ def ticket_sla_get(*, user: User, ticket_id: int) -> TicketSla | None:
     """A ticket's SLA for an agent: through the gate (NotFound as for any ticket one may not
     see); customers are refused."""
     if not user.is_staff_member:
-        raise NotAllowed("Only agents and admins can see a ticket's SLA.")
+        raise NotAllowed(gettext_noop("Only agents and admins can see a ticket's SLA."))
     ticket = access.ticket_get(user=user, ticket_id=ticket_id)
     return ticket_sla(user=user, ticket=ticket)

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 
 from frontdesk.accounts import selectors as account_selectors
@@ -40,7 +41,7 @@ from frontdesk.tickets.models import DONE_STATUSES, Message, Ticket
 PARSE_FAILED = "Server failed to parse the request."
 REQUEST_FAILED = "The request failed."
 BLANK_FIELDS = rules.BLANK_FIELDS
-NOT_AUTHENTICATED = "User is not authenticated to make this request."
+NOT_AUTHENTICATED = gettext_noop("User is not authenticated to make this request.")
 USER_NOT_FOUND = "User not found."
 ICON_PREFIX, ICON_SUFFIX = "/profile-icons/", ".png"
 

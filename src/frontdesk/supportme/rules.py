@@ -5,6 +5,8 @@ accept too."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.text import is_storable_text
 
@@ -12,7 +14,7 @@ TITLE_MIN = 8
 TITLE_MAX = 64
 MESSAGE_MIN = 8
 MESSAGE_MAX = 512
-BLANK_FIELDS = "Please don't leave any blank fields."
+BLANK_FIELDS = gettext_noop("Please don't leave any blank fields.")
 
 
 def check_title(title: str) -> None:
@@ -20,16 +22,21 @@ def check_title(title: str) -> None:
         raise InvalidInput(BLANK_FIELDS, field="title")
     if not all(ch.isalnum() or ch == " " for ch in title):
         raise InvalidInput(
-            "Ticket title can only contain spaces and alphanumeric characters.", field="title"
+            gettext_noop("Ticket title can only contain spaces and alphanumeric characters."),
+            field="title",
         )
     if len(title) < TITLE_MIN:
         raise InvalidInput(
-            f"Ticket title must be at least {TITLE_MIN} characters - be descriptive.",
+            gettext_noop("Ticket title must be at least %(limit)s characters - be descriptive."),
+            values={"limit": TITLE_MIN},
             field="title",
         )
     if len(title) > TITLE_MAX:
         raise InvalidInput(
-            f"Ticket title cannot be more than {TITLE_MAX} characters - keep it concise.",
+            gettext_noop(
+                "Ticket title cannot be more than %(limit)s characters - keep it concise."
+            ),
+            values={"limit": TITLE_MAX},
             field="title",
         )
 
@@ -39,12 +46,17 @@ def check_message(body: str) -> None:
         raise InvalidInput(BLANK_FIELDS, field="message")
     if len(body) < MESSAGE_MIN:
         raise InvalidInput(
-            f"Message length must be at least {MESSAGE_MIN} characters - be descriptive.",
+            gettext_noop("Message length must be at least %(limit)s characters - be descriptive."),
+            values={"limit": MESSAGE_MIN},
             field="message",
         )
     if len(body) > MESSAGE_MAX:
         raise InvalidInput(
-            f"Message length cannot be more than {MESSAGE_MAX} characters.", field="message"
+            gettext_noop("Message length cannot be more than %(limit)s characters."),
+            values={"limit": MESSAGE_MAX},
+            field="message",
         )
     if not is_storable_text(body):
-        raise InvalidInput("Message contains characters that cannot be stored.", field="message")
+        raise InvalidInput(
+            gettext_noop("Message contains characters that cannot be stored."), field="message"
+        )

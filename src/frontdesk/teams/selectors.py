@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.compiled import CompiledRead
@@ -11,8 +12,8 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.teams.models import AgentStatus, Team
 
-TEAM_NOT_FOUND = "There is no team with that id."
-STAFF_ONLY = "Only agents and admins can see teams."
+TEAM_NOT_FOUND = gettext_noop("There is no team with that id.")
+STAFF_ONLY = gettext_noop("Only agents and admins can see teams.")
 
 
 def default_team_id() -> int | None:
@@ -58,7 +59,7 @@ def team_choose(team_id: object, *, field: str = "team") -> Team:
     if isinstance(team_id, int) and is_id(team_id):
         team = Team.objects.filter(pk=team_id, active=True).first()
     if team is None:
-        raise InvalidInput("Choose an active team.", field=field)
+        raise InvalidInput(gettext_noop("Choose an active team."), field=field)
     return team
 
 
@@ -86,6 +87,6 @@ def staff_choosable() -> QuerySet[User]:
 def agent_status_for(*, user: User) -> AgentStatus:
     """The agent's availability and cap (a row not saved yet: available, no cap)."""
     if not user.is_staff_member:
-        raise NotAllowed("Only agents and admins have an availability.")
+        raise NotAllowed(gettext_noop("Only agents and admins have an availability."))
     found = AgentStatus.objects.filter(user=user).first()
     return found if found is not None else AgentStatus(user=user)

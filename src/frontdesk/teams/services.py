@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import STAFF_ROLES, User
 from frontdesk.core.clock import now
@@ -20,8 +21,8 @@ from frontdesk.tickets import access
 from frontdesk.tickets.models import Ticket, TicketEvent
 from frontdesk.tickets.services import record_change, touch
 
-ADMINS_ONLY = "Only admins can change teams."
-STAFF_ONLY = "Only agents and admins can move a ticket to a team."
+ADMINS_ONLY = gettext_noop("Only admins can change teams.")
+STAFF_ONLY = gettext_noop("Only agents and admins can move a ticket to a team.")
 MAX_REASSIGN_MINUTES = 7 * 24 * 60
 MAX_CAP = 10_000
 TEAM_FIELDS = frozenset(
@@ -46,24 +47,34 @@ def _check_admin(actor: User) -> None:
 
 def _text(value: object, *, field: str, limit: int, required: bool) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"The {field} must be text.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(field)s must be text."), values={"field": field}, field=field
+        )
     value = value.strip()
     if required and not value:
-        raise InvalidInput("Give the team a name.", field=field)
+        raise InvalidInput(gettext_noop("Give the team a name."), field=field)
     if len(value) > limit:
-        raise InvalidInput(f"The {field} is at most {limit} characters.", field=field)
+        raise InvalidInput(
+            gettext_noop("The %(field)s is at most %(limit)s characters."),
+            values={"field": field, "limit": limit},
+            field=field,
+        )
     return value
 
 
 def _flag(value: object, *, field: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput("Answer true or false.", field=field)
+        raise InvalidInput(gettext_noop("Answer true or false."), field=field)
     return value
 
 
 def _minutes(value: object, *, field: str, limit: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-        raise InvalidInput(f"Give a whole number from 0 to {limit}.", field=field)
+        raise InvalidInput(
+            gettext_noop("Give a whole number from 0 to %(limit)s."),
+            values={"limit": limit},
+            field=field,
+        )
     return value
 
 
@@ -72,13 +83,15 @@ def _staff_member(value: object, *, field: str) -> User:
     if isinstance(value, int) and not isinstance(value, bool) and is_id(value):
         person = User.objects.filter(pk=value, role__in=STAFF_ROLES, is_active=True).first()
     if person is None:
-        raise InvalidInput("Choose an active agent or admin.", field=field)
+        raise InvalidInput(gettext_noop("Choose an active agent or admin."), field=field)
     return person
 
 
 def _members(value: object) -> list[User]:
     if not isinstance(value, list | tuple):
-        raise InvalidInput("Give the members as a list of agents' ids.", field="members")
+        raise InvalidInput(
+            gettext_noop("Give the members as a list of agents' ids."), field="members"
+        )
     people = {person.pk: person for person in (_staff_member(v, field="members") for v in value)}
     return list(people.values())
 
@@ -86,7 +99,10 @@ def _members(value: object) -> list[User]:
 def _cleaned(values: Mapping[str, Any], team: Team | None) -> dict[str, Any]:
     unknown = set(values) - TEAM_FIELDS
     if unknown:
-        raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+        first = sorted(unknown)[0]
+        raise InvalidInput(
+            gettext_noop("Unknown field: %(name)s."), values={"name": first}, field=first
+        )
     clean: dict[str, Any] = {}
     if "name" in values or team is None:
         clean["name"] = _text(values.get("name"), field="name", limit=100, required=True)
@@ -94,7 +110,8 @@ def _cleaned(values: Mapping[str, Any], team: Team | None) -> dict[str, Any]:
         slug = _text(values["slug"], field="slug", limit=50, required=False)
         if slugify(slug) != slug:
             raise InvalidInput(
-                "A slug is lower-case letters, digits and hyphens (front-desk).", field="slug"
+                gettext_noop("A slug is lower-case letters, digits and hyphens (front-desk)."),
+                field="slug",
             )
         clean["slug"] = slug
     elif team is None:
@@ -112,7 +129,11 @@ def _cleaned(values: Mapping[str, Any], team: Team | None) -> dict[str, Any]:
     if "assignment" in values:
         if values["assignment"] not in Assignment.values:
             choices = ", ".join(Assignment.values)
-            raise InvalidInput(f"Choose one of: {choices}.", field="assignment")
+            raise InvalidInput(
+                gettext_noop("Choose one of: %(choices)s."),
+                values={"choices": choices},
+                field="assignment",
+            )
         clean["assignment"] = values["assignment"]
     if "reassign_after_minutes" in values:
         clean["reassign_after_minutes"] = _minutes(
@@ -130,19 +151,21 @@ def _save(team: Team, clean: dict[str, Any]) -> Team:
     for name, value in clean.items():
         setattr(team, name, value)
     if team.is_default and not team.active:
-        raise InvalidInput("The default team must be active.", field="is_default")
+        raise InvalidInput(gettext_noop("The default team must be active."), field="is_default")
     with transaction.atomic():
         if team.is_default:  # one default: the flag moves to this team
             Team.objects.filter(is_default=True).exclude(pk=team.pk).update(is_default=False)
         taken = Team.objects.exclude(pk=team.pk)
         if taken.filter(name__iexact=team.name).exists():
-            raise InvalidInput("Another team has this name.", field="name")
+            raise InvalidInput(gettext_noop("Another team has this name."), field="name")
         if taken.filter(slug=team.slug).exists():
-            raise InvalidInput("Another team has this slug.", field="slug")
+            raise InvalidInput(gettext_noop("Another team has this slug."), field="slug")
         try:
             team.save()
         except IntegrityError as exc:  # a race with another admin's save
-            raise InvalidInput("Another team has this name or slug.", field="name") from exc
+            raise InvalidInput(
+                gettext_noop("Another team has this name or slug."), field="name"
+            ) from exc
         if members is not None:
             _members_set(team, members)
     return team
@@ -179,13 +202,15 @@ def team_delete(*, actor: User, team_id: int) -> None:
     team = _team(team_id)
     if Ticket.objects.filter(team=team).exists():
         raise InvalidInput(
-            "This team has tickets: move them to another team, or turn the team off.",
+            gettext_noop("This team has tickets: move them to another team, or turn the team off."),
             field="team",
         )
     if team.custom_fields.exists():
         raise InvalidInput(
-            "This team has custom fields: make them global or delete them first, "
-            "or turn the team off.",
+            gettext_noop(
+                "This team has custom fields: make them global or delete them first, "
+                "or turn the team off."
+            ),
             field="team",
         )
     team.delete()
@@ -213,7 +238,9 @@ def ticket_set_team(*, actor: User, ticket_id: int, team_id: int | None) -> Tick
         old_id = ticket.team_id
         if old_id == (team.pk if team else None):
             raise InvalidInput(
-                "The ticket is already in this team." if team else "The ticket is in no team.",
+                gettext_noop("The ticket is already in this team.")
+                if team
+                else gettext_noop("The ticket is in no team."),
                 field="team",
             )
         ticket.team = team
@@ -230,7 +257,7 @@ def agent_set_available(*, actor: User, available: bool) -> AgentStatus:
     team's ``reassign_after_minutes``, their open tickets in that team go to the others
     (teams/routing.py)."""
     if not actor.is_staff_member:
-        raise NotAllowed("Only agents and admins have an availability.")
+        raise NotAllowed(gettext_noop("Only agents and admins have an availability."))
     available = _flag(available, field="available")
     with transaction.atomic():
         status, _ = AgentStatus.objects.select_for_update().get_or_create(user=actor)

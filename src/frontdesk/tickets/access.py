@@ -24,6 +24,7 @@ from typing import Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import Organisation, Role, User
 from frontdesk.core.compiled import CompiledRead
@@ -41,11 +42,11 @@ from frontdesk.tickets.models import (
     TicketLink,
 )
 
-TICKET_NOT_FOUND = "Ticket with given ID was not found in the database."
+TICKET_NOT_FOUND = gettext_noop("Ticket with given ID was not found in the database.")
 # What may not be done, in SupportMe's words (its clients read them).
 NOT_AUTHORISED = "User is not authenticated to make this request."
 MESSAGE_NOT_FOUND = "There is no comment with that id."
-ATTACHMENT_NOT_FOUND = "There is no file at this address."
+ATTACHMENT_NOT_FOUND = gettext_noop("There is no file at this address.")
 EVENT_NOT_FOUND = "There is no history entry with that id."
 PERSON_NOT_FOUND = "There is no customer with that id."
 ORGANISATION_NOT_FOUND = "There is no organisation with that id."

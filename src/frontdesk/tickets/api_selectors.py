@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import InvalidInput, NotFound
@@ -22,7 +23,7 @@ from frontdesk.tickets.selectors import named_ticket_id, search_condition, searc
 
 API_LIMIT = 50
 API_LIMIT_MAX = paging.LIMIT_MAX
-CURSOR_INVALID = "That cursor is not valid: start again from the first page."
+CURSOR_INVALID = gettext_noop("That cursor is not valid: start again from the first page.")
 API_DEFAULT_ORDERING = "-created_at"
 RELEVANCE = "relevance"  # the default ordering of a search
 API_ORDERINGS: dict[str, tuple[paging.SortKey, ...]] = {
@@ -99,7 +100,11 @@ def _decode_cursor(cursor: str, ordering: str) -> str:
 
 def _api_limit(limit: int) -> int:
     if not 1 <= limit <= API_LIMIT_MAX:
-        raise InvalidInput(f"Use a limit from 1 to {API_LIMIT_MAX}.", field="limit")
+        raise InvalidInput(
+            gettext_noop("Use a limit from 1 to %(limit)s."),
+            values={"limit": API_LIMIT_MAX},
+            field="limit",
+        )
     return limit
 
 
@@ -128,9 +133,17 @@ def tickets_list_for_api(
         ordering = API_DEFAULT_ORDERING
     if ordering not in API_ORDERINGS:
         allowed = ", ".join(API_ORDERINGS)
-        raise InvalidInput(f"Unknown ordering {ordering!r}: use one of {allowed}.", field="sort")
+        raise InvalidInput(
+            gettext_noop("Unknown ordering %(ordering)s: use one of %(allowed)s."),
+            values={"ordering": repr(ordering), "allowed": allowed},
+            field="sort",
+        )
     if ordering in WORKINGS_ORDERINGS and not access.sees_ticket_workings(user):
-        raise InvalidInput(f"Only staff can order by {ordering}.", field="sort")
+        raise InvalidInput(
+            gettext_noop("Only staff can order by %(ordering)s."),
+            values={"ordering": ordering},
+            field="sort",
+        )
     limit = _api_limit(limit)
     after = _decode_cursor(cursor, ordering) if cursor else ""
     query = access.tickets_visible_to(user).filter(

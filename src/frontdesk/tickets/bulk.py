@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
-from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed
+from frontdesk.core.errors import DomainError, InvalidInput, NotAllowed, Said
 from frontdesk.core.ids import is_id
 from frontdesk.tickets import access, services, validators
 from frontdesk.tickets.models import Category, Priority, Status, Ticket
 
-STAFF_ONLY = "Only agents change tickets in bulk."
+STAFF_ONLY = gettext_noop("Only agents change tickets in bulk.")
 BULK_LIMIT = 100  # tickets per request: two pages of the workspace
 # What a bulk change may set; ``add_tag`` and ``remove_tag`` take one tag each.
 BULK_FIELDS = ("assignee", "status", "priority", "category", "add_tag", "remove_tag")
@@ -34,7 +34,8 @@ UPDATE_FIELDS = ("assignee", "status", "priority", "category")  # as ticket_upda
 @dataclass(frozen=True)
 class Refusal:
     ticket_id: int
-    reason: str
+    reason: str  # English, as the API answers it
+    said: Said | None = field(default=None, compare=False)  # the same, to say in any language
 
 
 @dataclass
@@ -51,11 +52,11 @@ def _clean_ids(ticket_ids: Sequence[object]) -> list[int]:
     ids: list[int] = []
     for value in ticket_ids:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidInput("Name the tickets by their ids.", field="tickets")
+            raise InvalidInput(gettext_noop("Name the tickets by their ids."), field="tickets")
         if value not in ids:
             ids.append(value)
     if not ids:
-        raise InvalidInput("Choose at least one ticket.", field="tickets")
+        raise InvalidInput(gettext_noop("Choose at least one ticket."), field="tickets")
     if len(ids) > BULK_LIMIT:
         raise InvalidInput(
             gettext_noop("Change at most %(limit)s tickets at once; you chose %(count)s."),
@@ -69,12 +70,16 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """The changes, each value checked once for every ticket; unknown names are refused."""
     unknown = sorted(set(changes) - set(BULK_FIELDS))
     if unknown:
-        raise InvalidInput(f"There is no bulk change {unknown[0]!r}.", field=unknown[0])
+        raise InvalidInput(
+            gettext_noop("There is no bulk change %(name)s."),
+            values={"name": repr(unknown[0])},
+            field=unknown[0],
+        )
     cleaned: dict[str, Any] = {}
     if "assignee" in changes:
         assignee = changes["assignee"]
         if assignee is not None and (not isinstance(assignee, int) or isinstance(assignee, bool)):
-            raise InvalidInput("Choose an agent by id.", field="assignee")
+            raise InvalidInput(gettext_noop("Choose an agent by id."), field="assignee")
         cleaned["assignee"] = assignee
     for name, choices in (("status", Status), ("priority", Priority), ("category", Category)):
         if changes.get(name) is not None:
@@ -84,14 +89,14 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 tags = validators.clean_tags([changes[name]])
             except InvalidInput as exc:
-                raise InvalidInput(exc.message, field=name) from exc
+                raise InvalidInput(exc.text, values=exc.values, field=name) from exc
             if len(tags) != 1:
-                raise InvalidInput("Name one tag.", field=name)
+                raise InvalidInput(gettext_noop("Name one tag."), field=name)
             cleaned[name] = tags[0]
     if not cleaned:
-        raise InvalidInput("Choose a change to make.", field="changes")
+        raise InvalidInput(gettext_noop("Choose a change to make."), field="changes")
     if cleaned.get("add_tag") is not None and cleaned.get("add_tag") == cleaned.get("remove_tag"):
-        raise InvalidInput("Add a tag or remove it, not both.", field="remove_tag")
+        raise InvalidInput(gettext_noop("Add a tag or remove it, not both."), field="remove_tag")
     return cleaned
 
 
@@ -134,7 +139,7 @@ def tickets_bulk_change(
                 with transaction.atomic():
                     changed = _apply(actor, ticket_id, cleaned)
             except DomainError as exc:
-                summary.refused.append(Refusal(ticket_id, exc.message))
+                summary.refused.append(Refusal(ticket_id, exc.message, exc.as_said()))
                 continue
             (summary.changed if changed else summary.unchanged).append(ticket_id)
     return summary

@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import CustomerNote, Organisation, User
 from frontdesk.core.compiled import CompiledRead
@@ -29,7 +30,7 @@ from frontdesk.core.errors import NotAllowed
 from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Message, MessageKind, Status, Ticket, TicketRead
 
-STAFF_ONLY = "Only agents can see this."
+STAFF_ONLY = gettext_noop("Only agents can see this.")
 OTHER_TICKETS_SHOWN = 5
 ORGANISATION_TICKETS_SHOWN = 50
 NEWS_LIMIT = 100  # the count says "99+" beyond

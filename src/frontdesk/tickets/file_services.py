@@ -31,7 +31,8 @@ def _checked_description(description: str) -> str:
     description = description.strip()
     if not is_storable_text(description):
         raise InvalidInput(
-            "The description contains characters that cannot be stored.", field="description"
+            gettext_noop("The description contains characters that cannot be stored."),
+            field="description",
         )
     if len(description) > DESCRIPTION_MAX:
         raise InvalidInput(
@@ -55,7 +56,7 @@ def attachment_add(
     (``ticket_id``), where it arrives as a new reply (or internal note) saying what was
     attached, with every effect a reply has (a closed ticket reopens, ...)."""
     if (message_id is None) == (ticket_id is None):
-        raise InvalidInput("Give either a message or a ticket to attach the file to.")
+        raise InvalidInput(gettext_noop("Give either a message or a ticket to attach the file to."))
     description = _checked_description(description)
     if ticket_id is not None:
         with transaction.atomic():
@@ -82,7 +83,7 @@ def _attachment_add_to_message(
 ) -> Attachment:
     message = access.message_get(user=actor, message_id=message_id)
     if message.author_id != actor.pk:
-        raise NotAllowed("You can only attach files to messages you wrote.")
+        raise NotAllowed(gettext_noop("You can only attach files to messages you wrote."))
     already = message.attachments.count()
     with staged_files([file], already=already, uploader=actor) as staged, transaction.atomic():
         # The lock makes concurrent additions count one after the other.
@@ -107,7 +108,11 @@ def _attachment_for_change(actor: User, attachment_id: int, verb: str) -> Attach
     file ``actor`` may not see is NotFound; customers may not change files (NotAllowed)."""
     attachment = access.attachment_get(user=actor, attachment_id=attachment_id)
     if not (actor.is_admin or (actor.is_staff_member and attachment.uploader_id == actor.pk)):
-        raise NotAllowed(f"Only its uploader (an agent) or an admin can {verb} a file.")
+        raise NotAllowed(
+            gettext_noop("Only its uploader (an agent) or an admin can delete a file.")
+            if verb == "delete"
+            else gettext_noop("Only its uploader (an agent) or an admin can describe a file.")
+        )
     locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
     if locked is None:  # deleted meanwhile
         raise NotFound(access.ATTACHMENT_NOT_FOUND)

@@ -46,7 +46,7 @@ DESCRIPTION_MAX = 500
 FALLBACK_NAME = "attachment"
 SNIFF_BYTES = 8192  # what filetype reads to recognise a format
 DAY = 86400
-DISK_SHORT = "The server is short of disk space; the file was not saved."
+DISK_SHORT = gettext_noop("The server is short of disk space; the file was not saved.")
 
 OCTET_STREAM = "application/octet-stream"
 TEXT = "text/plain"
@@ -247,8 +247,11 @@ def _budget_hit(files: Sequence[UploadedFile], uploader: User | None) -> ratelim
     )
     if wait:
         refused = RateLimited(
-            f"You have reached your upload allowance of {human_size(allowance)} a day; the "
-            f"file was not saved. Try again in {ratelimit.wait_text(wait)}.",
+            gettext_noop(
+                "You have reached your upload allowance of %(size)s a day; the file was not "
+                "saved. Try again in %(wait)s."
+            ),
+            values={"size": human_size(allowance), "wait": ratelimit.wait_said(wait)},
             retry_after=wait,
         )
         refused.field = FIELD

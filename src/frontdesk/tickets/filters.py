@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Q, TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import in_utc, now
@@ -26,7 +27,7 @@ from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
 
 UNASSIGNED = "unassigned"
-CHOOSE_AGENT = "Choose an agent from the list."
+CHOOSE_AGENT = gettext_noop("Choose an agent from the list.")
 ORGANISATION_NAME_MAX = 200
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
@@ -50,7 +51,11 @@ def _choice(name: str, choices: type[TextChoices]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in choices.values:
             allowed = ", ".join(choices.values)
-            raise InvalidInput(f"Unknown {name} {text!r}: use one of {allowed}.", field=name)
+            raise InvalidInput(
+                gettext_noop("Unknown %(name)s %(value)s: use one of %(allowed)s."),
+                values={"name": name, "value": repr(text), "allowed": allowed},
+                field=name,
+            )
         return text
 
     return parse
@@ -60,7 +65,7 @@ def _flag(name: str) -> Callable[[str], bool]:
     def parse(text: str) -> bool:
         word = text.strip().lower()
         if word not in TRUE_WORDS + FALSE_WORDS:
-            raise InvalidInput("Use true or false.", field=name)
+            raise InvalidInput(gettext_noop("Use true or false."), field=name)
         return word in TRUE_WORDS
 
     return parse
@@ -91,7 +96,7 @@ def _moment(name: str, *, end_of_day: bool) -> Callable[[str], datetime]:
             return in_utc(timezone.make_aware(moment) if moment.tzinfo is None else moment)
         except (ValueError, OverflowError) as exc:
             raise InvalidInput(
-                "Use an ISO date (2025-01-31) or date and time.", field=name
+                gettext_noop("Use an ISO date (2025-01-31) or date and time."), field=name
             ) from exc
 
     return parse
@@ -107,7 +112,7 @@ def _organisation(text: str) -> int | str:
     if words.isascii() and words.isdigit():
         return parse_id(words, field="organisation", message="Use an organisation's id or name.")
     if len(words) > ORGANISATION_NAME_MAX or not is_storable_text(words):
-        raise InvalidInput("Use an organisation's id or name.", field="organisation")
+        raise InvalidInput(gettext_noop("Use an organisation's id or name."), field="organisation")
     return words
 
 
@@ -126,7 +131,7 @@ def team_filter(text: str) -> int | str | None:
         or len(words) > 50
         or not all(c.isascii() and (c.isalnum() or c in "-_") for c in words)
     ):
-        raise InvalidInput("Use a team's id or slug, or none.", field="team")
+        raise InvalidInput(gettext_noop("Use a team's id or slug, or none."), field="team")
     return words
 
 
@@ -296,7 +301,9 @@ def filter_spec(name: str) -> TicketFilter:
         if (spec := finder(name)) is not None:
             break
     if spec is None:
-        raise InvalidInput(f"There is no filter {name!r}.", field=name)
+        raise InvalidInput(
+            gettext_noop("There is no filter %(name)s."), values={"name": repr(name)}, field=name
+        )
     return spec
 
 
@@ -321,7 +328,11 @@ def filter_condition(user: User, values: Mapping[str, str]) -> Q:
     condition = Q()
     for name, value in parse_filters(values).items():
         if name in WORKINGS_FILTERS and not access.sees_ticket_workings(user):
-            raise InvalidInput(f"Only staff can filter by {name}.", field=name)
+            raise InvalidInput(
+                gettext_noop("Only staff can filter by %(name)s."),
+                values={"name": name},
+                field=name,
+            )
         condition &= filter_spec(name).keep(user, value)
     return condition
 

@@ -43,7 +43,7 @@ from frontdesk.tickets.services import status_move as _set_status
 from frontdesk.tickets.services import system_message_write as _system_message
 from frontdesk.tickets.texts import by
 
-NOT_STAFF = "Only agents can merge, split and link tickets."
+NOT_STAFF = gettext_noop("Only agents can merge, split and link tickets.")
 # How long a chain of merges may be followed (A into B, then B into C, ...).
 MERGE_CHAIN_MAX = 20
 
@@ -75,13 +75,17 @@ def _lock_pair(actor: User, ticket_id: int, other_id: int, *, field: str) -> tup
 def _check_other_id(value: object, *, field: str) -> int:
     """A ticket named by a person: its id, or its number (``TKT-000123``, ``123``)."""
     if isinstance(value, bool):
-        raise InvalidInput("Name the ticket by its number, such as TKT-000123.", field=field)
+        raise InvalidInput(
+            gettext_noop("Name the ticket by its number, such as TKT-000123."), field=field
+        )
     if isinstance(value, int):
         number = value
     else:
         text = str(value).strip().upper().removeprefix("TKT-").removeprefix("#")
         if not (text.isascii() and text.isdigit()):
-            raise InvalidInput("Name the ticket by its number, such as TKT-000123.", field=field)
+            raise InvalidInput(
+                gettext_noop("Name the ticket by its number, such as TKT-000123."), field=field
+            )
         number = int(text)
     if not 0 < number < 2**63:
         raise InvalidInput(
@@ -133,7 +137,7 @@ def tickets_merge(*, actor: User, source_id: int, target: object) -> Merged:
     _check_staff(actor)
     target_id = _check_other_id(target, field="target")
     if target_id == source_id:
-        raise InvalidInput("A ticket cannot be merged into itself.", field="target")
+        raise InvalidInput(gettext_noop("A ticket cannot be merged into itself."), field="target")
     with transaction.atomic():
         source, survivor = _lock_pair(actor, source_id, target_id, field="target")
         if source.merged_into_id is not None:
@@ -242,7 +246,9 @@ def message_split(*, actor: User, message_id: int, title: str | None = None) -> 
         message = access.message_get(user=actor, message_id=message_id, for_update=True)
         source = access.ticket_get(user=actor, ticket_id=message.ticket_id, for_update=True)
         if message.kind != MessageKind.PUBLIC:
-            raise InvalidInput("Only a public message can be split into a ticket of its own.")
+            raise InvalidInput(
+                gettext_noop("Only a public message can be split into a ticket of its own.")
+            )
         if source.merged_into_id is not None:
             raise InvalidInput(
                 gettext_noop("%(number)s has been merged; split from its survivor."),
@@ -250,7 +256,9 @@ def message_split(*, actor: User, message_id: int, title: str | None = None) -> 
             )
         first = Message.objects.filter(ticket=source).order_by("id").values_list("id", flat=True)
         if first[:1] and first[0] == message.pk:
-            raise InvalidInput("The first message is the ticket itself; split a later one.")
+            raise InvalidInput(
+                gettext_noop("The first message is the ticket itself; split a later one.")
+            )
         name = (title or "").strip() or f"{source.title} (split)"[: validators.TITLE_MAX]
         name = validators.clean_title(name)
         new = Ticket.objects.create(
@@ -302,7 +310,7 @@ def tickets_link(*, actor: User, ticket_id: int, other: object) -> TicketLink:
     _check_staff(actor)
     other_id = _check_other_id(other, field="ticket")
     if other_id == ticket_id:
-        raise InvalidInput("A ticket cannot be linked to itself.", field="ticket")
+        raise InvalidInput(gettext_noop("A ticket cannot be linked to itself."), field="ticket")
     with transaction.atomic():
         ticket, linked = _lock_pair(actor, ticket_id, other_id, field="ticket")
         older, newer = _pair(ticket, linked)
@@ -337,7 +345,9 @@ def tickets_unlink(*, actor: User, ticket_id: int, other: object) -> None:
                 values={"number": ticket.number, "other": linked.number},
             )
         if link.kind == TicketLink.Kind.MERGED:
-            raise InvalidInput("A merge cannot be undone, and its link stays.", field="ticket")
+            raise InvalidInput(
+                gettext_noop("A merge cannot be undone, and its link stays."), field="ticket"
+            )
         link.delete()
         for one, two in ((ticket, linked), (linked, ticket)):
             touch(

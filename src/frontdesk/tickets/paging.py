@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import Case, DateTimeField, IntegerField, Model, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.compiled import CompiledRead
@@ -26,7 +27,7 @@ from frontdesk.tickets.access import gate_shape, gate_stand_in
 from frontdesk.tickets.models import Priority, Ticket
 
 LIMIT_MAX = 200
-AFTER_INVALID = "That page link is not valid: start again from the first page."
+AFTER_INVALID = gettext_noop("That page link is not valid: start again from the first page.")
 
 Row = TypeVar("Row", bound=Model)
 

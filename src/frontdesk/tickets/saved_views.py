@@ -25,9 +25,9 @@ from frontdesk.tickets.models import SavedView
 
 NAME_MAX_LENGTH = 60
 VIEWS_PER_OWNER = 50
-ONLY_ADMINS_SHARE = "Only admins can share a view with every agent."
-ONLY_ADMINS_CHANGE_SHARED = "Only admins can change or delete a shared view."
-STAFF_ONLY = "Only agents can keep saved views."
+ONLY_ADMINS_SHARE = gettext_noop("Only admins can share a view with every agent.")
+ONLY_ADMINS_CHANGE_SHARED = gettext_noop("Only admins can change or delete a shared view.")
+STAFF_ONLY = gettext_noop("Only agents can keep saved views.")
 
 
 def _check_staff(actor: User) -> None:
@@ -37,10 +37,10 @@ def _check_staff(actor: User) -> None:
 
 def _clean_name(name: object) -> str:
     if not isinstance(name, str):
-        raise InvalidInput("The name must be text.", field="name")
+        raise InvalidInput(gettext_noop("The name must be text."), field="name")
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InvalidInput("Give the view a name.", field="name")
+        raise InvalidInput(gettext_noop("Give the view a name."), field="name")
     if len(cleaned) > NAME_MAX_LENGTH:
         raise InvalidInput(
             gettext_noop("Keep the name to %(limit)s characters or fewer."),
@@ -48,13 +48,13 @@ def _clean_name(name: object) -> str:
             field="name",
         )
     if not cleaned.isprintable():
-        raise InvalidInput("The name may not hold control characters.", field="name")
+        raise InvalidInput(gettext_noop("The name may not hold control characters."), field="name")
     return cleaned
 
 
 def _clean_query(actor: User, query: object) -> str:
     if not isinstance(query, str):
-        raise InvalidInput("The view's query must be text.", field="query")
+        raise InvalidInput(gettext_noop("The view's query must be text."), field="query")
     parsed = selectors.view_query_parse(query)
     selectors.view_query_check(user=actor, query=parsed)
     return parsed.text
@@ -81,7 +81,7 @@ def _check_may_change(actor: User, view: SavedView) -> None:
         raise NotAllowed(
             ONLY_ADMINS_CHANGE_SHARED
             if view.shared
-            else "Only its owner can change a personal view."
+            else gettext_noop("Only its owner can change a personal view.")
         )
 
 
@@ -92,7 +92,7 @@ def saved_view_create(*, actor: User, name: str, query: str, shared: bool = Fals
     cleaned = _clean_name(name)
     text = _clean_query(actor, query)
     if shared is not False and shared is not True:
-        raise InvalidInput("Use true or false.", field="shared")
+        raise InvalidInput(gettext_noop("Use true or false."), field="shared")
     if shared and not actor.is_admin:
         raise NotAllowed(ONLY_ADMINS_SHARE, field="shared")
     with transaction.atomic():
@@ -132,7 +132,7 @@ def saved_view_update(
             fields.append("query")
         if shared is not None:
             if shared is not False and shared is not True:
-                raise InvalidInput("Use true or false.", field="shared")
+                raise InvalidInput(gettext_noop("Use true or false."), field="shared")
             if shared != view.shared and not actor.is_admin:
                 raise NotAllowed(ONLY_ADMINS_SHARE, field="shared")
             view.shared = shared

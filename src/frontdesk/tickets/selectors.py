@@ -64,9 +64,9 @@ from frontdesk.tickets.models import (
 SEARCH_MAX_LENGTH = 200
 WORKSPACE_LIMIT = 50
 PREVIEW_LENGTH = 160  # characters of the latest message shown beside a title
-SAVED_VIEW_NOT_FOUND = "There is no saved view with that id."
+SAVED_VIEW_NOT_FOUND = gettext_noop("There is no saved view with that id.")
 STAFF_ONLY = "Only agents can use the workspace."
-NO_SUCH_CUSTOMER = "There is no customer with that id."
+NO_SUCH_CUSTOMER = gettext_noop("There is no customer with that id.")
 # "TKT-000123", "tkt123" or "123" names a ticket.
 TICKET_NUMBER = re.compile(r"^\s*(?:TKT-?)?0*(\d{1,18})\s*$", re.IGNORECASE)
 
@@ -352,7 +352,9 @@ def view_condition(view: str, user: User) -> Q:
         WorkspaceView.CLOSED: lambda: IS_DONE,
     }
     if view not in conditions:
-        raise InvalidInput(f"Unknown view {view!r}.", field="view")
+        raise InvalidInput(
+            gettext_noop("Unknown view %(view)s."), values={"view": repr(view)}, field="view"
+        )
     return conditions[view]()
 
 
@@ -371,7 +373,9 @@ def _workspace_page(
 ) -> TicketPage:
     keys = workspace_keys(view, sort)
     if keys is None:
-        raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
+        raise InvalidInput(
+            gettext_noop("Unknown sort %(sort)s."), values={"sort": repr(sort)}, field="sort"
+        )
     page = paging.ticket_page(
         query, keys=keys, after=after, limit=limit, rows=_workspace_rows, reader=user
     )
@@ -495,21 +499,30 @@ def view_query_parse(text: str, *, strict: bool = True) -> ViewQuery:
     that is not valid. ``strict`` refuses what a view cannot hold (a search, a page cursor,
     an unknown name, a name given twice); otherwise those are left out."""
     if len(text) > VIEW_QUERY_MAX_LENGTH:
-        raise InvalidInput("That view is too long to keep.", field="query")
+        raise InvalidInput(gettext_noop("That view is too long to keep."), field="query")
     values: dict[str, str] = {}
     for name, value in parse_qsl(text.lstrip("?"), keep_blank_values=True):
         if (name not in VIEW_QUERY_NAMES and not is_dynamic_name(name)) or name in values:
             if strict:
-                what = "is given twice" if name in values else "is not part of a view"
-                raise InvalidInput(f"{name!r} {what}.", field="query")
+                raise InvalidInput(
+                    gettext_noop("%(name)s is given twice.")
+                    if name in values
+                    else gettext_noop("%(name)s is not part of a view."),
+                    values={"name": repr(name)},
+                    field="query",
+                )
             continue
         values[name] = value.strip()
     view = values.pop("view", "") or WorkspaceView.CLAIMABLE
     if view not in WorkspaceView.values:
-        raise InvalidInput(f"Unknown view {view!r}.", field="view")
+        raise InvalidInput(
+            gettext_noop("Unknown view %(view)s."), values={"view": repr(view)}, field="view"
+        )
     sort = values.pop("sort", "")
     if sort and sort not in WorkspaceSort.values:
-        raise InvalidInput(f"Unknown sort {sort!r}.", field="sort")
+        raise InvalidInput(
+            gettext_noop("Unknown sort %(sort)s."), values={"sort": repr(sort)}, field="sort"
+        )
     parsed = parse_filters(values)
     filters = {name: values[name] for name in WORKSPACE_FILTERS if name in parsed}
     filters |= {name: values[name] for name in parsed if is_dynamic_name(name)}
@@ -648,7 +661,7 @@ def tickets_search(
     """
     words = search_words(query)
     if not words:
-        raise InvalidInput("Type a word or a ticket number to search for.", field="q")
+        raise InvalidInput(gettext_noop("Type a word or a ticket number to search for."), field="q")
     tickets = access.tickets_visible_to(user)
     named = named_ticket_id(words)
     if named is not None and is_id(named):

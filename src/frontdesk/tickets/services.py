@@ -62,7 +62,9 @@ from frontdesk.tickets.texts import (
 )
 
 NOT_AUTHORISED = access.NOT_AUTHORISED
-STATUS_REQUESTER_ONLY = "Only the person who opened this ticket or an agent can change its status."
+STATUS_REQUESTER_ONLY = gettext_noop(
+    "Only the person who opened this ticket or an agent can change its status."
+)
 
 COMMAND_CLOSE = "!close"
 COMMAND_OPEN = "!open"
@@ -209,14 +211,18 @@ def ticket_open_check(*, actor: User, requester: User | None = None) -> User:
     requester. Customers open for themselves; agents on behalf of a customer."""
     if actor.is_staff_member:
         if requester is None:
-            raise InvalidInput("Name the customer this ticket is for.", field="requester")
+            raise InvalidInput(
+                gettext_noop("Name the customer this ticket is for."), field="requester"
+            )
         if requester.role != Role.CUSTOMER or not requester.is_active:
-            raise InvalidInput("Tickets can only be opened for a customer.", field="requester")
+            raise InvalidInput(
+                gettext_noop("Tickets can only be opened for a customer."), field="requester"
+            )
         return requester
     if actor.role != Role.CUSTOMER or not actor.is_active:
         raise NotAllowed(NOT_AUTHORISED)
     if requester is not None and requester.pk != actor.pk:
-        raise NotAllowed("Customers open tickets for themselves.", field="requester")
+        raise NotAllowed(gettext_noop("Customers open tickets for themselves."), field="requester")
     return actor
 
 
@@ -345,11 +351,13 @@ def message_post(
     """
     if body in COMMANDS and not internal:
         if files:
-            raise InvalidInput("A command cannot carry files; send them in a reply.", field="files")
+            raise InvalidInput(
+                gettext_noop("A command cannot carry files; send them in a reply."), field="files"
+            )
         return _run_command(actor=actor, ticket_id=ticket_id, command=body)
     validators.check_message(body)
     if internal and not actor.is_staff_member:
-        raise NotAllowed("Only agents can write internal notes.")
+        raise NotAllowed(gettext_noop("Only agents can write internal notes."))
     # Customers' replies are rate limited (staff's are not); one refused by a rule is not
     # counted.
     customer = None if actor.is_staff_member else str(actor.pk)
@@ -434,7 +442,11 @@ def ticket_reply(
     ("Send and close", "Send and set Pending"): both happen or neither. A ticket already in
     ``then_status`` after the reply stays as it is. Returns the reply."""
     if then_status is not None and then_status not in Status.values:
-        raise InvalidInput(f"Unknown status {then_status!r}.", field="status")
+        raise InvalidInput(
+            gettext_noop("Unknown status %(status)s."),
+            values={"status": repr(then_status)},
+            field="status",
+        )
     with transaction.atomic():
         message = message_post(
             actor=actor,
@@ -462,9 +474,9 @@ def _message_for_change(actor: User, message_id: int) -> Message:
     never a system message. One ``actor`` may not read is NotFound."""
     message = access.message_get(user=actor, message_id=message_id, for_update=True)
     if message.kind == MessageKind.SYSTEM:
-        raise NotAllowed("System messages cannot be changed.")
+        raise NotAllowed(gettext_noop("System messages cannot be changed."))
     if not (actor.is_admin or (actor.is_staff_member and message.author_id == actor.pk)):
-        raise NotAllowed("Only its author or an admin can change a comment.")
+        raise NotAllowed(gettext_noop("Only its author or an admin can change a comment."))
     return message
 
 
@@ -483,7 +495,8 @@ def message_edit(
         message = _message_for_change(actor, message_id)
         if internal is not None and internal != (message.kind == MessageKind.INTERNAL):
             raise InvalidInput(
-                "A comment cannot change between public and internal.", field="internal"
+                gettext_noop("A comment cannot change between public and internal."),
+                field="internal",
             )
         if message.body == body:
             return message
@@ -509,7 +522,9 @@ def message_delete(*, actor: User, message_id: int) -> None:
         message = _message_for_change(actor, message_id)
         first = Message.objects.filter(ticket_id=message.ticket_id).order_by("id").first()
         if first is not None and first.pk == message.pk:
-            raise Conflict("This is the ticket's description; delete the ticket instead.")
+            raise Conflict(
+                gettext_noop("This is the ticket's description; delete the ticket instead.")
+            )
         stored = list(message.attachments.values_list("file", flat=True))
         ticket = ticket_of(message)
         event = record_change(
@@ -536,7 +551,7 @@ def ticket_claim(*, actor: User, ticket_id: int) -> Message:
                 values={"who": by(ticket.assignee)},
             )
         if ticket.assignee_id == actor.pk and not ticket.is_done:
-            raise Conflict("You have already claimed this ticket.")
+            raise Conflict(gettext_noop("You have already claimed this ticket."))
         # The conditional UPDATE is the arbiter where row locks are not available.
         won = Ticket.objects.filter(pk=ticket.pk, assignee_id=ticket.assignee_id).update(
             assignee=actor
@@ -589,16 +604,16 @@ def ticket_take_over(*, actor: User, ticket_id: int, from_id: int | None = None)
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         previous = ticket.assignee
         if previous is None:
-            raise Conflict("Nobody has this ticket: claim it instead.")
+            raise Conflict(gettext_noop("Nobody has this ticket: claim it instead."))
         if previous.pk == actor.pk:
-            raise Conflict("This ticket is already yours.")
+            raise Conflict(gettext_noop("This ticket is already yours."))
         if from_id is not None and previous.pk != from_id:
             raise Conflict(
                 gettext_noop("This ticket has meanwhile gone to %(who)s."),
                 values={"who": by(previous)},
             )
         if not Ticket.objects.filter(pk=ticket.pk, assignee_id=previous.pk).update(assignee=actor):
-            raise Conflict("This ticket has just changed hands; look again.")
+            raise Conflict(gettext_noop("This ticket has just changed hands; look again."))
         ticket.assignee = actor
         changes: list[Change] = [
             record_change(ticket, actor, TicketEvent.Field.ASSIGNEE, previous.pk, actor.pk)
@@ -618,9 +633,9 @@ def ticket_assign(*, actor: User, ticket_id: int, assignee_id: int | None) -> Me
         old_id = ticket.assignee_id
         if old_id == assignee_id:
             raise InvalidInput(
-                "The ticket is already assigned to them."
+                gettext_noop("The ticket is already assigned to them.")
                 if assignee
-                else "The ticket is already unassigned.",
+                else gettext_noop("The ticket is already unassigned."),
                 field="assignee",
             )
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
@@ -698,8 +713,10 @@ def ticket_change_status(
         )
         if given and status not in DONE_STATUSES:
             raise InvalidInput(
-                "A resolution goes with resolving or closing the ticket; "
-                "to change it otherwise, edit the resolution itself.",
+                gettext_noop(
+                    "A resolution goes with resolving or closing the ticket; "
+                    "to change it otherwise, edit the resolution itself."
+                ),
                 field=next(iter(given)),
             )
         fields, event = _set_status(ticket, actor, status)
@@ -725,7 +742,7 @@ def ticket_status_choices(*, actor: User, ticket: Ticket) -> list[Status]:
 
 def _checked_title(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput("The title must be text.", field="title")
+        raise InvalidInput(gettext_noop("The title must be text."), field="title")
     return validators.clean_title(value)
 
 
@@ -754,11 +771,15 @@ def _refuse_fields(actor: User, changes: Mapping[str, Any], allowed: frozenset[s
     refused = sorted(set(changes) - allowed)
     if refused and not actor.is_staff_member:
         raise NotAllowed(
-            f"Customers cannot set these fields: {', '.join(refused)}.", field=refused[0]
+            gettext_noop("Customers cannot set these fields: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
         )
     if refused:
         raise InvalidInput(
-            f"These fields cannot be changed this way: {', '.join(refused)}.", field=refused[0]
+            gettext_noop("These fields cannot be changed this way: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
         )
 
 
@@ -785,7 +806,7 @@ def ticket_update(*, actor: User, ticket_id: int, changes: Mapping[str, Any]) ->
         assignee_id = changes.get("assignee")
         if assignee_id is not None:
             if not isinstance(assignee_id, int) or isinstance(assignee_id, bool):
-                raise InvalidInput("Choose an agent by id.", field="assignee")
+                raise InvalidInput(gettext_noop("Choose an agent by id."), field="assignee")
             agent_get(user=actor, agent_id=assignee_id)
         if details:
             fields, recorded = _apply_details(ticket, actor, details)
@@ -848,7 +869,7 @@ def ticket_delete(*, actor: User, ticket_id: int) -> None:
     with transaction.atomic():
         ticket = access.ticket_get(user=actor, ticket_id=ticket_id, for_update=True)
         if not actor.is_admin:
-            raise NotAllowed("Only admins can delete tickets.")
+            raise NotAllowed(gettext_noop("Only admins can delete tickets."))
         stored = list(
             Attachment.objects.filter(message__ticket=ticket).values_list("file", flat=True)
         )

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
@@ -35,7 +36,7 @@ TOKEN_MAX = 64
 
 def _may_write(actor: User) -> None:
     if not actor.is_active:
-        raise NotAllowed("Only signed-in users can keep files.")
+        raise NotAllowed(gettext_noop("Only signed-in users can keep files."))
 
 
 def staged_uploads_of(*, actor: User, tokens: Sequence[str]) -> list[StagedUpload]:

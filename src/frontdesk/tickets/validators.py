@@ -32,7 +32,7 @@ def clean_title(value: str) -> str:
     printable text, on one line, without bidirectional overrides."""
     title = value.strip()
     if not title:
-        raise InvalidInput("Give the ticket a title.", field="title")
+        raise InvalidInput(gettext_noop("Give the ticket a title."), field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(
             gettext_noop("A title can be at most %(limit)s characters; this one has %(count)s."),
@@ -41,8 +41,10 @@ def clean_title(value: str) -> str:
         )
     if not is_one_printable_line(title):
         raise InvalidInput(
-            "A title can't contain line breaks, control characters or "
-            "text-direction overrides (U+202A to U+202E, U+2066 to U+2069).",
+            gettext_noop(
+                "A title can't contain line breaks, control characters or "
+                "text-direction overrides (U+202A to U+202E, U+2066 to U+2069)."
+            ),
             field="title",
         )
     return title
@@ -57,7 +59,7 @@ def check_message(body: str) -> None:
     """A message's text is kept as written: not blank, at most MESSAGE_MAX characters, only
     characters that can be stored (tab and line breaks, no other control characters)."""
     if not body.strip():
-        raise InvalidInput("Write a message: it can't be empty.", field="message")
+        raise InvalidInput(gettext_noop("Write a message: it can't be empty."), field="message")
     length = message_length(body)
     if length > MESSAGE_MAX:
         raise InvalidInput(
@@ -67,7 +69,8 @@ def check_message(body: str) -> None:
         )
     if not is_storable_text(body):
         raise InvalidInput(
-            "The message contains control characters that cannot be stored.", field="message"
+            gettext_noop("The message contains control characters that cannot be stored."),
+            field="message",
         )
 
 
@@ -80,7 +83,9 @@ RESOLUTION_HINT = (
 def clean_resolution(value: object) -> str:
     """The resolution's text: line breaks as ``\n``, no space around it; empty for none."""
     if not isinstance(value, str):
-        raise InvalidInput("The resolution must be text (empty for none).", field="resolution")
+        raise InvalidInput(
+            gettext_noop("The resolution must be text (empty for none)."), field="resolution"
+        )
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > RESOLUTION_MAX:
         raise InvalidInput(
@@ -90,14 +95,15 @@ def clean_resolution(value: object) -> str:
         )
     if not is_storable_text(text):
         raise InvalidInput(
-            "The resolution contains characters that cannot be stored.", field="resolution"
+            gettext_noop("The resolution contains characters that cannot be stored."),
+            field="resolution",
         )
     return text
 
 
 def clean_flag(value: object, *, field: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput("Give true or false.", field=field)
+        raise InvalidInput(gettext_noop("Give true or false."), field=field)
     return value
 
 
@@ -110,14 +116,18 @@ _TAG_CHARACTERS = re.compile(r"^[a-z0-9][a-z0-9 _-]*$")
 def clean_choice(value: object, choices: type[models.TextChoices], *, field: str) -> str:
     if not isinstance(value, str) or value not in choices.values:
         allowed = ", ".join(choices.values)
-        raise InvalidInput(f"Unknown {field} {value!r}: use one of {allowed}.", field=field)
+        raise InvalidInput(
+            gettext_noop("Unknown %(name)s %(value)s: use one of %(allowed)s."),
+            values={"name": field, "value": repr(value), "allowed": allowed},
+            field=field,
+        )
     return value
 
 
 def clean_tags(value: object) -> list[str]:
     """Tag names as a sorted, de-duplicated list: lower case, letters, digits, space, - and _."""
     if not isinstance(value, list | tuple) or not all(isinstance(tag, str) for tag in value):
-        raise InvalidInput("Tags must be a list of words.", field="tags")
+        raise InvalidInput(gettext_noop("Tags must be a list of words."), field="tags")
     tags = sorted({" ".join(tag.lower().split()) for tag in value} - {""})
     for tag in tags:
         if len(tag) > TAG_MAX_LENGTH or not _TAG_CHARACTERS.match(tag):
@@ -140,7 +150,7 @@ def clean_tags(value: object) -> list[str]:
 
 DUE_AT_FIRST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 DUE_AT_LAST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
-DUE_AT_OUTSIDE = (
+DUE_AT_OUTSIDE = gettext_noop(
     "The due date is outside the calendar: use a date between 2 January 0001 and 30 December 9999."
 )
 
@@ -149,7 +159,9 @@ def clean_due_at(value: object) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput("The due date must be a date and time with a time zone.", field="due_at")
+        raise InvalidInput(
+            gettext_noop("The due date must be a date and time with a time zone."), field="due_at"
+        )
     try:
         moment = in_utc(value)
     except OverflowError as exc:
@@ -169,5 +181,9 @@ def clean_hours(value: object, *, field: str) -> Decimal | None:
     except InvalidOperation:
         hours = None
     if hours is None or not hours.is_finite() or not Decimal(0) <= hours <= HOURS_MAX:
-        raise InvalidInput(f"Hours must be a number from 0 to {HOURS_MAX}.", field=field)
+        raise InvalidInput(
+            gettext_noop("Hours must be a number from 0 to %(limit)s."),
+            values={"limit": HOURS_MAX},
+            field=field,
+        )
     return hours.quantize(Decimal("0.01"))

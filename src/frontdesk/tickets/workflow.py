@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from frontdesk.core.errors import InvalidInput, NotAllowed
+from django.utils.translation import gettext_noop, pgettext_lazy
+
+from frontdesk.core.errors import InvalidInput, NotAllowed, Said
 from frontdesk.tickets.models import DONE_STATUSES, Status
 
 # Which status may follow which. Customers may only close and reopen.
@@ -30,18 +32,30 @@ CUSTOMER_TARGETS = frozenset({Status.CLOSED, Status.REOPENED})
 def check_transition(*, is_staff: bool, current: str, target: str) -> None:
     """Refuse a move the workflow does not allow, in words the actor understands."""
     if target not in TRANSITIONS:
-        raise InvalidInput(f"Unknown status {target!r}.", field="status")
+        raise InvalidInput(
+            gettext_noop("Unknown status %(status)s."),
+            values={"status": repr(target)},
+            field="status",
+        )
     if target == Status.REOPENED and current not in DONE_STATUSES:
-        raise InvalidInput("This ticket is already open.", field="status")
+        raise InvalidInput(gettext_noop("This ticket is already open."), field="status")
     if target == current:
         if target in DONE_STATUSES:
-            raise InvalidInput("This ticket is already closed.", field="status")
-        raise InvalidInput(f"This ticket is already {_label(target)}.", field="status")
+            raise InvalidInput(gettext_noop("This ticket is already closed."), field="status")
+        raise InvalidInput(
+            gettext_noop("This ticket is already %(status)s."),
+            values={"status": _label(target)},
+            field="status",
+        )
     if not is_staff and target not in CUSTOMER_TARGETS:
-        raise NotAllowed("Customers can only close and reopen their tickets.", field="status")
+        raise NotAllowed(
+            gettext_noop("Customers can only close and reopen their tickets."), field="status"
+        )
     if target not in TRANSITIONS[current]:
         raise InvalidInput(
-            f"A ticket that is {_label(current)} cannot become {_label(target)}.", field="status"
+            gettext_noop("A ticket that is %(current)s cannot become %(target)s."),
+            values={"current": _label(current), "target": _label(target)},
+            field="status",
         )
 
 
@@ -80,5 +94,17 @@ def times_after_move(
     return StatusTimes(resolved_at=resolved_at, closed_at=closed_at)
 
 
-def _label(status: str) -> str:
-    return str(Status(status).label).lower()
+# A status inside a sentence ("already pending"), said in the reader's language.
+STATUS_IN_A_SENTENCE = (
+    pgettext_lazy("status in a sentence", "new"),
+    pgettext_lazy("status in a sentence", "open"),
+    pgettext_lazy("status in a sentence", "in progress"),
+    pgettext_lazy("status in a sentence", "pending"),
+    pgettext_lazy("status in a sentence", "resolved"),
+    pgettext_lazy("status in a sentence", "closed"),
+    pgettext_lazy("status in a sentence", "reopened"),
+)
+
+
+def _label(status: str) -> Said:
+    return Said(str(Status(status).label).lower(), context="status in a sentence")

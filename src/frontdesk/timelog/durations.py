@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext_noop
+
 from frontdesk.core.errors import InvalidInput
 
-DURATION_HINT = "Write a duration such as 1h 30m, 90m, 1.5h or 45 (minutes)."
+DURATION_HINT = gettext_noop("Write a duration such as 1h 30m, 90m, 1.5h or 45 (minutes).")
 
 _HOURS_MINUTES = re.compile(
     r"""^(?:(?P<hours>\d{1,3}(?:[.,]\d{1,4})?)\s*h(?:ours?|rs?)?)?

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.compiled import CompiledRead
@@ -16,8 +17,8 @@ from frontdesk.tickets.models import Ticket
 from frontdesk.timelog.durations import format_minutes
 from frontdesk.timelog.models import TimeEntry
 
-NOT_FOR_CUSTOMERS = "Time entries are for agents and admins."
-ENTRY_NOT_FOUND = "There is no time entry with that id."
+NOT_FOR_CUSTOMERS = gettext_noop("Time entries are for agents and admins.")
+ENTRY_NOT_FOUND = gettext_noop("There is no time entry with that id.")
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,14 @@ from frontdesk.timelog.models import MAX_MINUTES, TimeEntry
 from frontdesk.timelog.selectors import ENTRY_NOT_FOUND
 
 NOTE_MAX = 500
-STAFF_ONLY = "Only agents and admins log time."
-NOT_YOURS = "You can change only the time you logged yourself; an admin can change anyone's."
-TOO_SHORT = "Log at least one minute."
-TOO_LONG = f"One entry holds at most {MAX_MINUTES // 60} hours; log longer work as several."
-DATE_FUTURE = "The work date cannot be in the future."
-DATE_INVALID = "Give the work date as YYYY-MM-DD."
+STAFF_ONLY = gettext_noop("Only agents and admins log time.")
+NOT_YOURS = gettext_noop(
+    "You can change only the time you logged yourself; an admin can change anyone's."
+)
+TOO_SHORT = gettext_noop("Log at least one minute.")
+TOO_LONG = gettext_noop("One entry holds at most %(hours)s hours; log longer work as several.")
+DATE_FUTURE = gettext_noop("The work date cannot be in the future.")
+DATE_INVALID = gettext_noop("Give the work date as YYYY-MM-DD.")
 
 
 def clean_minutes(value: object) -> int:
@@ -42,13 +44,13 @@ def clean_minutes(value: object) -> int:
     if minutes < 1:
         raise InvalidInput(TOO_SHORT, field="duration")
     if minutes > MAX_MINUTES:
-        raise InvalidInput(TOO_LONG, field="duration")
+        raise InvalidInput(TOO_LONG, values={"hours": MAX_MINUTES // 60}, field="duration")
     return minutes
 
 
 def clean_note(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput("The note must be text.", field="note")
+        raise InvalidInput(gettext_noop("The note must be text."), field="note")
     note = " ".join(value.split())
     if len(note) > NOTE_MAX:
         raise InvalidInput(

@@ -90,7 +90,7 @@ def friendly_errors(*, not_found_message: str = "") -> Callable[[PageView], Page
             except NotFound:
                 return not_found(request, not_found_message)
             except NotAllowed as exc:
-                return forbidden(request, exc.message)
+                return forbidden(request, exc.said())
 
         return wrapper
 

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from frontdesk.core.errors import Said
 
 RESPONSE_MAX = 64 * 1024
 EXCERPT_MAX = 500
@@ -38,7 +41,12 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class Refused(Exception):
-    """The destination is not allowed (scheme, address): retrying will not help."""
+    """The destination is not allowed (scheme, address): retrying will not help. ``said`` is
+    the reason marked for the catalogue (the form says it in its reader's language)."""
+
+    def __init__(self, said: Said) -> None:
+        super().__init__(said.english())
+        self.said = said
 
 
 class Unreachable(Exception):
@@ -64,22 +72,26 @@ class Answer:
 def parse_url(url: str) -> Target:
     """The parts of ``url`` a request needs; Refused when it is not a plain http(s) URL."""
     if not isinstance(url, str) or not url.isascii() or any(c.isspace() for c in url):
-        raise Refused("The URL must be plain http:// or https:// text, without spaces.")
+        raise Refused(
+            Said(gettext_noop("The URL must be plain http:// or https:// text, without spaces."))
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise Refused(f"The URL is not valid: {exc}.") from None
+        raise Refused(
+            Said(gettext_noop("The URL is not valid: %(why)s."), {"why": str(exc)})
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise Refused("Only http:// and https:// URLs are allowed.")
+        raise Refused(Said(gettext_noop("Only http:// and https:// URLs are allowed.")))
     if parts.username is not None or parts.password is not None:
-        raise Refused("A webhook URL cannot hold a user name or password.")
+        raise Refused(Said(gettext_noop("A webhook URL cannot hold a user name or password.")))
     if port == 0:
-        raise Refused("The URL's port must be between 1 and 65535.")
+        raise Refused(Said(gettext_noop("The URL's port must be between 1 and 65535.")))
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise Refused("The URL has no host name.")
+        raise Refused(Said(gettext_noop("The URL has no host name.")))
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -124,14 +136,22 @@ def check_literal(host: str) -> None:
     if allow_private():
         return
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        raise Refused("localhost is a loopback address; webhooks go to public addresses only.")
+        raise Refused(
+            Said(
+                gettext_noop(
+                    "localhost is a loopback address; webhooks go to public addresses only."
+                )
+            )
+        )
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return
     why = refusal(address)
     if why:
-        raise Refused(f"{why}; webhooks go to public addresses only.")
+        raise Refused(
+            Said(gettext_noop("%(why)s; webhooks go to public addresses only."), {"why": why})
+        )
 
 
 def resolve(target: Target) -> list[IPAddress]:
@@ -152,7 +172,12 @@ def resolve(target: Target) -> list[IPAddress]:
             why = refusal(address)
             if why:
                 raise Refused(
-                    f"{target.host} resolves to {why}; webhooks go to public addresses only."
+                    Said(
+                        gettext_noop(
+                            "%(host)s resolves to %(why)s; webhooks go to public addresses only."
+                        ),
+                        {"host": target.host, "why": why},
+                    )
                 )
     return addresses
 

@@ -31,8 +31,8 @@ from frontdesk.webhooks.models import (
 )
 from frontdesk.webhooks.payloads import event_payload, test_payload
 
-ADMINS_ONLY = "Only admins can see and change webhooks."
-NOT_FOUND = "There is no such webhook."
+ADMINS_ONLY = gettext_noop("Only admins can see and change webhooks.")
+NOT_FOUND = gettext_noop("There is no such webhook.")
 NAME_MAX = 100
 URL_MAX = 2000
 WEBHOOKS_MAX = 50
@@ -60,10 +60,10 @@ def _for_update(webhook_id: int) -> Webhook:
 
 def _clean_name(value: object, pk: int | None) -> str:
     if not isinstance(value, str) or not is_storable_text(value):
-        raise InvalidInput("The name must be text.", field="name")
+        raise InvalidInput(gettext_noop("The name must be text."), field="name")
     name = " ".join(value.split())
     if not name:
-        raise InvalidInput("Give the webhook a name.", field="name")
+        raise InvalidInput(gettext_noop("Give the webhook a name."), field="name")
     if len(name) > NAME_MAX:
         raise InvalidInput(
             gettext_noop("A name is at most %(limit)s characters."),
@@ -72,7 +72,7 @@ def _clean_name(value: object, pk: int | None) -> str:
         )
     same = Webhook.objects.filter(name__iexact=name)
     if (same if pk is None else same.exclude(pk=pk)).exists():
-        raise InvalidInput("Another webhook has this name.", field="name")
+        raise InvalidInput(gettext_noop("Another webhook has this name."), field="name")
     return name
 
 
@@ -80,10 +80,10 @@ def clean_url(value: object) -> str:
     """An http(s) URL with a host, and no address known to be forbidden (client.py checks
     every resolved address again when sending)."""
     if not isinstance(value, str):
-        raise InvalidInput("The URL must be text.", field="url")
+        raise InvalidInput(gettext_noop("The URL must be text."), field="url")
     url = value.strip()
     if not url:
-        raise InvalidInput("Give the URL the events are posted to.", field="url")
+        raise InvalidInput(gettext_noop("Give the URL the events are posted to."), field="url")
     if len(url) > URL_MAX:
         raise InvalidInput(
             gettext_noop("A URL is at most %(limit)s characters."),
@@ -94,21 +94,22 @@ def clean_url(value: object) -> str:
         target = client.parse_url(url)
         client.check_literal(target.host)
     except client.Refused as exc:
-        raise InvalidInput(str(exc), field="url") from None
+        raise InvalidInput(exc.said.text, values=exc.said.values, field="url") from None
     return url
 
 
 def _clean_events(value: object) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput("Events are a list of event names.", field="events")
+        raise InvalidInput(gettext_noop("Events are a list of event names."), field="events")
     unknown = sorted(set(value) - set(WebhookEvent.values))
     if unknown:
         raise InvalidInput(
-            f"Unknown events: {', '.join(unknown)} (known: {', '.join(WebhookEvent.values)}).",
+            gettext_noop("Unknown events: %(events)s (known: %(known)s)."),
+            values={"events": ", ".join(unknown), "known": ", ".join(WebhookEvent.values)},
             field="events",
         )
     if not value:
-        raise InvalidInput("Choose at least one event.", field="events")
+        raise InvalidInput(gettext_noop("Choose at least one event."), field="events")
     return [event for event in WebhookEvent.values if event in value]
 
 
@@ -117,7 +118,11 @@ def clean_webhook(values: Mapping[str, Any], *, webhook: Webhook | None = None) 
     named in the error, and nothing is changed."""
     refused = sorted(set(values) - FIELDS)
     if refused:
-        raise InvalidInput(f"Unknown fields: {', '.join(refused)}.", field=refused[0])
+        raise InvalidInput(
+            gettext_noop("Unknown fields: %(fields)s."),
+            values={"fields": ", ".join(refused)},
+            field=refused[0],
+        )
     merged = {**(snapshot(webhook) if webhook else {}), **values}
     cleaned: dict[str, Any] = {
         "name": _clean_name(merged.get("name", ""), webhook.pk if webhook else None),
@@ -126,11 +131,11 @@ def clean_webhook(values: Mapping[str, Any], *, webhook: Webhook | None = None) 
     }
     fmt = merged.get("format", WebhookFormat.JSON)
     if fmt not in WebhookFormat.values:
-        raise InvalidInput("The format is json or slack.", field="format")
+        raise InvalidInput(gettext_noop("The format is json or slack."), field="format")
     cleaned["format"] = fmt
     active = merged.get("active", True)
     if not isinstance(active, bool):
-        raise InvalidInput("Active is true or false.", field="active")
+        raise InvalidInput(gettext_noop("Active is true or false."), field="active")
     cleaned["active"] = active
     return cleaned
 
@@ -163,7 +168,7 @@ def _save(webhook: Webhook) -> None:
         with transaction.atomic():
             webhook.save()
     except IntegrityError:
-        raise Conflict("Another webhook has this name.", field="name") from None
+        raise Conflict(gettext_noop("Another webhook has this name."), field="name") from None
 
 
 def webhook_create(*, actor: User, values: Mapping[str, Any]) -> Webhook:
@@ -256,9 +261,11 @@ def delivery_resend(*, actor: User, webhook_id: int, delivery_id: int) -> Delive
                 Delivery.objects.select_for_update().filter(pk=delivery_id, webhook=webhook).first()
             )
         if delivery is None:
-            raise NotFound("There is no such delivery.")
+            raise NotFound(gettext_noop("There is no such delivery."))
         if delivery.status != Delivery.Status.FAILED:
-            raise InvalidInput("Only a failed delivery can be sent again.", field="delivery")
+            raise InvalidInput(
+                gettext_noop("Only a failed delivery can be sent again."), field="delivery"
+            )
         delivery.status = Delivery.Status.PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = clock.now()
@@ -276,7 +283,7 @@ def webhook_send_for_rule(
     when the webhook is off or gone (the rule's log says so)."""
     webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
     if webhook is None:
-        raise InvalidInput("the webhook is off or was deleted.")
+        raise InvalidInput(gettext_noop("the webhook is off or was deleted."))
     ticket = Ticket.objects.select_related("requester", "assignee").get(pk=ticket_id)
     extra = {"rule": {"id": rule_id, "name": name}}
     row = Delivery.objects.create(

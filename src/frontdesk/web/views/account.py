@@ -225,7 +225,7 @@ def profile_session_end(request: HttpRequest, user_session_id: int) -> HttpRespo
             actor=user, user_session_id=user_session_id, current_key=request.session.session_key
         )
     except NotFound as exc:
-        return not_found(request, exc.message)  # someone else's, or already ended
+        return not_found(request, exc.said())  # someone else's, or already ended
     except InvalidInput as exc:
         messages.error(request, exc.said())
     else:
@@ -282,7 +282,7 @@ def profile_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         token = api_tokens.api_token_revoke(actor=user, token_id=token_id)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     messages.success(request, gettext("Revoked the token “%(name)s”.") % {"name": token.name})
     return redirect("/profile#api-tokens")
 

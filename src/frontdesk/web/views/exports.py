@@ -24,7 +24,7 @@ def workspace_export(request: HttpRequest) -> HttpResponseBase:
     try:
         ticket_exports.check_may_export(user)  # before the filters are read, as the list does
     except NotAllowed as exc:
-        return forbidden(request, exc.message)
+        return forbidden(request, exc.said())
     form = WorkspaceForm(request.GET, agents=selectors.agents_assignable(user=user))
     query = form.query()
     if form.errors:  # a value the list would refuse: not an export of something else

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -93,7 +93,7 @@ def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_get_by_slug(user=request.user, slug=slug)
     answer = request.POST.get("helpful", "")
     if answer not in ("yes", "no"):
-        return _vote_answer(request, article, InvalidInput("Answer yes or no."))
+        return _vote_answer(request, article, InvalidInput(gettext_noop("Answer yes or no.")))
     if not request.user.is_authenticated and request.session.session_key is None:
         request.session.create()  # the anonymous reader's browser session: one answer each
     try:
@@ -284,7 +284,11 @@ def _with_image(
     data = request.POST.copy()
     image_form = ImageForm(request.POST, request.FILES)
     if not image_form.is_valid():
-        return ArticleForm(data), image_form, InvalidInput("Check the image's description.")
+        return (
+            ArticleForm(data),
+            image_form,
+            InvalidInput(gettext_noop("Check the image's description.")),
+        )
     try:
         image = services.article_image_add(
             actor=current_user(request),

@@ -64,5 +64,5 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "web/unsubscribe.html", {"target": done, "done": True})
         target = notifications.unsubscribe_target(token=token)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     return render(request, "web/unsubscribe.html", {"target": target, "done": False})

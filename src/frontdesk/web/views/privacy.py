@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -37,7 +38,7 @@ def profile_data_export(request: HttpRequest) -> HttpResponseBase:
     try:
         export = services.customer_export(actor=user, customer_id=user.pk)
     except NotAllowed as exc:
-        return forbidden(request, exc.message)
+        return forbidden(request, exc.said())
     except (InvalidInput, RateLimited) as exc:
         return _refused(request, exc)
     return _download(export)
@@ -50,9 +51,9 @@ def customer_privacy_page(request: HttpRequest, customer_id: int) -> HttpRespons
     try:
         return _customer_privacy(request, customer_id)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     except NotAllowed as exc:
-        return forbidden(request, exc.message)
+        return forbidden(request, exc.said())
 
 
 def _customer_privacy(request: HttpRequest, customer_id: int) -> HttpResponseBase:
@@ -74,7 +75,7 @@ def _customer_privacy(request: HttpRequest, customer_id: int) -> HttpResponseBas
         elif action == "erase":
             done = services.customer_erase(actor=actor, customer_id=customer_id)
         else:
-            raise InvalidInput("Choose export, anonymise or delete.", field="action")
+            raise InvalidInput(gettext_noop("Choose export, anonymise or delete."), field="action")
     except (InvalidInput, RateLimited) as exc:
         response = render(request, PAGE, {"preview": preview, "error": exc})
         return with_form_error(response, exc)

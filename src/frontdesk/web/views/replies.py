@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,7 +36,7 @@ from frontdesk.web.pages import (
 PICKER_LIMIT = 20
 REPLIES = "/replies"
 NOT_AN_ID = "That saved reply is not one of the list: choose it again."
-REPLY_GONE = (
+REPLY_GONE = gettext_noop(
     "The saved reply you used has just been deleted: send your message again without it, "
     "or choose another."
 )

@@ -99,7 +99,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     try:
         selectors.check_may_report(user)
     except NotAllowed as exc:
-        return forbidden(request, exc.message)
+        return forbidden(request, exc.said())
     context: dict[str, Any] = {
         "presets": list(periods.PRESETS),
         "values": {key: request.GET.get(key, "") for key in ("range", "from", "to")},
@@ -140,7 +140,7 @@ def reports_export(request: HttpRequest, name: str) -> HttpResponseBase:
     try:
         selectors.check_may_report(user)
     except NotAllowed as exc:
-        return forbidden(request, exc.message)
+        return forbidden(request, exc.said())
     if name not in tables.REPORT_NAMES:
         return not_found(request, tables.NO_REPORT)
     try:
@@ -148,7 +148,7 @@ def reports_export(request: HttpRequest, name: str) -> HttpResponseBase:
         report = selectors.report_for(user=user, period=period)
         lines = tables.report_lines(report, name)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     stamp = f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"

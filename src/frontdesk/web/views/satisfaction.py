@@ -35,7 +35,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey, chosen = services.survey_from_link(raw=token)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     context = {
         "survey": survey,
         "ticket": survey.ticket,
@@ -58,7 +58,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, PAGE, {**context, "error": exc}, status=400)
         return with_form_error(response, exc)
     except NotFound as exc:
-        return not_found(request, exc.message)
+        return not_found(request, exc.said())
     return render(
         request, PAGE, {**context, "survey": answered, "done": True, "thanks": gettext(THANKS)}
     )

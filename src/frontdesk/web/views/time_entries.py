@@ -36,7 +36,7 @@ def _answer(
 ) -> HttpResponse:
     if not getattr(request, "htmx", False):
         if error is not None:
-            messages.error(request, gettext(error.message))
+            messages.error(request, error.said())
         else:
             messages.success(request, done)
         return redirect(f"/ticket/{ticket_id}")

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -241,6 +241,10 @@ def _bulk_changes(data: QueryDict) -> dict[str, Any]:
     return changes
 
 
+def _reason_said(refusal: bulk.Refusal) -> str:
+    return refusal.said.said() if refusal.said else gettext(refusal.reason)
+
+
 def _summary_text(summary: bulk.BulkSummary) -> str:
     parts = []
     if summary.changed:
@@ -258,7 +262,7 @@ def _summary_text(summary: bulk.BulkSummary) -> str:
     for refusal in summary.refused[:3]:
         parts.append(
             gettext("Not changed: %(number)s: %(reason)s")
-            % {"number": f"TKT-{refusal.ticket_id:06d}", "reason": gettext(refusal.reason)}
+            % {"number": f"TKT-{refusal.ticket_id:06d}", "reason": _reason_said(refusal)}
         )
     if len(summary.refused) > 3:
         more = len(summary.refused) - 3
@@ -339,7 +343,7 @@ def saved_view_change(request: HttpRequest, view_id: int) -> HttpResponse:
             )
             done = gettext("Renamed the view to “%(name)s”.") % {"name": view.name}
         else:
-            raise InvalidInput("That action is not available.")
+            raise InvalidInput(gettext_noop("That action is not available."))
     except InvalidInput as exc:
         return _answer(request, user, exc.said(), failed=True)
     return _answer(request, user, done)
