@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -41,3 +44,24 @@ def test_passive_requests_do_not_renew_it(client: Client, customer: User) -> Non
     refresh = client.get("/home", headers={"X-Frontdesk-Passive": "1"})
     assert refresh.status_code == 200
     assert settings.SESSION_COOKIE_NAME not in refresh.cookies
+
+
+def test_a_request_is_resolved_once_to_know_whether_it_is_passive(
+    client: Client, customer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the view, the handler's own resolving says which view it was: the URL is not
+    resolved a second time (one near the end of the URLconf cost a third of a request)."""
+    from frontdesk.core import middleware
+
+    calls: list[str] = []
+    real = middleware.resolve
+
+    def counted(path: str) -> Any:
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(middleware, "resolve", counted)
+    client.force_login(customer)
+    assert client.get("/api/session-status/").status_code == 200  # passive: kept as it was
+    assert client.get("/home").status_code == 200
+    assert calls == []
