@@ -261,8 +261,15 @@ def test_claimable_queue_is_staff_only_oldest_first_and_excludes_closed(
     first, second, third = (open_ticket(customer, f"Studio problem number {n}") for n in range(3))
     services.ticket_change_status(actor=agent, ticket_id=second.pk, status=Status.CLOSED)
     assert list(selectors.tickets_claimable(user=agent)) == [first, third]
+    # SupportMe's rows of the same queue (compiled once): the same tickets, in the same order.
+    rows = selectors.ticket_rows_claimable(user=agent)
+    assert [(row.pk, row.title, row.status) for row in rows] == [
+        (ticket.pk, ticket.title, ticket.status) for ticket in (first, third)
+    ]
     with pytest.raises(NotAllowed):
         selectors.tickets_claimable(user=customer)
+    with pytest.raises(NotAllowed):
+        selectors.ticket_rows_claimable(user=customer)
 
 
 def test_assign_only_to_agents(customer: User, agent: User, other_customer: User) -> None:

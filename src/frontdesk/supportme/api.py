@@ -297,7 +297,7 @@ def get_closed_tickets(request: HttpRequest, user_id: int) -> JsonResponse:
 @_only("GET")
 def get_unclaimed_tickets(request: HttpRequest, user_id: int | None = None) -> JsonResponse:
     user = _signed_in(request)
-    tickets = selectors.tickets_claimable(user=user)
+    tickets = selectors.ticket_rows_claimable(user=user)
     return _answer({"tickets": [_ticket_data(ticket) for ticket in tickets]})
 
 

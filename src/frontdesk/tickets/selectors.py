@@ -233,6 +233,11 @@ _ticket_rows_active_for = CompiledRead(
         *ROW_FIELDS
     )
 )
+# The agents' queue as SupportMe lists it, compiled and as rows: built each time and read as
+# Ticket instances it took 2.8 ms for a queue of 27, 0.73 ms so (bench/flow_cpu.py).
+_ticket_rows_claimable = CompiledRead(
+    lambda shape, user_id: _claimable(access.gate_stand_in(shape, user_id)).values_list(*ROW_FIELDS)
+)
 _ticket_rows_done_for = CompiledRead(
     lambda shape, user_id: _done_for(access.gate_stand_in(shape, user_id), None).values_list(
         *ROW_FIELDS, "done_at"
@@ -243,6 +248,16 @@ _ticket_rows_done_for = CompiledRead(
 def tickets_claimable(*, user: User) -> QuerySet[Ticket]:
     """Unassigned active tickets, oldest first: the agents' priority queue."""
     check_staff(user, access.NOT_AUTHORISED)
+    return _claimable(user)
+
+
+def ticket_rows_claimable(*, user: User) -> list[TicketRow]:
+    """:func:`tickets_claimable` as rows (SupportMe's list)."""
+    check_staff(user, access.NOT_AUTHORISED)
+    return [TicketRow(*row) for row in _ticket_rows_claimable(access.gate_shape(user), user.pk)]
+
+
+def _claimable(user: User) -> QuerySet[Ticket]:
     tickets = access.tickets_visible_to(user)
     return tickets.filter(IS_ACTIVE, assignee__isnull=True).order_by("created_at", "id")
 
