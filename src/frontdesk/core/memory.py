@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 LARGE_BLOCK = 1 << 20
@@ -27,20 +26,3 @@ def return_large_blocks_to_the_system() -> None:
         return
     mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
 
-
-def give_back_what_start_up_freed() -> None:
-    """Collect garbage and hand glibc's free heap pages back to the system (``malloc_trim``).
-
-    ``serve`` migrates and checks the project before granian forks its workers: what that
-    allocated and freed stays in the heap's free lists, and every forked worker starts with
-    those pages resident too. Measured: a first start's web worker began at 131 MB with it
-    left there."""
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        malloc_trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
-        return
-    malloc_trim(0)

@@ -35,7 +35,7 @@ from frontdesk.core.lifecycle import (
     name_this_process_the_parent,
     port_taken,
 )
-from frontdesk.core.memory import give_back_what_start_up_freed, return_large_blocks_to_the_system
+from frontdesk.core.memory import return_large_blocks_to_the_system
 from frontdesk.notifications.backends import mail_out_summary
 
 ADMIN_PASSWORD_FILE = "initial_admin_password"  # noqa: S105 (a file name)
@@ -165,7 +165,6 @@ class Command(BaseCommand):
         self.stdout.flush()
         _close_database_connections()
         return_large_blocks_to_the_system()
-        give_back_what_start_up_freed()
         name_this_process_the_parent()
         companions = _Companions(self._start_companions(options))
         try:
@@ -177,8 +176,7 @@ class Command(BaseCommand):
         """Copy the database if migrations are pending, and migrate, in a forked child that
         then exits. What migrating allocates (the migration graph, each step's model states)
         would otherwise stay in this process's heap, and every web worker forked from it would
-        start with it: measured, 9 MB more per web worker on a first start and 3.5 MB on later
-        ones (docs/decisions.md, 77)."""
+        start with it (docs/decisions.md, 77, has the numbers)."""
         self.stdout.flush()
         self.stderr.flush()
         _close_database_connections()
