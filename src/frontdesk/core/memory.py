@@ -25,4 +25,3 @@ def return_large_blocks_to_the_system() -> None:
     except (OSError, AttributeError):
         return
     mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
-
