@@ -169,3 +169,21 @@ def test_a_taken_admin_name_is_explained_not_a_crash(db: None) -> None:
         patch.setattr("frontdesk.core.management.commands.serve.Command._serve", lambda *a: None)
         call_command("serve", "--no-worker", "--no-migrate", stdout=out)
     assert "the name 'admin' is taken" in out.getvalue()
+
+
+def test_serve_stops_when_its_migrating_child_fails(tmp_path: Path) -> None:
+    """Migrations run in a child of ``serve`` (docs/decisions.md, 77): when they fail, serve
+    says so and exits without serving, as when it migrated in itself."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "frontdesk.sqlite3").write_bytes(b"not a database " * 512)
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(free_port()),
+         "--no-worker"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "The database was not migrated (see above)" in result.stderr
+    assert "Frontdesk is at" not in result.stdout

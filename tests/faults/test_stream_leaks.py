@@ -1,9 +1,9 @@
 """Live streams leak nothing: a real ``frontdesk serve`` opens and closes streams in cycles,
 and its web worker's open files, threads and database connections come back to where they
-were, and its memory grows by no more than RSS_GROWTH over the cycles. Measured before the fix:
-793 SQLite connections leaked over four cycles of 200 streams and a worker grew from 87 to
-254 MB. What a worker weighs at rest is a benchmark's number (bench/README.md, "Memory"), not
-this test's: it grows with every feature the process imports."""
+were, its memory grows by no more than RSS_GROWTH over the cycles, and it stays under the
+150 MB budget. Measured before the fix: 793 SQLite connections leaked over four cycles of 200
+streams and a worker grew from 87 to 254 MB. At rest after the streams a worker weighs about
+121 MB (bench/memory.py; bench/README.md, "Memory"), so the budget leaves ~29 MB of room."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ POSTGRES = os.environ.get("FRONTDESK_TEST_POSTGRES", "postgres://postgres@127.0.
 CYCLES = 4
 STREAMS = 50
 RSS_GROWTH = 16 * 1024 * 1024  # 50 leaked streams a cycle would pass it by the second
+RSS_BUDGET = 150 * 1024 * 1024  # bench/README.md's budget per web process
 # A little slack for what a process allocates lazily (a pool's connection, a logging handler).
 SLACK = {"open files": 6, "threads": 2, "database connections": 1}
 
@@ -183,7 +184,9 @@ def test_streams_opened_and_closed_in_cycles_leave_nothing_behind(served: Served
         # Open streams hold no database connection each (given back before streaming).
         assert in_use["database connections"] <= baseline["database connections"] + 1, cycle
         assert in_use["rss"] < baseline["rss"] + RSS_GROWTH, (cycle, baseline, in_use)
+        assert in_use["rss"] < RSS_BUDGET, (cycle, in_use)
         after = _settled(served, baseline)
         for name, slack in SLACK.items():
             assert after[name] <= baseline[name] + slack, (cycle, name, baseline, after)
         assert after["rss"] < baseline["rss"] + RSS_GROWTH, (cycle, baseline, after)
+        assert after["rss"] < RSS_BUDGET, (cycle, after)

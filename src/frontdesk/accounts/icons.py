@@ -8,7 +8,6 @@ import io
 from functools import lru_cache
 
 from django.http import Http404, HttpRequest, HttpResponse
-from PIL import Image, ImageDraw
 
 from frontdesk.accounts.models import ProfileIcon
 
@@ -27,6 +26,8 @@ _PALETTE: dict[str, tuple[str, str]] = {
 
 @lru_cache(maxsize=len(_PALETTE))
 def icon_png(name: str) -> bytes:
+    from PIL import Image, ImageDraw  # here: each icon is drawn once per process, if ever
+
     background, figure = _PALETTE[name]
     big = SIZE * _SCALE
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
-import segno
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
@@ -165,6 +164,8 @@ class Enrolment:
         """The QR code as inline SVG markup, made here: the page fetches nothing, and no
         image source needs allowing in the Content-Security-Policy. Dark on white in both
         themes, so any phone can read it."""
+        import segno  # here: only the set-up page draws a QR code
+
         qr = segno.make(self.uri, error="m")
         svg = qr.svg_inline(scale=5, border=3, dark="#000", light="#fff", title="QR code")
         return mark_safe(svg)  # noqa: S308 (segno's own markup; the URI is encoded as modules)

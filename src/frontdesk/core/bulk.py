@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
-from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 T = TypeVar("T")
 
@@ -38,6 +40,8 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def progress(total: int, label: str, unit: str, *, show: bool) -> tqdm[Any]:
     """A progress bar on stderr, shown only when ``show`` and stderr is a terminal."""
+    from tqdm import tqdm  # here: only commands show progress, every process imports this module
+
     # disable=None: tqdm stays silent when stderr is not a terminal (logs, cron, tests).
     return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=None if show else True)
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
-_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_PARSER.enable(["table", "strikethrough"])
 # The only image addresses an article may hold: the desk's own, relative.
 IMAGE_SRC = re.compile(r"^/kb/images/[1-9][0-9]{0,17}$")
 
@@ -42,7 +41,15 @@ def _image(self: Any, tokens: Sequence[Token], index: int, options: Any, env: An
     return str(self.renderInlineAsText(token.children or [], options, env))
 
 
-_PARSER.add_render_rule("image", _image)
+@cache
+def _parser() -> MarkdownIt:
+    # Built on first use: markdown-it-py is ~70 modules a web process needs only for articles.
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.enable(["table", "strikethrough"])
+    parser.add_render_rule("image", _image)
+    return parser
 
 
 def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
@@ -54,7 +61,9 @@ def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
 
 def markdown_to_html(text: str) -> str:
     """Safe HTML for ``text``: what the reader's page shows as it is."""
-    html = _PARSER.render(text)
+    import nh3  # here, not at import: most requests render no article
+
+    html = _parser().render(text)
     return nh3.clean(
         html,
         tags=set(TAGS),

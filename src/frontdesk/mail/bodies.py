@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from html.parser import HTMLParser
 
-import nh3
-
 from frontdesk.core.text import with_unix_line_breaks
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
@@ -107,6 +105,8 @@ class _TextFromHtml(HTMLParser):
 def html_to_text(html: str) -> str:
     """Readable text from HTML, sanitised first: scripts, styles and their content never
     reach the text."""
+    import nh3  # here, not at import: only HTML-only mail needs it, and web processes rarely
+
     clean = nh3.clean(html, tags=_HTML_TAGS, attributes={"a": {"href"}}, link_rel=None)
     parser = _TextFromHtml()
     parser.feed(clean)

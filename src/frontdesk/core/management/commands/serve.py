@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,12 @@ from frontdesk.accounts.services import user_create_admin
 from frontdesk.core.backup import BackupError, safety_copy_before_migrating
 from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
-from frontdesk.core.lifecycle import PORT_TAKEN, name_this_process_the_parent, port_taken
+from frontdesk.core.lifecycle import (
+    PORT_TAKEN,
+    die_with_parent,
+    name_this_process_the_parent,
+    port_taken,
+)
 from frontdesk.core.memory import return_large_blocks_to_the_system
 from frontdesk.notifications.backends import mail_out_summary
 
@@ -38,6 +44,7 @@ NEEDS_REDIS = (
     "through Redis. Set REDIS_URL (docs/deploy.md), or serve with one process."
 )
 
+MIGRATION_FAILED = "The database was not migrated (see above), so Frontdesk was not started."
 
 # Ctrl+C or SIGTERM: the job worker and the live endpoint are told at once and get
 # COMPANIONS_STOP_SECONDS (a job in progress finishes or is retried from the queue), the web
@@ -148,8 +155,7 @@ class Command(BaseCommand):
             if port and port_taken(options["host"], port):
                 raise CommandError(PORT_TAKEN.format(host=options["host"], port=port))
         if not options["no_migrate"]:
-            self._copy_before_migrating()
-            call_command("migrate", interactive=False, verbosity=0)
+            self._migrate_in_a_child()
         self._announce_admin()
         self.stdout.write(
             f"Frontdesk is at http://{options['host']}:{options['port']}/ "
@@ -165,6 +171,37 @@ class Command(BaseCommand):
             self._serve(options, companions)
         finally:
             companions.stop(within=COMPANIONS_STOP_SECONDS)
+
+    def _migrate_in_a_child(self) -> None:
+        """Copy the database if migrations are pending, and migrate, in a forked child that
+        then exits. What migrating allocates (the migration graph, each step's model states)
+        would otherwise stay in this process's heap, and every web worker forked from it would
+        start with it (docs/decisions.md, 77, has the numbers)."""
+        self.stdout.flush()
+        self.stderr.flush()
+        _close_database_connections()
+        name_this_process_the_parent()
+        pid = os.fork()
+        if pid == 0:  # the child: migrate, say what went wrong, never return
+            code = 1
+            try:
+                # Stopped with serve, as when it migrated itself: not left migrating alone.
+                die_with_parent(signal.SIGTERM)
+                self._copy_before_migrating()
+                call_command("migrate", interactive=False, verbosity=0)
+                code = 0
+            except CommandError as exc:
+                self.stderr.write(f"CommandError: {exc}")
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                _close_database_connections()
+                self.stdout.flush()
+                self.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise CommandError(MIGRATION_FAILED)
 
     def _copy_before_migrating(self) -> None:
         keep = env_int("FRONTDESK_MIGRATE_COPIES", 3, minimum=0)
