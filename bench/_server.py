@@ -7,6 +7,7 @@ tables.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
 import os
@@ -81,6 +82,43 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     sys.exit(f"{url} did not answer within {timeout:.0f} s:\n{log.read_text()}")
 
 
+def wsgi_environ(
+    method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The WSGI environ a server would give Django for this request (``path`` may carry a
+    query; ``headers`` by their HTTP names), for benchmarks that call the application in
+    process."""
+    path, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    return environ
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a started ``frontdesk serve`` to stop as Ctrl+C does; kill its group if it will not."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextmanager
 def served(
     *,
@@ -121,12 +159,7 @@ def served(
             wait_ready(base_url + "/login", process, log, timeout=180)
             yield Server(base_url, env, process.pid)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)
             _show_first_traceback(log.read_text(errors="replace"))
 
 

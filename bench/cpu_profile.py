@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import json
 import os
 import subprocess
@@ -42,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _server import LOAD_TEST_ENV, PASSWORD, ProcessSampler, pin_client, served
+from _server import LOAD_TEST_ENV, PASSWORD, ProcessSampler, pin_client, served, wsgi_environ
 
 MESSAGES = 50
 TICKETS = 5
@@ -110,24 +109,10 @@ def wsgi_sender() -> Callable[[str, str, bytes, str], tuple[int, bytes]]:
     handler = WSGIHandler()
 
     def send(method: str, path: str, body: bytes, token: str) -> tuple[int, bytes]:
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {token}" if token else "",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-        }
-        if not token:
-            del environ["HTTP_AUTHORIZATION"]
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        environ = wsgi_environ(method, path, body=body, headers=headers)
         status: list[str] = []
         response = handler(environ, lambda line, headers, *_: status.append(line))
         try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import random
@@ -33,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from _server import LOAD_TEST_ENV, PASSWORD
+from _server import LOAD_TEST_ENV, PASSWORD, wsgi_environ
 
 Send = Callable[..., tuple[int, dict[str, Any]]]
 
@@ -52,23 +51,10 @@ class Story:
         self, kind: str, method: str, path: str, body: Any = None, token: str = ""
     ) -> tuple[int, dict[str, Any]]:
         raw = json.dumps(body).encode() if body is not None else b""
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(raw)),
-            "wsgi.input": io.BytesIO(raw),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-        }
+        headers = {"Content-Type": "application/json"}
         if token:
-            environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            headers["Authorization"] = f"Bearer {token}"
+        environ = wsgi_environ(method, path, body=raw, headers=headers)
         status: list[str] = []
         started = time.process_time()
         answer = self.application(environ, lambda line, headers, *_: status.append(line))

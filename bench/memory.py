@@ -19,7 +19,6 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import psutil
 import psycopg
-from _server import FRONTDESK, LOAD_TEST_ENV, free_port
+from _server import FRONTDESK, LOAD_TEST_ENV, free_port, stop
 
 STREAMS = 50
 STEPS = [
@@ -227,12 +226,7 @@ def one_run(server_url: str | None, *, migrated: bool) -> list[int]:
             found.append(psutil.Process(serve.pid).memory_info().rss)
             return found
         finally:
-            serve.send_signal(signal.SIGINT)
-            try:
-                serve.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(serve.pid, signal.SIGKILL)
-                serve.wait()
+            stop(serve)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from _server import LOAD_TEST_ENV, percentile
+from _server import LOAD_TEST_ENV, percentile, wsgi_environ
 
 PASSWORD = "demo-password"  # every demo account's (tickets/demo.py)
 LONG_TITLE = "Scale benchmark a conversation of fifty messages"  # bench/scale.py's threads
@@ -48,24 +48,7 @@ class Handler:
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> tuple[int, dict[str, list[str]], bytes]:
-        path, _, query = path.partition("?")
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-        }
-        for name, value in headers.items():
-            key = name.upper().replace("-", "_")
-            environ[key if key in ("CONTENT_TYPE",) else f"HTTP_{key}"] = value
+        environ = wsgi_environ(method, path, body=body, headers=headers)
         answer: list[tuple[str, list[tuple[str, str]]]] = []
         response = self.handler(environ, lambda line, heads, *_: answer.append((line, heads)))
         try:

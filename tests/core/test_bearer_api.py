@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from typing import Any
 from unittest import mock
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
@@ -26,23 +26,17 @@ BEARER = "Bearer x.y.z"
 def _environ(
     method: str, path: str, *, authorization: str = BEARER, body: bytes = b"", **extra: str
 ) -> dict[str, Any]:
-    environ = {
+    environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
         **extra,
     }
     if authorization:
         environ["HTTP_AUTHORIZATION"] = authorization
+    setup_testing_defaults(environ)  # the rest as a server gives it
     return environ
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from frontdesk.accounts.middleware import use_language
+from frontdesk.core.middleware import carries_bearer_token
 
 # Each does nothing for a bearer call without cookies to the SupportMe API (tested by running
 # the seed's contract tables through this chain: tests/supportme/conftest.py).
@@ -71,7 +72,7 @@ _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 def is_bearer_api_call(environ: dict[str, Any]) -> bool:
     """A SupportMe API call with a bearer token and no cookie (from the WSGI environ)."""
-    if environ.get("HTTP_COOKIE") or environ.get("HTTP_AUTHORIZATION", "")[:7].lower() != "bearer ":
+    if environ.get("HTTP_COOKIE") or not carries_bearer_token(environ):
         return False
     method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
     if method == "GET":

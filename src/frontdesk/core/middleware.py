@@ -10,7 +10,7 @@ caused by a live event says so with the ``X-Frontdesk-Passive`` header.
 from __future__ import annotations
 
 import http.client
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -61,8 +61,12 @@ def is_bearer_only(request: HttpRequest) -> bool:
     session to load, time out or prolong, no flash messages, no page time zone; and it must
     not be given a session. Without cookies it cannot pass a CSRF check either, so no form
     (signing in included) can succeed through it."""
-    authorization = request.META.get("HTTP_AUTHORIZATION", "")
-    return authorization[:7].lower() == "bearer " and not request.COOKIES
+    return carries_bearer_token(request.META) and not request.COOKIES
+
+
+def carries_bearer_token(meta: Mapping[str, Any]) -> bool:
+    """An ``Authorization: Bearer …`` header in a request's META (or a WSGI environ)."""
+    return str(meta.get("HTTP_AUTHORIZATION", ""))[:7].lower() == "bearer "
 
 
 class ActivitySessionMiddleware(SessionMiddleware):
