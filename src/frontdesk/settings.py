@@ -278,7 +278,10 @@ HUEY = {
             "connection": {"url": REDIS_URL},
         }
         if REDIS_URL
-        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+        else {
+            "huey_class": "frontdesk.core.jobs.LocalHuey",
+            "filename": str(DATA_DIR / "jobs.sqlite3"),
+        }
     ),
 }
 

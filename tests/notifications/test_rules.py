@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.mail.loop import no_automatic_mail_to
-from frontdesk.notifications import kinds
+from frontdesk.notifications import kinds, rules
 from frontdesk.notifications.models import DigestItem, OutboxMail
 from frontdesk.notifications.preferences import notification_preferences_set
 from frontdesk.tickets import services
@@ -257,6 +257,34 @@ def test_at_most_n_mails_per_address_per_day(customer: User, agent: User, clock:
     clock.advance(24 * 3600 + 1)  # type: ignore[attr-defined]
     services.message_post(actor=agent, ticket_id=ticket.pk, body="Four")
     assert len(outbox(recipient=customer)) == 4
+
+
+@override_settings(FRONTDESK_MAIL_PER_ADDRESS_PER_DAY=1)
+def test_the_cap_is_warned_about_once_a_day_per_address(
+    customer: User, agent: User, clock: object, caplog: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(rules, "_capped_today", rules._CappedToday())
+    ticket = open_ticket(customer)  # the receipt: the cap
+    caplog.set_level("DEBUG", logger=rules.logger.name)
+
+    def warned() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelname == "WARNING" and "john@" in r.message
+        ]
+
+    for body in ("One", "Two", "Three"):
+        services.message_post(actor=agent, ticket_id=ticket.pk, body=body)
+    assert len(outbox(recipient=customer)) == 1
+    assert len(warned()) == 1
+    assert "mails today already" in warned()[0]
+    held = [r for r in caplog.records if r.levelname == "DEBUG" and "john@" in r.getMessage()]
+    assert len(held) == 2
+    clock.advance(24 * 3600 + 1)  # type: ignore[attr-defined]
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Four")  # sent: a new day
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Five")  # over: warned again
+    assert len(warned()) == 2
 
 
 def _reply_then_fail(agent: User, ticket: Ticket) -> None:

@@ -148,7 +148,7 @@ def _sqlite_database_path() -> Path:
 
 def _jobs_database_path() -> Path | None:
     huey = settings.HUEY
-    if huey.get("huey_class") != "huey.SqliteHuey":
+    if "filename" not in huey:
         return None  # Redis keeps the queue; what it holds is rebuilt from the database
     return Path(str(huey["filename"]))
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -379,11 +379,46 @@ def _within_limits(pairs: list[tuple[Notice, User]]) -> list[tuple[Notice, User]
     within = []
     for notice, user in kept:
         if sent[user.email] >= cap:
-            logger.warning("No %s to %s: %d mails today already.", notice.kind, user.email, cap)
+            _say_capped(notice, user.email, cap)
             continue
         sent[user.email] += 1
         within.append((notice, user))
     return within
+
+
+class _CappedToday:
+    """The addresses this process has warned about today (UTC): a desk whose agent gets
+    hundreds of replies a day would otherwise log a warning for every mail the cap holds
+    back. Later ones go to the debug log."""
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self.addresses: set[str] = set()
+
+    def first_today(self, address: str) -> bool:
+        today = now().date()
+        if today != self.day:
+            self.day, self.addresses = today, set()
+        if address in self.addresses:
+            return False
+        self.addresses.add(address)
+        return True
+
+
+_capped_today = _CappedToday()
+
+
+def _say_capped(notice: Notice, address: str, cap: int) -> None:
+    if _capped_today.first_today(address):
+        logger.warning(
+            "No %s to %s: %d mails today already (said once a day for each address; the "
+            "next ones are in the debug log).",
+            notice.kind,
+            address,
+            cap,
+        )
+    else:
+        logger.debug("No %s to %s: %d mails today already.", notice.kind, address, cap)
 
 
 def mails_today(addresses: set[str]) -> dict[str, int]:
