@@ -271,3 +271,18 @@ def test_a_model_with_save_receivers_is_saved_through_model_save(desk: list[Tick
         post_save.disconnect(dispatch_uid="test-save-fields", sender=Ticket)
     assert heard == [(ticket.pk, frozenset({"status"}))]
     assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING
+
+
+@pytest.mark.django_db
+def test_a_profile_read_matches_its_queryset(cast: list[User]) -> None:
+    from frontdesk.accounts import selectors as accounts
+
+    for user_id in [0, *(person.pk for person in cast)]:
+        compiled = accounts.user_get(user_id=user_id)
+        expected = User.objects.get(pk=user_id)
+        fields = [field.attname for field in User._meta.concrete_fields]
+        assert [getattr(compiled, f) for f in fields] == [getattr(expected, f) for f in fields]
+        assert compiled._state.adding is False and compiled._state.db == "default"
+    with pytest.raises(NotFound):
+        accounts.user_get(user_id=max(person.pk for person in cast) + 1)
+    assert len(accounts._user_by_id.plans) == 1  # one SQL for every id, compiled once
