@@ -75,17 +75,17 @@ def awkward_mail() -> _Mail:
     to += ['"O\'Brien \\"the boss\\"" <ob@example.org>', "Zoë Ålund <zoe@example.net>"]
     mail = _Mail(
         subject="Réponse à votre demande « imprimante » : elle imprime de nouveau, " * 3,
-        body="Bonjour,\n\nC’est réparé.\n",
+        body="Bonjour,\n\nC\u2019est réparé.\n",
         from_email='"Support, Frontdesk" <support@example.com>',
         to=to,
-        reply_to=["Équipe d’assistance <reply+t1.u2@example.com>"],
+        reply_to=["Équipe d\u2019assistance <reply+t1.u2@example.com>"],
         headers={
             "Message-ID": "<t1.u2.abc@example.com>",
             "References": " ".join(f"<id{n}.{'x' * 20}@example.com>" for n in range(10)),
             "List-Unsubscribe": f"<https://desk.example.com/unsubscribe/{'t' * 120}>",
         },
     )
-    mail.attach_alternative("<p>C’est réparé.</p>", "text/html")
+    mail.attach_alternative("<p>C\u2019est réparé.</p>", "text/html")
     return mail
 
 
@@ -112,13 +112,13 @@ def test_an_awkward_mail_reads_back_as_it_was_written() -> None:
     assert str(parsed["Subject"]) == " " + mail.subject
     assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == getaddresses(mail.to)
     assert parsed["From"].addresses[0].display_name == "Support, Frontdesk"
-    assert parsed["Reply-To"].addresses[0].display_name == "Équipe d’assistance"
+    assert parsed["Reply-To"].addresses[0].display_name == "Équipe d\u2019assistance"
     assert parsed["References"] == mail.extra_headers["References"]
     # Too long for one line and nowhere to fold: compat32 puts it on the next line, whole.
     assert parsed["List-Unsubscribe"] == " " + mail.extra_headers["List-Unsubscribe"]
     # The parts as sent, each line ending in CRLF on the wire.
     assert parsed.get_body(("plain",)).get_content() == mail.body.replace("\n", "\r\n")
-    assert parsed.get_body(("html",)).get_content() == "<p>C’est réparé.</p>"
+    assert parsed.get_body(("html",)).get_content() == "<p>C\u2019est réparé.</p>"
 
     lines = raw.split(b"\r\n")
     assert max(len(line) for line in lines) <= 998
