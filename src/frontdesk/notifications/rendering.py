@@ -116,8 +116,9 @@ def _opening_query(shape: None, ticket_id: int) -> QuerySet[Message]:
     )
 
 
-# A new ticket's first message, quoted in the mail to every agent: built and compiled for each
-# of them, then its author read apart, was half of such a mail's CPU outside the templates.
+# A new ticket's first message, quoted in the mail to every agent: its query was built and
+# compiled for each of them, and its author read by a second one (bench/README.md, "Mail:
+# headers and templates").
 _opening = CompiledRead(_opening_query)
 
 
