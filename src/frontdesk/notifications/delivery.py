@@ -326,7 +326,7 @@ _locked_due = CompiledRead(_locked_due_query)
 _followers = CompiledRead(_followers_query)
 _sent_before = CompiledRead(_sent_before_query)
 _received = CompiledRead(_received_query)
-# Recording each mail's outcome built and compiled an UPDATE per mail: a tenth of the worker's
+# Recording each mail's outcome built and compiled an UPDATE per mail: an eighth of the worker's
 # CPU per mail (bench/README.md, "Mail: headers and templates"). Once per set of fields now.
 _outcome = CompiledUpdate(_outcome_query)
 
@@ -451,7 +451,7 @@ def _reason_to_skip(mail: OutboxMail) -> str:
 class _Mail(EmailMultiAlternatives):
     """A mail whose multipart boundaries are chosen before it is written out, and whose
     headers are written by :data:`~frontdesk.notifications.headers.FOLDING` (the same bytes as
-    ``compat32``, a third less CPU per mail). Left to the standard library's generator, each
+    ``compat32``, in half the time). Left to the standard library's generator, each
     boundary is a random number checked against the whole text with a regular expression
     compiled for that boundary alone: 6 % of the worker's CPU per mail (bench/README.md,
     "Mail"). 128 random bits cannot turn up in a mail's text by chance, and only the desk
