@@ -409,6 +409,27 @@ def test_a_crash_after_handing_over_sends_once_more_with_the_same_message_id(
     assert len(smtp_sink.received) == 2
 
 
+def test_an_outcome_is_recorded_only_while_our_claim_holds(
+    customer: User, ticket: Ticket, clock: Clock
+) -> None:
+    """Recorded by an UPDATE compiled once per set of fields: it must still match only the
+    claim it was made for, with each value where it belongs."""
+    first, second = enqueue(customer, ticket), enqueue(customer, ticket)
+    OutboxMail.objects.filter(pk__in=[first.pk, second.pk]).update(
+        status=Status.SENDING, attempts=1
+    )
+    OutboxMail.objects.filter(pk=second.pk).update(attempts=2)  # another worker's claim now
+    sent_at = now()
+    for mail in (first, second):
+        delivery._record(mail, 1, status=Status.SENT, sent_at=sent_at, subject=f"S{mail.pk}")
+    row = reloaded(first)
+    assert (row.status, row.sent_at, row.subject) == (Status.SENT, sent_at, f"S{first.pk}")
+    assert reloaded(second).status == Status.SENDING and reloaded(second).subject == ""
+    delivery._record(second, 2, status=Status.PENDING, attempts=1, last_error="Away")
+    row = reloaded(second)
+    assert (row.status, row.attempts, row.last_error) == (Status.PENDING, 1, "Away")
+
+
 def test_a_crash_before_handing_over_sends_it_once_after_the_claim_lapses(
     smtp_sink: SmtpSink,
     customer: User,

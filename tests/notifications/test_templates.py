@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import signing
+from pytest_django import DjangoAssertNumQueries
 
 from frontdesk.accounts.models import User
 from frontdesk.notifications.models import OutboxMail
 from frontdesk.notifications.preferences import UNSUBSCRIBE_SALT
-from frontdesk.notifications.rendering import RenderedMail, render
+from frontdesk.notifications.rendering import RenderedMail, context_for, render
 from frontdesk.tickets import services
 from frontdesk.tickets.models import Status, Ticket
 from tests.conftest import Clock, open_ticket
@@ -164,6 +165,23 @@ def test_new_ticket_shows_the_opening_message(customer: User, agent: User) -> No
     assert rendered.subject == f"[{ticket.number}] New ticket: {HOSTILE_TITLE}"
     assert HOSTILE_BODY in rendered.text
     assert "<script>" not in rendered.html and "<img" not in rendered.html
+
+
+def test_new_ticket_reads_the_opening_message_with_its_author_in_one_query(
+    customer: User, agent: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    ticket = open_ticket(customer, "Printer", "It prints nothing.")
+    services.message_post(actor=agent, ticket_id=ticket.pk, body="Looking at it.")
+    mail = (  # with the people the worker reads with each batch
+        OutboxMail.objects.select_related(
+            "recipient", "ticket__requester", "message__author", "event__actor"
+        )
+        .filter(kind="new_ticket", recipient=agent)
+        .latest("id")
+    )
+    with django_assert_num_queries(1):
+        opening = context_for(mail)["opening"]
+        assert (opening.body, opening.author.username) == ("It prints nothing.", "John")
 
 
 def test_a_deleted_message_renders_a_placeholder(ticket: Ticket, agent: User) -> None:
