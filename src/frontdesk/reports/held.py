@@ -159,8 +159,9 @@ def _add_hours(
     )
     if not tallies.breakdowns:
         return None
-    # The teams left: listed rather than "not taken", so that where the gate takes every
-    # team (an admin) no ticket is read at all.
+    # The teams left, listed rather than "not taken": a team the gate takes whole but with
+    # no ticket in these hours is listed and reads nothing, and where every team was taken
+    # (an admin, on a desk busy in every team) no ticket is read at all.
     teams = list(
         Team.objects.exclude(pk__in=[t for t in taken if t is not None]).values_list(
             "pk", flat=True
