@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,7 @@ from frontdesk.accounts.models import User
 from frontdesk.reports import aggregates, selectors
 from frontdesk.reports.histograms import Times, histogram_text, stats_of
 from frontdesk.reports.models import (
+    BREAKDOWN_DIMENSIONS,
     CATEGORY,
     ORGANISATION,
     DayTally,
@@ -190,20 +192,50 @@ def test_across_a_change_of_summer_time_the_aggregates_say_what_the_tickets_say(
             assert report_for(user=user, period=when).as_of is not None
 
 
-def test_an_hours_rows_sum_to_its_days_desk_rows(answered_desk: list[Ticket], clock: Clock) -> None:
+def test_an_hours_rows_sum_to_its_days_rows(answered_desk: list[Ticket], clock: Clock) -> None:
+    """The hour rows per team and assignee sum to the day's desk rows, and the hour rows per
+    team and breakdown value to the day's rows per team and value; each hour row's quarters
+    count its tickets opened and resolved from :15, :30 and :45."""
     _build(clock)
-    fields = ("created", "solved", "first_response_met", "first_response_missed", "good", "bad")
-    hours: dict[tuple[date, int | None, int | None], list[int]] = {}
+    fields = (
+        "created", "solved", "first_response_met", "first_response_missed", "resolution_met",
+        "resolution_missed", "good", "bad",
+    )  # fmt: skip
+    hours: dict[tuple[Any, ...], list[int]] = {}
     for row in HourCount.objects.all():
-        found = hours.setdefault((row.hour.date(), row.team_id, row.assignee_id), [0] * 6)
+        key = (row.hour.date(), row.dimension, row.value, row.team_id, row.assignee_id)
+        found = hours.setdefault(key, [0] * len(fields))
         for index, name in enumerate(fields):
             found[index] += getattr(row, name)
+    dimensions = ["", *(every_assignee(name) for name in BREAKDOWN_DIMENSIONS)]
     days = {
-        (row.day, row.team_id, row.assignee_id): [getattr(row, name) for name in fields]
-        for row in DayTally.objects.filter(dimension="", span=1)
+        (row.day, row.dimension, row.value, row.team_id, row.assignee_id): [
+            getattr(row, name) for name in fields
+        ]
+        for row in DayTally.objects.filter(dimension__in=dimensions, span=1)
     }
     assert hours == days
-    assert any(numbers[4] for numbers in hours.values())  # answers, in the hour rows too
+    assert {key[1] for key in hours} == set(dimensions)
+    assert any(numbers[6] for numbers in hours.values())  # answers, in the hour rows too
+    assert any(numbers[2] for key, numbers in hours.items() if key[1])  # and SLA targets
+    quarters = (("created_15", 15), ("created_30", 30), ("created_45", 45))
+    counted = 0
+    for row in HourCount.objects.filter(dimension="", created__gt=0):
+        for name, minute in quarters:
+            opened = Ticket.objects.filter(
+                team=row.team_id, assignee=row.assignee_id,
+                created_at__gte=row.hour + timedelta(minutes=minute),
+                created_at__lt=row.hour + timedelta(minutes=minute + 15),
+            ).count()  # fmt: skip
+            resolved = Ticket.objects.filter(
+                team=row.team_id, assignee=row.assignee_id,
+                resolved_at__gte=row.hour + timedelta(minutes=minute),
+                resolved_at__lt=row.hour + timedelta(minutes=minute + 15),
+            ).count()  # fmt: skip
+            assert getattr(row, name) == opened, (row, name)
+            assert getattr(row, name.replace("created", "solved")) == resolved, (row, name)
+            counted += opened
+    assert counted  # some tickets opened after a quarter past
 
 
 def test_the_aggregates_are_read_for_whole_days_with_their_time(

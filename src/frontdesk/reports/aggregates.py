@@ -5,10 +5,13 @@ channel and organisation breakdowns) with the tickets opened that day (their cou
 responses, SLA targets met and missed whose clock is not running) and those resolved that
 day (count, resolution times), and the satisfaction answers given that day, good and bad;
 the breakdowns' rows once more per team, summed over its assignees (models.every_assignee);
-and an HourCount row per UTC hour, team and assignee holding what the day's DESK row holds,
-for that hour: a day in any zone is a sum of hours. A day is always counted whole from the
-tickets, in the same terms as the exact reading in reports/selectors.py (business seconds
-from a stopped SLA clock, else the wall clock), and replaces what was there.
+and HourCount rows per UTC hour: per team and assignee, holding what the day's DESK row holds
+for that hour (a day in any zone is a sum of hours) and how many of its tickets were opened
+and resolved in each quarter of it (a zone's midnight at :15, :30 or :45 splits an hour
+there), and per team and breakdown value, summed over its assignees. A day is always counted
+whole from the tickets, in the same terms as the exact reading in reports/selectors.py
+(business seconds from a stopped SLA clock, else the wall clock), and replaces what was
+there.
 
 ``aggregates_refresh`` (a periodic job, reports/tasks.py) counts again the days touched by
 the tickets changed since its last run: a ticket's day of opening, its day of resolving, and
@@ -33,6 +36,7 @@ from frontdesk.reports.models import (
     CATEGORY,
     CHANNEL,
     DESK,
+    HOUR_DIMENSIONS,
     ORGANISATION,
     AggregateState,
     DayTally,
@@ -90,6 +94,9 @@ class _Row:
     business_time: bool = False
     good: int = 0
     bad: int = 0
+    # An hour row's tickets opened and resolved in each of its quarters (minute // 15).
+    created_quarters: list[int] = field(default_factory=lambda: [0] * 4)
+    solved_quarters: list[int] = field(default_factory=lambda: [0] * 4)
 
     def add(self, other: _Row) -> None:
         self.created += other.created
@@ -112,6 +119,15 @@ def _keys(team: Any, assignee: Any, category: str, channel: str, organisation: A
     ]
 
 
+def _hour_keys(
+    team: Any, assignee: Any, category: str, channel: str, organisation: Any
+) -> list[Any]:
+    """The hour rows a ticket counts in: its team and assignee's (DESK), then its team's row
+    of each breakdown value, summed over the team's assignees."""
+    desk, *by_value = _keys(team, assignee, category, channel, organisation)
+    return [desk, *((every_assignee(name), value, team, None) for name, value, *_ in by_value)]
+
+
 def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     starts = midnight(day)
     ends = starts + ONE_DAY
@@ -125,12 +141,13 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             found = found_rows[dims] = [rows.setdefault(key, _Row()) for key in _keys(*dims)]
         return found
 
-    def hour_of(moment: datetime, team: Any, assignee: Any) -> _Row:
+    def hours_of(moment: datetime, dims: tuple[Any, ...]) -> list[_Row]:
+        """The hour rows of ``moment``'s hour a ticket of these groups counts in (DESK first)."""
         hour = moment.replace(minute=0, second=0, microsecond=0)
-        return hours.setdefault((hour, team, assignee), _Row())
+        return [hours.setdefault((hour, *key), _Row()) for key in _hour_keys(*dims)]
 
     dims_of: dict[int, tuple[Any, ...]] = {}
-    hour_rows: dict[int, _Row] = {}
+    hour_rows: dict[int, list[_Row]] = {}
     dims = _DIMS
     opened = (
         Ticket.objects.filter(created_at__gte=starts, created_at__lt=ends)
@@ -140,18 +157,20 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
     )
     for pk, created_at, first_response_at, fr_business, *found in opened:
         groups = dims_of[pk] = tuple(found)
-        hour_rows[pk] = hour_of(created_at, groups[0], groups[1])
+        in_hours = hour_rows[pk] = hours_of(created_at, groups)
         seconds = None
         business = fr_business is not None
         if business:
             seconds = fr_business
         elif first_response_at is not None:
             seconds = seconds_between(created_at, first_response_at)
-        for row in (*rows_of(groups), hour_rows[pk]):
+        for row in (*rows_of(groups), *in_hours):
             row.created += 1
             row.business_time |= business
             if seconds is not None:
                 row.first_response.append(seconds)
+        for row in in_hours:
+            row.created_quarters[created_at.minute // 15] += 1
     # The targets whose clock is not running: stopped (met or missed), or paused (missed if it
     # ran over before the pause, else not decided). Their outcome changes only when the clock
     # does, with the ticket; a running one's changes with the time, and is read live.
@@ -174,7 +193,7 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
             continue
         outcome = f"{metric}_{'missed' if missed else 'met'}"
         known = dims_of.get(ticket_id)
-        for row in (*rows_of(known), hour_rows[ticket_id]) if known is not None else ():
+        for row in (*rows_of(known), *hour_rows[ticket_id]) if known is not None else ():
             row.outcomes[outcome] = row.outcomes.get(outcome, 0) + 1
     solved = (
         Ticket.objects.filter(resolved_at__gte=starts, resolved_at__lt=ends)
@@ -186,17 +205,20 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
         groups = tuple(found)
         business = res_business is not None
         seconds = res_business if business else seconds_between(created_at, resolved_at)
-        for row in (*rows_of(groups), hour_of(resolved_at, groups[0], groups[1])):
+        in_hours = hours_of(resolved_at, groups)
+        for row in (*rows_of(groups), *in_hours):
             row.solved += 1
             row.business_time |= business
             row.resolution.append(seconds)
+        for row in in_hours:
+            row.solved_quarters[resolved_at.minute // 15] += 1
     answers = (
         Survey.objects.filter(rated_at__gte=starts, rated_at__lt=ends)
         .order_by()
         .values_list(*(f"ticket__{name}" for name in dims), "rated_at", "rating")
     )
     for *found, rated_at, rating in answers:
-        for row in (*rows_of(tuple(found)), hour_of(rated_at, found[0], found[1])):
+        for row in (*rows_of(tuple(found)), *hours_of(rated_at, tuple(found))):
             if rating == Rating.GOOD:
                 row.good += 1
             else:
@@ -207,9 +229,12 @@ def _count_day(day: date) -> tuple[list[DayTally], list[HourCount]]:
         for (dimension, value, team, assignee), row in rows.items()
     ]
     counts = [
-        HourCount(hour=hour, **_tally_fields(team, assignee, row))
-        for (hour, team, assignee), row in hours.items()
-    ]
+        HourCount(
+            hour=hour, dimension=dimension, value=value, **_quarter_fields(row),
+            **_tally_fields(team, assignee, row),
+        )
+        for (hour, dimension, value, team, assignee), row in hours.items()
+    ]  # fmt: skip
     return tallies, counts
 
 
@@ -229,6 +254,15 @@ def _tally_fields(team: Any, assignee: Any, row: _Row) -> dict[str, Any]:
         "good": row.good,
         "bad": row.bad,
     }
+
+
+def _quarter_fields(row: _Row) -> dict[str, int]:
+    """An hour row's counts of its last three quarters (the first is the rest)."""
+    created, solved = row.created_quarters, row.solved_quarters
+    return {
+        "created_15": created[1], "created_30": created[2], "created_45": created[3],
+        "solved_15": solved[1], "solved_30": solved[2], "solved_45": solved[3],
+    }  # fmt: skip
 
 
 def _add_team_rows(rows: dict[tuple[Any, ...], _Row]) -> None:
@@ -270,7 +304,9 @@ def days_count(days: Iterable[date]) -> int:
         starts = midnight(day)
         with transaction.atomic():
             DayTally.objects.filter(span=1, day=day).delete()
-            HourCount.objects.filter(hour__gte=starts, hour__lt=starts + ONE_DAY).delete()
+            HourCount.objects.filter(
+                dimension__in=HOUR_DIMENSIONS, hour__gte=starts, hour__lt=starts + ONE_DAY
+            ).delete()
             DayTally.objects.bulk_create(tallies, batch_size=_CHUNK)
             HourCount.objects.bulk_create(counts, batch_size=_CHUNK)
     # The shorter blocks first: a longer one is summed from them.
@@ -334,7 +370,7 @@ def aggregates_build() -> int:
         last = max(utc_day(span["last"]), utc_day(moment))
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         DayTally.objects.filter(day__lt=block_of(first, max(SPANS))).delete()
-        HourCount.objects.filter(hour__lt=midnight(first)).delete()
+        HourCount.objects.filter(dimension__in=HOUR_DIMENSIONS, hour__lt=midnight(first)).delete()
     else:
         DayTally.objects.all().delete()
         HourCount.objects.all().delete()

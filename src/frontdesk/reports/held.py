@@ -1,7 +1,9 @@
 """What a report reads from the aggregates (reports/aggregates.py, decision 65): the whole
-UTC days from the day rows, whole UTC hours from the hour rows (the desk's numbers alone), the
-SLA targets they could not hold (still running), the per-day counts of any zone as sums of
-hours, and the tickets open before a period."""
+UTC days from the day rows, the other whole UTC hours from the hour rows (the breakdowns by
+value of the teams the gate takes whole; those of the teams it shows per assignee are left to
+the tickets, ``PerAssignee``), the SLA targets they could not hold (still running), the per-day
+counts of any zone as sums of hours and their quarters, and the tickets open before a
+period."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from frontdesk.reports.models import (
 from frontdesk.reports.periods import Period
 from frontdesk.reports.tallies import LIVE_METRICS, Counts, Tallies, Tally, Window
 from frontdesk.sla.models import RUNNING, Metric, SlaClock
+from frontdesk.teams.models import Team
 from frontdesk.tickets import access
 
 ONE_HOUR = timedelta(hours=1)
@@ -75,11 +78,33 @@ _ROW_BREAKDOWNS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-def add_aggregates(user: User, held: Window, tallies: Tallies, counts: Counts) -> None:
+@dataclass(frozen=True)
+class PerAssignee:
+    """What the hour rows leave to the tickets: in ``windows``, the breakdowns by value
+    (category, channel, organisation) of the tickets of ``teams`` (and of no team, with
+    ``no_team``), the teams whose rows summed over their assignees the gate did not take. It
+    shows them per assignee, and the hour rows hold no breakdown per assignee."""
+
+    windows: list[Window]
+    teams: list[int]
+    no_team: bool
+
+    def condition(self, via: str = "") -> Q:
+        """These teams' tickets, or (``via``) rows of them: the gate's condition is added by
+        the reader."""
+        found = Q(**{f"{via}team_id__in": self.teams})
+        if self.no_team:
+            found |= Q(**{f"{via}team__isnull": True})
+        return found
+
+
+def add_aggregates(
+    user: User, held: Window, tallies: Tallies, counts: Counts
+) -> PerAssignee | None:
     """The window ``held`` from the aggregates: its whole UTC days from the day rows, the
-    hours before and after them from the hour rows (the desk alone: they hold no breakdown),
-    through the gate's own condition on their team and assignee; and the SLA targets they
-    could not hold (still running)."""
+    hours before and after them from the hour rows, through the gate's own condition on their
+    team and assignee; and the SLA targets they could not hold (still running). Returns what
+    the hour rows leave to the tickets (None: nothing)."""
     first = aggregates.utc_day(held[0])
     if aggregates.midnight(first) < held[0]:
         first += timedelta(days=1)
@@ -89,10 +114,11 @@ def add_aggregates(user: User, held: Window, tallies: Tallies, counts: Counts) -
         _add_days(user, (first, end), tallies, counts)
         days = (aggregates.midnight(first), aggregates.midnight(end))
         hours = [w for w in ((held[0], days[0]), (days[1], held[1])) if w[0] < w[1]]
+    left = None
     if hours:
-        assert not tallies.breakdowns, "the hour rows hold the desk's numbers alone"
-        _add_hours(user, hours, tallies, counts)
+        left = _add_hours(user, hours, tallies, counts)
     _running_targets(user, held, tallies, counts)
+    return left
 
 
 def _add_days(user: User, whole: tuple[date, date], tallies: Tallies, counts: Counts) -> None:
@@ -117,33 +143,33 @@ def _add_days(user: User, whole: tuple[date, date], tallies: Tallies, counts: Co
         _add_rows(rows, tallies, counts)
 
 
-def _add_hours(user: User, hours: list[Window], tallies: Tallies, counts: Counts) -> None:
-    """The desk's numbers of whole UTC hours, from the hour rows."""
+def _add_hours(
+    user: User, hours: list[Window], tallies: Tallies, counts: Counts
+) -> PerAssignee | None:
+    """Whole UTC hours from the hour rows: the desk's (and, with the breakdowns, the agents'
+    and teams') from the rows per team and assignee; the breakdowns by value from the rows per
+    team the gate takes, as for the days (``_add_days``). Returns the teams whose breakdowns
+    are left to the tickets (None without breakdowns, or when the gate took every team)."""
+    dimensions = [DESK, *(_TEAM_ROWS if tallies.breakdowns else ())]
     within = Q()
-    for starts, ends in hours:
-        within |= Q(hour__gte=starts, hour__lt=ends)
-    rows = (
-        HourCount.objects.filter(access.ticket_condition(user), within)
-        .order_by()
-        .values_list(
-            "created", "solved", "first_response", "resolution", "first_response_met",
-            "first_response_missed", "resolution_met", "resolution_missed", "business_time",
-            "good", "bad",
+    for starts, ends in hours:  # each a range of report_hour_dim_idx (dimension, hour)
+        within |= Q(dimension__in=dimensions, hour__gte=starts, hour__lt=ends)
+    taken = _add_rows(
+        HourCount.objects.filter(access.ticket_condition(user), within), tallies, counts
+    )
+    if not tallies.breakdowns:
+        return None
+    # The teams left, listed rather than "not taken": a team the gate takes whole but with
+    # no ticket in these hours is listed and reads nothing, and where every team was taken
+    # (an admin, on a desk busy in every team) no ticket is read at all.
+    teams = list(
+        Team.objects.exclude(pk__in=[t for t in taken if t is not None]).values_list(
+            "pk", flat=True
         )
-    )  # fmt: skip
-    desk = tallies.desk
-    for created, solved, fr, res, frm, frx, rm, rx, business, good, bad in rows:
-        desk.created += created
-        desk.solved += solved
-        desk.good += good
-        desk.bad += bad
-        desk.first_response.merge(fr)
-        desk.resolution.merge(res)
-        counts.met[Metric.FIRST_RESPONSE] += frm
-        counts.missed[Metric.FIRST_RESPONSE] += frx
-        counts.met[Metric.RESOLUTION] += rm
-        counts.missed[Metric.RESOLUTION] += rx
-        counts.business |= business
+    )
+    if not teams and None in taken:
+        return None
+    return PerAssignee(windows=hours, teams=teams, no_team=None not in taken)
 
 
 def _blocks(whole: tuple[date, date], dimensions: list[str]) -> Q:
@@ -164,8 +190,9 @@ def _blocks(whole: tuple[date, date], dimensions: list[str]) -> Q:
 _TEAM_ROWS = {every_assignee(name): found for name, found in _ROW_BREAKDOWNS.items()}
 
 
-def _add_rows(rows: QuerySet[DayTally], tallies: Tallies, counts: Counts) -> set[int | None]:
-    """Add aggregate rows to the tallies. Returns the teams of the breakdowns' team rows."""
+def _add_rows(rows: QuerySet[Any], tallies: Tallies, counts: Counts) -> set[int | None]:
+    """Add aggregate rows (day or hour rows) to the tallies. Returns the teams of the
+    breakdowns' team rows."""
     found_rows = rows.order_by().values_list(
         "dimension", "value", "team_id", "assignee_id", "created", "solved",
         "first_response", "resolution", "first_response_met", "first_response_missed",
@@ -251,13 +278,38 @@ def _running_targets(user: User, held: Window, tallies: Tallies, counts: Counts)
             tally.missed += missed_count
 
 
+# An hour row's counts of its quarters from :15, :30 and :45 (models.HourCount).
+_QUARTERS = {
+    "created_at": ("created_15", "created_30", "created_45"),
+    "resolved_at": ("solved_15", "solved_30", "solved_45"),
+}
+
+
+def _quarter(moment: datetime) -> int | None:
+    """Which quarter of its hour ``moment`` begins (0 to 3); None: not a quarter's start."""
+    if moment.second or moment.microsecond or moment.minute % 15:
+        return None
+    return moment.minute // 15
+
+
+def _from_quarter(found: dict[str, Any], name: str, quarter: int) -> int:
+    """Of a sum of hour rows (``found``), the tickets ``name`` stamped from ``quarter`` on."""
+    return sum(found[field] or 0 for field in _QUARTERS[name][quarter - 1 :]) if quarter else 0
+
+
+def _desk_hours(user: User) -> QuerySet[HourCount]:
+    """The hour rows per team and assignee the gate takes for ``user``."""
+    return HourCount.objects.filter(access.ticket_condition(user), dimension=DESK)
+
+
 def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> None:
     """Opened and resolved per day of the viewer in ``held``, from the hour rows. A midnight
     of the viewer inside a UTC hour (India, Nepal, Chatham) splits it: what the hour held
-    from that midnight on is counted from the tickets (one query each for opened and
-    resolved, grouped by the hour) and moved to the next day."""
+    from that midnight on is moved to the next day, from the counts of its quarters (one
+    query for every split hour)."""
     hours = (
-        HourCount.objects.filter(access.ticket_condition(user), hour__gte=held[0], hour__lt=held[1])
+        _desk_hours(user)
+        .filter(hour__gte=held[0], hour__lt=held[1])
         .order_by()
         .values("hour")
         .annotate(opened=Sum("created"), done=Sum("solved"))
@@ -275,8 +327,43 @@ def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> Non
     ]
     if not splits:
         return
+    quarters = [field for fields in _QUARTERS.values() for field in fields]
+    per_hour = {
+        found["hour"]: found
+        for found in _desk_hours(user)
+        .filter(hour__in=[_hour_floor(midnight) for midnight in splits])
+        .order_by()
+        .values("hour")
+        .annotate(**{field: Sum(field) for field in quarters})
+    }
+    off_quarter = []
+    for midnight in splits:
+        quarter = _quarter(midnight)
+        if quarter is None:  # no zone's midnight since 2000, but counted right if one were
+            off_quarter.append(midnight)
+            continue
+        found = per_hour.get(_hour_floor(midnight))
+        for name, per_day in (("created_at", created), ("resolved_at", solved)):
+            count = _from_quarter(found, name, quarter) if found else 0
+            _move(period, midnight, count, per_day)
+    if off_quarter:
+        _split_by_tickets(user, period, off_quarter, counts)
+
+
+def _move(period: Period, midnight: datetime, count: int, per_day: dict[date, int]) -> None:
+    """``count`` of the hour ``midnight`` splits, counted on its day, belong to the next."""
+    before, after = period.day_of(_hour_floor(midnight)), period.day_of(midnight)
+    per_day[before] = per_day.get(before, 0) - count
+    per_day[after] = per_day.get(after, 0) + count
+
+
+def _split_by_tickets(user: User, period: Period, splits: list[datetime], counts: Counts) -> None:
+    """Split hours at midnights that begin no quarter, counted from the tickets."""
     visible = access.tickets_visible_to(user)
-    for name, per_day in (("created_at", created), ("resolved_at", solved)):
+    for name, per_day in (
+        ("created_at", counts.created_per_day),
+        ("resolved_at", counts.solved_per_day),
+    ):
         within = Q()
         for midnight in splits:
             within |= Q(**{f"{name}__gte": midnight, f"{name}__lt": _hour_ceil(midnight)})
@@ -291,29 +378,43 @@ def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> Non
             .values_list("at", "n")
         )
         for midnight in splits:
-            count = moved.get(_hour_floor(midnight), 0)
-            before, after = period.day_of(_hour_floor(midnight)), period.day_of(midnight)
-            per_day[before] = per_day.get(before, 0) - count
-            per_day[after] = per_day.get(after, 0) + count
+            _move(period, midnight, moved.get(_hour_floor(midnight), 0), per_day)
 
 
 def open_before(user: User, starts: datetime) -> int:
     """Opened before ``starts`` less resolved before it (a ticket is resolved after it was
     opened), from the days before ``starts``'s UTC day, the whole hours of that day before
-    it, and the tickets of the minutes between (a zone off UTC's whole hours)."""
+    it, and the quarters of its hour before it (a zone off UTC's midnight inside an hour), or
+    else the tickets of the minutes between."""
     condition = access.ticket_condition(user)
     day, hour = aggregates.utc_day(starts), _hour_floor(starts)
     days = DayTally.objects.filter(condition, dimension=DESK, span=1, day__lt=day).aggregate(
         opened=Sum("created"), done=Sum("solved")
     )
-    hours = HourCount.objects.filter(
-        condition, hour__gte=aggregates.midnight(day), hour__lt=hour
-    ).aggregate(opened=Sum("created"), done=Sum("solved"))
+    hours = (
+        _desk_hours(user)
+        .filter(hour__gte=aggregates.midnight(day), hour__lt=hour)
+        .aggregate(opened=Sum("created"), done=Sum("solved"))
+    )
     backlog = sum((found["opened"] or 0) - (found["done"] or 0) for found in (days, hours))
-    if hour < starts:
-        visible = access.tickets_visible_to(user)
-        backlog += visible.filter(created_at__gte=hour, created_at__lt=starts).count()
-        backlog -= visible.filter(resolved_at__gte=hour, resolved_at__lt=starts).count()
+    if hour == starts:
+        return backlog
+    quarter = _quarter(starts)
+    if quarter is not None:
+        fields = [field for fields in _QUARTERS.values() for field in fields]
+        split = (
+            _desk_hours(user)
+            .filter(hour=hour)
+            .aggregate(
+                opened=Sum("created"), done=Sum("solved"), **{field: Sum(field) for field in fields}
+            )
+        )
+        backlog += (split["opened"] or 0) - _from_quarter(split, "created_at", quarter)
+        backlog -= (split["done"] or 0) - _from_quarter(split, "resolved_at", quarter)
+        return backlog
+    visible = access.tickets_visible_to(user)
+    backlog += visible.filter(created_at__gte=hour, created_at__lt=starts).count()
+    backlog -= visible.filter(resolved_at__gte=hour, resolved_at__lt=starts).count()
     return backlog
 
 

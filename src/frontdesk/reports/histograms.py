@@ -87,6 +87,12 @@ class Times:
             if high > found[2]:
                 found[2] = high
 
+    def add(self, other: Times) -> None:
+        """Add ``other``'s values and buckets."""
+        self.values += other.values
+        for bucket, (count, low, high) in other.buckets.items():
+            _add(self.buckets, bucket, count, low, high)
+
     def stats(self) -> Stats:
         if not self.buckets:
             return stats_of(self.values)

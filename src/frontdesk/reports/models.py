@@ -30,6 +30,10 @@ def every_assignee(dimension: str) -> str:
     return f"{dimension}+"
 
 
+# The dimensions of the hour rows: the desk's, and each breakdown's per team.
+HOUR_DIMENSIONS = (DESK, *(every_assignee(name) for name in BREAKDOWN_DIMENSIONS))
+
+
 class _TeamAndAssignee(models.Model):
     """The ticket's own names for the two columns the gate's ``ticket_condition(user)``
     filters on, so an aggregate row is filtered by the same rule as a ticket."""
@@ -100,19 +104,35 @@ class DayTally(_Tally):
 
 
 class HourCount(_Tally):
-    """The tickets of one UTC hour, per team and assignee, holding what a day's DESK row
-    holds: so a day in any zone is a sum of whole hours (its per-day chart and backlog), and
-    the hours at a period's ends are read from here rather than from the tickets where the
-    breakdowns are not needed (decision 65: per breakdown value an hour holds about one
-    ticket, so those rows would not be smaller than the tickets)."""
+    """The tickets of one UTC hour: per team and assignee (``dimension`` DESK), holding what
+    a day's DESK row holds, so a day in any zone is a sum of whole hours (its per-day chart and
+    backlog); and per team and value of each breakdown, summed over its assignees (the
+    dimension ``every_assignee(...)``, assignee None), so the hours at a period's ends give
+    the breakdowns of the teams the gate shows whole. No row per value and assignee: at the
+    demo's density an hour holds about one ticket per value, team and assignee, so those rows
+    would not be smaller than the tickets (decision 65).
+
+    ``created_15``, ``created_30``, ``created_45`` (and ``solved_...``): of the hour's tickets,
+    those opened (resolved) in its quarter from that minute on, so an hour split by a zone's
+    midnight at :15, :30 or :45 (Nepal, India, Chatham) is split without reading a ticket."""
 
     hour = models.DateTimeField()
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=40, blank=True, default="")
+    created_15 = models.IntegerField(default=0)
+    created_30 = models.IntegerField(default=0)
+    created_45 = models.IntegerField(default=0)
+    solved_15 = models.IntegerField(default=0)
+    solved_30 = models.IntegerField(default=0)
+    solved_45 = models.IntegerField(default=0)
 
     class Meta:
-        indexes: ClassVar = [models.Index(fields=["hour"], name="report_hour_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["dimension", "hour"], name="report_hour_dim_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.hour:%Y-%m-%d %H}h"
+        return f"{self.hour:%Y-%m-%d %H}h {self.dimension or 'desk'} {self.value}".rstrip()
 
 
 class AggregateState(models.Model):

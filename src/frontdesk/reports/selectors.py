@@ -21,12 +21,12 @@ they stand now.
 
 Once the worker has built the aggregates (reports/aggregates.py) and a period holds
 EXACT_BELOW tickets or more, they are read for what they hold (the satisfaction answers too),
-and the report says until when they hold every change (``Report.as_of``): the period's whole
-UTC days from the day rows, and the hours at either end from the tickets, for the breakdowns;
-the period compared with, which needs the desk's numbers alone, from the hour rows, but for
-the minutes before its first and after its last whole UTC hour. The days of the chart are
-sums of hours in any zone. The SLA targets whose clock is running are always read from their
-rows.
+and the report says until when they hold every change (``Report.as_of``): a period's whole
+UTC days from the day rows, its other whole UTC hours from the hour rows, and from the tickets
+the minutes before its first and after its last whole UTC hour, and, in those hours, the
+breakdowns by value of the teams the gate shows only per assignee (the hour rows hold them per
+team). The days of the chart are sums of hours, and of quarters of an hour, in any zone. The
+SLA targets whose clock is running are always read from their rows.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from frontdesk.core import clock
 from frontdesk.core.errors import NotAllowed
 from frontdesk.reports import aggregates
 from frontdesk.reports.held import (
+    PerAssignee,
     add_aggregates,
     add_per_day,
     aggregated_span,
@@ -188,18 +189,13 @@ def _read(
 ) -> _Read:
     """One period's numbers; ``breakdowns=False``: the desk's alone (the period compared
     with needs no more). ``aggregated``: what the aggregates hold (reports/aggregates.py) is
-    read from them, the rest of the period from the tickets: with the breakdowns, the whole
-    UTC days (the hour rows hold no breakdown), else every whole UTC hour, so only the minutes
-    before the first and after the last (a zone off UTC's whole hours) are tickets."""
+    read from them, every whole UTC hour, and the rest of the period from the tickets: the
+    minutes before the first and after the last (a zone off UTC's whole hours)."""
     visible = access.tickets_visible_to(user)
     tallies = Tallies(breakdowns=breakdowns)
     counts = Counts()
     span = aggregated_span(period) if aggregated else None
-    held: Window | None = None
-    if span is not None and not breakdowns:
-        held = span.hours
-    elif span is not None and span.days is not None:
-        held = (aggregates.midnight(span.days[0]), aggregates.midnight(span.days[1]))
+    held = span.hours if span is not None else None
     windows = [(period.starts, period.ends)]
     if held is not None:
         windows = [w for w in ((period.starts, held[0]), (held[1], period.ends)) if w[0] < w[1]]
@@ -210,7 +206,9 @@ def _read(
         _compliance(user, (starts, ends), dims_of, tallies, counts)
     _count_answers(user, windows, tallies)
     if held is not None:
-        add_aggregates(user, held, tallies, counts)
+        left = add_aggregates(user, held, tallies, counts)
+        if left is not None:
+            _add_per_assignee(user, period, left, tallies)
         if breakdowns:  # the period compared with shows no days
             add_per_day(user, period, held, counts)
     if span is not None:
@@ -300,13 +298,17 @@ def _compliance(
     dims_of: dict[int, tuple[Any, ...]],
     tallies: Tallies,
     counts: Counts,
+    *,
+    only: Q | None = None,
 ) -> None:
     """Met and missed first-response and resolution targets of the tickets opened in
-    ``window``, for the desk (``counts``) and each group (added to their tallies)."""
+    ``window``, for the desk (``counts``) and each group (added to their tallies). ``only``:
+    the clocks it takes, else every one."""
     moment = clock.now()
     clocks = (
         SlaClock.objects.filter(
             access.ticket_condition(user, via="ticket__"),
+            only if only is not None else Q(),
             ticket__created_at__gte=window[0],
             ticket__created_at__lt=window[1],
             metric__in=LIVE_METRICS,
@@ -335,7 +337,9 @@ def _compliance(
                 tally.missed += 1
 
 
-def _count_answers(user: User, windows: list[Window], tallies: Tallies) -> None:
+def _count_answers(
+    user: User, windows: list[Window], tallies: Tallies, *, only: Q | None = None
+) -> None:
     """The satisfaction answers given in ``windows``, good and bad, per group: through the
     gate's condition on each answer's ticket, from the answers' index on ``rated_at``
     (``surveys_for_api``'s "ticket in the visible tickets" made SQLite list every visible
@@ -347,7 +351,9 @@ def _count_answers(user: User, windows: list[Window], tallies: Tallies) -> None:
         given |= Q(rated_at__gte=starts, rated_at__lt=ends)
     fields = [f"ticket__{name}" for name in tallies.fields()]
     answers = (
-        Survey.objects.filter(access.ticket_condition(user, via="ticket__"), given)
+        Survey.objects.filter(
+            access.ticket_condition(user, via="ticket__"), only if only is not None else Q(), given
+        )
         .order_by()
         .values_list(*fields, "rating")
         .annotate(n=Count("pk"))
@@ -358,6 +364,25 @@ def _count_answers(user: User, windows: list[Window], tallies: Tallies) -> None:
                 tally.good += count
             else:
                 tally.bad += count
+
+
+def _add_per_assignee(user: User, period: Period, left: PerAssignee, tallies: Tallies) -> None:
+    """The breakdowns by value the hour rows leave to the tickets (held.PerAssignee): the
+    tickets of those teams that the gate shows, counted into tallies of their own, of which
+    only the breakdowns by value are kept. The hour rows per team and assignee gave the
+    desk's, agents' and teams' numbers, and the running SLA targets are counted from their
+    rows (held._running_targets), so only the clocks not running are read here."""
+    own, counts = Tallies(breakdowns=True), Counts()
+    visible = access.tickets_visible_to(user).filter(left.condition())
+    theirs = left.condition(via="ticket__")
+    stopped = theirs & Q(running_since__isnull=True)
+    dims_of: dict[int, tuple[Any, ...]] = {}
+    for window in left.windows:
+        _count_opened(visible, period, window, own, counts, dims_of)
+        _count_solved(visible, period, window, own, counts)
+        _compliance(user, window, dims_of, own, counts, only=stopped)
+    _count_answers(user, left.windows, own, only=theirs)
+    tallies.add_by_value(own)
 
 
 # --- summing up ------------------------------------------------------------------------------

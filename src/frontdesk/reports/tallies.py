@@ -25,6 +25,8 @@ DIMENSIONS = (
 
 
 DIMENSION_FIELDS = tuple(name for _, _, name in DIMENSIONS)
+# The breakdowns by a ticket's value, not by who holds it: the aggregates' rows per value.
+BY_VALUE = ("category", "channel", "organisation")
 
 
 @dataclass
@@ -39,6 +41,16 @@ class Tally:
     missed: int = 0
     good: int = 0
     bad: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.created += other.created
+        self.solved += other.solved
+        self.first_response.add(other.first_response)
+        self.resolution.add(other.resolution)
+        self.met += other.met
+        self.missed += other.missed
+        self.good += other.good
+        self.bad += other.bad
 
 
 class Tallies:
@@ -66,6 +78,13 @@ class Tallies:
                     found.append(self.groups[name].setdefault(key, Tally()))
             self._found[values] = found
         return found
+
+    def add_by_value(self, other: Tallies) -> None:
+        """Add the groups of ``other``'s breakdowns by value (BY_VALUE) to these."""
+        for name in BY_VALUE:
+            groups = self.groups[name]
+            for key, tally in other.groups[name].items():
+                groups.setdefault(key, Tally()).add(tally)
 
 
 LIVE_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
