@@ -187,3 +187,20 @@ def test_a_bulk_change_names_its_refusals_in_spanish(agent: User, customer: User
     page = answer.content.decode()
     assert f"{closed.number}: Una consulta cerrada no puede quedar pendiente." in page
     assert "cannot become" not in page
+
+
+@pytest.mark.django_db
+def test_a_shared_checks_field_is_named_in_the_readers_language(agent: User) -> None:
+    from frontdesk.kb import services as kb
+    from frontdesk.replies import services as replies
+
+    with pytest.raises(InvalidInput) as empty_title:
+        kb.article_create(actor=agent, values={"title": "   ", "body": "Text."})
+    with pytest.raises(InvalidInput) as shortcut:
+        replies.saved_reply_create(actor=agent, name="Hello", body="Hi", shortcut=7)  # type: ignore[arg-type]
+    # The APIs' English, byte for byte as before.
+    assert empty_title.value.message == "Give the title."
+    assert shortcut.value.message == "The shortcut must be text."
+    with translation.override("es"):
+        assert empty_title.value.said() == "Rellena el campo título."
+        assert shortcut.value.said() == "El campo atajo tiene que ser texto."

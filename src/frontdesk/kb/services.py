@@ -51,25 +51,28 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _line(value: object, *, field: str, label: str, limit: int, required: bool = True) -> str:
+    # The field's name said in the reader's language (the catalogue's "model" context, where
+    # the fields' names are): "Rellena el campo título.", not "... title.".
+    named = Said(label, context="model")
     if not isinstance(value, str):
         raise InvalidInput(
-            gettext_noop("The %(label)s must be text."), values={"label": label}, field=field
+            gettext_noop("The %(label)s must be text."), values={"label": named}, field=field
         )
     text = " ".join(value.split())
     if not is_one_printable_line(text):
         raise InvalidInput(
             gettext_noop("The %(label)s contains characters that cannot be shown."),
-            values={"label": label},
+            values={"label": named},
             field=field,
         )
     if required and not text:
         raise InvalidInput(
-            gettext_noop("Give the %(label)s."), values={"label": label}, field=field
+            gettext_noop("Give the %(label)s."), values={"label": named}, field=field
         )
     if len(text) > limit:
         raise InvalidInput(
             gettext_noop("The %(label)s can be at most %(limit)s characters."),
-            values={"label": label, "limit": f"{limit:,}"},
+            values={"label": named, "limit": f"{limit:,}"},
             field=field,
         )
     return text

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core.clock import now
-from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed
+from frontdesk.core.errors import Conflict, InvalidInput, NotAllowed, Said
 from frontdesk.core.text import is_storable_text
 from frontdesk.replies import placeholders
 from frontdesk.replies.models import SavedReply
@@ -59,14 +59,17 @@ T = TypeVar("T")
 
 
 def _text(value: object, *, field: str, label: str) -> str:
+    # The field's name said in the reader's language (the catalogue's "model" context, where
+    # the fields' names are): "Rellena el campo título.", not "... title.".
+    named = Said(label, context="model")
     if not isinstance(value, str):
         raise InvalidInput(
-            gettext_noop("The %(label)s must be text."), values={"label": label}, field=field
+            gettext_noop("The %(label)s must be text."), values={"label": named}, field=field
         )
     if not is_storable_text(value):
         raise InvalidInput(
             gettext_noop("The %(label)s contains characters that cannot be stored."),
-            values={"label": label},
+            values={"label": named},
             field=field,
         )
     return value
