@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import psutil
 from _peer import DEFAULT_PATH as DEFAULT_PEER
 from _peer import peer_install, peer_served
-from _server import PASSWORD, pin_client, served, token_user_id
+from _server import PASSWORD, ProcessSampler, pin_client, served, token_user_id
 
 Reads = dict[str, str]
 
@@ -84,15 +84,8 @@ def prepare(connection: Connection) -> Reads:
 
 
 def tree_cpu(pid: int) -> float:
-    root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
+    """CPU seconds the server's processes have used so far."""
+    return sum(ProcessSampler(pid).cpu_now().values())
 
 
 def settle(pid: int, seconds: float = 15.0) -> None:

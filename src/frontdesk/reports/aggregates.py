@@ -304,6 +304,7 @@ def days_count(days: Iterable[date]) -> int:
         starts = midnight(day)
         with transaction.atomic():
             DayTally.objects.filter(span=1, day=day).delete()
+            # Every dimension, named so that the delete is ranges of report_hour_dim_idx.
             HourCount.objects.filter(
                 dimension__in=HOUR_DIMENSIONS, hour__gte=starts, hour__lt=starts + ONE_DAY
             ).delete()

@@ -283,6 +283,7 @@ _QUARTERS = {
     "created_at": ("created_15", "created_30", "created_45"),
     "resolved_at": ("solved_15", "solved_30", "solved_45"),
 }
+_QUARTER_FIELDS = [field for fields in _QUARTERS.values() for field in fields]
 
 
 def _quarter(moment: datetime) -> int | None:
@@ -327,14 +328,13 @@ def add_per_day(user: User, period: Period, held: Window, counts: Counts) -> Non
     ]
     if not splits:
         return
-    quarters = [field for fields in _QUARTERS.values() for field in fields]
     per_hour = {
         found["hour"]: found
         for found in _desk_hours(user)
         .filter(hour__in=[_hour_floor(midnight) for midnight in splits])
         .order_by()
         .values("hour")
-        .annotate(**{field: Sum(field) for field in quarters})
+        .annotate(**{field: Sum(field) for field in _QUARTER_FIELDS})
     }
     off_quarter = []
     for midnight in splits:
@@ -401,12 +401,13 @@ def open_before(user: User, starts: datetime) -> int:
         return backlog
     quarter = _quarter(starts)
     if quarter is not None:
-        fields = [field for fields in _QUARTERS.values() for field in fields]
         split = (
             _desk_hours(user)
             .filter(hour=hour)
             .aggregate(
-                opened=Sum("created"), done=Sum("solved"), **{field: Sum(field) for field in fields}
+                opened=Sum("created"),
+                done=Sum("solved"),
+                **{field: Sum(field) for field in _QUARTER_FIELDS},
             )
         )
         backlog += (split["opened"] or 0) - _from_quarter(split, "created_at", quarter)
