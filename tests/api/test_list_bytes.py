@@ -22,7 +22,7 @@ from frontdesk.teams import services as team_services
 from frontdesk.tickets import api_selectors, services
 from frontdesk.tickets.models import Status, Ticket
 from tests.api.helpers import Api
-from tests.conftest import open_ticket
+from tests.conftest import open_ticket, time_at
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +180,12 @@ def test_compiled_ids_list_what_the_built_query_lists(
         return
     shapes: list[dict[str, str]] = [{}, {"status": "open"}, {"my_tickets": "true"}]
     if who != "customer":
-        shapes += [{"priority": "high"}, {"unassigned": "true", "priority": "high"}]
+        shapes += [
+            {"priority": "high"},
+            {"unassigned": "true", "priority": "high"},
+            {"overdue": "true"},
+            {"overdue": "false", "status": "open"},
+        ]
 
     def walk(filters: dict[str, str]) -> list[int]:
         listed: list[int] = []
@@ -203,3 +208,24 @@ def test_compiled_ids_list_what_the_built_query_lists(
         assert walk(filters) == walk(built), filters
         listed += len(walk(filters))
     assert listed >= 5 + 3  # every ticket, then more than one shape
+
+
+def test_the_compiled_overdue_list_reads_the_time_of_each_request(
+    customer: User, agent: User, admin: User
+) -> None:
+    """The time goes into the compiled SQL as a parameter, never with its first value."""
+    full, *_, late = _desk(customer, agent, admin)
+
+    def overdue() -> list[int]:
+        assert api_selectors._choice_filters({"overdue": "true"}) is not None
+        page = api_selectors.tickets_list_for_api(
+            user=agent, filters={"overdue": "true"}, ordering="due_date"
+        )
+        return [row.pk for row in page.items]
+
+    with time_at(datetime(2030, 1, 1, tzinfo=UTC)):
+        assert overdue() == [late.pk]
+    with time_at(datetime(2031, 1, 1, tzinfo=UTC)):
+        assert overdue() == [late.pk, full.pk]
+    with time_at(datetime(1999, 1, 1, tzinfo=UTC)):
+        assert overdue() == []

@@ -235,30 +235,46 @@ def _page_ids(
 
 class PageIds:
     """A page's ids (as :func:`ticket_page` chooses them) from the tickets that
-    ``select(query_shape, reader)`` selects, its SQL compiled once per query shape, reader's
-    gate shape, ordering, page size and whether a cursor is given (core/compiled.py). Building
-    and compiling that query (the gate, the filters, the cursor's condition) cost 0.76 ms of
-    CPU on a REST list whose SQL runs in 0.5 ms (a million tickets, SQLite, 2026-12-04).
+    ``select(query_shape, reader, *values)`` selects, its SQL compiled once per query shape,
+    reader's gate shape, ordering, page size and whether a cursor is given (core/compiled.py).
+    Building and compiling that query (the gate, the filters, the cursor's condition) cost
+    0.76 ms of CPU on a REST list whose SQL runs in 0.5 ms (a million tickets, SQLite,
+    2026-12-04).
 
     ``select`` may read of the reader only what their gate shape says and their id, and of
-    ``query_shape`` what makes its SQL (say, the filters' values): the values of a page are
-    the reader's id and the cursor's sort values."""
+    ``query_shape`` what makes its SQL (say, the filters' values); ``values`` (the time now)
+    only fill parameters, as the reader's id and the cursor's sort values do."""
 
-    def __init__(self, select: Callable[[Any, User], QuerySet[Ticket]], query_shape: Any) -> None:
+    def __init__(
+        self,
+        select: Callable[..., QuerySet[Ticket]],
+        query_shape: Any,
+        values: tuple[int | str | datetime, ...] = (),
+    ) -> None:
         self.select = select
         self.query_shape = query_shape
+        self.values = values
 
     def __call__(
         self, reader: User, *, keys: tuple[SortKey, ...], after: list[Any] | None, count: int
     ) -> list[int]:
-        shape = (self.select, self.query_shape, gate_shape(reader), keys, after is not None, count)
-        return [pk for (pk,) in _compiled_ids(shape, reader.pk, *(after or ()))]
+        shape = (
+            self.select,
+            self.query_shape,
+            len(self.values),
+            gate_shape(reader),
+            keys,
+            after is not None,
+            count,
+        )
+        found = _compiled_ids(shape, reader.pk, *self.values, *(after or ()))
+        return [pk for (pk,) in found]
 
 
-def _compiled_ids_query(shape: tuple[Any, ...], reader_id: int, *after: Any) -> QuerySet[Any]:
-    select, query_shape, gate, keys, has_after, count = shape
-    query = select(query_shape, gate_stand_in(gate, reader_id))
-    return _page_ids(query, keys, list(after) if has_after else None, count)
+def _compiled_ids_query(shape: tuple[Any, ...], reader_id: int, *values: Any) -> QuerySet[Any]:
+    select, query_shape, given, gate, keys, has_after, count = shape
+    query = select(query_shape, gate_stand_in(gate, reader_id), *values[:given])
+    return _page_ids(query, keys, list(values[given:]) if has_after else None, count)
 
 
 # Its shapes come from requests (the filters' values, the page size): at most 500 plans, a
