@@ -229,3 +229,13 @@ def test_the_compiled_overdue_list_reads_the_time_of_each_request(
         assert overdue() == [late.pk, full.pk]
     with time_at(datetime(1999, 1, 1, tzinfo=UTC)):
         assert overdue() == []
+
+
+def test_bad_filters_are_refused_as_before(customer: User, agent: User) -> None:
+    """The first bad filter named, in the filters' order; a customer's staff-only filter."""
+    answer = Api(agent).get("/tickets/", status="bogus", overdue="maybe", ordering="due_date")
+    assert answer.status_code == 400
+    assert list(answer.json()["error"]["fields"]) == ["status"], answer.content
+    refused = Api(customer).get("/tickets/", overdue="true")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["overdue"], refused.content

@@ -148,9 +148,6 @@ def tickets_list_for_api(
         )
     limit = _api_limit(limit)
     after = _decode_cursor(cursor, ordering) if cursor else ""
-    keys = API_ORDERINGS[ordering]
-    if ordering == "due_date" and flag_set(filters, "overdue"):
-        keys = paging.BY_DUE_AT
     query: QuerySet[Ticket] | paging.PageIds
     chosen = _choice_filters(filters)
     if chosen is not None and not words:
@@ -161,6 +158,9 @@ def tickets_list_for_api(
         query = access.tickets_visible_to(user).filter(
             filter_condition(user, filters), _api_search_condition(user, words)
         )
+    keys = API_ORDERINGS[ordering]
+    if ordering == "due_date" and flag_set(filters, "overdue"):
+        keys = paging.BY_DUE_AT
     page = paging.ticket_page(
         query, keys=keys, after=after, limit=limit, rows=_api_rows, reader=user
     )
