@@ -114,6 +114,7 @@ def reads(handler: Handler, rng: random.Random) -> dict[str, list[tuple[str, dic
     if threads:
         found["page /ticket/<50 messages>"] = [(f"/ticket/{t}", p) for t in threads for p in pages]
     found["REST unassigned/"] = [(f"{api}unassigned/", token) for token in tokens]
+    found["REST overdue/"] = [(f"{api}overdue/", token) for token in tokens]
     found["REST ?status=&priority="] = [
         (f"{api}?{urlencode(f)}", rng.choice(tokens)) for f in filters
     ]

@@ -173,6 +173,17 @@ def test_values_rows_datetimes_and_lists_match_their_querysets(
 
 
 @pytest.mark.django_db
+def test_a_read_keeps_at_most_its_plans_and_answers_the_same(desk: list[Ticket]) -> None:
+    read = CompiledRead(
+        lambda status, pk: Ticket.objects.filter(pk__gte=pk, status=status).values_list("pk"),
+        most=2,
+    )
+    for status in (Status.NEW, Status.CLOSED, Status.NEW, "open", Status.CLOSED):
+        assert read(status, 0) == list(Ticket.objects.filter(status=status).values_list("pk"))
+        assert 1 <= len(read.plans) <= 2
+
+
+@pytest.mark.django_db
 def test_a_flat_values_list_is_refused() -> None:
     read = CompiledRead(lambda shape, pk: Ticket.objects.filter(pk=pk).values_list("pk", flat=True))
     with pytest.raises(NotCompilable):

@@ -89,14 +89,19 @@ class CompiledRead(Generic[R]):
     """``build(shape, *values)`` → a queryset, compiled once per shape; call the read with a
     shape and the values (ints or strings) to get the list the queryset would give."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any, R]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, R]], *, most: int = 0) -> None:
+        """``most``: keep at most that many plans (0: no limit), for shapes that callers
+        choose (a filter's value, a page size): past it, the plans are compiled afresh."""
         self.build = build
         self.plans: dict[tuple[str, Hashable], _Plan] = {}
+        self.most = most
 
     def __call__(self, shape: Hashable, *values: Value, using: str = "default") -> list[R]:
         key = (using, shape)
         plan = self.plans.get(key)
         if plan is None:
+            if self.most and len(self.plans) >= self.most:
+                self.plans.clear()
             plan = self.plans[key] = self._compile(shape, values, using)
         return plan.run(values, using)
 

@@ -152,16 +152,21 @@ def column_values(field: FieldDefinition, value: Value) -> list[dict[str, Any]]:
 
 def from_columns(field: FieldDefinition, stored: Sequence[Any]) -> Value:
     """The value of ``field`` from its rows' typed column (several for a multi choice)."""
+    if field.type == FieldType.MULTI_CHOICE:
+        return options_in_order(field.choices, stored)
+    present = [item for item in stored if item is not None]
+    return present[0] if present else None
+
+
+def options_in_order(choices: Sequence[str], stored: Sequence[Any]) -> Value:
+    """A multiple choice's value from its rows' options: in the order of the field's
+    ``choices`` (options no longer offered last), None when there is none."""
     present = [item for item in stored if item is not None]
     if not present:
         return None
-    if field.type == FieldType.MULTI_CHOICE:
-        return sorted(present, key=lambda option: _rank(field, option))
-    return present[0]
-
-
-def _rank(field: FieldDefinition, option: str) -> int:
-    return field.choices.index(option) if option in field.choices else len(field.choices)
+    return sorted(
+        present, key=lambda option: choices.index(option) if option in choices else len(choices)
+    )
 
 
 def display(value: Value) -> str:

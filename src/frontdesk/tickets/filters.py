@@ -153,6 +153,11 @@ def _when(flag: bool, condition: Q) -> Q:
     return condition if flag else Q()
 
 
+def overdue_at(moment: datetime) -> Q:
+    """Active tickets whose due date had passed at ``moment``."""
+    return IS_ACTIVE & Q(due_at__lt=moment)
+
+
 def _mine(user: User, flag: bool) -> Q:
     """Agents: assigned to them. Customers: the tickets they opened."""
     return _when(flag, Q(assignee=user) if user.is_staff_member else Q(requester=user))
@@ -247,7 +252,7 @@ TICKET_FILTERS: dict[str, TicketFilter] = {
             "Overdue",
             "Active tickets past their due date.",
             _flag("overdue"),
-            lambda user, flag: _when(flag, IS_ACTIVE & Q(due_at__lt=now())),
+            lambda user, flag: _when(flag, overdue_at(now())),
             _FLAG_CHOICES,
         ),
         TicketFilter(

@@ -193,7 +193,7 @@ class PageRows:
 
 
 def ticket_page(
-    query: QuerySet[Ticket],
+    query: QuerySet[Ticket] | PageIds,
     *,
     keys: tuple[SortKey, ...],
     after: str,
@@ -202,7 +202,8 @@ def ticket_page(
     reader: User,
 ) -> Page:
     """One keyset page of ``query`` (its filters only) in the order ``keys``, its tickets as
-    ``rows`` makes them for ``reader``.
+    ``rows`` makes them for ``reader``. ``query`` may also be :class:`PageIds`, which chooses
+    the same ids through SQL compiled once.
 
     The page's ids are chosen first, on the indexes: the database finds and sorts narrow rows,
     and the decorations, people and tags are worked out for the page's rows alone. (Sorting
@@ -210,15 +211,75 @@ def ticket_page(
     where choosing the ids takes a millisecond.) Three queries: the ids, the tickets, the tags'
     names (:func:`with_tag_names`)."""
     limit = max(1, min(limit, LIMIT_MAX))
-    ordering = _ordering(keys)
-    chosen = query.annotate(**_sort_values(keys))
-    if after:
-        chosen = chosen.filter(after_condition(keys, decode_after(after, keys)))
-    page_ids = list(chosen.order_by(*ordering).values_list("pk", flat=True)[: limit + 1])
+    values = decode_after(after, keys) if after else None
+    if isinstance(query, PageIds):
+        page_ids = query(reader, keys=keys, after=values, count=limit + 1)
+    else:
+        page_ids = [pk for (pk,) in _page_ids(query, keys, values, limit + 1)]
     found = rows(reader, keys, page_ids)
     tickets = found[:limit]
     with_tag_names(tickets)
     return Page(tickets, encode_after(tickets[-1], keys) if len(found) > limit else None)
+
+
+def _page_ids(
+    query: QuerySet[Ticket], keys: tuple[SortKey, ...], after: list[Any] | None, count: int
+) -> QuerySet[Ticket, tuple[int]]:
+    """The ids of the first ``count`` rows of ``query`` after the sort values ``after`` (None:
+    from the start) in the order ``keys``, as tuples of one."""
+    chosen = query.annotate(**_sort_values(keys))
+    if after is not None:
+        chosen = chosen.filter(after_condition(keys, after))
+    return chosen.order_by(*_ordering(keys)).values_list("pk")[:count]
+
+
+class PageIds:
+    """A page's ids (as :func:`ticket_page` chooses them) from the tickets that
+    ``select(query_shape, reader, *values)`` selects, its SQL compiled once per query shape,
+    reader's gate shape, ordering, page size and whether a cursor is given (core/compiled.py).
+    Building and compiling that query (the gate, the filters, the cursor's condition) cost
+    0.76 ms of CPU on a REST list whose SQL runs in 0.5 ms (a million tickets, SQLite,
+    2026-12-04).
+
+    ``select`` may read of the reader only what their gate shape says and their id, and of
+    ``query_shape`` what makes its SQL (say, the filters' values); ``values`` (the time now)
+    only fill parameters, as the reader's id and the cursor's sort values do."""
+
+    def __init__(
+        self,
+        select: Callable[..., QuerySet[Ticket]],
+        query_shape: Any,
+        values: tuple[int | str | datetime, ...] = (),
+    ) -> None:
+        self.select = select
+        self.query_shape = query_shape
+        self.values = values
+
+    def __call__(
+        self, reader: User, *, keys: tuple[SortKey, ...], after: list[Any] | None, count: int
+    ) -> list[int]:
+        shape = (
+            self.select,
+            self.query_shape,
+            len(self.values),
+            gate_shape(reader),
+            keys,
+            after is not None,
+            count,
+        )
+        found = _compiled_ids(shape, reader.pk, *self.values, *(after or ()))
+        return [pk for (pk,) in found]
+
+
+def _compiled_ids_query(shape: tuple[Any, ...], reader_id: int, *values: Any) -> QuerySet[Any]:
+    select, query_shape, given, gate, keys, has_after, count = shape
+    query = select(query_shape, gate_stand_in(gate, reader_id), *values[:given])
+    return _page_ids(query, keys, list(values[given:]) if has_after else None, count)
+
+
+# Its shapes come from requests (the filters' values, the page size): at most 500 plans, a
+# few kB each.
+_compiled_ids: CompiledRead[tuple[int]] = CompiledRead(_compiled_ids_query, most=500)
 
 
 _TAG_NAMES_SQL = (
