@@ -37,6 +37,7 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access, paging, search, statistics
+from frontdesk.tickets import rows as rows_
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
     UNASSIGNED,
@@ -411,9 +412,12 @@ def with_preview(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
     return queryset.annotate(preview=Subquery(latest))
 
 
-# A workspace page's tickets: with their unread mark and preview for the agent reading them.
+# A workspace page's tickets: with their unread mark and preview for the agent reading them,
+# as the values its rows show (tickets/rows.py says why not as instances).
 _workspace_rows = paging.PageRows(
-    lambda rows, reader: with_preview(with_unread(rows, reader), reader)
+    lambda rows, reader: with_preview(with_unread(rows, reader), reader),
+    columns=rows_.QUEUE_COLUMNS,
+    make=rows_.QueueRow.from_values,
 )
 
 
