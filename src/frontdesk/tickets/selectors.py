@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Lower, Substr
+from django.db.models.functions import Coalesce, Concat, Lower, Substr
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, User
@@ -711,11 +711,14 @@ def agents_assignable(*, user: User) -> list[AgentName]:
 
 # Every workspace and agent's ticket page lists the agents: compiled once (core/compiled.py),
 # 1.8 -> 0.6 ms of CPU at 50 agents; as pairs, not users (each User cost ~7 µs to make): 1.3
-# -> 0.9 ms under load.
+# -> 0.9 ms under load. Ordered by ``lower(username) || ''``, the same order: by
+# ``lower(username)`` itself SQLite read every user (2,052 on the demo desk) through the unique
+# index on that expression to skip sorting 51 rows, 0.40 ms of CPU; through the role index
+# and a sort, 0.03 ms.
 _agents_assignable = CompiledRead(
     lambda shape: (
         User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .order_by(Lower("username"), "id")
+        .order_by(Concat(Lower("username"), Value("")), "id")
         .values_list("id", "username")
     )
 )
