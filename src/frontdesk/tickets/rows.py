@@ -155,12 +155,12 @@ class QueueRow:
     def from_values(cls, values: tuple[Any, ...], sort_names: tuple[str, ...]) -> QueueRow:
         """``values``: QUEUE_COLUMNS, then the values of ``sort_names``."""
         requester_id, requester, assignee_id, assignee = values[_QUEUE_VALUES : len(QUEUE_COLUMNS)]
-        return cls(
-            *values[:_QUEUE_VALUES],
+        people = (
             PersonName(requester_id, requester),
             None if assignee_id is None else PersonName(assignee_id, assignee),
-            dict(zip(sort_names, values[len(QUEUE_COLUMNS) :], strict=True)),
         )
+        extra = dict(zip(sort_names, values[len(QUEUE_COLUMNS) :], strict=True))
+        return cls(*(*values[:_QUEUE_VALUES], *people, extra))
 
     @property
     def pk(self) -> int:
