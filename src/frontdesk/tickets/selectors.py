@@ -345,7 +345,7 @@ SEARCH_SORT = WorkspaceSort.LAST_ACTIVITY_DESC
 class TicketPage:
     """One page of a ticket list; ``next_after`` is the cursor of the next page, if any."""
 
-    tickets: list[Ticket]
+    tickets: list[rows_.QueueRow]
     next_after: str | None
     sort: str
 
