@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from frontdesk.accounts.models import User
+from frontdesk.accounts.models import Role, User
 from frontdesk.core.errors import InvalidInput, NotAllowed
 from frontdesk.tickets import selectors, services
 from frontdesk.tickets.models import Priority, Status, Ticket
@@ -18,7 +18,7 @@ from frontdesk.tickets.selectors import (
     WorkspaceSort,
     WorkspaceView,
 )
-from tests.conftest import open_ticket
+from tests.conftest import make_user, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -408,6 +408,24 @@ def test_assignable_agents_are_active_staff_by_name(
     for agent_id in (customer.pk, other_agent.pk, 0, 2**70):
         with pytest.raises(InvalidInput):
             selectors.agent_get(user=agent, agent_id=agent_id)
+
+
+def test_assignable_agents_are_in_the_order_of_their_names_whatever_the_case(
+    admin: User, agent: User, customer: User
+) -> None:
+    """The list ``lower(username) || ''`` orders (so that SQLite reads the role index) is the
+    one ``lower(username)`` ordered: by name, whatever the case, customers left out."""
+    made = [make_user(name, Role.AGENT) for name in ("zed", "Carol", "carl", "ÁLVARO", "b")]
+    make_user("aaron", Role.CUSTOMER)
+    expected = sorted(
+        [admin, agent, *made],
+        key=lambda user: (user.username.lower() if user.username.isascii() else "~", user.pk),
+    )
+    found = selectors.agents_assignable(user=agent)
+    assert [username for _, username in found if username.isascii()] == [
+        user.username for user in expected if user.username.isascii()
+    ]
+    assert {username for _, username in found} == {user.username for user in [admin, agent, *made]}
 
 
 def test_history_reads_in_words(customer: User, agent: User, other_agent: User) -> None:

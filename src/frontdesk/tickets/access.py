@@ -144,11 +144,17 @@ def team_ids_of(user: User) -> frozenset[int]:
     """The teams ``user`` is in, read once per user object (a request's user)."""
     known: frozenset[int] | None = getattr(user, "_frontdesk_team_ids", None)
     if known is None:
-        known = frozenset(
-            TeamMembership.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
-        )
+        rows = _team_ids("teams of", user.pk) if user.pk is not None else []
+        known = frozenset(team_id for (team_id,) in rows)
         user._frontdesk_team_ids = known  # type: ignore[attr-defined]
     return known
+
+
+# Read on every staff page (the gate, the counts): compiled once (core/compiled.py); building
+# the query was about 0.3 ms of the queue page's CPU at a million tickets.
+_team_ids = CompiledRead(
+    lambda shape, user_id: TeamMembership.objects.filter(user_id=user_id).values_list("team_id")
+)
 
 
 def team_ids_preload(users: Iterable[User]) -> None:

@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Lower, Substr
+from django.db.models.functions import Coalesce, Concat, Lower, Substr
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from frontdesk.accounts.models import STAFF_ROLES, Role, User
@@ -37,6 +37,7 @@ from frontdesk.core.errors import InvalidInput, NotAllowed, NotFound
 from frontdesk.core.ids import is_id
 from frontdesk.teams.models import Team
 from frontdesk.tickets import access, paging, search, statistics
+from frontdesk.tickets import rows as rows_
 from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
     UNASSIGNED,
@@ -344,7 +345,7 @@ SEARCH_SORT = WorkspaceSort.LAST_ACTIVITY_DESC
 class TicketPage:
     """One page of a ticket list; ``next_after`` is the cursor of the next page, if any."""
 
-    tickets: list[Ticket]
+    tickets: list[rows_.QueueRow]
     next_after: str | None
     sort: str
 
@@ -411,9 +412,12 @@ def with_preview(queryset: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
     return queryset.annotate(preview=Subquery(latest))
 
 
-# A workspace page's tickets: with their unread mark and preview for the agent reading them.
+# A workspace page's tickets: with their unread mark and preview for the agent reading them,
+# as the values its rows show (tickets/rows.py says why not as instances).
 _workspace_rows = paging.PageRows(
-    lambda rows, reader: with_preview(with_unread(rows, reader), reader)
+    lambda rows, reader: with_preview(with_unread(rows, reader), reader),
+    columns=rows_.QUEUE_COLUMNS,
+    make=rows_.QueueRow.from_values,
 )
 
 
@@ -707,11 +711,14 @@ def agents_assignable(*, user: User) -> list[AgentName]:
 
 # Every workspace and agent's ticket page lists the agents: compiled once (core/compiled.py),
 # 1.8 -> 0.6 ms of CPU at 50 agents; as pairs, not users (each User cost ~7 µs to make): 1.3
-# -> 0.9 ms under load.
+# -> 0.9 ms under load. Ordered by ``lower(username) || ''``, the same order: by
+# ``lower(username)`` itself SQLite read every user (2,052 on the demo desk) through the unique
+# index on that expression to skip sorting 51 rows, 0.40 ms of CPU; through the role index
+# and a sort, 0.03 ms.
 _agents_assignable = CompiledRead(
     lambda shape: (
         User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .order_by(Lower("username"), "id")
+        .order_by(Concat(Lower("username"), Value("")), "id")
         .values_list("id", "username")
     )
 )

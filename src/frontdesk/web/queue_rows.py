@@ -15,7 +15,7 @@ from html import escape
 from django.utils.translation import get_language, gettext
 from markupsafe import Markup
 
-from frontdesk.tickets.models import Ticket
+from frontdesk.tickets.rows import QueueRow
 from frontdesk.web.forms import WorkspaceQuery
 from frontdesk.web.templatetags.frontdesk_ui import (
     ReadersClock,
@@ -80,18 +80,18 @@ def _row_words(language: str) -> _RowWords:
 
 
 def queue_rows(
-    tickets: Iterable[Ticket], query: WorkspaceQuery | None, *, for_customer: bool
+    tickets: Iterable[QueueRow], query: WorkspaceQuery | None, *, for_customer: bool
 ) -> Markup:
-    """The ``<tr>`` of each ticket of a workspace list (decorated by ``paging.PageRows``: its
-    unread mark, preview and tag names, its requester and assignee)."""
+    """The ``<tr>`` of each ticket of a workspace list (``QueueRow``s, as
+    ``selectors.tickets_for_workspace`` reads them: with the unread mark, preview and tag names,
+    the requester and assignee)."""
     words = _row_words(get_language())
     clock = ReadersClock()
     link = escape(from_list(query))
     rows = []
     for ticket in tickets:
         number, title = escape(ticket.number), escape(ticket.title)
-        tag_names: list[str] = ticket.tag_names  # type: ignore[attr-defined]
-        preview: str = ticket.preview  # type: ignore[attr-defined]
+        tag_names, preview = ticket.tag_names, ticket.preview
         assignee = (
             f'<span class="cell-label">{words.assignee} </span>{escape(ticket.assignee.username)}'
             if ticket.assignee
@@ -104,7 +104,7 @@ def queue_rows(
                 number=number,
                 link=link,
                 title=title,
-                unread=words.unread if ticket.unread else "",  # type: ignore[attr-defined]
+                unread=words.unread if ticket.unread else "",
                 tags=_tags(tag_names, words) if tag_names else "",
                 preview=(
                     '<span class="preview" dir="auto"><span class="visually-hidden">'

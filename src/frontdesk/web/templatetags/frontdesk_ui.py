@@ -23,6 +23,7 @@ from frontdesk.core.clock import now
 from frontdesk.fields.values import history_parts
 from frontdesk.sla.selectors import TargetState
 from frontdesk.tickets.models import Category, Priority, Status, Ticket, TicketEvent
+from frontdesk.tickets.rows import QueueRow
 from frontdesk.tickets.selectors import HistoryEntry
 from frontdesk.tickets.texts import (
     CATEGORY_WORDS,
@@ -160,7 +161,7 @@ class ReadersClock:
         title = self.words.opened % {"when": self.exact(moment)}
         return _time(moment, title, text, css=f"age age--{level}")
 
-    def due_or_age(self, ticket: Ticket) -> SafeString:
+    def due_or_age(self, ticket: Ticket | QueueRow) -> SafeString:
         if ticket.is_done:
             closed = ticket.closed_at or ticket.resolved_at or ticket.updated_at
             return format_html(
