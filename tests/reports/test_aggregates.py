@@ -509,3 +509,36 @@ def test_a_deleted_tickets_days_are_counted_again_when_the_job_runs(
         for zone in ("UTC", "Europe/Paris"):
             when = period(zone)
             assert _aggregated(user, when, monkeypatch) == _exact(user, when, monkeypatch)
+
+
+def _written() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every aggregate row's values but its id, sorted."""
+    days = DayTally.objects.values_list(*aggregates.DAY_COLUMNS)
+    hours = HourCount.objects.values_list(*aggregates.HOUR_COLUMNS)
+    return sorted(days, key=repr), sorted(hours, key=repr)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_days_counted_in_processes_are_the_days_counted_in_one(
+    answered_desk: list[Ticket], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``frontdesk demo`` and ``reports_build`` count the days in forked processes, each
+    writing its own: the rows are the same as one process writes."""
+    _build(clock)
+    in_one = _written()
+    forked = []
+    count_in_processes = aggregates._count_in_processes
+
+    def spy(days: list[date], processes: int) -> None:
+        forked.append(processes)
+        count_in_processes(days, processes)
+
+    monkeypatch.setattr(aggregates, "_count_in_processes", spy)
+    DayTally.objects.all().delete()
+    HourCount.objects.all().delete()
+    moment = clock.current
+    aggregates.aggregates_build(processes=2)
+    clock.current = moment
+    assert forked == [2]
+    assert _written() == in_one
+    assert len(in_one[0]) > 50 and len(in_one[1]) > 50
