@@ -40,8 +40,42 @@ class PersonRow:
     organisation_id: int | None
 
 
+class _RowOfATicket:
+    """What a list's row answers as a ``Ticket`` would, for the pages and the API to write it
+    alike: its pk, number and tags' names; and any other name from ``extra`` (a sort value
+    such as ``priority_rank``)."""
+
+    __slots__ = ()
+    id: int
+    extra: dict[str, Any]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def number(self) -> str:
+        return Ticket.number_for(self.id)
+
+    @property
+    def tag_names(self) -> list[str]:
+        names: list[str] = self.extra.get("tag_names", [])
+        return names
+
+    @tag_names.setter
+    def tag_names(self, names: list[str]) -> None:
+        self.extra["tag_names"] = names
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for the names not fields above: a sort value such as ``priority_rank``.
+        try:
+            return self.extra[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 @dataclass(slots=True)
-class TicketRow:
+class TicketRow(_RowOfATicket):
     id: int
     title: str
     status: str
@@ -80,30 +114,6 @@ class TicketRow:
         extra = dict(zip(sort_names, values[len(COLUMNS) :], strict=True))
         return cls(*(*ticket, requester, extra))
 
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    @property
-    def number(self) -> str:
-        return Ticket.number_for(self.id)
-
-    @property
-    def tag_names(self) -> list[str]:
-        names: list[str] = self.extra.get("tag_names", [])
-        return names
-
-    @tag_names.setter
-    def tag_names(self, names: list[str]) -> None:
-        self.extra["tag_names"] = names
-
-    def __getattr__(self, name: str) -> Any:
-        # Only for the names not fields above: a sort value such as ``priority_rank``.
-        try:
-            return self.extra[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
 
 # --- a workspace list's rows ------------------------------------------------------------------
 
@@ -126,7 +136,7 @@ class PersonName:
 
 
 @dataclass(slots=True)
-class QueueRow:
+class QueueRow(_RowOfATicket):
     """A ticket of a workspace list as plain values, with the reader's ``unread`` mark and
     ``preview`` (tickets/selectors.py's decorations). Making 50 tickets and their people into
     model instances was about a tenth of the queue page's CPU, for the dozen values a row shows
@@ -163,29 +173,5 @@ class QueueRow:
         return cls(*(*values[:_QUEUE_VALUES], *people, extra))
 
     @property
-    def pk(self) -> int:
-        return self.id
-
-    @property
-    def number(self) -> str:
-        return Ticket.number_for(self.id)
-
-    @property
     def is_done(self) -> bool:
         return self.status in DONE_STATUSES
-
-    @property
-    def tag_names(self) -> list[str]:
-        names: list[str] = self.extra.get("tag_names", [])
-        return names
-
-    @tag_names.setter
-    def tag_names(self, names: list[str]) -> None:
-        self.extra["tag_names"] = names
-
-    def __getattr__(self, name: str) -> Any:
-        # Only for the names not fields above: a sort value such as ``priority_rank``.
-        try:
-            return self.extra[name]
-        except KeyError:
-            raise AttributeError(name) from None
