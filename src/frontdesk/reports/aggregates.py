@@ -33,6 +33,7 @@ from django.db.models import IntegerField, Max, Min, OuterRef, Subquery
 
 from frontdesk.core import clock
 from frontdesk.core.bulk import datetime_adapter, insert_rows
+from frontdesk.core.lifecycle import database_connections_close
 from frontdesk.reports.histograms import Times, buckets_text, histogram_text
 from frontdesk.reports.models import (
     CATEGORY,
@@ -345,11 +346,7 @@ def _count_in_processes(days: list[date], processes: int) -> None:
     day is written in a transaction of its own, and SQLite's writers take turns
     (core/sqlite/writers.py). For the commands that build every day at once (``frontdesk
     demo``, ``reports_build``), not for the worker's job, which shares its process."""
-    connections.close_all()  # each child opens its own; a forked connection is not safe
-    for alias in connections:
-        close_pool = getattr(connections[alias], "close_pool", None)
-        if close_pool is not None:
-            close_pool()
+    database_connections_close()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
         pool.map(_days_write_in_child, [days[start::processes] for start in range(processes)])

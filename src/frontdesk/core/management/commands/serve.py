@@ -22,7 +22,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connections
 
 from frontdesk.accounts.models import Role, User
 from frontdesk.accounts.services import user_create_admin
@@ -31,6 +30,7 @@ from frontdesk.core.env import env_bool, env_int
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.lifecycle import (
     PORT_TAKEN,
+    database_connections_close,
     die_with_parent,
     name_this_process_the_parent,
     port_taken,
@@ -97,16 +97,6 @@ class _Companions:
             signal.signal(signum, handler)
 
 
-def _close_database_connections() -> None:
-    """Close what migrating and the admin check opened, pools included, before granian forks
-    its workers: a connection shared by two processes mixes their conversations (measured: on
-    PostgreSQL, writes acknowledged with another row's id). Each worker opens its own."""
-    for connection in connections.all(initialized_only=True):
-        connection.close()
-        if hasattr(connection, "close_pool"):
-            connection.close_pool()
-
-
 class Command(BaseCommand):
     help = "Apply migrations and serve Frontdesk (pages, APIs, admin), with a background worker."
 
@@ -163,7 +153,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(mail_out_summary())
         self.stdout.flush()
-        _close_database_connections()
+        database_connections_close()
         return_large_blocks_to_the_system()
         name_this_process_the_parent()
         companions = _Companions(self._start_companions(options))
@@ -179,7 +169,7 @@ class Command(BaseCommand):
         start with it (docs/decisions.md, 77, has the numbers)."""
         self.stdout.flush()
         self.stderr.flush()
-        _close_database_connections()
+        database_connections_close()
         name_this_process_the_parent()
         pid = os.fork()
         if pid == 0:  # the child: migrate, say what went wrong, never return
@@ -195,7 +185,7 @@ class Command(BaseCommand):
             except BaseException:
                 traceback.print_exc()
             finally:
-                _close_database_connections()
+                database_connections_close()
                 self.stdout.flush()
                 self.stderr.flush()
                 os._exit(code)
