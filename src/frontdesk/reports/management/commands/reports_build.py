@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from frontdesk.reports.aggregates import aggregates_build
@@ -18,6 +19,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A fresh data directory has no tables yet: make them, as `frontdesk serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         started = time.perf_counter()
         days = aggregates_build(processes=os.cpu_count() or 1)
         took = time.perf_counter() - started
