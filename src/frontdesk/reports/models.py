@@ -32,6 +32,10 @@ def every_assignee(dimension: str) -> str:
 
 # The dimensions of the hour rows: the desk's, and each breakdown's per team.
 HOUR_DIMENSIONS = (DESK, *(every_assignee(name) for name in BREAKDOWN_DIMENSIONS))
+# The day rows': those, and each breakdown's per assignee. A read or delete of days that names
+# them all is ranges of report_day_idx, which leads with the dimension; without them it read
+# the whole table (1.4 million rows at a million tickets, 0.3 s for each block of days summed).
+DAY_DIMENSIONS = (*HOUR_DIMENSIONS, *BREAKDOWN_DIMENSIONS)
 
 
 class _TeamAndAssignee(models.Model):

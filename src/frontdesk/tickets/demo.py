@@ -15,7 +15,6 @@ account (hashing is deliberately slow: 2,000 accounts would take half a minute a
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -47,6 +46,7 @@ from frontdesk.core.bulk import (
     utc_datetime_adapter,
 )
 from frontdesk.core.clock import in_utc, now
+from frontdesk.core.memory import cycle_collector_paused
 from frontdesk.core.unique import UniqueValues
 from frontdesk.tickets.access import requester_sees_event
 from frontdesk.tickets.demo_text import (
@@ -797,20 +797,6 @@ def _indexes_deferred_when_large(large: bool) -> contextlib.AbstractContextManag
     return contextlib.nullcontext()
 
 
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """The planner makes millions of tuples and no reference cycles, and the cycle collector
-    kept scanning them: half of the planning (200,000 tickets: 29-33 s of CPU with it, 15 s
-    without). Whatever cycles the load leaves are collected once it is back on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _widen_sqlite_cache() -> None:
     """Give SQLite 256 MiB of page cache (default: 2 MiB) for this connection. Each ticket
     lands on a random page of the requester and assignee indexes, and once those outgrow the
@@ -874,7 +860,7 @@ def demo_create(
     first = next_free_id(Ticket)
     large = _larger_than_the_desk(tickets)
     with (
-        _cycle_collector_paused(),
+        cycle_collector_paused(),
         search_index_deferred(merge_at_end=large),
         # The planners are forked before the progress bar starts a thread.
         _planned_alongside(planning, first, search_index_some)
