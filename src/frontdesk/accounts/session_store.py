@@ -1,0 +1,36 @@
+"""Django's database sessions, their one read compiled once (core/compiled.py).
+
+Every signed-in page reads its session first: ``Session.objects.get(session_key=…,
+expire_date__gt=now)`` built and compiled by the ORM cost more CPU than running it (about 6 %
+of the workspace page's at a million tickets, with the user's read; bench/README.md). The
+same query, the same rows and the same answer when there is none: only the building is gone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.models import Session
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from frontdesk.core.compiled import CompiledRead
+
+
+def _live_session_query(shape: None, session_key: str, at: datetime) -> QuerySet[Session]:
+    return Session.objects.filter(session_key=session_key, expire_date__gt=at)
+
+
+_live_session = CompiledRead(_live_session_query)
+
+
+class SessionStore(db.SessionStore):
+    def _get_session_from_db(self) -> Session | None:
+        found = []
+        if self.session_key is not None:  # None: no session, as the ORM's read would say
+            found = _live_session(None, self.session_key, timezone.now())
+        if not found:
+            self._session_key = None
+            return None
+        return found[0]
