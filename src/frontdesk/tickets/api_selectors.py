@@ -19,12 +19,7 @@ from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.ids import is_id, parse_id
 from frontdesk.tickets import access, paging, search
 from frontdesk.tickets import rows as rows_
-from frontdesk.tickets.filters import (
-    choice_filters,
-    filter_condition,
-    flag_set,
-    overdue_at,
-)
+from frontdesk.tickets.filters import choice_filters, filter_condition, flag_set, overdue_at
 from frontdesk.tickets.models import Message, MessageKind, Ticket
 from frontdesk.tickets.selectors import named_ticket_id, search_condition, search_words
 
