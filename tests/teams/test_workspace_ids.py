@@ -82,6 +82,7 @@ def test_the_compiled_ids_are_the_built_ids_page_by_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     user: User = request.getfixturevalue(reader)
+    monkeypatch.setattr(paging._compiled_ids, "plans", {})  # none cleared past 500 meanwhile
     visible = set(access.tickets_visible_to(user).values_list("pk", flat=True))
     sorts = ["", *WorkspaceSort.values]
     shapes = [{}, {"priority": "high"}, {"status": "open", "category": ""}]
@@ -106,9 +107,10 @@ def test_a_filter_outside_the_choices_builds_the_query(desk: list[Ticket], agent
 
 
 def test_the_compiled_overdue_view_reads_the_time_of_each_request(
-    desk: list[Ticket], agent: User, admin: User
+    desk: list[Ticket], agent: User, admin: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The time is a parameter of the compiled SQL, never its first value."""
+    monkeypatch.setattr(paging._compiled_ids, "plans", {})
     due = {
         ticket.pk: ticket.due_at
         for ticket in Ticket.objects.filter(pk__in=[t.pk for t in desk]).exclude(due_at=None)

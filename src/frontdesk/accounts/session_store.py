@@ -1,9 +1,12 @@
 """Django's database sessions, their one read compiled once (core/compiled.py).
 
 Every signed-in page reads its session first: ``Session.objects.get(session_key=…,
-expire_date__gt=now)`` built and compiled by the ORM cost more CPU than running it (about 6 %
-of the workspace page's at a million tickets, with the user's read; bench/README.md). The
+expire_date__gt=now)`` built and compiled by the ORM cost more CPU than running it (0.3 ms on
+SQLite, 0.6 ms on PostgreSQL, for SQL that runs in a fraction of that; bench/README.md). The
 same query, the same rows and the same answer when there is none: only the building is gone.
+The time is Django's clock, not the project's (core/clock.py): Django's store writes each
+session's expiry from it, so a test that moves the project's clock moves neither end, as with
+Django's own store; the project's idle deadline (accounts/sessions.py) reads its clock.
 """
 
 from __future__ import annotations
