@@ -293,6 +293,8 @@ FRONTDESK_LIVE_HEARTBEAT_SECONDS = env_int("FRONTDESK_LIVE_HEARTBEAT_SECONDS", 1
 # The SupportMe contract: JWT bearer tokens that expire 24 hours after they are issued.
 JWT_LIFETIME_SECONDS = env_int("FRONTDESK_JWT_LIFETIME", 86400, minimum=60)
 
+# Django's database sessions with their read compiled once (accounts/session_store.py).
+SESSION_ENGINE = "frontdesk.accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("FRONTDESK_SESSION_TIMEOUT", 1800, minimum=60)

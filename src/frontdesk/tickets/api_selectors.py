@@ -19,7 +19,7 @@ from frontdesk.core.errors import InvalidInput, NotFound
 from frontdesk.core.ids import is_id, parse_id
 from frontdesk.tickets import access, paging, search
 from frontdesk.tickets import rows as rows_
-from frontdesk.tickets.filters import TICKET_FILTERS, filter_condition, flag_set, overdue_at
+from frontdesk.tickets.filters import choice_filters, filter_condition, flag_set, overdue_at
 from frontdesk.tickets.models import Message, MessageKind, Ticket
 from frontdesk.tickets.selectors import named_ticket_id, search_condition, search_words
 
@@ -149,7 +149,7 @@ def tickets_list_for_api(
     limit = _api_limit(limit)
     after = _decode_cursor(cursor, ordering) if cursor else ""
     query: QuerySet[Ticket] | paging.PageIds
-    chosen = _choice_filters(filters)
+    chosen = choice_filters(filters)
     if chosen is not None and not words:
         filter_condition(user, filters)  # refuses what the built query would refuse
         moment = (now(),) if ("overdue", "true") in chosen else ()
@@ -165,28 +165,6 @@ def tickets_list_for_api(
         query, keys=keys, after=after, limit=limit, rows=_api_rows, reader=user
     )
     return _api_page(page, ordering)
-
-
-# Filters whose condition depends on their value and the reader's gate shape and id alone
-# (not the reader's time zone; the time now is given), each value one of a few: a list
-# filtered by these only has its ids chosen by SQL compiled once (paging.PageIds).
-_COMPILED_FILTERS = {
-    name: frozenset(value for value, _ in TICKET_FILTERS[name].choices)
-    for name in ("status", "priority", "category", "unassigned", "my_tickets", "overdue")
-}
-
-
-def _choice_filters(filters: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
-    """The filters set in ``filters``, in order, if each is one of _COMPILED_FILTERS set to
-    one of its choices; else None."""
-    chosen = []
-    for name, value in sorted(filters.items()):
-        if value == "":
-            continue
-        if value not in _COMPILED_FILTERS.get(name, ()):
-            return None
-        chosen.append((name, value))
-    return tuple(chosen)
 
 
 def _tickets_filtered(

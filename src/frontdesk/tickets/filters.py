@@ -284,6 +284,28 @@ WORKSPACE_FILTERS = (
 )
 
 
+# Filters whose condition depends on their value and the reader's gate shape and id alone
+# (not the reader's time zone; the time now is given), each value one of a few: a list
+# filtered by these only has its ids chosen by SQL compiled once (paging.PageIds).
+_CHOICE_FILTERS = {
+    name: frozenset(value for value, _ in TICKET_FILTERS[name].choices)
+    for name in ("status", "priority", "category", "unassigned", "my_tickets", "overdue")
+}
+
+
+def choice_filters(values: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
+    """The filters set in ``values``, in order, if each is one of the choice filters above
+    set to one of its choices; else None."""
+    chosen = []
+    for name, value in sorted(values.items()):
+        if value == "":
+            continue
+        if value not in _CHOICE_FILTERS.get(name, ()):
+            return None
+        chosen.append((name, value))
+    return tuple(chosen)
+
+
 # Filters whose names are not fixed (custom fields: ``field_<key>``), each a function that
 # answers the filter a name stands for, or None. Registered by the app that owns them.
 _DYNAMIC: list[Callable[[str], TicketFilter | None]] = []

@@ -42,8 +42,10 @@ from frontdesk.tickets.filters import (
     CHOOSE_AGENT,
     UNASSIGNED,
     WORKSPACE_FILTERS,
+    choice_filters,
     filter_condition,
     is_dynamic_name,
+    overdue_at,
     parse_filters,
 )
 from frontdesk.tickets.models import (
@@ -358,13 +360,15 @@ class SearchResult:
     page: TicketPage
 
 
-def view_condition(view: str, user: User) -> Q:
+def view_condition(view: str, user: User, moment: datetime | None = None) -> Q:
+    """The tickets of the workspace view ``view`` for ``user``; "Overdue" as it stands at
+    ``moment`` (None: now)."""
     conditions: dict[str, Callable[[], Q]] = {
         WorkspaceView.CLAIMABLE: lambda: IS_ACTIVE & Q(assignee__isnull=True),
         WorkspaceView.MINE: lambda: IS_ACTIVE & Q(assignee=user),
         WorkspaceView.OPEN: lambda: IS_ACTIVE,
         WorkspaceView.PENDING: lambda: Q(status=Status.PENDING),
-        WorkspaceView.OVERDUE: lambda: IS_ACTIVE & Q(due_at__lt=now()),
+        WorkspaceView.OVERDUE: lambda: overdue_at(moment or now()),
         WorkspaceView.CLOSED: lambda: IS_DONE,
     }
     if view not in conditions:
@@ -385,7 +389,13 @@ def workspace_keys(view: str, sort: str) -> tuple[paging.SortKey, ...] | None:
 
 
 def _workspace_page(
-    user: User, query: QuerySet[Ticket], *, sort: str, after: str, limit: int, view: str = ""
+    user: User,
+    query: QuerySet[Ticket] | paging.PageIds,
+    *,
+    sort: str,
+    after: str,
+    limit: int,
+    view: str = "",
 ) -> TicketPage:
     keys = workspace_keys(view, sort)
     if keys is None:
@@ -435,11 +445,32 @@ def tickets_for_workspace(
     ``after``. Three queries: the tickets with their requester, assignee and unread mark, and
     their tags."""
     check_staff(user)
-    query = access.tickets_visible_to(user).filter(
-        view_condition(view, user), filter_condition(user, filters or {})
-    )
+    filters = filters or {}
+    # Built on every request, so that what it refuses (an unknown view, a filter's value) is
+    # refused the same way whichever query then chooses the page's ids.
+    condition = view_condition(view, user) & filter_condition(user, filters)
+    query: QuerySet[Ticket] | paging.PageIds
+    chosen = choice_filters(filters)
+    if chosen is not None and not any(name == "overdue" for name, _ in chosen):
+        moment = (now(),) if view == WorkspaceView.OVERDUE else ()
+        query = paging.PageIds(_workspace_tickets, (view, chosen), moment)
+    else:
+        query = access.tickets_visible_to(user).filter(condition)
     sort = sort or DEFAULT_SORT[view]
     return _workspace_page(user, query, sort=sort, after=after, limit=limit, view=view)
+
+
+def _workspace_tickets(
+    shape: tuple[str, tuple[tuple[str, str], ...]], reader: User, *moment: datetime
+) -> QuerySet[Ticket]:
+    """The tickets of a workspace view (``shape``: the view and its choice filters) that
+    ``reader`` may see, "Overdue" at ``moment`` (the time of the request): what
+    :func:`tickets_for_workspace` lists, for paging.PageIds to compile once per shape.
+    Building and compiling it was about a twentieth of the page's CPU at a million
+    tickets."""
+    view, chosen = shape
+    condition = view_condition(view, reader, *moment) & filter_condition(reader, dict(chosen))
+    return access.tickets_visible_to(reader).filter(condition)
 
 
 # Read on every workspace page, so compiled once (core/compiled.py): "Mine" counted on the
