@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.backends.postgresql import base as postgresql_base
+from psycopg.adapt import AdaptersMap, PyFormat
+from psycopg.types.numeric import IntDumper
 
 from frontdesk.core.postgresql import PLANNED_EACH_TIME
 
@@ -29,9 +31,23 @@ class Cursor(postgresql_base.ServerBindingCursor):  # type: ignore[name-defined]
         return super().execute(query, params, **options)
 
 
+class SteadyIntDumper(IntDumper):
+    """psycopg's integers, but int4 for any number that fits (psycopg sends the smallest
+    type, int2 below 32,768). A statement is prepared per text and parameters' types: with
+    ids on either side of 32,768, the 51 ids of a page's rows made a new list of types
+    nearly every page, so those reads were prepared over and over, each planned again."""
+
+    def upgrade(self, obj: int, format: PyFormat) -> Any:
+        if -(2**31) <= obj < 2**31:
+            return self._int4_dumper
+        return super().upgrade(obj, format)
+
+
 class DatabaseWrapper(postgresql_base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
         if params.get("cursor_factory") is postgresql_base.ServerBindingCursor:  # type: ignore[attr-defined]
             params["cursor_factory"] = Cursor
+            params["context"] = context = AdaptersMap(params["context"])
+            context.register_dumper(int, SteadyIntDumper)
         return params
