@@ -88,3 +88,21 @@ def test_a_read_run_again_on_a_connection_is_planned_once_and_kept() -> None:
         prepared = cursor.fetchall()
     assert len(prepared) == 1
     assert prepared[0][0] >= 1  # run as the prepared statement
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db
+def test_small_and_large_ids_make_one_statement_to_prepare() -> None:
+    """psycopg would send 7 as int2 and 70,000 as int4, two statements counted apart: a page
+    of ids from both sides of 32,768 would seldom run the same statement twice."""
+    for pk in (7, 70_000, 8, 80_000, 9, 90_000, 10):
+        list(Ticket.objects.filter(pk=pk).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement = %s",
+            [
+                'SELECT "tickets_ticket"."id" AS "pk" FROM "tickets_ticket"'
+                ' WHERE "tickets_ticket"."id" = $1'
+            ],
+        )
+        assert cursor.fetchall() == [("{integer}",)]
