@@ -7,6 +7,7 @@ from django.db import connection
 
 from frontdesk.accounts.models import User
 from frontdesk.core.bulk import insert_rows, next_free_id, reset_id_sequences
+from frontdesk.core.postgresql import PLANNED_EACH_TIME
 from frontdesk.tickets import demo, search, selectors, services
 from frontdesk.tickets.models import Message, MessageKind, Ticket
 from tests.api.helpers import Api, ids
@@ -386,7 +387,9 @@ def _scored(query: str, requester: User) -> list[tuple[int, float]]:
     sql, params = search.ticket_ids_matching_sql(
         query=query, include_internal=False, requester_id=requester.pk
     )
-    sql = sql.replace("SELECT ticket_id FROM (", "SELECT ticket_id, SUM(score) FROM (", 1)
+    outer = f"SELECT {PLANNED_EACH_TIME} ticket_id"
+    assert outer in sql
+    sql = sql.replace(f"{outer} FROM (", f"{outer}, SUM(score) FROM (", 1)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(ticket_id, round(score, 9)) for ticket_id, score in cursor.fetchall()]
