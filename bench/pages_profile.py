@@ -12,6 +12,10 @@ wall time's p50 and p95. Reads: the workspace views, a ticket page with 50 messa
 lists, and SupportMe's ``/get-open-tickets``. ``--cprofile N`` profiles each chosen read's
 loop with cProfile and prints its N costliest functions (cumulative and own time).
 
+On a PostgreSQL server on this machine it also prints the CPU its backends spent per request
+(``PG ms``: planning and running the queries, from ``/proc``), counting every backend
+connected to the desk's database: nothing else should use that database meanwhile.
+
 Reading these pages writes what any visit writes: a session per sign-in, and the read marker
 of a ticket the first time an agent opens it.
 """
@@ -124,6 +128,30 @@ def reads(handler: Handler, rng: random.Random) -> dict[str, list[tuple[str, dic
     return found
 
 
+def backends_cpu_ms() -> dict[int, float]:
+    """The CPU time so far of each PostgreSQL backend connected to this database, by pid;
+    empty on SQLite or a server elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend'"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    found = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone, or not on this machine
+        found[pid] = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def run(
     handler: Handler, calls: list[tuple[str, dict[str, str]]], count: int
 ) -> tuple[float, list[float]]:
@@ -159,7 +187,7 @@ def main() -> None:
     database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite"
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"{database}, in process; load average {load}")
-    print(f"{'read':34} {'CPU ms':>7} {'p50 ms':>7} {'p95 ms':>7}")
+    print(f"{'read':34} {'CPU ms':>7} {'p50 ms':>7} {'p95 ms':>7} {'PG ms':>7}")
     for name, calls in everything.items():
         if args.only not in name:
             continue
@@ -167,12 +195,16 @@ def main() -> None:
         profiler = cProfile.Profile() if args.cprofile else None
         if profiler:
             profiler.enable()
+        backends = backends_cpu_ms()
         cpu, walls = run(handler, calls, args.requests)
         if profiler:
             profiler.disable()
+        after = backends_cpu_ms()  # the backends there before and after (a pool keeps them)
+        server = sum(after[pid] - backends[pid] for pid in backends.keys() & after.keys())
         walls.sort()
         p50, p95 = percentile(walls, 0.5), percentile(walls, 0.95)
-        print(f"{name:34} {cpu:7.2f} {p50:7.2f} {p95:7.2f}", flush=True)
+        pg = f"{server / args.requests:7.2f}" if backends else ""
+        print(f"{name:34} {cpu:7.2f} {p50:7.2f} {p95:7.2f} {pg}", flush=True)
         if profiler:
             show(profiler, args.cprofile)
             if args.profile_out:

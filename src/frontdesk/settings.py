@@ -134,7 +134,19 @@ def _database_from_url(url: str) -> dict[str, Any]:
             "timeout": env_int("FRONTDESK_SQLITE_TIMEOUT", 30, minimum=1),
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    if config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
+    postgresql = config["ENGINE"] == "django.db.backends.postgresql"
+    if postgresql and env_bool("DATABASE_PREPARE", True):
+        # Values sent apart from the SQL (server-side binding), and a statement run a few
+        # times on a connection prepared there, so PostgreSQL stops planning it on every
+        # request; searches excepted (frontdesk/core/postgresql/base.py, decision 85). Off
+        # for a pooler in transaction mode that cannot keep prepared statements.
+        config["ENGINE"] = "frontdesk.core.postgresql"
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,  # psycopg's own default: the sixth run is prepared
+        }
+    if postgresql and env_bool("DATABASE_POOL", True):
         # A pool per process (psycopg_pool): a request borrows a connection and gives it back,
         # so N threads share a few connections instead of holding one each.
         config["OPTIONS"] = {

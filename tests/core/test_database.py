@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from frontdesk.settings import _database_from_url
+from frontdesk.tickets.models import Status, Ticket
 
 
 def test_sqlite_profile_is_wal_full_sync_immediate(tmp_path: Path, django_db_blocker: Any) -> None:
@@ -43,7 +45,7 @@ def test_sqlite_connections_are_persistent_and_checked(tmp_path: Path) -> None:
 def test_postgresql_connections_come_from_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_POOL_MAX", "7")
     postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
-    assert postgres["ENGINE"] == "django.db.backends.postgresql"
+    assert postgres["ENGINE"] == "frontdesk.core.postgresql"  # Django's, statements prepared
     assert postgres["OPTIONS"]["pool"]["max_size"] == 7
     # Django refuses persistent connections beside a pool: the pool keeps them.
     assert postgres["CONN_MAX_AGE"] == 0
@@ -54,3 +56,53 @@ def test_postgresql_pool_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> N
     postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
     assert "pool" not in postgres.get("OPTIONS", {})
     assert postgres["CONN_MAX_AGE"] > 0 and postgres["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgresql_binds_values_apart_and_prepares(monkeypatch: pytest.MonkeyPatch) -> None:
+    postgres = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
+    assert postgres["OPTIONS"]["server_side_binding"] is True
+    assert postgres["OPTIONS"]["prepare_threshold"] == 5
+    assert postgres["OPTIONS"]["pool"]["max_size"] > 0  # beside the pool, not instead
+    monkeypatch.setenv("DATABASE_PREPARE", "false")  # for a pooler that cannot keep them
+    plain = _database_from_url("postgres://frontdesk@db.internal:5432/frontdesk")
+    assert plain["ENGINE"] == "django.db.backends.postgresql"
+    assert "server_side_binding" not in plain["OPTIONS"]
+    assert "prepare_threshold" not in plain["OPTIONS"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db
+def test_a_read_run_again_on_a_connection_is_planned_once_and_kept() -> None:
+    """The same read, six times on one connection with different values: from the sixth on it
+    runs as a statement prepared on the server, not planned again from its text."""
+    for status in [*Status.values, Status.OPEN]:
+        list(Ticket.objects.filter(status=status).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            [
+                'SELECT "tickets_ticket"."id" AS "pk" FROM "tickets_ticket"'
+                ' WHERE "tickets_ticket"."status" = $1'
+            ],  # the value sent apart
+        )
+        prepared = cursor.fetchall()
+    assert len(prepared) == 1
+    assert prepared[0][0] >= 1  # run as the prepared statement
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db
+def test_small_and_large_ids_make_one_statement_to_prepare() -> None:
+    """psycopg would send 7 as int2 and 70,000 as int4, two statements counted apart: a page
+    of ids from both sides of 32,768 would seldom run the same statement twice."""
+    for pk in (7, 70_000, 8, 80_000, 9, 90_000, 10):
+        list(Ticket.objects.filter(pk=pk).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement = %s",
+            [
+                'SELECT "tickets_ticket"."id" AS "pk" FROM "tickets_ticket"'
+                ' WHERE "tickets_ticket"."id" = $1'
+            ],
+        )
+        assert cursor.fetchall() == [("{integer}",)]
