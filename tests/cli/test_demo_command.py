@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli.commands import frontdesk_on_sqlite
 
 
 def test_demo_fills_a_fresh_data_directory(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
-    done = subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", "demo", "--tickets", "12", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = frontdesk_on_sqlite(data, "demo", "--tickets", "12", "--verbosity", "0")
     assert done.returncode == 0, done.stderr
     database = data / "frontdesk.sqlite3"
     with sqlite3.connect(database) as db:
@@ -30,16 +20,7 @@ def test_demo_fills_a_fresh_data_directory(tmp_path: Path) -> None:
 
 def test_demo_counts_the_reports_aggregates(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", "demo", "--tickets", "12", "--verbosity", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = frontdesk_on_sqlite(data, "demo", "--tickets", "12", "--verbosity", "0")
     assert done.returncode == 0, done.stderr
     assert "Reports: counted" in done.stdout
     with sqlite3.connect(data / "frontdesk.sqlite3") as db:

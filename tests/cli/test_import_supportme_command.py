@@ -3,13 +3,11 @@ dir, before any ``frontdesk migrate``."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from frontdesk.supportme.schema import SEED_SCHEMA
+from tests.cli.commands import frontdesk_on_sqlite
 
 
 def test_import_fills_a_fresh_data_directory(tmp_path: Path) -> None:
@@ -29,16 +27,7 @@ def test_import_fills_a_fresh_data_directory(tmp_path: Path) -> None:
             " VALUES (1, 1, 'The fans in studio 1 are off.', 1678958929)"
         )
     data = tmp_path / "frontdesk"
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
-    done = subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", "import-supportme", str(source), "-v", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = frontdesk_on_sqlite(data, "import-supportme", str(source), "-v", "0")
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(data / "frontdesk.sqlite3") as db:
         (title,) = db.execute("SELECT title FROM tickets_ticket").fetchone()
