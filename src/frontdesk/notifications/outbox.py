@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from frontdesk.accounts.models import User
+from frontdesk.core import compiled
 from frontdesk.core.jobs import run_quietly
 from frontdesk.mail.addresses import make_message_id
 from frontdesk.notifications.models import OutboxMail
@@ -26,7 +27,8 @@ def outbox_enqueue(
     """One row, in the caller's transaction; once it commits, the worker is asked to send it.
     A rolled-back change leaves no row and schedules nothing."""
     address = to_address or (recipient.email if recipient else "")
-    mail = OutboxMail.objects.create(
+    mail = compiled.create(
+        OutboxMail,
         kind=kind,
         recipient=recipient,
         to_address=address,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import SYSTEM_USER_ID, Role, User
 from frontdesk.accounts.services import customer_create_for_phone_in
-from frontdesk.core import ratelimit
+from frontdesk.core import compiled, ratelimit
 from frontdesk.core.clock import now
 from frontdesk.core.compiled import CompiledRead, CompiledUpdate, save_fields
 from frontdesk.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -84,8 +84,8 @@ class Opened:
 
 
 def _system_message(ticket: Ticket, text: str) -> Message:
-    return Message.objects.create(
-        ticket=ticket, author_id=SYSTEM_USER_ID, body=text, kind=MessageKind.SYSTEM
+    return compiled.create(
+        Message, ticket=ticket, author_id=SYSTEM_USER_ID, body=text, kind=MessageKind.SYSTEM
     )
 
 
@@ -101,7 +101,8 @@ def record_change(
 ) -> TicketEvent:
     """One history row; ``message_kind`` for a change to a message or its files,
     ``resolution`` (before and after) for a change to the resolution."""
-    return TicketEvent.objects.create(
+    return compiled.create(
+        TicketEvent,
         ticket=ticket,
         actor=actor,
         field=field,
@@ -312,7 +313,8 @@ def _ticket_open(
 ) -> Opened:
     if requester.pk == actor.pk:
         _open_tickets_cap(requester)
-    ticket = Ticket.objects.create(
+    ticket = compiled.create(
+        Ticket,
         title=title,
         requester=requester,
         created_by=actor,
@@ -320,8 +322,8 @@ def _ticket_open(
         channel=channel,
         team_id=default_team_id(),  # the desk's default team, if it has one
     )
-    message = Message.objects.create(
-        ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
+    message = compiled.create(
+        Message, ticket=ticket, author=actor, body=body, kind=MessageKind.PUBLIC
     )
     attach(staged, message=message, uploader=actor)
     record_change(ticket, actor, TicketEvent.Field.CREATED, None, ticket.number)
@@ -408,7 +410,7 @@ def _message_post(
                 fields += moved
                 changes.append(event)
         kind = MessageKind.INTERNAL if internal else MessageKind.PUBLIC
-        message = Message.objects.create(ticket=ticket, author=actor, body=body, kind=kind)
+        message = compiled.create(Message, ticket=ticket, author=actor, body=body, kind=kind)
         attach(staged, message=message, uploader=actor)
         touch(ticket, fields, actor, [*changes, message])
     return message
