@@ -16,6 +16,9 @@ little; waiting for the disk's fsync does not count at all):
 and first, for comparison, ``read``: ``GET /get-open-tickets`` (five tickets).
 
 ``--profile SORT`` prints a cProfile of each kind (CPU time), sorted by ``SORT``.
+``--against-model-save`` times each kind in blocks of 40 requests, alternating new rows saved
+through their compiled INSERT (``core.compiled.save_new``, decision 89) with ``Model.save``, so
+that both are measured under the same load.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 from _server import PASSWORD
 from cpu_profile import PROFILE_ENV, Api, wsgi_sender
@@ -89,6 +93,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="timed requests per kind")
     parser.add_argument("--profile", metavar="SORT", help="print a cProfile sorted by SORT")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
+    parser.add_argument(
+        "--against-model-save",
+        action="store_true",
+        help="alternate save_new with Model.save, 40 requests each, 20 blocks",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fd-write-cpu-") as data_dir:
         # Replies and openings are rate limited per customer, and mail per recipient is
@@ -108,6 +117,9 @@ def main() -> None:
                 continue
             for count in range(50):  # warm: first-use imports, compiled statements
                 request(count)
+            if args.against_model_save:
+                _against_model_save(name, request)
+                continue
             start = time.process_time()
             for count in range(args.requests):
                 request(count)
@@ -120,6 +132,29 @@ def main() -> None:
                     request(count)
                 profile.disable()
                 pstats.Stats(profile).sort_stats(args.profile).print_stats(40)
+
+
+def _against_model_save(name: str, request: Callable[[int], None]) -> None:
+    from frontdesk.core import compiled
+
+    def model_save(instance: Any, *, using: str = "default") -> None:
+        instance.save(using=using)
+
+    ways = {"save_new": compiled.save_new, "Model.save": model_save}
+    cpu = dict.fromkeys(ways, 0.0)
+    count = 0
+    for block in range(20):
+        order = list(ways) if block % 2 == 0 else list(reversed(ways))
+        for way in order:
+            compiled.save_new = ways[way]  # type: ignore[assignment]
+            start = time.process_time()
+            for _ in range(40):
+                request(count)
+                count += 1
+            cpu[way] += time.process_time() - start
+    compiled.save_new = ways["save_new"]  # type: ignore[assignment]
+    each = "  ".join(f"{way} {cpu[way] * 1000 / 400:6.2f} ms" for way in ways)
+    print(f"  {name:11} {each} CPU per request (400 requests each, alternating)")
 
 
 if __name__ == "__main__":
