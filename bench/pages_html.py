@@ -8,7 +8,8 @@
 Renders, in process with Django's test client, for an admin, two agents and three customers:
 ticket pages (plain, unfolded, from a list), their htmx parts (``?parts=ticket``, the thread,
 ``?after=``), refused posts of every sidebar control and of the composer (htmx and not), and
-the workspace's views, a search and a refused filter. The clock is frozen (core.clock), CSRF
+the workspace's views, a search and a refused filter; and the other pages of the frame in
+English and Spanish, signed in and out. The clock is frozen (core.clock), CSRF
 tokens and nonces are blanked. Reading marks tickets read, so write each version on the same
 copy of a desk (``cp -a`` of a demo data directory), freshly restored. ``compare`` prints the
 pages that differ and their first different lines. Django's ``timesince`` reads the wall clock
@@ -39,6 +40,13 @@ REFUSED = [
     ("assign", {"action": "assign", "assignee": "999999"}),
 ]
 VIEWS = ("claimable", "mine", "open", "pending", "overdue", "closed")
+# Other pages in the same frame (web/base.html), for every reader (those a reader may not see
+# answer in the frame too), in English and in Spanish; and the signed-out pages.
+FRAME_PAGES = (
+    "/profile", "/replies", "/reports", "/rules", "/webhooks", "/mail/held", "/ticket/new",
+    "/kb", "/kb/manage", "/organisations",
+)  # fmt: skip
+SIGNED_OUT_PAGES = ("/login", "/register", "/kb", "/home")
 
 
 def _blanked(html: str) -> str:
@@ -86,6 +94,16 @@ def write(path: str) -> None:
         *tickets.filter(assignee__isnull=True).order_by("pk")[:4],
         *tickets.filter(due_at__isnull=False).order_by("pk")[:4],
     ]
+    for language in ("en", "es"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        for page in SIGNED_OUT_PAGES:
+            keep(f"anonymous/{language}{page}", client.get(page))
+        for user in [*staff, *customers]:
+            client.force_login(user)
+            for page in FRAME_PAGES:
+                keep(f"{user.username}/{language}{page}", client.get(page))
+            keep(f"{user.username}/{language}/home", client.get("/home"))
+            client.logout()
     for user in staff:
         client = Client()
         client.force_login(user)

@@ -100,9 +100,13 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "frontdesk.web.context_processors.user_read",
                 "django.contrib.messages.context_processors.messages",
                 "frontdesk.live.context_processors.live_status",
             ],
+            # Django's {% static %} with each file's URL found once per process, under
+            # Django's name (web/templatetags/static_urls.py).
+            "libraries": {"static": "frontdesk.web.templatetags.static_urls"},
         },
     },
     {

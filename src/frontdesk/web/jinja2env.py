@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.forms import BoundField
 from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
-from django.templatetags.static import static
 from django.utils import dateformat, timezone, translation
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -29,6 +29,7 @@ from frontdesk.tickets.models import MessageKind
 from frontdesk.tickets.texts import plain_words
 from frontdesk.web.queue_rows import queue_rows
 from frontdesk.web.templatetags import frontdesk_text, frontdesk_ui, ticket_links
+from frontdesk.web.templatetags.static_urls import static
 
 
 @pass_context
@@ -55,17 +56,22 @@ def querystring(context: Context, query_dict: QueryDict | None = None, **kwargs:
     removed when None."""
     if query_dict is None:
         query_dict = context["request"].GET
-    params = query_dict.copy()
+    # The values as lists, in the query's order, not a copy of the QueryDict: its copy() is a
+    # deepcopy, and the queue's sort links ask eight times a page.
+    params = dict(query_dict.lists())
     for key, value in kwargs.items():
         if value is None:
             params.pop(key, None)
         elif isinstance(value, Iterable) and not isinstance(value, str):
-            params.setlist(key, list(value))
+            params[key] = list(value)
         else:
-            params[key] = value
+            params[key] = [value]
     if not params and not query_dict:
         return ""
-    return f"?{params.urlencode()}"
+    # As QueryDict.urlencode() writes it: each value quoted with quote_plus, in UTF-8.
+    return "?" + urlencode(
+        [(key, str(value)) for key, values in params.items() for value in values]
+    )
 
 
 # A form field's widget HTML by everything it is made of: see widget().
