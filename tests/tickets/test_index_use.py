@@ -11,7 +11,7 @@ from frontdesk.accounts.models import User
 from frontdesk.teams.services import team_create
 from frontdesk.tickets import access
 from frontdesk.tickets.filters import overdue_at
-from frontdesk.tickets.models import IS_ACTIVE, Ticket
+from frontdesk.tickets.models import Ticket
 
 
 @pytest.mark.django_db
