@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, TextChoices
+from django.db.models import DateTimeField, Q, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -22,6 +22,7 @@ from frontdesk.accounts.models import User
 from frontdesk.core.clock import in_utc, now
 from frontdesk.core.errors import InvalidInput
 from frontdesk.core.ids import parse_id
+from frontdesk.core.postgresql.planning import KnownWhenRun
 from frontdesk.core.text import is_storable_text
 from frontdesk.tickets import access
 from frontdesk.tickets.models import IS_ACTIVE, Category, Priority, Status
@@ -154,8 +155,10 @@ def _when(flag: bool, condition: Q) -> Q:
 
 
 def overdue_at(moment: datetime) -> Q:
-    """Active tickets whose due date had passed at ``moment``."""
-    return IS_ACTIVE & Q(due_at__lt=moment)
+    """Active tickets whose due date had passed at ``moment``. The moment is a value
+    PostgreSQL plans without (core/postgresql/planning.py): a list of overdue tickets, run
+    every few seconds with a new moment, then keeps its prepared plan."""
+    return IS_ACTIVE & Q(due_at__lt=KnownWhenRun(moment, DateTimeField()))
 
 
 def _mine(user: User, flag: bool) -> Q:

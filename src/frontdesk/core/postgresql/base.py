@@ -13,10 +13,13 @@ prepared: PostgreSQL plans it for its values every time, as before.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
+import psycopg
 from django.db.backends.postgresql import base as postgresql_base
-from psycopg.adapt import AdaptersMap, PyFormat
+from psycopg.adapt import AdaptersMap, Loader, PyFormat
+from psycopg.pq import Format
 from psycopg.types.numeric import IntDumper
 
 from frontdesk.core.postgresql import PLANNED_EACH_TIME
@@ -43,11 +46,36 @@ class SteadyIntDumper(IntDumper):
         return super().upgrade(obj, format)
 
 
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+
+
+class TimestamptzLoader(Loader):
+    """Django's loader of a ``timestamptz`` (each time read in the session's zone, then given
+    Django's zone, as Django's ``BaseTzLoader`` does), but parsed by psycopg's own loader in
+    C. Django's subclasses psycopg's loader written in Python, which parses each time with a
+    regular expression: 11.6 µs a value against under 1 µs (8,000 values, load 10, 2026-12-05):
+    on PostgreSQL a customer's 1,674 open tickets spent more CPU turning their times into
+    datetimes than in all the rest of SupportMe's answer."""
+
+    timezone: tzinfo | None = None  # Django reads it (DatabaseWrapper.create_cursor)
+
+    def __init__(self, oid: int, context: Any = None) -> None:
+        super().__init__(oid, context)
+        parser = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)  # C when installed
+        assert parser is not None
+        self._parse = parser(oid, context).load
+
+    def load(self, data: Any) -> datetime:
+        return self._parse(data).replace(tzinfo=self.timezone)
+
+
 class DatabaseWrapper(postgresql_base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
+        context = params["context"] = AdaptersMap(params["context"])
+        zone = type("TimestamptzLoaderInZone", (TimestamptzLoader,), {"timezone": self.timezone})
+        context.register_loader("timestamptz", zone)
         if params.get("cursor_factory") is postgresql_base.ServerBindingCursor:  # type: ignore[attr-defined]
             params["cursor_factory"] = Cursor
-            params["context"] = context = AdaptersMap(params["context"])
             context.register_dumper(int, SteadyIntDumper)
         return params
