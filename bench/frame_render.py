@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _queue_page import queue_page_render
 from _server import LOAD_TEST_ENV
-from pages_profile import Handler
 
 INCLUDES = (
     "web/_htmx.html",
@@ -49,23 +49,9 @@ def main() -> None:
     from django.template.loader import get_template
     from django.utils import translation
 
-    import frontdesk.web.views.workspace as workspace
-    from frontdesk.accounts.models import Role, User
     from frontdesk.web.queue_rows import queue_rows
 
-    captured: dict[str, Any] = {}
-    render = workspace.render
-
-    def grab(request: Any, template: str, context: dict[str, Any], status: int = 200) -> Any:
-        captured.update(request=request, context=context, template=template)
-        return render(request, template, context, status=status)
-
-    workspace.render = grab  # type: ignore[assignment]
-    handler = Handler()
-    agent = User.objects.filter(role=Role.AGENT).order_by("pk").first()
-    assert agent is not None
-    status, _, _ = handler("GET", f"/home?view={args.view}", handler.session(agent.username))
-    assert status == 200
+    captured = queue_page_render(args.view)
     request, context = captured["request"], captured["context"]
     translation.activate(request.LANGUAGE_CODE)
     django_engine = engines["django"]
