@@ -104,9 +104,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "frontdesk.live.context_processors.live_status",
             ],
-            # Django's {% static %} with each file's URL found once per process, under
-            # Django's name (web/templatetags/static_urls.py).
-            "libraries": {"static": "frontdesk.web.templatetags.static_urls"},
         },
     },
     {

@@ -3,11 +3,15 @@ static files' URLs, the parts kept per language, the reader, the sort links' que
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import checks
 from django.http import QueryDict
 from django.template import Context, Template, engines
+from django.templatetags import static as django_static_library
 from django.templatetags.static import PrefixNode
 from django.templatetags.static import static as django_static
 from django.test import Client, RequestFactory, override_settings
@@ -15,6 +19,7 @@ from django.utils import translation
 from django.utils.functional import LazyObject, SimpleLazyObject
 from django.utils.html import conditional_escape
 
+import frontdesk
 from frontdesk.accounts.models import User
 from frontdesk.web import jinja2env
 from frontdesk.web.context_processors import user_read
@@ -24,14 +29,27 @@ from tests.web.conftest import html, signed_in
 PATHS = ["frontdesk/frontdesk.css", "frontdesk/live.js", "django_htmx/htmx-2.min.js", "a b/ç.js"]
 
 
-def test_load_static_is_the_library_that_keeps_each_url() -> None:
-    assert engines["django"].engine.template_libraries["static"] is static_urls.register  # type: ignore[attr-defined]
+def test_frontdesks_templates_load_the_library_that_keeps_each_url() -> None:
+    libraries = engines["django"].engine.template_libraries  # type: ignore[attr-defined]
+    assert libraries["static_urls"] is static_urls.register
+    assert libraries["static"] is django_static_library.register  # the admin's, unchanged
     assert jinja2env.environment().globals["static"] is static_urls.static
+    source = Path(frontdesk.__file__).parent
+    loads = re.compile(r"\{%\s*load\b([^%]*)%\}")
+    for template in source.glob("**/templates/**/*.html"):
+        for names in loads.findall(template.read_text()):
+            assert "static" not in names.split(), f"{template}: load static_urls"
+
+
+def test_the_system_checks_say_nothing_of_the_template_libraries() -> None:
+    # A library registered under Django's name "static" made every check warn (W003), and
+    # `serve` print it at each start.
+    assert checks.run_checks(tags=[checks.Tags.templates]) == []
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_static_writes_djangos_url(path: str) -> None:
-    template = Template("{% load static %}{% static path %}|{% static path as url %}{{ url }}")
+    template = Template("{% load static_urls %}{% static path %}|{% static path as url %}{{ url }}")
     url = conditional_escape(django_static(path))
     assert template.render(Context({"path": path})) == f"{url}|{url}"
     assert static_urls.static(path) == django_static(path)
@@ -42,7 +60,7 @@ def test_static_asks_the_storage_once_per_path(monkeypatch: pytest.MonkeyPatch) 
     real = static_urls.django_static.static
     monkeypatch.setattr(static_urls.django_static, "static", lambda p: asked.append(p) or real(p))
     static_urls._URLS.clear()
-    template = Template("{% load static %}{% static 'frontdesk/live.js' %}")
+    template = Template("{% load static_urls %}{% static 'frontdesk/live.js' %}")
     assert [template.render(Context()) for _ in range(3)] == ["/static/frontdesk/live.js"] * 3
     assert asked == ["frontdesk/live.js"]
 
@@ -55,7 +73,7 @@ def test_static_follows_a_changed_static_url() -> None:
 
 
 def test_the_static_librarys_other_tags_are_djangos() -> None:
-    template = Template("{% load static %}{% get_static_prefix %} {% get_media_prefix %}")
+    template = Template("{% load static_urls %}{% get_static_prefix %} {% get_media_prefix %}")
     prefixes = [PrefixNode.handle_simple(name) for name in ("STATIC_URL", "MEDIA_URL")]
     assert template.render(Context()) == " ".join(prefixes)
 

@@ -3,9 +3,10 @@
 Django's tag asks ``apps.is_installed("django.contrib.staticfiles")`` (a walk over every
 installed app) and the storage to quote and join the URL again at every use: ten a staff
 page, the same answers every time. Neither Django nor WhiteNoise keeps them (WhiteNoise's
-storages keep a manifest, not the URLs). The settings register this library under Django's
-name, ``static`` (TEMPLATES' ``libraries``), so templates still ``{% load static %}``;
-the regions' Jinja2 ``static()`` is the same function (web/jinja2env.py)."""
+storages keep a manifest, not the URLs). Templates ``{% load static_urls %}`` for the same
+three tags as Django's library, and the regions' Jinja2 ``static()`` is the same function
+(web/jinja2env.py). It has a name of its own: a library registered under Django's name,
+``static``, makes every system check warn (templates.W003), ``serve``'s at each start."""
 
 from __future__ import annotations
 
