@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 
-def frontdesk_on_sqlite(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def frontdesk_on_sqlite(
+    data: Path, *args: str, check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``check``: raise if the command fails, as ``subprocess.run`` does."""
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
     env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
     return subprocess.run(
@@ -17,6 +20,6 @@ def frontdesk_on_sqlite(data: Path, *args: str) -> subprocess.CompletedProcess[s
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
-        check=False,
+        timeout=timeout,
+        check=check,
     )

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,20 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from frontdesk.accounts.models import User
 from frontdesk.tickets.models import Attachment
+from tests.cli.commands import frontdesk_on_sqlite
 from tests.conftest import open_ticket
-
-
-def _frontdesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)  # the embedded profile: SQLite in the data directory
-    return subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 def _modes(data: Path) -> dict[str, str]:
@@ -44,7 +30,7 @@ def _loose(modes: dict[str, str]) -> dict[str, str]:
 
 def test_a_fresh_data_directory_is_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    _frontdesk(data, "migrate", "--verbosity", "0")
+    frontdesk_on_sqlite(data, "migrate", "--verbosity", "0", check=True)
     modes = _modes(data)
     for name in ("frontdesk.sqlite3", "secret_key", "jwt_secret"):
         assert modes[name] == "0o600", modes
@@ -54,7 +40,7 @@ def test_a_fresh_data_directory_is_private(tmp_path: Path) -> None:
 
 def test_an_older_installation_is_fixed_at_start_up_with_one_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    _frontdesk(data, "migrate", "--verbosity", "0")
+    frontdesk_on_sqlite(data, "migrate", "--verbosity", "0", check=True)
     # As an installation from before: readable by every account on the machine.
     os.chmod(data, 0o755)  # noqa: S103
     os.chmod(data / "frontdesk.sqlite3", 0o644)
@@ -64,7 +50,7 @@ def test_an_older_installation_is_fixed_at_start_up_with_one_line(tmp_path: Path
     (data / "attachments" / "ab" / "file").write_bytes(b"private")
     os.chmod(data / "attachments" / "ab" / "file", 0o644)
 
-    first = _frontdesk(data, "check")
+    first = frontdesk_on_sqlite(data, "check", check=True)
     lines = [line for line in first.stderr.splitlines() if "private" in line]
     assert len(lines) == 1, first.stderr
     assert "5 of its files and directories" in lines[0]
@@ -73,7 +59,7 @@ def test_an_older_installation_is_fixed_at_start_up_with_one_line(tmp_path: Path
     assert modes["attachments/ab/file"] == "0o600"
     assert modes["attachments/ab"] == "0o700"
 
-    again = _frontdesk(data, "check")  # nothing left to fix: nothing said
+    again = frontdesk_on_sqlite(data, "check", check=True)  # nothing left to fix: nothing said
     assert "private" not in again.stderr
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.commands import frontdesk_on_sqlite
+
 pytestmark = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="indexes are deferred on SQLite only",
@@ -49,27 +51,15 @@ def _python(code: str, data: Path, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
-def _frontdesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_indexes_dropped_by_a_killed_load_come_back_at_the_next_migrate(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert _frontdesk(data, "migrate", "--verbosity", "0").returncode == 0
+    assert frontdesk_on_sqlite(data, "migrate", "--verbosity", "0").returncode == 0
     complete = int(_python(INDEXES, data).stdout)
 
     killed = _python(KILLED_INSIDE, data)
     assert killed.returncode == 9, killed.stderr
     assert int(_python(INDEXES, data).stdout) < complete  # the kill left them dropped
 
-    assert _frontdesk(data, "migrate", "--verbosity", "0").returncode == 0
+    assert frontdesk_on_sqlite(data, "migrate", "--verbosity", "0").returncode == 0
     assert int(_python(INDEXES, data).stdout) == complete
     assert not list(data.glob("*indexes-to-restore*"))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -27,6 +24,7 @@ from frontdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tests.cli.commands import frontdesk_on_sqlite
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ZENDESK = FIXTURES / "zendesk.csv"
@@ -173,24 +171,13 @@ def test_empty_file_is_an_error(db: None, tmp_path: Path) -> None:
         run(empty, "freescout")
 
 
-def _frontdesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)  # the embedded default: SQLite in the data dir
-    return subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 def test_the_command_fills_a_fresh_data_directory(tmp_path: Path) -> None:
     data = tmp_path / "frontdesk"
     export = tmp_path / "tickets.csv"
     shutil.copy(FREESCOUT, export)
-    done = _frontdesk(data, "import-csv", "--format", "freescout", str(export), "-v", "0")
+    done = frontdesk_on_sqlite(
+        data, "import-csv", "--format", "freescout", str(export), "-v", "0", timeout=180
+    )
     assert done.returncode == 0, done.stderr
     assert "4 tickets created" in done.stdout
     with sqlite3.connect(data / "frontdesk.sqlite3") as database:
@@ -199,7 +186,9 @@ def test_the_command_fills_a_fresh_data_directory(tmp_path: Path) -> None:
             "SELECT count(*) FROM tickets_message_fts WHERE tickets_message_fts MATCH 'salsa'"
         ).fetchone()
     assert (count, found) == (4, 1)
-    failed = _frontdesk(data, "import-helpdesk", str(tmp_path / "missing.sqlite3"))
+    failed = frontdesk_on_sqlite(
+        data, "import-helpdesk", str(tmp_path / "missing.sqlite3"), timeout=180
+    )
     assert failed.returncode != 0
     assert "does not exist" in failed.stderr
 

@@ -316,13 +316,13 @@ def save_new(instance: Model, *, using: str = "default") -> None:
     if (model, using) not in _INSERTS:
         _INSERTS[(model, using)] = _insert_plan(model, using)
     plan = _INSERTS[(model, using)]
-    values = None if plan is None else _insert_values(instance, plan, connections[using])
+    connection = connections[using]
+    values = None if plan is None else _insert_values(instance, plan, connection)
     if plan is None or values is None:
         instance.save(using=using)
         return
     instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
-    connection = connections[using]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(plan.sql, values)
         row = list(connection.ops.fetch_returned_insert_columns(cursor, plan.returning_params))
