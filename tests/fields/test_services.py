@@ -3,6 +3,7 @@ the required fields at opening, and the history row every change leaves."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -316,3 +317,28 @@ def test_values_of_a_page_are_one_query(
     with django_assert_num_queries(1):
         values = selectors.values_for_tickets(user=agent, ticket_ids=[t.pk for t in tickets])
     assert all(values[t.pk] == {"dance_style": "Tango", "levels": ["A", "B"]} for t in tickets)
+
+
+def test_a_page_decodes_each_fields_options_once(
+    admin: User,
+    agent: User,
+    customer: User,
+    style: FieldDefinition,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The options of a field are read as their JSON text and decoded only for a multiple
+    choice, once per field: read as the JSON field, each value row decoded them again."""
+    define(admin, "levels", "multi_choice", choices=["C", "B", "A"])
+    tickets = [open_ticket(customer) for _ in range(5)]
+    for ticket in tickets:
+        services.ticket_fields_set(
+            actor=agent, ticket_id=ticket.pk, values={"dance_style": "Tango", "levels": ["A", "C"]}
+        )
+    decoded: list[str] = []
+    real_loads = json.loads
+    monkeypatch.setattr(
+        json, "loads", lambda text, **kw: decoded.append(text) or real_loads(text, **kw)
+    )
+    values = selectors.values_for_tickets(user=agent, ticket_ids=[t.pk for t in tickets])
+    assert all(values[t.pk] == {"dance_style": "Tango", "levels": ["C", "A"]} for t in tickets)
+    assert [real_loads(text) for text in decoded] == [["C", "B", "A"]]
