@@ -100,7 +100,7 @@ _VALUE_AT = {type_: _VALUE_COLUMNS.index(column) for type_, column in VALUE_COLU
 
 # The field's options as the database keeps their JSON, decoded only for a multiple choice
 # and once per field: read as the JSON field, every value row of every ticket decoded them
-# again (56 decodings for a REST page of 50 tickets, ~6 % of its CPU; bench/README.md).
+# again: 114 decodings for a REST page of 50 tickets, 0.15 ms of its 4-5 ms of CPU.
 _CHOICES_TEXT = Cast("field__choices", output_field=TextField())
 
 
