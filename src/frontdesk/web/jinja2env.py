@@ -18,7 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.forms import BoundField
 from django.http import QueryDict
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, truncatechars
 from django.utils import dateformat, timezone, translation
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -120,6 +120,7 @@ def pluralize(count: int, suffix: str = "s") -> str:
 # ``_("text")`` of a Jinja2 template): see docs/translating.md.
 JINJA_TEXTS = (
     translation.gettext_noop("Logged by %(name)s on their behalf"),
+    translation.gettext_noop("Last changed by %(name)s"),  # the customer panel's note
     translation.gettext_noop("%(name)s's profile picture"),
     # the workspace (web/jinja2/web/_workspace.html)
     translation.gettext_noop("New name for %(name)s"),
@@ -232,5 +233,6 @@ def environment(**options: Any) -> Environment:
         pluralize=pluralize,
         # Django's: "1.2\xa0KB" (Jinja2's own writes "1.2 kB").
         filesizeformat=filesizeformat,
+        truncatechars=truncatechars,
     )
     return env
