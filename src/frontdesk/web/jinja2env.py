@@ -121,6 +121,11 @@ def pluralize(count: int, suffix: str = "s") -> str:
 JINJA_TEXTS = (
     translation.gettext_noop("Logged by %(name)s on their behalf"),
     translation.gettext_noop("Last changed by %(name)s"),  # the customer panel's note
+    # a ticket's followers and CC (following/jinja2/following/_ticket_people.html)
+    translation.gettext_noop(
+        "Separate addresses with commas. They receive the public replies (never internal "
+        "notes), can reply by mail and see this ticket when signed in. At most %(cc_max)s."
+    ),
     translation.gettext_noop("%(name)s's profile picture"),
     # the workspace (web/jinja2/web/_workspace.html)
     translation.gettext_noop("New name for %(name)s"),
