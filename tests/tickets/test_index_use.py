@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from frontdesk.accounts.models import User
 from frontdesk.teams.services import team_create
-from frontdesk.tickets import access
+from frontdesk.tickets import access, customers
 from frontdesk.tickets.filters import overdue_at
 from frontdesk.tickets.models import Ticket
 
@@ -55,3 +55,21 @@ def test_an_agents_tickets_beyond_their_teams_are_read_on_the_assignee_team_inde
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "ticket_assignee_team_idx" in plan
+
+
+@pytest.mark.django_db
+def test_the_customer_panels_count_reads_the_requester_gate_index_alone(
+    admin: User, agent: User, customer: User
+) -> None:
+    """Every agent's ticket page counts the requester's other tickets through the agent's
+    gate (the team, the assignee): from the index alone, not each ticket's row."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan asked is SQLite's; PostgreSQL plans with its statistics")
+    team_create(actor=admin, values={"name": "Front desk", "members": [agent.pk]})
+    shape = access.gate_shape(agent)
+    query = customers._person(shape, agent.pk, customer.pk, 1)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "COVERING INDEX ticket_requester_gate_idx" in plan

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from frontdesk.accounts.models import User
 from frontdesk.core import clock
+from frontdesk.core.compiled import CompiledRead
 from frontdesk.core.errors import NotAllowed
 from frontdesk.sla.models import Metric, SlaClock
 from frontdesk.tickets import access
@@ -42,10 +44,7 @@ def ticket_sla(*, user: User, ticket: Ticket) -> TicketSla | None:
     a customer). One query."""
     if not user.is_staff_member:
         return None
-    rows = sorted(
-        SlaClock.objects.filter(ticket_id=ticket.pk).select_related("policy"),
-        key=lambda row: ORDER[row.metric],
-    )
+    rows = sorted(_clocks_of(None, ticket.pk), key=lambda row: ORDER[row.metric])
     if not rows:
         return None
     moment = clock.now()
@@ -54,6 +53,16 @@ def ticket_sla(*, user: User, ticket: Ticket) -> TicketSla | None:
         policy_name=rows[0].policy.name,
         targets=[_state(row, moment) for row in rows],
     )
+
+
+def _clocks_query(shape: None, ticket_id: int) -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(ticket_id=ticket_id).select_related("policy")
+
+
+# Read on every agent's ticket page: with the query built by the ORM each time the card cost
+# 0.8 ms of CPU, compiled once (core/compiled.py) 0.25 ms (a million tickets, SQLite;
+# bench/README.md, "The agent's ticket page at a million tickets").
+_clocks_of = CompiledRead(_clocks_query)
 
 
 def _state(row: SlaClock, moment: datetime) -> TargetState:

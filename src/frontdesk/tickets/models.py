@@ -194,6 +194,17 @@ class Ticket(models.Model):
                 condition=Q(team__isnull=False),
                 name="ticket_assignee_team_idx",
             ),
+            # A requester's tickets as an agent's gate sees them (the team, the assignee):
+            # the customer panel beside every agent's ticket page counts them, all but the
+            # ticket shown, from this index alone (PostgreSQL needs the id included; SQLite's
+            # indexes hold it). Through the requester index the count read each ticket's
+            # row: 0.7 -> 0.08 ms of CPU for 270-400 tickets at a million (SQLite), 0.5 ->
+            # 0.2 ms with no heap fetch (PostgreSQL, 200,000 tickets; decision 91).
+            models.Index(
+                fields=["requester", "team", "assignee"],
+                include=["id"],
+                name="ticket_requester_gate_idx",
+            ),
             # Tickets by when they were resolved: the reports' solved tickets of a period and
             # those still open at its start (reports/selectors.py; decision 65).
             models.Index(fields=["resolved_at", "created_at"], name="ticket_resolved_idx"),

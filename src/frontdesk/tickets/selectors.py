@@ -728,6 +728,21 @@ def tickets_search(
 # --- the people a ticket names ------------------------------------------------------------
 
 
+def ticket_logged_by(*, ticket: Ticket) -> str:
+    """The name of whoever opened ``ticket`` on its requester's behalf (an agent logging a
+    call), or "" when the requester opened it themselves. The ticket's gate read joins the
+    requester and the assignee, not its creator: read here by its name alone, compiled once
+    (the related object's lazy read cost about 0.5 ms of CPU on every such ticket page)."""
+    if ticket.created_by_id == ticket.requester_id:
+        return ""
+    return str(_username_of(None, ticket.created_by_id)[0][0])
+
+
+_username_of = CompiledRead(
+    lambda shape, user_id: User.objects.filter(pk=user_id).values_list("username")
+)
+
+
 class AgentName(NamedTuple):
     """An agent or admin as a choice of assignee shows them."""
 

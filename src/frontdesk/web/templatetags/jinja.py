@@ -17,8 +17,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def jinja(context: template.Context, name: str) -> SafeString:
+    return region_html(name, cast(dict[str, Any], context.flatten()))
+
+
+def region_html(name: str, values: dict[str, Any]) -> SafeString:
+    """The Jinja2 region ``name`` rendered with ``values`` (a Django template's context, or
+    what a Django tag would have given its own template), as a Django template writes it."""
     region = cast(Jinja2Template, engines["jinja2"].get_template(name))
-    values = cast(dict[str, Any], context.flatten())
     user = values.get("user")
     if isinstance(user, LazyObject):
         # request.user: the region reads the user itself, not through the lazy proxy, which

@@ -241,10 +241,16 @@ def _ticket(
     if composer is not None:
         composer.keep_files(user)  # a message sent back: offer its files again
     services.ticket_mark_read(user=user, ticket=ticket)
-    context = _context(request, user, ticket, form=form or TicketPageForm())
+    composer_swap = composer is not None or request.POST.get("action") in COMPOSER_ACTIONS
+    if form is None or composer is None:
+        # An unbound form shows nothing of its own (no data, no errors): one serves the
+        # sidebar's controls and the composer alike (a form made cost 0.4 ms of CPU).
+        blank = TicketPageForm()
+        form, composer = form or blank, composer or blank
+    context = _context(request, user, ticket, form=form)
     context.update(
-        composer=composer or TicketPageForm(),
-        composer_swap=composer is not None or request.POST.get("action") in COMPOSER_ACTIONS,
+        composer=composer,
+        composer_swap=composer_swap,
         files_dropped=request.method == "POST" and bool(request.FILES),
         done=done,
         partial=partial,
@@ -277,6 +283,7 @@ def _context(
         "head_actions": HEAD_ACTIONS,
         "done_statuses": DONE_STATUSES,
         "closed_at": (ticket.closed_at or ticket.resolved_at) if ticket.is_done else None,
+        "logged_by": selectors.ticket_logged_by(ticket=ticket),
         # The customer's "Resolution" block, once the ticket is done (agents: the sidebar).
         "resolution_shown": (
             access.resolution_for(user, ticket)[0]
