@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from frontdesk.accounts.models import User
 from frontdesk.core.errors import NotVisible
+from frontdesk.following.services import ticket_cc_add
 from frontdesk.tickets import access, services
-from frontdesk.tickets.models import Message, Ticket
+from frontdesk.tickets.models import Message, Ticket, TicketEvent
 from tests.conftest import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,30 @@ def test_every_form_of_the_rule_agrees(
     include_internal, requester_id = access.search_scope(user)
     assert include_internal is (who in STAFF)
     assert requester_id == (None if who in STAFF else user.pk)
+
+
+def test_a_customer_sees_what_they_requested_and_are_copied_on_through_every_path(
+    customer: User, other_customer: User, agent: User
+) -> None:
+    """The customer's condition read directly on tickets and through the paths from
+    messages, files and history (``via``) selects the same tickets: their own and the one
+    they are copied on, not another customer's."""
+    own = open_ticket(customer, files=[_file()])
+    copied = open_ticket(other_customer, files=[_file()])
+    ticket_cc_add(actor=other_customer, ticket_id=copied.pk, emails=[customer.email])
+    hidden = open_ticket(other_customer, files=[_file()])
+    tickets = (own, copied, hidden)
+    for ticket in tickets:
+        services.message_post(actor=agent, ticket_id=ticket.pk, body="We are on it now.")
+        services.ticket_update(actor=agent, ticket_id=ticket.pk, changes={"priority": "high"})
+    seen = {own.pk, copied.pk}
+
+    assert {t.pk for t in tickets if access.may_see_ticket(customer, t)} == seen
+    assert set(access.tickets_visible_to(customer).values_list("pk", flat=True)) == seen
+    assert {message.ticket_id for message in access.messages_visible_to(customer)} == seen
+    files = access.attachments_visible_to(customer)
+    assert {attachment.message.ticket_id for attachment in files} == seen
+    assert TicketEvent.objects.filter(ticket=hidden).exists()
+    events = TicketEvent.objects.filter(access.ticket_condition(customer, "ticket__"))
+    assert set(events.values_list("ticket_id", flat=True)) == seen
+    assert not access.events_visible_to(customer).exists()  # the history is for staff
