@@ -164,7 +164,7 @@ def earlier_messages(count: int) -> str:
 # The regions' {{ _("text") }} by language and text: the catalogue's words, as Markup, and
 # for a text said without values those words formatted (Jinja2's new-style gettext formats
 # even then: "%%" is "%").
-_TRANSLATED: dict[tuple[str | None, str], tuple[str, Markup]] = {}
+_TRANSLATED: dict[tuple[str | None, str], Markup] = {}
 _SAID: dict[tuple[str | None, str], Markup] = {}
 
 
@@ -176,14 +176,12 @@ def gettext(context: Context, text: str, **values: Any) -> str:
     key = (translation.get_language(), text)
     if not values and context.eval_ctx.autoescape and (said := _SAID.get(key)) is not None:
         return said
-    found = _TRANSLATED.get(key)
-    if found is None:
-        words = translation.gettext(text)
+    markup = _TRANSLATED.get(key)
+    if markup is None:
         # The catalogue's words, not a value: the values are escaped as they are formatted.
-        found = _TRANSLATED[key] = (words, Markup(words))  # noqa: S704
-    words, markup = found
+        markup = _TRANSLATED[key] = Markup(translation.gettext(text))  # noqa: S704
     if not context.eval_ctx.autoescape:
-        return words % values
+        return str(markup) % values
     if values:
         return markup % values
     said = _SAID[key] = markup % {}
